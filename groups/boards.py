@@ -1,0 +1,283 @@
+"""Boards: what each audience sees, read once per screen and rendered once.
+
+Each board has one read function that runs a fixed number of queries however
+many rooms the site has (the tests pin the counts), a snapshot (the whole live
+area, sent on connect and when a client fell behind) and a change render (the
+fragments a committed change touched, sent to every client of the board).
+Fragments depend only on their context, never on a request or a user, because
+a broadcast has neither.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Prefetch, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from groups.roles import Role
+from rooms.models import AuditEvent, Person, Room, Site, Stay
+from rooms.services import ROOM_MOVES
+from site_ops.live import Change
+
+FEED_LENGTH = 20
+
+
+def _open_stays():
+    return Prefetch(
+        "stays",
+        queryset=Stay.objects.filter(ended_at__isnull=True).select_related("person").order_by("started_at"),
+        to_attr="open_stays",
+    )
+
+
+def site_counters(site: Site) -> dict:
+    """The headline figures: two queries."""
+    today = timezone.localdate()
+    rooms = Room.objects.filter(site=site).aggregate(
+        total=Count("pk"),
+        **{status: Count("pk", filter=Q(status=status)) for status in Room.Status.values},
+        beds=Count("pk", filter=Q(status__in=[Room.Status.AVAILABLE, Room.Status.OCCUPIED])),
+    )
+    people = Person.objects.filter(site=site).aggregate(
+        in_isolation=Count("pk", filter=Q(status=Person.Status.IN_ISOLATION)),
+        expected=Count("pk", filter=Q(status=Person.Status.EXPECTED)),
+        expected_today=Count("pk", filter=Q(status=Person.Status.EXPECTED, expected_on__lte=today)),
+        arrived_today=Count("stays", filter=Q(stays__started_at__date=today), distinct=True),
+        due_today=Count(
+            "stays",
+            filter=Q(stays__ended_at__isnull=True, stays__ends_on__lte=today),
+            distinct=True,
+        ),
+        due_tomorrow=Count(
+            "stays",
+            filter=Q(stays__ended_at__isnull=True, stays__ends_on=today + timedelta(days=1)),
+            distinct=True,
+        ),
+        released_today=Count(
+            "stays",
+            filter=Q(stays__end_reason=Stay.EndReason.RELEASED, stays__ended_at__date=today),
+            distinct=True,
+        ),
+    )
+    return {"rooms": rooms, "people": people, "today": today}
+
+
+def _floors(rooms) -> list[tuple[int, list[Room]]]:
+    floors: dict[int, list[Room]] = {}
+    for room in rooms:
+        floors.setdefault(room.floor, []).append(room)
+    return sorted(floors.items())
+
+
+def feed(site: Site) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(site=site).order_by("-at", "-pk")[:FEED_LENGTH])
+
+
+def control_screen(site: Site) -> dict:
+    """Everything on the site head's control screen: four queries.
+
+    1-2. counters (rooms by status; people and stays)
+    3.   every room of the site, in floor order
+    4.   the activity feed
+    """
+    rooms = list(Room.objects.filter(site=site).order_by("floor", "number"))
+    return {
+        "site": site,
+        "room_statuses": Room.Status.choices,
+        "counters": site_counters(site),
+        "floors": _floors(rooms),
+        "feed": feed(site),
+    }
+
+
+def releases_due(site: Site) -> list[Stay]:
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    return list(
+        Stay.objects.filter(site=site, ended_at__isnull=True, ends_on__lte=tomorrow)
+        .select_related("person", "room")
+        .order_by("ends_on", "room__floor", "room__number")
+    )
+
+
+def arrivals(site: Site) -> list[Person]:
+    return list(
+        Person.objects.filter(site=site, status=Person.Status.EXPECTED).order_by("expected_on", "household", "name")
+    )
+
+
+def general_board(site: Site, floor: int | None = None) -> dict:
+    """The general group's board: seven queries.
+
+    1-2. counters
+    3.   expected arrivals
+    4.   releases due today and tomorrow, with person and room
+    5.   the site's floors (for the filter)
+    6-7. rooms of the chosen floor (or all) with their open stays and people
+    """
+    floors = sorted(set(Room.objects.filter(site=site).values_list("floor", flat=True)))
+    rooms = Room.objects.filter(site=site).prefetch_related(_open_stays()).order_by("floor", "number")
+    if floor is not None:
+        rooms = rooms.filter(floor=floor)
+    return {
+        "site": site,
+        "counters": site_counters(site),
+        "arrivals": arrivals(site),
+        "releases": releases_due(site),
+        "floor_choices": floors,
+        "floor": floor,
+        "floors": _floors(rooms),
+    }
+
+
+MOVE_LABELS = {
+    Room.Status.SEALED: _("Seal the room"),
+    Room.Status.VENTILATING: _("Terminal disinfection done"),
+    Room.Status.AVAILABLE: _("Inspected: available"),
+    Room.Status.OUT_OF_SERVICE: _("Out of service"),
+}
+
+
+def room_moves(room: Room) -> list[dict]:
+    """The hand moves from the room's status, with the roles that may make each."""
+    moves = []
+    for (frm, to), roles in ROOM_MOVES.items():
+        if frm == room.status:
+            label = _("Back in service") if frm == Room.Status.OUT_OF_SERVICE else MOVE_LABELS[to]
+            moves.append({"to": to, "label": label, "roles": " ".join(roles)})
+    return moves
+
+
+def room_page(room: Room) -> dict:
+    """One room: the room, its stays with people, its history: two queries."""
+    stays = list(room.stays.select_related("person").order_by("-started_at"))
+    return {
+        "room": room,
+        "moves": room_moves(room),
+        "occupants": [stay for stay in stays if stay.is_open],
+        "past_stays": [stay for stay in stays if not stay.is_open],
+        "history": list(AuditEvent.objects.filter(room=room).order_by("-at", "-pk")[:100]),
+    }
+
+
+def person_page(person: Person) -> dict:
+    stays = list(person.stays.select_related("room").order_by("-started_at"))
+    return {
+        "person": person,
+        "stay": next((stay for stay in stays if stay.is_open), None),
+        "stays": stays,
+        "history": list(AuditEvent.objects.filter(person=person).order_by("-at", "-pk")[:100]),
+    }
+
+
+@dataclass(frozen=True)
+class Board:
+    """A board audience: who may see it, and how it renders."""
+
+    key: str
+    roles: frozenset[str]
+
+    def exists(self, site_id: int) -> bool:
+        return True
+
+    def render_snapshot(self, site_id: int, params: dict) -> str:
+        raise NotImplementedError
+
+    def render_change(self, change: Change) -> str:
+        raise NotImplementedError
+
+
+class ControlBoard(Board):
+    def render_snapshot(self, site_id, params):
+        context = control_screen(Site.objects.get(pk=site_id))
+        return render_to_string("groups/control.html#board-body", context)
+
+    def render_change(self, change):
+        site = Site.objects.get(pk=change.site_id)
+        parts = [render_to_string("groups/control.html#counters", {"counters": site_counters(site)})]
+        for room in Room.objects.filter(site=site, pk__in=change.rooms):
+            parts.append(render_to_string("groups/control.html#room-cell", {"room": room}))
+        parts.append(render_to_string("groups/control.html#feed", {"feed": feed(site)}))
+        return "".join(parts)
+
+
+class GeneralBoard(Board):
+    def render_snapshot(self, site_id, params):
+        context = general_board(Site.objects.get(pk=site_id), floor=params.get("floor"))
+        return render_to_string("groups/general.html#board-body", context)
+
+    def render_change(self, change):
+        site = Site.objects.get(pk=change.site_id)
+        context = {
+            "counters": site_counters(site),
+            "arrivals": arrivals(site),
+            "releases": releases_due(site),
+        }
+        parts = [
+            render_to_string("groups/general.html#counters", context),
+            render_to_string("groups/general.html#arrivals", context),
+            render_to_string("groups/general.html#releases", context),
+        ]
+        rooms = Room.objects.filter(site=site, pk__in=change.rooms).prefetch_related(_open_stays())
+        for room in rooms:
+            parts.append(render_to_string("groups/general.html#room-card", {"room": room}))
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
+class RoomBoard(Board):
+    room_id: int = 0
+
+    def exists(self, site_id):
+        return Room.objects.filter(pk=self.room_id, site_id=site_id).exists()
+
+    def render_snapshot(self, site_id, params):
+        room = Room.objects.get(pk=self.room_id, site_id=site_id)
+        return render_to_string("rooms/room_detail.html#room-body", room_page(room))
+
+    def render_change(self, change):
+        return self.render_snapshot(change.site_id, {})
+
+
+@dataclass(frozen=True)
+class PersonBoard(Board):
+    person_id: int = 0
+
+    def exists(self, site_id):
+        return Person.objects.filter(pk=self.person_id, site_id=site_id).exists()
+
+    def render_snapshot(self, site_id, params):
+        person = Person.objects.get(pk=self.person_id, site_id=site_id)
+        return render_to_string("rooms/person_detail.html#person-body", person_page(person))
+
+    def render_change(self, change):
+        return self.render_snapshot(change.site_id, {})
+
+
+# Who sees what. The site head oversees every board; the room and person pages
+# show masked personal data, so they stay with the groups that handle people.
+PAGE_ROLES = frozenset({Role.SITE_HEAD, Role.GENERAL})
+BOARDS = {
+    "control": ControlBoard(key="control", roles=frozenset({Role.SITE_HEAD})),
+    "general": GeneralBoard(key="general", roles=frozenset({Role.SITE_HEAD, Role.GENERAL})),
+}
+
+
+def board_for_key(key: str) -> Board:
+    if key in BOARDS:
+        return BOARDS[key]
+    kind, _sep, pk = key.partition("-")
+    if kind == "room" and pk.isdigit():
+        return RoomBoard(key=key, roles=PAGE_ROLES, room_id=int(pk))
+    if kind == "person" and pk.isdigit():
+        return PersonBoard(key=key, roles=PAGE_ROLES, person_id=int(pk))
+    raise KeyError(key)
+
+
+def affected_boards(change: Change) -> list[str]:
+    """Every board a change to these rooms and people shows on."""
+    keys = list(BOARDS)
+    keys += [f"room-{pk}" for pk in sorted(change.rooms)]
+    keys += [f"person-{pk}" for pk in sorted(change.persons)]
+    return keys

@@ -1,0 +1,57 @@
+"""Masking and checking of personal data: national IDs and phone numbers."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def mask_national_id(value: str) -> str:
+    """110101199003071234 -> 110***********1234"""
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """13812341234 -> 138****1234"""
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def national_id_check_digit(first17: str) -> str:
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def validate_national_id(value: str) -> str:
+    """Check the form of an 18-character resident ID: digits, date, check digit."""
+    value = value.strip().upper()
+    if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+        raise ValidationError(_("A national ID has 18 characters: 17 digits and a digit or X."))
+    try:
+        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise ValidationError(_("The birth date inside this national ID is not a real date.")) from None
+    if national_id_check_digit(value[:17]) != value[17]:
+        raise ValidationError(_("The last character of this national ID does not match: check it for a typo."))
+    return value
+
+
+def birth_date_from_national_id(value: str) -> date:
+    return date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+
+
+def validate_phone(value: str) -> str:
+    value = value.strip().replace(" ", "").replace("-", "")
+    if value and not (value.isdigit() and 7 <= len(value) <= 15):
+        raise ValidationError(_("A phone number has 7 to 15 digits."))
+    return value

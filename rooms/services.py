@@ -1,0 +1,395 @@
+"""Every write the screens trigger for rooms, people and stays.
+
+Each function owns its transaction: it checks the caller's group and the move,
+writes, appends the audit event and publishes the affected boards (sent only
+after commit). A refused move raises ``ServiceError`` with a message for the
+user and changes nothing.
+"""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from groups.roles import Role, display_name, require_role, role_label
+from rooms.masking import mask_national_id, mask_phone
+from rooms.models import AuditEvent, Person, Room, Site, Stay, SubmittedForm
+from site_ops import live
+
+PEOPLE_ROLES = (Role.GENERAL, Role.SITE_HEAD)
+
+
+class ServiceError(Exception):
+    """A refused move: the message says why; nothing was changed."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Conflict(ServiceError):
+    """The record changed since the user loaded it."""
+
+
+class AlreadySubmitted(ServiceError):
+    """The same form was submitted twice; the first one counted."""
+
+
+# --- shared steps ---------------------------------------------------------
+
+_MASKED = {"national_id": mask_national_id, "phone": mask_phone, "emergency_phone": mask_phone}
+
+
+def _masked(values: dict) -> dict:
+    return {key: _MASKED[key](value) if key in _MASKED else value for key, value in values.items()}
+
+
+def _json(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def audit(*, site, by, action, obj, room=None, person=None, before=None, after=None, note=""):
+    """Append one audit event; personal data in before/after is masked."""
+    return AuditEvent.objects.create(
+        site=site,
+        actor=by,
+        actor_name=display_name(by),
+        role=role_label(by),
+        action=action,
+        label=str(obj)[:300],
+        object_type=obj._meta.model_name,
+        object_id=obj.pk,
+        room=room,
+        person=person,
+        before={key: _json(value) for key, value in _masked(before or {}).items()},
+        after={key: _json(value) for key, value in _masked(after or {}).items()},
+        note=note[:300],
+    )
+
+
+def claim_form(token: str | None, by) -> None:
+    """Record a form's one-time token; a second submission raises AlreadySubmitted."""
+    if not token:
+        return
+    try:
+        with transaction.atomic():
+            SubmittedForm.objects.create(token=token[:64], user=by)
+    except IntegrityError:
+        raise AlreadySubmitted(_("This form was already submitted; it was recorded once.")) from None
+
+
+def check_version(obj, version: int | None) -> None:
+    if version is not None and int(version) != obj.version:
+        who = display_name(obj.updated_by) if obj.updated_by else _("someone")
+        when = date_format(timezone.localtime(obj.updated_at), "H:i")
+        raise Conflict(
+            _("%(what)s was changed by %(who)s at %(when)s since you opened it. Check it and try again.")
+            % {"what": obj, "who": who, "when": when}
+        )
+
+
+def _touch(obj, by) -> None:
+    obj.version += 1
+    obj.updated_at = timezone.now()
+    obj.updated_by = by
+
+
+def _locked(model, pk):
+    # On PostgreSQL this takes the row lock; on SQLite the IMMEDIATE
+    # transaction already holds the database's write lock.
+    return model.objects.select_for_update(of=("self",)).select_related("updated_by").get(pk=pk)
+
+
+def _same_site(*objects) -> None:
+    if len({obj.site_id for obj in objects}) != 1:
+        raise ServiceError(_("These records belong to different sites."))
+
+
+# --- people ---------------------------------------------------------------
+
+PERSON_FIELDS = (
+    "name",
+    "national_id",
+    "phone",
+    "sex",
+    "birth_date",
+    "category",
+    "special_needs",
+    "diet",
+    "allergy_note",
+    "emergency_contact",
+    "emergency_phone",
+    "household",
+    "expected_on",
+    "source",
+)
+
+
+def person_register(*, site: Site, by, data: dict, token: str | None = None) -> Person:
+    """Put one person on the arrival list (status expected)."""
+    return household_register(site=site, by=by, members=[data], household="", token=token)[0]
+
+
+def household_register(
+    *, site: Site, by, members: list[dict], household: str, token: str | None = None
+) -> list[Person]:
+    """Put a family (or one person) on the arrival list, in one transaction."""
+    require_role(by, *PEOPLE_ROLES)
+    if not members:
+        raise ServiceError(_("Add at least one person."))
+    ids = [member["national_id"] for member in members]
+    if len(set(ids)) != len(ids):
+        raise ServiceError(_("The same national ID appears twice in this list."))
+    with transaction.atomic():
+        claim_form(token, by)
+        active = set(
+            Person.objects.filter(
+                site=site,
+                national_id__in=ids,
+                status__in=[Person.Status.EXPECTED, Person.Status.IN_ISOLATION],
+            ).values_list("national_id", flat=True)
+        )
+        if active:
+            raise ServiceError(
+                _("Already on this site: %(ids)s.") % {"ids": ", ".join(mask_national_id(i) for i in sorted(active))}
+            )
+        people = []
+        for member in members:
+            values = {key: member[key] for key in PERSON_FIELDS if key in member}
+            if household and not values.get("household"):
+                values["household"] = household
+            person = Person.objects.create(site=site, updated_by=by, **values)
+            audit(site=site, by=by, action="person.register", obj=person, person=person, after=values)
+            people.append(person)
+        live.publish(site=site, persons=[person.pk for person in people])
+    return people
+
+
+def person_reveal(*, person: Person, field: str, reason: str, by) -> str:
+    """Show one person's full national ID or phone number, and log who asked and why."""
+    if field not in ("national_id", "phone", "emergency_phone"):
+        raise ServiceError(_("Only a national ID or a phone number can be revealed."))
+    if not by.has_perm("rooms.reveal_personal_data"):
+        raise ServiceError(_("You are not allowed to reveal personal data."))
+    reason = reason.strip()
+    if len(reason) < 2:
+        raise ServiceError(_("Say why you need to see it."))
+    with transaction.atomic():
+        audit(
+            site=person.site,
+            by=by,
+            action="person.reveal",
+            obj=person,
+            person=person,
+            after={"field": field},
+            note=reason,
+        )
+        # The reveal is in the person's history, so that page changes too.
+        live.publish(site=person.site, persons=[person.pk])
+    return getattr(person, field)
+
+
+# --- stays ----------------------------------------------------------------
+
+
+def stay_check_in(*, person: Person, room: Room, by, version: int | None = None, token: str | None = None) -> Stay:
+    """Check an expected person in to a room: the stay starts, the room fills."""
+    require_role(by, *PEOPLE_ROLES)
+    _same_site(person, room)
+    with transaction.atomic():
+        claim_form(token, by)
+        person = _locked(Person, person.pk)
+        check_version(person, version)
+        if person.status != Person.Status.EXPECTED:
+            raise ServiceError(
+                _("%(name)s cannot be checked in: their status is %(status)s.")
+                % {"name": person.name, "status": person.get_status_display()}
+            )
+        room = _locked(Room, room.pk)
+        if room.status not in (Room.Status.AVAILABLE, Room.Status.OCCUPIED):
+            raise ServiceError(
+                _("Room %(room)s is %(status)s and takes no one now.")
+                % {"room": room.number, "status": room.get_status_display()}
+            )
+        if room.is_full:
+            raise ServiceError(_("Room %(room)s is full.") % {"room": room.number})
+        site = person.site
+        before = {"status": room.status, "occupants": room.occupant_count}
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                # F() keeps the count right under concurrency and the database
+                # check constraint refuses an overfull room as a last line.
+                Room.objects.filter(pk=room.pk).update(
+                    occupant_count=F("occupant_count") + 1,
+                    status=Room.Status.OCCUPIED,
+                    status_changed_at=now if room.status != Room.Status.OCCUPIED else room.status_changed_at,
+                    version=F("version") + 1,
+                    updated_at=now,
+                    updated_by=by,
+                )
+                stay = Stay.objects.create(
+                    site=site,
+                    person=person,
+                    room=room,
+                    started_at=now,
+                    ends_on=Stay.end_date_for(site, timezone.localdate(now)),
+                    updated_by=by,
+                )
+        except IntegrityError:
+            raise ServiceError(
+                _("Room %(room)s is full or %(name)s is already in a room.")
+                % {"room": room.number, "name": person.name}
+            ) from None
+        room.refresh_from_db()
+        person.status = Person.Status.IN_ISOLATION
+        _touch(person, by)
+        person.save(update_fields=["status", "version", "updated_at", "updated_by"])
+        audit(
+            site=site,
+            by=by,
+            action="stay.check_in",
+            obj=stay,
+            room=room,
+            person=person,
+            before=before,
+            after={"status": room.status, "occupants": room.occupant_count, "ends_on": stay.ends_on},
+        )
+        live.publish(site=site, rooms=[room.pk], persons=[person.pk])
+    return stay
+
+
+def stay_release(*, person: Person, by, version: int | None = None, token: str | None = None) -> Stay:
+    """Check a person out at the end of isolation: the stay ends, the room empties."""
+    require_role(by, *PEOPLE_ROLES)
+    with transaction.atomic():
+        claim_form(token, by)
+        person = _locked(Person, person.pk)
+        check_version(person, version)
+        stay = Stay.objects.filter(person=person, ended_at__isnull=True).first()
+        if person.status != Person.Status.IN_ISOLATION or stay is None:
+            raise ServiceError(
+                _("%(name)s is not in isolation (status: %(status)s).")
+                % {"name": person.name, "status": person.get_status_display()}
+            )
+        today = timezone.localdate()
+        if stay.ends_on > today:
+            raise ServiceError(
+                _("%(name)s's quarantine ends on %(date)s; they cannot be released before.")
+                % {"name": person.name, "date": date_format(stay.ends_on, "SHORT_DATE_FORMAT")}
+            )
+        now = timezone.now()
+        stay.ended_at = now
+        stay.end_reason = Stay.EndReason.RELEASED
+        _touch(stay, by)
+        stay.save(update_fields=["ended_at", "end_reason", "version", "updated_at", "updated_by"])
+        person.status = Person.Status.RELEASED
+        _touch(person, by)
+        person.save(update_fields=["status", "version", "updated_at", "updated_by"])
+        room = _vacate(stay.room_id, by=by, now=now)
+        audit(
+            site=person.site,
+            by=by,
+            action="stay.release",
+            obj=stay,
+            room=room,
+            person=person,
+            before={"status": Person.Status.IN_ISOLATION},
+            after={"status": person.status, "room_status": room.status, "occupants": room.occupant_count},
+        )
+        live.publish(site=person.site, rooms=[room.pk], persons=[person.pk])
+    return stay
+
+
+def _vacate(room_id: int, *, by, now) -> Room:
+    """One occupant left: the last one out sends the room to disinfection.
+
+    A sealed room stays sealed until terminal disinfection is done.
+    """
+    room = _locked(Room, room_id)
+    room.occupant_count -= 1
+    if room.occupant_count == 0 and room.status == Room.Status.OCCUPIED:
+        room.status = Room.Status.AWAITING_DISINFECTION
+        room.status_changed_at = now
+    _touch(room, by)
+    room.save(update_fields=["occupant_count", "status", "status_changed_at", "version", "updated_at", "updated_by"])
+    return room
+
+
+# --- rooms ----------------------------------------------------------------
+
+S = Room.Status
+# The moves a person makes by hand, and who may make them. Check-in and
+# check-out move a room between available, occupied and awaiting
+# disinfection through the stay services above.
+ROOM_MOVES: dict[tuple[str, str], tuple[str, ...]] = {
+    (S.OCCUPIED, S.SEALED): (Role.SITE_HEAD, Role.MEDICAL),
+    (S.AWAITING_DISINFECTION, S.VENTILATING): (Role.DISINFECTION, Role.SITE_HEAD),
+    (S.SEALED, S.VENTILATING): (Role.DISINFECTION, Role.SITE_HEAD),
+    (S.VENTILATING, S.AVAILABLE): (Role.DISINFECTION, Role.GENERAL, Role.SITE_HEAD),
+    (S.AVAILABLE, S.OUT_OF_SERVICE): (Role.GENERAL, Role.SITE_HEAD),
+    (S.OUT_OF_SERVICE, S.AVAILABLE): (Role.GENERAL, Role.SITE_HEAD),
+}
+del S
+
+
+def room_moves_for(room: Room, roles) -> list[str]:
+    """The statuses this user may move the room to now (for the buttons)."""
+    return [to for (frm, to), allowed in ROOM_MOVES.items() if frm == room.status and set(allowed) & set(roles)]
+
+
+def room_move(*, room: Room, to: str, by, version: int | None = None, note: str = "") -> Room:
+    """Move a room by hand along its lifecycle (disinfected, inspected, out of service...)."""
+    with transaction.atomic():
+        room = _locked(Room, room.pk)
+        check_version(room, version)
+        allowed = ROOM_MOVES.get((room.status, to))
+        if allowed is None:
+            raise ServiceError(
+                _("Room %(room)s cannot go from %(from)s to %(to)s.")
+                % {
+                    "room": room.number,
+                    "from": room.get_status_display(),
+                    "to": Room.Status(to).label if to in Room.Status.values else to,
+                }
+            )
+        require_role(by, *allowed)
+        now = timezone.now()
+        if to == Room.Status.VENTILATING and room.occupant_count:
+            raise ServiceError(
+                _("Room %(room)s still has people in it; terminal disinfection comes after they leave.")
+                % {"room": room.number}
+            )
+        ventilating = room.status == Room.Status.VENTILATING and room.ventilation_until
+        if to == Room.Status.AVAILABLE and ventilating and room.ventilation_until > now:
+            raise ServiceError(
+                _("Room %(room)s is ventilating until %(time)s.")
+                % {"room": room.number, "time": date_format(timezone.localtime(room.ventilation_until), "H:i")}
+            )
+        before = {"status": room.status}
+        room.status = to
+        room.status_changed_at = now
+        room.ventilation_until = (
+            now + timedelta(minutes=room.site.ventilation_minutes) if to == Room.Status.VENTILATING else None
+        )
+        if note:
+            room.note = note[:200]
+        _touch(room, by)
+        room.save()
+        audit(
+            site=room.site,
+            by=by,
+            action="room.move",
+            obj=room,
+            room=room,
+            before=before,
+            after={"status": to, "ventilation_until": room.ventilation_until},
+            note=note,
+        )
+        live.publish(site=room.site, rooms=[room.pk])
+    return room

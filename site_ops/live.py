@@ -1,0 +1,110 @@
+"""The one path by which boards change live.
+
+A service, inside its transaction, calls ``publish(site=..., rooms=...,
+persons=...)``. That bumps the sequence number of every affected board in the
+same transaction and registers the broadcast with ``on_commit``, so nothing is
+sent for a change that rolled back. After the commit each affected board's
+fragment is rendered once per language and sent to that board's broadcast
+group; every client of the board receives the same HTML and the htmx ws
+extension swaps it in by id.
+
+Nothing else in the project calls ``group_send``.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a committed write touched: the boards re-render these parts."""
+
+    site_id: int
+    rooms: frozenset[int] = field(default_factory=frozenset)
+    persons: frozenset[int] = field(default_factory=frozenset)
+
+
+def broadcast_group(site_id: int, board_key: str, language: str) -> str:
+    """The channel-layer group of one board audience in one language."""
+    return f"site-{site_id}.{board_key}.{language}"
+
+
+def session_group(session_key: str) -> str:
+    """The group of every socket opened with one login session."""
+    import hashlib
+
+    return "session-" + hashlib.sha256(session_key.encode()).hexdigest()[:32]
+
+
+def languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def publish(*, site, rooms=(), persons=()) -> None:
+    """Bump the affected boards and broadcast them once the transaction commits."""
+    from groups.boards import affected_boards
+
+    change = Change(site_id=site.pk, rooms=frozenset(rooms), persons=frozenset(persons))
+    keys = affected_boards(change)
+    seqs = bump(site.pk, keys)
+    transaction.on_commit(partial(send_change, change, seqs), robust=True)
+
+
+def bump(site_id: int, keys: list[str]) -> dict[str, int]:
+    """Increment the boards' sequence numbers; returns the new numbers."""
+    from groups.models import BoardSequence
+
+    rows = BoardSequence.objects.filter(site_id=site_id, board__in=keys)
+    if rows.update(seq=F("seq") + 1) < len(keys):
+        # First change to a room or person page: create its row at 1.
+        # ignore_conflicts keeps a concurrent first change from failing.
+        existing = set(rows.values_list("board", flat=True))
+        BoardSequence.objects.bulk_create(
+            [BoardSequence(site_id=site_id, board=key, seq=1) for key in keys if key not in existing],
+            ignore_conflicts=True,
+        )
+    return dict(rows.values_list("board", "seq"))
+
+
+def current_seq(site_id: int, key: str) -> int:
+    from groups.models import BoardSequence
+
+    row = BoardSequence.objects.filter(site_id=site_id, board=key).values_list("seq", flat=True)
+    return row.first() or 0
+
+
+def seq_tag(seq: int) -> str:
+    return f'<div id="live-seq" data-seq="{int(seq)}" hidden></div>'
+
+
+def send_change(change: Change, seqs: dict[str, int]) -> None:
+    from groups.boards import board_for_key
+
+    layer = get_channel_layer()
+    for key, seq in seqs.items():
+        board = board_for_key(key)
+        for language in languages():
+            with translation.override(language):
+                html = board.render_change(change) + seq_tag(seq)
+            async_to_sync(layer.group_send)(
+                broadcast_group(change.site_id, key, language),
+                {"type": "board.html", "html": html},
+            )
+
+
+def close_session_sockets(session_key: str) -> None:
+    """Close the sockets a login session opened (used on logout)."""
+    if not session_key:
+        return
+    layer = get_channel_layer()
+    async_to_sync(layer.group_send)(session_group(session_key), {"type": "session.ended"})

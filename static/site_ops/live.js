@@ -1,0 +1,100 @@
+/*
+ * Keeps a board's socket alive and its contents current.
+ *
+ * The htmx ws extension swaps every fragment the server sends by id and
+ * reconnects by itself only after codes 1006, 1011, 1012 and 1013. This adds:
+ * a reconnect after any other close, a visible "reconnecting" state, and a
+ * heartbeat that tells the server the last sequence number this page holds,
+ * so that the server resends the board when a message was lost.
+ */
+(function () {
+  "use strict";
+  var SESSION_ENDED = 4401;
+  var NOT_ALLOWED = 4403;
+  var STALE = 4000;
+  var RETRIED_BY_HTMX = [1006, 1011, 1012, 1013];
+  var heartbeat = null;
+  var lastMessageAt = 0;
+
+  function setState(state) {
+    document.body.dataset.live = state;
+  }
+
+  function currentSeq() {
+    var el = document.getElementById("live-seq");
+    return el ? parseInt(el.dataset.seq || "0", 10) : -1;
+  }
+
+  document.addEventListener("htmx:wsConnecting", function () {
+    if (document.body.dataset.live !== "live") setState("reconnecting");
+  });
+
+  document.addEventListener("htmx:wsOpen", function (event) {
+    var socket = event.detail.event.target;
+    var wrapper = event.detail.socketWrapper;
+    var seconds = parseFloat(event.target.dataset.heartbeatSeconds || "10");
+    setState("live");
+    lastMessageAt = Date.now();
+    clearInterval(heartbeat);
+    heartbeat = setInterval(function () {
+      // A socket that stays silent through three heartbeats is dead even
+      // if the browser has not noticed (Wi-Fi roaming): drop and reopen it.
+      if (Date.now() - lastMessageAt > seconds * 3000) {
+        socket.close(STALE);
+        return;
+      }
+      wrapper.send(JSON.stringify({ type: "heartbeat", seq: currentSeq() }));
+    }, seconds * 1000);
+  });
+
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    lastMessageAt = Date.now();
+    setState("live");
+  });
+
+  document.addEventListener("htmx:wsClose", function (event) {
+    clearInterval(heartbeat);
+    var code = event.detail.event.code;
+    if (code === SESSION_ENDED) {
+      window.location.href = document.body.dataset.loginUrl;
+      return;
+    }
+    if (code === NOT_ALLOWED) {
+      setState("refused");
+      return;
+    }
+    setState("reconnecting");
+    if (RETRIED_BY_HTMX.indexOf(code) < 0 && document.getElementById("live-socket")) {
+      var wrapper = event.detail.socketWrapper;
+      setTimeout(function () { wrapper.reconnect(); }, 500 + Math.random() * 1000);
+    }
+  });
+
+  // Buttons of other groups are hidden; the server refuses them anyway.
+  function hideForeignActions(root) {
+    var flags = (document.body.dataset.flags || "").split(" ");
+    root.querySelectorAll("[data-requires]").forEach(function (el) {
+      var allowed = el.dataset.requires.split(" ").some(function (f) { return flags.indexOf(f) >= 0; });
+      el.hidden = !allowed;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { hideForeignActions(document); });
+  document.addEventListener("htmx:load", function (event) { hideForeignActions(event.detail.elt.parentNode || document); });
+
+  // Panels (check-in, add an arrival) close with their button or Escape.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-close-panel]")) {
+      var panel = document.getElementById("panel");
+      if (panel && !panel.classList.contains("page")) {
+        panel.innerHTML = "";
+      } else {
+        window.location.href = "/";
+      }
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var panel = document.getElementById("panel");
+    if (event.key === "Escape" && panel && !panel.classList.contains("page")) panel.innerHTML = "";
+  });
+})();

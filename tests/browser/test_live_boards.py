@@ -1,0 +1,201 @@
+"""The real browser: Debian's Chromium through Playwright, two users side by side.
+
+The server is daphne in its own process (ChannelsLiveServerTestCase) with the
+real ASGI application, database and channel layer. One user acts on a
+tablet-sized page; the other's control screen changes without a reload.
+"""
+
+import os
+import re
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from channels.testing import ChannelsLiveServerTestCase
+from django.db import connections
+from django.test import override_settings
+
+from rooms import services
+from rooms.models import Room
+from tests.base import AuditFlushMixin, SiteMixin
+
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TABLET = {"width": 1280, "height": 800}
+WALL = {"width": 1920, "height": 1080}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="needs Chromium: apt-get install -y chromium (never a downloaded browser)"
+    ),
+]
+
+
+@override_settings(LIVE_HEARTBEAT_SECONDS=1)
+class BrowserTestCase(AuditFlushMixin, SiteMixin, ChannelsLiveServerTestCase):
+    host = "127.0.0.1"
+
+    @classmethod
+    def setUpClass(cls):
+        # The server process is forked: it must not inherit an open SQLite
+        # connection, which two processes cannot share.
+        connections.close_all()
+        super().setUpClass()
+        from playwright.sync_api import sync_playwright
+
+        # Playwright's sync API runs an event loop in this thread; the test's
+        # own ORM calls (fixtures, assertions) are ordinary blocking calls.
+        cls._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+        cls.playwright = sync_playwright().start()
+        cls.browser = cls.playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking"]
+        )
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+        if cls._async_unsafe is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        super().tearDownClass()
+
+    def open_as(self, user, path, viewport):
+        context = self.browser.new_context(viewport=viewport, locale="en-US")
+        self.addCleanup(context.close)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(self.live_server_url + "/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", self.password)
+        page.click("main button[type=submit]")
+        try:
+            page.wait_for_url(re.compile(r"/(control|general)/"))
+        except Exception:
+            self.screenshot(page, "login-failed")
+            raise
+        page.goto(self.live_server_url + path)
+        self.wait_live(page)
+        # Remember that this page was never reloaded: a reload drops the marker.
+        page.evaluate("window.__notReloaded = true")
+        return page
+
+    def wait_live(self, page):
+        page.wait_for_selector("body[data-live=live]")
+
+    def assert_not_reloaded(self, page):
+        self.assertTrue(page.evaluate("window.__notReloaded === true"))
+
+    def elsewhere(self, func, **kwargs):
+        """Run a service as another user would, away from Playwright's event loop."""
+
+        def run():
+            try:
+                return func(**kwargs)
+            finally:
+                connections.close_all()
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(run).result()
+
+    def screenshot(self, page, name):
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+class CheckInLiveTests(BrowserTestCase):
+    def test_a_check_in_on_a_tablet_shows_on_the_control_screen_without_reload(self):
+        control = self.open_as(self.head, "/control/", WALL)
+        room_cell = control.locator(f"#room-{self.room.pk}")
+        self.assertEqual(room_cell.get_attribute("data-status"), "available")
+        self.assertEqual(control.locator("[data-counter=occupied]").inner_text(), "0")
+
+        tablet = self.open_as(self.clerk, "/general/", TABLET)
+        tablet.locator(f"#arrival-{self.person.pk}").get_by_role("link", name="Check in").click()
+        form = tablet.locator("#panel form")
+        form.wait_for()
+        # The suggested room is preselected: the first free single room.
+        self.assertEqual(form.locator("select[name=room]").input_value(), str(self.room.pk))
+        self.screenshot(tablet, "general-check-in-tablet")
+        form.get_by_role("button", name="Check in").click()
+        tablet.locator("#panel .done").wait_for()
+
+        control.wait_for_selector(f"#room-{self.room.pk}[data-status=occupied]")
+        control.wait_for_function("document.querySelector('[data-counter=occupied]').innerText === '1'")
+        self.assertIn("李秀英", control.locator("#feed").inner_text())
+        self.assert_not_reloaded(control)
+        # The tablet's own board moved the person from arrivals to the room card.
+        tablet.wait_for_selector(f"#room-{self.room.pk}[data-status=occupied]")
+        self.assertEqual(tablet.locator(f"#arrival-{self.person.pk}").count(), 0)
+        self.assert_not_reloaded(tablet)
+        self.screenshot(control, "control-screen-wall")
+        self.screenshot(tablet, "general-board-tablet")
+
+
+class RecoveryTests(BrowserTestCase):
+    def test_a_cut_socket_reconnects_and_catches_up(self):
+        sockets = []
+
+        def route(ws):
+            ws.connect_to_server()
+            sockets.append(ws)
+
+        control = self.browser.new_context(viewport=WALL, locale="en-US")
+        self.addCleanup(control.close)
+        page = control.new_page()
+        page.set_default_timeout(10_000)
+        page.route_web_socket(re.compile(r"/ws/"), route)
+        page.goto(self.live_server_url + "/login/")
+        page.fill("#id_username", self.head.username)
+        page.fill("#id_password", self.password)
+        page.click("main button[type=submit]")
+        page.goto(self.live_server_url + "/control/")
+        self.wait_live(page)
+        page.evaluate(
+            """window.__notReloaded = true; window.__states = [];
+            new MutationObserver(() => window.__states.push(document.body.dataset.live))
+              .observe(document.body, {attributes: true, attributeFilter: ['data-live']});"""
+        )
+
+        # The server side goes away (as when a process restarts) and a change
+        # is made while the page is disconnected.
+        sockets[-1].close(code=1012, reason="restart")
+        page.wait_for_function("window.__states.includes('reconnecting')")
+        self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
+
+        page.wait_for_selector(f"#room-{self.room.pk}[data-status=occupied]")
+        self.wait_live(page)
+        self.assertGreaterEqual(len(sockets), 2)
+        self.assert_not_reloaded(page)
+
+    def test_a_lost_message_is_healed_by_the_heartbeat(self):
+        page = self.open_as(self.head, "/control/", WALL)
+        # This change commits in the test process: its broadcast never reaches
+        # the server process's in-memory layer, exactly like a message lost
+        # to a Redis restart. Only the heartbeat can bring the board up to date.
+        self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
+        page.wait_for_selector(f"#room-{self.room.pk}[data-status=occupied]")
+        self.assertEqual(Room.objects.get(pk=self.room.pk).status, Room.Status.OCCUPIED)
+        self.assert_not_reloaded(page)
+
+    def test_a_socket_closed_with_any_code_reconnects(self):
+        page = self.open_as(self.head, "/control/", WALL)
+        # 1000 is a normal close, which the htmx ws extension never retries.
+        page.evaluate("document.getElementById('live-socket')['htmx-internal-data'].webSocket.socket.close(1000)")
+        page.wait_for_selector("body[data-live=reconnecting]")
+        self.wait_live(page)
+        self.elsewhere(services.room_move, room=self.rooms[1], to=Room.Status.OUT_OF_SERVICE, by=self.head)
+        page.wait_for_selector(f"#room-{self.rooms[1].pk}[data-status=out_of_service]")
+        self.assert_not_reloaded(page)
+
+    def test_logging_out_closes_the_board_and_shows_the_login(self):
+        page = self.open_as(self.head, "/control/", WALL)
+        # Log out from another tab of the same browser: the board's socket is
+        # closed by the server and the page goes to the login.
+        other_tab = page.context.new_page()
+        other_tab.goto(self.live_server_url + "/control/")
+        other_tab.locator("form[action='/logout/'] button").click()
+        page.wait_for_url(re.compile(r"/login/"))

@@ -1,0 +1,19 @@
+def pytest_configure(config):
+    from django.conf import settings
+
+    # The production hasher costs a second per login. Set for the whole
+    # session, so that the browser tests' server process (forked from this
+    # one) checks passwords with the same hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests read messages in English; the Chinese default is tested on its own.
+    settings.LANGUAGE_CODE = "en"
+
+
+def pytest_sessionstart(session):
+    # A run that was killed leaves the SQLite test database's WAL files
+    # behind; a new database file beside old WAL files reads as corrupt.
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        (root / f"test_db.sqlite3{suffix}").unlink(missing_ok=True)

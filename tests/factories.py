@@ -1,0 +1,53 @@
+"""Named records for tests: a site, rooms, people with valid synthetic IDs, staff."""
+
+import itertools
+from datetime import date
+
+from django.contrib.auth.models import Group, User
+
+from groups.models import Staff
+from rooms.masking import national_id_check_digit
+from rooms.models import Person, Room, Site
+
+_serial = itertools.count(1)
+
+
+def make_site(**kwargs) -> Site:
+    kwargs.setdefault("name", "测试隔离点")
+    return Site.objects.create(**kwargs)
+
+
+def make_rooms(site: Site, floors: int = 2, per_floor: int = 5, capacity: int = 1) -> list[Room]:
+    return Room.objects.bulk_create(
+        [
+            Room(site=site, floor=floor, number=f"{floor}{n:02d}", capacity=capacity)
+            for floor in range(1, floors + 1)
+            for n in range(1, per_floor + 1)
+        ]
+    )
+
+
+def national_id(birth: date, male: bool = True) -> str:
+    """A well-formed ID in a region code that does not exist (500990)."""
+    seq = next(_serial) % 500 * 2 + (1 if male else 0)
+    first17 = f"500990{birth:%Y%m%d}{seq:03d}"
+    return first17 + national_id_check_digit(first17)
+
+
+def make_person(site: Site, **kwargs) -> Person:
+    birth = kwargs.pop("birth_date", date(1985, 6, 1))
+    sex = kwargs.pop("sex", Person.Sex.MALE)
+    kwargs.setdefault("name", f"测试{next(_serial)}")
+    kwargs.setdefault("national_id", national_id(birth, male=sex == Person.Sex.MALE))
+    kwargs.setdefault("phone", "17000001234")
+    return Person.objects.create(site=site, birth_date=birth, sex=sex, **kwargs)
+
+
+def make_user(username: str, site: Site | None, *roles: str, **kwargs) -> User:
+    user = User.objects.create_user(username=username, password=kwargs.pop("password", None), **kwargs)
+    if roles:
+        # get_or_create: a TransactionTestCase empties the groups the migration made.
+        user.groups.set([Group.objects.get_or_create(name=role)[0] for role in roles])
+    if site is not None:
+        Staff.objects.create(user=user, site=site)
+    return user

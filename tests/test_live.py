@@ -1,0 +1,51 @@
+"""The publish path: sequence numbers in the transaction, broadcast after commit only."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from groups.models import BoardSequence
+from rooms import services
+from site_ops import live
+from tests.base import SiteTestCase
+
+
+class PublishTests(SiteTestCase):
+    def listen(self, key, language="en"):
+        layer = get_channel_layer()
+        channel = async_to_sync(layer.new_channel)()
+        async_to_sync(layer.group_add)(live.broadcast_group(self.site.pk, key, language), channel)
+        return layer, channel
+
+    def receive(self, layer, channel):
+        return async_to_sync(layer.receive)(channel)
+
+    def test_it_broadcasts_each_affected_board_once_after_commit(self):
+        layers = {key: self.listen(key) for key in ("control", "general", f"room-{self.room.pk}")}
+        with self.captureOnCommitCallbacks(execute=True) as callbacks:
+            services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        self.assertEqual(len(callbacks), 1)
+        for key, (layer, channel) in layers.items():
+            message = self.receive(layer, channel)
+            with self.subTest(board=key):
+                self.assertEqual(message["type"], "board.html")
+                self.assertIn('data-seq="1"', message["html"])
+
+    def test_it_bumps_sequence_numbers_in_the_writing_transaction(self):
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        seqs = dict(BoardSequence.objects.values_list("board", "seq"))
+        self.assertEqual(seqs, {"control": 1, "general": 1, f"room-{self.room.pk}": 1, f"person-{self.person.pk}": 1})
+
+    def test_nothing_is_sent_or_bumped_for_a_refused_change(self):
+        with self.captureOnCommitCallbacks(execute=True) as callbacks, self.assertRaises(services.ServiceError):
+            services.stay_release(person=self.person, by=self.clerk)
+        self.assertEqual(callbacks, [])
+        self.assertFalse(BoardSequence.objects.exists())
+
+    def test_broadcast_fragments_carry_no_unmasked_personal_data(self):
+        layer, channel = self.listen(f"person-{self.person.pk}")
+        with self.captureOnCommitCallbacks(execute=True):
+            services.person_reveal(person=self.person, field="national_id", reason="核对", by=self.clerk)
+        html = self.receive(layer, channel)["html"]
+        self.assertIn(self.person.national_id_masked, html)
+        self.assertNotIn(self.person.national_id, html)
+        self.assertNotIn(self.person.phone, html)

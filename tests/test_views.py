@@ -1,0 +1,316 @@
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from rooms import services
+from rooms.models import AuditEvent, Person, Room, Stay
+from tests.base import SiteTestCase
+from tests.factories import make_person, make_rooms, make_site, make_user
+
+
+class AccessTests(SiteTestCase):
+    """Every view: allowed, forbidden (other group), anonymous, wrong method."""
+
+    def urls(self):
+        person, room = self.person.pk, self.room.pk
+        return {
+            # name: (url, method, allowed users)
+            "control": (reverse("control-screen"), "get", [self.head]),
+            "general": (reverse("general-board"), "get", [self.head, self.clerk]),
+            "person-new": (reverse("person-new"), "get", [self.head, self.clerk]),
+            "household-new": (reverse("household-new"), "get", [self.head, self.clerk]),
+            "person": (reverse("person-detail", args=[person]), "get", [self.head, self.clerk]),
+            "check-in": (reverse("person-check-in", args=[person]), "get", [self.head, self.clerk]),
+            "room": (reverse("room-detail", args=[room]), "get", [self.head, self.clerk]),
+            "release": (reverse("person-release", args=[person]), "post", [self.head, self.clerk]),
+            "reveal": (reverse("person-reveal", args=[person]), "post", [self.head, self.clerk]),
+            "room-move": (reverse("room-move", args=[room]), "post", [self.head, self.clerk, self.nurse]),
+        }
+
+    def test_allowed_users_get_through(self):
+        for name, (url, method, allowed) in self.urls().items():
+            for user in allowed:
+                self.client.force_login(user)
+                response = getattr(self.client, method)(url)
+                with self.subTest(view=name, user=user.username):
+                    self.assertIn(response.status_code, (200, 302, 409, 422))
+
+    def test_other_groups_get_the_not_in_this_group_page(self):
+        for name, (url, method, allowed) in self.urls().items():
+            for user in (self.head, self.clerk, self.nurse, self.cook, self.outsider):
+                if user in allowed:
+                    continue
+                self.client.force_login(user)
+                response = getattr(self.client, method)(url)
+                with self.subTest(view=name, user=user.username):
+                    self.assertContains(response, "You are not in this group", status_code=403)
+
+    def test_anonymous_users_are_sent_to_log_in(self):
+        for name, (url, method, _allowed) in self.urls().items():
+            response = getattr(self.client, method)(url)
+            with self.subTest(view=name):
+                self.assertEqual(response.status_code, 302)
+                self.assertTrue(response["Location"].startswith(reverse("login")))
+
+    def test_wrong_methods_are_refused(self):
+        self.client.force_login(self.head)
+        for name, (url, method, _allowed) in self.urls().items():
+            wrong = "put" if method == "post" else "delete"
+            with self.subTest(view=name):
+                self.assertEqual(getattr(self.client, wrong)(url).status_code, 405)
+        self.assertEqual(self.client.get(reverse("logout")).status_code, 405)
+
+    def test_records_of_another_site_are_not_found(self):
+        other = make_site(name="别处")
+        stranger = make_person(other)
+        room = make_rooms(other, floors=1, per_floor=1)[0]
+        self.client.force_login(self.clerk)
+        self.assertEqual(self.client.get(reverse("person-detail", args=[stranger.pk])).status_code, 404)
+        self.assertEqual(self.client.get(reverse("room-detail", args=[room.pk])).status_code, 404)
+
+    def test_home_sends_each_role_to_its_board(self):
+        cases = [(self.head, "control-screen"), (self.clerk, "general-board")]
+        for user, name in cases:
+            self.client.force_login(user)
+            self.assertRedirects(self.client.get("/"), reverse(name), fetch_redirect_response=False)
+        self.client.force_login(self.cook)
+        self.assertContains(self.client.get("/"), "not built yet")
+        self.client.force_login(self.outsider)
+        self.assertContains(self.client.get("/"), "not in any group")
+
+
+class CheckInViewTests(SiteTestCase):
+    def setUp(self):
+        self.client.force_login(self.clerk)
+        self.url = reverse("person-check-in", args=[self.person.pk])
+
+    def test_the_form_suggests_a_room(self):
+        response = self.client.get(self.url)
+        self.assertEqual(response.context["form"].initial["room"], self.room)
+
+    def test_elderly_people_are_offered_a_low_floor_and_others_a_higher_one(self):
+        elder = make_person(self.site, special_needs=["elderly"])
+        self.assertEqual(
+            self.client.get(reverse("person-check-in", args=[elder.pk])).context["form"].initial["room"].floor, 1
+        )
+        self.site.low_floor_max = 1
+        self.site.save()
+        self.assertEqual(self.client.get(self.url).context["form"].initial["room"].floor, 2)
+
+    def test_family_members_are_offered_their_relatives_room(self):
+        family_room = Room.objects.create(site=self.site, number="219", floor=2, capacity=3)
+        mother = make_person(self.site, household="王家")
+        son = make_person(self.site, household="王家")
+        response = self.client.get(reverse("person-check-in", args=[mother.pk]))
+        self.assertEqual(response.context["form"].initial["room"], family_room)
+        services.stay_check_in(person=mother, room=family_room, by=self.clerk)
+        response = self.client.get(reverse("person-check-in", args=[son.pk]))
+        self.assertEqual(response.context["form"].initial["room"], family_room)
+
+    def test_htmx_check_in_returns_the_panel_message(self):
+        response = self.client.post(
+            self.url, {"room": self.room.pk, "version": 1, "token": "t"}, headers={"HX-Request": "true"}
+        )
+        self.assertContains(response, "checked in to room 101")
+        self.assertEqual(self.fresh(self.person).status, Person.Status.IN_ISOLATION)
+
+    def test_plain_check_in_redirects_to_the_board(self):
+        response = self.client.post(self.url, {"room": self.room.pk, "version": 1, "token": "t"})
+        self.assertRedirects(response, reverse("general-board"), fetch_redirect_response=False)
+
+    def test_a_stale_check_in_is_a_conflict_that_keeps_the_input(self):
+        Person.objects.filter(pk=self.person.pk).update(version=2, updated_by=self.head)
+        response = self.client.post(
+            self.url, {"room": self.rooms[3].pk, "version": 1, "token": "t"}, headers={"HX-Request": "true"}
+        )
+        self.assertContains(response, "was changed by 周宁", status_code=409)
+        self.assertEqual(response.context["form"]["room"].value(), str(self.rooms[3].pk))
+        self.assertFalse(Stay.objects.exists())
+
+    def test_an_invalid_form_changes_nothing(self):
+        response = self.client.post(self.url, {"room": "", "version": 1}, headers={"HX-Request": "true"})
+        self.assertEqual(response.status_code, 422)
+        self.assertFalse(Stay.objects.exists())
+        self.assertFalse(AuditEvent.objects.exists())
+
+    def test_a_double_submit_is_recorded_once(self):
+        data = {"room": self.room.pk, "version": 1, "token": "same"}
+        self.client.post(self.url, data, headers={"HX-Request": "true"})
+        response = self.client.post(self.url, data, headers={"HX-Request": "true"})
+        self.assertContains(response, "already submitted")
+        self.assertEqual(Stay.objects.count(), 1)
+
+
+class RegisterViewTests(SiteTestCase):
+    def setUp(self):
+        self.client.force_login(self.clerk)
+
+    def test_it_adds_an_arrival_reading_the_birth_date_from_the_id(self):
+        response = self.client.post(
+            reverse("person-new"),
+            {
+                "name": "孙丽",
+                "national_id": "500991199203150025",
+                "sex": "F",
+                "category": "close_contact",
+                "diet": "regular",
+                "expected_on": timezone.localdate().isoformat(),
+                "token": "x",
+            },
+        )
+        self.assertEqual(
+            response.status_code, 302, getattr(response, "context", None) and response.context["form"].errors
+        )
+        person = Person.objects.get(name="孙丽")
+        self.assertEqual(person.birth_date.isoformat(), "1992-03-15")
+        self.assertEqual(person.status, Person.Status.EXPECTED)
+
+    def test_a_mistyped_id_gets_a_clear_error_and_nothing_is_saved(self):
+        response = self.client.post(
+            reverse("person-new"),
+            {
+                "name": "孙丽",
+                "national_id": "500991199203150026",
+                "sex": "F",
+                "category": "close_contact",
+                "diet": "regular",
+                "expected_on": timezone.localdate().isoformat(),
+            },
+        )
+        self.assertContains(response, "does not match", status_code=422)
+        self.assertFalse(Person.objects.filter(name="孙丽").exists())
+
+    def test_a_family_is_added_in_one_go(self):
+        today = timezone.localdate().isoformat()
+        data = {
+            "household": "钱家",
+            "token": "f1",
+            "member-TOTAL_FORMS": "2",
+            "member-INITIAL_FORMS": "0",
+            "member-MIN_NUM_FORMS": "2",
+            "member-MAX_NUM_FORMS": "8",
+        }
+        for i, (name, nid, sex) in enumerate(
+            [("钱伟", "500992198001010011", "M"), ("钱小红", "500992201205050022", "F")]
+        ):
+            data.update(
+                {
+                    f"member-{i}-name": name,
+                    f"member-{i}-national_id": nid,
+                    f"member-{i}-sex": sex,
+                    f"member-{i}-category": "close_contact",
+                    f"member-{i}-diet": "regular",
+                    f"member-{i}-expected_on": today,
+                }
+            )
+        # Fix the check digits so the IDs are well-formed.
+        from rooms.masking import national_id_check_digit
+
+        for i in range(2):
+            nid = data[f"member-{i}-national_id"][:17]
+            data[f"member-{i}-national_id"] = nid + national_id_check_digit(nid)
+        response = self.client.post(reverse("household-new"), data)
+        self.assertEqual(response.status_code, 302, response.content.decode()[:3000])
+        self.assertEqual(
+            set(Person.objects.filter(household="钱家").values_list("name", flat=True)), {"钱伟", "钱小红"}
+        )
+
+
+class ReleaseViewTests(SiteTestCase):
+    def setUp(self):
+        self.client.force_login(self.clerk)
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        self.url = reverse("person-release", args=[self.person.pk])
+
+    def test_release_before_the_end_is_refused_with_the_reason(self):
+        version = self.fresh(self.person).version
+        response = self.client.post(self.url, {"version": version, "token": "r"}, headers={"HX-Request": "true"})
+        self.assertContains(response, "cannot be released before", status_code=422)
+
+    def test_release_on_the_end_date_empties_the_room(self):
+        Stay.objects.update(ends_on=timezone.localdate() - timedelta(days=0))
+        version = self.fresh(self.person).version
+        response = self.client.post(self.url, {"version": version, "token": "r"}, headers={"HX-Request": "true"})
+        self.assertContains(response, "was released")
+        self.assertEqual(self.fresh(self.room).status, Room.Status.AWAITING_DISINFECTION)
+
+
+class PagesTests(SiteTestCase):
+    def test_national_ids_and_phones_are_masked_on_every_page(self):
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        self.client.force_login(self.head)
+        pages = [
+            reverse("control-screen"),
+            reverse("general-board"),
+            reverse("general-board") + "?q=李",
+            reverse("room-detail", args=[self.room.pk]),
+            reverse("person-detail", args=[self.person.pk]),
+        ]
+        for url in pages:
+            response = self.client.get(url)
+            with self.subTest(url=url):
+                self.assertEqual(response.status_code, 200)
+                self.assertNotContains(response, self.person.national_id)
+                self.assertNotContains(response, self.person.phone)
+        self.assertContains(self.client.get(pages[3]), self.person.national_id_masked)
+
+    def test_reveal_shows_the_full_id_to_the_asker_only_and_logs_it(self):
+        self.client.force_login(self.clerk)
+        response = self.client.post(
+            reverse("person-reveal", args=[self.person.pk]),
+            {"field": "national_id", "reason": "核对身份"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(response, self.person.national_id)
+        self.assertTrue(AuditEvent.objects.filter(action="person.reveal", note="核对身份").exists())
+
+    def test_the_room_page_shows_its_history(self):
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        self.client.force_login(self.clerk)
+        response = self.client.get(reverse("room-detail", args=[self.room.pk]))
+        self.assertContains(response, "张露匀")
+        self.assertContains(response, "checked in")
+
+    def test_search_finds_people_by_name_and_by_room(self):
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        self.client.force_login(self.clerk)
+        for query in ("秀英", "101"):
+            response = self.client.get(
+                reverse("general-board"), {"q": query}, headers={"HX-Request": "true", "HX-Target": "search-results"}
+            )
+            with self.subTest(query=query):
+                self.assertContains(response, "李秀英")
+                self.assertNotContains(response, "board-body")
+
+    def test_the_page_speaks_chinese_by_default_and_english_on_request(self):
+        from site_ops import settings as shipped
+
+        self.assertEqual(shipped.LANGUAGE_CODE, "zh-hans")
+        self.client.force_login(self.head)
+        with self.settings(LANGUAGE_CODE=shipped.LANGUAGE_CODE):
+            self.assertContains(self.client.get(reverse("control-screen")), "控制屏")
+        self.assertContains(
+            self.client.get(reverse("control-screen"), headers={"accept-language": "zh-CN,zh;q=0.9"}), "控制屏"
+        )
+        self.client.post(reverse("set_language"), {"language": "en"})
+        self.assertContains(self.client.get(reverse("control-screen")), "Control screen")
+
+
+class LoginTests(SiteTestCase):
+    def test_logout_needs_post_and_ends_the_session(self):
+        self.client.force_login(self.clerk)
+        self.assertEqual(self.client.post(reverse("logout")).status_code, 302)
+        self.assertEqual(self.client.get(reverse("general-board")).status_code, 302)
+
+    def test_repeated_failures_lock_one_username_at_one_address_only(self):
+        make_user("victim", self.site, "general", password="right-horse-battery")
+        make_user("colleague", self.site, "general", password="another-good-one")
+        for _ in range(5):
+            self.client.post(reverse("login"), {"username": "victim", "password": "wrong"})
+        response = self.client.post(reverse("login"), {"username": "victim", "password": "right-horse-battery"})
+        self.assertEqual(response.status_code, 429)
+        self.assertContains(response, "Too many failed logins", status_code=429)
+        # A colleague on the same Wi-Fi (same address) still logs in.
+        response = self.client.post(reverse("login"), {"username": "colleague", "password": "another-good-one"})
+        self.assertEqual(response.status_code, 302)
