@@ -1,15 +1,44 @@
 from django.contrib import admin
+from django.db import transaction
 
 from rooms.models import AuditEvent, Person, Room, Site, Stay
+from rooms.services import audit
+from site_ops import live
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Site set-up in the admin is audited and reaches the boards like any change."""
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            before = {name: form.initial.get(name) for name in form.changed_data} if change else {}
+            super().save_model(request, obj, form, change)
+            after = {name: form.cleaned_data.get(name) for name in form.changed_data}
+            site = obj if isinstance(obj, Site) else obj.site
+            action = f"{obj._meta.model_name}.{'set_up' if not change else 'admin_change'}"
+            audit(
+                site=site,
+                by=request.user,
+                action=action,
+                obj=obj,
+                room=obj if isinstance(obj, Room) else None,
+                before={key: str(value) for key, value in before.items()},
+                after={key: str(value) for key, value in after.items()},
+            )
+            live.publish(site=site, rooms=[obj.pk] if isinstance(obj, Room) else [])
+
+    def has_delete_permission(self, request, obj=None):
+        # Rooms and sites carry history; take a room out of service instead.
+        return False
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(AuditedAdmin):
     list_display = ["name", "address", "protocol_days", "ventilation_minutes"]
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(AuditedAdmin):
     list_display = ["number", "site", "floor", "capacity", "status", "occupant_count"]
     list_filter = ["site", "floor", "status", "capacity"]
     search_fields = ["number"]

@@ -90,6 +90,44 @@ class PersonForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
+class PersonEditForm(PersonForm):
+    """The same fields, with the version the user is editing.
+
+    The national ID and phone numbers are never put into the page: their
+    inputs start empty with the masked value as a hint, and an empty input
+    keeps what is stored.
+    """
+
+    SECRET_FIELDS = ("national_id", "phone", "emergency_phone")
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.SECRET_FIELDS:
+            field = self.fields[name]
+            field.required = False
+            masked = getattr(self.instance, f"{name}_masked")
+            field.widget.attrs["placeholder"] = masked or ""
+            field.help_text = _("Leave empty to keep the stored value.")
+            self.initial[name] = ""
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+            self.initial.setdefault("token", uuid.uuid4().hex)
+
+    def clean_national_id(self):
+        value = self.cleaned_data.get("national_id", "").strip()
+        return validate_national_id(value) if value else ""
+
+    def values(self) -> dict:
+        values = super().values()
+        for name in self.SECRET_FIELDS:
+            if not values.get(name):
+                values.pop(name, None)
+        return values
+
+
 class RegisterForm(OnceForm):
     """The token and nothing else; the person's fields are PersonForm's."""
 

@@ -321,9 +321,14 @@ class AuditEvent(models.Model):
 ACTION_LABELS = {
     "person.register": _("added to arrivals"),
     "person.reveal": _("personal data revealed"),
+    "person.update": _("details corrected"),
     "stay.check_in": _("checked in"),
     "stay.release": _("released"),
     "room.move": _("room status changed"),
+    "room.set_up": _("room added"),
+    "room.admin_change": _("room set-up changed"),
+    "site.set_up": _("site added"),
+    "site.admin_change": _("site settings changed"),
 }
 
 

@@ -170,6 +170,31 @@ def household_register(
     return people
 
 
+def person_update(*, person: Person, by, data: dict, version: int | None, token: str | None = None) -> Person:
+    """Correct or complete a person's details; refused on a stale version."""
+    require_role(by, *PEOPLE_ROLES)
+    with transaction.atomic():
+        claim_form(token, by)
+        person = _locked(Person, person.pk)
+        check_version(person, version)
+        changed = {key: value for key, value in data.items() if key in PERSON_FIELDS and getattr(person, key) != value}
+        if not changed:
+            return person
+        before = {key: getattr(person, key) for key in changed}
+        for key, value in changed.items():
+            setattr(person, key, value)
+        _touch(person, by)
+        try:
+            with transaction.atomic():
+                person.save()
+        except IntegrityError:
+            raise ServiceError(_("Another person on this site already has this national ID.")) from None
+        audit(site=person.site, by=by, action="person.update", obj=person, person=person, before=before, after=changed)
+        stay = Stay.objects.filter(person=person, ended_at__isnull=True).first()
+        live.publish(site=person.site, rooms=[stay.room_id] if stay else [], persons=[person.pk])
+    return person
+
+
 def person_reveal(*, person: Person, field: str, reason: str, by) -> str:
     """Show one person's full national ID or phone number, and log who asked and why."""
     if field not in ("national_id", "phone", "emergency_phone"):

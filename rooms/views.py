@@ -20,6 +20,7 @@ from rooms.forms import (
     CheckInForm,
     FamilyFormSet,
     HouseholdForm,
+    PersonEditForm,
     PersonForm,
     RegisterForm,
     ReleaseForm,
@@ -198,6 +199,41 @@ def person_detail(request, pk):
     context = person_page(person)
     context["reveal_form"] = RevealForm()
     return render(request, "rooms/person_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk):
+    person = _get_person_for_user(request, pk, *services.PEOPLE_ROLES)
+    form = PersonEditForm(request.POST or None, instance=person)
+    status = 200
+    if request.method == "POST":
+        status = INVALID
+        if form.is_valid():
+            try:
+                services.person_update(
+                    person=person,
+                    by=request.user,
+                    data=form.values(),
+                    version=form.cleaned_data["version"],
+                    token=form.cleaned_data["token"],
+                )
+            except services.AlreadySubmitted as error:
+                return _done_person(request, person, error.message)
+            except services.ServiceError as error:
+                form.add_error(None, error.message)
+                status = _refused(error)
+            else:
+                return _done_person(request, person, _("%(name)s's details were saved.") % {"name": person.name})
+    template = "rooms/person_edit.html#form" if request.htmx else "rooms/person_edit.html"
+    return render(request, template, {"person": person, "form": form}, status=status)
+
+
+def _done_person(request, person, message):
+    if request.htmx:
+        return render(request, "rooms/panel_done.html", {"message": message})
+    messages.success(request, message)
+    return redirect("person-detail", pk=person.pk)
 
 
 @login_required

@@ -14,6 +14,7 @@ urlpatterns = [
     path("people/new/", room_views.person_new, name="person-new"),
     path("people/new-family/", room_views.household_new, name="household-new"),
     path("people/<int:pk>/", room_views.person_detail, name="person-detail"),
+    path("people/<int:pk>/edit/", room_views.person_edit, name="person-edit"),
     path("people/<int:pk>/check-in/", room_views.person_check_in, name="person-check-in"),
     path("people/<int:pk>/release/", room_views.person_release, name="person-release"),
     path("people/<int:pk>/reveal/", room_views.person_reveal, name="person-reveal"),

@@ -22,6 +22,7 @@ class AccessTests(SiteTestCase):
             "household-new": (reverse("household-new"), "get", [self.head, self.clerk]),
             "person": (reverse("person-detail", args=[person]), "get", [self.head, self.clerk]),
             "check-in": (reverse("person-check-in", args=[person]), "get", [self.head, self.clerk]),
+            "person-edit": (reverse("person-edit", args=[person]), "get", [self.head, self.clerk]),
             "room": (reverse("room-detail", args=[room]), "get", [self.head, self.clerk]),
             "release": (reverse("person-release", args=[person]), "post", [self.head, self.clerk]),
             "reveal": (reverse("person-reveal", args=[person]), "post", [self.head, self.clerk]),
@@ -217,6 +218,48 @@ class RegisterViewTests(SiteTestCase):
         )
 
 
+class PersonEditViewTests(SiteTestCase):
+    def setUp(self):
+        self.client.force_login(self.clerk)
+        self.url = reverse("person-edit", args=[self.person.pk])
+
+    def post(self, **overrides):
+        data = {
+            "name": self.person.name,
+            "sex": self.person.sex,
+            "birth_date": self.person.birth_date.isoformat(),
+            "category": "close_contact",
+            "diet": "halal",
+            "expected_on": self.person.expected_on.isoformat(),
+            "version": 1,
+            "token": "e1",
+            **overrides,
+        }
+        return self.client.post(self.url, data, headers={"HX-Request": "true"})
+
+    def test_the_form_never_puts_the_id_or_phone_in_the_page(self):
+        response = self.client.get(self.url)
+        self.assertNotContains(response, self.person.national_id)
+        self.assertNotContains(response, self.person.phone)
+        self.assertContains(response, self.person.national_id_masked)
+
+    def test_an_edit_saves_the_changes_keeps_the_secrets_and_is_audited(self):
+        response = self.post()
+        self.assertContains(response, "were saved")
+        person = self.fresh(self.person)
+        self.assertEqual((person.diet, person.version), ("halal", 2))
+        self.assertEqual(person.national_id, self.person.national_id)
+        event = AuditEvent.objects.get(action="person.update")
+        self.assertEqual((event.before, event.after), ({"diet": "regular"}, {"diet": "halal"}))
+
+    def test_a_stale_edit_is_a_conflict_that_keeps_the_input(self):
+        services.person_update(person=self.person, by=self.head, data={"allergy_note": "花生"}, version=1)
+        response = self.post(allergy_note="海鲜")
+        self.assertContains(response, "was changed by 周宁", status_code=409)
+        self.assertContains(response, "海鲜", status_code=409)
+        self.assertEqual(self.fresh(self.person).allergy_note, "花生")
+
+
 class ReleaseViewTests(SiteTestCase):
     def setUp(self):
         self.client.force_login(self.clerk)
@@ -314,3 +357,21 @@ class LoginTests(SiteTestCase):
         # A colleague on the same Wi-Fi (same address) still logs in.
         response = self.client.post(reverse("login"), {"username": "colleague", "password": "another-good-one"})
         self.assertEqual(response.status_code, 302)
+
+
+class AdminTests(SiteTestCase):
+    def test_a_room_added_in_the_admin_is_audited_and_published(self):
+        from django.contrib.auth.models import User
+
+        admin_user = User.objects.get(pk=self.head.pk)
+        admin_user.is_staff = admin_user.is_superuser = True
+        admin_user.save()
+        self.client.force_login(admin_user)
+        with self.captureOnCommitCallbacks(execute=False) as callbacks:
+            response = self.client.post(
+                reverse("admin:rooms_room_add"), {"site": self.site.pk, "number": "301", "floor": 3, "capacity": 2}
+            )
+        self.assertEqual(response.status_code, 302)
+        room = Room.objects.get(number="301")
+        self.assertTrue(AuditEvent.objects.filter(action="room.set_up", room=room, actor=admin_user).exists())
+        self.assertEqual(len(callbacks), 1)

@@ -1,0 +1,45 @@
+"""Every user-facing string has a Chinese translation, and the compiled catalogue matches it."""
+
+import ast
+import gettext
+from pathlib import Path
+
+from django.test import SimpleTestCase
+
+LOCALE = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES"
+
+
+def read_po(path: Path) -> tuple[dict[str, str], list[str]]:
+    entries, fuzzy = {}, []
+    for block in path.read_text().split("\n\n"):
+        lines = [line for line in block.splitlines() if not line.startswith("#~")]
+        if any(line.startswith("#,") and "fuzzy" in line for line in lines):
+            fuzzy.append(block)
+        key, parts = None, {"msgid": [], "msgstr": []}
+        for line in lines:
+            if line.startswith("msgid "):
+                key = "msgid"
+                line = line[6:]
+            elif line.startswith("msgstr "):
+                key = "msgstr"
+                line = line[7:]
+            elif not line.startswith('"'):
+                continue
+            if key:
+                parts[key].append(ast.literal_eval(line))
+        msgid = "".join(parts["msgid"])
+        if msgid:
+            entries[msgid] = "".join(parts["msgstr"])
+    return entries, fuzzy
+
+
+class TranslationTests(SimpleTestCase):
+    def test_every_string_is_translated_and_compiled(self):
+        entries, fuzzy = read_po(LOCALE / "django.po")
+        self.assertEqual(fuzzy, [], "fuzzy entries: check and translate them")
+        untranslated = [msgid for msgid, msgstr in entries.items() if not msgstr]
+        self.assertEqual(untranslated, [], "run `make messages` and translate the new strings")
+        with (LOCALE / "django.mo").open("rb") as mo:
+            catalog = gettext.GNUTranslations(mo)
+        stale = [msgid for msgid, msgstr in entries.items() if catalog.gettext(msgid) != msgstr]
+        self.assertEqual(stale, [], "django.mo is older than django.po: run `make messages`")
