@@ -32,6 +32,9 @@ class Change:
     site_id: int
     rooms: frozenset[int] = field(default_factory=frozenset)
     persons: frozenset[int] = field(default_factory=frozenset)
+    # What else changed, by name ("transfers", "samples", ...), so that a
+    # board that shows none of it is left alone.
+    topics: frozenset[str] = field(default_factory=frozenset)
 
 
 def broadcast_group(site_id: int, board_key: str, language: str) -> str:
@@ -50,11 +53,11 @@ def languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
-def publish(*, site, rooms=(), persons=()) -> None:
+def publish(*, site, rooms=(), persons=(), topics=()) -> None:
     """Bump the affected boards and broadcast them once the transaction commits."""
     from groups.boards import affected_boards
 
-    change = Change(site_id=site.pk, rooms=frozenset(rooms), persons=frozenset(persons))
+    change = Change(site_id=site.pk, rooms=frozenset(rooms), persons=frozenset(persons), topics=frozenset(topics))
     keys = affected_boards(change)
     seqs = bump(site.pk, keys)
     transaction.on_commit(partial(send_change, change, seqs), robust=True)

@@ -16,7 +16,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groups.roles import Role
 from rooms.models import AuditEvent, Person, Room, Site, Stay
 from rooms.services import ROOM_MOVES
 from site_ops.live import Change
@@ -181,6 +180,11 @@ class Board:
     def exists(self, site_id: int) -> bool:
         return True
 
+    def affected_by(self, change: Change) -> bool:
+        """Whether a change shows on this board (the control screen and the
+        general board show every room and person)."""
+        return True
+
     def render_snapshot(self, site_id: int, params: dict) -> str:
         raise NotImplementedError
 
@@ -253,31 +257,3 @@ class PersonBoard(Board):
 
     def render_change(self, change):
         return self.render_snapshot(change.site_id, {})
-
-
-# Who sees what. The site head oversees every board; the room and person pages
-# show masked personal data, so they stay with the groups that handle people.
-PAGE_ROLES = frozenset({Role.SITE_HEAD, Role.GENERAL})
-BOARDS = {
-    "control": ControlBoard(key="control", roles=frozenset({Role.SITE_HEAD})),
-    "general": GeneralBoard(key="general", roles=frozenset({Role.SITE_HEAD, Role.GENERAL})),
-}
-
-
-def board_for_key(key: str) -> Board:
-    if key in BOARDS:
-        return BOARDS[key]
-    kind, _sep, pk = key.partition("-")
-    if kind == "room" and pk.isdigit():
-        return RoomBoard(key=key, roles=PAGE_ROLES, room_id=int(pk))
-    if kind == "person" and pk.isdigit():
-        return PersonBoard(key=key, roles=PAGE_ROLES, person_id=int(pk))
-    raise KeyError(key)
-
-
-def affected_boards(change: Change) -> list[str]:
-    """Every board a change to these rooms and people shows on."""
-    keys = list(BOARDS)
-    keys += [f"room-{pk}" for pk in sorted(change.rooms)]
-    keys += [f"person-{pk}" for pk in sorted(change.persons)]
-    return keys

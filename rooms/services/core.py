@@ -93,13 +93,14 @@ def check_version(obj, version: int | None) -> None:
         )
 
 
-def _touch(obj, by) -> None:
+def touch(obj, by) -> None:
+    """Mark a versioned record as changed by this user now (the caller saves it)."""
     obj.version += 1
     obj.updated_at = timezone.now()
     obj.updated_by = by
 
 
-def _locked(model, pk):
+def lock_row(model, pk):
     # On PostgreSQL this takes the row lock; on SQLite the IMMEDIATE
     # transaction already holds the database's write lock.
     return model.objects.select_for_update(of=("self",)).select_related("updated_by").get(pk=pk)
@@ -175,7 +176,7 @@ def person_update(*, person: Person, by, data: dict, version: int | None, token:
     require_role(by, *PEOPLE_ROLES)
     with transaction.atomic():
         claim_form(token, by)
-        person = _locked(Person, person.pk)
+        person = lock_row(Person, person.pk)
         check_version(person, version)
         changed = {key: value for key, value in data.items() if key in PERSON_FIELDS and getattr(person, key) != value}
         if not changed:
@@ -183,7 +184,7 @@ def person_update(*, person: Person, by, data: dict, version: int | None, token:
         before = {key: getattr(person, key) for key in changed}
         for key, value in changed.items():
             setattr(person, key, value)
-        _touch(person, by)
+        touch(person, by)
         try:
             with transaction.atomic():
                 person.save()
@@ -228,14 +229,14 @@ def stay_check_in(*, person: Person, room: Room, by, version: int | None = None,
     _same_site(person, room)
     with transaction.atomic():
         claim_form(token, by)
-        person = _locked(Person, person.pk)
+        person = lock_row(Person, person.pk)
         check_version(person, version)
         if person.status != Person.Status.EXPECTED:
             raise ServiceError(
                 _("%(name)s cannot be checked in: their status is %(status)s.")
                 % {"name": person.name, "status": person.get_status_display()}
             )
-        room = _locked(Room, room.pk)
+        room = lock_row(Room, room.pk)
         if room.status not in (Room.Status.AVAILABLE, Room.Status.OCCUPIED):
             raise ServiceError(
                 _("Room %(room)s is %(status)s and takes no one now.")
@@ -273,7 +274,7 @@ def stay_check_in(*, person: Person, room: Room, by, version: int | None = None,
             ) from None
         room.refresh_from_db()
         person.status = Person.Status.IN_ISOLATION
-        _touch(person, by)
+        touch(person, by)
         person.save(update_fields=["status", "version", "updated_at", "updated_by"])
         audit(
             site=site,
@@ -294,7 +295,7 @@ def stay_release(*, person: Person, by, version: int | None = None, token: str |
     require_role(by, *PEOPLE_ROLES)
     with transaction.atomic():
         claim_form(token, by)
-        person = _locked(Person, person.pk)
+        person = lock_row(Person, person.pk)
         check_version(person, version)
         stay = Stay.objects.filter(person=person, ended_at__isnull=True).first()
         if person.status != Person.Status.IN_ISOLATION or stay is None:
@@ -308,15 +309,7 @@ def stay_release(*, person: Person, by, version: int | None = None, token: str |
                 _("%(name)s's quarantine ends on %(date)s; they cannot be released before.")
                 % {"name": person.name, "date": date_format(stay.ends_on, "SHORT_DATE_FORMAT")}
             )
-        now = timezone.now()
-        stay.ended_at = now
-        stay.end_reason = Stay.EndReason.RELEASED
-        _touch(stay, by)
-        stay.save(update_fields=["ended_at", "end_reason", "version", "updated_at", "updated_by"])
-        person.status = Person.Status.RELEASED
-        _touch(person, by)
-        person.save(update_fields=["status", "version", "updated_at", "updated_by"])
-        room = _vacate(stay.room_id, by=by, now=now)
+        room = end_stay(stay=stay, person=person, reason=Stay.EndReason.RELEASED, by=by)
         audit(
             site=person.site,
             by=by,
@@ -331,17 +324,27 @@ def stay_release(*, person: Person, by, version: int | None = None, token: str |
     return stay
 
 
-def _vacate(room_id: int, *, by, now) -> Room:
-    """One occupant left: the last one out sends the room to disinfection.
+def end_stay(*, stay: Stay, person: Person, reason: str, by) -> Room:
+    """End a stay (release or transfer out): the person leaves, the room empties.
 
-    A sealed room stays sealed until terminal disinfection is done.
+    The last one out sends the room to disinfection; a sealed room stays
+    sealed until terminal disinfection is done. The caller holds the
+    transaction, audits and publishes.
     """
-    room = _locked(Room, room_id)
+    now = timezone.now()
+    stay.ended_at = now
+    stay.end_reason = reason
+    touch(stay, by)
+    stay.save(update_fields=["ended_at", "end_reason", "version", "updated_at", "updated_by"])
+    person.status = Person.Status.RELEASED if reason == Stay.EndReason.RELEASED else Person.Status.TRANSFERRED
+    touch(person, by)
+    person.save(update_fields=["status", "version", "updated_at", "updated_by"])
+    room = lock_row(Room, stay.room_id)
     room.occupant_count -= 1
     if room.occupant_count == 0 and room.status == Room.Status.OCCUPIED:
         room.status = Room.Status.AWAITING_DISINFECTION
         room.status_changed_at = now
-    _touch(room, by)
+    touch(room, by)
     room.save(update_fields=["occupant_count", "status", "status_changed_at", "version", "updated_at", "updated_by"])
     return room
 
@@ -371,7 +374,7 @@ def room_moves_for(room: Room, roles) -> list[str]:
 def room_move(*, room: Room, to: str, by, version: int | None = None, note: str = "") -> Room:
     """Move a room by hand along its lifecycle (disinfected, inspected, out of service...)."""
     with transaction.atomic():
-        room = _locked(Room, room.pk)
+        room = lock_row(Room, room.pk)
         check_version(room, version)
         allowed = ROOM_MOVES.get((room.status, to))
         if allowed is None:
@@ -404,7 +407,7 @@ def room_move(*, room: Room, to: str, by, version: int | None = None, note: str 
         )
         if note:
             room.note = note[:200]
-        _touch(room, by)
+        touch(room, by)
         room.save()
         audit(
             site=room.site,

@@ -1,0 +1,28 @@
+"""Every write the screens trigger, one module per concern.
+
+``from rooms import services`` gives the shared errors and the room, person
+and stay services; other concerns live in their own modules here.
+"""
+
+from rooms.services.core import (  # noqa: F401
+    PEOPLE_ROLES,
+    PERSON_FIELDS,
+    ROOM_MOVES,
+    AlreadySubmitted,
+    Conflict,
+    ServiceError,
+    audit,
+    check_version,
+    claim_form,
+    end_stay,
+    household_register,
+    lock_row,
+    person_register,
+    person_reveal,
+    person_update,
+    room_move,
+    room_moves_for,
+    stay_check_in,
+    stay_release,
+    touch,
+)
