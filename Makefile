@@ -22,6 +22,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput -v0
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) site_ops.asgi:application
 
 ## Run the whole test suite (browser tests skip, saying why, where Chromium is missing)

@@ -112,6 +112,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if Site.objects.exists():
             self.stdout.write("demo site already loaded")
+            if User.objects.filter(username=STAFF[0][0]).exists():
+                self.logins()
             return
         self.rng = random.Random(SEED)
         self.now = timezone.now()
@@ -689,6 +691,10 @@ class Command(BaseCommand):
         write(f"  expected today: {c['expected']}")
         write(f"  released (history): {c['released']}")
         write(f"  audit events: {c['events']}")
+        self.logins()
+
+    def logins(self) -> None:
+        write = self.stdout.write
         write("")
         write(self.style.WARNING(f"Demo logins (demo only) - password for all: {PASSWORD}"))
         rows = [("username", "name", "role")]
