@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from groups import boards
 from rooms import services
-from rooms.models import Room
+from rooms.models import Person, Room
 from tests.base import SiteTestCase
 from tests.factories import make_person, make_rooms, make_site
 
@@ -84,3 +84,26 @@ class QueryCountTests(SiteTestCase):
         )
         large = {key: self.count(boards.board_for_key(key).render_change, change) for key in ("control", "general")}
         self.assertEqual(small, large)
+
+
+class CounterTests(SiteTestCase):
+    def test_a_person_with_several_stays_counts_once(self):
+        from django.utils import timezone
+
+        from rooms.models import Stay
+
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        Stay.objects.filter(person=self.person).update(ends_on=timezone.localdate())
+        services.stay_release(person=self.person, by=self.clerk)
+        Person.objects.filter(pk=self.person.pk).update(status=Person.Status.EXPECTED)
+        self.fresh(self.person)
+        services.stay_check_in(person=self.person, room=self.rooms[1], by=self.clerk)
+        self.assertEqual(Stay.objects.filter(person=self.person).count(), 2)
+
+        counters = boards.site_counters(self.site)
+        self.assertEqual(counters["people"]["in_isolation"], 1)
+        self.assertEqual(counters["people"]["arrived_today"], 2)
+        self.assertEqual(counters["people"]["released_today"], 1)
+        self.assertEqual(counters["rooms"]["awaiting_disinfection"], 1)
+        self.assertEqual(counters["people"]["due_today"], 0)
+        self.assertEqual(counters["people"]["due_tomorrow"], 0)

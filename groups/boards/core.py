@@ -40,9 +40,10 @@ def site_counters(site: Site) -> dict:
         beds=Count("pk", filter=Q(status__in=[Room.Status.AVAILABLE, Room.Status.OCCUPIED])),
     )
     people = Person.objects.filter(site=site).aggregate(
-        in_isolation=Count("pk", filter=Q(status=Person.Status.IN_ISOLATION)),
-        expected=Count("pk", filter=Q(status=Person.Status.EXPECTED)),
-        expected_today=Count("pk", filter=Q(status=Person.Status.EXPECTED, expected_on__lte=today)),
+        # distinct: the stays join repeats a person once per stay.
+        in_isolation=Count("pk", filter=Q(status=Person.Status.IN_ISOLATION), distinct=True),
+        expected=Count("pk", filter=Q(status=Person.Status.EXPECTED), distinct=True),
+        expected_today=Count("pk", filter=Q(status=Person.Status.EXPECTED, expected_on__lte=today), distinct=True),
         arrived_today=Count("stays", filter=Q(stays__started_at__date=today), distinct=True),
         due_today=Count(
             "stays",
