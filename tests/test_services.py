@@ -32,7 +32,7 @@ class CheckInTests(SiteTestCase):
         self.assertEqual(event.role, "general")
         self.assertEqual(event.room, self.room)
         self.assertEqual(event.person, self.person)
-        self.assertEqual(event.before, {"status": "available", "occupants": 0})
+        self.assertEqual(event.before, {"room_status": "available", "occupants": 0})
         self.assertEqual(event.after["occupants"], 1)
 
     def test_it_refuses_a_full_room_and_changes_nothing(self):

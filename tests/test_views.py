@@ -375,3 +375,14 @@ class AdminTests(SiteTestCase):
         room = Room.objects.get(number="301")
         self.assertTrue(AuditEvent.objects.filter(action="room.set_up", room=room, actor=admin_user).exists())
         self.assertEqual(len(callbacks), 1)
+
+
+class HistoryTests(SiteTestCase):
+    def test_history_names_fields_and_states_in_the_readers_language(self):
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        self.client.force_login(self.clerk)
+        response = self.client.get(reverse("room-detail", args=[self.room.pk]), headers={"accept-language": "en"})
+        self.assertContains(response, "status: available → occupied")
+        self.assertContains(response, "(general group)")
+        response = self.client.get(reverse("room-detail", args=[self.room.pk]), headers={"accept-language": "zh-CN"})
+        self.assertContains(response, "空闲 → 已入住")

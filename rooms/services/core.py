@@ -245,7 +245,7 @@ def stay_check_in(*, person: Person, room: Room, by, version: int | None = None,
         if room.is_full:
             raise ServiceError(_("Room %(room)s is full.") % {"room": room.number})
         site = person.site
-        before = {"status": room.status, "occupants": room.occupant_count}
+        before = {"room_status": room.status, "occupants": room.occupant_count}
         now = timezone.now()
         try:
             with transaction.atomic():
@@ -284,7 +284,7 @@ def stay_check_in(*, person: Person, room: Room, by, version: int | None = None,
             room=room,
             person=person,
             before=before,
-            after={"status": room.status, "occupants": room.occupant_count, "ends_on": stay.ends_on},
+            after={"room_status": room.status, "occupants": room.occupant_count, "ends_on": stay.ends_on},
         )
         live.publish(site=site, rooms=[room.pk], persons=[person.pk])
     return stay
@@ -317,8 +317,8 @@ def stay_release(*, person: Person, by, version: int | None = None, token: str |
             obj=stay,
             room=room,
             person=person,
-            before={"status": Person.Status.IN_ISOLATION},
-            after={"status": person.status, "room_status": room.status, "occupants": room.occupant_count},
+            before={"person_status": Person.Status.IN_ISOLATION},
+            after={"person_status": person.status, "room_status": room.status, "occupants": room.occupant_count},
         )
         live.publish(site=person.site, rooms=[room.pk], persons=[person.pk])
     return stay

@@ -612,10 +612,10 @@ class Command(BaseCommand):
         for at, is_check_in, plan, stay in sorted(timeline, key=lambda t: (t[0], t[1])):
             room = rooms[plan.room]
             if is_check_in:
-                before = {"status": Room.Status.OCCUPIED if count[room.number] else Room.Status.AVAILABLE}
+                before = {"room_status": Room.Status.OCCUPIED if count[room.number] else Room.Status.AVAILABLE}
                 before["occupants"] = count[room.number]
                 count[room.number] += 1
-                after = {"status": Room.Status.OCCUPIED, "occupants": count[room.number]}
+                after = {"room_status": Room.Status.OCCUPIED, "occupants": count[room.number]}
                 after["ends_on"] = stay.ends_on.isoformat()
                 event(
                     at,
@@ -632,11 +632,11 @@ class Command(BaseCommand):
             else:
                 count[room.number] -= 1
                 after = {
-                    "status": Person.Status.RELEASED,
+                    "person_status": Person.Status.RELEASED,
                     "room_status": Room.Status.OCCUPIED if count[room.number] else Room.Status.AWAITING_DISINFECTION,
                     "occupants": count[room.number],
                 }
-                before = {"status": Person.Status.IN_ISOLATION}
+                before = {"person_status": Person.Status.IN_ISOLATION}
                 event(
                     at,
                     plan.actor,
