@@ -13,7 +13,6 @@ Nothing else in the project calls ``group_send``.
 
 import logging
 from dataclasses import dataclass, field
-from functools import partial
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -60,7 +59,14 @@ def publish(*, site, rooms=(), persons=(), topics=()) -> None:
     change = Change(site_id=site.pk, rooms=frozenset(rooms), persons=frozenset(persons), topics=frozenset(topics))
     keys = affected_boards(change)
     seqs = bump(site.pk, keys)
-    transaction.on_commit(partial(send_change, change, seqs), robust=True)
+
+    # A named function, not a partial: a robust callback that fails is logged
+    # by its __qualname__, and a partial has none, so the logging itself would
+    # raise and a committed change would reach its user as an error.
+    def broadcast():
+        send_change(change, seqs)
+
+    transaction.on_commit(broadcast, robust=True)
 
 
 def bump(site_id: int, keys: list[str]) -> dict[str, int]:
