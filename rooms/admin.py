@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import transaction
 
-from rooms.models import AuditEvent, Person, Room, Site, Stay
+from rooms.models import AuditEvent, Person, Room, Site, Stay, Transfer
 from rooms.services import audit
 from site_ops import live
 
@@ -34,7 +34,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
 @admin.register(Site)
 class SiteAdmin(AuditedAdmin):
-    list_display = ["name", "address", "protocol_days", "ventilation_minutes"]
+    list_display = ["name", "address", "protocol_days", "ventilation_minutes", "transfer_stale_minutes"]
 
 
 @admin.register(Room)
@@ -79,6 +79,22 @@ class PersonAdmin(admin.ModelAdmin):
 class StayAdmin(admin.ModelAdmin):
     list_display = ["person", "room", "started_at", "ends_on", "ended_at", "end_reason"]
     list_filter = ["site", "end_reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Transfer)
+class TransferAdmin(admin.ModelAdmin):
+    # Transfers move only through their steps on the boards, which audit and broadcast.
+    list_display = ["created_at", "person", "room", "destination_type", "destination_name", "urgency", "state"]
+    list_filter = ["site", "state", "destination_type", "urgency"]
 
     def has_add_permission(self, request):
         return False
