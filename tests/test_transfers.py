@@ -690,3 +690,16 @@ class TransferSocketTests(SocketMixin, LiveTestCase):
         await page.disconnect()
         refused, *_ = await self.connect(f"/ws/transfers/{transfer.pk}/", self.cook)
         self.assertEqual((await refused.receive_output())["code"], 4403)
+
+
+class TransferAdminTests(TransferTestCase):
+    def test_transfers_are_listed_in_the_admin_and_never_edited_there(self):
+        transfer = self.request()
+        self.head.is_staff = self.head.is_superuser = True
+        self.head.save()
+        self.client.force_login(self.head)
+        self.assertContains(self.client.get(reverse("admin:rooms_transfer_changelist")), self.person.name)
+        self.assertEqual(self.client.get(reverse("admin:rooms_transfer_add")).status_code, 403)
+        response = self.client.post(reverse("admin:rooms_transfer_change", args=[transfer.pk]), {"state": "completed"})
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(self.fresh(transfer).state, S.REQUESTED)

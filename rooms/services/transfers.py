@@ -280,16 +280,23 @@ def transfer_approve(*, transfer: Transfer, by, version: int | None = None, note
     return _move(transfer=transfer, to=Transfer.State.APPROVED, by=by, version=version, token=token, note=note)
 
 
-def transfer_reject(*, transfer: Transfer, by, reason: str, version: int | None = None, token=None) -> Transfer:
+def _close_with_reason(*, transfer: Transfer, to: str, by, reason: str, version, token) -> Transfer:
+    """A rejection or a cancellation: the reason is kept on the transfer and is the step's note."""
     _required(closing_reason=reason)
     return _move(
         transfer=transfer,
-        to=Transfer.State.REJECTED,
+        to=to,
         by=by,
         version=version,
         token=token,
         note=reason.strip(),
         changes={"closing_reason": reason.strip()},
+    )
+
+
+def transfer_reject(*, transfer: Transfer, by, reason: str, version: int | None = None, token=None) -> Transfer:
+    return _close_with_reason(
+        transfer=transfer, to=Transfer.State.REJECTED, by=by, reason=reason, version=version, token=token
     )
 
 
@@ -395,13 +402,6 @@ def transfer_return(*, transfer: Transfer, by, version: int | None = None, note:
 
 
 def transfer_cancel(*, transfer: Transfer, by, reason: str, version: int | None = None, token=None) -> Transfer:
-    _required(closing_reason=reason)
-    return _move(
-        transfer=transfer,
-        to=Transfer.State.CANCELLED,
-        by=by,
-        version=version,
-        token=token,
-        note=reason.strip(),
-        changes={"closing_reason": reason.strip()},
+    return _close_with_reason(
+        transfer=transfer, to=Transfer.State.CANCELLED, by=by, reason=reason, version=version, token=token
     )
