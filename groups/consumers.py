@@ -49,6 +49,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return f"room-{kwargs['room_id']}"
         if "person_id" in kwargs:
             return f"person-{kwargs['person_id']}"
+        if "transfer_id" in kwargs:
+            return f"transfer-{kwargs['transfer_id']}"
         return kwargs["board"]
 
     @database_sync_to_async

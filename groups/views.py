@@ -13,6 +13,7 @@ from site_ops import live
 HOME = [
     (Role.SITE_HEAD, "control-screen"),
     (Role.GENERAL, "general-board"),
+    (Role.SECURITY, "escort-board"),
 ]
 
 
@@ -45,6 +46,24 @@ def general_board(request):
     if request.htmx and request.htmx.target == "search-results":
         return render(request, "groups/general.html#search-results", context)
     return render(request, "groups/general.html", context)
+
+
+@login_required
+@require_GET
+def transfer_board(request):
+    return _transfer_board(request, "transfers")
+
+
+@login_required
+@require_GET
+def escort_board(request):
+    return _transfer_board(request, "escorts")
+
+
+def _transfer_board(request, key: str):
+    board = boards.BOARDS[key]
+    site = _site_for(request, *board.roles)
+    return render(request, "groups/transfers.html", board.context(site))
 
 
 def search_people(site, query: str) -> list[Person]:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import transaction
 
-from rooms.models import AuditEvent, Person, Room, Site, Stay
+from rooms.models import AuditEvent, Person, Room, Site, Stay, Transfer
 from rooms.services import audit
 from site_ops import live
 
@@ -32,9 +32,22 @@ class AuditedAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that change only through the services (which audit and broadcast): shown, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Site)
 class SiteAdmin(AuditedAdmin):
-    list_display = ["name", "address", "protocol_days", "ventilation_minutes"]
+    list_display = ["name", "address", "protocol_days", "ventilation_minutes", "transfer_stale_minutes"]
 
 
 @admin.register(Room)
@@ -76,31 +89,20 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Stay)
-class StayAdmin(admin.ModelAdmin):
+class StayAdmin(ReadOnlyAdmin):
     list_display = ["person", "room", "started_at", "ends_on", "ended_at", "end_reason"]
     list_filter = ["site", "end_reason"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdmin):
+    # Transfers move only through their steps on the boards, which audit and broadcast.
+    list_display = ["created_at", "person", "room", "destination_type", "destination_name", "urgency", "state"]
+    list_filter = ["site", "state", "destination_type", "urgency"]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_name", "role", "action", "label"]
     list_filter = ["site", "action"]
     search_fields = ["label", "actor_name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -23,6 +23,7 @@ websocket_urlpatterns = [
     path("ws/boards/<slug:board>/", BoardConsumer.as_asgi()),
     path("ws/rooms/<int:room_id>/", BoardConsumer.as_asgi()),
     path("ws/people/<int:person_id>/", BoardConsumer.as_asgi()),
+    path("ws/transfers/<int:transfer_id>/", BoardConsumer.as_asgi()),
 ]
 
 application = ProtocolTypeRouter(

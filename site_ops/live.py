@@ -1,19 +1,18 @@
 """The one path by which boards change live.
 
 A service, inside its transaction, calls ``publish(site=..., rooms=...,
-persons=...)``. That bumps the sequence number of every affected board in the
-same transaction and registers the broadcast with ``on_commit``, so nothing is
-sent for a change that rolled back. After the commit each affected board's
-fragment is rendered once per language and sent to that board's broadcast
-group; every client of the board receives the same HTML and the htmx ws
-extension swaps it in by id.
+persons=..., transfers=..., topics=...)``. That bumps the sequence number of
+every affected board in the same transaction and registers the broadcast with
+``on_commit``, so nothing is sent for a change that rolled back. After the
+commit each affected board's fragment is rendered once per language and sent
+to that board's broadcast group; every client of the board receives the same
+HTML and the htmx ws extension swaps it in by id.
 
 Nothing else in the project calls ``group_send``.
 """
 
 import logging
 from dataclasses import dataclass, field
-from functools import partial
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -32,6 +31,7 @@ class Change:
     site_id: int
     rooms: frozenset[int] = field(default_factory=frozenset)
     persons: frozenset[int] = field(default_factory=frozenset)
+    transfers: frozenset[int] = field(default_factory=frozenset)
     # What else changed, by name ("transfers", "samples", ...), so that a
     # board that shows none of it is left alone.
     topics: frozenset[str] = field(default_factory=frozenset)
@@ -53,14 +53,27 @@ def languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
-def publish(*, site, rooms=(), persons=(), topics=()) -> None:
+def publish(*, site, rooms=(), persons=(), transfers=(), topics=()) -> None:
     """Bump the affected boards and broadcast them once the transaction commits."""
     from groups.boards import affected_boards
 
-    change = Change(site_id=site.pk, rooms=frozenset(rooms), persons=frozenset(persons), topics=frozenset(topics))
+    change = Change(
+        site_id=site.pk,
+        rooms=frozenset(rooms),
+        persons=frozenset(persons),
+        transfers=frozenset(transfers),
+        topics=frozenset(topics),
+    )
     keys = affected_boards(change)
     seqs = bump(site.pk, keys)
-    transaction.on_commit(partial(send_change, change, seqs), robust=True)
+
+    # A named function, not a partial: a robust callback that fails is logged
+    # by its __qualname__, and a partial has none, so the logging itself would
+    # raise and a committed change would reach its user as an error.
+    def broadcast():
+        send_change(change, seqs)
+
+    transaction.on_commit(broadcast, robust=True)
 
 
 def bump(site_id: int, keys: list[str]) -> dict[str, int]:

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from groups import views as group_views
+from rooms import transfer_views
 from rooms import views as room_views
 
 handler403 = "groups.views.not_allowed"
@@ -11,6 +12,11 @@ urlpatterns = [
     path("", group_views.home, name="home"),
     path("control/", group_views.control_screen, name="control-screen"),
     path("general/", group_views.general_board, name="general-board"),
+    path("transfers/", group_views.transfer_board, name="transfer-board"),
+    path("transfers/escorts/", group_views.escort_board, name="escort-board"),
+    path("transfers/new/", transfer_views.transfer_new, name="transfer-new"),
+    path("transfers/<int:pk>/", transfer_views.transfer_detail, name="transfer-detail"),
+    path("transfers/<int:pk>/<slug:to>/", transfer_views.transfer_move, name="transfer-move"),
     path("people/new/", room_views.person_new, name="person-new"),
     path("people/new-family/", room_views.household_new, name="household-new"),
     path("people/<int:pk>/", room_views.person_detail, name="person-detail"),

@@ -2,8 +2,10 @@
 
 import importlib
 
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.db import connection
-from django.test import TestCase, TransactionTestCase
+from django.test import Client, TestCase, TransactionTestCase
 
 from groups.roles import Role
 from tests.factories import make_person, make_rooms, make_site, make_user
@@ -18,6 +20,7 @@ class SiteTestCase(TestCase):
         cls.head = make_user("head", cls.site, Role.SITE_HEAD, first_name="宁", last_name="周")
         cls.clerk = make_user("clerk", cls.site, Role.GENERAL, first_name="露匀", last_name="张")
         cls.nurse = make_user("nurse", cls.site, Role.MEDICAL)
+        cls.guard = make_user("guard", cls.site, Role.SECURITY, first_name="刚", last_name="吴")
         cls.cook = make_user("cook", cls.site, Role.CATERING)
         cls.outsider = make_user("outsider", cls.site)
         cls.person = make_person(cls.site, name="李秀英")
@@ -64,9 +67,32 @@ class SiteMixin:
         self.clerk = make_user(
             "clerk", self.site, Role.GENERAL, first_name="露匀", last_name="张", password=self.password
         )
+        self.guard = make_user(
+            "guard", self.site, Role.SECURITY, first_name="刚", last_name="吴", password=self.password
+        )
         self.cook = make_user("cook", self.site, Role.CATERING, password=self.password)
         self.person = make_person(self.site, name="李秀英")
 
 
 class LiveTestCase(AuditFlushMixin, SiteMixin, TransactionTestCase):
     """For tests whose code runs on other threads (the socket tests)."""
+
+
+class SocketMixin:
+    """Open a board socket against the real ASGI application, logged in as a user."""
+
+    def session_cookie(self, user) -> str:
+        client = Client()
+        client.force_login(user)
+        return client.cookies["sessionid"].value
+
+    async def connect(self, path, user=None, origin=b"http://127.0.0.1:8000"):
+        from site_ops.asgi import application
+
+        headers = [(b"origin", origin)] if origin else []
+        if user is not None:
+            key = await sync_to_async(self.session_cookie)(user)
+            headers.append((b"cookie", f"sessionid={key}".encode()))
+        communicator = WebsocketCommunicator(application, path, headers=headers)
+        connected, code = await communicator.connect()
+        return communicator, connected, code

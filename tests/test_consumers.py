@@ -10,24 +10,10 @@ from groups.models import BoardSequence
 from rooms import services
 from rooms.models import Person
 from site_ops.asgi import application
-from tests.base import LiveTestCase
+from tests.base import LiveTestCase, SocketMixin
 
 
-class BoardSocketTests(LiveTestCase):
-    def session_cookie(self, user) -> str:
-        client = Client()
-        client.force_login(user)
-        return client.cookies["sessionid"].value
-
-    async def connect(self, path, user=None, origin=b"http://127.0.0.1:8000"):
-        headers = [(b"origin", origin)] if origin else []
-        if user is not None:
-            key = await sync_to_async(self.session_cookie)(user)
-            headers.append((b"cookie", f"sessionid={key}".encode()))
-        communicator = WebsocketCommunicator(application, path, headers=headers)
-        connected, code = await communicator.connect()
-        return communicator, connected, code
-
+class BoardSocketTests(SocketMixin, LiveTestCase):
     async def test_a_foreign_origin_is_rejected(self):
         communicator, connected, _code = await self.connect(
             "/ws/boards/control/", self.head, origin=b"http://evil.example"

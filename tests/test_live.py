@@ -1,12 +1,15 @@
 """The publish path: sequence numbers in the transaction, broadcast after commit only."""
 
+from unittest import mock
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from groups.models import BoardSequence
 from rooms import services
+from rooms.models import Stay
 from site_ops import live
-from tests.base import SiteTestCase
+from tests.base import LiveTestCase, SiteTestCase
 
 
 class PublishTests(SiteTestCase):
@@ -49,3 +52,16 @@ class PublishTests(SiteTestCase):
         self.assertIn(self.person.national_id_masked, html)
         self.assertNotIn(self.person.national_id, html)
         self.assertNotIn(self.person.phone, html)
+
+
+class BroadcastFailureTests(LiveTestCase):
+    """With real commits: the on_commit hooks run as in production."""
+
+    def test_a_failed_broadcast_is_logged_and_the_committed_change_stands(self):
+        with (
+            mock.patch("site_ops.live.send_change", side_effect=ConnectionError("redis is down")),
+            self.assertLogs("django.db.backends.base", "ERROR") as logs,
+        ):
+            stay = services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        self.assertIn("redis is down", "\n".join(logs.output))
+        self.assertTrue(Stay.objects.filter(pk=stay.pk, ended_at__isnull=True).exists())

@@ -5,8 +5,8 @@ The screens' read functions and renders live in one module per board family
 pages); this module is the registry the live path and the consumer use.
 """
 
+from groups.boards.base import Board  # noqa: F401
 from groups.boards.core import (  # noqa: F401
-    Board,
     ControlBoard,
     GeneralBoard,
     PersonBoard,
@@ -21,7 +21,17 @@ from groups.boards.core import (  # noqa: F401
     room_page,
     site_counters,
 )
+from groups.boards.transfers import (  # noqa: F401
+    TRANSFER_PAGE_ROLES,
+    TransferBoard,
+    TransferPageBoard,
+    control_transfers,
+    load_transfer,
+    transfer_board,
+    transfer_page,
+)
 from groups.roles import Role
+from rooms.models import Transfer
 from site_ops.live import Change
 
 # Who sees what. The site head oversees every board; the room and person pages
@@ -30,6 +40,14 @@ PAGE_ROLES = frozenset({Role.SITE_HEAD, Role.GENERAL})
 BOARDS: dict[str, Board] = {
     "control": ControlBoard(key="control", roles=frozenset({Role.SITE_HEAD})),
     "general": GeneralBoard(key="general", roles=frozenset({Role.SITE_HEAD, Role.GENERAL})),
+    "transfers": TransferBoard(key="transfers", roles=frozenset({Role.SITE_HEAD, Role.GENERAL})),
+    # The security group escorts: it sees the transfers from approval to handover.
+    "escorts": TransferBoard(
+        key="escorts",
+        roles=frozenset({Role.SITE_HEAD, Role.SECURITY}),
+        states=Transfer.ESCORT_STATES,
+        topic="escorts",
+    ),
 }
 
 
@@ -41,13 +59,16 @@ def board_for_key(key: str) -> Board:
         return RoomBoard(key=key, roles=PAGE_ROLES, room_id=int(pk))
     if kind == "person" and pk.isdigit():
         return PersonBoard(key=key, roles=PAGE_ROLES, person_id=int(pk))
+    if kind == "transfer" and pk.isdigit():
+        return TransferPageBoard(key=key, roles=TRANSFER_PAGE_ROLES, transfer_id=int(pk))
     raise KeyError(key)
 
 
 def affected_boards(change: Change) -> list[str]:
     """Every board a change shows on: the boards that say so, and the pages
-    of the rooms and people it touched."""
+    of the rooms, people and transfers it touched."""
     keys = [key for key, board in BOARDS.items() if board.affected_by(change)]
     keys += [f"room-{pk}" for pk in sorted(change.rooms)]
     keys += [f"person-{pk}" for pk in sorted(change.persons)]
+    keys += [f"transfer-{pk}" for pk in sorted(change.transfers)]
     return keys

@@ -16,9 +16,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rooms.models import AuditEvent, Person, Room, Site, Stay
+from groups.boards.base import Board
+from groups.boards.transfers import control_transfers
+from rooms.models import AuditEvent, Person, Room, Site, Stay, Transfer
 from rooms.services import ROOM_MOVES
-from site_ops.live import Change
 
 FEED_LENGTH = 20
 
@@ -76,11 +77,12 @@ def feed(site: Site) -> list[AuditEvent]:
 
 
 def control_screen(site: Site) -> dict:
-    """Everything on the site head's control screen: four queries.
+    """Everything on the site head's control screen: six queries.
 
     1-2. counters (rooms by status; people and stays)
     3.   every room of the site, in floor order
     4.   the activity feed
+    5-6. open transfers (requests awaiting approval, counts by state) and today's transfer log
     """
     rooms = list(Room.objects.filter(site=site).order_by("floor", "number"))
     return {
@@ -89,6 +91,7 @@ def control_screen(site: Site) -> dict:
         "counters": site_counters(site),
         "floors": _floors(rooms),
         "feed": feed(site),
+        **control_transfers(site),
     }
 
 
@@ -150,8 +153,16 @@ def room_moves(room: Room) -> list[dict]:
 
 
 def room_page(room: Room) -> dict:
-    """One room: the room, its stays with people, its history: two queries."""
+    """One room: the room, its stays with people, who is away on a hospital visit, its history: three queries."""
     stays = list(room.stays.select_related("person").order_by("-started_at"))
+    # A person on a hospital visit keeps their stay and their bed.
+    away = set(
+        Transfer.objects.filter(
+            room=room, state=Transfer.State.DEPARTED, destination_type=Transfer.Destination.HOSPITAL_VISIT
+        ).values_list("person_id", flat=True)
+    )
+    for stay in stays:
+        stay.away = stay.person_id in away
     return {
         "room": room,
         "moves": room_moves(room),
@@ -162,35 +173,17 @@ def room_page(room: Room) -> dict:
 
 
 def person_page(person: Person) -> dict:
+    """One person: stays, transfers, history: three queries."""
     stays = list(person.stays.select_related("room").order_by("-started_at"))
+    transfers = list(person.transfers.select_related("updated_by").order_by("-created_at"))
     return {
         "person": person,
         "stay": next((stay for stay in stays if stay.is_open), None),
         "stays": stays,
+        "transfers": transfers,
+        "open_transfer": next((transfer for transfer in transfers if transfer.is_open), None),
         "history": list(AuditEvent.objects.filter(person=person).order_by("-at", "-pk")[:100]),
     }
-
-
-@dataclass(frozen=True)
-class Board:
-    """A board audience: who may see it, and how it renders."""
-
-    key: str
-    roles: frozenset[str]
-
-    def exists(self, site_id: int) -> bool:
-        return True
-
-    def affected_by(self, change: Change) -> bool:
-        """Whether a change shows on this board (the control screen and the
-        general board show every room and person)."""
-        return True
-
-    def render_snapshot(self, site_id: int, params: dict) -> str:
-        raise NotImplementedError
-
-    def render_change(self, change: Change) -> str:
-        raise NotImplementedError
 
 
 class ControlBoard(Board):
@@ -204,6 +197,10 @@ class ControlBoard(Board):
         for room in Room.objects.filter(site=site, pk__in=change.rooms):
             parts.append(render_to_string("groups/control.html#room-cell", {"room": room}))
         parts.append(render_to_string("groups/control.html#feed", {"feed": feed(site)}))
+        if "transfers" in change.topics:
+            context = control_transfers(site)
+            parts.append(render_to_string("groups/control.html#transfer-approvals", context))
+            parts.append(render_to_string("groups/control.html#transfer-log", context))
         return "".join(parts)
 
 

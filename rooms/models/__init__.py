@@ -13,3 +13,4 @@ from rooms.models.core import (  # noqa: F401
     SubmittedForm,
     Versioned,
 )
+from rooms.models.transfers import Transfer  # noqa: F401

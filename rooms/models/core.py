@@ -28,6 +28,17 @@ class Site(models.Model):
         default=2,
         help_text=_("Elderly and disabled people are placed on this floor or below when possible."),
     )
+    transfer_stale_minutes = models.PositiveSmallIntegerField(
+        _("transfer stale after (minutes)"),
+        default=60,
+        help_text=_("An open transfer with no change for this long is highlighted on the boards."),
+    )
+    designated_hospital = models.CharField(
+        _("designated hospital"),
+        max_length=100,
+        blank=True,
+        help_text=_("Where a positive case is transferred; a positive result drafts a transfer there."),
+    )
 
     class Meta:
         verbose_name = _("site")

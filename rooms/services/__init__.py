@@ -26,3 +26,18 @@ from rooms.services.core import (  # noqa: F401
     stay_release,
     touch,
 )
+from rooms.services.transfers import (  # noqa: F401
+    TRANSFER_MOVES,
+    TRANSFER_REQUEST_ROLES,
+    TransferOpen,
+    transfer_approve,
+    transfer_arrange,
+    transfer_cancel,
+    transfer_complete,
+    transfer_depart,
+    transfer_draft_for_positive,
+    transfer_moves_for,
+    transfer_reject,
+    transfer_request,
+    transfer_return,
+)

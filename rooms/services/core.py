@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from groups.roles import Role, display_name, require_role, role_label
 from rooms.masking import mask_national_id, mask_phone
-from rooms.models import AuditEvent, Person, Room, Site, Stay, SubmittedForm
+from rooms.models import AuditEvent, Person, Room, Site, Stay, SubmittedForm, Transfer
 from site_ops import live
 
 PEOPLE_ROLES = (Role.GENERAL, Role.SITE_HEAD)
@@ -302,6 +302,13 @@ def stay_release(*, person: Person, by, version: int | None = None, token: str |
             raise ServiceError(
                 _("%(name)s is not in isolation (status: %(status)s).")
                 % {"name": person.name, "status": person.get_status_display()}
+            )
+        transfer = person.transfers.filter(state__in=Transfer.OPEN_STATES).first()
+        if transfer is not None:
+            # Releasing under an open transfer would leave it with nobody to move.
+            raise ServiceError(
+                _("%(name)s has an open transfer (%(state)s): complete or cancel it first.")
+                % {"name": person.name, "state": transfer.get_state_display()}
             )
         today = timezone.localdate()
         if stay.ends_on > today:

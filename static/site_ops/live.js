@@ -79,8 +79,33 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { hideForeignActions(document); });
-  document.addEventListener("htmx:load", function (event) { hideForeignActions(event.detail.elt.parentNode || document); });
+  // Ages and staleness move with the clock, not with changes, so the page
+  // keeps them current itself: [data-since] shows how long ago (Unix
+  // seconds), [data-stale-at] turns "stale" once its moment (Unix seconds) passed.
+  function refreshClock(root) {
+    var now = Date.now() / 1000;
+    var lang = document.documentElement.lang || undefined;
+    var relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { style: "short" }) : null;
+    if (relative) {
+      root.querySelectorAll("[data-since]").forEach(function (el) {
+        var minutes = Math.max(0, Math.floor((now - parseInt(el.dataset.since, 10)) / 60));
+        el.textContent = minutes < 60 ? relative.format(-minutes, "minute")
+          : minutes < 2880 ? relative.format(-Math.floor(minutes / 60), "hour")
+          : relative.format(-Math.floor(minutes / 1440), "day");
+      });
+    }
+    root.querySelectorAll("[data-stale-at]").forEach(function (el) {
+      el.classList.toggle("stale", now >= parseInt(el.dataset.staleAt, 10));
+    });
+  }
+  setInterval(function () { refreshClock(document); }, 30000);
+
+  document.addEventListener("DOMContentLoaded", function () { hideForeignActions(document); refreshClock(document); });
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail.elt.parentNode || document;
+    hideForeignActions(root);
+    refreshClock(root);
+  });
 
   // Panels (check-in, add an arrival) close with their button or Escape.
   document.addEventListener("click", function (event) {

@@ -24,13 +24,16 @@ from django.utils import timezone
 from groups.models import Staff
 from groups.roles import Role, display_name
 from rooms.masking import mask_national_id, mask_phone, national_id_check_digit
-from rooms.models import AuditEvent, Person, Room, Site, Stay
+from rooms.models import AuditEvent, Person, Room, Site, Stay, Transfer
 
 PASSWORD = "demo-pass-2026"
 SEED = 2022
 
 SITE_NAME = "合信石隔离点"
 SITE_ADDRESS = "重庆市九龙坡区合信石路88号(演示数据)"
+DESIGNATED_HOSPITAL = "九龙坡区定点医院(演示)"
+# The seed's transfer story (report 004), in the requester's words.
+STORY_REASON = "女儿是聋哑人,独自在方舱医院隔离治疗,交流困难、生活不便;本人希望转到女儿所在医院照顾她。"
 FLOORS = 8
 ROOMS_PER_FLOOR = 20
 OUT_OF_SERVICE = {"213": "空调维修", "517": "空调维修"}
@@ -258,7 +261,9 @@ class Command(BaseCommand):
     def build(self) -> None:
         rng = self.rng
         opened = self.now - timedelta(days=14)
-        self.site = Site.objects.create(name=SITE_NAME, address=SITE_ADDRESS, protocol_days=7)
+        self.site = Site.objects.create(
+            name=SITE_NAME, address=SITE_ADDRESS, protocol_days=7, designated_hospital=DESIGNATED_HOSPITAL
+        )
         self.create_staff()
 
         # Rooms, in memory until every status is known.
@@ -669,6 +674,23 @@ class Command(BaseCommand):
                 after=after,
             )
             events[-1].note = room.note
+        for transfer, steps in self.transfers(rooms, plans):
+            previous = None
+            for at, actor, state, after, note in steps:
+                event(
+                    at,
+                    actor,
+                    f"transfer.{state}",
+                    str(transfer),
+                    "transfer",
+                    transfer.pk,
+                    transfer.room,
+                    transfer.person,
+                    before={"state": previous} if previous else None,
+                    after={"state": state, **after},
+                )
+                events[-1].note = note
+                previous = state
         AuditEvent.objects.bulk_create(events)
 
         self.counts = {
@@ -677,8 +699,127 @@ class Command(BaseCommand):
             "expected": len(expected_plans),
             "released": len(released),
             "events": len(events),
+            "transfers": Transfer.objects.filter(site=site).count(),
             "occupied_rooms": sum(room.status == Room.Status.OCCUPIED for room in rooms.values()),
         }
+
+    def transfers(self, rooms, plans) -> list[tuple[Transfer, list[tuple]]]:
+        """Open transfers at each step, with the steps that brought them there.
+
+        The first is the seed's story (report 004): a 59-year-old woman asks
+        to be moved to the makeshift hospital where her deaf daughter is
+        treated alone; the isolation office has to find the bed.
+        """
+        now = self.now
+        u = self.users
+        T = Transfer.State
+        settled = [p for p in plans if rooms[p.room].capacity == 1 and p.started_at < now - timedelta(days=1)]
+        used: list[Plan] = []
+
+        def pick(test) -> Plan:
+            plan = next(p for p in settled if p not in used and test(p.person, self.age(p.person.birth_date)))
+            used.append(plan)
+            return plan
+
+        def ago(minutes: int):
+            return now - timedelta(minutes=minutes)
+
+        specs = [
+            (
+                pick(lambda p, age: p.sex == "F" and 55 <= age <= 64),
+                {
+                    "destination_type": Transfer.Destination.RELATIVES_HOSPITAL,
+                    "destination_name": "女儿所在方舱医院(床位待隔离办查询)",
+                    "destination_contact": "九龙坡区隔离办",
+                    "reason": STORY_REASON,
+                },
+                [(ago(25), u["zhanglu"], T.REQUESTED, {}, "")],
+            ),
+            (
+                pick(lambda p, age: 35 <= age <= 67),
+                {
+                    "urgency": Transfer.Urgency.URGENT,
+                    "destination_type": Transfer.Destination.HOSPITAL_VISIT,
+                    "destination_name": "九龙坡区人民医院急诊科",
+                    "reason": "胸闷、气短半小时,需急诊检查,检查后返回本房间。",
+                },
+                [(ago(8), u["liuyan"], T.REQUESTED, {}, "血氧95%,已电话联系急诊")],
+            ),
+            (
+                pick(lambda p, age: p.category == Person.Category.SECONDARY_CONTACT),
+                {
+                    "destination_type": Transfer.Destination.OTHER_SITE,
+                    "destination_name": "渝北区回兴隔离点",
+                    "destination_contact": "渝北区隔离办",
+                    "reason": "户籍地要求转回属地隔离点继续隔离。",
+                },
+                [
+                    (ago(150), u["wangfang"], T.REQUESTED, {}, ""),
+                    (ago(75), u["zhouning"], T.APPROVED, {}, "已报区隔离办"),
+                ],
+            ),
+            (
+                pick(lambda p, age: age >= 60),
+                {
+                    "destination_type": Transfer.Destination.HOME,
+                    "destination_name": "九龙坡区杨家坪街道(居家隔离)",
+                    "destination_contact": "杨家坪街道社区卫生服务中心",
+                    "reason": "经街道和区隔离办同意,转为居家隔离,由家属照护。",
+                    "confirmed_with": "区隔离办 周韬",
+                    "vehicle_plate": "渝AD1234",
+                    "driver_name": "刘师傅",
+                    "driver_phone": self.phone(),
+                    "escort": "郑伟",
+                    "planned_departure_at": now + timedelta(minutes=25),
+                },
+                [
+                    (ago(190), u["chenjie"], T.REQUESTED, {}, ""),
+                    (ago(160), u["zhouning"], T.APPROVED, {}, ""),
+                    (ago(20), u["zhengwei"], T.ARRANGED, {"vehicle_plate": "渝AD1234"}, "司机已到门口待命"),
+                ],
+            ),
+            (
+                pick(lambda p, age: age >= 70 and N.CHRONIC in p.special_needs),
+                {
+                    "destination_type": Transfer.Destination.HOSPITAL_VISIT,
+                    "destination_name": "九龙坡区人民医院血液透析室",
+                    "destination_contact": "透析室护士站",
+                    "reason": "规律血液透析(每周三次),透析后返回本房间。",
+                    "confirmed_with": "透析室护士长",
+                    "vehicle_plate": "渝AF5678",
+                    "driver_name": "陈师傅",
+                    "driver_phone": self.phone(),
+                    "escort": "吴刚",
+                    "planned_departure_at": ago(105),
+                    "departed_at": ago(100),
+                },
+                [
+                    (ago(260), u["wangfang"], T.REQUESTED, {}, ""),
+                    (ago(245), u["zhouning"], T.APPROVED, {}, ""),
+                    (ago(180), u["chenjie"], T.ARRANGED, {"vehicle_plate": "渝AF5678"}, ""),
+                    (ago(100), u["wugang"], T.DEPARTED, {}, ""),
+                ],
+            ),
+        ]
+        made = []
+        for plan, fields, steps in specs:
+            first_at, first_by = steps[0][0], steps[0][1]
+            last_at, last_by, state = steps[-1][0], steps[-1][1], steps[-1][2]
+            transfer = Transfer(
+                site=self.site,
+                person=plan.person,
+                room=rooms[plan.room],
+                state=state,
+                created_at=first_at,
+                requested_by=first_by,
+                version=len(steps),
+                updated_at=last_at,
+                updated_by=last_by,
+                **fields,
+            )
+            made.append((transfer, steps))
+        Transfer.objects.bulk_create([transfer for transfer, _ in made])
+        return made
 
     # --- output -----------------------------------------------------------
 
@@ -690,6 +831,7 @@ class Command(BaseCommand):
         write(f"  people in isolation: {c['in_isolation']}")
         write(f"  expected today: {c['expected']}")
         write(f"  released (history): {c['released']}")
+        write(f"  open transfers: {c['transfers']}")
         write(f"  audit events: {c['events']}")
         self.logins()
 
