@@ -2,9 +2,12 @@
 
 The screens' read functions and renders live in one module per board family
 (``core`` for the control screen, the general board and the room and person
-pages); this module is the registry the live path and the consumer use.
+pages; ``catering``, ``disinfection`` and ``security`` for those groups'
+boards, ``overview`` for what they add to the control screen); this module
+is the registry the live path and the consumer use.
 """
 
+from groups.boards.catering import CateringBoard, catering_board  # noqa: F401
 from groups.boards.core import (  # noqa: F401
     Board,
     ControlBoard,
@@ -21,6 +24,8 @@ from groups.boards.core import (  # noqa: F401
     room_page,
     site_counters,
 )
+from groups.boards.disinfection import DisinfectionBoard, disinfection_board  # noqa: F401
+from groups.boards.security import SecurityBoard, security_board  # noqa: F401
 from groups.roles import Role
 from site_ops.live import Change
 
@@ -30,6 +35,9 @@ PAGE_ROLES = frozenset({Role.SITE_HEAD, Role.GENERAL})
 BOARDS: dict[str, Board] = {
     "control": ControlBoard(key="control", roles=frozenset({Role.SITE_HEAD})),
     "general": GeneralBoard(key="general", roles=frozenset({Role.SITE_HEAD, Role.GENERAL})),
+    "catering": CateringBoard(key="catering", roles=frozenset({Role.SITE_HEAD, Role.CATERING})),
+    "disinfection": DisinfectionBoard(key="disinfection", roles=frozenset({Role.SITE_HEAD, Role.DISINFECTION})),
+    "security": SecurityBoard(key="security", roles=frozenset({Role.SITE_HEAD, Role.SECURITY})),
 }
 
 

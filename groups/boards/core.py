@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groups.boards.overview import group_overview
 from rooms.models import AuditEvent, Person, Room, Site, Stay
 from rooms.services import ROOM_MOVES
 from site_ops.live import Change
@@ -75,11 +76,13 @@ def feed(site: Site) -> list[AuditEvent]:
 
 
 def control_screen(site: Site) -> dict:
-    """Everything on the site head's control screen: four queries.
+    """Everything on the site head's control screen: fourteen queries.
 
     1-2. counters (rooms by status; people and stays)
     3.   every room of the site, in floor order
     4.   the activity feed
+    5-14. the catering, disinfection and security badges, counters and open
+         incidents (see overview.group_overview)
     """
     rooms = list(Room.objects.filter(site=site).order_by("floor", "number"))
     return {
@@ -88,6 +91,7 @@ def control_screen(site: Site) -> dict:
         "counters": site_counters(site),
         "floors": _floors(rooms),
         "feed": feed(site),
+        "groups": group_overview(site, rooms),
     }
 
 
@@ -199,9 +203,12 @@ class ControlBoard(Board):
 
     def render_change(self, change):
         site = Site.objects.get(pk=change.site_id)
-        parts = [render_to_string("groups/control.html#counters", {"counters": site_counters(site)})]
-        for room in Room.objects.filter(site=site, pk__in=change.rooms):
+        rooms = list(Room.objects.filter(site=site, pk__in=change.rooms))
+        groups = group_overview(site, rooms)
+        parts = [render_to_string("groups/control.html#counters", {"counters": site_counters(site), "groups": groups})]
+        for room in rooms:
             parts.append(render_to_string("groups/control.html#room-cell", {"room": room}))
+        parts.append(render_to_string("groups/control.html#incidents", {"groups": groups}))
         parts.append(render_to_string("groups/control.html#feed", {"feed": feed(site)}))
         return "".join(parts)
 

@@ -53,15 +53,19 @@ def _json(value):
     return value
 
 
-def audit(*, site, by, action, obj, room=None, person=None, before=None, after=None, note=""):
-    """Append one audit event; personal data in before/after is masked."""
+def audit(*, site, by, action, obj, room=None, person=None, before=None, after=None, note="", label=None):
+    """Append one audit event; personal data in before/after is masked.
+
+    ``label`` names the object in the history when its own name says too
+    little (a batch: "F3 lunch, 18 rooms").
+    """
     return AuditEvent.objects.create(
         site=site,
         actor=by,
         actor_name=display_name(by),
         role=role_label(by),
         action=action,
-        label=str(obj)[:300],
+        label=(label or str(obj))[:300],
         object_type=obj._meta.model_name,
         object_id=obj.pk,
         room=room,
@@ -346,6 +350,10 @@ def end_stay(*, stay: Stay, person: Person, reason: str, by) -> Room:
         room.status_changed_at = now
     touch(room, by)
     room.save(update_fields=["occupant_count", "status", "status_changed_at", "version", "updated_at", "updated_by"])
+    # The last one out leaves a room that needs terminal disinfection.
+    from rooms.services.disinfection import terminal_disinfection_open  # imports this module
+
+    terminal_disinfection_open(room=room, by=by)
     return room
 
 
