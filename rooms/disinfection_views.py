@@ -43,14 +43,14 @@ def task_complete(request, pk):
                 "room": done.room.number,
                 "status": done.room.get_status_display(),
             }
-        return _("%(task)s recorded.") % {"task": done}
+        return _("%(place)s: disinfection recorded.") % {"place": done.place}
 
     return panel_action(
         request,
         form,
         run=run,
         fallback=FALLBACK,
-        title=_("Record disinfection: %(task)s") % {"task": task},
+        title=_("Record %(kind)s disinfection: %(place)s") % {"kind": task.get_kind_display(), "place": task.place},
         intro=task.reason,
         submit=_("Done"),
     )
@@ -72,7 +72,7 @@ def routine_complete(request, pk):
         task = disinfection.routine_disinfection_complete(
             schedule=schedule, floor=floor, by=request.user, token=data["token"], **_record(data)
         )
-        return _("%(task)s recorded.") % {"task": task}
+        return _("%(place)s: disinfection recorded.") % {"place": task.place}
 
     where = schedule.area if floor is None else _("F%(floor)s %(area)s") % {"floor": floor, "area": schedule.area}
     return panel_action(

@@ -135,6 +135,8 @@ class MealRound:
         for meal in self.late:
             if meal.status == PENDING:
                 badges[meal.room.pk] = PENDING
+            else:
+                badges.setdefault(meal.room.pk, meal.delivery.badge)
         return badges
 
 

@@ -118,6 +118,9 @@ class MealRoundTests(MealTestCase):
         )
         self.assertEqual(lunch.progress["late_pending"], 1)
         self.assertEqual(lunch.badges(), {self.room.pk: PENDING})
+        with frozen(13):
+            meals.meal_late_deliver(site=self.site, slot=self.lunch, day=self.today, person=self.person, by=self.cook)
+        self.assertEqual(self.lunch_round(13, 30).badges(), {self.room.pk: "delivered"})
 
     def test_a_late_arrival_in_a_room_already_delivered_gets_a_late_meal(self):
         family_room = Room.objects.create(site=self.site, number="120", floor=1, capacity=2)

@@ -81,7 +81,7 @@ class MealDelivery(Versioned):
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     # What was delivered, as it was: how many meals and of which diets.
-    meals = models.PositiveSmallIntegerField(_("meals"), default=1)
+    meals = models.PositiveSmallIntegerField(_("number of meals"), default=1)
     diets = models.JSONField(_("diets"), default=dict, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

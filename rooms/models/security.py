@@ -76,8 +76,8 @@ class Incident(Versioned):
         HIGH = "high", _("critical")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        RESOLVED = "resolved", _("resolved")
+        OPEN = "open", pgettext_lazy("incident", "open")
+        RESOLVED = "resolved", pgettext_lazy("incident", "resolved")
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("what happened"), max_length=20, choices=Kind.choices)
