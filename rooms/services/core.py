@@ -87,13 +87,20 @@ def claim_form(token: str | None, by) -> None:
         raise AlreadySubmitted(_("This form was already submitted; it was recorded once.")) from None
 
 
+def who_and_when(user, moment) -> dict[str, str]:
+    """Who did something and at what time, for a message: {"who": 周宁, "time": 14:05}."""
+    return {
+        "who": display_name(user) if user else _("someone"),
+        "time": date_format(timezone.localtime(moment), "H:i"),
+    }
+
+
 def check_version(obj, version: int | None) -> None:
     if version is not None and int(version) != obj.version:
-        who = display_name(obj.updated_by) if obj.updated_by else _("someone")
-        when = date_format(timezone.localtime(obj.updated_at), "H:i")
+        done = who_and_when(obj.updated_by, obj.updated_at)
         raise Conflict(
             _("%(what)s was changed by %(who)s at %(when)s since you opened it. Check it and try again.")
-            % {"what": obj, "who": who, "when": when}
+            % {"what": obj, "who": done["who"], "when": done["time"]}
         )
 
 

@@ -12,11 +12,20 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from groups.roles import Role, display_name, require_role
+from groups.roles import Role, require_role
 from rooms.models import DisinfectionTask, Room, RoutineSchedule, Site, WasteCollection, WasteHandover
 from rooms.models.disinfection import SPOT_DUE, TERMINAL_DUE
 from rooms.routines import routine_today
-from rooms.services.core import ServiceError, audit, check_version, claim_form, lock_row, room_move, touch
+from rooms.services.core import (
+    ServiceError,
+    audit,
+    check_version,
+    claim_form,
+    lock_row,
+    room_move,
+    touch,
+    who_and_when,
+)
 from site_ops import live
 
 DISINFECTION_ROLES = (Role.DISINFECTION, Role.SITE_HEAD)
@@ -143,11 +152,7 @@ def disinfection_task_complete(
         if task.status != DisinfectionTask.Status.OPEN:
             raise ServiceError(
                 _("%(task)s was already done by %(who)s at %(time)s.")
-                % {
-                    "task": task,
-                    "who": display_name(task.done_by),
-                    "time": date_format(timezone.localtime(task.done_at), "H:i"),
-                }
+                % {"task": task, **who_and_when(task.done_by, task.done_at)}
             )
         room = lock_row(Room, task.room_id) if task.room_id else None
         terminal = task.kind == DisinfectionTask.Kind.TERMINAL

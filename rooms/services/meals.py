@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from groups.roles import Role, display_name, require_role
+from groups.roles import Role, require_role
 from rooms.meal_rounds import PENDING, MealRound, meal_round
 from rooms.models import MealDelivery, MealSlot, MedicalAlert, Person, Room, Site
 from rooms.services.alerts import MEDICAL_TOPIC, medical_alert_raise
-from rooms.services.core import ServiceError, audit, check_version, claim_form, lock_row, touch
+from rooms.services.core import ServiceError, audit, check_version, claim_form, lock_row, touch, who_and_when
 from site_ops import live
 
 MEAL_ROLES = (Role.CATERING, Role.SITE_HEAD)
@@ -44,8 +44,7 @@ def _round(site: Site, slot: MealSlot, day: date) -> MealRound:
 def _recorded(delivery: MealDelivery) -> str:
     return _("%(status)s by %(who)s at %(time)s") % {
         "status": delivery.get_status_display(),
-        "who": display_name(delivery.recorded_by),
-        "time": date_format(timezone.localtime(delivery.recorded_at), "H:i"),
+        **who_and_when(delivery.recorded_by, delivery.recorded_at),
     }
 
 

@@ -2,13 +2,12 @@
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from groups.roles import Role, display_name, require_role
+from groups.roles import Role, require_role
 from rooms.models import CheckpointEntry, Incident, MedicalAlert, Patrol, Room, Site
 from rooms.services.alerts import MEDICAL_TOPIC, medical_alert_raise
-from rooms.services.core import ServiceError, audit, check_version, claim_form, lock_row, touch
+from rooms.services.core import ServiceError, audit, check_version, claim_form, lock_row, touch, who_and_when
 from site_ops import live
 
 SECURITY_ROLES = (Role.SECURITY, Role.SITE_HEAD)
@@ -56,11 +55,7 @@ def checkpoint_log_out(
         if not entry.is_inside:
             raise ServiceError(
                 _("%(name)s was already logged out at %(time)s by %(who)s.")
-                % {
-                    "name": entry.name,
-                    "time": date_format(timezone.localtime(entry.left_at), "H:i"),
-                    "who": display_name(entry.left_by),
-                }
+                % {"name": entry.name, **who_and_when(entry.left_by, entry.left_at)}
             )
         check_version(entry, version)
         entry.left_at = timezone.now()
@@ -157,10 +152,7 @@ def incident_resolve(
         if (incident.status, Incident.Status.RESOLVED) not in INCIDENT_MOVES:
             raise ServiceError(
                 _("This incident was already resolved by %(who)s at %(time)s.")
-                % {
-                    "who": display_name(incident.resolved_by),
-                    "time": date_format(timezone.localtime(incident.resolved_at), "H:i"),
-                }
+                % who_and_when(incident.resolved_by, incident.resolved_at)
             )
         check_version(incident, version)
         incident.status = Incident.Status.RESOLVED
