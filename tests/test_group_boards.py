@@ -118,6 +118,18 @@ class AccessTests(ViewAccessMixin, GroupBoardTestCase):
         self.client.force_login(self.guard)
         self.assertEqual(self.client.post(reverse("checkpoint-out", args=[stranger.pk])).status_code, 404)
 
+    def test_the_boards_clock_gets_the_board_body_alone(self):
+        # Time alone (a task becoming overdue, the next meal round) changes a
+        # board; the page fetches its body once a minute for that.
+        self.client.force_login(self.head)
+        for name in ("catering-board", "disinfection-board", "security-board"):
+            page = self.client.get(reverse(name)).content.decode()
+            body = self.client.get(reverse(name), headers=HTMX).content.decode()
+            with self.subTest(board=name):
+                self.assertIn('id="board-clock"', page)
+                self.assertTrue(body.lstrip().startswith('<div id="board-body"'))
+                self.assertNotIn("<html", body)
+
     def test_each_group_lands_on_its_board(self):
         for user, name in (
             (self.cook, "catering-board"),
