@@ -13,7 +13,9 @@ from site_ops import live
 HOME = [
     (Role.SITE_HEAD, "control-screen"),
     (Role.GENERAL, "general-board"),
-    (Role.SECURITY, "escort-board"),
+    (Role.CATERING, "catering-board"),
+    (Role.DISINFECTION, "disinfection-board"),
+    (Role.SECURITY, "security-board"),
 ]
 
 

@@ -1,13 +1,25 @@
 from django.contrib import admin
 from django.db import transaction
 
-from rooms.models import AuditEvent, Person, Room, Site, Stay, Transfer
+from rooms.models import (
+    AuditEvent,
+    MealSlot,
+    Person,
+    Room,
+    RoutineSchedule,
+    Site,
+    Stay,
+    Transfer,
+)
 from rooms.services import audit
 from site_ops import live
 
 
 class AuditedAdmin(admin.ModelAdmin):
     """Site set-up in the admin is audited and reaches the boards like any change."""
+
+    # What else the change is about, for boards that opt in by topic.
+    topics: tuple[str, ...] = ()
 
     def save_model(self, request, obj, form, change):
         with transaction.atomic():
@@ -25,7 +37,7 @@ class AuditedAdmin(admin.ModelAdmin):
                 before={key: str(value) for key, value in before.items()},
                 after={key: str(value) for key, value in after.items()},
             )
-            live.publish(site=site, rooms=[obj.pk] if isinstance(obj, Room) else [])
+            live.publish(site=site, rooms=[obj.pk] if isinstance(obj, Room) else [], topics=self.topics)
 
     def has_delete_permission(self, request, obj=None):
         # Rooms and sites carry history; take a room out of service instead.
@@ -47,7 +59,38 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Site)
 class SiteAdmin(AuditedAdmin):
-    list_display = ["name", "address", "protocol_days", "ventilation_minutes", "transfer_stale_minutes"]
+    list_display = [
+        "name",
+        "address",
+        "protocol_days",
+        "ventilation_minutes",
+        "transfer_stale_minutes",
+        "patrol_interval_minutes",
+    ]
+    topics = ("meals", "disinfection", "security", "transfers")
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if not change:
+                # A new site starts with the usual meal times and routine
+                # disinfection; both are edited below.
+                MealSlot.objects.bulk_create(MealSlot.defaults_for(obj))
+                RoutineSchedule.objects.bulk_create(RoutineSchedule.defaults_for(obj))
+
+
+@admin.register(MealSlot)
+class MealSlotAdmin(AuditedAdmin):
+    list_display = ["kind", "delivery_time", "site"]
+    list_filter = ["site"]
+    topics = ("meals",)
+
+
+@admin.register(RoutineSchedule)
+class RoutineScheduleAdmin(AuditedAdmin):
+    list_display = ["area", "per_floor", "times", "site"]
+    list_filter = ["site"]
+    topics = ("disinfection",)
 
 
 @admin.register(Room)

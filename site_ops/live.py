@@ -73,6 +73,7 @@ def publish(*, site, rooms=(), persons=(), transfers=(), topics=()) -> None:
     def broadcast():
         send_change(change, seqs)
 
+    broadcast.change = change  # for tests that inspect what was published
     transaction.on_commit(broadcast, robust=True)
 
 

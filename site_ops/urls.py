@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from groups import board_views
 from groups import views as group_views
-from rooms import transfer_views
+from rooms import disinfection_views, meal_views, security_views, transfer_views
 from rooms import views as room_views
 
 handler403 = "groups.views.not_allowed"
@@ -26,6 +27,24 @@ urlpatterns = [
     path("people/<int:pk>/reveal/", room_views.person_reveal, name="person-reveal"),
     path("rooms/<int:pk>/", room_views.room_detail, name="room-detail"),
     path("rooms/<int:pk>/move/", room_views.room_move, name="room-move"),
+    # Catering, disinfection and security boards and their actions.
+    path("catering/", board_views.catering_board, name="catering-board"),
+    path("catering/record/", meal_views.meal_record, name="meal-record"),
+    path("catering/floor/", meal_views.meal_floor_deliver, name="meal-floor-deliver"),
+    path("catering/late/", meal_views.meal_late_deliver, name="meal-late-deliver"),
+    path("catering/feedback/<int:pk>/", meal_views.meal_feedback, name="meal-feedback"),
+    path("disinfection/", board_views.disinfection_board, name="disinfection-board"),
+    path("disinfection/tasks/<int:pk>/done/", disinfection_views.task_complete, name="disinfection-task-complete"),
+    path("disinfection/routine/<int:pk>/done/", disinfection_views.routine_complete, name="routine-complete"),
+    path("disinfection/spot/", disinfection_views.spot_new, name="disinfection-spot-new"),
+    path("disinfection/waste/", disinfection_views.waste_collect, name="waste-collect"),
+    path("disinfection/waste/hand-over/", disinfection_views.waste_hand_over, name="waste-hand-over"),
+    path("security/", board_views.security_board, name="security-board"),
+    path("security/checkpoint/", security_views.checkpoint_in, name="checkpoint-in"),
+    path("security/checkpoint/<int:pk>/out/", security_views.checkpoint_out, name="checkpoint-out"),
+    path("security/patrols/", security_views.patrol_new, name="patrol-new"),
+    path("security/incidents/new/", security_views.incident_new, name="incident-new"),
+    path("security/incidents/<int:pk>/resolve/", security_views.incident_resolve, name="incident-resolve"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", group_views.logout_view, name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

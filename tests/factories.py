@@ -7,14 +7,18 @@ from django.contrib.auth.models import Group, User
 
 from groups.models import Staff
 from rooms.masking import national_id_check_digit
-from rooms.models import Person, Room, Site
+from rooms.models import MealSlot, Person, Room, RoutineSchedule, Site
 
 _serial = itertools.count(1)
 
 
 def make_site(**kwargs) -> Site:
+    """A site set up as the admin sets one up: with meal slots and routine disinfection."""
     kwargs.setdefault("name", "测试隔离点")
-    return Site.objects.create(**kwargs)
+    site = Site.objects.create(**kwargs)
+    MealSlot.objects.bulk_create(MealSlot.defaults_for(site))
+    RoutineSchedule.objects.bulk_create(RoutineSchedule.defaults_for(site))
+    return site
 
 
 def make_rooms(site: Site, floors: int = 2, per_floor: int = 5, capacity: int = 1) -> list[Room]:

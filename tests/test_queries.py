@@ -1,5 +1,7 @@
 """Each screen runs the same number of queries however many rooms the site has."""
 
+from decimal import Decimal
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -7,8 +9,10 @@ from django.utils import timezone
 
 from groups import boards
 from rooms import services
-from rooms.models import Person, Room
+from rooms.models import DisinfectionTask, MealSlot, Person, Room, RoutineSchedule, Stay
+from rooms.services import disinfection, meals, security
 from tests.base import SiteTestCase
+from tests.clock import frozen
 from tests.factories import make_person, make_rooms, make_site
 
 
@@ -36,14 +40,68 @@ class QueryCountTests(SiteTestCase):
             func(*args)
         return len(queries)
 
+    def fill_groups(self, size: int) -> None:
+        """A site of this size whose people arrived in the morning, and at noon
+        meals, tasks, waste, patrols, checkpoint entries and incidents in
+        proportion to its size, so that a query per row would show."""
+        with frozen(9):
+            self.fill(size)
+        site, by = self.big, self.head
+        rooms = list(Room.objects.filter(site=site, occupant_count__gt=0))
+        slot = MealSlot.objects.get(site=site, kind="lunch")
+        today = timezone.localdate()
+        for floor in site.floors()[::2]:
+            meals.meal_floor_deliver(site=site, slot=slot, day=today, floor=floor, by=by)
+        for stay in Stay.objects.filter(room__in=rooms[::10]).select_related("person"):
+            services.end_stay(stay=stay, person=stay.person, reason=Stay.EndReason.RELEASED, by=by)
+        for floor in site.floors():
+            disinfection.waste_collect(site=site, floor=floor, bags=2, weight_kg=Decimal("3.5"), by=by)
+            security.patrol_record(site=site, floor=floor, by=by)
+            security.incident_report(site=site, kind="other", severity="low", description="x", room=rooms[0], by=by)
+            security.checkpoint_log_in(site=site, kind="person", name=f"访客{floor}", purpose="送物资", by=by)
+        schedule = RoutineSchedule.objects.filter(site=site, per_floor=True).first()
+        for floor in site.floors()[::3]:
+            disinfection.routine_disinfection_complete(
+                schedule=schedule, floor=floor, by=by, agent="含氯", concentration_mg_l=500, contact_minutes=30
+            )
+        for task in DisinfectionTask.objects.filter(site=site, status="open")[::2]:
+            disinfection.disinfection_task_complete(
+                task=task, by=by, agent="含氯", concentration_mg_l=1000, contact_minutes=30
+            )
+
     def test_the_control_screen_read_is_constant_in_rooms(self):
-        # 1-2 counters, 3 rooms, 4 feed, 5 open transfers, 6 today's transfer log
-        self.fill(20)
-        with self.assertNumQueries(6):
-            boards.control_screen(self.big)
-        self.fill(500)
-        with self.assertNumQueries(6):
-            boards.control_screen(self.big)
+        # 1-2 counters, 3 rooms, 4 feed, 5 open transfers, 6 today's transfer log,
+        # 7-16 the groups' overview (see overview.group_overview)
+        with frozen(12):
+            self.fill_groups(20)
+            with self.assertNumQueries(16):
+                boards.control_screen(self.big)
+            self.fill_groups(500)
+            with self.assertNumQueries(16):
+                boards.control_screen(self.big)
+
+    def test_the_group_boards_reads_and_pages_are_constant_in_rooms(self):
+        # catering: 1 slots, 2 floors, 3 open stays with people and rooms, 4 the round's deliveries
+        # disinfection: 1 open tasks, 2 ventilating rooms, 3 schedule, 4 floors, 5 routine rows, 6 done today, 7-8 waste
+        # security: 1 inside, 2 log, 3 floors, 4 last patrols, 5 today's patrols, 6 open and 7 resolved incidents,
+        # 8 transfers to escort
+        expected = {boards.catering_board: 4, boards.disinfection_board: 8, boards.security_board: 8}
+        counts = {}
+        with frozen(12):
+            for size in (20, 500):
+                self.fill_groups(size)
+                for read, count in expected.items():
+                    with self.subTest(board=read.__name__, rooms=size), self.assertNumQueries(count):
+                        read(self.big)
+                # The pages render them without a query per row.
+                self.client.force_login(self.head)
+                for name in ("control-screen", "catering-board", "disinfection-board", "security-board"):
+                    with CaptureQueriesContext(connection) as queries:
+                        response = self.client.get(reverse(name))
+                    self.assertEqual(response.status_code, 200)
+                    counts[(name, size)] = len(queries)
+        for name in ("control-screen", "catering-board", "disinfection-board", "security-board"):
+            self.assertEqual(counts[(name, 20)], counts[(name, 500)], name)
 
     def test_the_general_board_read_is_constant_in_rooms(self):
         # 1 floors, 2-3 counters, 4 arrivals, 5 releases, 6-7 rooms with open stays and people
@@ -78,13 +136,29 @@ class QueryCountTests(SiteTestCase):
         change = Change(
             site_id=self.big.pk, rooms=frozenset(Room.objects.filter(site=self.big).values_list("pk", flat=True)[:3])
         )
-        small = {key: self.count(boards.board_for_key(key).render_change, change) for key in ("control", "general")}
+        small = {key: self.count(boards.board_for_key(key).render_change, change) for key in boards.BOARDS}
         self.fill(500)
         change = Change(
             site_id=self.big.pk, rooms=frozenset(Room.objects.filter(site=self.big).values_list("pk", flat=True)[:3])
         )
-        large = {key: self.count(boards.board_for_key(key).render_change, change) for key in ("control", "general")}
+        large = {key: self.count(boards.board_for_key(key).render_change, change) for key in boards.BOARDS}
         self.assertEqual(small, large)
+
+    def test_a_group_broadcast_renders_with_constant_queries(self):
+        from site_ops.live import Change
+
+        counts = {}
+        with frozen(12):
+            for size in (20, 500):
+                self.fill_groups(size)
+                rooms = Room.objects.filter(site=self.big, occupant_count__gt=0).values_list("pk", flat=True)
+                for topics in (["meals"], ["disinfection"], ["security"]):
+                    change = Change(site_id=self.big.pk, rooms=frozenset(rooms[:3]), topics=frozenset(topics))
+                    for key in boards.BOARDS:
+                        counts[(key, topics[0], size)] = self.count(boards.board_for_key(key).render_change, change)
+        for (key, topic, size), count in counts.items():
+            if size == 20:
+                self.assertEqual(count, counts[(key, topic, 500)], (key, topic))
 
 
 class CounterTests(SiteTestCase):

@@ -6,7 +6,19 @@ from django.test import TestCase
 
 from groups.models import Staff
 from rooms.masking import validate_national_id
-from rooms.models import Person, Room, Site, Stay
+from rooms.meal_rounds import meal_round
+from rooms.models import (
+    CheckpointEntry,
+    DisinfectionTask,
+    Incident,
+    MealDelivery,
+    MealSlot,
+    MedicalAlert,
+    Person,
+    Room,
+    Site,
+    Stay,
+)
 
 
 class SeedDemoTests(TestCase):
@@ -31,8 +43,30 @@ class SeedDemoTests(TestCase):
             # Region codes 500990-500999 do not exist: the IDs are not real.
             self.assertTrue(national_id.startswith("50099"), national_id)
         self.assertEqual(Staff.objects.count(), 12)
+        self.check_group_records()
 
         again = StringIO()
         call_command("seed_demo", stdout=again)
         self.assertIn("already loaded", again.getvalue())
         self.assertEqual(Site.objects.count(), 1)
+
+    def check_group_records(self):
+        """The groups' records are what their services would have written."""
+        site = Site.objects.get()
+        self.assertEqual(MealSlot.objects.filter(site=site).count(), 3)
+        lunch_or_whichever = meal_round(site)
+        for delivery in MealDelivery.objects.filter(slot=lunch_or_whichever.slot, day=lunch_or_whichever.day):
+            if delivery.person_id:
+                self.assertIsNotNone(lunch_or_whichever.late_for(delivery.person_id), delivery)
+            else:
+                self.assertTrue(lunch_or_whichever.for_room(delivery.room_id).people, delivery)
+        refused = MealDelivery.objects.filter(status="refused")
+        self.assertEqual(MedicalAlert.objects.filter(meal_delivery__in=refused).count(), refused.count())
+        # Every room awaiting disinfection has its open terminal task, and only those.
+        self.assertEqual(
+            set(DisinfectionTask.objects.filter(kind="terminal", status="open").values_list("room__number", flat=True)),
+            set(Room.objects.filter(status=Room.Status.AWAITING_DISINFECTION).values_list("number", flat=True)),
+        )
+        for incident in Incident.objects.filter(status="open"):
+            self.assertEqual(incident.room.status, Room.Status.OCCUPIED)
+        self.assertEqual(CheckpointEntry.objects.filter(left_at__isnull=True).count(), 3)

@@ -15,9 +15,12 @@ def read_po(path: Path) -> tuple[dict[str, str], list[str]]:
         lines = [line for line in block.splitlines() if not line.startswith("#~")]
         if any(line.startswith("#,") and "fuzzy" in line for line in lines):
             fuzzy.append(block)
-        key, parts = None, {"msgid": [], "msgstr": []}
+        key, parts = None, {"msgctxt": [], "msgid": [], "msgstr": []}
         for line in lines:
-            if line.startswith("msgid "):
+            if line.startswith("msgctxt "):
+                key = "msgctxt"
+                line = line[8:]
+            elif line.startswith("msgid "):
                 key = "msgid"
                 line = line[6:]
             elif line.startswith("msgstr "):
@@ -28,6 +31,9 @@ def read_po(path: Path) -> tuple[dict[str, str], list[str]]:
             if key:
                 parts[key].append(ast.literal_eval(line))
         msgid = "".join(parts["msgid"])
+        if parts["msgctxt"]:
+            # How gettext keys an entry with a context ("room badge" + "M").
+            msgid = "".join(parts["msgctxt"]) + "\x04" + msgid
         if msgid:
             entries[msgid] = "".join(parts["msgstr"])
     return entries, fuzzy

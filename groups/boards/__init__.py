@@ -2,10 +2,13 @@
 
 The screens' read functions and renders live in one module per board family
 (``core`` for the control screen, the general board and the room and person
-pages); this module is the registry the live path and the consumer use.
+pages; ``catering``, ``disinfection`` and ``security`` for those groups'
+boards, ``overview`` for what they add to the control screen); this module
+is the registry the live path and the consumer use.
 """
 
 from groups.boards.base import Board  # noqa: F401
+from groups.boards.catering import CateringBoard, catering_board  # noqa: F401
 from groups.boards.core import (  # noqa: F401
     ControlBoard,
     GeneralBoard,
@@ -21,6 +24,8 @@ from groups.boards.core import (  # noqa: F401
     room_page,
     site_counters,
 )
+from groups.boards.disinfection import DisinfectionBoard, disinfection_board  # noqa: F401
+from groups.boards.security import SecurityBoard, security_board  # noqa: F401
 from groups.boards.transfers import (  # noqa: F401
     TRANSFER_PAGE_ROLES,
     TransferBoard,
@@ -48,6 +53,9 @@ BOARDS: dict[str, Board] = {
         states=Transfer.ESCORT_STATES,
         topic="escorts",
     ),
+    "catering": CateringBoard(key="catering", roles=frozenset({Role.SITE_HEAD, Role.CATERING})),
+    "disinfection": DisinfectionBoard(key="disinfection", roles=frozenset({Role.SITE_HEAD, Role.DISINFECTION})),
+    "security": SecurityBoard(key="security", roles=frozenset({Role.SITE_HEAD, Role.SECURITY})),
 }
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groups.boards.base import Board
+from groups.boards.overview import group_overview
 from groups.boards.transfers import control_transfers
 from rooms.models import AuditEvent, Person, Room, Site, Stay, Transfer
 from rooms.services import ROOM_MOVES
@@ -77,12 +78,14 @@ def feed(site: Site) -> list[AuditEvent]:
 
 
 def control_screen(site: Site) -> dict:
-    """Everything on the site head's control screen: six queries.
+    """Everything on the site head's control screen: sixteen queries.
 
     1-2. counters (rooms by status; people and stays)
     3.   every room of the site, in floor order
     4.   the activity feed
     5-6. open transfers (requests awaiting approval, counts by state) and today's transfer log
+    7-16. the catering, disinfection and security badges, counters and open
+          incidents (see overview.group_overview)
     """
     rooms = list(Room.objects.filter(site=site).order_by("floor", "number"))
     return {
@@ -92,6 +95,7 @@ def control_screen(site: Site) -> dict:
         "floors": _floors(rooms),
         "feed": feed(site),
         **control_transfers(site),
+        "groups": group_overview(site, rooms),
     }
 
 
@@ -193,9 +197,12 @@ class ControlBoard(Board):
 
     def render_change(self, change):
         site = Site.objects.get(pk=change.site_id)
-        parts = [render_to_string("groups/control.html#counters", {"counters": site_counters(site)})]
-        for room in Room.objects.filter(site=site, pk__in=change.rooms):
+        rooms = list(Room.objects.filter(site=site, pk__in=change.rooms))
+        groups = group_overview(site, rooms)
+        parts = [render_to_string("groups/control.html#counters", {"counters": site_counters(site), "groups": groups})]
+        for room in rooms:
             parts.append(render_to_string("groups/control.html#room-cell", {"room": room}))
+        parts.append(render_to_string("groups/control.html#incidents", {"groups": groups}))
         parts.append(render_to_string("groups/control.html#feed", {"feed": feed(site)}))
         if "transfers" in change.topics:
             context = control_transfers(site)

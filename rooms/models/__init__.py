@@ -3,6 +3,7 @@
 One module per concern; Django finds every model through this package.
 """
 
+from rooms.models.alerts import MedicalAlert  # noqa: F401
 from rooms.models.core import (  # noqa: F401
     ACTION_LABELS,
     AuditEvent,
@@ -13,4 +14,13 @@ from rooms.models.core import (  # noqa: F401
     SubmittedForm,
     Versioned,
 )
+from rooms.models.disinfection import (  # noqa: F401
+    DEFAULT_ROUTINES,
+    DisinfectionTask,
+    RoutineSchedule,
+    WasteCollection,
+    WasteHandover,
+)
+from rooms.models.meals import DEFAULT_MEAL_SLOTS, MealDelivery, MealSlot  # noqa: F401
+from rooms.models.security import CheckpointEntry, Incident, Patrol  # noqa: F401
 from rooms.models.transfers import Transfer  # noqa: F401

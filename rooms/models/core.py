@@ -23,6 +23,11 @@ class Site(models.Model):
     ventilation_minutes = models.PositiveSmallIntegerField(
         _("ventilation after terminal disinfection (minutes)"), default=30
     )
+    patrol_interval_minutes = models.PositiveSmallIntegerField(
+        _("patrol interval (minutes)"),
+        default=120,
+        help_text=_("A floor not patrolled for longer is flagged on the security board."),
+    )
     low_floor_max = models.PositiveSmallIntegerField(
         _("highest low floor"),
         default=2,
@@ -46,6 +51,10 @@ class Site(models.Model):
 
     def __str__(self):
         return self.name
+
+    def floors(self) -> list[int]:
+        """The floors that have rooms, lowest first: one query."""
+        return list(self.rooms.order_by("floor").values_list("floor", flat=True).distinct())
 
 
 class Versioned(models.Model):

@@ -53,15 +53,19 @@ def _json(value):
     return value
 
 
-def audit(*, site, by, action, obj, room=None, person=None, before=None, after=None, note=""):
-    """Append one audit event; personal data in before/after is masked."""
+def audit(*, site, by, action, obj, room=None, person=None, before=None, after=None, note="", label=None):
+    """Append one audit event; personal data in before/after is masked.
+
+    ``label`` names the object in the history when its own name says too
+    little (a batch: "F3 lunch, 18 rooms").
+    """
     return AuditEvent.objects.create(
         site=site,
         actor=by,
         actor_name=display_name(by),
         role=role_label(by),
         action=action,
-        label=str(obj)[:300],
+        label=(label or str(obj))[:300],
         object_type=obj._meta.model_name,
         object_id=obj.pk,
         room=room,
@@ -83,13 +87,20 @@ def claim_form(token: str | None, by) -> None:
         raise AlreadySubmitted(_("This form was already submitted; it was recorded once.")) from None
 
 
+def who_and_when(user, moment) -> dict[str, str]:
+    """Who did something and at what time, for a message: {"who": 周宁, "time": 14:05}."""
+    return {
+        "who": display_name(user) if user else _("someone"),
+        "time": date_format(timezone.localtime(moment), "H:i"),
+    }
+
+
 def check_version(obj, version: int | None) -> None:
     if version is not None and int(version) != obj.version:
-        who = display_name(obj.updated_by) if obj.updated_by else _("someone")
-        when = date_format(timezone.localtime(obj.updated_at), "H:i")
+        done = who_and_when(obj.updated_by, obj.updated_at)
         raise Conflict(
             _("%(what)s was changed by %(who)s at %(when)s since you opened it. Check it and try again.")
-            % {"what": obj, "who": who, "when": when}
+            % {"what": obj, "who": done["who"], "when": done["time"]}
         )
 
 
@@ -353,6 +364,10 @@ def end_stay(*, stay: Stay, person: Person, reason: str, by) -> Room:
         room.status_changed_at = now
     touch(room, by)
     room.save(update_fields=["occupant_count", "status", "status_changed_at", "version", "updated_at", "updated_by"])
+    # The last one out leaves a room that needs terminal disinfection.
+    from rooms.services.disinfection import terminal_disinfection_open  # imports this module
+
+    terminal_disinfection_open(room=room, by=by)
     return room
 
 

@@ -1,4 +1,5 @@
-"""Load a synthetic demo site: rooms, people in isolation, today's arrivals, staff logins.
+"""Load a synthetic demo site: rooms, people in isolation, today's arrivals, staff logins,
+and the catering, disinfection and security groups' records (see demo_groups.py).
 
 Everything is made up. National IDs use region codes 500990-500999, which no
 county has, and phone numbers use the virtual-operator prefix 170. The same
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from groups.models import Staff
 from groups.roles import Role, display_name
+from rooms.management.demo_groups import write_group_records
 from rooms.masking import mask_national_id, mask_phone, national_id_check_digit
 from rooms.models import AuditEvent, Person, Room, Site, Stay, Transfer
 
@@ -571,24 +573,8 @@ class Command(BaseCommand):
         # Audit events, as the services would have written them.
         events = []
 
-        def event(at, actor, action, label, obj_type, obj_id, room=None, person=None, before=None, after=None):
-            events.append(
-                AuditEvent(
-                    site=site,
-                    at=at,
-                    actor=actor,
-                    actor_name=display_name(actor),
-                    role=self.role_of[actor.username],
-                    action=action,
-                    label=label[:300],
-                    object_type=obj_type,
-                    object_id=obj_id,
-                    room=room,
-                    person=person,
-                    before=before or {},
-                    after=after or {},
-                )
-            )
+        def event(*args, **kwargs):
+            events.append(self.audit_event(*args, **kwargs))
 
         for plan in everyone:
             p = plan.person
@@ -692,6 +678,7 @@ class Command(BaseCommand):
                 events[-1].note = note
                 previous = state
         AuditEvent.objects.bulk_create(events)
+        group_counts = write_group_records(self, rooms)
 
         self.counts = {
             "rooms": len(rooms),
@@ -701,6 +688,7 @@ class Command(BaseCommand):
             "events": len(events),
             "transfers": Transfer.objects.filter(site=site).count(),
             "occupied_rooms": sum(room.status == Room.Status.OCCUPIED for room in rooms.values()),
+            **group_counts,
         }
 
     def transfers(self, rooms, plans) -> list[tuple[Transfer, list[tuple]]]:
@@ -821,6 +809,27 @@ class Command(BaseCommand):
         Transfer.objects.bulk_create([transfer for transfer, _ in made])
         return made
 
+    def audit_event(
+        self, at, actor, action, label, obj_type, obj_id, room=None, person=None, before=None, after=None, note=""
+    ) -> AuditEvent:
+        """An audit event as the services would have written it."""
+        return AuditEvent(
+            site=self.site,
+            at=at,
+            actor=actor,
+            actor_name=display_name(actor),
+            role=self.role_of[actor.username],
+            action=action,
+            label=label[:300],
+            object_type=obj_type,
+            object_id=obj_id,
+            room=room,
+            person=person,
+            before=before or {},
+            after=after or {},
+            note=note,
+        )
+
     # --- output -----------------------------------------------------------
 
     def report(self) -> None:
@@ -833,6 +842,9 @@ class Command(BaseCommand):
         write(f"  released (history): {c['released']}")
         write(f"  open transfers: {c['transfers']}")
         write(f"  audit events: {c['events']}")
+        write(
+            f"  meals recorded this round: {c['meals']}, disinfection tasks: {c['tasks']}, incidents: {c['incidents']}"
+        )
         self.logins()
 
     def logins(self) -> None:

@@ -1,0 +1,87 @@
+"""The security board: who is inside, the checkpoint log, floor patrols,
+incidents, and escorts.
+
+Its audience sees rooms, staff and visitors at the checkpoint; never who is in
+isolation in a room, nor anything about health.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Max, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from groups.boards.core import Board
+from groups.boards.overview import open_incidents
+from groups.boards.transfers import open_transfers
+from rooms.models import CheckpointEntry, Incident, Patrol, Site, Transfer
+from rooms.routines import day_start
+from rooms.services.security import TOPIC
+from site_ops.live import Change
+
+TEMPLATE = "groups/security.html"
+LOG_LENGTH = 40
+
+
+def security_board(site: Site, now=None) -> dict:
+    """The security board: seven queries.
+
+    1. who and what is inside now
+    2. today's checkpoint log, with who logged it
+    3. the site's floors
+    4. each floor's last patrol
+    5. today's patrols, with who walked them
+    6. open incidents, most severe first, with rooms
+    7. incidents resolved today
+    8. the transfers to escort (approved to departed), with rooms
+    """
+    now = now or timezone.now()
+    start = day_start(now)
+    inside = list(
+        CheckpointEntry.objects.filter(site=site, left_at__isnull=True)
+        .select_related("entered_by")
+        .order_by("kind", "entered_at")
+    )
+    log = list(
+        CheckpointEntry.objects.filter(site=site)
+        .filter(Q(entered_at__gte=start) | Q(left_at__gte=start))
+        .select_related("entered_by", "left_by")
+        .order_by("-entered_at")[:LOG_LENGTH]
+    )
+    floors = site.floors()
+    last = dict(Patrol.objects.filter(site=site).values_list("floor").annotate(last=Max("at")))
+    interval = timedelta(minutes=site.patrol_interval_minutes)
+    patrols = [
+        {"floor": floor, "last": last.get(floor), "due": last.get(floor) is None or now - last[floor] > interval}
+        for floor in floors
+    ]
+    return {
+        "site": site,
+        # Rooms, destinations and vehicles only: the names are on the escorts board.
+        "escorts": open_transfers(site, Transfer.ESCORT_STATES),
+        "inside": inside,
+        "inside_counts": {kind: sum(entry.kind == kind for entry in inside) for kind in CheckpointEntry.Kind.values},
+        "log": log,
+        "patrols": patrols,
+        "unpatrolled": sum(patrol["due"] for patrol in patrols),
+        "recent_patrols": list(
+            Patrol.objects.filter(site=site, at__gte=start).select_related("by").order_by("-at")[:LOG_LENGTH]
+        ),
+        "incidents": open_incidents(site),
+        "resolved": list(
+            Incident.objects.filter(site=site, status=Incident.Status.RESOLVED, resolved_at__gte=start)
+            .select_related("room", "resolved_by")
+            .order_by("-resolved_at")
+        ),
+    }
+
+
+class SecurityBoard(Board):
+    def affected_by(self, change: Change) -> bool:
+        return TOPIC in change.topics or "escorts" in change.topics
+
+    def render_snapshot(self, site_id, params):
+        return render_to_string(f"{TEMPLATE}#board-body", security_board(Site.objects.get(pk=site_id)))
+
+    def render_change(self, change):
+        return self.render_snapshot(change.site_id, {})

@@ -1,0 +1,47 @@
+"""The real browser on the group boards: a catering tablet and the site head's control screen."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from rooms import services
+from rooms.models import MealDelivery, MealSlot, Room, Stay
+from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
+from tests.factories import make_person
+
+
+class MealRoundLiveTests(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        # Lunch is the site's only slot, so it is the round on the boards at
+        # whatever time the test runs; everyone arrived yesterday, in time for it.
+        MealSlot.objects.filter(site=self.site).exclude(kind=MealSlot.Kind.LUNCH).delete()
+        self.floor3 = Room.objects.bulk_create([Room(site=self.site, floor=3, number=f"30{n}") for n in range(1, 5)])
+        for room in [*self.floor3[:3], self.room]:
+            self.elsewhere(services.stay_check_in, person=make_person(self.site), room=room, by=self.clerk)
+        Stay.objects.update(started_at=timezone.now() - timedelta(days=1))
+
+    def test_a_floor_delivered_on_a_tablet_moves_the_round_on_the_control_screen(self):
+        control = self.open_as(self.head, "/control/", WALL)
+        progress = control.locator("[data-counter=meal-round]")
+        self.assertEqual(progress.inner_text(), "0/4")
+        self.assertEqual(
+            control.locator(f"#room-{self.floor3[0].pk} [data-badge=food]").get_attribute("data-state"), "pending"
+        )
+
+        tablet = self.open_as(self.cook, "/catering/?floor=3", TABLET)
+        self.assertEqual(tablet.locator("#floor-3").get_attribute("data-pending"), "3")
+        self.screenshot(tablet, "catering-floor-3-tablet")
+        tablet.get_by_role("button", name="Mark floor 3 lunch delivered").click()
+
+        tablet.wait_for_selector("#floor-3[data-pending='0']")
+        control.wait_for_function("document.querySelector('[data-counter=meal-round]').innerText === '3/4'")
+        control.wait_for_selector(f"#room-{self.floor3[0].pk} [data-badge=food][data-state=delivered]")
+        self.assertIn("F3 lunch, 3 rooms", control.locator("#feed").inner_text())
+        self.assert_not_reloaded(control)
+        self.assert_not_reloaded(tablet)
+        self.assertEqual(MealDelivery.objects.filter(status="delivered").count(), 3)
+        # The room on floor 1 is still to do; the empty room on floor 3 was never due.
+        self.assertEqual(tablet.locator(f"#meal-room-{self.floor3[3].pk}").count(), 0)
+        self.screenshot(tablet, "catering-floor-3-delivered-tablet")
+        self.screenshot(control, "control-screen-meal-round-wall")
