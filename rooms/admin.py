@@ -34,7 +34,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
 @admin.register(Site)
 class SiteAdmin(AuditedAdmin):
-    list_display = ["name", "address", "protocol_days", "ventilation_minutes"]
+    list_display = ["name", "address", "ventilation_minutes"]
 
 
 @admin.register(Room)
@@ -104,3 +104,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Imported last: the medical admin reuses AuditedAdmin above.
+from rooms import admin_medical  # noqa: E402, F401

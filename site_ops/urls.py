@@ -20,6 +20,7 @@ urlpatterns = [
     path("people/<int:pk>/reveal/", room_views.person_reveal, name="person-reveal"),
     path("rooms/<int:pk>/", room_views.room_detail, name="room-detail"),
     path("rooms/<int:pk>/move/", room_views.room_move, name="room-move"),
+    path("", include("rooms.medical_urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", group_views.logout_view, name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

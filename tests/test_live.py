@@ -33,7 +33,8 @@ class PublishTests(SiteTestCase):
     def test_it_bumps_sequence_numbers_in_the_writing_transaction(self):
         services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
         seqs = dict(BoardSequence.objects.values_list("board", "seq"))
-        self.assertEqual(seqs, {"control": 1, "general": 1, f"room-{self.room.pk}": 1, f"person-{self.person.pk}": 1})
+        expected = {"control": 1, "general": 1, "medical": 1, f"room-{self.room.pk}": 1, f"person-{self.person.pk}": 1}
+        self.assertEqual(seqs, expected)
 
     def test_nothing_is_sent_or_bumped_for_a_refused_change(self):
         with self.captureOnCommitCallbacks(execute=True) as callbacks, self.assertRaises(services.ServiceError):

@@ -6,7 +6,7 @@ from django.utils import timezone
 from rooms import services
 from rooms.models import AuditEvent, Person, Room, Stay
 from tests.base import SiteTestCase
-from tests.factories import make_person, make_rooms, make_site, make_user
+from tests.factories import make_person, make_rooms, make_site, make_user, satisfy_protocol
 
 
 class AccessTests(SiteTestCase):
@@ -273,6 +273,7 @@ class ReleaseViewTests(SiteTestCase):
 
     def test_release_on_the_end_date_empties_the_room(self):
         Stay.objects.update(ends_on=timezone.localdate() - timedelta(days=0))
+        satisfy_protocol(Stay.objects.get())
         version = self.fresh(self.person).version
         response = self.client.post(self.url, {"version": version, "token": "r"}, headers={"HX-Request": "true"})
         self.assertContains(response, "was released")

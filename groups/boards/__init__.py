@@ -21,6 +21,7 @@ from groups.boards.core import (  # noqa: F401
     room_page,
     site_counters,
 )
+from groups.boards.medical import MedicalBoard, health_round, medical_board, person_medical  # noqa: F401
 from groups.roles import Role
 from site_ops.live import Change
 
@@ -30,6 +31,7 @@ PAGE_ROLES = frozenset({Role.SITE_HEAD, Role.GENERAL})
 BOARDS: dict[str, Board] = {
     "control": ControlBoard(key="control", roles=frozenset({Role.SITE_HEAD})),
     "general": GeneralBoard(key="general", roles=frozenset({Role.SITE_HEAD, Role.GENERAL})),
+    "medical": MedicalBoard(key="medical", roles=frozenset({Role.SITE_HEAD, Role.MEDICAL})),
 }
 
 

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groups.boards.medical_data import alert_feed, attach_badges, attach_eligibility, medical_counters
 from rooms.models import AuditEvent, Person, Room, Site, Stay
 from rooms.services import ROOM_MOVES
 from site_ops.live import Change
@@ -75,29 +76,36 @@ def feed(site: Site) -> list[AuditEvent]:
 
 
 def control_screen(site: Site) -> dict:
-    """Everything on the site head's control screen: four queries.
+    """Everything on the site head's control screen: nine queries.
 
     1-2. counters (rooms by status; people and stays)
     3.   every room of the site, in floor order
     4.   the activity feed
+    5-6. medical counters (samples; fevers)
+    7-8. each room's test and health badges
+    9.   the site head's alerts
     """
-    rooms = list(Room.objects.filter(site=site).order_by("floor", "number"))
+    rooms = attach_badges(site, list(Room.objects.filter(site=site).order_by("floor", "number")))
     return {
         "site": site,
         "room_statuses": Room.Status.choices,
         "counters": site_counters(site),
         "floors": _floors(rooms),
         "feed": feed(site),
+        "medical": medical_counters(site),
+        "alerts": alert_feed(site, site_head=True),
     }
 
 
 def releases_due(site: Site) -> list[Stay]:
+    """Stays ending by tomorrow, each with whether the test protocol allows release (four queries)."""
     tomorrow = timezone.localdate() + timedelta(days=1)
-    return list(
+    stays = list(
         Stay.objects.filter(site=site, ended_at__isnull=True, ends_on__lte=tomorrow)
         .select_related("person", "room")
         .order_by("ends_on", "room__floor", "room__number")
     )
+    return attach_eligibility(stays)
 
 
 def arrivals(site: Site) -> list[Person]:
@@ -112,6 +120,7 @@ def general_board(site: Site, floor: int | None = None) -> dict:
     1-2. counters
     3.   expected arrivals
     4.   releases due today and tomorrow, with person and room
+         (and, when there are any, their samples, plans and protocol)
     5.   the site's floors (for the filter)
     6-7. rooms of the chosen floor (or all) with their open stays and people
     """
@@ -200,9 +209,13 @@ class ControlBoard(Board):
     def render_change(self, change):
         site = Site.objects.get(pk=change.site_id)
         parts = [render_to_string("groups/control.html#counters", {"counters": site_counters(site)})]
-        for room in Room.objects.filter(site=site, pk__in=change.rooms):
+        for room in attach_badges(site, list(Room.objects.filter(site=site, pk__in=change.rooms)), only=True):
             parts.append(render_to_string("groups/control.html#room-cell", {"room": room}))
         parts.append(render_to_string("groups/control.html#feed", {"feed": feed(site)}))
+        parts.append(
+            render_to_string("groups/medical_parts.html#medical-counters", {"medical": medical_counters(site)})
+        )
+        parts.append(render_to_string("groups/medical_parts.html#alerts", {"alerts": alert_feed(site, site_head=True)}))
         return "".join(parts)
 
 

@@ -13,3 +13,16 @@ from rooms.models.core import (  # noqa: F401
     SubmittedForm,
     Versioned,
 )
+from rooms.models.medical import (  # noqa: F401
+    Alert,
+    Eligibility,
+    HealthCheck,
+    LabImport,
+    MedicineNeed,
+    MedicineRequest,
+    ProtocolDay,
+    Sample,
+    SampleResult,
+    SamplingPlan,
+    TestProtocol,
+)
