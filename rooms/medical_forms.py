@@ -44,15 +44,25 @@ class ExtendForm(VersionedForm):
     reason = forms.CharField(label=_("reason"), min_length=2, max_length=200)
 
 
+def _text(label, required=True, max_length=100):
+    """A text field whose label is also its placeholder (the forms are one line)."""
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        widget=forms.TextInput(attrs={"placeholder": label, "aria-label": label}),
+    )
+
+
 class MedicineNeedForm(forms.Form):
-    name = forms.CharField(label=_("medicine"), max_length=100)
-    dose = forms.CharField(label=_("dose and times"), max_length=100, required=False)
-    note = forms.CharField(label=_("note"), max_length=200, required=False)
+    name = _text(_("medicine"))
+    dose = _text(_("dose and times"), required=False)
+    note = _text(_("note"), required=False, max_length=200)
 
 
 class MedicineRequestForm(OnceForm):
-    item = forms.CharField(label=_("medicine asked for"), max_length=100)
-    note = forms.CharField(label=_("note"), max_length=200, required=False)
+    item = _text(_("medicine asked for"))
+    note = _text(_("note"), required=False, max_length=200)
 
 
 class LabSheetForm(forms.Form):

@@ -669,3 +669,18 @@ class LabImportTests(MedicalTestCase):
     def test_a_gb18030_csv_from_excel_is_read(self):
         imported = self.preview("条码,结果\nHX-1,阴性\n".encode("gb18030"))
         self.assertEqual(self.codes(imported), [(2, "apply")])
+
+
+class MarkMissedCommandTests(MedicalTestCase):
+    def test_the_command_marks_every_sites_overdue_samples(self):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        stay = self.check_in(days_ago=1)
+        out = StringIO()
+        with self.settings(LANGUAGE_CODE="zh-hans"):
+            call_command("mark_missed_samples", stdout=out)
+        self.assertIn("1 samples missed", out.getvalue())
+        self.assertEqual(self.sample(stay, 1).status, Sample.Status.MISSED)
+        self.assertEqual(AuditEvent.objects.get(action="sample.missed").actor_name, "系统")

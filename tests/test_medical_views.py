@@ -356,3 +356,50 @@ class GeneralBoardEligibilityTests(MedicalViewTestCase):
         self.client.force_login(self.clerk)
         response = self.htmx(reverse("person-release", args=[self.person.pk]), {"version": 2, "token": "r"})
         self.assertContains(response, "cannot be released yet", status_code=422)
+
+
+class ProtocolAdminTests(SiteTestCase):
+    def setUp(self):
+        from django.contrib.auth.models import User
+
+        self.admin = User.objects.get(pk=self.head.pk)
+        self.admin.is_staff = self.admin.is_superuser = True
+        self.admin.save()
+        self.client.force_login(self.admin)
+
+    def post(self, days, length=10, negatives=2):
+        data = {
+            "site": self.site.pk,
+            "length_days": length,
+            "required_negatives": negatives,
+            "days-TOTAL_FORMS": len(days),
+            "days-INITIAL_FORMS": 0,
+            "days-MIN_NUM_FORMS": 0,
+            "days-MAX_NUM_FORMS": 1000,
+        }
+        for i, (day, kind) in enumerate(days):
+            data.update({f"days-{i}-day": day, f"days-{i}-kind": kind})
+        return self.client.post(reverse("admin:rooms_testprotocol_add"), data)
+
+    def test_the_protocol_is_set_up_in_the_admin_audited_and_used_at_check_in(self):
+        from rooms.models import TestProtocol
+
+        with self.captureOnCommitCallbacks(execute=False) as callbacks:
+            response = self.post([(1, "pcr"), (4, "antigen"), (9, "pcr")])
+        self.assertEqual(response.status_code, 302)
+        protocol = TestProtocol.objects.get(site=self.site)
+        self.assertEqual(protocol.schedule(), [(1, "pcr"), (4, "antigen"), (9, "pcr")])
+        event = AuditEvent.objects.get(action="test_protocol.set_up")
+        self.assertEqual((event.actor, event.after["length_days"]), (self.admin, 10))
+        self.assertEqual(len(callbacks), 1)
+        stay = services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        self.assertEqual(stay.ends_on, timezone.localdate() + timedelta(days=10))
+
+    def test_sampling_days_outside_the_quarantine_are_refused(self):
+        from rooms.models import TestProtocol
+
+        response = self.post([(1, "pcr"), (12, "pcr")])
+        self.assertContains(response, "Sampling days must fall within the quarantine (10 days): 12.")
+        response = self.post([(1, "pcr")], negatives=2)
+        self.assertContains(response, "cannot need more negative results than there are sampling days")
+        self.assertFalse(TestProtocol.objects.exists())

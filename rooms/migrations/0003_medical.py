@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('day', models.DateField(verbose_name='day')),
                 ('round', models.CharField(choices=[('am', 'morning'), ('pm', 'afternoon')], max_length=2, verbose_name='round')),
-                ('outcome', models.CharField(choices=[('checked', 'checked'), ('missed', 'missed'), ('refused', 'refused')], default='checked', max_length=8, verbose_name='outcome')),
+                ('outcome', models.CharField(choices=[('checked', 'checked'), ('missed', 'not checked'), ('refused', 'refused')], default='checked', max_length=8, verbose_name='outcome')),
                 ('temperature', models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True, verbose_name='temperature (°C)')),
                 ('symptoms', models.JSONField(blank=True, default=list, verbose_name='symptoms')),
                 ('mood', models.CharField(blank=True, choices=[('stable', 'stable'), ('anxious', 'anxious'), ('distressed', 'distressed')], max_length=10, verbose_name='mood')),

@@ -283,7 +283,7 @@ class HealthCheck(Versioned):
 
     class Outcome(models.TextChoices):
         CHECKED = "checked", _("checked")
-        MISSED = "missed", _("missed")
+        MISSED = "missed", _("not checked")
         REFUSED = "refused", _("refused")
 
     class Mood(models.TextChoices):
@@ -473,7 +473,9 @@ def assess_release(*, stay: Stay, room: Room, samples: list[Sample], required: i
             found.reasons.append(gettext("Positive result (sample of %(day)s).") % {"day": day})
         elif sample.status == S.COLLECTED:
             found.reasons.append(gettext("Result pending for the sample of %(day)s.") % {"day": day})
-        elif sample.status == S.MISSED or (sample.status == S.SCHEDULED and sample.scheduled_on <= today):
+        elif sample.status == S.SCHEDULED and sample.scheduled_on == today:
+            found.reasons.append(gettext("Today's sample not collected yet."))
+        elif sample.status == S.MISSED or (sample.status == S.SCHEDULED and sample.scheduled_on < today):
             found.reasons.append(gettext("Sample due %(day)s not collected.") % {"day": day})
     for sample in reversed(ordered):
         if sample.status != S.RESULTED or sample.result == Sample.Result.INVALID:
