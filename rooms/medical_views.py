@@ -8,6 +8,7 @@ requests get a redirect, so every form works without JavaScript too.
 """
 
 import uuid
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -96,103 +97,25 @@ def medical_board(request):
     return render(request, "groups/medical.html", context)
 
 
-@login_required
-@require_POST
-def sample_collect(request, pk):
-    sample = _get_sample_for_user(request, pk)
-    form = CollectForm(request.POST)
-    if not form.is_valid():
-        return _refuse(request, _("The form was incomplete; reload the page."), INVALID, reverse("medical-board"))
-    try:
-        services.medical.sample_collect(
-            sample=sample,
-            by=request.user,
-            barcode=form.cleaned_data["barcode"],
-            version=form.cleaned_data["version"],
-            token=form.cleaned_data["token"],
-        )
-    except services.AlreadySubmitted:
-        pass
-    except services.ServiceError as error:
-        return _refuse(request, error.message, _refused(error), reverse("medical-board"))
-    return _room_done(request, sample.stay.room_id, _("Sample of %(name)s collected.") % {"name": sample.person.name})
+def _already() -> str:
+    return _("This form was already submitted; it was recorded once.")
 
 
-@login_required
-@require_POST
-def sample_result(request, pk):
-    sample = _get_sample_for_user(request, pk)
-    form = ResultForm(request.POST)
+def _act(request, form, call, fallback: str):
+    """Validate the form and call the service with its data: (result, refusal).
+
+    The refusal is the response to send when the form or the service said
+    no. A form submitted twice counts as done: the first one was recorded.
+    """
     if not form.is_valid():
         errors = " ".join(error for errors in form.errors.values() for error in errors)
-        return _refuse(request, errors, INVALID, reverse("medical-board"))
+        return None, _refuse(request, errors or _("The form was incomplete; reload the page."), INVALID, fallback)
     try:
-        services.medical.sample_record_result(
-            sample=sample,
-            result=form.cleaned_data["result"],
-            ct_orf1ab=form.cleaned_data["ct_orf1ab"],
-            ct_n=form.cleaned_data["ct_n"],
-            by=request.user,
-            version=form.cleaned_data["version"],
-            token=form.cleaned_data["token"],
-        )
+        return call(**form.cleaned_data), None
     except services.AlreadySubmitted:
-        pass
+        return None, None
     except services.ServiceError as error:
-        return _refuse(request, error.message, _refused(error), reverse("medical-board"))
-    label = Sample.Result(form.cleaned_data["result"]).label
-    message = _("%(name)s: %(result)s recorded.") % {"name": sample.person.name, "result": label}
-    return _room_done(request, sample.stay.room_id, message)
-
-
-@login_required
-@require_POST
-def sample_correct(request, pk):
-    sample = _get_sample_for_user(request, pk)
-    fallback = reverse("person-medical", args=[sample.person_id])
-    form = CorrectionForm(request.POST)
-    if not form.is_valid():
-        errors = " ".join(error for errors in form.errors.values() for error in errors)
-        return _refuse(request, errors, INVALID, fallback)
-    try:
-        services.medical.sample_correct_result(
-            sample=sample,
-            result=form.cleaned_data["result"],
-            reason=form.cleaned_data["reason"],
-            ct_orf1ab=form.cleaned_data["ct_orf1ab"],
-            ct_n=form.cleaned_data["ct_n"],
-            by=request.user,
-            version=form.cleaned_data["version"],
-            token=form.cleaned_data["token"],
-        )
-    except services.AlreadySubmitted:
-        pass
-    except services.ServiceError as error:
-        return _refuse(request, error.message, _refused(error), fallback)
-    return _done(request, _("The correction is recorded; the history keeps both results."), fallback)
-
-
-@login_required
-@require_POST
-def sample_cancel(request, pk):
-    sample = _get_sample_for_user(request, pk)
-    fallback = reverse("person-medical", args=[sample.person_id])
-    form = CancelForm(request.POST)
-    if not form.is_valid():
-        return _refuse(request, _("Say why the sample is cancelled."), INVALID, fallback)
-    try:
-        services.medical.sample_cancel(
-            sample=sample,
-            reason=form.cleaned_data["reason"],
-            by=request.user,
-            version=form.cleaned_data["version"],
-            token=form.cleaned_data["token"],
-        )
-    except services.AlreadySubmitted:
-        pass
-    except services.ServiceError as error:
-        return _refuse(request, error.message, _refused(error), fallback)
-    return _done(request, _("The sample is cancelled."), fallback)
+        return None, _refuse(request, error.message, _refused(error), fallback)
 
 
 def _done(request, message: str, fallback: str):
@@ -204,22 +127,62 @@ def _done(request, message: str, fallback: str):
 
 @login_required
 @require_POST
+def sample_collect(request, pk):
+    sample = _get_sample_for_user(request, pk)
+    _result, refusal = _act(
+        request,
+        CollectForm(request.POST),
+        partial(medical.sample_collect, sample=sample, by=request.user),
+        reverse("medical-board"),
+    )
+    message = _("Sample of %(name)s collected.") % {"name": sample.person.name}
+    return refusal or _room_done(request, sample.stay.room_id, message)
+
+
+@login_required
+@require_POST
+def sample_result(request, pk):
+    sample = _get_sample_for_user(request, pk)
+    form = ResultForm(request.POST)
+    _result, refusal = _act(
+        request, form, partial(medical.sample_record_result, sample=sample, by=request.user), reverse("medical-board")
+    )
+    if refusal:
+        return refusal
+    label = Sample.Result(form.cleaned_data["result"]).label
+    message = _("%(name)s: %(result)s recorded.") % {"name": sample.person.name, "result": label}
+    return _room_done(request, sample.stay.room_id, message)
+
+
+@login_required
+@require_POST
+def sample_correct(request, pk):
+    sample = _get_sample_for_user(request, pk)
+    fallback = reverse("person-medical", args=[sample.person_id])
+    call = partial(medical.sample_correct_result, sample=sample, by=request.user)
+    _result, refusal = _act(request, CorrectionForm(request.POST), call, fallback)
+    return refusal or _done(request, _("The correction is recorded; the history keeps both results."), fallback)
+
+
+@login_required
+@require_POST
+def sample_cancel(request, pk):
+    sample = _get_sample_for_user(request, pk)
+    fallback = reverse("person-medical", args=[sample.person_id])
+    call = partial(medical.sample_cancel, sample=sample, by=request.user)
+    _result, refusal = _act(request, CancelForm(request.POST), call, fallback)
+    return refusal or _done(request, _("The sample is cancelled."), fallback)
+
+
+@login_required
+@require_POST
 def floor_collected(request, floor):
     site = _site_for(request, *MEDICAL_ROLES)
-    form = OnceForm(request.POST)
-    form.is_valid()
     fallback = reverse("medical-board") + f"?floor={floor}"
-    try:
-        count = services.medical.samples_collect_floor(
-            site=site, floor=floor, by=request.user, token=form.cleaned_data.get("token")
-        )
-    except services.AlreadySubmitted as error:
-        return _done(request, error.message, fallback)
-    except services.ServiceError as error:
-        return _refuse(request, error.message, _refused(error), fallback)
-    return _done(
-        request, _("Floor %(floor)s: %(count)s samples collected.") % {"floor": floor, "count": count}, fallback
-    )
+    call = partial(medical.samples_collect_floor, site=site, floor=floor, by=request.user)
+    count, refusal = _act(request, OnceForm(request.POST), call, fallback)
+    message = _("Floor %(floor)s: %(count)s samples collected.") % {"floor": floor, "count": count}
+    return refusal or _done(request, message if count is not None else _already(), fallback)
 
 
 @login_required
@@ -227,7 +190,7 @@ def floor_collected(request, floor):
 def alert_acknowledge(request, pk):
     site = _site_for(request, *MEDICAL_ROLES)
     alert = get_object_or_404(Alert, pk=pk, site=site)
-    services.medical.alert_acknowledge(alert=alert, by=request.user)
+    medical.alert_acknowledge(alert=alert, by=request.user)
     if request.htmx:
         return HttpResponse(status=204)
     return redirect(request.headers.get("referer") or "home")
@@ -238,14 +201,10 @@ def alert_acknowledge(request, pk):
 def medicine_deliver(request, pk):
     site = _site_for(request, *MEDICAL_ROLES)
     medicine_request = get_object_or_404(MedicineRequest, pk=pk, site=site)
-    form = OnceForm(request.POST)
-    form.is_valid()
-    try:
-        services.medical.medicine_request_deliver(
-            request=medicine_request, by=request.user, token=form.cleaned_data.get("token")
-        )
-    except services.ServiceError as error:
-        return _refuse(request, error.message, _refused(error), reverse("medical-board"))
+    call = partial(medical.medicine_request_deliver, request=medicine_request, by=request.user)
+    _result, refusal = _act(request, OnceForm(request.POST), call, reverse("medical-board"))
+    if refusal:
+        return refusal
     if request.htmx:
         return HttpResponse(status=204)
     return redirect(_next(request, reverse("medical-board")))
@@ -300,7 +259,7 @@ def health_round(request):
                 entries.append({"person": people[form.cleaned_data["person"]], **entry})
             else:
                 try:
-                    saved = services.medical.health_round_record(
+                    saved = medical.health_round_record(
                         site=site,
                         day=round_form.cleaned_data["day"],
                         round=round_form.cleaned_data["round"],
@@ -359,24 +318,10 @@ def _open_stay(person: Person) -> Stay:
 def stay_extend(request, pk):
     person = _get_person_for_user(request, pk, *MEDICAL_ROLES)
     fallback = reverse("person-medical", args=[person.pk])
-    stay = _open_stay(person)
-    form = ExtendForm(request.POST)
-    if not form.is_valid():
-        errors = " ".join(error for errors in form.errors.values() for error in errors)
-        return _refuse(request, errors, INVALID, fallback)
-    try:
-        stay = services.medical.stay_extend(
-            stay=stay,
-            until=form.cleaned_data["until"],
-            reason=form.cleaned_data["reason"],
-            by=request.user,
-            version=form.cleaned_data["version"],
-            token=form.cleaned_data["token"],
-        )
-    except services.AlreadySubmitted:
-        return redirect(fallback)
-    except services.ServiceError as error:
-        return _refuse(request, error.message, _refused(error), fallback)
+    call = partial(medical.stay_extend, stay=_open_stay(person), by=request.user)
+    stay, refusal = _act(request, ExtendForm(request.POST), call, fallback)
+    if refusal or stay is None:
+        return refusal or redirect(fallback)
     message = _("The quarantine of %(name)s now ends on %(date)s; the samples for release are scheduled again.") % {
         "name": person.name,
         "date": stay.ends_on.isoformat(),
@@ -390,18 +335,11 @@ def stay_replan(request, pk):
     person = _get_person_for_user(request, pk, *MEDICAL_ROLES)
     fallback = reverse("person-medical", args=[person.pk])
     stay = _open_stay(person)
-    form = VersionedForm(request.POST)
-    if not form.is_valid():
-        return _refuse(request, _("The form was incomplete; reload the page."), INVALID, fallback)
     ends_on = stay.ends_on
-    try:
-        services.medical.sampling_replan(
-            stay=stay, by=request.user, version=form.cleaned_data["version"], token=form.cleaned_data["token"]
-        )
-    except services.AlreadySubmitted:
-        return redirect(fallback)
-    except services.ServiceError as error:
-        return _refuse(request, error.message, _refused(error), fallback)
+    call = partial(medical.sampling_replan, stay=stay, by=request.user)
+    plan, refusal = _act(request, VersionedForm(request.POST), call, fallback)
+    if refusal or plan is None:
+        return refusal or redirect(fallback)
     stay.refresh_from_db()
     message = _("The remaining samples follow the current protocol.")
     if stay.ends_on == ends_on:
@@ -417,7 +355,7 @@ def medicine_need_add(request, pk):
     form = MedicineNeedForm(request.POST)
     if not form.is_valid():
         return _refuse(request, _("Name the medicine."), INVALID, fallback)
-    services.medical.medicine_need_add(person=person, by=request.user, **form.cleaned_data)
+    medical.medicine_need_add(person=person, by=request.user, **form.cleaned_data)
     return _done(request, _("Regular medicine recorded."), fallback)
 
 
@@ -426,22 +364,9 @@ def medicine_need_add(request, pk):
 def medicine_request_add(request, pk):
     person = _get_person_for_user(request, pk, *MEDICAL_ROLES)
     fallback = reverse("person-medical", args=[person.pk])
-    form = MedicineRequestForm(request.POST)
-    if not form.is_valid():
-        return _refuse(request, _("Name the medicine."), INVALID, fallback)
-    try:
-        services.medical.medicine_request_add(
-            person=person,
-            by=request.user,
-            item=form.cleaned_data["item"],
-            note=form.cleaned_data["note"],
-            token=form.cleaned_data["token"],
-        )
-    except services.AlreadySubmitted:
-        return redirect(fallback)
-    except services.ServiceError as error:
-        return _refuse(request, error.message, _refused(error), fallback)
-    return _done(request, _("Medicine request recorded; it stays open until delivered."), fallback)
+    call = partial(medical.medicine_request_add, person=person, by=request.user)
+    _result, refusal = _act(request, MedicineRequestForm(request.POST), call, fallback)
+    return refusal or _done(request, _("Medicine request recorded; it stays open until delivered."), fallback)
 
 
 # --- lab sheets -----------------------------------------------------------
@@ -458,7 +383,7 @@ def lab_import(request):
         if form.is_valid():
             sheet = form.cleaned_data["sheet"]
             try:
-                imported = services.medical.lab_import_preview(
+                imported = medical.lab_import_preview(
                     site=site, by=request.user, filename=sheet.name, content=sheet.read()
                 )
             except services.ServiceError as error:
@@ -497,18 +422,11 @@ def lab_import_preview(request, pk):
 def lab_import_apply(request, pk):
     site = _site_for(request, *MEDICAL_ROLES)
     imported = get_object_or_404(LabImport, pk=pk, site=site)
-    form = OnceForm(request.POST)
-    form.is_valid()
     fallback = reverse("lab-import-preview", args=[imported.pk])
-    try:
-        count = services.medical.lab_import_apply(
-            lab_import=imported, by=request.user, token=form.cleaned_data.get("token")
-        )
-    except services.AlreadySubmitted as error:
-        return _done(request, error.message, fallback)
-    except services.ServiceError as error:
-        return _refuse(request, error.message, _refused(error), fallback)
-    return _done(request, _("%(count)s results applied from the lab sheet.") % {"count": count}, fallback)
+    call = partial(medical.lab_import_apply, lab_import=imported, by=request.user)
+    count, refusal = _act(request, OnceForm(request.POST), call, fallback)
+    message = _("%(count)s results applied from the lab sheet.") % {"count": count}
+    return refusal or _done(request, message if count is not None else _already(), fallback)
 
 
 # --- release certificate --------------------------------------------------
@@ -544,7 +462,7 @@ def release_certificate(request, pk):
             return _refuse(request, refusal, CONFLICT, reverse("release-certificate", args=[person.pk]))
         form.is_valid()
         try:
-            services.medical.certificate_print(stay=stay, by=request.user, full_id=form.cleaned_data.get("full_id"))
+            medical.certificate_print(stay=stay, by=request.user, full_id=form.cleaned_data.get("full_id"))
         except services.ServiceError as error:
             form.add_error(None, error.message)
             status = INVALID

@@ -4,6 +4,7 @@ import importlib
 
 from django.db import connection
 from django.test import TestCase, TransactionTestCase
+from django.urls import reverse
 
 from groups.roles import Role
 from tests.factories import make_person, make_rooms, make_site, make_user
@@ -25,6 +26,49 @@ class SiteTestCase(TestCase):
     def fresh(self, obj):
         obj.refresh_from_db()
         return obj
+
+
+class ViewAccessChecks:
+    """Every view in ``urls()``: allowed, forbidden (other group), anonymous, wrong method.
+
+    ``urls()`` maps a name to (url, method, the users allowed); ``everyone()``
+    lists the users to try.
+    """
+
+    def everyone(self):
+        return [self.head, self.clerk, self.nurse, self.cook, self.outsider]
+
+    def test_allowed_users_get_through(self):
+        for name, (url, method, allowed) in self.urls().items():
+            for user in allowed:
+                self.client.force_login(user)
+                response = getattr(self.client, method)(url)
+                with self.subTest(view=name, user=user.username):
+                    self.assertIn(response.status_code, (200, 204, 302, 409, 422))
+
+    def test_other_groups_get_the_not_in_this_group_page(self):
+        for name, (url, method, allowed) in self.urls().items():
+            for user in self.everyone():
+                if user in allowed:
+                    continue
+                self.client.force_login(user)
+                response = getattr(self.client, method)(url)
+                with self.subTest(view=name, user=user.username):
+                    self.assertContains(response, "You are not in this group", status_code=403)
+
+    def test_anonymous_users_are_sent_to_log_in(self):
+        for name, (url, method, _allowed) in self.urls().items():
+            response = getattr(self.client, method)(url)
+            with self.subTest(view=name):
+                self.assertEqual(response.status_code, 302)
+                self.assertTrue(response["Location"].startswith(reverse("login")))
+
+    def test_wrong_methods_are_refused(self):
+        self.client.force_login(self.head)
+        for name, (url, method, _allowed) in self.urls().items():
+            wrong = "put" if method == "post" else "delete"
+            with self.subTest(view=name):
+                self.assertEqual(getattr(self.client, wrong)(url).status_code, 405)
 
 
 class AuditFlushMixin:

@@ -92,6 +92,14 @@ class Touched:
         self.persons |= other.persons
 
 
+def _reason(reason: str, missing: str) -> str:
+    """The reason a user gave, or a refusal saying what it is needed for."""
+    reason = reason.strip()
+    if len(reason) < 2:
+        raise ServiceError(missing)
+    return reason
+
+
 def _publish(site: Site, touched: Touched) -> None:
     live.publish(site=site, rooms=sorted(touched.rooms), persons=sorted(touched.persons), topics=TOPICS)
 
@@ -306,34 +314,38 @@ def samples_collect_floor(*, site: Site, floor: int, by, token=None) -> int:
         if not due:
             raise ServiceError(_("No sample is waiting on floor %(floor)s today.") % {"floor": floor})
         now = timezone.now()
-        touched = Touched()
         for sample in due:
             _collect(sample, by=by, at=now)
         Sample.objects.bulk_update(due, SAMPLE_FIELDS)
-        for sample in due:
-            audit(
-                site=site,
-                by=by,
-                action="sample.collect",
-                obj=sample,
-                room=sample.stay.room,
-                person=sample.person,
-                before={"status": Sample.Status.SCHEDULED},
-                after={"status": sample.status},
-                note=_("floor %(floor)s round") % {"floor": floor},
-            )
-            touched.rooms.add(sample.stay.room_id)
-            touched.persons.add(sample.person_id)
-        _publish(site, touched)
+        note = _("floor %(floor)s round") % {"floor": floor}
+        _publish(site, _audit_moves(site, due, by=by, action="sample.collect", was=Sample.Status.SCHEDULED, note=note))
     return len(due)
+
+
+def _audit_moves(site: Site, samples: list[Sample], *, by, action: str, was: str, note: str = "") -> Touched:
+    """One audit event per sample a batch moved (with its stay, room and person loaded)."""
+    touched = Touched()
+    for sample in samples:
+        audit(
+            site=site,
+            by=by,
+            action=action,
+            obj=sample,
+            room=sample.stay.room,
+            person=sample.person,
+            before={"status": was},
+            after={"status": sample.status},
+            note=note,
+        )
+        touched.rooms.add(sample.stay.room_id)
+        touched.persons.add(sample.person_id)
+    return touched
 
 
 def sample_cancel(*, sample: Sample, reason: str, by, version: int | None = None, token=None) -> Sample:
     """Handle a sample that will not be taken (for example a missed one the doctor waives)."""
     require_role(by, *MEDICAL_ROLES)
-    reason = reason.strip()
-    if len(reason) < 2:
-        raise ServiceError(_("Say why the sample is cancelled."))
+    reason = _reason(reason, _("Say why the sample is cancelled."))
     with transaction.atomic():
         claim_form(token, by)
         sample = _lock_sample(sample, version)
@@ -379,20 +391,7 @@ def samples_mark_missed(*, site: Site, today: date | None = None) -> int:
             sample.version += 1
             sample.updated_at = now
         Sample.objects.bulk_update(overdue, ["status", "version", "updated_at"])
-        touched = Touched()
-        for sample in overdue:
-            audit(
-                site=site,
-                by=None,
-                action="sample.missed",
-                obj=sample,
-                room=sample.stay.room,
-                person=sample.person,
-                before={"status": Sample.Status.SCHEDULED},
-                after={"status": Sample.Status.MISSED},
-            )
-            touched.rooms.add(sample.stay.room_id)
-            touched.persons.add(sample.person_id)
+        touched = _audit_moves(site, overdue, by=None, action="sample.missed", was=Sample.Status.SCHEDULED)
         if overdue:
             _publish(site, touched)
     return len(overdue)
@@ -572,9 +571,7 @@ def sample_correct_result(
 ) -> Sample:
     """Correct a result: a new entry that names the one it replaces, who and why."""
     require_role(by, *MEDICAL_ROLES)
-    reason = reason.strip()
-    if len(reason) < 2:
-        raise ServiceError(_("Say why the result is corrected."))
+    reason = _reason(reason, _("Say why the result is corrected."))
     with transaction.atomic():
         claim_form(token, by)
         sample = _lock_sample(sample, version)
@@ -618,9 +615,7 @@ def stay_extend(*, stay: Stay, until: date, reason: str, by, version: int | None
     again, as many days later as the quarantine was extended.
     """
     require_role(by, *MEDICAL_ROLES)
-    reason = reason.strip()
-    if len(reason) < 2:
-        raise ServiceError(_("Say why the quarantine is extended."))
+    reason = _reason(reason, _("Say why the quarantine is extended."))
     with transaction.atomic():
         claim_form(token, by)
         stay = _lock_open_stay(stay, version)
