@@ -684,3 +684,28 @@ class MarkMissedCommandTests(MedicalTestCase):
         self.assertIn("1 samples missed", out.getvalue())
         self.assertEqual(self.sample(stay, 1).status, Sample.Status.MISSED)
         self.assertEqual(AuditEvent.objects.get(action="sample.missed").actor_name, "系统")
+
+
+class DemoTests(MedicalTestCase):
+    def test_the_demo_site_tells_the_medical_groups_day_and_keeps_the_invariants(self):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        from groups.boards import general_board
+        from rooms.models import Site
+
+        # seed_demo loads only into an empty database; this one has the test site.
+        with mock.patch.object(Site.objects, "exists", return_value=False):
+            call_command("seed_demo", stdout=StringIO())
+        demo = Site.objects.get(name="合信石隔离点")
+        self.assertEqual(TestProtocol.objects.get(site=demo).required_negatives, 2)
+        resulted = Sample.objects.filter(site=demo, status=Sample.Status.RESULTED)
+        self.assertEqual(resulted.count(), SampleResult.objects.filter(sample__site=demo).count())
+        sealed = Room.objects.get(site=demo, status=Room.Status.SEALED)
+        alert = Alert.objects.get(site=demo, kind=Alert.Kind.POSITIVE)
+        self.assertEqual((alert.room, alert.acknowledged_at), (sealed, None))
+        releases = [stay for stay in general_board(demo)["releases"] if stay.ends_on <= TODAY()]
+        self.assertTrue(any(stay.eligibility.ok for stay in releases))
+        self.assertTrue(any(not stay.eligibility.ok for stay in releases))
+        self.assertFalse(Sample.objects.filter(site=demo, stay__ended_at__isnull=False, status="scheduled").exists())

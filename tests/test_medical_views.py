@@ -377,3 +377,20 @@ class ProtocolAdminTests(SiteTestCase):
         response = self.post([(1, "pcr")], negatives=2)
         self.assertContains(response, "cannot need more negative results than there are sampling days")
         self.assertFalse(TestProtocol.objects.exists())
+
+
+class LinksTests(MedicalViewTestCase):
+    def test_the_room_page_links_each_occupant_to_their_tests_for_the_site_head(self):
+        self.client.force_login(self.head)
+        response = self.client.get(reverse("room-detail", args=[self.room.pk]))
+        self.assertContains(response, reverse("person-medical", args=[self.person.pk]))
+
+    def test_a_released_persons_page_offers_the_certificate(self):
+        Stay.objects.update(ends_on=timezone.localdate())
+        satisfy_protocol(self.stay)
+        services.stay_release(person=self.person, by=self.clerk)
+        self.client.force_login(self.clerk)
+        response = self.client.get(reverse("person-detail", args=[self.person.pk]))
+        self.assertContains(response, reverse("release-certificate", args=[self.person.pk]))
+        certificate = self.client.get(reverse("release-certificate", args=[self.person.pk]))
+        self.assertContains(certificate, 'class="certificate"')

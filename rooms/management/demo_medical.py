@@ -13,7 +13,9 @@ demo, the services are bypassed but their invariants are kept.
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from groups.roles import display_name
 from rooms.models import (
@@ -156,7 +158,7 @@ class MedicalDemo:
             on = sample.scheduled_on
             if left and on >= left:
                 sample.status = Sample.Status.CANCELLED
-                sample.note = "The person left the site."
+                sample.note = gettext("The person left the site.")
                 continue
             if on < self.today:
                 if on == self.yesterday and stay in self.missed:
@@ -243,6 +245,11 @@ class MedicalDemo:
     # --- writing ----------------------------------------------------------
 
     def write(self) -> dict:
+        # Notes are written in the site's language, as the services write them.
+        with translation.override(settings.LANGUAGE_CODE):
+            return self._write()
+
+    def _write(self) -> dict:
         create_protocol(self.site)
         self.choose()
         for stay in self.stays:
@@ -338,7 +345,7 @@ class MedicalDemo:
                 room,
                 before={"status": "occupied"},
                 after={"status": "sealed"},
-                note=f"Positive result of {stay.person.name}.",
+                note=gettext("Positive result of %(name)s.") % {"name": stay.person.name},
                 **common,
             )
         return Alert.objects.bulk_create(alerts)
