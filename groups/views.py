@@ -13,6 +13,7 @@ from site_ops import live
 HOME = [
     (Role.SITE_HEAD, "control-screen"),
     (Role.GENERAL, "general-board"),
+    (Role.MEDICAL, "medical-board"),
     (Role.CATERING, "catering-board"),
     (Role.DISINFECTION, "disinfection-board"),
     (Role.SECURITY, "security-board"),

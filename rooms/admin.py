@@ -62,7 +62,6 @@ class SiteAdmin(AuditedAdmin):
     list_display = [
         "name",
         "address",
-        "protocol_days",
         "ventilation_minutes",
         "transfer_stale_minutes",
         "patrol_interval_minutes",
@@ -149,3 +148,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_name", "role", "action", "label"]
     list_filter = ["site", "action"]
     search_fields = ["label", "actor_name"]
+
+
+# Imported last: the medical admin reuses AuditedAdmin above.
+from rooms import admin_medical  # noqa: E402, F401

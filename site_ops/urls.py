@@ -45,6 +45,7 @@ urlpatterns = [
     path("security/patrols/", security_views.patrol_new, name="patrol-new"),
     path("security/incidents/new/", security_views.incident_new, name="incident-new"),
     path("security/incidents/<int:pk>/resolve/", security_views.incident_resolve, name="incident-resolve"),
+    path("", include("rooms.medical_urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", group_views.logout_view, name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

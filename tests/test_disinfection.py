@@ -3,14 +3,14 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from groups.roles import NotInGroup, Role
+from groups.roles import NotInGroup
 from rooms import services
 from rooms.models import AuditEvent, DisinfectionTask, Room, RoutineSchedule, Stay, WasteCollection
 from rooms.routines import routine_today
 from rooms.services import disinfection
 from tests.base import SiteTestCase
 from tests.clock import frozen, local
-from tests.factories import make_person, make_user
+from tests.factories import make_person, satisfy_protocol
 
 RECORD = {"agent": "含氯消毒剂", "concentration_mg_l": 1000, "contact_minutes": 30}
 
@@ -19,11 +19,11 @@ class DisinfectionTestCase(SiteTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.cleaner = make_user("cleaner", cls.site, Role.DISINFECTION, first_name="磊", last_name="赵")
 
     def release(self, person, hour=10):
         stay = Stay.objects.get(person=person, ended_at__isnull=True)
         Stay.objects.filter(pk=stay.pk).update(ends_on=stay.started_at.date())
+        satisfy_protocol(stay)
         with frozen(hour):
             services.stay_release(person=person, by=self.clerk)
 

@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from groups.boards import BOARDS, board_for_key
-from groups.roles import Role
 from rooms import services
 from rooms.models import (
     AuditEvent,
@@ -26,7 +25,7 @@ from rooms.services import disinfection, security
 from site_ops.live import Change
 from tests.base import SiteTestCase, ViewAccessMixin
 from tests.clock import frozen
-from tests.factories import make_person, make_user
+from tests.factories import make_person, satisfy_protocol
 
 HTMX = {"HX-Request": "true"}
 
@@ -38,7 +37,6 @@ class GroupBoardTestCase(SiteTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.cleaner = make_user("cleaner", cls.site, Role.DISINFECTION)
         cls.lunch = MealSlot.objects.get(site=cls.site, kind="lunch")
         cls.corridor = RoutineSchedule.objects.get(site=cls.site, per_floor=True)
         cls.neighbour = make_person(
@@ -55,6 +53,7 @@ class GroupBoardTestCase(SiteTestCase):
             leaver = make_person(cls.site)
             services.stay_check_in(person=leaver, room=cls.rooms[2], by=cls.clerk)
             Stay.objects.filter(person=leaver).update(ends_on=timezone.localdate())
+            satisfy_protocol(Stay.objects.get(person=leaver))
             services.stay_release(person=leaver, by=cls.clerk)
         cls.task = DisinfectionTask.objects.get()
         cls.entry = security.checkpoint_log_in(
@@ -194,7 +193,9 @@ class AudienceTests(GroupBoardTestCase):
         self.assertEqual(affected(topics=frozenset({"security"})), {"control", "general", "security"})
         self.assertEqual(affected(topics=frozenset({"meals"})), {"control", "general", "catering"})
         self.assertEqual(affected(topics=frozenset({"disinfection"})), {"control", "general", "disinfection"})
-        self.assertEqual(affected(rooms=frozenset({self.room.pk})), {"control", "general", "catering", "disinfection"})
+        self.assertEqual(
+            affected(rooms=frozenset({self.room.pk})), {"control", "general", "medical", "catering", "disinfection"}
+        )
 
     def test_the_control_screen_shows_each_rooms_food_and_disinfection_badges(self):
         self.client.force_login(self.head)

@@ -37,7 +37,7 @@ class PublishTests(SiteTestCase):
         services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
         seqs = dict(BoardSequence.objects.values_list("board", "seq"))
         # The catering and disinfection boards show rooms: a check-in changes a meal round.
-        expected = {"control": 1, "general": 1, "catering": 1, "disinfection": 1}
+        expected = {"control": 1, "general": 1, "medical": 1, "catering": 1, "disinfection": 1}
         expected.update({f"room-{self.room.pk}": 1, f"person-{self.person.pk}": 1})
         self.assertEqual(seqs, expected)
 

@@ -314,3 +314,17 @@ class MealRecordTests(MealTestCase):
         with self.assertRaisesMessage(services.ServiceError, "already recorded"):
             self.record(self.room, by=other_cook)
         self.assertEqual(MealDelivery.objects.count(), 1)
+
+
+class RefusedMealOnTheMedicalBoardTests(MealTestCase):
+    def test_a_refused_meal_shows_on_the_medical_board(self):
+        from django.urls import reverse
+
+        self.check_in(self.person, self.room, hour=9)
+        self.record(self.room, status=MealDelivery.Status.REFUSED, note="没胃口")
+        with frozen(12):
+            self.client.force_login(self.nurse)
+            response = self.client.get(reverse("medical-board"))
+        reports = response.content.decode().split('id="group-reports"')[1].split("</section>")[0]
+        self.assertIn("meal refused", reports)
+        self.assertIn("没胃口", reports)

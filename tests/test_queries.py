@@ -13,7 +13,7 @@ from rooms.models import DisinfectionTask, MealSlot, Person, Room, RoutineSchedu
 from rooms.services import disinfection, meals, security
 from tests.base import SiteTestCase
 from tests.clock import frozen
-from tests.factories import make_person, make_rooms, make_site
+from tests.factories import make_person, make_rooms, make_site, satisfy_protocol
 
 
 class QueryCountTests(SiteTestCase):
@@ -71,13 +71,14 @@ class QueryCountTests(SiteTestCase):
 
     def test_the_control_screen_read_is_constant_in_rooms(self):
         # 1-2 counters, 3 rooms, 4 feed, 5 open transfers, 6 today's transfer log,
-        # 7-16 the groups' overview (see overview.group_overview)
+        # 7-16 the groups' overview (see overview.group_overview), 17-18 medical counters,
+        # 19-20 test and health badges, 21 alerts
         with frozen(12):
             self.fill_groups(20)
-            with self.assertNumQueries(16):
+            with self.assertNumQueries(21):
                 boards.control_screen(self.big)
             self.fill_groups(500)
-            with self.assertNumQueries(16):
+            with self.assertNumQueries(21):
                 boards.control_screen(self.big)
 
     def test_the_group_boards_reads_and_pages_are_constant_in_rooms(self):
@@ -169,6 +170,7 @@ class CounterTests(SiteTestCase):
 
         services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
         Stay.objects.filter(person=self.person).update(ends_on=timezone.localdate())
+        satisfy_protocol(Stay.objects.get(person=self.person))
         services.stay_release(person=self.person, by=self.clerk)
         Person.objects.filter(pk=self.person.pk).update(status=Person.Status.EXPECTED)
         self.fresh(self.person)
@@ -266,3 +268,87 @@ class TransferQueryCountTests(SiteTestCase):
         with CaptureQueriesContext(connection) as queries:
             func(*args)
         return len(queries)
+
+
+class MedicalQueryCountTests(QueryCountTests):
+    """The medical screens, and the medical parts of the others, are constant in rooms too."""
+
+    # The inherited tests run once, in QueryCountTests.
+    test_the_control_screen_read_is_constant_in_rooms = None
+    test_the_general_board_read_is_constant_in_rooms = None
+    test_the_pages_run_the_same_queries_for_20_and_500_rooms = None
+    test_a_broadcast_renders_with_constant_queries = None
+
+    def fill(self, rooms: int) -> None:
+        """As above, with a day of medical work: samples collected and resulted, a round, alerts, releases due.
+
+        Written directly: only the shape of the data matters to the counts.
+        """
+        from decimal import Decimal
+
+        from django.utils import timezone
+
+        from rooms.models import Alert, HealthCheck, Sample, Stay
+
+        super().fill(rooms)
+        now = timezone.now()
+        stays = list(Stay.objects.filter(site=self.big).select_related("person", "room"))
+        first = Sample.objects.filter(stay__in=stays, day=1)
+        first.update(status=Sample.Status.COLLECTED, collected_at=now)
+        first.filter(stay__in=stays[::2]).update(
+            status=Sample.Status.RESULTED, result=Sample.Result.NEGATIVE, resulted_at=now
+        )
+        HealthCheck.objects.bulk_create(
+            HealthCheck(
+                site=self.big,
+                person=stay.person,
+                stay=stay,
+                day=timezone.localdate(),
+                round="am",
+                temperature=Decimal("37.5" if i % 7 == 0 else "36.6"),
+                recorded_by=self.head,
+            )
+            for i, stay in enumerate(stays)
+        )
+        Alert.objects.bulk_create(
+            Alert(site=self.big, kind=Alert.Kind.POSITIVE, for_site_head=True, person=stay.person, room=stay.room)
+            for stay in stays[:5]
+        )
+        Stay.objects.filter(pk__in=[stay.pk for stay in stays[::4]]).update(ends_on=timezone.localdate())
+
+    def test_the_medical_reads_are_constant_in_rooms(self):
+        from django.utils import timezone
+
+        from site_ops.live import Change
+
+        counts = {}
+        for size in (20, 500):
+            self.fill(size)
+            # 1 floors, 2-3 counters, 4-5 rooms with open stays and people, 6 samples, 7 health checks,
+            # 8 alerts, 9 medicine requests, 10 reports from other groups
+            with self.subTest("medical board", rooms=size), self.assertNumQueries(10):
+                context = boards.medical_board(self.big, floor=1)
+            self.assertTrue(any(room.open_stays for room in context["rooms"]))
+            # as pinned above (QueryCountTests), with the badges, medical counters and alerts
+            with self.subTest("control screen", rooms=size), self.assertNumQueries(21):
+                context = boards.control_screen(self.big)
+            self.assertTrue(context["alerts"])
+            # as pinned above, and 8 samples, 9 sampling plans, 10 the protocol of the releases due
+            with self.subTest("general board", rooms=size), self.assertNumQueries(10):
+                context = boards.general_board(self.big)
+            self.assertTrue(all(hasattr(stay, "eligibility") for stay in context["releases"]))
+            # 1 floors, 2-3 the floor's rooms with open stays and people, 4 the checks
+            with self.subTest("health round", rooms=size), self.assertNumQueries(4):
+                boards.health_round(self.big, 1, timezone.localdate(), "am")
+
+            self.client.force_login(self.head)
+            with CaptureQueriesContext(connection) as queries:
+                self.assertEqual(self.client.get(reverse("medical-board"), {"floor": 1}).status_code, 200)
+            counts[("page", size)] = len(queries)
+            rooms = frozenset(Room.objects.filter(site=self.big).values_list("pk", flat=True)[:3])
+            change = Change(site_id=self.big.pk, rooms=rooms, topics=frozenset({"medical"}))
+            for key in ("control", "general", "medical"):
+                counts[(key, size)] = self.count(boards.board_for_key(key).render_change, change)
+        for key in ("page", "control", "general", "medical"):
+            with self.subTest(screen=key):
+                self.assertEqual(counts[(key, 20)], counts[(key, 500)])

@@ -8,7 +8,7 @@ from groups.roles import NotInGroup
 from rooms import services
 from rooms.models import AuditEvent, Person, Room, Stay
 from tests.base import SiteTestCase
-from tests.factories import make_person, make_rooms, make_site
+from tests.factories import make_person, make_rooms, make_site, satisfy_protocol
 
 
 class CheckInTests(SiteTestCase):
@@ -20,7 +20,7 @@ class CheckInTests(SiteTestCase):
         self.assertEqual(room.status, Room.Status.OCCUPIED)
         self.assertEqual(room.occupant_count, 1)
         self.assertEqual(person.status, Person.Status.IN_ISOLATION)
-        self.assertEqual(stay.ends_on, timezone.localdate() + timedelta(days=self.site.protocol_days))
+        self.assertEqual(stay.ends_on, timezone.localdate() + timedelta(days=7))
         self.assertEqual(stay.room, room)
 
     def test_it_appends_an_audit_event_with_who_and_role(self):
@@ -128,6 +128,7 @@ class ReleaseTests(SiteTestCase):
 
     def end_today(self):
         Stay.objects.filter(pk=self.stay.pk).update(ends_on=timezone.localdate())
+        satisfy_protocol(self.stay)
 
     def test_releasing_the_last_occupant_sends_the_room_to_disinfection(self):
         self.end_today()
@@ -146,7 +147,7 @@ class ReleaseTests(SiteTestCase):
         room = Room.objects.create(site=self.site, number="120", floor=1, capacity=2)
         mother, child = make_person(self.site, household="周家"), make_person(self.site, household="周家")
         for person in (mother, child):
-            services.stay_check_in(person=person, room=room, by=self.clerk)
+            satisfy_protocol(services.stay_check_in(person=person, room=room, by=self.clerk))
         Stay.objects.update(ends_on=timezone.localdate())
 
         services.stay_release(person=mother, by=self.clerk)
@@ -157,7 +158,13 @@ class ReleaseTests(SiteTestCase):
     def test_a_sealed_room_stays_sealed_when_its_occupant_leaves(self):
         self.end_today()
         services.room_move(room=self.room, to=Room.Status.SEALED, by=self.head)
-        services.stay_release(person=self.person, by=self.clerk)
+        # Nobody is released from a sealed room; they leave by transfer.
+        with self.assertRaisesMessage(services.ServiceError, "is sealed"):
+            services.stay_release(person=self.person, by=self.clerk)
+        with transaction.atomic():
+            services.end_stay(
+                stay=self.stay, person=self.fresh(self.person), reason=Stay.EndReason.TRANSFERRED, by=self.head
+            )
         self.assertEqual(self.fresh(self.room).status, Room.Status.SEALED)
 
     def test_it_refuses_a_release_before_the_quarantine_ends(self):

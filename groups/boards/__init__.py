@@ -25,6 +25,7 @@ from groups.boards.core import (  # noqa: F401
     site_counters,
 )
 from groups.boards.disinfection import DisinfectionBoard, disinfection_board  # noqa: F401
+from groups.boards.medical import MedicalBoard, health_round, medical_board, person_medical  # noqa: F401
 from groups.boards.security import SecurityBoard, security_board  # noqa: F401
 from groups.boards.transfers import (  # noqa: F401
     TRANSFER_PAGE_ROLES,
@@ -56,6 +57,7 @@ BOARDS: dict[str, Board] = {
     "catering": CateringBoard(key="catering", roles=frozenset({Role.SITE_HEAD, Role.CATERING})),
     "disinfection": DisinfectionBoard(key="disinfection", roles=frozenset({Role.SITE_HEAD, Role.DISINFECTION})),
     "security": SecurityBoard(key="security", roles=frozenset({Role.SITE_HEAD, Role.SECURITY})),
+    "medical": MedicalBoard(key="medical", roles=frozenset({Role.SITE_HEAD, Role.MEDICAL})),
 }
 
 

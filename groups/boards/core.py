@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groups.boards.base import Board
+from groups.boards.medical_data import alert_feed, attach_badges, attach_eligibility, medical_counters
 from groups.boards.overview import group_overview
 from groups.boards.transfers import control_transfers
 from rooms.models import AuditEvent, Person, Room, Site, Stay, Transfer
@@ -78,7 +79,7 @@ def feed(site: Site) -> list[AuditEvent]:
 
 
 def control_screen(site: Site) -> dict:
-    """Everything on the site head's control screen: sixteen queries.
+    """Everything on the site head's control screen: twenty-one queries.
 
     1-2. counters (rooms by status; people and stays)
     3.   every room of the site, in floor order
@@ -86,8 +87,11 @@ def control_screen(site: Site) -> dict:
     5-6. open transfers (requests awaiting approval, counts by state) and today's transfer log
     7-16. the catering, disinfection and security badges, counters and open
           incidents (see overview.group_overview)
+    17-18. medical counters (samples; fevers)
+    19-20. each room's test and health badges
+    21.   the site head's alerts
     """
-    rooms = list(Room.objects.filter(site=site).order_by("floor", "number"))
+    rooms = attach_badges(site, list(Room.objects.filter(site=site).order_by("floor", "number")))
     return {
         "site": site,
         "room_statuses": Room.Status.choices,
@@ -96,16 +100,20 @@ def control_screen(site: Site) -> dict:
         "feed": feed(site),
         **control_transfers(site),
         "groups": group_overview(site, rooms),
+        "medical": medical_counters(site),
+        "alerts": alert_feed(site, site_head=True),
     }
 
 
 def releases_due(site: Site) -> list[Stay]:
+    """Stays ending by tomorrow, each with whether the test protocol allows release (four queries)."""
     tomorrow = timezone.localdate() + timedelta(days=1)
-    return list(
+    stays = list(
         Stay.objects.filter(site=site, ended_at__isnull=True, ends_on__lte=tomorrow)
         .select_related("person", "room")
         .order_by("ends_on", "room__floor", "room__number")
     )
+    return attach_eligibility(stays)
 
 
 def arrivals(site: Site) -> list[Person]:
@@ -120,6 +128,7 @@ def general_board(site: Site, floor: int | None = None) -> dict:
     1-2. counters
     3.   expected arrivals
     4.   releases due today and tomorrow, with person and room
+         (and, when there are any, their samples, plans and protocol)
     5.   the site's floors (for the filter)
     6-7. rooms of the chosen floor (or all) with their open stays and people
     """
@@ -197,7 +206,7 @@ class ControlBoard(Board):
 
     def render_change(self, change):
         site = Site.objects.get(pk=change.site_id)
-        rooms = list(Room.objects.filter(site=site, pk__in=change.rooms))
+        rooms = attach_badges(site, list(Room.objects.filter(site=site, pk__in=change.rooms)), only=True)
         groups = group_overview(site, rooms)
         parts = [render_to_string("groups/control.html#counters", {"counters": site_counters(site), "groups": groups})]
         for room in rooms:
@@ -208,6 +217,10 @@ class ControlBoard(Board):
             context = control_transfers(site)
             parts.append(render_to_string("groups/control.html#transfer-approvals", context))
             parts.append(render_to_string("groups/control.html#transfer-log", context))
+        parts.append(
+            render_to_string("groups/medical_parts.html#medical-counters", {"medical": medical_counters(site)})
+        )
+        parts.append(render_to_string("groups/medical_parts.html#alerts", {"alerts": alert_feed(site, site_head=True)}))
         return "".join(parts)
 
 

@@ -22,5 +22,18 @@ from rooms.models.disinfection import (  # noqa: F401
     WasteHandover,
 )
 from rooms.models.meals import DEFAULT_MEAL_SLOTS, MealDelivery, MealSlot  # noqa: F401
+from rooms.models.medical import (  # noqa: F401
+    Alert,
+    Eligibility,
+    HealthCheck,
+    LabImport,
+    MedicineNeed,
+    MedicineRequest,
+    ProtocolDay,
+    Sample,
+    SampleResult,
+    SamplingPlan,
+    TestProtocol,
+)
 from rooms.models.security import CheckpointEntry, Incident, Patrol  # noqa: F401
 from rooms.models.transfers import Transfer  # noqa: F401

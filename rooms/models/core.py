@@ -15,11 +15,6 @@ class Site(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    protocol_days = models.PositiveSmallIntegerField(
-        _("quarantine length (days)"),
-        default=7,
-        help_text=_("Quarantine end date = arrival date + this many days."),
-    )
     ventilation_minutes = models.PositiveSmallIntegerField(
         _("ventilation after terminal disinfection (minutes)"), default=30
     )
@@ -291,7 +286,11 @@ class Stay(Versioned):
 
     @staticmethod
     def end_date_for(site: Site, arrival: date) -> date:
-        return arrival + timedelta(days=site.protocol_days)
+        # The site's test protocol holds the quarantine length (one source of
+        # truth); the medical module imports this one, hence the late import.
+        from rooms.models.medical import TestProtocol
+
+        return arrival + timedelta(days=TestProtocol.for_site(site).length_days)
 
 
 class AuditEvent(models.Model):

@@ -57,13 +57,14 @@ def audit(*, site, by, action, obj, room=None, person=None, before=None, after=N
     """Append one audit event; personal data in before/after is masked.
 
     ``label`` names the object in the history when its own name says too
-    little (a batch: "F3 lunch, 18 rooms").
+    little (a batch: "F3 lunch, 18 rooms"). ``by`` is None for what the
+    clock does (a sample missed at midnight).
     """
     return AuditEvent.objects.create(
         site=site,
         actor=by,
-        actor_name=display_name(by),
-        role=role_label(by),
+        actor_name=display_name(by) if by else _("system"),
+        role=role_label(by) if by else "",
         action=action,
         label=(label or str(obj))[:300],
         object_type=obj._meta.model_name,
@@ -115,6 +116,13 @@ def lock_row(model, pk):
     # On PostgreSQL this takes the row lock; on SQLite the IMMEDIATE
     # transaction already holds the database's write lock.
     return model.objects.select_for_update(of=("self",)).select_related("updated_by").get(pk=pk)
+
+
+def medical():
+    """The medical services, which import this module (so they are imported late)."""
+    from rooms.services import medical
+
+    return medical
 
 
 def _same_site(*objects) -> None:
@@ -287,6 +295,7 @@ def stay_check_in(*, person: Person, room: Room, by, version: int | None = None,
         person.status = Person.Status.IN_ISOLATION
         touch(person, by)
         person.save(update_fields=["status", "version", "updated_at", "updated_by"])
+        medical().samples_schedule_for_stay(stay=stay, by=by)
         audit(
             site=site,
             by=by,
@@ -327,6 +336,7 @@ def stay_release(*, person: Person, by, version: int | None = None, token: str |
                 _("%(name)s's quarantine ends on %(date)s; they cannot be released before.")
                 % {"name": person.name, "date": date_format(stay.ends_on, "SHORT_DATE_FORMAT")}
             )
+        medical().require_release_eligible(stay)
         room = end_stay(stay=stay, person=person, reason=Stay.EndReason.RELEASED, by=by)
         audit(
             site=person.site,
@@ -364,6 +374,7 @@ def end_stay(*, stay: Stay, person: Person, reason: str, by) -> Room:
         room.status_changed_at = now
     touch(room, by)
     room.save(update_fields=["occupant_count", "status", "status_changed_at", "version", "updated_at", "updated_by"])
+    medical().samples_cancel_for_departure(stay=stay, by=by)
     # The last one out leaves a room that needs terminal disinfection.
     from rooms.services.disinfection import terminal_disinfection_open  # imports this module
 

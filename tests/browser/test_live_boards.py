@@ -73,7 +73,7 @@ class BrowserTestCase(AuditFlushMixin, SiteMixin, ChannelsLiveServerTestCase):
         page.fill("#id_password", self.password)
         page.click("main button[type=submit]")
         try:
-            page.wait_for_url(re.compile(r"/(control|general|transfers|catering|disinfection|security)/"))
+            page.wait_for_url(re.compile(r"/(control|general|medical|transfers|catering|disinfection|security)/"))
         except Exception:
             self.screenshot(page, "login-failed")
             raise

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from groups.models import Staff
 from groups.roles import Role, display_name
+from rooms.management import demo_medical
 from rooms.management.demo_groups import write_group_records
 from rooms.masking import mask_national_id, mask_phone, national_id_check_digit
 from rooms.models import AuditEvent, Person, Room, Site, Stay, Transfer
@@ -263,9 +264,7 @@ class Command(BaseCommand):
     def build(self) -> None:
         rng = self.rng
         opened = self.now - timedelta(days=14)
-        self.site = Site.objects.create(
-            name=SITE_NAME, address=SITE_ADDRESS, protocol_days=7, designated_hospital=DESIGNATED_HOSPITAL
-        )
+        self.site = Site.objects.create(name=SITE_NAME, address=SITE_ADDRESS, designated_hospital=DESIGNATED_HOSPITAL)
         self.create_staff()
 
         # Rooms, in memory until every status is known.
@@ -434,7 +433,7 @@ class Command(BaseCommand):
         self.write(rooms, plans, released, expected_plans, history_rooms)
 
     def released_plan(self, room: Room, out_day: date, hour: int) -> Plan:
-        arrived_day = out_day - timedelta(days=self.site.protocol_days + self.rng.choice([0, 0, 1]))
+        arrived_day = out_day - timedelta(days=demo_medical.LENGTH + self.rng.choice([0, 0, 1]))
         start = self.day_start(arrived_day) + timedelta(hours=self.rng.randint(10, 20), minutes=self.rng.randint(0, 59))
         end = self.at(out_day, hour, self.rng.randint(0, 50))
         person = self.person(**self.single_profile())
@@ -478,7 +477,7 @@ class Command(BaseCommand):
     def write(self, rooms, plans, released, expected_plans, history_rooms) -> None:
         rng = self.rng
         site = self.site
-        protocol = timedelta(days=site.protocol_days)
+        protocol = timedelta(days=demo_medical.LENGTH)
 
         # People: registered a little before they arrived.
         everyone = plans + released + expected_plans
@@ -678,6 +677,7 @@ class Command(BaseCommand):
                 events[-1].note = note
                 previous = state
         AuditEvent.objects.bulk_create(events)
+        self.medical = demo_medical.MedicalDemo(self, stays).write()
         group_counts = write_group_records(self, rooms)
 
         self.counts = {
@@ -842,6 +842,9 @@ class Command(BaseCommand):
         write(f"  released (history): {c['released']}")
         write(f"  open transfers: {c['transfers']}")
         write(f"  audit events: {c['events']}")
+        m = self.medical
+        write(f"  samples: {m['samples']}, health checks: {m['checks']}, alerts: {m['alerts']}")
+        write(f"  positive today: room {m['positive']} (sealed)")
         write(
             f"  meals recorded this round: {c['meals']}, disinfection tasks: {c['tasks']}, incidents: {c['incidents']}"
         )

@@ -1,0 +1,54 @@
+"""The real browser: a nurse marks a result positive on a tablet, and the site
+head's control screen shows the alert and the sealed room without a reload."""
+
+from groups.roles import Role
+from rooms import services
+from rooms.models import Alert, Room, Sample
+from rooms.services import medical
+from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
+from tests.factories import make_user
+
+
+class PositiveResultLiveTests(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        self.nurse = make_user("nurse", self.site, Role.MEDICAL, password=self.password)
+        stay = self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
+        sample = Sample.objects.get(stay=stay, day=1)
+        self.sample = self.elsewhere(medical.sample_collect, sample=sample, by=self.nurse, barcode="HX0001")
+
+    def test_a_positive_on_the_tablet_alerts_the_control_screen_and_seals_the_room(self):
+        control = self.open_as(self.head, "/control/", WALL)
+        cell = control.locator(f"#room-{self.room.pk}")
+        self.assertEqual(cell.get_attribute("data-status"), "occupied")
+        # The site head mutes the alarm sound; the choice is kept in this browser.
+        control.locator("[data-alert-mute]").click()
+        self.assertEqual(control.evaluate("localStorage.getItem('site-ops.alert-sound')"), "muted")
+
+        tablet = self.open_as(self.nurse, "/medical/?floor=1", TABLET)
+        row = tablet.locator(f"#sample-{self.sample.pk}")
+        self.assertIn("HX0001", row.inner_text())
+        tablet.once("dialog", lambda dialog: dialog.accept())
+        row.get_by_role("button", name="Positive").click()
+        tablet.wait_for_selector(f"#med-room-{self.room.pk}[data-status=sealed]")
+        tablet.wait_for_selector("#alerts [data-alert-urgent]")
+        self.screenshot(tablet, "medical-board-positive-tablet")
+
+        control.wait_for_selector(f"#room-{self.room.pk}[data-status=sealed]")
+        control.wait_for_selector(f"#room-{self.room.pk} [data-test=positive]")
+        alert = control.locator("#alerts [data-alert-urgent]")
+        alert.wait_for()
+        self.assertIn("李秀英", alert.inner_text())
+        control.wait_for_selector("body[data-alarm=on][data-alert-sound=muted]")
+        control.wait_for_function("document.querySelector('[data-counter=positives-today]').innerText === '1'")
+        self.assert_not_reloaded(control)
+        self.assert_not_reloaded(tablet)
+        self.screenshot(control, "control-screen-positive-wall")
+
+        # The site head acknowledges: the alarm stops on both screens.
+        alert.get_by_role("button", name="Acknowledge").click()
+        control.wait_for_selector("body[data-alarm=off]")
+        tablet.wait_for_selector("body[data-alarm=off]")
+        self.assertEqual(Alert.objects.get().acknowledged_by, self.head)
+        self.assertEqual(Room.objects.get(pk=self.room.pk).status, Room.Status.SEALED)
+        self.assert_not_reloaded(control)
