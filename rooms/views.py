@@ -275,6 +275,12 @@ def room_move(request, pk):
     form = RoomMoveForm(request.POST)
     if not form.is_valid():
         return _refused_response(request, _("Choose a status."), INVALID)
+    if form.cleaned_data["to"] == Room.Status.VENTILATING:
+        return _refused_response(
+            request,
+            _("Record the terminal disinfection (agent, concentration, contact time) on the disinfection board."),
+            INVALID,
+        )
     try:
         room = services.room_move(
             room=room,

@@ -362,3 +362,19 @@ class HistoryTests(SiteTestCase):
         self.assertContains(response, "(general group)")
         response = self.client.get(reverse("room-detail", args=[self.room.pk]), headers={"accept-language": "zh-CN"})
         self.assertContains(response, "空闲 → 已入住")
+
+
+class RoomMoveViewTests(SiteTestCase):
+    def test_terminal_disinfection_is_not_a_button_but_a_recorded_task(self):
+        Room.objects.filter(pk=self.room.pk).update(status=Room.Status.AWAITING_DISINFECTION)
+        self.client.force_login(self.head)
+        page = self.client.get(reverse("room-detail", args=[self.room.pk]))
+        self.assertNotContains(page, 'name="to" value="ventilating"')
+        self.assertContains(page, reverse("disinfection-board"))
+        response = self.client.post(
+            reverse("room-move", args=[self.room.pk]),
+            {"to": "ventilating", "version": 1},
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(response, "disinfection board", status_code=422)
+        self.assertEqual(self.fresh(self.room).status, Room.Status.AWAITING_DISINFECTION)

@@ -159,7 +159,9 @@ def room_moves(room: Room) -> list[dict]:
     """The hand moves from the room's status, with the roles that may make each."""
     moves = []
     for (frm, to), roles in ROOM_MOVES.items():
-        if frm == room.status:
+        # Terminal disinfection is recorded as a task (agent, concentration,
+        # contact time) on the disinfection board, which then moves the room.
+        if frm == room.status and to != Room.Status.VENTILATING:
             label = _("Back in service") if frm == Room.Status.OUT_OF_SERVICE else MOVE_LABELS[to]
             moves.append({"to": to, "label": label, "roles": " ".join(roles)})
     return moves
