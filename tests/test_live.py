@@ -1,5 +1,7 @@
 """The publish path: sequence numbers in the transaction, broadcast after commit only."""
 
+from unittest import mock
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
@@ -34,6 +36,14 @@ class PublishTests(SiteTestCase):
         services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
         seqs = dict(BoardSequence.objects.values_list("board", "seq"))
         self.assertEqual(seqs, {"control": 1, "general": 1, f"room-{self.room.pk}": 1, f"person-{self.person.pk}": 1})
+
+    def test_a_failed_broadcast_is_logged_and_the_write_stands(self):
+        # Redis down: the change is committed; the boards catch up by heartbeat.
+        failing = mock.patch("site_ops.live._group_send_all", side_effect=ConnectionError("Redis is down"))
+        with failing, self.assertLogs(level="ERROR") as logs, self.captureOnCommitCallbacks(execute=True):
+            services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        self.assertIn("Redis is down", logs.output[0])
+        self.assertEqual(self.fresh(self.room).occupant_count, 1)
 
     def test_nothing_is_sent_or_bumped_for_a_refused_change(self):
         with self.captureOnCommitCallbacks(execute=True) as callbacks, self.assertRaises(services.ServiceError):
