@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format messages clean
+.PHONY: run test test-scaleout bench bench-full bench-profile lint format messages clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(VENV)/.installed: requirements.txt
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed-dev requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
 	touch $@
 
 ## Set up (virtualenv, install, migrate, demo site) and serve on http://$(HOST):$(PORT)
@@ -28,6 +32,22 @@ run: $(VENV)/.installed
 ## Run the whole test suite (browser tests skip, saying why, where Chromium is missing)
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Two server processes sharing PostgreSQL and Redis (needs both; CI runs it in `make test` on PostgreSQL)
+test-scaleout: $(VENV)/.installed-dev
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/site_ops} $(PY) -m pytest -m scaleout $(PYTEST_ARGS)
+
+## The fan-out benchmark against the machine's floor (under 3 minutes): a table and bench/results/latest.json
+bench: $(VENV)/.installed-bench
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+## Every step for every server and channel layer (about 6 minutes)
+bench-full: $(VENV)/.installed-bench
+	$(PY) -m bench.run --full $(BENCH_ARGS)
+
+## The benchmark with py-spy sampling the server during the largest fan-out (bench/results/profile-*.txt)
+bench-profile: $(VENV)/.installed-bench
+	$(PY) -m bench.run --profile --servers daphne --layers memory --no-scaleout --out bench/results/profile.json
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

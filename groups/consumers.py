@@ -10,6 +10,7 @@ behind, and it re-joins the broadcast groups so a Redis restart heals too.
 
 import json
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -23,6 +24,20 @@ CLOSE_SESSION_ENDED = 4401
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
+    # Messages whose handlers only forward what the channel layer brought.
+    # Stock dispatch() first closes stale database connections, a hop to the
+    # one thread that Django's sync code shares: one hop per socket per
+    # broadcast, queued behind the views (bench/README.md has the figures).
+    # These handlers touch no database, so they skip it; everything else,
+    # the heartbeat included, goes through the stock path.
+    FORWARD_ONLY = frozenset({"board.html", "session.ended"})
+
+    async def dispatch(self, message):
+        if message["type"] in self.FORWARD_ONLY:
+            await getattr(self, get_handler_name(message))(message)
+        else:
+            await super().dispatch(message)
+
     async def connect(self):
         self.board_key = self.board_key_from_route(self.scope["url_route"]["kwargs"])
         query = dict(pair.split("=", 1) for pair in self.scope["query_string"].decode().split("&") if "=" in pair)

@@ -116,12 +116,18 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Channel layer: in-memory for one process, Redis for several.
+# Channel layer: in-memory for one process, Redis for several. CHANNEL_LAYER
+# picks channels_redis's pub/sub layer or its core (list-based) layer;
+# bench/README.md has the figures behind the default.
 REDIS_URL = os.environ.get("REDIS_URL")
+REDIS_LAYERS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": REDIS_LAYERS[os.environ.get("CHANNEL_LAYER", "core")],
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": os.environ.get("CHANNEL_PREFIX", "site-ops"),
@@ -129,7 +135,7 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "site_ops.layers.InMemoryChannelLayer"}}
 
 # Seconds between a board's heartbeats. The heartbeat compares the client's
 # sequence number with the board's and resends the board when it fell behind.

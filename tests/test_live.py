@@ -41,6 +41,14 @@ class PublishTests(SiteTestCase):
         expected.update({f"room-{self.room.pk}": 1, f"person-{self.person.pk}": 1})
         self.assertEqual(seqs, expected)
 
+    def test_a_failed_broadcast_is_logged_and_the_write_stands(self):
+        # Redis down: the change is committed; the boards catch up by heartbeat.
+        failing = mock.patch("site_ops.live._group_send_all", side_effect=ConnectionError("Redis is down"))
+        with failing, self.assertLogs(level="ERROR") as logs, self.captureOnCommitCallbacks(execute=True):
+            services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        self.assertIn("Redis is down", logs.output[0])
+        self.assertEqual(self.fresh(self.room).occupant_count, 1)
+
     def test_nothing_is_sent_or_bumped_for_a_refused_change(self):
         with self.captureOnCommitCallbacks(execute=True) as callbacks, self.assertRaises(services.ServiceError):
             services.stay_release(person=self.person, by=self.clerk)

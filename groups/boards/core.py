@@ -9,7 +9,7 @@ a broadcast has neither.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Prefetch, Q
 from django.template.loader import render_to_string
@@ -22,6 +22,7 @@ from groups.boards.overview import group_overview
 from groups.boards.transfers import control_transfers
 from rooms.models import AuditEvent, Person, Room, Site, Stay, Transfer
 from rooms.services import ROOM_MOVES
+from site_ops.live import shared_by_renders
 
 FEED_LENGTH = 20
 
@@ -34,9 +35,13 @@ def _open_stays():
     )
 
 
+@shared_by_renders
 def site_counters(site: Site) -> dict:
     """The headline figures: two queries."""
     today = timezone.localdate()
+    # Today as a range of instants: a __date lookup makes SQLite call back
+    # into Python for every row (bench/README.md).
+    today_range = (day_start(today), day_start(today + timedelta(days=1)))
     rooms = Room.objects.filter(site=site).aggregate(
         total=Count("pk"),
         **{status: Count("pk", filter=Q(status=status)) for status in Room.Status.values},
@@ -47,7 +52,11 @@ def site_counters(site: Site) -> dict:
         in_isolation=Count("pk", filter=Q(status=Person.Status.IN_ISOLATION), distinct=True),
         expected=Count("pk", filter=Q(status=Person.Status.EXPECTED), distinct=True),
         expected_today=Count("pk", filter=Q(status=Person.Status.EXPECTED, expected_on__lte=today), distinct=True),
-        arrived_today=Count("stays", filter=Q(stays__started_at__date=today), distinct=True),
+        arrived_today=Count(
+            "stays",
+            filter=Q(stays__started_at__gte=today_range[0], stays__started_at__lt=today_range[1]),
+            distinct=True,
+        ),
         due_today=Count(
             "stays",
             filter=Q(stays__ended_at__isnull=True, stays__ends_on__lte=today),
@@ -60,11 +69,19 @@ def site_counters(site: Site) -> dict:
         ),
         released_today=Count(
             "stays",
-            filter=Q(stays__end_reason=Stay.EndReason.RELEASED, stays__ended_at__date=today),
+            filter=Q(
+                stays__end_reason=Stay.EndReason.RELEASED,
+                stays__ended_at__gte=today_range[0],
+                stays__ended_at__lt=today_range[1],
+            ),
             distinct=True,
         ),
     )
     return {"rooms": rooms, "people": people, "today": today}
+
+
+def day_start(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _floors(rooms) -> list[tuple[int, list[Room]]]:
@@ -74,6 +91,7 @@ def _floors(rooms) -> list[tuple[int, list[Room]]]:
     return sorted(floors.items())
 
 
+@shared_by_renders
 def feed(site: Site) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(site=site).order_by("-at", "-pk")[:FEED_LENGTH])
 
@@ -105,6 +123,7 @@ def control_screen(site: Site) -> dict:
     }
 
 
+@shared_by_renders
 def releases_due(site: Site) -> list[Stay]:
     """Stays ending by tomorrow, each with whether the test protocol allows release (four queries)."""
     tomorrow = timezone.localdate() + timedelta(days=1)
@@ -116,6 +135,7 @@ def releases_due(site: Site) -> list[Stay]:
     return attach_eligibility(stays)
 
 
+@shared_by_renders
 def arrivals(site: Site) -> list[Person]:
     return list(
         Person.objects.filter(site=site, status=Person.Status.EXPECTED).order_by("expected_on", "household", "name")

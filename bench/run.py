@@ -1,0 +1,601 @@
+"""`make bench`: the fan-out benchmark, side by side with the machine's floor.
+
+    python -m bench.run [--servers daphne,uvicorn] [--layers memory,pubsub,core]
+                        [--no-scaleout] [--profile] [--out bench/results/latest.json]
+
+The server is the real application with production settings on a real
+SQLite file, started here in its own process and pinned to core 0; this
+process is the client, pinned to core 1. Every figure is also given as a
+ratio to the floor measured in the same server process at the same time
+(bench/asgi.py). bench/README.md explains the steps and the figures.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import suppress
+from pathlib import Path
+
+from bench import client
+from bench.client import BoardSocket, Poster, Tracker, ms, summarise, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / ".work"
+PY = sys.executable
+BIN = Path(PY).parent
+HOST = "127.0.0.1"
+FANOUT_SIZES = (500, 200, 50)  # measured top down, so that no socket opens twice
+THROUGHPUT_N = 200
+THROUGHPUT_RATES = (10, 25, 50, 100)
+POLL_LEVELS = (10, 20, 40, 60, 80, 100, 130, 160, 200, 240)
+# One key for the whole run: the sessions made at seeding are signed with it.
+SECRET_KEY = secrets.token_urlsafe(50)
+DEFAULT = {"server": "daphne", "layer": "memory"}
+SCALEOUT = {"server": "daphne", "layer": "pubsub"}
+
+
+def log(*args):
+    print(*args, flush=True)
+
+
+def free_port(start: int = 8200) -> int:
+    for port in range(start, start + 100):
+        with socket.socket() as s, suppress(OSError):
+            s.bind((HOST, port))
+            return port
+    raise RuntimeError("no free port in 8200-8299")
+
+
+def pinned(cmd: list[str], core: int) -> list[str]:
+    if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
+        return ["taskset", "-c", str(core), *cmd]
+    return cmd
+
+
+class Server:
+    """One ASGI server process serving bench.asgi (the application and the floor)."""
+
+    def __init__(self, kind: str, port: int, env: dict, core: int = 0):
+        self.kind, self.port = kind, port
+        if kind == "daphne":
+            cmd = [str(BIN / "daphne"), "-b", HOST, "-p", str(port), "-v", "0", "bench.asgi:application"]
+        else:
+            cmd = [str(BIN / "uvicorn"), "bench.asgi:application", "--host", HOST, "--port", str(port)]
+            cmd += ["--log-level", "warning", "--no-access-log", "--lifespan", "off"]
+        self.proc = subprocess.Popen(pinned(cmd, core), cwd=ROOT, env=env)
+        self.wait_ready()
+
+    @property
+    def pid(self) -> int:
+        # taskset execs the server, so the pid is the server's.
+        return self.proc.pid
+
+    def wait_ready(self, timeout: float = 30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.kind} exited with {self.proc.returncode}")
+            with suppress(OSError), socket.create_connection((HOST, self.port), timeout=0.5):
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.kind} did not start on port {self.port}")
+
+    def rss_kb(self) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Redis:
+    """The benchmark's own redis-server on a free port (never the shared one)."""
+
+    def __init__(self):
+        self.port = free_port(6390)
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", HOST, "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            with suppress(OSError), socket.create_connection((HOST, self.port), timeout=0.5):
+                return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    @property
+    def url(self) -> str:
+        return f"redis://{HOST}:{self.port}/0"
+
+    def flush(self):
+        subprocess.run(["redis-cli", "-p", str(self.port), "flushall"], check=True, capture_output=True)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def base_env(database_url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DEBUG", "CHANNEL_LAYER"}}
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY=SECRET_KEY,
+        ALLOWED_HOSTS=HOST,
+        LOG_LEVEL="ERROR",
+        PYTHONUNBUFFERED="1",
+        DJANGO_SETTINGS_MODULE="site_ops.settings",
+    )
+    return env
+
+
+def layer_env(env: dict, layer: str, redis: Redis | None) -> dict:
+    env = dict(env)
+    if layer != "memory":
+        env.update(REDIS_URL=redis.url, CHANNEL_LAYER=layer, CHANNEL_PREFIX="bench")
+    return env
+
+
+def prepare(command: str, env: dict) -> dict:
+    out = WORK / f"{command}.json"
+    subprocess.run(pinned([PY, "-m", "bench.prepare", command, str(out)], 1), cwd=ROOT, env=env, check=True)
+    return json.loads(out.read_text())
+
+
+# --- the client side of one configuration ---------------------------------
+
+
+class Bench:
+    def __init__(self, servers: list[Server], data: dict, label: dict):
+        self.servers, self.data, self.label = servers, data, label
+        self.tracker = Tracker()
+        self.app: list[BoardSocket] = []
+        self.floor: list[BoardSocket] = []
+        self.poster = Poster(HOST, servers[0].port, data["rooms"])
+        self.floor_count = 0
+        self.floor_html = ""
+        self.floor_pools = [client.Pool(HOST, s.port, size=4) for s in servers]
+
+    def app_url(self, i: int) -> tuple[str, str, str]:
+        server = self.servers[i % len(self.servers)]
+        base = f"ws://{HOST}:{server.port}"
+        lang = "en" if i % 4 == 3 else "zh-hans"
+        if i % 10 == 0:
+            session = self.data["head_sessions"][(i // 10) % len(self.data["head_sessions"])]
+            return f"{base}/ws/boards/control/?lang={lang}", session, f"http://{HOST}:{server.port}"
+        floor = i % self.data["floors"] + 1
+        session = self.data["clerk_sessions"][i % len(self.data["clerk_sessions"])]
+        return f"{base}/ws/boards/general/?lang={lang}&floor={floor}", session, f"http://{HOST}:{server.port}"
+
+    async def open_sockets(self, app: int, floor: int):
+        async def one_app(i):
+            url, session, origin = self.app_url(i)
+            return await BoardSocket(url, self.tracker, session, origin).open()
+
+        async def one_floor(i):
+            server = self.servers[i % len(self.servers)]
+            url = f"ws://{HOST}:{server.port}/bench/floor/ws/"
+            return await BoardSocket(url, self.tracker, None, f"http://{HOST}:{server.port}").open()
+
+        for kind, target, make in (("app", app, one_app), ("floor", floor, one_floor)):
+            sockets = getattr(self, kind)
+            while len(sockets) < target:
+                batch = range(len(sockets), min(target, len(sockets) + 25))
+                sockets.extend(await asyncio.gather(*(make(i) for i in batch)))
+
+    async def close_sockets(self, app: int, floor: int):
+        extra = self.app[app:] + self.floor[floor:]
+        del self.app[app:], self.floor[floor:]
+        await asyncio.gather(*(s.close() for s in extra))
+        await asyncio.sleep(0.5)
+
+    async def app_update(self, n: int) -> tuple:
+        room = self.poster.take_room()
+        key = ("room", room["pk"])
+        update = self.tracker.expect(key, n)
+        update.status, update.post_s = await self.poster.move(room, lambda t: setattr(update, "sent", t))
+        return key
+
+    async def floor_update(self, n: int) -> tuple:
+        self.floor_count += 1
+        key = ("floor", self.floor_count)
+        update = self.tracker.expect(key, n)
+        body = f"<!--floor:{self.floor_count}-->{self.floor_html}".encode()
+
+        def sent(t):
+            if not update.sent:
+                update.sent = t
+
+        path = "/bench/floor/send/"
+        await asyncio.gather(*(pool.request("POST", path, {}, body, on_sent=sent) for pool in self.floor_pools))
+        return key
+
+    async def warm_up(self, n: int, updates: int = 4):
+        keys = []
+        for _ in range(updates):
+            keys.append(await self.app_update(n))
+            await asyncio.sleep(0.05)
+        await wait_for(self.tracker, keys, 2)
+        # The floor sends what most tablets receive: the general board's fragment in Chinese.
+        general_zh = [s for i, s in enumerate(self.app) if i % 10 and i % 4 != 3 and s.last_text]
+        self.floor_html = (general_zh or self.app)[0].last_text
+
+    async def fanout(self, n: int, updates: int = 20, rate: float = 4.0) -> dict:
+        await self.warm_up(n)
+        app_tasks, floor_tasks = [], []
+        start = time.perf_counter()
+        for i in range(updates):
+            await sleep_until(start + i / rate)
+            app_tasks.append(asyncio.create_task(self.app_update(n)))
+            await sleep_until(start + (i + 0.5) / rate)
+            floor_tasks.append(asyncio.create_task(self.floor_update(n)))
+        app_keys = await asyncio.gather(*app_tasks)
+        floor_keys = await asyncio.gather(*floor_tasks)
+        await wait_for(self.tracker, app_keys + floor_keys, 3)
+        app, floor = summarise(self.tracker, app_keys), summarise(self.tracker, floor_keys)
+        errors = sum(self.tracker.updates[key].status != 200 for key in app_keys)
+        result = {"step": "fanout", **self.label, "n": n, "updates": updates, "rate_per_s": rate}
+        result.update({k: v for k, v in app.items() if k != "messages"})
+        result["post_errors"] = errors
+        result["fragment_kb"] = round(len(self.floor_html.encode()) / 1024, 1)
+        for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms", "last_client_p99_ms"):
+            result[f"floor_{key}"] = floor[key]
+        result["floor_lost"] = floor["lost"]
+        for key in ("p50", "p95", "p99", "max"):
+            result[f"ratio_{key}"] = round(app[f"{key}_ms"] / max(floor[f"{key}_ms"], 0.01), 2)
+        return result
+
+    async def throughput(self, rate: float, seconds: float) -> dict:
+        tasks = []
+        start = time.perf_counter()
+        lag = 0.0
+        for i in range(int(rate * seconds)):
+            await sleep_until(start + i / rate)
+            lag = max(lag, time.perf_counter() - (start + i / rate))
+            tasks.append(asyncio.create_task(self.app_update(len(self.app))))
+        keys = await asyncio.gather(*tasks)
+        await wait_for(self.tracker, keys, 3)
+        summary = summarise(self.tracker, keys)
+        errors = sum(self.tracker.updates[key].status != 200 for key in keys)
+        result = {"step": "throughput", **self.label, "n": len(self.app), "offered_per_s": rate, "seconds": seconds}
+        result.update({k: v for k, v in summary.items() if k != "messages"})
+        result["post_errors"] = errors
+        result["client_lag_ms"] = ms(lag)
+        result["ok"] = summary["p99_ms"] <= 100 and summary["lost"] == 0 and errors == 0
+        return result
+
+    def close(self):
+        self.poster.close()
+        for pool in self.floor_pools:
+            pool.close()
+
+
+async def sleep_until(moment: float):
+    delay = moment - time.perf_counter()
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+
+async def run_config(bench: Bench, results: list, *, full: bool, profile: Path | None):
+    server = bench.servers[0]
+    await bench.poster.login(bench.data["head"]["username"], bench.data["head"]["password"])
+    # Step 4 first, on a fresh process: RSS with 50, then 500 board sockets.
+    if full:
+        base = server.rss_kb()
+        await bench.open_sockets(50, 0)
+        await asyncio.sleep(0.5)
+        rss50 = server.rss_kb()
+        await bench.open_sockets(500, 0)
+        await asyncio.sleep(0.5)
+        rss500 = server.rss_kb()
+        row = {
+            "step": "memory",
+            **bench.label,
+            "rss_idle_mb": round(base / 1024, 1),
+            "rss_50_mb": round(rss50 / 1024, 1),
+            "rss_500_mb": round(rss500 / 1024, 1),
+            "per_connection_kb": round((rss500 - rss50) / 450, 1),
+        }
+        emit(results, row)
+    sizes = FANOUT_SIZES if full else (THROUGHPUT_N,)
+    for n in sizes:
+        await bench.close_sockets(n, n)
+        await bench.open_sockets(n, n)
+        spy = start_profile(server, profile) if profile and n == max(sizes) else None
+        emit(results, await bench.fanout(n))
+        if spy:
+            spy.wait()
+        if n == THROUGHPUT_N and full:
+            await bench.close_sockets(n, 0)
+            for rate in THROUGHPUT_RATES:
+                row = await bench.throughput(rate, seconds=2.0)
+                emit(results, row)
+                if not row["ok"]:
+                    break
+            rows = [r for r in results if r["step"] == "throughput" and _same(r, bench.label)]
+            best = max((r["offered_per_s"] for r in rows if r["ok"]), default=0)
+            emit(results, {"step": "throughput_max", **bench.label, "n": n, "max_ok_rate_per_s": best})
+
+
+def _same(row: dict, label: dict) -> bool:
+    return all(row.get(k) == v for k, v in label.items())
+
+
+def start_profile(server: Server, out: Path):
+    spy = shutil.which("py-spy") or str(BIN / "py-spy")
+    return subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(server.pid),
+            "--duration",
+            "5",
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def run_polling(bench: Bench, results: list):
+    await bench.close_sockets(0, 0)
+    served = 0
+    for tablets in POLL_LEVELS:
+        row = await client.poll_level(HOST, bench.servers[0].port, bench.data["head_sessions"], tablets, 4.0, 2.0)
+        row = {"step": "polling", **bench.label, "every_s": 2.0, **row}
+        row["ok"] = row["p95_ms"] <= 2000 and row["requests"] >= 0.95 * row["offered_requests"] and not row["failed"]
+        emit(results, row)
+        if not row["ok"]:
+            break
+        served = tablets
+    emit(results, {"step": "polling_max", **bench.label, "tablets_served": served, "every_s": 2.0})
+
+
+COLUMNS = {
+    "render": ["board", "rooms", "snapshot_ms", "snapshot_queries", "snapshot_kb", "change_ms", "change_queries"],
+    "update_cost": ["updates", "median_ms", "p95_ms", "queries"],
+    "memory": ["rss_idle_mb", "rss_50_mb", "rss_500_mb", "per_connection_kb"],
+    "fanout": [
+        "processes",
+        "n",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "max_ms",
+        "last_client_p99_ms",
+        "post_p50_ms",
+        "lost",
+        "floor_p50_ms",
+        "floor_p99_ms",
+        "ratio_p50",
+        "ratio_p99",
+    ],
+    "throughput": ["n", "offered_per_s", "p50_ms", "p99_ms", "lost", "post_p99_ms", "post_errors", "ok"],
+    "throughput_max": ["n", "max_ok_rate_per_s"],
+    "polling": ["tablets", "requests", "offered_requests", "p50_ms", "p95_ms", "ok"],
+    "polling_max": ["tablets_served"],
+}
+
+
+def emit(results: list, row: dict):
+    results.append(row)
+    where = " ".join(str(row[k]) for k in ("server", "layer") if k in row)
+    cells = "  ".join(f"{k}={row.get(k)}" for k in COLUMNS.get(row["step"], []))
+    log(f"  {row['step']:<14} {where:<16} {cells}")
+
+
+def table(results: list) -> str:
+    lines = []
+    for step, columns in COLUMNS.items():
+        rows = [r for r in results if r["step"] == step]
+        if not rows:
+            continue
+        head = (["server", "layer"] if "server" in rows[0] else []) + columns
+        body = [[str(r.get(c, "")) for c in head] for r in rows]
+        widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
+        lines.append(f"\n## {step}")
+        lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+        lines += ["  ".join(c.ljust(w) for c, w in zip(b, widths, strict=True)) for b in body]
+    return "\n".join(lines)
+
+
+def targets(results: list) -> list[dict]:
+    def find(step, **kw):
+        return [r for r in results if r["step"] == step and all(r.get(k) == v for k, v in kw.items())]
+
+    out = []
+    d = DEFAULT
+    for n, limit in ((200, 50), (500, 100)):
+        for r in find("fanout", n=n, processes=1, **d):
+            ok = r["p99_ms"] <= limit and r["ratio_p99"] <= 2 and r["lost"] == 0
+            out.append(
+                {
+                    "target": f"fan-out p99 at {n} boards <= 2x floor and <= {limit} ms, none lost",
+                    "ok": ok,
+                    "p99_ms": r["p99_ms"],
+                    "ratio_p99": r["ratio_p99"],
+                    "lost": r["lost"],
+                }
+            )
+    for r in find("throughput_max", **d):
+        out.append(
+            {
+                "target": ">= 25 updates/s to 200 boards with p99 <= 100 ms",
+                "ok": r["max_ok_rate_per_s"] >= 25,
+                "max_ok_rate_per_s": r["max_ok_rate_per_s"],
+            }
+        )
+    renders = find("render", board="control")
+    if renders:
+        big = [r for r in renders if r["rooms"] == max(x["rooms"] for x in renders)][0]
+        same = len({r["snapshot_queries"] for r in renders}) == 1
+        queries = sorted({r["snapshot_queries"] for r in renders})
+        ok = same and big["snapshot_ms"] <= 100
+        out.append(
+            {
+                "target": "control screen at 1,000 rooms: constant queries, <= 100 ms",
+                "ok": ok,
+                "snapshot_ms": big["snapshot_ms"],
+                "queries": queries,
+            }
+        )
+    for r in find("update_cost"):
+        ok = r["median_ms"] <= 5
+        out.append({"target": "per-update server work <= 5 ms median", "ok": ok, "median_ms": r["median_ms"]})
+    for r in find("memory", **d):
+        out.append(
+            {
+                "target": "<= 40 KB per idle connection",
+                "ok": r["per_connection_kb"] <= 40,
+                "per_connection_kb": r["per_connection_kb"],
+            }
+        )
+    return out
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/site_ops_bench")
+    try:
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception as error:
+        log(f"  (no PostgreSQL at {url}: {error}; the two-process step is skipped)")
+        return None
+    return url
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--servers", default="daphne,uvicorn")
+    parser.add_argument("--layers", default="memory,pubsub,core")
+    parser.add_argument("--full", action="store_true", help="every step for every server and layer (about 6 minutes)")
+    parser.add_argument("--no-scaleout", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="py-spy the server during the largest fan-out")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
+    args = parser.parse_args()
+    began = time.time()
+    if (os.cpu_count() or 1) > 1 and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {1})
+    WORK.mkdir(parents=True, exist_ok=True)
+    pristine = WORK / "pristine.sqlite3"
+    run_db = WORK / "run.sqlite3"
+    for path in WORK.glob("*.sqlite3*"):
+        path.unlink()
+    results: list[dict] = []
+
+    log("== preparing the database (3 sites: 10, 100, 1,000 rooms) and step 1")
+    env = base_env(f"sqlite:///{pristine}")
+    data = prepare("seed", env)
+    shutil.copy(pristine, run_db)
+    measured = prepare("measure", base_env(f"sqlite:///{run_db}"))
+    for row in measured["renders"]:
+        emit(results, row)
+    emit(results, measured["update_cost"])
+
+    servers = args.servers.split(",")
+    layers = args.layers.split(",")
+    if not shutil.which("redis-server"):
+        log("  (no redis-server on PATH: the Redis layers and the two-process step are skipped)")
+        layers, args.no_scaleout = [layer for layer in layers if layer == "memory"], True
+    redis = Redis() if any(layer != "memory" for layer in layers) or not args.no_scaleout else None
+    try:
+        for kind in servers:
+            for layer in layers:
+                label = {"server": kind, "layer": layer, "processes": 1}
+                log(f"== {kind} + {layer} layer")
+                shutil.copy(pristine, run_db)
+                if redis:
+                    redis.flush()
+                server = Server(kind, free_port(), layer_env(base_env(f"sqlite:///{run_db}"), layer, redis))
+                profile = WORK.parent / "results" / f"profile-{kind}-{layer}.txt" if args.profile else None
+                # The default pair gets every step; the others are compared
+                # at N = 200, which keeps `make bench` within 3 minutes.
+                full = args.full or (kind, layer) == (DEFAULT["server"], DEFAULT["layer"])
+                try:
+                    bench = Bench([server], data, label)
+                    asyncio.run(_config(bench, results, profile, full=full, polling=full and layer == "memory"))
+                finally:
+                    server.stop()
+        if not args.no_scaleout and (url := postgres_url()):
+            label = {**SCALEOUT, "processes": 2}
+            log(f"== scale-out: two {SCALEOUT['server']} processes, PostgreSQL, Redis {SCALEOUT['layer']}")
+            redis.flush()
+            env = base_env(url)
+            scale_data = prepare("seed", env)
+            env = layer_env(env, SCALEOUT["layer"], redis)
+            procs = [Server(SCALEOUT["server"], free_port(), env), None]
+            procs[1] = Server(SCALEOUT["server"], free_port(procs[0].port + 1), env)
+            try:
+                asyncio.run(_scaleout(Bench(procs, scale_data, label), results))
+            finally:
+                for proc in procs:
+                    proc.stop()
+    finally:
+        if redis:
+            redis.stop()
+
+    summary = {
+        "default": DEFAULT,
+        "scaleout": SCALEOUT,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "took_s": round(time.time() - began, 1),
+        "targets": targets(results),
+        "steps": results,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
+    log(table(results))
+    log(f"\n## targets (default: {DEFAULT['server']} + {DEFAULT['layer']} layer)")
+    for t in summary["targets"]:
+        figures = ", ".join(f"{k}={v}" for k, v in t.items() if k not in ("target", "ok"))
+        log(f"  {'ok ' if t['ok'] else 'MISS'} {t['target']}: {figures}")
+    log(f"\nwrote {args.out} in {summary['took_s']} s")
+
+
+async def _config(bench: Bench, results: list, profile, full: bool, polling: bool):
+    try:
+        await run_config(bench, results, full=full, profile=profile)
+        if polling:
+            await run_polling(bench, results)
+    finally:
+        await bench.close_sockets(0, 0)
+        bench.close()
+
+
+async def _scaleout(bench: Bench, results: list):
+    try:
+        await run_config(bench, results, full=False, profile=None)
+    finally:
+        await bench.close_sockets(0, 0)
+        bench.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""The benchmark's data: three sites (10, 100 and 1,000 rooms), people, staff and sessions.
+
+Like the demo, everything is synthetic and bypasses the services; the
+invariants the services keep are kept here too (occupancy equals open stays,
+the status matches, one open stay per person). Tablets log in as real staff:
+each socket gets its own session, made the way ``django.contrib.auth.login``
+makes one, because logging in 500 times through the password hasher would
+take minutes of the benchmark's budget. One real login through the login view
+is done by the client for the user who posts the updates.
+"""
+
+import random
+from datetime import date, timedelta
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, User
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import transaction
+from django.utils import timezone
+
+from groups.models import Staff
+from groups.roles import Role
+from rooms.masking import national_id_check_digit
+from rooms.models import AuditEvent, Person, Room, Site, Stay
+
+PASSWORD = "bench-pass-2026"
+SIZES = (10, 100, 1000)
+# The site head's sessions: wall displays, and the polling tablets of step 5.
+HEAD_SESSIONS = 240
+ROOMS_PER_FLOOR = 40
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+GIVEN = ["伟", "强", "磊", "军", "勇", "涛", "丽", "静", "敏", "芳", "娟", "婷", "秀英", "桂兰", "子轩", "梓涵", "建国"]
+
+
+def _national_id(rng: random.Random, serial: int) -> str:
+    birth = date(1950, 1, 1) + timedelta(days=rng.randrange(25_000))
+    first17 = f"500990{birth:%Y%m%d}{serial % 1000:03d}"
+    return first17 + national_id_check_digit(first17), birth
+
+
+@transaction.atomic
+def build(tablets: int) -> dict:
+    """Create the sites and return what the client needs (ids, sessions)."""
+    rng = random.Random(2022)
+    today = timezone.localdate()
+    head_group, _ = Group.objects.get_or_create(name=Role.SITE_HEAD)
+    general_group, _ = Group.objects.get_or_create(name=Role.GENERAL)
+    serial = 0
+    sites = {}
+    for size in SIZES:
+        site = Site.objects.create(name=f"压测隔离点{size}")
+        rooms = Room.objects.bulk_create(
+            [
+                Room(site=site, floor=floor, number=f"{floor}{i % ROOMS_PER_FLOOR + 1:02d}")
+                for i in range(size)
+                for floor in [1 + i // ROOMS_PER_FLOOR]
+            ]
+        )
+        people, stays, occupied = [], [], []
+        for room in rooms:
+            roll = rng.random()
+            if roll < 0.6:
+                serial += 1
+                nid, birth = _national_id(rng, serial)
+                people.append(
+                    Person(
+                        site=site,
+                        name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                        national_id=nid,
+                        phone=f"170{rng.randrange(10**8):08d}",
+                        sex=rng.choice("MF"),
+                        birth_date=birth,
+                        status=Person.Status.IN_ISOLATION,
+                        expected_on=today - timedelta(days=rng.randrange(14)),
+                    )
+                )
+                occupied.append(room)
+            elif roll < 0.62:
+                room.status = Room.Status.AWAITING_DISINFECTION
+        people = Person.objects.bulk_create(people)
+        for person, room in zip(people, occupied, strict=True):
+            room.status, room.occupant_count = Room.Status.OCCUPIED, 1
+            started = timezone.now() - timedelta(days=(today - person.expected_on).days)
+            ends_on = person.expected_on + timedelta(days=14)
+            stays.append(Stay(site=site, person=person, room=room, started_at=started, ends_on=ends_on))
+        Room.objects.bulk_update(rooms, ["status", "occupant_count"])
+        Stay.objects.bulk_create(stays)
+        expected = []
+        for _i in range(max(2, size // 30)):
+            serial += 1
+            nid, birth = _national_id(rng, serial)
+            expected.append(
+                Person(
+                    site=site,
+                    name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                    national_id=nid,
+                    sex=rng.choice("MF"),
+                    birth_date=birth,
+                    source="九龙坡区杨家坪街道",
+                )
+            )
+        Person.objects.bulk_create(expected)
+        head = _staff(f"head{size}", site, head_group)
+        clerks = [_staff(f"clerk{size}-{n}", site, general_group) for n in range(4)]
+        AuditEvent.objects.bulk_create(
+            [
+                AuditEvent(
+                    site=site,
+                    actor=head,
+                    actor_name="周宁",
+                    role="点长",
+                    action="room.move",
+                    label=str(room),
+                    object_type="room",
+                    object_id=room.pk,
+                    room=room,
+                )
+                for room in rng.sample(rooms, min(30, size))
+            ]
+        )
+        sites[size] = {"site": site, "rooms": rooms, "head": head, "clerks": clerks}
+    big = sites[max(SIZES)]
+    return {
+        "floors": (max(SIZES) + ROOMS_PER_FLOOR - 1) // ROOMS_PER_FLOOR,
+        "site_ids": {str(size): info["site"].pk for size, info in sites.items()},
+        # Rooms the updates move (available <-> out of service), with their versions.
+        "rooms": [
+            {"pk": room.pk, "version": room.version} for room in big["rooms"] if room.status == Room.Status.AVAILABLE
+        ],
+        "head": {"username": big["head"].username, "password": PASSWORD},
+        # One session per general-board tablet, spread over the clerks.
+        "head_sessions": [_session(big["head"]) for _ in range(HEAD_SESSIONS)],
+        "clerk_sessions": [_session(big["clerks"][n % 4]) for n in range(tablets)],
+    }
+
+
+def _staff(username: str, site: Site, group: Group) -> User:
+    user = User.objects.create(username=username, password=make_password(PASSWORD), first_name="宁", last_name="周")
+    user.groups.add(group)
+    Staff.objects.create(user=user, site=site)
+    return user
+
+
+def _session(user: User) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
