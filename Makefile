@@ -4,6 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# bench/README.md explains the server and these options: uncompressed frames
+# (compressing each fragment once per socket costs more than it saves on a
+# site's Wi-Fi), no lifespan protocol (Channels has none).
+UVICORN_OPTIONS := --ws-per-message-deflate false --lifespan off
 
 .PHONY: run test test-scaleout bench bench-full bench-profile lint format messages clean
 
@@ -27,7 +31,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) site_ops.asgi:application
+	$(VENV)/bin/uvicorn site_ops.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_OPTIONS)
 
 ## Run the whole test suite (browser tests skip, saying why, where Chromium is missing)
 test: $(VENV)/.installed-dev
@@ -47,7 +51,7 @@ bench-full: $(VENV)/.installed-bench
 
 ## The benchmark with py-spy sampling the server during the largest fan-out (bench/results/profile-*.txt)
 bench-profile: $(VENV)/.installed-bench
-	$(PY) -m bench.run --profile --servers daphne --layers memory --no-scaleout --out bench/results/profile.json
+	$(PY) -m bench.run --profile --servers uvicorn --layers memory --no-scaleout --out bench/results/profile.json
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -50,6 +50,18 @@ class HTTPConnection:
         self.reader = self.writer = None
 
     async def request(self, method: str, path: str, headers: dict, body: bytes = b"", on_sent=None):
+        reused = self.writer is not None and not self.writer.is_closing()
+        try:
+            return await self._request(method, path, headers, body, on_sent)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            if not reused:
+                raise
+            # The server closed an idle keep-alive connection (uvicorn does
+            # after 5 s) before reading this request: send it again.
+            self.writer = None
+            return await self._request(method, path, headers, body, on_sent)
+
+    async def _request(self, method: str, path: str, headers: dict, body: bytes, on_sent):
         if self.writer is None or self.writer.is_closing():
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(body)}"]

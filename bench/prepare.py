@@ -19,6 +19,8 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_ops.settings")
 django.setup()
 
+from asgiref.sync import async_to_sync  # noqa: E402
+from channels.layers import get_channel_layer  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -28,6 +30,7 @@ from bench import seed  # noqa: E402
 from groups.boards import BOARDS  # noqa: E402
 from rooms import services  # noqa: E402
 from rooms.models import Room, Site  # noqa: E402
+from site_ops import live  # noqa: E402
 from site_ops.live import Change  # noqa: E402
 
 
@@ -76,6 +79,13 @@ def measure_update_cost(updates: int = 40) -> dict:
 
     site = Site.objects.get(name=f"压测隔离点{max(seed.SIZES)}")
     head = User.objects.get(username=f"head{max(seed.SIZES)}")
+    # Someone has each board open in each language, as in the fan-out steps
+    # (the layer skips boards nobody has open); the room pages are closed.
+    layer = get_channel_layer()
+    for key in BOARDS:
+        for language in live.languages():
+            channel = async_to_sync(layer.new_channel)()
+            async_to_sync(layer.group_add)(live.broadcast_group(site.pk, key, language), channel)
     rooms = list(Room.objects.filter(site=site, status=Room.Status.AVAILABLE)[:updates])
     times, queries = [], []
     for warm in (True, False):
@@ -103,6 +113,8 @@ def main():
     command, out = sys.argv[1], sys.argv[2]
     if command == "seed":
         call_command("migrate", verbosity=0)
+        # As in production: the static files collected (WhiteNoise warns otherwise).
+        call_command("collectstatic", interactive=False, verbosity=0)
         result = seed.build(tablets=int(os.environ.get("BENCH_TABLETS", "500")))
     else:
         result = {"renders": measure_renders(), "update_cost": measure_update_cost()}

@@ -35,16 +35,29 @@ BIN = Path(PY).parent
 HOST = "127.0.0.1"
 FANOUT_SIZES = (500, 200, 50)  # measured top down, so that no socket opens twice
 THROUGHPUT_N = 200
+QUICK_SIZES = [500, 200]
 THROUGHPUT_RATES = (10, 25, 50, 100)
 POLL_LEVELS = (10, 20, 40, 60, 80, 100, 130, 160, 200, 240)
 # One key for the whole run: the sessions made at seeding are signed with it.
 SECRET_KEY = secrets.token_urlsafe(50)
-DEFAULT = {"server": "daphne", "layer": "memory"}
-SCALEOUT = {"server": "daphne", "layer": "pubsub"}
+# The pairs `make bench` runs: the default with every step, the others at
+# N = 200; `make bench-full` runs every pair with every step.
+# (uvicorn with pub/sub runs as the two-process step.)
+BENCH_PAIRS = [("uvicorn", "memory"), ("uvicorn", "core"), ("daphne", "memory")]
+# What `make run` and docs/deploy.md use (bench/README.md says why).
+DEFAULT = {"server": "uvicorn", "layer": "memory"}
+SCALEOUT = {"server": "uvicorn", "layer": "pubsub"}
+
+
+BEGAN = time.time()
 
 
 def log(*args):
     print(*args, flush=True)
+
+
+def section(title: str):
+    log(f"== {title} ({time.time() - BEGAN:.0f} s)")
 
 
 def free_port(start: int = 8200) -> int:
@@ -71,6 +84,10 @@ class Server:
         else:
             cmd = [str(BIN / "uvicorn"), "bench.asgi:application", "--host", HOST, "--port", str(port)]
             cmd += ["--log-level", "warning", "--no-access-log", "--lifespan", "off"]
+            # Uncompressed frames, as daphne sends them: the tablets offer
+            # permessage-deflate, and compressing every fragment once per
+            # socket would be the bigger part of uvicorn's cost.
+            cmd += ["--ws-per-message-deflate", "false"]
         self.proc = subprocess.Popen(pinned(cmd, core), cwd=ROOT, env=env)
         self.wait_ready()
 
@@ -88,6 +105,11 @@ class Server:
                 return
             time.sleep(0.1)
         raise RuntimeError(f"{self.kind} did not start on port {self.port}")
+
+    def cpu_s(self) -> float:
+        """CPU time the server has used (all its threads), in seconds."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss_kb(self) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
@@ -130,6 +152,13 @@ class Redis:
     def stop(self):
         self.proc.terminate()
         self.proc.wait()
+
+
+def fresh_copy(pristine: Path, db: Path) -> None:
+    # A new database file beside the last run's WAL files reads as corrupt.
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copy(pristine, db)
 
 
 def base_env(database_url: str) -> dict:
@@ -247,7 +276,7 @@ class Bench:
             floor_tasks.append(asyncio.create_task(self.floor_update(n)))
         app_keys = await asyncio.gather(*app_tasks)
         floor_keys = await asyncio.gather(*floor_tasks)
-        await wait_for(self.tracker, app_keys + floor_keys, 3)
+        await wait_for(self.tracker, app_keys + floor_keys, 2)
         app, floor = summarise(self.tracker, app_keys), summarise(self.tracker, floor_keys)
         errors = sum(self.tracker.updates[key].status != 200 for key in app_keys)
         result = {"step": "fanout", **self.label, "n": n, "updates": updates, "rate_per_s": rate}
@@ -259,7 +288,28 @@ class Bench:
         result["floor_lost"] = floor["lost"]
         for key in ("p50", "p95", "p99", "max"):
             result[f"ratio_{key}"] = round(app[f"{key}_ms"] / max(floor[f"{key}_ms"], 0.01), 2)
+        result.update(await self.cpu_per_update(n))
         return result
+
+    async def cpu_per_update(self, n: int, updates: int = 10, rate: float = 8.0) -> dict:
+        """Server CPU per update, the application's then the floor's, each alone.
+
+        CPU time is what other load on the machine disturbs least, so it is
+        the figure the before/after comparisons in bench/README.md use.
+        """
+        figures = {}
+        for kind, send in (("app", self.app_update), ("floor", self.floor_update)):
+            before = sum(server.cpu_s() for server in self.servers)
+            start = time.perf_counter()
+            tasks = []
+            for i in range(updates):
+                await sleep_until(start + i / rate)
+                tasks.append(asyncio.create_task(send(n)))
+            await wait_for(self.tracker, await asyncio.gather(*tasks), 2)
+            used = sum(server.cpu_s() for server in self.servers) - before
+            figures[f"{kind}_cpu_ms_per_update"] = round(used * 1000 / updates, 1)
+        figures["ratio_cpu"] = round(figures["app_cpu_ms_per_update"] / max(figures["floor_cpu_ms_per_update"], 0.1), 2)
+        return figures
 
     async def throughput(self, rate: float, seconds: float) -> dict:
         tasks = []
@@ -270,7 +320,7 @@ class Bench:
             lag = max(lag, time.perf_counter() - (start + i / rate))
             tasks.append(asyncio.create_task(self.app_update(len(self.app))))
         keys = await asyncio.gather(*tasks)
-        await wait_for(self.tracker, keys, 3)
+        await wait_for(self.tracker, keys, 2)
         summary = summarise(self.tracker, keys)
         errors = sum(self.tracker.updates[key].status != 200 for key in keys)
         result = {"step": "throughput", **self.label, "n": len(self.app), "offered_per_s": rate, "seconds": seconds}
@@ -296,7 +346,7 @@ async def run_config(bench: Bench, results: list, *, full: bool, profile: Path |
     server = bench.servers[0]
     await bench.poster.login(bench.data["head"]["username"], bench.data["head"]["password"])
     # Step 4 first, on a fresh process: RSS with 50, then 500 board sockets.
-    if full:
+    if full is True:
         base = server.rss_kb()
         await bench.open_sockets(50, 0)
         await asyncio.sleep(0.5)
@@ -313,7 +363,7 @@ async def run_config(bench: Bench, results: list, *, full: bool, profile: Path |
             "per_connection_kb": round((rss500 - rss50) / 450, 1),
         }
         emit(results, row)
-    sizes = FANOUT_SIZES if full else (THROUGHPUT_N,)
+    sizes = {True: FANOUT_SIZES, False: (THROUGHPUT_N,), "quick": QUICK_SIZES}[full]
     for n in sizes:
         await bench.close_sockets(n, n)
         await bench.open_sockets(n, n)
@@ -321,7 +371,7 @@ async def run_config(bench: Bench, results: list, *, full: bool, profile: Path |
         emit(results, await bench.fanout(n))
         if spy:
             spy.wait()
-        if n == THROUGHPUT_N and full:
+        if n == THROUGHPUT_N and full is True:
             await bench.close_sockets(n, 0)
             for rate in THROUGHPUT_RATES:
                 row = await bench.throughput(rate, seconds=2.0)
@@ -364,7 +414,7 @@ async def run_polling(bench: Bench, results: list):
     await bench.close_sockets(0, 0)
     served = 0
     for tablets in POLL_LEVELS:
-        row = await client.poll_level(HOST, bench.servers[0].port, bench.data["head_sessions"], tablets, 4.0, 2.0)
+        row = await client.poll_level(HOST, bench.servers[0].port, bench.data["head_sessions"], tablets, 3.0, 2.0)
         row = {"step": "polling", **bench.label, "every_s": 2.0, **row}
         row["ok"] = row["p95_ms"] <= 2000 and row["requests"] >= 0.95 * row["offered_requests"] and not row["failed"]
         emit(results, row)
@@ -374,30 +424,23 @@ async def run_polling(bench: Bench, results: list):
     emit(results, {"step": "polling_max", **bench.label, "tablets_served": served, "every_s": 2.0})
 
 
+# fmt: off
 COLUMNS = {
+    "error": ["error"],
     "render": ["board", "rooms", "snapshot_ms", "snapshot_queries", "snapshot_kb", "change_ms", "change_queries"],
     "update_cost": ["updates", "median_ms", "p95_ms", "queries"],
     "memory": ["rss_idle_mb", "rss_50_mb", "rss_500_mb", "per_connection_kb"],
     "fanout": [
-        "processes",
-        "n",
-        "p50_ms",
-        "p95_ms",
-        "p99_ms",
-        "max_ms",
-        "last_client_p99_ms",
-        "post_p50_ms",
-        "lost",
-        "floor_p50_ms",
-        "floor_p99_ms",
-        "ratio_p50",
-        "ratio_p99",
+        "processes", "n", "p50_ms", "p95_ms", "p99_ms", "max_ms", "last_client_p99_ms", "post_p50_ms", "lost",
+        "floor_p50_ms", "floor_p99_ms", "ratio_p50", "ratio_p99",
+        "app_cpu_ms_per_update", "floor_cpu_ms_per_update", "ratio_cpu",
     ],
     "throughput": ["n", "offered_per_s", "p50_ms", "p99_ms", "lost", "post_p99_ms", "post_errors", "ok"],
     "throughput_max": ["n", "max_ok_rate_per_s"],
     "polling": ["tablets", "requests", "offered_requests", "p50_ms", "p95_ms", "ok"],
     "polling_max": ["tablets_served"],
 }
+# fmt: on
 
 
 def emit(results: list, row: dict):
@@ -493,13 +536,16 @@ def postgres_url() -> str | None:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--servers", default="daphne,uvicorn")
+    parser.add_argument("--servers", default="uvicorn,daphne")
     parser.add_argument("--layers", default="memory,pubsub,core")
     parser.add_argument("--full", action="store_true", help="every step for every server and layer (about 6 minutes)")
+    parser.add_argument("--quick", action="store_true", help="fan-out steps only, for before/after runs")
+    parser.add_argument("--sizes", default="500,200", help="the fan-out sizes of --quick")
     parser.add_argument("--no-scaleout", action="store_true")
     parser.add_argument("--profile", action="store_true", help="py-spy the server during the largest fan-out")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
     args = parser.parse_args()
+    QUICK_SIZES[:] = [int(n) for n in args.sizes.split(",")]
     began = time.time()
     if (os.cpu_count() or 1) > 1 and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {1})
@@ -510,14 +556,15 @@ def main():
         path.unlink()
     results: list[dict] = []
 
-    log("== preparing the database (3 sites: 10, 100, 1,000 rooms) and step 1")
+    section("preparing the database (3 sites: 10, 100, 1,000 rooms) and step 1")
     env = base_env(f"sqlite:///{pristine}")
     data = prepare("seed", env)
-    shutil.copy(pristine, run_db)
-    measured = prepare("measure", base_env(f"sqlite:///{run_db}"))
-    for row in measured["renders"]:
-        emit(results, row)
-    emit(results, measured["update_cost"])
+    fresh_copy(pristine, run_db)
+    if not args.quick:
+        measured = prepare("measure", base_env(f"sqlite:///{run_db}"))
+        for row in measured["renders"]:
+            emit(results, row)
+        emit(results, measured["update_cost"])
 
     servers = args.servers.split(",")
     layers = args.layers.split(",")
@@ -526,29 +573,35 @@ def main():
         layers, args.no_scaleout = [layer for layer in layers if layer == "memory"], True
     redis = Redis() if any(layer != "memory" for layer in layers) or not args.no_scaleout else None
     try:
-        for kind in servers:
-            for layer in layers:
-                label = {"server": kind, "layer": layer, "processes": 1}
-                log(f"== {kind} + {layer} layer")
-                shutil.copy(pristine, run_db)
-                if redis:
-                    redis.flush()
-                server = Server(kind, free_port(), layer_env(base_env(f"sqlite:///{run_db}"), layer, redis))
-                profile = WORK.parent / "results" / f"profile-{kind}-{layer}.txt" if args.profile else None
-                # The default pair gets every step; the others are compared
-                # at N = 200, which keeps `make bench` within 3 minutes.
-                full = args.full or (kind, layer) == (DEFAULT["server"], DEFAULT["layer"])
-                try:
-                    bench = Bench([server], data, label)
-                    asyncio.run(_config(bench, results, profile, full=full, polling=full and layer == "memory"))
-                finally:
-                    server.stop()
+        pairs = [(kind, layer) for kind in servers for layer in layers]
+        if not (args.full or args.quick):
+            # Within 3 minutes: every server and every layer, not every pair.
+            pairs = [pair for pair in pairs if pair in BENCH_PAIRS]
+        for kind, layer in pairs:
+            label = {"server": kind, "layer": layer, "processes": 1}
+            section(f"{kind} + {layer} layer")
+            fresh_copy(pristine, run_db)
+            if redis:
+                redis.flush()
+            server = Server(kind, free_port(), layer_env(base_env(f"sqlite:///{run_db}"), layer, redis))
+            profile = WORK.parent / "results" / f"profile-{kind}-{layer}.txt" if args.profile else None
+            # The default pair gets every step; the others are compared
+            # at N = 200, which keeps `make bench` within 3 minutes.
+            full = args.full or (kind, layer) == (DEFAULT["server"], DEFAULT["layer"])
+            full = "quick" if args.quick else full
+            try:
+                bench = Bench([server], data, label)
+                asyncio.run(_config(bench, results, profile, full=full, polling=full is True and layer == "memory"))
+            except Exception as error:  # one configuration failing must not lose the others' figures
+                emit(results, {"step": "error", **label, "error": f"{type(error).__name__}: {error}"})
+            finally:
+                server.stop()
         if not args.no_scaleout and (url := postgres_url()):
             label = {**SCALEOUT, "processes": 2}
-            log(f"== scale-out: two {SCALEOUT['server']} processes, PostgreSQL, Redis {SCALEOUT['layer']}")
+            section(f"scale-out: two {SCALEOUT['server']} processes, PostgreSQL, Redis {SCALEOUT['layer']}")
             redis.flush()
             env = base_env(url)
-            scale_data = prepare("seed", env)
+            scale_data = prepare("seed", {**env, "BENCH_TABLETS": str(THROUGHPUT_N)})
             env = layer_env(env, SCALEOUT["layer"], redis)
             procs = [Server(SCALEOUT["server"], free_port(), env), None]
             procs[1] = Server(SCALEOUT["server"], free_port(procs[0].port + 1), env)

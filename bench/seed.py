@@ -9,6 +9,7 @@ take minutes of the benchmark's budget. One real login through the login view
 is done by the client for the user who posts the updates.
 """
 
+import itertools
 import random
 from datetime import date, timedelta
 
@@ -33,10 +34,18 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙朱胡郭何高林罗郑梁谢�
 GIVEN = ["伟", "强", "磊", "军", "勇", "涛", "丽", "静", "敏", "芳", "娟", "婷", "秀英", "桂兰", "子轩", "梓涵", "建国"]
 
 
-def _national_id(rng: random.Random, serial: int) -> str:
+def _person(rng: random.Random, site: Site, serial: int, **fields) -> Person:
+    """A synthetic person with a well-formed ID in a region code no county has."""
     birth = date(1950, 1, 1) + timedelta(days=rng.randrange(25_000))
     first17 = f"500990{birth:%Y%m%d}{serial % 1000:03d}"
-    return first17 + national_id_check_digit(first17), birth
+    return Person(
+        site=site,
+        name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+        national_id=first17 + national_id_check_digit(first17),
+        sex=rng.choice("MF"),
+        birth_date=birth,
+        **fields,
+    )
 
 
 @transaction.atomic
@@ -46,7 +55,7 @@ def build(tablets: int) -> dict:
     today = timezone.localdate()
     head_group, _ = Group.objects.get_or_create(name=Role.SITE_HEAD)
     general_group, _ = Group.objects.get_or_create(name=Role.GENERAL)
-    serial = 0
+    serials = itertools.count(1)
     sites = {}
     for size in SIZES:
         site = Site.objects.create(name=f"压测隔离点{size}")
@@ -61,16 +70,12 @@ def build(tablets: int) -> dict:
         for room in rooms:
             roll = rng.random()
             if roll < 0.6:
-                serial += 1
-                nid, birth = _national_id(rng, serial)
                 people.append(
-                    Person(
-                        site=site,
-                        name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                        national_id=nid,
+                    _person(
+                        rng,
+                        site,
+                        next(serials),
                         phone=f"170{rng.randrange(10**8):08d}",
-                        sex=rng.choice("MF"),
-                        birth_date=birth,
                         status=Person.Status.IN_ISOLATION,
                         expected_on=today - timedelta(days=rng.randrange(14)),
                     )
@@ -86,20 +91,7 @@ def build(tablets: int) -> dict:
             stays.append(Stay(site=site, person=person, room=room, started_at=started, ends_on=ends_on))
         Room.objects.bulk_update(rooms, ["status", "occupant_count"])
         Stay.objects.bulk_create(stays)
-        expected = []
-        for _i in range(max(2, size // 30)):
-            serial += 1
-            nid, birth = _national_id(rng, serial)
-            expected.append(
-                Person(
-                    site=site,
-                    name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                    national_id=nid,
-                    sex=rng.choice("MF"),
-                    birth_date=birth,
-                    source="九龙坡区杨家坪街道",
-                )
-            )
+        expected = [_person(rng, site, next(serials), source="九龙坡区杨家坪街道") for _i in range(max(2, size // 30))]
         Person.objects.bulk_create(expected)
         head = _staff(f"head{size}", site, head_group)
         clerks = [_staff(f"clerk{size}-{n}", site, general_group) for n in range(4)]

@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -136,20 +136,37 @@ def shared_by_renders(read):
 def send_change(change: Change, seqs: dict[str, int]) -> None:
     from groups.boards import board_for_key
 
+    layer = get_channel_layer()
     messages = []
     _shared.cache = {}
     try:
         for key, seq in seqs.items():
             board = board_for_key(key)
             for language in languages():
+                group = broadcast_group(change.site_id, key, language)
+                if not has_audience(layer, group):
+                    continue
                 with translation.override(language):
                     html = board.render_change(change) + seq_tag(seq)
-                messages.append((broadcast_group(change.site_id, key, language), {"type": "board.html", "html": html}))
+                messages.append((group, {"type": "board.html", "html": html}))
     finally:
         _shared.cache = None
     # One hop to the event loop for all the groups, sent side by side, so
     # that a Redis layer's round trips overlap instead of adding up.
     async_to_sync(_group_send_all)(messages)
+
+
+def has_audience(layer, group: str) -> bool:
+    """Whether anyone has the board open, where the layer can tell for free.
+
+    The in-memory layer knows its groups: a room page nobody has open is not
+    rendered. Other layers are asked nothing (a round trip to Redis would cost
+    what it saves), so their boards always render. A page opened just after
+    this check gets its snapshot after the commit, so it misses nothing.
+    """
+    if isinstance(layer, InMemoryChannelLayer):
+        return bool(layer.groups.get(group))
+    return True
 
 
 async def _group_send_all(messages) -> None:

@@ -1,7 +1,7 @@
 """Settings for site-ops, read from environment variables.
 
 With no variables set, the app runs embedded: SQLite in WAL mode and the
-in-memory channel layer, in one daphne process. DATABASE_URL switches to
+in-memory channel layer, in one uvicorn process. DATABASE_URL switches to
 PostgreSQL and REDIS_URL to the Redis channel layer; the README lists the
 production variables.
 """
@@ -129,7 +129,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": REDIS_LAYERS[os.environ.get("CHANNEL_LAYER", "core")],
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py refuses a command once its pool holds 100
+                # connections, and the core layer takes one per command in
+                # flight: a few hundred boards closing at once exceed that.
+                "hosts": [{"address": REDIS_URL, "max_connections": 2000}],
                 "prefix": os.environ.get("CHANNEL_PREFIX", "site-ops"),
             },
         }

@@ -253,16 +253,14 @@ class GeneralBoard(Board):
 
     def render_change(self, change):
         site = Site.objects.get(pk=change.site_id)
-        context = {
-            "counters": site_counters(site),
-            "arrivals": arrivals(site),
-            "releases": releases_due(site),
-        }
-        parts = [
-            render_to_string("groups/general.html#counters", context),
-            render_to_string("groups/general.html#arrivals", context),
-            render_to_string("groups/general.html#releases", context),
-        ]
+        parts = [render_to_string("groups/general.html#counters", {"counters": site_counters(site)})]
+        # The arrivals and releases lists show people: a change to rooms alone
+        # leaves them as they were, and they are most of the render's cost.
+        if change.persons:
+            parts += [
+                render_to_string("groups/general.html#arrivals", {"arrivals": arrivals(site)}),
+                render_to_string("groups/general.html#releases", {"releases": releases_due(site)}),
+            ]
         rooms = Room.objects.filter(site=site, pk__in=change.rooms).prefetch_related(_open_stays())
         for room in rooms:
             parts.append(render_to_string("groups/general.html#room-card", {"room": room}))

@@ -128,6 +128,11 @@ class Room(Versioned):
     def is_family_room(self) -> bool:
         return self.capacity > 1
 
+    def get_status_display(self) -> str:
+        # Every room of the grid shows it: Django's generic version rebuilds a
+        # dict of the choices on each call (bench/README.md).
+        return self.Status(self.status).label
+
 
 class Person(Versioned):
     class Status(models.TextChoices):
