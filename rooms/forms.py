@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rooms.masking import birth_date_from_national_id, validate_national_id, validate_phone
 from rooms.models import Person, Room
+from rooms.services.core import PERSON_FIELDS
 
 
 class OnceForm(forms.Form):
@@ -40,21 +41,8 @@ class PersonForm(forms.ModelForm):
 
     class Meta:
         model = Person
-        fields = [
-            "name",
-            "national_id",
-            "phone",
-            "sex",
-            "birth_date",
-            "category",
-            "special_needs",
-            "diet",
-            "allergy_note",
-            "emergency_contact",
-            "emergency_phone",
-            "expected_on",
-            "source",
-        ]
+        # The fields the service accepts; a household is named once for a family.
+        fields = [name for name in PERSON_FIELDS if name != "household"]
         widgets = {
             "expected_on": forms.DateInput(attrs={"type": "date"}),
             "national_id": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
