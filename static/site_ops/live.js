@@ -15,6 +15,29 @@
   var RETRIED_BY_HTMX = [1006, 1011, 1012, 1013];
   var heartbeat = null;
   var lastMessageAt = 0;
+  var heldBack = false;
+
+  // Someone is typing into a field inside this element: swapping it would
+  // throw their words away.
+  function typingIn(target) {
+    var el = document.activeElement;
+    if (!el || !target || !target.contains(el) || !el.value) return false;
+    return el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && !/^(hidden|button|submit|checkbox|radio)$/.test(el.type));
+  }
+
+  // A live fragment (or the board clock's refresh) that would replace what
+  // is being typed waits: the next heartbeat asks for the whole board again,
+  // and it goes in once the field is left.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    if (typingIn(event.detail.target)) {
+      event.detail.shouldSwap = false;
+      heldBack = true;
+    }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var clock = event.detail.elt && event.detail.elt.id === "board-clock";
+    if (clock && typingIn(event.detail.target)) event.detail.shouldSwap = false;
+  });
 
   function setState(state) {
     document.body.dataset.live = state;
@@ -43,7 +66,9 @@
         socket.close(STALE);
         return;
       }
-      wrapper.send(JSON.stringify({ type: "heartbeat", seq: currentSeq() }));
+      // A fragment held back while someone typed: ask for the whole board.
+      wrapper.send(JSON.stringify({ type: "heartbeat", seq: heldBack ? -1 : currentSeq() }));
+      heldBack = false;
     }, seconds * 1000);
   });
 

@@ -135,6 +135,36 @@ class CheckInLiveTests(BrowserTestCase):
         self.screenshot(tablet, "general-board-tablet")
 
 
+class TypingTests(BrowserTestCase):
+    def test_a_live_update_waits_while_someone_types_then_catches_up(self):
+        page = self.open_as(self.head, "/control/", WALL)
+        page.evaluate(
+            """() => { const input = document.createElement('input'); input.id = 'typing';
+            document.querySelector('#feed').appendChild(input); }"""
+        )
+        page.fill("#typing", "正在输入驳回原因")
+        page.focus("#typing")
+        # The change goes through the server (as another tablet's would), so
+        # that its broadcast reaches this page.
+        page.evaluate(
+            """(url) => fetch(url, {method: 'POST', headers: {'x-csrftoken':
+                 JSON.parse(document.body.getAttribute('hx-headers'))['x-csrftoken'],
+                 'content-type': 'application/x-www-form-urlencoded'},
+               body: 'to=out_of_service&version=1'})""",
+            f"/rooms/{self.rooms[1].pk}/move/",
+        )
+        # The room's own cell (no field in it) changes at once...
+        page.wait_for_selector(f"#room-{self.rooms[1].pk}[data-status=out_of_service]")
+        # ...but the feed holding the field being typed into is left alone.
+        self.assertEqual(page.input_value("#typing"), "正在输入驳回原因")
+        self.assertNotIn("101", page.locator("#feed").inner_text().replace("正在输入驳回原因", ""))
+        page.evaluate("document.activeElement.blur()")
+        # Once the field is left, the next heartbeat brings the whole board.
+        page.wait_for_function("!document.getElementById('typing')")
+        self.assertIn(self.rooms[1].number, page.locator("#feed").inner_text())
+        self.assert_not_reloaded(page)
+
+
 class RecoveryTests(BrowserTestCase):
     def test_a_cut_socket_reconnects_and_catches_up(self):
         sockets = []
