@@ -153,7 +153,8 @@ def send_change(change: Change, seqs: dict[str, int]) -> None:
         _shared.cache = None
     # One hop to the event loop for all the groups, sent side by side, so
     # that a Redis layer's round trips overlap instead of adding up.
-    async_to_sync(_group_send_all)(messages)
+    if messages:
+        async_to_sync(_group_send_all)(messages)
 
 
 def has_audience(layer, group: str) -> bool:

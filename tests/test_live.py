@@ -43,6 +43,7 @@ class PublishTests(SiteTestCase):
 
     def test_a_failed_broadcast_is_logged_and_the_write_stands(self):
         # Redis down: the change is committed; the boards catch up by heartbeat.
+        self.listen("control")
         failing = mock.patch("site_ops.live._group_send_all", side_effect=ConnectionError("Redis is down"))
         with failing, self.assertLogs(level="ERROR") as logs, self.captureOnCommitCallbacks(execute=True):
             services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
