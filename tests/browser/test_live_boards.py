@@ -138,12 +138,13 @@ class CheckInLiveTests(BrowserTestCase):
 class TypingTests(BrowserTestCase):
     def test_a_live_update_waits_while_someone_types_then_catches_up(self):
         page = self.open_as(self.head, "/control/", WALL)
+        # After the connect's snapshot, a field in the feed gets words and the
+        # focus in one step, as a user's typing would leave it.
+        page.wait_for_function("document.getElementById('live-seq').dataset.seq !== '-1'")
         page.evaluate(
             """() => { const input = document.createElement('input'); input.id = 'typing';
-            document.querySelector('#feed').appendChild(input); }"""
+            input.value = '正在输入驳回原因'; document.querySelector('#feed').appendChild(input); input.focus(); }"""
         )
-        page.fill("#typing", "正在输入驳回原因")
-        page.focus("#typing")
         # The change goes through the server (as another tablet's would), so
         # that its broadcast reaches this page.
         page.evaluate(
