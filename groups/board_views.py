@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from groups import boards
 from rooms.board_actions import floor_param
-from rooms.views import _site_for
+from rooms.views import site_for_user
 
 
 def _board(request, template: str, context: dict):
@@ -21,19 +21,19 @@ def _board(request, template: str, context: dict):
 @login_required
 @require_GET
 def catering_board(request):
-    site = _site_for(request, *boards.BOARDS["catering"].roles)
+    site = site_for_user(request, *boards.BOARDS["catering"].roles)
     return _board(request, "groups/catering.html", boards.catering_board(site, floor=floor_param(request)))
 
 
 @login_required
 @require_GET
 def disinfection_board(request):
-    site = _site_for(request, *boards.BOARDS["disinfection"].roles)
+    site = site_for_user(request, *boards.BOARDS["disinfection"].roles)
     return _board(request, "groups/disinfection.html", boards.disinfection_board(site))
 
 
 @login_required
 @require_GET
 def security_board(request):
-    site = _site_for(request, *boards.BOARDS["security"].roles)
+    site = site_for_user(request, *boards.BOARDS["security"].roles)
     return _board(request, "groups/security.html", boards.security_board(site))

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 from groups import boards
 from groups.roles import Role, has_role, roles_of
 from rooms.models import Person
-from rooms.views import _site_for
+from rooms.views import site_for_user
 from site_ops import live
 
 # Where each role starts; the first of the user's roles in this order wins.
@@ -32,14 +32,14 @@ def home(request):
 @login_required
 @require_GET
 def control_screen(request):
-    site = _site_for(request, *boards.BOARDS["control"].roles)
+    site = site_for_user(request, *boards.BOARDS["control"].roles)
     return render(request, "groups/control.html", boards.control_screen(site))
 
 
 @login_required
 @require_GET
 def general_board(request):
-    site = _site_for(request, *boards.BOARDS["general"].roles)
+    site = site_for_user(request, *boards.BOARDS["general"].roles)
     floor = request.GET.get("floor", "")
     floor = int(floor) if floor.lstrip("-").isdigit() else None
     context = boards.general_board(site, floor=floor)
@@ -65,7 +65,7 @@ def escort_board(request):
 
 def _transfer_board(request, key: str):
     board = boards.BOARDS[key]
-    site = _site_for(request, *board.roles)
+    site = site_for_user(request, *board.roles)
     return render(request, "groups/transfers.html", board.context(site))
 
 

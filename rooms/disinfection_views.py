@@ -16,7 +16,7 @@ from rooms.board_forms import (
 )
 from rooms.models import DisinfectionTask, RoutineSchedule
 from rooms.services import disinfection
-from rooms.views import _site_for
+from rooms.views import site_for_user
 
 FALLBACK = "disinfection-board"
 # Usual strengths of a chlorine-containing disinfectant: a vacated or
@@ -28,7 +28,7 @@ ROUTINE_CONCENTRATION = 500
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_complete(request, pk):
-    site = _site_for(request, *disinfection.DISINFECTION_ROLES)
+    site = site_for_user(request, *disinfection.DISINFECTION_ROLES)
     task = get_for_site(DisinfectionTask, site, pk)
     initial = {"version": task.version, "concentration_mg_l": CONCENTRATION.get(task.kind, ROUTINE_CONCENTRATION)}
     form = TaskCompleteForm(request.POST or None, initial=initial)
@@ -63,7 +63,7 @@ def _record(data) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def routine_complete(request, pk):
-    site = _site_for(request, *disinfection.DISINFECTION_ROLES)
+    site = site_for_user(request, *disinfection.DISINFECTION_ROLES)
     schedule = get_for_site(RoutineSchedule, site, pk)
     floor = floor_param(request)
     form = RoutineCompleteForm(request.POST or None, initial={"concentration_mg_l": ROUTINE_CONCENTRATION})
@@ -88,7 +88,7 @@ def routine_complete(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def spot_new(request):
-    site = _site_for(request, *disinfection.SPOT_ROLES)
+    site = site_for_user(request, *disinfection.SPOT_ROLES)
     form = SpotTaskForm(request.POST or None, site=site)
 
     def run(data):
@@ -110,7 +110,7 @@ def spot_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def waste_collect(request):
-    site = _site_for(request, *disinfection.DISINFECTION_ROLES)
+    site = site_for_user(request, *disinfection.DISINFECTION_ROLES)
     form = WasteCollectForm(request.POST or None, floors=site.floors(), initial={"floor": floor_param(request)})
 
     def run(data):
@@ -136,7 +136,7 @@ def waste_collect(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def waste_hand_over(request):
-    site = _site_for(request, *disinfection.DISINFECTION_ROLES)
+    site = site_for_user(request, *disinfection.DISINFECTION_ROLES)
     form = WasteHandoverForm(request.POST or None)
 
     def run(data):

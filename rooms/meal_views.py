@@ -11,7 +11,7 @@ from rooms.board_actions import get_for_site, panel_action, tap_action
 from rooms.board_forms import LateMealForm, MealFeedbackForm, MealFloorForm, MealRecordForm
 from rooms.models import MealDelivery
 from rooms.services import meals
-from rooms.views import _site_for
+from rooms.views import site_for_user
 
 BOARD = "groups/catering.html"
 
@@ -24,7 +24,7 @@ def _floor_section(request, site, floor: int):
 @login_required
 @require_POST
 def meal_record(request):
-    site = _site_for(request, *meals.MEAL_ROLES)
+    site = site_for_user(request, *meals.MEAL_ROLES)
     form = MealRecordForm(request.POST, site=site)
 
     def run(data):
@@ -56,7 +56,7 @@ def meal_record(request):
 @login_required
 @require_POST
 def meal_floor_deliver(request):
-    site = _site_for(request, *meals.MEAL_ROLES)
+    site = site_for_user(request, *meals.MEAL_ROLES)
     form = MealFloorForm(request.POST, site=site)
 
     def run(data):
@@ -81,7 +81,7 @@ def meal_floor_deliver(request):
 @login_required
 @require_POST
 def meal_late_deliver(request):
-    site = _site_for(request, *meals.MEAL_ROLES)
+    site = site_for_user(request, *meals.MEAL_ROLES)
     form = LateMealForm(request.POST, site=site)
 
     def run(data):
@@ -102,7 +102,7 @@ def meal_late_deliver(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def meal_feedback(request, pk):
-    site = _site_for(request, *meals.MEAL_ROLES)
+    site = site_for_user(request, *meals.MEAL_ROLES)
     delivery = get_for_site(MealDelivery, site, pk)
     initial = {"version": delivery.version, "feedback": delivery.feedback or MealDelivery.Feedback.FINE}
     form = MealFeedbackForm(request.POST or None, initial=initial)

@@ -41,7 +41,7 @@ from rooms.medical_forms import (
 )
 from rooms.models import Alert, HealthCheck, LabImport, MedicineRequest, Person, Room, Sample, Stay
 from rooms.services import medical
-from rooms.views import CONFLICT, INVALID, _get_person_for_user, _refused, _site_for
+from rooms.views import CONFLICT, INVALID, _get_person_for_user, _refused, site_for_user
 
 MEDICAL_ROLES = medical.MEDICAL_ROLES
 
@@ -74,7 +74,7 @@ def _room_done(request, room_id: int, message: str):
 
 
 def _get_sample_for_user(request, pk: int) -> Sample:
-    site = _site_for(request, *MEDICAL_ROLES)
+    site = site_for_user(request, *MEDICAL_ROLES)
     sample = Sample.objects.select_related("person", "stay").filter(pk=pk, site=site).first()
     if sample is None:
         raise Http404(_("No such sample on this site."))
@@ -92,7 +92,7 @@ def _floor(value) -> int | None:
 @login_required
 @require_GET
 def medical_board(request):
-    site = _site_for(request, *boards.BOARDS["medical"].roles)
+    site = site_for_user(request, *boards.BOARDS["medical"].roles)
     context = boards.medical_board(site, floor=_floor(request.GET.get("floor")))
     return render(request, "groups/medical.html", context)
 
@@ -177,7 +177,7 @@ def sample_cancel(request, pk):
 @login_required
 @require_POST
 def floor_collected(request, floor):
-    site = _site_for(request, *MEDICAL_ROLES)
+    site = site_for_user(request, *MEDICAL_ROLES)
     fallback = reverse("medical-board") + f"?floor={floor}"
     call = partial(medical.samples_collect_floor, site=site, floor=floor, by=request.user)
     count, refusal = _act(request, OnceForm(request.POST), call, fallback)
@@ -188,7 +188,7 @@ def floor_collected(request, floor):
 @login_required
 @require_POST
 def alert_acknowledge(request, pk):
-    site = _site_for(request, *MEDICAL_ROLES)
+    site = site_for_user(request, *MEDICAL_ROLES)
     alert = get_object_or_404(Alert, pk=pk, site=site)
     medical.alert_acknowledge(alert=alert, by=request.user)
     if request.htmx:
@@ -199,7 +199,7 @@ def alert_acknowledge(request, pk):
 @login_required
 @require_POST
 def medicine_deliver(request, pk):
-    site = _site_for(request, *MEDICAL_ROLES)
+    site = site_for_user(request, *MEDICAL_ROLES)
     medicine_request = get_object_or_404(MedicineRequest, pk=pk, site=site)
     call = partial(medical.medicine_request_deliver, request=medicine_request, by=request.user)
     _result, refusal = _act(request, OnceForm(request.POST), call, reverse("medical-board"))
@@ -220,7 +220,7 @@ def _default_round() -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def health_round(request):
-    site = _site_for(request, *MEDICAL_ROLES)
+    site = site_for_user(request, *MEDICAL_ROLES)
     data = request.POST if request.method == "POST" else request.GET
     floor = _floor(data.get("floor"))
     floors = sorted(set(Room.objects.filter(site=site).values_list("floor", flat=True)))
@@ -375,7 +375,7 @@ def medicine_request_add(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def lab_import(request):
-    site = _site_for(request, *MEDICAL_ROLES)
+    site = site_for_user(request, *MEDICAL_ROLES)
     form = LabSheetForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -397,7 +397,7 @@ def lab_import(request):
 @login_required
 @require_GET
 def lab_import_preview(request, pk):
-    site = _site_for(request, *MEDICAL_ROLES)
+    site = site_for_user(request, *MEDICAL_ROLES)
     imported = get_object_or_404(LabImport.objects.select_related("uploaded_by", "applied_by"), pk=pk, site=site)
     earlier = (
         LabImport.objects.filter(site=site, digest=imported.digest, status=LabImport.Status.APPLIED)
@@ -420,7 +420,7 @@ def lab_import_preview(request, pk):
 @login_required
 @require_POST
 def lab_import_apply(request, pk):
-    site = _site_for(request, *MEDICAL_ROLES)
+    site = site_for_user(request, *MEDICAL_ROLES)
     imported = get_object_or_404(LabImport, pk=pk, site=site)
     fallback = reverse("lab-import-preview", args=[imported.pk])
     call = partial(medical.lab_import_apply, lab_import=imported, by=request.user)

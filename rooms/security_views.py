@@ -10,7 +10,7 @@ from rooms.board_actions import floor_param, get_for_site, panel_action, tap_act
 from rooms.board_forms import CheckpointInForm, CheckpointOutForm, IncidentForm, IncidentResolveForm, PatrolForm
 from rooms.models import CheckpointEntry, Incident
 from rooms.services import security
-from rooms.views import _site_for
+from rooms.views import site_for_user
 
 FALLBACK = "security-board"
 
@@ -18,7 +18,7 @@ FALLBACK = "security-board"
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkpoint_in(request):
-    site = _site_for(request, *security.SECURITY_ROLES)
+    site = site_for_user(request, *security.SECURITY_ROLES)
     form = CheckpointInForm(request.POST or None, initial={"kind": CheckpointEntry.Kind.PERSON})
 
     def run(data):
@@ -38,7 +38,7 @@ def checkpoint_in(request):
 @login_required
 @require_POST
 def checkpoint_out(request, pk):
-    site = _site_for(request, *security.SECURITY_ROLES)
+    site = site_for_user(request, *security.SECURITY_ROLES)
     entry = get_for_site(CheckpointEntry, site, pk)
     form = CheckpointOutForm(request.POST)
 
@@ -58,7 +58,7 @@ def checkpoint_out(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def patrol_new(request):
-    site = _site_for(request, *security.SECURITY_ROLES)
+    site = site_for_user(request, *security.SECURITY_ROLES)
     form = PatrolForm(request.POST or None, floors=site.floors(), initial={"floor": floor_param(request)})
 
     def run(data):
@@ -73,7 +73,7 @@ def patrol_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_new(request):
-    site = _site_for(request, *security.SECURITY_ROLES)
+    site = site_for_user(request, *security.SECURITY_ROLES)
     form = IncidentForm(request.POST or None, site=site)
 
     def run(data):
@@ -102,7 +102,7 @@ def incident_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_resolve(request, pk):
-    site = _site_for(request, *security.SECURITY_ROLES)
+    site = site_for_user(request, *security.SECURITY_ROLES)
     incident = get_for_site(Incident, site, pk)
     form = IncidentResolveForm(request.POST or None, initial={"version": incident.version})
 

@@ -20,7 +20,7 @@ from groups.roles import has_role
 from rooms import services
 from rooms.models import ACTION_LABELS, Transfer
 from rooms.transfer_forms import MOVE_FORMS, TransferRequestForm
-from rooms.views import INVALID, _refused, _site_for
+from rooms.views import INVALID, _refused, site_for_user
 
 # The service each move calls, by the state it moves to.
 MOVE_SERVICES = {
@@ -35,7 +35,7 @@ MOVE_SERVICES = {
 
 
 def _get_transfer_for_user(request, pk: int) -> Transfer:
-    site = _site_for(request, *TRANSFER_PAGE_ROLES)
+    site = site_for_user(request, *TRANSFER_PAGE_ROLES)
     try:
         return load_transfer(pk, site.pk)
     except Transfer.DoesNotExist:
@@ -56,7 +56,7 @@ def _done(request, transfer: Transfer, message: str, *, error: bool = False, sta
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer_new(request):
-    site = _site_for(request, *services.TRANSFER_REQUEST_ROLES)
+    site = site_for_user(request, *services.TRANSFER_REQUEST_ROLES)
     person = request.GET.get("person", "")
     form = TransferRequestForm(request.POST or None, site=site, initial={"person": person} if person.isdigit() else {})
     status = 200

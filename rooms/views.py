@@ -36,7 +36,8 @@ INVALID = 422
 CONFLICT = 409
 
 
-def _site_for(request, *roles):
+# Shared by every app's views: the role check, then the user's site.
+def site_for_user(request, *roles):
     require_role(request.user, *roles)
     site = site_of(request.user)
     if site is None:
@@ -45,7 +46,7 @@ def _site_for(request, *roles):
 
 
 def _get_person_for_user(request, pk: int, *roles) -> Person:
-    site = _site_for(request, *roles)
+    site = site_for_user(request, *roles)
     try:
         return Person.objects.select_related("site", "updated_by").get(pk=pk, site=site)
     except Person.DoesNotExist:
@@ -53,7 +54,7 @@ def _get_person_for_user(request, pk: int, *roles) -> Person:
 
 
 def _get_room_for_user(request, pk: int, *roles) -> Room:
-    site = _site_for(request, *roles)
+    site = site_for_user(request, *roles)
     try:
         return Room.objects.select_related("site", "updated_by").get(pk=pk, site=site)
     except Room.DoesNotExist:
@@ -78,7 +79,7 @@ def _done(request, message: str, fallback: str, **kwargs):
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_new(request):
-    site = _site_for(request, *services.PEOPLE_ROLES)
+    site = site_for_user(request, *services.PEOPLE_ROLES)
     form = PersonForm(request.POST or None)
     once = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and once.is_valid():
@@ -100,7 +101,7 @@ def person_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_new(request):
-    site = _site_for(request, *services.PEOPLE_ROLES)
+    site = site_for_user(request, *services.PEOPLE_ROLES)
     form = HouseholdForm(request.POST or None)
     formset = FamilyFormSet(request.POST or None, prefix="member")
     if request.method == "POST" and form.is_valid() and formset.is_valid():

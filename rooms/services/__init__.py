@@ -20,6 +20,7 @@ from rooms.services.core import (  # noqa: F401
     person_register,
     person_reveal,
     person_update,
+    require_reveal,
     room_move,
     room_moves_for,
     stay_check_in,

@@ -44,7 +44,7 @@ from rooms.models import (
     TestProtocol,
 )
 from rooms.models.medical import Eligibility, assess_release, stay_date, stay_day
-from rooms.services.core import ServiceError, audit, check_version, claim_form, lock_row, touch
+from rooms.services.core import ServiceError, audit, check_version, claim_form, lock_row, require_reveal, touch
 from site_ops import live
 
 MEDICAL_ROLES = (Role.MEDICAL, Role.SITE_HEAD)
@@ -1104,8 +1104,8 @@ def lab_import_apply(*, lab_import: LabImport, by, token=None) -> int:
 def certificate_print(*, stay: Stay, by, full_id: bool) -> None:
     """Log that a release certificate was printed, and whether with the full national ID."""
     require_role(by, *CERTIFICATE_ROLES)
-    if full_id and not by.has_perm("rooms.reveal_personal_data"):
-        raise ServiceError(_("You are not allowed to reveal personal data."))
+    if full_id:
+        require_reveal(by)
     with transaction.atomic():
         audit(
             site=stay.site,
