@@ -140,21 +140,21 @@ class MealRound:
         return badges
 
 
-def open_stays(site: Site):
-    """Everyone in a room now, with their room: one query."""
-    return list(
-        Stay.objects.filter(site=site, ended_at__isnull=True)
-        .select_related("person", "room")
-        .order_by("room__floor", "room__number", "started_at")
-    )
+def open_stays(site: Site, room_ids=None):
+    """Everyone in a room now (in the given rooms only, if given), with their room: one query."""
+    stays = Stay.objects.filter(site=site, ended_at__isnull=True)
+    if room_ids is not None:
+        stays = stays.filter(room_id__in=room_ids)
+    return list(stays.select_related("person", "room").order_by("room__floor", "room__number", "started_at"))
 
 
 def meal_round(
-    site: Site, *, now: datetime | None = None, slot: MealSlot | None = None, slots=None, stays=None
+    site: Site, *, now: datetime | None = None, slot: MealSlot | None = None, slots=None, stays=None, room_ids=None
 ) -> MealRound | None:
     """Today's round of a slot (the current one by default): one query for the
     recorded deliveries, plus the slots and the open stays unless the caller
-    already has them."""
+    already has them. ``room_ids``: the round of those rooms only (a
+    broadcast touching a few)."""
     now = now or timezone.now()
     if slot is None:
         slots = list(MealSlot.objects.filter(site=site)) if slots is None else slots
@@ -163,8 +163,11 @@ def meal_round(
             return None
     day = timezone.localdate(now)
     moment = slot_moment(slot, day)
-    stays = open_stays(site) if stays is None else stays
-    recorded = list(MealDelivery.objects.filter(slot=slot, day=day).select_related("room"))
+    stays = open_stays(site, room_ids) if stays is None else stays
+    recorded = MealDelivery.objects.filter(slot=slot, day=day)
+    if room_ids is not None:
+        recorded = recorded.filter(room_id__in=room_ids)
+    recorded = list(recorded.select_related("room"))
     by_room = {row.room_id: row for row in recorded if row.person_id is None}
     by_person = {row.person_id: row for row in recorded if row.person_id is not None}
 

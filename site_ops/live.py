@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
@@ -81,19 +80,34 @@ def publish(*, site, rooms=(), persons=(), transfers=(), topics=()) -> None:
 
 
 def bump(site_id: int, keys: list[str]) -> dict[str, int]:
-    """Increment the boards' sequence numbers; returns the new numbers."""
+    """Increment the boards' sequence numbers; returns the new numbers.
+
+    One statement (``UPDATE ... RETURNING``, which SQLite and PostgreSQL
+    both have) rather than an update and a read: it runs in every change.
+    """
     from groups.models import BoardSequence
 
-    rows = BoardSequence.objects.filter(site_id=site_id, board__in=keys)
-    if rows.update(seq=F("seq") + 1) < len(keys):
+    quote = connection.ops.quote_name
+    table, board, seq, site = (quote(name) for name in (BoardSequence._meta.db_table, "board", "seq", "site_id"))
+    # Only quoted names from the model go into the text; the values are parameters.
+    placeholders = ", ".join(["%s"] * len(keys))
+    sql = (
+        f"UPDATE {table} SET {seq} = {seq} + 1"  # noqa: S608
+        f" WHERE {site} = %s AND {board} IN ({placeholders}) RETURNING {board}, {seq}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [site_id, *keys])
+        seqs = dict(cursor.fetchall())
+    missing = [key for key in keys if key not in seqs]
+    if missing:
         # First change to a room or person page: create its row at 1.
         # ignore_conflicts keeps a concurrent first change from failing.
-        existing = set(rows.values_list("board", flat=True))
         BoardSequence.objects.bulk_create(
-            [BoardSequence(site_id=site_id, board=key, seq=1) for key in keys if key not in existing],
-            ignore_conflicts=True,
+            [BoardSequence(site_id=site_id, board=key, seq=1) for key in missing], ignore_conflicts=True
         )
-    return dict(rows.values_list("board", "seq"))
+        rows = BoardSequence.objects.filter(site_id=site_id, board__in=missing)
+        seqs.update(rows.values_list("board", "seq"))
+    return seqs
 
 
 def current_seq(site_id: int, key: str) -> int:
@@ -134,21 +148,29 @@ def shared_by_renders(read):
 
 
 def send_change(change: Change, seqs: dict[str, int]) -> None:
+    """Render each affected board's fragments and send them to its audience.
+
+    A board's data is read once (``change_parts``) and rendered once for each
+    language someone has the board open in; a board nobody has open is not
+    read at all, where the layer can tell.
+    """
     from groups.boards import board_for_key
+    from groups.boards.base import render_parts
 
     layer = get_channel_layer()
     messages = []
     _shared.cache = {}
     try:
         for key, seq in seqs.items():
-            board = board_for_key(key)
-            for language in languages():
-                group = broadcast_group(change.site_id, key, language)
-                if not has_audience(layer, group):
-                    continue
+            groups = {language: broadcast_group(change.site_id, key, language) for language in languages()}
+            audience = [language for language, group in groups.items() if has_audience(layer, group)]
+            if not audience:
+                continue
+            parts = board_for_key(key).change_parts(change)
+            for language in audience:
                 with translation.override(language):
-                    html = board.render_change(change) + seq_tag(seq)
-                messages.append((group, {"type": "board.html", "html": html}))
+                    html = render_parts(parts) + seq_tag(seq)
+                messages.append((groups[language], {"type": "board.html", "html": html}))
     finally:
         _shared.cache = None
     # One hop to the event loop for all the groups, sent side by side, so

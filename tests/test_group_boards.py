@@ -193,8 +193,11 @@ class AudienceTests(GroupBoardTestCase):
         self.assertEqual(affected(topics=frozenset({"security"})), {"control", "general", "security"})
         self.assertEqual(affected(topics=frozenset({"meals"})), {"control", "general", "catering"})
         self.assertEqual(affected(topics=frozenset({"disinfection"})), {"control", "general", "disinfection"})
+        # A room whose status alone changed: the boards that show every room.
+        self.assertEqual(affected(rooms=frozenset({self.room.pk})), {"control", "general", "medical"})
         self.assertEqual(
-            affected(rooms=frozenset({self.room.pk})), {"control", "general", "medical", "catering", "disinfection"}
+            affected(rooms=frozenset({self.room.pk}), topics=frozenset({"occupants"})),
+            {"control", "general", "medical", "catering"},
         )
 
     def test_the_control_screen_shows_each_rooms_food_and_disinfection_badges(self):

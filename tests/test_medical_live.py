@@ -1,6 +1,8 @@
 """Medical changes on the live path: they reach the medical board and the control
 screen, and no board of a group that may not see test results or health data."""
 
+import asyncio
+
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
@@ -43,7 +45,7 @@ class BroadcastTests(SiteTestCase):
         # In one event loop: the Redis layer acknowledges a message when the
         # next receive starts, and a new loop per receive would replay it.
         async def take():
-            return "".join([(await layer.receive(channel))["html"] for _ in range(count)])
+            return "".join([(await asyncio.wait_for(layer.receive(channel), 5))["html"] for _ in range(count)])
 
         return async_to_sync(take)()
 

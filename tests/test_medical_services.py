@@ -414,8 +414,9 @@ class PositiveTests(MedicalTestCase):
         # The result's change, and the urgent transfer it drafted.
         self.assertEqual(len(callbacks), 2)
         seqs = dict(BoardSequence.objects.values_list("board", "seq"))
-        # The catering and disinfection boards show rooms too: a sealed room changes their rounds.
-        keys = ["control", "general", "medical", "catering", "disinfection", f"room-{self.family_room.pk}"]
+        # The disinfection board shows sealed rooms; the catering board shows
+        # who is fed, which a seal does not change.
+        keys = ["control", "general", "medical", "disinfection", f"room-{self.family_room.pk}"]
         keys += [f"person-{self.mother.pk}", f"person-{self.son.pk}", "transfers"]
         transfer = Transfer.objects.get(person=self.mother)
         keys += [f"transfer-{transfer.pk}"]

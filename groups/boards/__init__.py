@@ -38,6 +38,7 @@ from groups.boards.transfers import (  # noqa: F401
 )
 from groups.roles import Role
 from rooms.models import Transfer
+from rooms.services.transfers import ESCORTS
 from site_ops.live import Change
 
 # Who sees what. The site head oversees every board; the room and person pages
@@ -52,7 +53,7 @@ BOARDS: dict[str, Board] = {
         key="escorts",
         roles=frozenset({Role.SITE_HEAD, Role.SECURITY}),
         states=Transfer.ESCORT_STATES,
-        topic="escorts",
+        topics=frozenset({ESCORTS}),
     ),
     "catering": CateringBoard(key="catering", roles=frozenset({Role.SITE_HEAD, Role.CATERING})),
     "disinfection": DisinfectionBoard(key="disinfection", roles=frozenset({Role.SITE_HEAD, Role.DISINFECTION})),

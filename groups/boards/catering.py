@@ -6,6 +6,7 @@ never names, IDs, phone numbers or anything about health.
 """
 
 import hashlib
+from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -13,8 +14,8 @@ from django.utils import timezone
 from groups.boards.core import Board
 from rooms.meal_rounds import PENDING, diet_counts, meal_round, next_slot, open_stays
 from rooms.models import MealSlot, Room, Site
+from rooms.services.core import OCCUPANTS
 from rooms.services.meals import TOPIC
-from site_ops.live import Change
 
 TEMPLATE = "groups/catering.html"
 
@@ -67,25 +68,21 @@ def _floor(number: int, meals, round_) -> dict:
     return {"number": number, "meals": meals, "pending": len(pending), "token": token}
 
 
+@dataclass(frozen=True)
 class CateringBoard(Board):
-    def affected_by(self, change: Change) -> bool:
-        # Rooms changing (arrivals, departures, a diet corrected) change the round.
-        return TOPIC in change.topics or bool(change.rooms)
+    # Arrivals, departures and a diet corrected (occupants) change the round.
+    topics: frozenset[str] | None = frozenset({TOPIC, OCCUPANTS})
 
     def render_snapshot(self, site_id, params):
         context = catering_board(Site.objects.get(pk=site_id), floor=params.get("floor"))
         return render_to_string(f"{TEMPLATE}#board-body", context)
 
-    def render_change(self, change):
+    def change_parts(self, change):
         context = catering_board(Site.objects.get(pk=change.site_id))
-        parts = [
-            render_to_string(f"{TEMPLATE}#round-head", context),
-            render_to_string(f"{TEMPLATE}#kitchen", context),
-            render_to_string(f"{TEMPLATE}#late-meals", context),
-        ]
+        parts = [(f"{TEMPLATE}#{name}", context) for name in ("round-head", "kitchen", "late-meals")]
         # The floors the change touched; a page showing one floor ignores the others.
         touched = set(Room.objects.filter(pk__in=change.rooms).values_list("floor", flat=True))
         for floor in context["floors"]:
             if not change.rooms or floor["number"] in touched:
-                parts.append(render_to_string(f"{TEMPLATE}#floor-section", {**context, "section": floor}))
-        return "".join(parts)
+                parts.append((f"{TEMPLATE}#floor-section", {**context, "section": floor}))
+        return parts

@@ -8,20 +8,27 @@ Fragments depend only on their context, never on a request or a user, because
 a broadcast has neither.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Prefetch, Q
+from django.db import connection
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groups.boards.base import Board
+from groups.boards.base import Board, WholeBoard
 from groups.boards.medical_data import alert_feed, attach_badges, attach_eligibility, medical_counters
-from groups.boards.overview import group_overview
+from groups.boards.overview import attach_group_badges, group_overview
 from groups.boards.transfers import control_transfers
 from rooms.models import AuditEvent, Person, Room, Site, Stay, Transfer
 from rooms.services import ROOM_MOVES
+from rooms.services.alerts import MEDICAL_TOPIC as MEDICAL
+from rooms.services.core import DISINFECTION, OCCUPANTS
+from rooms.services.meals import TOPIC as MEALS
+from rooms.services.security import TOPIC as SECURITY
+from rooms.services.transfers import TRANSFERS
 from site_ops.live import shared_by_renders
 
 FEED_LENGTH = 20
@@ -35,48 +42,80 @@ def _open_stays():
     )
 
 
+@functools.cache
+def _counter_statements() -> tuple[str, str]:
+    """The headline figures' two statements, written out once.
+
+    Every change re-reads them, and Django's compiler took ten times as long
+    to build the aggregate queries (fifteen filtered counts, a join and
+    DISTINCT) as the database took to run them (bench/README.md). Only quoted
+    names from the models go into the text; every value is a parameter.
+    """
+    q = connection.ops.quote_name
+    rooms = (
+        "SELECT COUNT(*), "  # noqa: S608 (names only; values are parameters)
+        + ", ".join(f"COUNT(*) FILTER (WHERE {q('status')} = %s)" for _status in Room.Status.values)
+        + f" FROM {q(Room._meta.db_table)} WHERE {q('site_id')} = %s"
+    )
+    person, stay = q(Person._meta.db_table), q(Stay._meta.db_table)
+    site, status, ended_at, ends_on = q("site_id"), q("status"), q("ended_at"), q("ends_on")
+    people = (
+        "SELECT "  # noqa: S608 (names only; values are parameters)
+        f"(SELECT COUNT(*) FROM {person} WHERE {site} = %s AND {status} = %s), "
+        f"(SELECT COUNT(*) FROM {person} WHERE {site} = %s AND {status} = %s), "
+        f"(SELECT COUNT(*) FROM {person} WHERE {site} = %s AND {status} = %s AND {q('expected_on')} <= %s), "
+        f"(SELECT COUNT(*) FROM {stay} WHERE {site} = %s AND {q('started_at')} >= %s AND {q('started_at')} < %s), "
+        f"(SELECT COUNT(*) FROM {stay} WHERE {site} = %s AND {ended_at} IS NULL AND {ends_on} <= %s), "
+        f"(SELECT COUNT(*) FROM {stay} WHERE {site} = %s AND {ended_at} IS NULL AND {ends_on} = %s), "
+        f"(SELECT COUNT(*) FROM {stay} WHERE {site} = %s AND {q('end_reason')} = %s"
+        f" AND {ended_at} >= %s AND {ended_at} < %s)"
+    )
+    return rooms, people
+
+
 @shared_by_renders
 def site_counters(site: Site) -> dict:
     """The headline figures: two queries."""
     today = timezone.localdate()
+    tomorrow = today + timedelta(days=1)
+    ops = connection.ops
     # Today as a range of instants: a __date lookup makes SQLite call back
     # into Python for every row (bench/README.md).
-    today_range = (day_start(today), day_start(today + timedelta(days=1)))
-    rooms = Room.objects.filter(site=site).aggregate(
-        total=Count("pk"),
-        **{status: Count("pk", filter=Q(status=status)) for status in Room.Status.values},
-        beds=Count("pk", filter=Q(status__in=[Room.Status.AVAILABLE, Room.Status.OCCUPIED])),
-    )
-    people = Person.objects.filter(site=site).aggregate(
-        # distinct: the stays join repeats a person once per stay.
-        in_isolation=Count("pk", filter=Q(status=Person.Status.IN_ISOLATION), distinct=True),
-        expected=Count("pk", filter=Q(status=Person.Status.EXPECTED), distinct=True),
-        expected_today=Count("pk", filter=Q(status=Person.Status.EXPECTED, expected_on__lte=today), distinct=True),
-        arrived_today=Count(
-            "stays",
-            filter=Q(stays__started_at__gte=today_range[0], stays__started_at__lt=today_range[1]),
-            distinct=True,
-        ),
-        due_today=Count(
-            "stays",
-            filter=Q(stays__ended_at__isnull=True, stays__ends_on__lte=today),
-            distinct=True,
-        ),
-        due_tomorrow=Count(
-            "stays",
-            filter=Q(stays__ended_at__isnull=True, stays__ends_on=today + timedelta(days=1)),
-            distinct=True,
-        ),
-        released_today=Count(
-            "stays",
-            filter=Q(
-                stays__end_reason=Stay.EndReason.RELEASED,
-                stays__ended_at__gte=today_range[0],
-                stays__ended_at__lt=today_range[1],
-            ),
-            distinct=True,
-        ),
-    )
+    day = [ops.adapt_datetimefield_value(day_start(today)), ops.adapt_datetimefield_value(day_start(tomorrow))]
+    rooms_sql, people_sql = _counter_statements()
+    with connection.cursor() as cursor:
+        cursor.execute(rooms_sql, [*Room.Status.values, site.pk])
+        total, *by_status = cursor.fetchone()
+        P = Person.Status
+        cursor.execute(
+            people_sql,
+            [
+                *(site.pk, P.IN_ISOLATION),
+                *(site.pk, P.EXPECTED),
+                *(site.pk, P.EXPECTED, ops.adapt_datefield_value(today)),
+                *(site.pk, *day),
+                *(site.pk, ops.adapt_datefield_value(today)),
+                *(site.pk, ops.adapt_datefield_value(tomorrow)),
+                *(site.pk, Stay.EndReason.RELEASED, *day),
+            ],
+        )
+        people = dict(
+            zip(
+                (
+                    "in_isolation",
+                    "expected",
+                    "expected_today",
+                    "arrived_today",
+                    "due_today",
+                    "due_tomorrow",
+                    "released_today",
+                ),
+                cursor.fetchone(),
+                strict=True,
+            )
+        )
+    rooms = {"total": total, **dict(zip(Room.Status.values, by_status, strict=True))}
+    rooms["beds"] = rooms[Room.Status.AVAILABLE] + rooms[Room.Status.OCCUPIED]
     return {"rooms": rooms, "people": people, "today": today}
 
 
@@ -221,29 +260,52 @@ def person_page(person: Person) -> dict:
     }
 
 
+@shared_by_renders
+def load_site(site_id: int) -> Site:
+    return Site.objects.get(pk=site_id)
+
+
+@shared_by_renders
+def changed_rooms(site_id: int, room_ids: frozenset[int]) -> list[Room]:
+    """The rooms a change touched, with their occupants: two queries, read
+    once for every board that shows them (each adds its own badges)."""
+    rooms = Room.objects.filter(site_id=site_id, pk__in=room_ids).prefetch_related(_open_stays())
+    return list(rooms.order_by("floor", "number"))
+
+
+# The topics whose changes move the control screen's group counters and
+# incidents, and its medical counters (see rooms.services for each topic).
+GROUP_TOPICS = frozenset({MEALS, DISINFECTION, SECURITY, OCCUPANTS})
+MEDICAL_COUNTER_TOPICS = frozenset({MEDICAL, OCCUPANTS})
+
+
 class ControlBoard(Board):
     def render_snapshot(self, site_id, params):
         context = control_screen(Site.objects.get(pk=site_id))
         return render_to_string("groups/control.html#board-body", context)
 
-    def render_change(self, change):
-        site = Site.objects.get(pk=change.site_id)
-        rooms = attach_badges(site, list(Room.objects.filter(site=site, pk__in=change.rooms)), only=True)
-        groups = group_overview(site, rooms)
-        parts = [render_to_string("groups/control.html#counters", {"counters": site_counters(site), "groups": groups})]
-        for room in rooms:
-            parts.append(render_to_string("groups/control.html#room-cell", {"room": room}))
-        parts.append(render_to_string("groups/control.html#incidents", {"groups": groups}))
-        parts.append(render_to_string("groups/control.html#feed", {"feed": feed(site)}))
-        if "transfers" in change.topics:
+    def change_parts(self, change):
+        """The site's counters, the rooms' cells and the feed on every change;
+        the rest when the change names its topic."""
+        site = load_site(change.site_id)
+        template = "groups/control.html"
+        parts = [(f"{template}#counters", {"counters": site_counters(site)})]
+        if change.topics & GROUP_TOPICS:
+            groups = group_overview(site, [])
+            parts += [(f"{template}#group-counters", {"groups": groups}), (f"{template}#incidents", {"groups": groups})]
+        if change.rooms:
+            rooms = changed_rooms(site.pk, change.rooms)
+            attach_group_badges(site, attach_badges(site, rooms, only=True))
+            parts += [(f"{template}#room-cell", {"room": room}) for room in rooms]
+        parts.append((f"{template}#feed", {"feed": feed(site)}))
+        if TRANSFERS in change.topics:
             context = control_transfers(site)
-            parts.append(render_to_string("groups/control.html#transfer-approvals", context))
-            parts.append(render_to_string("groups/control.html#transfer-log", context))
-        parts.append(
-            render_to_string("groups/medical_parts.html#medical-counters", {"medical": medical_counters(site)})
-        )
-        parts.append(render_to_string("groups/medical_parts.html#alerts", {"alerts": alert_feed(site, site_head=True)}))
-        return "".join(parts)
+            parts += [(f"{template}#transfer-approvals", context), (f"{template}#transfer-log", context)]
+        if change.topics & MEDICAL_COUNTER_TOPICS:
+            parts.append(("groups/medical_parts.html#medical-counters", {"medical": medical_counters(site)}))
+        if MEDICAL in change.topics:
+            parts.append(("groups/medical_parts.html#alerts", {"alerts": alert_feed(site, site_head=True)}))
+        return parts
 
 
 class GeneralBoard(Board):
@@ -251,47 +313,38 @@ class GeneralBoard(Board):
         context = general_board(Site.objects.get(pk=site_id), floor=params.get("floor"))
         return render_to_string("groups/general.html#board-body", context)
 
-    def render_change(self, change):
-        site = Site.objects.get(pk=change.site_id)
-        parts = [render_to_string("groups/general.html#counters", {"counters": site_counters(site)})]
+    def change_parts(self, change):
+        site = load_site(change.site_id)
+        parts = [("groups/general.html#counters", {"counters": site_counters(site)})]
         # The arrivals and releases lists show people: a change to rooms alone
         # leaves them as they were, and they are most of the render's cost.
         if change.persons:
             parts += [
-                render_to_string("groups/general.html#arrivals", {"arrivals": arrivals(site)}),
-                render_to_string("groups/general.html#releases", {"releases": releases_due(site)}),
+                ("groups/general.html#arrivals", {"arrivals": arrivals(site)}),
+                ("groups/general.html#releases", {"releases": releases_due(site)}),
             ]
-        rooms = Room.objects.filter(site=site, pk__in=change.rooms).prefetch_related(_open_stays())
-        for room in rooms:
-            parts.append(render_to_string("groups/general.html#room-card", {"room": room}))
-        return "".join(parts)
+        parts += [("groups/general.html#room-card", {"room": room}) for room in changed_rooms(site.pk, change.rooms)]
+        return parts
 
 
 @dataclass(frozen=True)
-class RoomBoard(Board):
+class RoomBoard(WholeBoard):
     room_id: int = 0
 
     def exists(self, site_id):
         return Room.objects.filter(pk=self.room_id, site_id=site_id).exists()
 
-    def render_snapshot(self, site_id, params):
-        room = Room.objects.get(pk=self.room_id, site_id=site_id)
-        return render_to_string("rooms/room_detail.html#room-body", room_page(room))
-
-    def render_change(self, change):
-        return self.render_snapshot(change.site_id, {})
+    def part(self, site_id, params):
+        return ("rooms/room_detail.html#room-body", room_page(Room.objects.get(pk=self.room_id, site_id=site_id)))
 
 
 @dataclass(frozen=True)
-class PersonBoard(Board):
+class PersonBoard(WholeBoard):
     person_id: int = 0
 
     def exists(self, site_id):
         return Person.objects.filter(pk=self.person_id, site_id=site_id).exists()
 
-    def render_snapshot(self, site_id, params):
+    def part(self, site_id, params):
         person = Person.objects.get(pk=self.person_id, site_id=site_id)
-        return render_to_string("rooms/person_detail.html#person-body", person_page(person))
-
-    def render_change(self, change):
-        return self.render_snapshot(change.site_id, {})
+        return ("rooms/person_detail.html#person-body", person_page(person))

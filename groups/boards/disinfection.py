@@ -4,17 +4,16 @@ round of public areas, what was done today and the medical-waste chain.
 Its audience sees rooms and places, never who is or was in them.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from groups.boards.core import Board
+from groups.boards.base import WholeBoard
 from rooms.models import DisinfectionTask, Room, RoutineSchedule, Site, WasteCollection, WasteHandover
 from rooms.routines import day_start, routine_today
 from rooms.services.disinfection import TOPIC
-from site_ops.live import Change
 
 TEMPLATE = "groups/disinfection.html"
 DONE_LIST_LENGTH = 30
@@ -89,13 +88,11 @@ def disinfection_board(site: Site, now=None) -> dict:
     }
 
 
-class DisinfectionBoard(Board):
-    def affected_by(self, change: Change) -> bool:
-        # Room changes: a departure opens a terminal task, a move ends one.
-        return TOPIC in change.topics or bool(change.rooms)
+@dataclass(frozen=True)
+class DisinfectionBoard(WholeBoard):
+    # Departures (which open terminal tasks) and room moves into, out of and
+    # between the statuses this board shows name this topic too.
+    topics: frozenset[str] | None = frozenset({TOPIC})
 
-    def render_snapshot(self, site_id, params):
-        return render_to_string(f"{TEMPLATE}#board-body", disinfection_board(Site.objects.get(pk=site_id)))
-
-    def render_change(self, change):
-        return self.render_snapshot(change.site_id, {})
+    def part(self, site_id, params):
+        return (f"{TEMPLATE}#board-body", disinfection_board(Site.objects.get(pk=site_id)))

@@ -14,9 +14,11 @@ from django.db.models import Count, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from groups.boards.core import Board, _open_stays
+from groups.boards.core import Board, _open_stays, changed_rooms, load_site
 from groups.boards.medical_data import alert_feed, attach_eligibility, day_bounds, medical_counters
 from rooms.models import HealthCheck, MedicalAlert, MedicineNeed, MedicineRequest, Room, Sample, SampleResult, Site
+from rooms.services.alerts import MEDICAL_TOPIC
+from rooms.services.core import OCCUPANTS
 from site_ops.live import Change
 
 S = Sample.Status
@@ -56,6 +58,8 @@ def attach_round(rooms: list[Room]) -> list[Room]:
     ``stay.checks``: today's health checks by round.
     """
     stays = [stay for room in rooms for stay in room.open_stays]
+    if not stays:
+        return rooms
     today = timezone.localdate()
     start, _end = day_bounds(today)
     samples = defaultdict(list)
@@ -190,30 +194,37 @@ def person_medical(person) -> dict:
     }
 
 
+# Results, rounds and alerts say "medical"; check-ins and departures change
+# who is in the rooms.
+MEDICAL_BOARD_TOPICS = frozenset({MEDICAL_TOPIC, OCCUPANTS})
+
+
 class MedicalBoard(Board):
     def affected_by(self, change: Change) -> bool:
-        # Results, rounds and alerts say "medical"; check-ins and departures
-        # change who is in the rooms.
-        return "medical" in change.topics or bool(change.rooms)
+        # Every room's section shows its status too.
+        return bool(change.topics & MEDICAL_BOARD_TOPICS or change.rooms)
 
     def render_snapshot(self, site_id, params):
         context = medical_board(Site.objects.get(pk=site_id), floor=params.get("floor"))
         return render_to_string("groups/medical.html#board-body", context)
 
-    def render_change(self, change):
-        site = Site.objects.get(pk=change.site_id)
+    def change_parts(self, change):
+        """The rooms' sections; the counters, lists and floor rounds when the
+        change is about tests, health or who is in the rooms."""
+        site = load_site(change.site_id)
         token = uuid.uuid4().hex
-        parts = [
-            render_to_string("groups/medical_parts.html#medical-counters", {"medical": medical_counters(site)}),
-            render_to_string("groups/medical_parts.html#alerts", {"alerts": alert_feed(site, site_head=False)}),
-            render_to_string("groups/medical.html#medicine-requests", {"requests": open_medicine_requests(site)}),
-        ]
-        rooms = attach_round(list(Room.objects.filter(site=site, pk__in=change.rooms).prefetch_related(_open_stays())))
-        changed_floors = {room.floor for room in rooms}
-        for row in floor_rounds(site):
-            parts.append(render_to_string("groups/medical.html#floor-count", {"row": row}))
-            if row["floor"] in changed_floors:
-                parts.append(render_to_string("groups/medical.html#round-head", {"round": row, "token": token}))
-        for room in rooms:
-            parts.append(render_to_string("groups/medical.html#med-room", {"room": room, "token": token}))
-        return "".join(parts)
+        rooms = attach_round(changed_rooms(site.pk, change.rooms))
+        parts = []
+        if change.topics & MEDICAL_BOARD_TOPICS:
+            parts += [
+                ("groups/medical_parts.html#medical-counters", {"medical": medical_counters(site)}),
+                ("groups/medical_parts.html#alerts", {"alerts": alert_feed(site, site_head=False)}),
+                ("groups/medical.html#medicine-requests", {"requests": open_medicine_requests(site)}),
+            ]
+            changed_floors = {room.floor for room in rooms}
+            for row in floor_rounds(site):
+                parts.append(("groups/medical.html#floor-count", {"row": row}))
+                if row["floor"] in changed_floors:
+                    parts.append(("groups/medical.html#round-head", {"round": row, "token": token}))
+        parts += [("groups/medical.html#med-room", {"room": room, "token": token}) for room in rooms]
+        return parts

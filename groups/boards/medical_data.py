@@ -63,6 +63,11 @@ def attach_badges(site, rooms: list[Room], *, only: bool = False) -> list[Room]:
     Health, from each occupant's latest check since yesterday: fever,
     symptoms, distressed, or normal.
     """
+    if only and all(getattr(room, "open_stays", None) == [] for room in rooms):
+        # Rooms read with their occupants, and nobody in them: no tests, no checks.
+        for room in rooms:
+            room.test_badge, room.health_badges = "", []
+        return rooms
     today = timezone.localdate()
     in_rooms = Q(stay__room_id__in=[room.pk for room in rooms]) if only else Q()
     tests = (

@@ -71,6 +71,45 @@ def _disinfection_badge(room: Room, tasks: list[DisinfectionTask], now) -> str:
     return "done" if tasks else ""
 
 
+def _group_tasks(site: Site, start, room_ids=None) -> list[DisinfectionTask]:
+    """Terminal and spot tasks open or done today (of the given rooms only, if given): one query."""
+    tasks = (
+        DisinfectionTask.objects.filter(site=site)
+        .exclude(kind=DisinfectionTask.Kind.ROUTINE)
+        .filter(Q(status=DisinfectionTask.Status.OPEN) | Q(done_at__gte=start))
+    )
+    if room_ids is not None:
+        tasks = tasks.filter(room_id__in=room_ids)
+    return list(tasks)
+
+
+def _set_badges(rooms: list[Room], meals, tasks: list[DisinfectionTask], now) -> None:
+    food = meals.badges() if meals else {}
+    by_room: dict[int, list[DisinfectionTask]] = {}
+    for task in tasks:
+        by_room.setdefault(task.room_id, []).append(task)
+    for room in rooms:
+        room.food_badge = food.get(room.pk, "")
+        room.disinfection_badge = _disinfection_badge(room, by_room.get(room.pk, []), now)
+        room.badges = [
+            Badge(kind, state)
+            for kind, state in (("food", room.food_badge), ("disinfection", room.disinfection_badge))
+            if state
+        ]
+
+
+def attach_group_badges(site: Site, rooms: list[Room], now=None) -> list[Room]:
+    """The food and disinfection badges of a few rooms (a broadcast's), read
+    for those rooms only: four queries (slots, their open stays, their
+    deliveries, their tasks)."""
+    now = now or timezone.now()
+    room_ids = [room.pk for room in rooms]
+    if room_ids:
+        meals = meal_round(site, now=now, room_ids=room_ids)
+        _set_badges(rooms, meals, _group_tasks(site, day_start(now), room_ids), now)
+    return rooms
+
+
 def group_overview(site: Site, rooms: list[Room], now=None) -> dict:
     """Badges for the given rooms (set on them as ``badges``, with their states
     as ``food_badge`` and ``disinfection_badge``), the groups' counters and the
@@ -86,23 +125,8 @@ def group_overview(site: Site, rooms: list[Room], now=None) -> dict:
     now = now or timezone.now()
     start = day_start(now)
     meals = meal_round(site, now=now)
-    food = meals.badges() if meals else {}
-    tasks = list(
-        DisinfectionTask.objects.filter(site=site)
-        .exclude(kind=DisinfectionTask.Kind.ROUTINE)
-        .filter(Q(status=DisinfectionTask.Status.OPEN) | Q(done_at__gte=start))
-    )
-    by_room: dict[int, list[DisinfectionTask]] = {}
-    for task in tasks:
-        by_room.setdefault(task.room_id, []).append(task)
-    for room in rooms:
-        room.food_badge = food.get(room.pk, "")
-        room.disinfection_badge = _disinfection_badge(room, by_room.get(room.pk, []), now)
-        room.badges = [
-            Badge(kind, state)
-            for kind, state in (("food", room.food_badge), ("disinfection", room.disinfection_badge))
-            if state
-        ]
+    tasks = _group_tasks(site, start)
+    _set_badges(rooms, meals, tasks, now)
     open_tasks = [task for task in tasks if task.status == DisinfectionTask.Status.OPEN]
     routine = routine_today(site, now=now, schedules=list(RoutineSchedule.objects.filter(site=site)))
     waste = WasteCollection.objects.filter(site=site, collected_at__gte=start).aggregate(kg=Sum("weight_kg"))

@@ -5,19 +5,19 @@ Its audience sees rooms, staff and visitors at the checkpoint; never who is in
 isolation in a room, nor anything about health.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Max, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from groups.boards.core import Board
+from groups.boards.base import WholeBoard
 from groups.boards.overview import open_incidents
 from groups.boards.transfers import open_transfers
 from rooms.models import CheckpointEntry, Incident, Patrol, Site, Transfer
 from rooms.routines import day_start
 from rooms.services.security import TOPIC
-from site_ops.live import Change
+from rooms.services.transfers import ESCORTS
 
 TEMPLATE = "groups/security.html"
 LOG_LENGTH = 40
@@ -76,12 +76,9 @@ def security_board(site: Site, now=None) -> dict:
     }
 
 
-class SecurityBoard(Board):
-    def affected_by(self, change: Change) -> bool:
-        return TOPIC in change.topics or "escorts" in change.topics
+@dataclass(frozen=True)
+class SecurityBoard(WholeBoard):
+    topics: frozenset[str] | None = frozenset({TOPIC, ESCORTS})
 
-    def render_snapshot(self, site_id, params):
-        return render_to_string(f"{TEMPLATE}#board-body", security_board(Site.objects.get(pk=site_id)))
-
-    def render_change(self, change):
-        return self.render_snapshot(change.site_id, {})
+    def part(self, site_id, params):
+        return (f"{TEMPLATE}#board-body", security_board(Site.objects.get(pk=site_id)))

@@ -10,15 +10,14 @@ current in the page by live.js.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groups.boards.base import Board
+from groups.boards.base import WholeBoard
 from groups.roles import Role, display_name
 from rooms.models import AuditEvent, Site, Transfer
 from rooms.services import transfer_moves_for
-from site_ops.live import Change
+from rooms.services.transfers import TRANSFERS
 
 # Who may open a transfer's page: those who request, decide and escort.
 TRANSFER_PAGE_ROLES = frozenset({Role.SITE_HEAD, Role.GENERAL, Role.SECURITY})
@@ -126,8 +125,6 @@ def transfer_page(transfer: Transfer) -> dict:
             "at", "pk"
         )
     )
-    for event in timeline:
-        event.role_labels = ", ".join(str(Role(role).label) for role in event.role.split(",") if role in Role.values)
     return {"transfer": transfer, "timeline": timeline, "stale_minutes": minutes}
 
 
@@ -138,39 +135,29 @@ def load_transfer(pk: int, site_id: int) -> Transfer:
 
 
 @dataclass(frozen=True)
-class TransferBoard(Board):
+class TransferBoard(WholeBoard):
     """The open transfers one audience follows, a column per state.
 
     The site head and the general group follow every open state; the security
     group follows what it escorts, without the request's reason.
     """
 
+    topics: frozenset[str] | None = frozenset({TRANSFERS})
     states: tuple[str, ...] = Transfer.OPEN_STATES
-    topic: str = "transfers"
-
-    def affected_by(self, change: Change) -> bool:
-        return self.topic in change.topics
 
     def context(self, site: Site) -> dict:
         return {**transfer_board(site, self.states), "board": self.key}
 
-    def render_snapshot(self, site_id, params):
-        return render_to_string("groups/transfers.html#board-body", self.context(Site.objects.get(pk=site_id)))
-
-    def render_change(self, change):
-        return self.render_snapshot(change.site_id, {})
+    def part(self, site_id, params):
+        return ("groups/transfers.html#board-body", self.context(Site.objects.get(pk=site_id)))
 
 
 @dataclass(frozen=True)
-class TransferPageBoard(Board):
+class TransferPageBoard(WholeBoard):
     transfer_id: int = 0
 
     def exists(self, site_id):
         return Transfer.objects.filter(pk=self.transfer_id, site_id=site_id).exists()
 
-    def render_snapshot(self, site_id, params):
-        transfer = load_transfer(self.transfer_id, site_id)
-        return render_to_string("rooms/transfer_detail.html#transfer-body", transfer_page(transfer))
-
-    def render_change(self, change):
-        return self.render_snapshot(change.site_id, {})
+    def part(self, site_id, params):
+        return ("rooms/transfer_detail.html#transfer-body", transfer_page(load_transfer(self.transfer_id, site_id)))

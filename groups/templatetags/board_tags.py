@@ -1,7 +1,10 @@
 """Small helpers for the boards' templates."""
 
+import threading
+
 from django import template
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
 
 from groups.roles import display_name
@@ -22,3 +25,26 @@ def clock(moment) -> str:
         return ""
     local = timezone.localtime(moment)
     return date_format(local, "H:i" if local.date() == timezone.localdate() else "m-d H:i")
+
+
+# Rendered activity rows, by event and language: an audit event never changes
+# (the table is append-only), so a row is rendered once, not on every change
+# for every board and language (bench/README.md).
+_FEED_ROWS: dict[tuple, str] = {}
+_FEED_ROWS_LOCK = threading.Lock()
+FEED_ROWS_KEPT = 2000
+
+
+@register.simple_tag
+def feed_row(event) -> str:
+    # The time is in the key as well as the id: a test database, or a
+    # restored backup, may give an id to another event.
+    key = (event.pk, event.at, translation.get_language(), timezone.get_current_timezone_name())
+    row = _FEED_ROWS.get(key)
+    if row is None:
+        row = render_to_string("groups/control.html#feed-row", {"event": event})
+        with _FEED_ROWS_LOCK:
+            _FEED_ROWS[key] = row
+            while len(_FEED_ROWS) > FEED_ROWS_KEPT:
+                del _FEED_ROWS[next(iter(_FEED_ROWS))]
+    return row

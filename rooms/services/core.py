@@ -21,6 +21,12 @@ from site_ops import live
 
 PEOPLE_ROLES = (Role.GENERAL, Role.SITE_HEAD)
 
+# Topics a change names (live.publish), so that a board showing none of it is
+# left alone. Who is in a room, or what the room boards show of them, changed:
+OCCUPANTS = "occupants"
+# Disinfection tasks, or the rooms waiting for them, changed:
+DISINFECTION = "disinfection"
+
 
 class ServiceError(Exception):
     """A refused move: the message says why; nothing was changed."""
@@ -211,7 +217,8 @@ def person_update(*, person: Person, by, data: dict, version: int | None, token:
             raise ServiceError(_("Another person on this site already has this national ID.")) from None
         audit(site=person.site, by=by, action="person.update", obj=person, person=person, before=before, after=changed)
         stay = Stay.objects.filter(person=person, ended_at__isnull=True).first()
-        live.publish(site=person.site, rooms=[stay.room_id] if stay else [], persons=[person.pk])
+        rooms = [stay.room_id] if stay else []
+        live.publish(site=person.site, rooms=rooms, persons=[person.pk], topics=[OCCUPANTS] if stay else [])
     return person
 
 
@@ -311,7 +318,7 @@ def stay_check_in(*, person: Person, room: Room, by, version: int | None = None,
             before=before,
             after={"room_status": room.status, "occupants": room.occupant_count, "ends_on": stay.ends_on},
         )
-        live.publish(site=site, rooms=[room.pk], persons=[person.pk])
+        live.publish(site=site, rooms=[room.pk], persons=[person.pk], topics=[OCCUPANTS])
     return stay
 
 
@@ -353,7 +360,8 @@ def stay_release(*, person: Person, by, version: int | None = None, token: str |
             before={"person_status": Person.Status.IN_ISOLATION},
             after={"person_status": person.status, "room_status": room.status, "occupants": room.occupant_count},
         )
-        live.publish(site=person.site, rooms=[room.pk], persons=[person.pk])
+        # The last one out opens a terminal disinfection task.
+        live.publish(site=person.site, rooms=[room.pk], persons=[person.pk], topics=[OCCUPANTS, DISINFECTION])
     return stay
 
 
@@ -401,6 +409,8 @@ ROOM_MOVES: dict[tuple[str, str], tuple[str, ...]] = {
     (S.AVAILABLE, S.OUT_OF_SERVICE): (Role.GENERAL, Role.SITE_HEAD),
     (S.OUT_OF_SERVICE, S.AVAILABLE): (Role.GENERAL, Role.SITE_HEAD),
 }
+# The statuses the disinfection board shows rooms in (tasks, sealed, ventilating).
+DISINFECTION_STATUSES = frozenset({S.AWAITING_DISINFECTION, S.SEALED, S.VENTILATING})
 del S
 
 
@@ -457,5 +467,6 @@ def room_move(*, room: Room, to: str, by, version: int | None = None, note: str 
             after={"status": to, "ventilation_until": room.ventilation_until},
             note=note,
         )
-        live.publish(site=room.site, rooms=[room.pk])
+        disinfection = {before["status"], to} & DISINFECTION_STATUSES
+        live.publish(site=room.site, rooms=[room.pk], topics=[DISINFECTION] if disinfection else [])
     return room

@@ -17,6 +17,7 @@ from rooms.models import DisinfectionTask, Room, RoutineSchedule, Site, WasteCol
 from rooms.models.disinfection import SPOT_DUE, TERMINAL_DUE
 from rooms.routines import routine_today
 from rooms.services.core import (
+    DISINFECTION,
     ServiceError,
     audit,
     check_version,
@@ -30,7 +31,7 @@ from site_ops import live
 
 DISINFECTION_ROLES = (Role.DISINFECTION, Role.SITE_HEAD)
 SPOT_ROLES = (Role.SITE_HEAD,)
-TOPIC = "disinfection"
+TOPIC = DISINFECTION
 
 # The statuses a room waits for terminal disinfection in, once it is empty.
 NEEDS_TERMINAL = (Room.Status.AWAITING_DISINFECTION, Room.Status.SEALED)

@@ -44,7 +44,16 @@ from rooms.models import (
     TestProtocol,
 )
 from rooms.models.medical import Eligibility, assess_release, stay_date, stay_day
-from rooms.services.core import ServiceError, audit, check_version, claim_form, lock_row, require_reveal, touch
+from rooms.services.core import (
+    DISINFECTION,
+    ServiceError,
+    audit,
+    check_version,
+    claim_form,
+    lock_row,
+    require_reveal,
+    touch,
+)
 from site_ops import live
 
 MEDICAL_ROLES = (Role.MEDICAL, Role.SITE_HEAD)
@@ -86,10 +95,13 @@ class Touched:
 
     rooms: set[int] = field(default_factory=set)
     persons: set[int] = field(default_factory=set)
+    # Topics beyond the medical group's own (a sealed room is the disinfection group's).
+    topics: set[str] = field(default_factory=set)
 
     def add(self, other: "Touched") -> None:
         self.rooms |= other.rooms
         self.persons |= other.persons
+        self.topics |= other.topics
 
 
 def _reason(reason: str, missing: str) -> str:
@@ -101,7 +113,9 @@ def _reason(reason: str, missing: str) -> str:
 
 
 def _publish(site: Site, touched: Touched) -> None:
-    live.publish(site=site, rooms=sorted(touched.rooms), persons=sorted(touched.persons), topics=TOPICS)
+    live.publish(
+        site=site, rooms=sorted(touched.rooms), persons=sorted(touched.persons), topics=[*TOPICS, *touched.topics]
+    )
 
 
 def _move(sample: Sample, to: str) -> None:
@@ -494,6 +508,7 @@ def _escalate_positive(sample: Sample, stay: Stay, *, by) -> Touched:
             before = room.status
             room.status = Room.Status.SEALED
             room.status_changed_at = timezone.now()
+            touched.topics.add(DISINFECTION)
             touch(room, by)
             room.save(update_fields=["status", "status_changed_at", "version", "updated_at", "updated_by"])
             audit(

@@ -22,8 +22,23 @@ from django.utils.translation import gettext as _
 
 from groups.roles import Role, require_role
 from rooms.models import Person, Stay, Transfer
-from rooms.services.core import ServiceError, audit, check_version, claim_form, end_stay, lock_row, touch
+from rooms.services.core import (
+    DISINFECTION,
+    OCCUPANTS,
+    ServiceError,
+    audit,
+    check_version,
+    claim_form,
+    end_stay,
+    lock_row,
+    touch,
+)
 from site_ops import live
+
+# The topics of a transfer's changes: every open transfer, and those the
+# security group escorts.
+TRANSFERS = "transfers"
+ESCORTS = "escorts"
 
 T = Transfer.State
 # Who may move a transfer from one state to the next. The empty state is a
@@ -72,7 +87,7 @@ def _topics(*states: str) -> list[str]:
     # The security group's board shows only what it escorts; a request or a
     # rejection leaves it alone.
     escorts = any(state in Transfer.ESCORT_STATES for state in states)
-    return ["transfers", "escorts"] if escorts else ["transfers"]
+    return [TRANSFERS, ESCORTS] if escorts else [TRANSFERS]
 
 
 def _open_stay(person: Person) -> Stay | None:
@@ -228,7 +243,9 @@ def _move(*, transfer: Transfer, to: str, by, version, token, note="", changes=N
             rooms=rooms,
             persons=[transfer.person_id],
             transfers=[transfer.pk],
-            topics=_topics(before["state"], to),
+            # Leaving or coming back changes who is in the room; the last one
+            # out opens a terminal disinfection task.
+            topics=_topics(before["state"], to) + ([OCCUPANTS, DISINFECTION] if rooms else []),
         )
     return transfer
 

@@ -1,0 +1,111 @@
+"""A change is read once per board, rendered per language, and sent only to
+the boards and parts it touched."""
+
+import asyncio
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from groups.boards import BOARDS
+from groups.models import BoardSequence
+from rooms import services
+from rooms.models import AuditEvent, Room
+from site_ops import live
+from site_ops.live import Change
+from tests.base import SiteTestCase
+
+
+class BroadcastPartsTests(SiteTestCase):
+    def setUp(self):
+        # Nobody left listening by an earlier test.
+        async_to_sync(get_channel_layer().flush)()
+
+    def listen(self, key, language):
+        layer = get_channel_layer()
+        channel = async_to_sync(layer.new_channel)()
+        async_to_sync(layer.group_add)(live.broadcast_group(self.site.pk, key, language), channel)
+        return lambda: async_to_sync(asyncio.wait_for)(layer.receive(channel), 5)["html"]
+
+    def move(self, room, to):
+        with self.captureOnCommitCallbacks(execute=True) as callbacks:
+            services.room_move(room=room, to=to, by=self.head, version=self.fresh(room).version)
+        return callbacks[0].change
+
+    def test_a_room_taken_out_of_service_leaves_the_group_boards_alone(self):
+        BoardSequence.objects.all().delete()
+        change = self.move(self.room, Room.Status.OUT_OF_SERVICE)
+        self.assertEqual(change.topics, frozenset())
+        seqs = dict(BoardSequence.objects.values_list("board", "seq"))
+        # The medical board shows every room's status in its section.
+        self.assertEqual(set(seqs), {"control", "general", "medical", f"room-{self.room.pk}"})
+
+    def test_a_move_the_disinfection_board_shows_reaches_it(self):
+        Room.objects.filter(pk=self.room.pk).update(status=Room.Status.VENTILATING)
+        change = self.move(self.room, Room.Status.AVAILABLE)
+        self.assertEqual(change.topics, {"disinfection"})
+        self.assertTrue(BOARDS["disinfection"].affected_by(change))
+
+    def test_a_board_is_read_once_for_every_language_and_rendered_in_each(self):
+        english, chinese = self.listen("control", "en"), self.listen("control", "zh-hans")
+        change = Change(site_id=self.site.pk, rooms=frozenset({self.room.pk}))
+        with CaptureQueriesContext(connection) as both:
+            live.send_change(change, {"control": 7})
+        self.assertIn("rooms available", english())
+        self.assertIn("空闲房间", chinese())
+
+        # One language open: the same queries.
+        layer = get_channel_layer()
+        layer.groups.pop(live.broadcast_group(self.site.pk, "control", "zh-hans"))
+        with CaptureQueriesContext(connection) as one:
+            live.send_change(change, {"control": 8})
+        self.assertEqual(len(both), len(one))
+        self.assertIn('data-seq="8"', english())
+
+    def test_nobody_watching_means_nothing_is_read(self):
+        change = Change(site_id=self.site.pk, rooms=frozenset({self.room.pk}))
+        with CaptureQueriesContext(connection) as queries:
+            live.send_change(change, {"control": 1, "general": 1})
+        self.assertEqual(len(queries), 0)
+
+    def test_the_control_screen_sends_what_the_change_touched(self):
+        room_only = BOARDS["control"].render_change(Change(site_id=self.site.pk, rooms=frozenset({self.room.pk})))
+        self.assertIn('id="counters"', room_only)
+        self.assertIn(f'id="room-{self.room.pk}"', room_only)
+        self.assertIn('id="feed"', room_only)
+        for part in ('id="group-counters"', 'id="incidents"', 'id="medical-counters"', 'id="alerts"'):
+            self.assertNotIn(part, room_only)
+
+        meals = BOARDS["control"].render_change(Change(site_id=self.site.pk, topics=frozenset({"meals"})))
+        self.assertIn('id="group-counters"', meals)
+        self.assertIn('id="incidents"', meals)
+        medical = BOARDS["control"].render_change(Change(site_id=self.site.pk, topics=frozenset({"medical"})))
+        self.assertIn('id="medical-counters"', medical)
+        self.assertIn('id="alerts"', medical)
+
+    def test_an_activity_row_is_rendered_once_per_language(self):
+        self.move(self.room, Room.Status.OUT_OF_SERVICE)
+        event = AuditEvent.objects.latest("pk")
+        from django.utils import translation
+
+        renders = []
+        from groups.templatetags import board_tags
+
+        original = board_tags.render_to_string
+
+        def counting(*args, **kwargs):
+            renders.append(args[0])
+            return original(*args, **kwargs)
+
+        board_tags.render_to_string = counting
+        try:
+            rows = {}
+            for language in ("en", "zh-hans", "en", "zh-hans"):
+                with translation.override(language):
+                    rows[language] = board_tags.feed_row(event)
+        finally:
+            board_tags.render_to_string = original
+        self.assertLessEqual(len(renders), 2)
+        self.assertNotEqual(rows["en"], rows["zh-hans"])
+        self.assertIn(self.room.number, rows["en"])
