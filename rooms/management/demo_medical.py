@@ -32,6 +32,7 @@ from rooms.models import (
     SamplingPlan,
     Stay,
     TestProtocol,
+    Transfer,
 )
 
 LENGTH = 7
@@ -348,7 +349,37 @@ class MedicalDemo:
                 note=gettext("Positive result of %(name)s.") % {"name": stay.person.name},
                 **common,
             )
+            self.draft_transfer(stay, sample, common)
         return Alert.objects.bulk_create(alerts)
+
+    def draft_transfer(self, stay: Stay, sample: Sample, common: dict) -> None:
+        """The urgent transfer a positive result drafts (as the result service does), awaiting approval."""
+        person = stay.person
+        if Transfer.objects.filter(person=person, state__in=Transfer.OPEN_STATES).exists():
+            return
+        transfer = Transfer.objects.create(
+            site=self.site,
+            person=person,
+            room=stay.room,
+            state=Transfer.State.REQUESTED,
+            urgency=Transfer.Urgency.URGENT,
+            destination_type=Transfer.Destination.DESIGNATED_HOSPITAL,
+            destination_name=self.site.designated_hospital,
+            reason=gettext("Positive result: transfer to the designated hospital."),
+            created_at=sample.resulted_at,
+            requested_by=self.nurses[0],
+            updated_at=sample.resulted_at,
+            updated_by=self.nurses[0],
+        )
+        self.event(
+            sample.resulted_at,
+            self.nurses[0],
+            "transfer.requested",
+            transfer,
+            after={"state": Transfer.State.REQUESTED},
+            note=gettext("Drafted on a positive result."),
+            **common,
+        )
 
     def medicines(self) -> None:
         needs = []
