@@ -8,11 +8,16 @@ sequence number with the board's and resends the board when the client fell
 behind, and it re-joins the broadcast groups so a Redis restart heals too.
 """
 
+import asyncio
+import functools
 import json
+from contextlib import suppress
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 
 from groups.boards import board_for_key
 from groups.roles import roles_of, site_of
@@ -24,6 +29,10 @@ CLOSE_SESSION_ENDED = 4401
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
+    # connect() joins the board's own groups; the stock list of fixed groups,
+    # one empty list per socket, is not used.
+    groups = ()
+
     # Messages whose handlers only forward what the channel layer brought.
     # Stock dispatch() first closes stale database connections, a hop to the
     # one thread that Django's sync code shares: one hop per socket per
@@ -31,6 +40,62 @@ class BoardConsumer(AsyncWebsocketConsumer):
     # These handlers touch no database, so they skip it; everything else,
     # the heartbeat included, goes through the stock path.
     FORWARD_ONLY = frozenset({"board.html", "session.ended"})
+
+    async def __call__(self, scope, receive, send):
+        """Run the socket: its frames in this coroutine, the channel layer in one task.
+
+        Stock ``AsyncConsumer.__call__`` runs ``channels.utils.await_many_dispatch``,
+        which for every delivered message runs ``asyncio.wait`` over two tasks
+        and starts a new one: most of the application's CPU per message in a
+        broadcast, and two pending tasks per idle socket (bench/README.md).
+        Here the layer is read by one task for the socket's life and no task
+        is made per message. Everything else is as stock: the same attributes,
+        a ``StopConsumer`` ends the socket quietly, and handlers run one at a
+        time in arrival order (the lock: a heartbeat's snapshot cannot
+        overtake a broadcast, nor the reverse; uncontended it never waits).
+        """
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        self.base_send = send
+        self.in_order = asyncio.Lock()
+        reader = asyncio.create_task(self.read_layer(asyncio.current_task()))
+        try:
+            while True:
+                await self.handle(await receive())
+        except StopConsumer:
+            pass
+        except asyncio.CancelledError:
+            # The reader cancels this loop when it stops (a failure, or
+            # StopConsumer); its outcome, raised below, is the consumer's.
+            # Any other cancellation is the server's, and goes on up.
+            if not reader.done() or reader.cancelled():
+                raise
+            asyncio.current_task().uncancel()
+        finally:
+            # Cancelled while waiting in the in-memory layer's receive, the
+            # reader takes the channel's queue with it.
+            reader.cancel()
+            with suppress(asyncio.CancelledError, StopConsumer):
+                await reader
+
+    async def read_layer(self, consumer: asyncio.Task):
+        """Handle the channel layer's messages until the socket goes.
+
+        If a handler (or the layer) fails, the consumer is stopped, as the
+        stock loop would stop, rather than the socket living on deaf.
+        """
+        try:
+            while True:
+                await self.handle(await self.channel_receive())
+        except Exception:
+            consumer.cancel()
+            raise
+
+    async def handle(self, message):
+        async with self.in_order:
+            await self.dispatch(message)
 
     async def dispatch(self, message):
         if message["type"] in self.FORWARD_ONLY:
@@ -51,10 +116,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
-        self.groups_joined = [live.broadcast_group(self.site_id, self.board_key, self.language)]
+        self.groups_joined = (live.broadcast_group(self.site_id, self.board_key, self.language),)
         session_key = self.scope["session"].session_key
         if session_key:
-            self.groups_joined.append(live.session_group(session_key))
+            self.groups_joined += (live.session_group(session_key),)
         await self.join_groups()
         await self.accept()
         await self.send_snapshot()
@@ -89,7 +154,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
 
     async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", []):
+        for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def send_snapshot(self):

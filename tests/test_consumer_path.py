@@ -1,0 +1,166 @@
+"""The per-message path of a board socket: the consumer's own loop and the in-memory layer.
+
+BoardConsumer reads its socket in its own coroutine and the channel layer in
+one task for the socket's life, instead of channels' task and asyncio.wait
+per message (bench/README.md); these tests hold it to what the stock loop
+guaranteed: order, clean endings, errors that are not lost.
+"""
+
+import asyncio
+import json
+from unittest import mock
+
+from channels.exceptions import ChannelFull
+from channels.layers import get_channel_layer
+from django.test import SimpleTestCase
+
+from groups.consumers import BoardConsumer
+from site_ops import live
+from site_ops.layers import InMemoryChannelLayer
+from tests.base import LiveTestCase, SocketMixin
+
+
+def layer_readers() -> list[asyncio.Task]:
+    """The consumers' channel-layer reader tasks that are still running."""
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if not task.done() and getattr(task.get_coro(), "__qualname__", "") == "BoardConsumer.read_layer"
+    ]
+
+
+class ConsumerPathTests(SocketMixin, LiveTestCase):
+    def setUp(self):
+        super().setUp()
+        self.layer = get_channel_layer()
+        self.group = live.broadcast_group(self.site.pk, "control", "en")
+
+    async def open_boards(self, count):
+        boards = []
+        for _ in range(count):
+            communicator, connected, _code = await self.connect("/ws/boards/control/?lang=en", self.head)
+            self.assertTrue(connected)
+            self.assertIn('id="board-body"', await communicator.receive_from())  # the snapshot
+            boards.append(communicator)
+        return boards
+
+    async def broadcast(self, html):
+        await self.layer.group_send(self.group, {"type": "board.html", "html": html})
+
+    async def test_a_broadcast_reaches_every_socket_in_order(self):
+        readers = len(layer_readers())
+        boards = await self.open_boards(5)
+        self.assertEqual(len(layer_readers()), readers + 5)  # one reader per socket, however many messages
+        for n in range(10):
+            await self.broadcast(f"<p>{n}</p>")
+        for board in boards:
+            self.assertEqual([await board.receive_from() for _ in range(10)], [f"<p>{n}</p>" for n in range(10)])
+        for board in boards:
+            await board.disconnect()
+
+    async def test_a_broadcast_waits_for_the_heartbeat_being_handled(self):
+        # The heartbeat reads the board's number, then sends a snapshot; a
+        # broadcast delivered meanwhile must follow that snapshot, never
+        # precede it (an older board would then replace the newer fragment).
+        (board,) = await self.open_boards(1)
+        reading, release = asyncio.Event(), asyncio.Event()
+
+        async def slow_board_seq(consumer):
+            reading.set()
+            await release.wait()
+            return 5
+
+        with mock.patch.object(BoardConsumer, "board_seq", slow_board_seq):
+            await board.send_to(text_data=json.dumps({"type": "heartbeat", "seq": 0}))
+            await asyncio.wait_for(reading.wait(), 2)
+            await self.broadcast("<p>newer</p>")
+            self.assertTrue(await board.receive_nothing(timeout=0.2))
+            release.set()
+            self.assertIn('id="board-body"', await board.receive_from())
+            self.assertEqual(await board.receive_from(), "<p>newer</p>")
+        await board.disconnect()
+
+    async def test_disconnecting_cancels_the_reader_and_leaves_nothing_in_the_layer(self):
+        readers = len(layer_readers())
+        channels = set(self.layer.channels)
+        (board,) = await self.open_boards(1)
+        (channel,) = set(self.layer.channels) - channels
+        self.assertIn(channel, self.layer.groups[self.group])
+        for n in range(3):  # some still on their way as the socket goes
+            await self.broadcast(f"<p>{n}</p>")
+
+        await board.disconnect()
+
+        self.assertEqual(len(layer_readers()), readers)
+        self.assertNotIn(channel, self.layer.channels)
+        self.assertFalse([group for group, members in self.layer.groups.items() if channel in members])
+
+    async def test_a_failing_broadcast_handler_ends_the_socket_with_its_error(self):
+        readers = len(layer_readers())
+        (board,) = await self.open_boards(1)
+
+        async def failing(consumer, event):
+            raise RuntimeError("the handler failed")
+
+        with mock.patch.object(BoardConsumer, "board_html", failing):
+            await self.broadcast("<p>1</p>")
+            with self.assertRaisesMessage(RuntimeError, "the handler failed"):
+                await board.wait(timeout=2)
+        self.assertEqual(len(layer_readers()), readers)
+
+
+class InMemoryLayerTests(SimpleTestCase):
+    async def test_a_receiver_changing_its_message_changes_no_other_nor_the_senders(self):
+        for message in (
+            {"type": "board.html", "html": "<p>1</p>"},  # a broadcast: copied shallowly
+            {"type": "board.html", "rooms": [1, 2]},  # something inside to change: copied deeply
+        ):
+            with self.subTest(message=message):
+                layer = InMemoryChannelLayer()
+                first, second = await layer.new_channel(), await layer.new_channel()
+                for channel in (first, second):
+                    await layer.group_add("board", channel)
+                sent = json.loads(json.dumps(message))
+                await layer.group_send("board", sent)
+
+                mine = await layer.receive(first)
+                mine["type"] = "changed"
+                mine.setdefault("rooms", []).append(3)
+                self.assertEqual(await layer.receive(second), message)
+                self.assertEqual(sent, message)
+
+    async def test_a_receive_woken_then_cancelled_passes_its_message_on(self):
+        layer = InMemoryChannelLayer()
+        channel = await layer.new_channel()
+        first = asyncio.create_task(layer.receive(channel))
+        second = asyncio.create_task(layer.receive(channel))
+        await asyncio.sleep(0)  # both wait
+        await layer.send(channel, {"type": "hello"})  # wakes the first...
+        first.cancel()  # ...which is cancelled before it could take the message
+        self.assertEqual(await asyncio.wait_for(second, 1), {"type": "hello"})
+        self.assertTrue(first.cancelled())
+
+    async def test_a_cancelled_receive_drops_the_channels_queue(self):
+        layer = InMemoryChannelLayer()
+        channel = await layer.new_channel()
+        receive = asyncio.create_task(layer.receive(channel))
+        await asyncio.sleep(0)
+        self.assertIn(channel, layer.channels)
+        receive.cancel()
+        await asyncio.gather(receive, return_exceptions=True)
+        self.assertNotIn(channel, layer.channels)
+
+    async def test_a_full_channel_misses_broadcasts_and_an_unread_one_leaves_its_groups(self):
+        layer = InMemoryChannelLayer(capacity=1, expiry=0)
+        layer.sweep_interval = 0
+        channel = await layer.new_channel()
+        await layer.group_add("board", channel)
+        await layer.send(channel, {"type": "first"})
+        with self.assertRaises(ChannelFull):
+            await layer.send(channel, {"type": "second"})
+        await layer.group_send("board", {"type": "second"})  # missed, as stock, without an error
+
+        await asyncio.sleep(0.01)
+        layer._clean_expired()  # the message expired unread: nobody reads the channel
+        self.assertNotIn(channel, layer.channels)
+        self.assertFalse(layer.groups.get("board"))
