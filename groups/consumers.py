@@ -94,6 +94,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             raise
 
     async def handle(self, message):
+        """Handle a message from the socket or the layer once the one before it is handled."""
         async with self.in_order:
             await self.dispatch(message)
 

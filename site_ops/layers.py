@@ -68,7 +68,8 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         assert isinstance(message, dict), "message is not a dict"
         self.require_valid_channel_name(channel)
         assert "__asgi_channel__" not in message
-        self._queue(channel).put((time.time() + self.expiry, copier(message)(message)), channel)
+        if not self._queue(channel).put((time.time() + self.expiry, copier(message)(message))):
+            raise ChannelFull(channel)
 
     async def receive(self, channel):
         self.require_valid_channel_name(channel)
@@ -92,17 +93,17 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         copy = copier(message)
         expires = time.time() + self.expiry
         for channel in self.groups.get(group, ()):
-            with suppress(ChannelFull):  # as stock: a full channel misses the broadcast
-                self._queue(channel).put((expires, copy(message)), channel)
+            # As stock, a full channel misses the broadcast.
+            self._queue(channel).put((expires, copy(message)))
 
 
 class ChannelQueue:
     """One channel's messages and waiting receivers: what the layer needs of an ``asyncio.Queue``.
 
     An ``asyncio.Queue`` keeps four deques and an event, about 3 KB, for each
-    board socket, however idle; this keeps two short lists. Receivers are
-    served first come, first served, and a message is never lost to a
-    receive cancelled just after it was woken, as with ``asyncio.Queue``.
+    board socket, however idle; this keeps two short lists. As in
+    ``asyncio.Queue``, receivers are served first come, first served, and a
+    message whose receiver is cancelled after being woken goes to the next.
     """
 
     __slots__ = ("capacity", "messages", "receivers")
@@ -115,11 +116,13 @@ class ChannelQueue:
     def idle(self) -> bool:
         return not self.messages and not self.receivers
 
-    def put(self, item, channel: str):
+    def put(self, item) -> bool:
+        """Queue the item unless the channel is full; whether it was queued."""
         if 0 < self.capacity <= len(self.messages):
-            raise ChannelFull(channel)
+            return False
         self.messages.append(item)
         self.wake_one()
+        return True
 
     def wake_one(self):
         while self.receivers:
