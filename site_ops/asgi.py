@@ -4,6 +4,7 @@ Websockets pass the origin check (the Origin header must be one of
 ALLOWED_HOSTS) and session authentication before any consumer runs.
 """
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -32,3 +33,8 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# What is loaded by now (Django, the apps, the URL and model machinery) lives
+# as long as the process: keep the collector from walking it again on every
+# full collection, a pause that delayed whole broadcasts (bench/README.md).
+gc.freeze()
