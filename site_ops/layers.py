@@ -74,6 +74,8 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
     async def receive(self, channel):
         self.require_valid_channel_name(channel)
         self._clean_expired()
+        # The loop the sockets wait in, for group_send_soon.
+        self.loop = asyncio.get_running_loop()
         queue = self._queue(channel)
         try:
             _expires, message = await queue.get()
@@ -83,7 +85,30 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
             raise
         return message
 
+    loop = None
+
+    def group_send_soon(self, messages) -> bool:
+        """Hand (group, message) pairs to the event loop the sockets wait in, without waiting.
+
+        The live path calls this from the thread a view runs in: waiting for
+        the loop to take the messages (``async_to_sync``) held the view's
+        thread for a round trip on every change. False, and nothing sent,
+        when no such loop is running (the caller then sends as usual).
+        """
+        loop = self.loop
+        if loop is None or not loop.is_running():
+            return False
+        loop.call_soon_threadsafe(self._group_send_all, messages)
+        return True
+
+    def _group_send_all(self, messages):
+        for group, message in messages:
+            self._group_send(group, message)
+
     async def group_send(self, group, message):
+        self._group_send(group, message)
+
+    def _group_send(self, group, message):
         assert isinstance(message, dict), "Message is not a dict"
         assert "__asgi_channel__" not in message
         self.require_valid_group_name(group)

@@ -156,9 +156,13 @@ def send_change(change: Change, seqs: dict[str, int]) -> None:
     """
     from groups.boards import board_for_key
     from groups.boards.base import render_parts
+    from site_ops.layers import InMemoryChannelLayer as HandOffLayer
 
     layer = get_channel_layer()
-    messages = []
+    # Asked by type: Redis pub/sub's layer answers any attribute only inside
+    # an event loop, and this runs in a view's thread.
+    send_soon = layer.group_send_soon if isinstance(layer, HandOffLayer) else None
+    unsent = []
     _shared.cache = {}
     try:
         for key, seq in seqs.items():
@@ -167,16 +171,21 @@ def send_change(change: Change, seqs: dict[str, int]) -> None:
             if not audience:
                 continue
             parts = board_for_key(key).change_parts(change)
+            messages = []
             for language in audience:
                 with translation.override(language):
                     html = render_parts(parts) + seq_tag(seq)
                 messages.append((groups[language], {"type": "board.html", "html": html}))
+            # A board's sockets need not wait for the next board's render:
+            # where the layer can take messages without a round trip, they go now.
+            if not (send_soon and send_soon(messages)):
+                unsent += messages
     finally:
         _shared.cache = None
-    # One hop to the event loop for all the groups, sent side by side, so
-    # that a Redis layer's round trips overlap instead of adding up.
-    if messages:
-        async_to_sync(_group_send_all)(messages)
+    # One hop to the event loop for the rest, sent side by side, so that a
+    # Redis layer's round trips overlap instead of adding up.
+    if unsent:
+        async_to_sync(_group_send_all)(unsent)
 
 
 def has_audience(layer, group: str) -> bool:

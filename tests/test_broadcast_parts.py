@@ -2,6 +2,7 @@
 the boards and parts it touched."""
 
 import asyncio
+from unittest import mock
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -114,3 +115,24 @@ class BroadcastPartsTests(SiteTestCase):
         self.assertLessEqual(len(renders), 2)
         self.assertNotEqual(rows["en"], rows["zh-hans"])
         self.assertIn(self.room.number, rows["en"])
+
+    def test_a_layer_that_answers_only_inside_an_event_loop_still_gets_the_change(self):
+        class LoopOnlyLayer:
+            """As Redis pub/sub's layer: any attribute asked outside an event loop raises."""
+
+            def __init__(self):
+                self.sent = []
+
+            def __getattribute__(self, name):
+                if name not in ("sent", "group_send", "__class__"):
+                    asyncio.get_running_loop()
+                return object.__getattribute__(self, name)
+
+            async def group_send(self, group, message):
+                self.sent.append(group)
+
+        layer = LoopOnlyLayer()
+        change = Change(site_id=self.site.pk, rooms=frozenset({self.room.pk}))
+        with mock.patch("site_ops.live.get_channel_layer", return_value=layer):
+            live.send_change(change, {"control": 1})
+        self.assertEqual(layer.sent, [live.broadcast_group(self.site.pk, "control", lang) for lang in live.languages()])

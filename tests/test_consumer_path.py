@@ -10,6 +10,7 @@ import asyncio
 import json
 from unittest import mock
 
+from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 from django.test import SimpleTestCase
@@ -96,6 +97,17 @@ class ConsumerPathTests(SocketMixin, LiveTestCase):
         self.assertEqual(len(layer_readers()), readers)
         self.assertNotIn(channel, self.layer.channels)
         self.assertFalse([group for group, members in self.layer.groups.items() if channel in members])
+
+    async def test_a_change_from_a_view_thread_goes_to_the_loop_without_waiting_for_it(self):
+        if not isinstance(self.layer, InMemoryChannelLayer):
+            self.skipTest("the in-memory layer's hand-off")
+        (board,) = await self.open_boards(1)
+        change = live.Change(site_id=self.site.pk)
+        waited = mock.patch("site_ops.live._group_send_all", side_effect=AssertionError("waited for the loop"))
+        with waited:
+            await database_sync_to_async(live.send_change)(change, {"control": 99})
+        self.assertIn('data-seq="99"', await board.receive_from())
+        await board.disconnect()
 
     async def test_a_failing_broadcast_handler_ends_the_socket_with_its_error(self):
         readers = len(layer_readers())
