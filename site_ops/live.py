@@ -23,6 +23,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import translation
 
+from site_ops.layers import InMemoryChannelLayer as HandOffLayer
+
 logger = logging.getLogger(__name__)
 
 
@@ -156,7 +158,6 @@ def send_change(change: Change, seqs: dict[str, int]) -> None:
     """
     from groups.boards import board_for_key
     from groups.boards.base import render_parts
-    from site_ops.layers import InMemoryChannelLayer as HandOffLayer
 
     layer = get_channel_layer()
     # Asked by type: Redis pub/sub's layer answers any attribute only inside

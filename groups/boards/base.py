@@ -11,10 +11,17 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
-from site_ops.live import Change
+from rooms.models import Site
+from site_ops.live import Change, shared_by_renders
 
 # A fragment to render: a template (``name.html#partial``) and its context.
 Part = tuple[str, dict]
+
+
+@shared_by_renders
+def load_site(site_id: int) -> Site:
+    """The site, read once for every board a broadcast renders."""
+    return Site.objects.get(pk=site_id)
 
 
 def render_parts(parts: list[Part]) -> str:

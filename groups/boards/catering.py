@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from groups.boards.base import load_site
 from groups.boards.core import Board
 from rooms.meal_rounds import PENDING, diet_counts, meal_round, next_slot, open_stays
 from rooms.models import MealSlot, Room, Site
@@ -74,11 +75,11 @@ class CateringBoard(Board):
     topics: frozenset[str] | None = frozenset({TOPIC, OCCUPANTS})
 
     def render_snapshot(self, site_id, params):
-        context = catering_board(Site.objects.get(pk=site_id), floor=params.get("floor"))
+        context = catering_board(load_site(site_id), floor=params.get("floor"))
         return render_to_string(f"{TEMPLATE}#board-body", context)
 
     def change_parts(self, change):
-        context = catering_board(Site.objects.get(pk=change.site_id))
+        context = catering_board(load_site(change.site_id))
         parts = [(f"{TEMPLATE}#{name}", context) for name in ("round-head", "kitchen", "late-meals")]
         # The floors the change touched; a page showing one floor ignores the others.
         touched = set(Room.objects.filter(pk__in=change.rooms).values_list("floor", flat=True))

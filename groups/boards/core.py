@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groups.boards.base import Board, WholeBoard
+from groups.boards.base import Board, WholeBoard, load_site
 from groups.boards.medical_data import alert_feed, attach_badges, attach_eligibility, medical_counters
 from groups.boards.overview import attach_group_badges, group_overview
 from groups.boards.transfers import control_transfers
@@ -261,11 +261,6 @@ def person_page(person: Person) -> dict:
 
 
 @shared_by_renders
-def load_site(site_id: int) -> Site:
-    return Site.objects.get(pk=site_id)
-
-
-@shared_by_renders
 def changed_rooms(site_id: int, room_ids: frozenset[int]) -> list[Room]:
     """The rooms a change touched, with their occupants: two queries, read
     once for every board that shows them (each adds its own badges)."""
@@ -274,14 +269,16 @@ def changed_rooms(site_id: int, room_ids: frozenset[int]) -> list[Room]:
 
 
 # The topics whose changes move the control screen's group counters and
-# incidents, and its medical counters (see rooms.services for each topic).
+# incidents (see rooms.services for each topic).
 GROUP_TOPICS = frozenset({MEALS, DISINFECTION, SECURITY, OCCUPANTS})
-MEDICAL_COUNTER_TOPICS = frozenset({MEDICAL, OCCUPANTS})
+# Results, rounds and alerts say "medical"; check-ins and departures change
+# who is in the rooms: both move the medical counters and lists.
+MEDICAL_TOPICS = frozenset({MEDICAL, OCCUPANTS})
 
 
 class ControlBoard(Board):
     def render_snapshot(self, site_id, params):
-        context = control_screen(Site.objects.get(pk=site_id))
+        context = control_screen(load_site(site_id))
         return render_to_string("groups/control.html#board-body", context)
 
     def change_parts(self, change):
@@ -301,7 +298,7 @@ class ControlBoard(Board):
         if TRANSFERS in change.topics:
             context = control_transfers(site)
             parts += [(f"{template}#transfer-approvals", context), (f"{template}#transfer-log", context)]
-        if change.topics & MEDICAL_COUNTER_TOPICS:
+        if change.topics & MEDICAL_TOPICS:
             parts.append(("groups/medical_parts.html#medical-counters", {"medical": medical_counters(site)}))
         if MEDICAL in change.topics:
             parts.append(("groups/medical_parts.html#alerts", {"alerts": alert_feed(site, site_head=True)}))
@@ -310,7 +307,7 @@ class ControlBoard(Board):
 
 class GeneralBoard(Board):
     def render_snapshot(self, site_id, params):
-        context = general_board(Site.objects.get(pk=site_id), floor=params.get("floor"))
+        context = general_board(load_site(site_id), floor=params.get("floor"))
         return render_to_string("groups/general.html#board-body", context)
 
     def change_parts(self, change):

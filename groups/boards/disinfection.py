@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
-from groups.boards.base import WholeBoard
+from groups.boards.base import WholeBoard, load_site
 from rooms.models import DisinfectionTask, Room, RoutineSchedule, Site, WasteCollection, WasteHandover
 from rooms.routines import day_start, routine_today
 from rooms.services.disinfection import TOPIC
@@ -95,4 +95,4 @@ class DisinfectionBoard(WholeBoard):
     topics: frozenset[str] | None = frozenset({TOPIC})
 
     def part(self, site_id, params):
-        return (f"{TEMPLATE}#board-body", disinfection_board(Site.objects.get(pk=site_id)))
+        return (f"{TEMPLATE}#board-body", disinfection_board(load_site(site_id)))

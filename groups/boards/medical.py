@@ -14,11 +14,10 @@ from django.db.models import Count, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from groups.boards.core import Board, _open_stays, changed_rooms, load_site
+from groups.boards.base import load_site
+from groups.boards.core import MEDICAL_TOPICS, Board, _open_stays, changed_rooms
 from groups.boards.medical_data import alert_feed, attach_eligibility, day_bounds, medical_counters
 from rooms.models import HealthCheck, MedicalAlert, MedicineNeed, MedicineRequest, Room, Sample, SampleResult, Site
-from rooms.services.alerts import MEDICAL_TOPIC
-from rooms.services.core import OCCUPANTS
 from site_ops.live import Change
 
 S = Sample.Status
@@ -194,18 +193,13 @@ def person_medical(person) -> dict:
     }
 
 
-# Results, rounds and alerts say "medical"; check-ins and departures change
-# who is in the rooms.
-MEDICAL_BOARD_TOPICS = frozenset({MEDICAL_TOPIC, OCCUPANTS})
-
-
 class MedicalBoard(Board):
     def affected_by(self, change: Change) -> bool:
         # Every room's section shows its status too.
-        return bool(change.topics & MEDICAL_BOARD_TOPICS or change.rooms)
+        return bool(change.topics & MEDICAL_TOPICS or change.rooms)
 
     def render_snapshot(self, site_id, params):
-        context = medical_board(Site.objects.get(pk=site_id), floor=params.get("floor"))
+        context = medical_board(load_site(site_id), floor=params.get("floor"))
         return render_to_string("groups/medical.html#board-body", context)
 
     def change_parts(self, change):
@@ -215,7 +209,7 @@ class MedicalBoard(Board):
         token = uuid.uuid4().hex
         rooms = attach_round(changed_rooms(site.pk, change.rooms))
         parts = []
-        if change.topics & MEDICAL_BOARD_TOPICS:
+        if change.topics & MEDICAL_TOPICS:
             parts += [
                 ("groups/medical_parts.html#medical-counters", {"medical": medical_counters(site)}),
                 ("groups/medical_parts.html#alerts", {"alerts": alert_feed(site, site_head=False)}),

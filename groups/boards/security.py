@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from groups.boards.base import WholeBoard
+from groups.boards.base import WholeBoard, load_site
 from groups.boards.overview import open_incidents
 from groups.boards.transfers import open_transfers
 from rooms.models import CheckpointEntry, Incident, Patrol, Site, Transfer
@@ -81,4 +81,4 @@ class SecurityBoard(WholeBoard):
     topics: frozenset[str] | None = frozenset({TOPIC, ESCORTS})
 
     def part(self, site_id, params):
-        return (f"{TEMPLATE}#board-body", security_board(Site.objects.get(pk=site_id)))
+        return (f"{TEMPLATE}#board-body", security_board(load_site(site_id)))

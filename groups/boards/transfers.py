@@ -13,7 +13,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groups.boards.base import WholeBoard
+from groups.boards.base import WholeBoard, load_site
 from groups.roles import Role, display_name
 from rooms.models import AuditEvent, Site, Transfer
 from rooms.services import transfer_moves_for
@@ -149,7 +149,7 @@ class TransferBoard(WholeBoard):
         return {**transfer_board(site, self.states), "board": self.key}
 
     def part(self, site_id, params):
-        return ("groups/transfers.html#board-body", self.context(Site.objects.get(pk=site_id)))
+        return ("groups/transfers.html#board-body", self.context(load_site(site_id)))
 
 
 @dataclass(frozen=True)
