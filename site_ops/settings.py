@@ -101,6 +101,8 @@ TEMPLATES = [
 # Database: embedded SQLite unless DATABASE_URL says otherwise.
 DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, keeping closed connections for the next request.
+    DATABASES["default"]["ENGINE"] = "site_ops.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock when a transaction starts, so that two
         # writers queue instead of failing half-way with "database is locked".
@@ -147,7 +149,7 @@ AUTH_USER_MODEL = "auth.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "groups.backends.StaffBackend",
 ]
 # Throttle per username *and* address, so that one person guessing at a
 # shared site Wi-Fi does not lock out everyone else behind the same address.

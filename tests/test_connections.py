@@ -1,0 +1,117 @@
+"""What every request and board socket pays before its own work: the database
+connection, the login with its site, the socket's session."""
+
+import tempfile
+from pathlib import Path
+from unittest import skipUnless
+
+from asgiref.sync import async_to_sync
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import SimpleTestCase, TransactionTestCase
+
+from groups.backends import StaffBackend
+from groups.roles import site_of
+from site_ops.asgi import SocketSessionMiddleware
+from site_ops.sqlite import base as pool
+from tests.base import SiteTestCase
+
+
+@skipUnless(connection.vendor == "sqlite", "the pool is SQLite's")
+class PooledSQLiteTests(TransactionTestCase):
+    # Each test opens its own database file; the test database is not used.
+    def setUp(self):
+        self.folder = tempfile.TemporaryDirectory()
+        self.addCleanup(self.folder.cleanup)
+        self.addCleanup(pool.close_pooled)
+        self.settings_dict = {**connection.settings_dict, "NAME": str(Path(self.folder.name) / "pool.sqlite3")}
+
+    def wrapper(self):
+        return pool.DatabaseWrapper(dict(self.settings_dict), alias="pool-test")
+
+    def test_a_closed_connection_serves_the_next_request(self):
+        first = self.wrapper()
+        first.ensure_connection()
+        raw = first.connection
+        first.close()
+        second = self.wrapper()
+        second.ensure_connection()
+        self.assertIs(second.connection, raw)
+        with second.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            self.assertEqual(cursor.fetchone()[0], "wal")
+        second.close()
+
+    def test_a_transaction_left_open_is_rolled_back_not_passed_on(self):
+        first = self.wrapper()
+        with first.cursor() as cursor:
+            cursor.execute("CREATE TABLE kept (n INTEGER)")
+        first.connection.execute("BEGIN IMMEDIATE")
+        first.connection.execute("INSERT INTO kept VALUES (1)")
+        raw = first.connection
+        first.close()
+        self.assertFalse(raw.in_transaction)
+        # The next user of the connection finds the insert undone and takes
+        # the write lock at once.
+        second = self.wrapper()
+        second.ensure_connection()
+        self.assertIs(second.connection, raw)
+        second.connection.execute("BEGIN IMMEDIATE")
+        self.assertEqual(second.connection.execute("SELECT COUNT(*) FROM kept").fetchone()[0], 0)
+        second.connection.rollback()
+        second.close()
+
+    def test_it_keeps_a_few_and_closes_the_rest(self):
+        wrappers = [self.wrapper() for _ in range(pool.POOL_SIZE + 3)]
+        for wrapper in wrappers:
+            wrapper.ensure_connection()
+        for wrapper in wrappers:
+            wrapper.close()
+        key = self.settings_dict["NAME"]
+        self.assertEqual(len(pool._pools[key]), pool.POOL_SIZE)
+
+    def test_another_database_file_gets_its_own_connections(self):
+        first = self.wrapper()
+        first.ensure_connection()
+        raw = first.connection
+        first.close()
+        elsewhere = pool.DatabaseWrapper({**self.settings_dict, "NAME": self.settings_dict["NAME"] + "-2"}, "other")
+        elsewhere.ensure_connection()
+        self.assertIsNot(elsewhere.connection, raw)
+        elsewhere.close()
+
+
+class StaffBackendTests(SiteTestCase):
+    def test_the_user_comes_with_their_site_in_one_query(self):
+        with self.assertNumQueries(1):
+            user = StaffBackend().get_user(self.clerk.pk)
+            self.assertEqual(site_of(user), self.site)
+
+    def test_a_login_without_a_site_has_none(self):
+        loner = User.objects.create_user("loner", password="x")
+        with self.assertNumQueries(1):
+            self.assertIsNone(site_of(StaffBackend().get_user(loner.pk)))
+
+    def test_an_inactive_or_missing_user_gets_nobody(self):
+        User.objects.filter(pk=self.clerk.pk).update(is_active=False)
+        self.assertIsNone(StaffBackend().get_user(self.clerk.pk))
+        self.assertIsNone(StaffBackend().get_user(10**9))
+
+
+class SocketSessionTests(SimpleTestCase):
+    def test_the_session_comes_from_the_cookie_and_sends_pass_through_untouched(self):
+        seen = {}
+
+        async def inner(scope, receive, send):
+            seen["session_key"] = scope["session"].session_key
+            seen["send"] = send
+
+        async def server_send(message):
+            pass
+
+        key = "a" * 32
+        scope = {"type": "websocket", "cookies": {"sessionid": key}}
+        async_to_sync(SocketSessionMiddleware(inner))(scope, None, server_send)
+        self.assertEqual(seen["session_key"], key)
+        self.assertIs(seen["send"], server_send)
+        self.assertNotIn("session", scope)  # the caller's scope is not changed
