@@ -75,7 +75,7 @@ def publish(*, site, rooms=(), persons=(), transfers=(), topics=()) -> None:
     # by its __qualname__, and a partial has none, so the logging itself would
     # raise and a committed change would reach its user as an error.
     def broadcast():
-        send_change(change, seqs)
+        send_change(change, seqs, site=site)
 
     broadcast.change = change  # for tests that inspect what was published
     transaction.on_commit(broadcast, robust=True)
@@ -136,28 +136,37 @@ def shared_by_renders(read):
     are keyed by their primary key.
     """
 
+    def key(args, kwargs):
+        return (read, *(getattr(arg, "pk", arg) for arg in args), *sorted(kwargs.items()))
+
     @functools.wraps(read)
     def wrapper(*args, **kwargs):
         cache = getattr(_shared, "cache", None)
         if cache is None:
             return read(*args, **kwargs)
-        key = (read, *(getattr(arg, "pk", arg) for arg in args), *sorted(kwargs.items()))
-        if key not in cache:
-            cache[key] = read(*args, **kwargs)
-        return cache[key]
+        found = key(args, kwargs)
+        if found not in cache:
+            cache[found] = read(*args, **kwargs)
+        return cache[found]
 
+    def prime(result, *args, **kwargs):
+        """Within a broadcast, take ``result`` as the read's answer for these arguments."""
+        _shared.cache[key(args, kwargs)] = result
+
+    wrapper.prime = prime
     return wrapper
 
 
-def send_change(change: Change, seqs: dict[str, int]) -> None:
+def send_change(change: Change, seqs: dict[str, int], site=None) -> None:
     """Render each affected board's fragments and send them to its audience.
 
     A board's data is read once (``change_parts``) and rendered once for each
     language someone has the board open in; a board nobody has open is not
-    read at all, where the layer can tell.
+    read at all, where the layer can tell. ``site``, when the writer has it
+    at hand, is not read again.
     """
     from groups.boards import board_for_key
-    from groups.boards.base import render_parts
+    from groups.boards.base import load_site, render_parts
 
     layer = get_channel_layer()
     # Asked by type: Redis pub/sub's layer answers any attribute only inside
@@ -165,6 +174,8 @@ def send_change(change: Change, seqs: dict[str, int]) -> None:
     send_soon = layer.group_send_soon if isinstance(layer, HandOffLayer) else None
     unsent = []
     _shared.cache = {}
+    if site is not None:
+        load_site.prime(site, site.pk)
     try:
         for key, seq in seqs.items():
             groups = {language: broadcast_group(change.site_id, key, language) for language in languages()}
