@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from rooms.models import MealDelivery, MealSlot, Person, Room, Site, Stay
+from site_ops.fixed_reads import fixed_read
 
 ROUND_OPENS_BEFORE = timedelta(hours=1)
 PENDING = "pending"
@@ -140,6 +141,12 @@ class MealRound:
         return badges
 
 
+@fixed_read(values=lambda site_id: [site_id])
+def site_slots(site_id: int):
+    """The site's meal slots, in the order of the day."""
+    return MealSlot.objects.filter(site_id=site_id)
+
+
 def open_stays(site: Site, room_ids=None):
     """Everyone in a room now (in the given rooms only, if given), with their room: one query."""
     stays = Stay.objects.filter(site=site, ended_at__isnull=True)
@@ -157,7 +164,7 @@ def meal_round(
     broadcast touching a few)."""
     now = now or timezone.now()
     if slot is None:
-        slots = list(MealSlot.objects.filter(site=site)) if slots is None else slots
+        slots = site_slots(site.pk) if slots is None else slots
         slot = current_slot(slots, now)
         if slot is None:
             return None

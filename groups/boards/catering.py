@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from groups.boards.base import load_site
 from groups.boards.core import Board
-from rooms.meal_rounds import PENDING, diet_counts, meal_round, next_slot, open_stays
-from rooms.models import MealSlot, Room, Site
+from rooms.meal_rounds import PENDING, diet_counts, meal_round, next_slot, open_stays, site_slots
+from rooms.models import Room, Site
 from rooms.services.core import OCCUPANTS
 from rooms.services.meals import TOPIC
 
@@ -43,7 +43,7 @@ def catering_board(site: Site, floor: int | None = None, now=None) -> dict:
     4. the current round's recorded deliveries, with their rooms
     """
     now = now or timezone.now()
-    slots = list(MealSlot.objects.filter(site=site))
+    slots = site_slots(site.pk)
     floors = site.floors()
     stays = open_stays(site)
     meals = meal_round(site, now=now, slots=slots, stays=stays)

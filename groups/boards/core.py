@@ -29,6 +29,7 @@ from rooms.services.core import DISINFECTION, OCCUPANTS
 from rooms.services.meals import TOPIC as MEALS
 from rooms.services.security import TOPIC as SECURITY
 from rooms.services.transfers import TRANSFERS
+from site_ops.fixed_reads import fixed_read
 from site_ops.live import shared_by_renders
 
 FEED_LENGTH = 20
@@ -132,7 +133,14 @@ def _floors(rooms) -> list[tuple[int, list[Room]]]:
 
 @shared_by_renders
 def feed(site: Site) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(site=site).order_by("-at", "-pk")[:FEED_LENGTH])
+    return _feed(site.pk)
+
+
+@fixed_read(values=lambda site_id: [site_id])
+def _feed(site_id: int):
+    """The activity feed: the last events, with what a row shows (groups/control.html#feed-row)."""
+    events = AuditEvent.objects.filter(site_id=site_id).only("at", "actor_name", "action", "label", "room_id")
+    return events.order_by("-at", "-pk")[:FEED_LENGTH]
 
 
 def control_screen(site: Site) -> dict:

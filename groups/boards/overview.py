@@ -5,6 +5,7 @@ the open incidents."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 from rooms.meal_rounds import meal_round
 from rooms.models import CheckpointEntry, DisinfectionTask, Incident, Room, RoutineSchedule, Site, WasteCollection
 from rooms.routines import day_start, routine_today
+from site_ops.fixed_reads import FixedRead
 
 # Most severe first.
 SEVERITY_ORDER = Case(
@@ -73,14 +75,29 @@ def _disinfection_badge(room: Room, tasks: list[DisinfectionTask], now) -> str:
 
 def _group_tasks(site: Site, start, room_ids=None) -> list[DisinfectionTask]:
     """Terminal and spot tasks open or done today (of the given rooms only, if given): one query."""
-    tasks = (
-        DisinfectionTask.objects.filter(site=site)
+    if room_ids is None:
+        return _site_tasks(site.pk, start)
+    return _room_tasks(site.pk, start, list(room_ids))
+
+
+def _tasks_today(site_id: int, start):
+    return (
+        DisinfectionTask.objects.filter(site_id=site_id)
         .exclude(kind=DisinfectionTask.Kind.ROUTINE)
         .filter(Q(status=DisinfectionTask.Status.OPEN) | Q(done_at__gte=start))
     )
-    if room_ids is not None:
-        tasks = tasks.filter(room_id__in=room_ids)
-    return list(tasks)
+
+
+def _tasks_today_values(site_id: int, start) -> list:
+    adapt = connection.ops.adapt_datetimefield_value
+    return [site_id, DisinfectionTask.Kind.ROUTINE, DisinfectionTask.Status.OPEN, adapt(start)]
+
+
+_site_tasks = FixedRead(_tasks_today, _tasks_today_values)
+_room_tasks = FixedRead(
+    lambda site_id, start, room_ids: _tasks_today(site_id, start).filter(room_id__in=room_ids),
+    lambda site_id, start, room_ids: [*_tasks_today_values(site_id, start), *room_ids],
+)
 
 
 def _set_badges(rooms: list[Room], meals, tasks: list[DisinfectionTask], now) -> None:

@@ -1,0 +1,110 @@
+"""Reads whose statement is built once: the same rows as their querysets, for any values."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+from groups.boards import overview
+from groups.boards.core import FEED_LENGTH, _feed
+from groups.templatetags.board_tags import feed_row
+from rooms import services
+from rooms.meal_rounds import site_slots
+from rooms.models import AuditEvent, DisinfectionTask, MealSlot, Room
+from rooms.routines import day_start
+from site_ops.fixed_reads import FixedRead
+from tests.base import SiteTestCase
+from tests.factories import make_rooms, make_site
+
+
+def rooms_on_floor(site_id, floor):
+    return Room.objects.filter(site_id=site_id).filter(floor=floor).order_by("number")
+
+
+class FixedReadTests(SiteTestCase):
+    def test_each_call_runs_the_statement_with_its_own_values(self):
+        read = FixedRead(rooms_on_floor, lambda site_id, floor: [site_id, floor])
+        other = make_site(name="另一隔离点")
+        make_rooms(other, floors=1, per_floor=2)
+        for site_id, floor in ((self.site.pk, 1), (self.site.pk, 2), (other.pk, 1), (other.pk, 3)):
+            with self.subTest(site=site_id, floor=floor):
+                with self.assertNumQueries(1):
+                    got = read(site_id, floor)
+                self.assertEqual(
+                    [(r.pk, r.number, r.status) for r in got],
+                    [(r.pk, r.number, r.status) for r in rooms_on_floor(site_id, floor)],
+                )
+        self.assertEqual(len(read.statements), 1)
+
+    def test_values_that_are_not_the_statements_are_refused(self):
+        # Even where the real values are equal, so that the order would not show.
+        read = FixedRead(rooms_on_floor, lambda site_id, floor: [floor, site_id])
+        with self.assertRaisesMessage(ImproperlyConfigured, "are not the statement's"):
+            read(1, 1)
+        # Django sorts a filter's keywords: site_id=, floor= puts floor first.
+        read = FixedRead(
+            lambda site_id, floor: Room.objects.filter(site_id=site_id, floor=floor),
+            lambda site_id, floor: [site_id, floor],
+        )
+        with self.assertRaisesMessage(ImproperlyConfigured, "are not the statement's"):
+            read(1, 1)
+
+    def test_a_list_of_another_length_gets_its_own_statement(self):
+        read = FixedRead(
+            lambda ids: Room.objects.filter(pk__in=ids).order_by("pk"),
+            lambda ids: list(ids),
+        )
+        pks = [room.pk for room in self.rooms]
+        for ids in (pks[:1], pks[1:4], pks[5:6]):
+            with self.subTest(ids=ids):
+                self.assertEqual([room.pk for room in read(ids)], ids)
+        self.assertEqual(sorted(read.statements), [1, 3])
+
+
+class BoardReadsTests(SiteTestCase):
+    """The broadcast's reads made fixed: each against the queryset it replaced."""
+
+    def test_the_activity_feed(self):
+        for room in self.rooms[:3]:
+            services.room_move(room=room, to=Room.Status.OUT_OF_SERVICE, by=self.head, version=room.version)
+        expected = list(AuditEvent.objects.filter(site=self.site).order_by("-at", "-pk")[:FEED_LENGTH])
+        with self.assertNumQueries(1):
+            events = _feed(self.site.pk)
+            # What a row shows is read; rendering it asks for nothing more.
+            rows = [feed_row(event) for event in events]
+        self.assertEqual([e.pk for e in events], [e.pk for e in expected])
+        self.assertEqual(
+            [(e.at, e.actor_name, e.label, e.room_id) for e in events][:3],
+            [(e.at, e.actor_name, e.label, e.room_id) for e in expected[:3]],
+        )
+        self.assertIn(self.rooms[2].number, rows[0])
+
+    def test_the_meal_slots(self):
+        MealSlot.objects.filter(site=self.site).delete()
+        for kind, hour in (("dinner", 17), ("breakfast", 7), ("lunch", 11)):
+            MealSlot.objects.create(site=self.site, kind=kind, delivery_time=f"{hour:02}:30")
+        self.assertEqual(
+            [(s.kind, s.delivery_time) for s in site_slots(self.site.pk)],
+            [(s.kind, s.delivery_time) for s in MealSlot.objects.filter(site=self.site)],
+        )
+        self.assertEqual([s.kind for s in site_slots(self.site.pk)], ["breakfast", "lunch", "dinner"])
+
+    def test_the_disinfection_tasks_of_today(self):
+        now = timezone.now()
+        start = day_start(now)
+        room, other = self.rooms[0], self.rooms[1]
+
+        def task(room, **kwargs):
+            return DisinfectionTask.objects.create(site=self.site, room=room, kind="terminal", due_at=now, **kwargs)
+
+        open_one = task(room)
+        done_today = task(other, status="done", done_at=now)
+        task(other, status="done", done_at=start - timedelta(hours=1))  # yesterday's: not shown
+        routine = DisinfectionTask.objects.create(site=self.site, kind="routine", due_at=now, floor=1)
+        self.assertNotEqual(routine.pk, None)
+        self.assertEqual({t.pk for t in overview._group_tasks(self.site, start)}, {open_one.pk, done_today.pk})
+        self.assertEqual([t.pk for t in overview._group_tasks(self.site, start, [room.pk])], [open_one.pk])
+        self.assertEqual([t.pk for t in overview._group_tasks(self.site, start, [other.pk])], [done_today.pk])
+        self.assertEqual(overview._group_tasks(self.site, start, [self.rooms[5].pk]), [])
+        got = overview._group_tasks(self.site, start, [other.pk])[0]
+        self.assertEqual((got.done_at, got.status, got.room_id), (done_today.done_at, "done", other.pk))
