@@ -11,6 +11,7 @@ behind, and it re-joins the broadcast groups so a Redis restart heals too.
 import asyncio
 import functools
 import json
+import logging
 from contextlib import suppress
 
 from channels.consumer import get_handler_name
@@ -18,10 +19,19 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from groups.boards import board_for_key
 from groups.roles import roles_of, site_of
 from site_ops import live
+
+logger = logging.getLogger(__name__)
+
+# A channel layer's transport failing, which a later receive may not meet.
+LAYER_TRANSPORT_ERRORS = (OSError, asyncio.TimeoutError, RedisConnectionError, RedisTimeoutError)
+LAYER_RETRY_SECONDS = 0.2
+LAYER_RETRY_MAX_SECONDS = 5.0
 
 # Close codes the page understands (see static/site_ops/live.js).
 CLOSE_NOT_ALLOWED = 4403
@@ -83,12 +93,28 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def read_layer(self, consumer: asyncio.Task):
         """Handle the channel layer's messages until the socket goes.
 
-        If a handler (or the layer) fails, the consumer is stopped, as the
-        stock loop would stop, rather than the socket living on deaf.
+        The layer's transport failing for a while (Redis restarting, a
+        blocking read timing out while the process is busy) does not end the
+        socket: it reads again after a pause, and its heartbeat re-joins the
+        groups and resends the board if a message was missed meanwhile.
+        Closing the socket instead lost the fragments of that moment for the
+        page and made every page reconnect at once (bench/README.md). If a
+        handler (or the layer otherwise) fails, the consumer is stopped, as
+        the stock loop would stop, rather than the socket living on deaf.
         """
+        pause = LAYER_RETRY_SECONDS
         try:
             while True:
-                await self.handle(await self.channel_receive())
+                try:
+                    message = await self.channel_receive()
+                except LAYER_TRANSPORT_ERRORS as error:
+                    log = logger.warning if pause == LAYER_RETRY_SECONDS else logger.debug
+                    log("board socket %s: channel layer unavailable (%r); reading again", self.channel_name, error)
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, LAYER_RETRY_MAX_SECONDS)
+                    continue
+                pause = LAYER_RETRY_SECONDS
+                await self.handle(message)
         except Exception:
             consumer.cancel()
             raise

@@ -178,3 +178,34 @@ class InMemoryLayerTests(SimpleTestCase):
         layer._clean_expired()  # the message expired unread: nobody reads the channel
         self.assertNotIn(channel, layer.channels)
         self.assertFalse(layer.groups.get("board"))
+
+
+class LayerOutageTests(SocketMixin, LiveTestCase):
+    async def test_a_layer_timing_out_keeps_the_socket_and_delivers_what_comes_next(self):
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        layer = get_channel_layer()
+        real_receive = type(layer).receive
+        failures = []
+
+        async def flaky_receive(self_layer, channel):
+            if len(failures) < 2:  # the first two reads time out, as under load
+                failures.append(channel)
+                raise RedisTimeoutError("Timeout reading from redis")
+            return await real_receive(self_layer, channel)
+
+        with (
+            mock.patch.object(type(layer), "receive", flaky_receive),
+            mock.patch("groups.consumers.LAYER_RETRY_SECONDS", 0.01),
+            self.assertLogs("groups.consumers", level="WARNING") as logs,
+        ):
+            communicator, connected, _code = await self.connect("/ws/boards/control/?lang=en", self.head)
+            self.assertTrue(connected)
+            self.assertIn('id="board-body"', await communicator.receive_from())
+            while len(failures) < 2:
+                await asyncio.sleep(0.01)
+            group = live.broadcast_group(self.site.pk, "control", "en")
+            await layer.group_send(group, {"type": "board.html", "html": "<p>after the outage</p>"})
+            self.assertEqual(await communicator.receive_from(timeout=2), "<p>after the outage</p>")
+        self.assertIn("channel layer unavailable", logs.output[0])
+        await communicator.disconnect()
