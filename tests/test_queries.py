@@ -352,3 +352,30 @@ class MedicalQueryCountTests(QueryCountTests):
         for key in ("page", "control", "general", "medical"):
             with self.subTest(screen=key):
                 self.assertEqual(counts[(key, 20)], counts[(key, 500)])
+
+
+class RequestQueryTests(SiteTestCase):
+    """What one tablet's action costs before and after its own work."""
+
+    def test_a_room_move_from_a_tablet_reads_only_what_it_needs(self):
+        # Session, user with staff row and site, roles, the room; the service
+        # in its savepoint: the room with its site under lock, its update, the
+        # audit row, the board numbers (three statements the first time a
+        # board changes, one after); no permission queries for the "done"
+        # panel, which shows no menu.
+        room = self.rooms[3]
+        self.client.force_login(self.head)
+        with self.assertNumQueries(12) as captured:
+            response = self.client.post(
+                f"/rooms/{room.pk}/move/",
+                {"to": Room.Status.OUT_OF_SERVICE, "version": room.version, "note": ""},
+                headers={"HX-Request": "true"},
+            )
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse([q for q in captured.captured_queries if "auth_permission" in q["sql"]])
+
+    def test_the_page_frame_still_shows_the_menu_and_the_flags(self):
+        self.client.force_login(self.head)
+        page = self.client.get("/control/").content.decode()
+        self.assertIn('data-flags="reveal site_head"', page)
+        self.assertIn("周宁", page)
