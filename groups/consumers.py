@@ -125,7 +125,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.dispatch(message)
 
     async def dispatch(self, message):
-        if message["type"] in self.FORWARD_ONLY:
+        if message["type"] == "board.html":  # nearly every message a socket gets
+            await self.board_html(message)
+        elif message["type"] in self.FORWARD_ONLY:
             await getattr(self, get_handler_name(message))(message)
         else:
             await super().dispatch(message)
@@ -223,7 +225,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
     # Broadcast handlers: forward only, no database work.
 
     async def board_html(self, event):
-        await self.send(text_data=event["html"])
+        # What AsyncWebsocketConsumer.send does, without its two hops.
+        await self.base_send({"type": "websocket.send", "text": event["html"]})
 
     async def session_ended(self, event):
         await self.close(code=CLOSE_SESSION_ENDED)

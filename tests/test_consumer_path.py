@@ -143,6 +143,12 @@ class InMemoryLayerTests(SimpleTestCase):
                 self.assertEqual(await layer.receive(second), message)
                 self.assertEqual(sent, message)
 
+    async def test_a_channel_name_is_still_checked_before_its_queue_is_made(self):
+        layer = InMemoryChannelLayer()
+        with self.assertRaises(TypeError):
+            await layer.receive("not a channel name!")
+        self.assertEqual(layer.channels, {})
+
     async def test_a_receive_woken_then_cancelled_passes_its_message_on(self):
         layer = InMemoryChannelLayer()
         channel = await layer.new_channel()
