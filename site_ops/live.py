@@ -183,15 +183,14 @@ def send_change(change: Change, seqs: dict[str, int], site=None) -> None:
             if not audience:
                 continue
             parts = board_for_key(key).change_parts(change)
-            messages = []
             for language in audience:
                 with translation.override(language):
                     html = render_parts(parts) + seq_tag(seq)
-                messages.append((groups[language], {"type": "board.html", "html": html}))
-            # A board's sockets need not wait for the next board's render:
-            # where the layer can take messages without a round trip, they go now.
-            if not (send_soon and send_soon(messages)):
-                unsent += messages
+                message = (groups[language], {"type": "board.html", "html": html})
+                # A board's sockets need not wait for the next render: where
+                # the layer can take messages without a round trip, they go now.
+                if not (send_soon and send_soon([message])):
+                    unsent.append(message)
     finally:
         _shared.cache = None
     # One hop to the event loop for the rest, sent side by side, so that a
