@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from groups.boards import overview
-from groups.boards.core import FEED_LENGTH, _feed
+from groups.boards.core import FEED_LENGTH, _feed, _open_stays, changed_rooms
 from groups.templatetags.board_tags import feed_row
 from rooms import services
 from rooms.meal_rounds import site_slots
@@ -14,7 +14,7 @@ from rooms.models import AuditEvent, DisinfectionTask, MealSlot, Room
 from rooms.routines import day_start
 from site_ops.fixed_reads import FixedRead
 from tests.base import SiteTestCase
-from tests.factories import make_rooms, make_site
+from tests.factories import make_person, make_rooms, make_site
 
 
 def rooms_on_floor(site_id, floor):
@@ -108,3 +108,24 @@ class BoardReadsTests(SiteTestCase):
         self.assertEqual(overview._group_tasks(self.site, start, [self.rooms[5].pk]), [])
         got = overview._group_tasks(self.site, start, [other.pk])[0]
         self.assertEqual((got.done_at, got.status, got.room_id), (done_today.done_at, "done", other.pk))
+
+    def test_the_rooms_a_change_touched_with_their_occupants(self):
+        family = Room.objects.create(site=self.site, floor=3, number="301", capacity=3)
+        people = [make_person(self.site, name=name) for name in ("王芳", "王小明", "王小红")]
+        for person in people:
+            services.stay_check_in(person=person, room=family, by=self.clerk)
+        services.stay_check_in(person=self.person, room=self.rooms[1], by=self.clerk)
+        ids = frozenset({family.pk, self.rooms[1].pk, self.rooms[2].pk})
+        expected = (
+            Room.objects.filter(site=self.site, pk__in=ids).prefetch_related(_open_stays()).order_by("floor", "number")
+        )
+        with self.assertNumQueries(3):
+            got = changed_rooms(self.site.pk, ids)
+
+        def shape(rooms):
+            return [(r.pk, r.status, [(s.pk, s.person.name) for s in r.open_stays]) for r in rooms]
+
+        self.assertEqual(shape(got), shape(expected))
+        self.assertEqual([s.person.name for s in got[-1].open_stays], ["王芳", "王小明", "王小红"])
+        with self.assertNumQueries(0):
+            self.assertEqual(changed_rooms(self.site.pk, frozenset()), [])
