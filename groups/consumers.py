@@ -108,6 +108,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 try:
                     message = await self.channel_receive()
                 except LAYER_TRANSPORT_ERRORS as error:
+                    if asyncio.current_task().cancelling():
+                        # Stopping: some layers answer a cancelled read with
+                        # a connection error; the reader stops, as cancelled.
+                        raise asyncio.CancelledError from error
                     log = logger.warning if pause == LAYER_RETRY_SECONDS else logger.debug
                     log("board socket %s: channel layer unavailable (%r); reading again", self.channel_name, error)
                     await asyncio.sleep(pause)

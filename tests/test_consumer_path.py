@@ -215,3 +215,25 @@ class LayerOutageTests(SocketMixin, LiveTestCase):
             self.assertEqual(await communicator.receive_from(timeout=2), "<p>after the outage</p>")
         self.assertIn("channel layer unavailable", logs.output[0])
         await communicator.disconnect()
+
+    async def test_a_socket_closing_while_the_layer_answers_with_an_error_still_stops(self):
+        # redis-py may answer a cancelled read with a connection error: the
+        # reader must stop, not take it for an outage and read again.
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        layer = get_channel_layer()
+
+        async def receive_then_fail_on_cancel(self_layer, channel):
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                raise RedisConnectionError("Connection closed by server") from None
+
+        readers = len(layer_readers())
+        with mock.patch.object(type(layer), "receive", receive_then_fail_on_cancel):
+            communicator, connected, _code = await self.connect("/ws/boards/control/?lang=en", self.head)
+            self.assertTrue(connected)
+            self.assertIn('id="board-body"', await communicator.receive_from())
+            await communicator.disconnect()
+            await asyncio.sleep(0.05)
+        self.assertEqual(len(layer_readers()), readers)
