@@ -1,20 +1,23 @@
 """What every request and board socket pays before its own work: the database
 connection, the login with its site, the socket's session."""
 
+import asyncio
 import tempfile
 from pathlib import Path
 from unittest import skipUnless
+from urllib.parse import urlencode
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import HttpCommunicator
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import SimpleTestCase, TransactionTestCase
 
 from groups.backends import StaffBackend
 from groups.roles import site_of
-from site_ops.asgi import SocketSessionMiddleware
+from site_ops.asgi import SocketSessionMiddleware, application, django_asgi_app
 from site_ops.sqlite import base as pool
-from tests.base import SiteTestCase
+from tests.base import LiveTestCase, SiteTestCase, SocketMixin
 
 
 @skipUnless(connection.vendor == "sqlite", "the pool is SQLite's")
@@ -115,3 +118,57 @@ class SocketSessionTests(SimpleTestCase):
         self.assertEqual(seen["session_key"], key)
         self.assertIs(seen["send"], server_send)
         self.assertNotIn("session", scope)  # the caller's scope is not changed
+
+
+class SyncChainTests(SocketMixin, LiveTestCase):
+    """HTTP through the real ASGI application: the middleware and view in one thread hop."""
+
+    def test_the_middleware_runs_in_sync_mode(self):
+        self.assertFalse(asyncio.iscoroutinefunction(django_asgi_app._middleware_chain))
+
+    async def test_a_tablet_post_goes_through_the_whole_chain(self):
+        key = await sync_to_async(self.session_cookie)(self.head)
+        page = HttpCommunicator(
+            application, "GET", "/control/", headers=[(b"host", b"127.0.0.1"), (b"cookie", f"sessionid={key}".encode())]
+        )
+        response = await page.get_response()
+        self.assertEqual(response["status"], 200)
+        headers = {name.lower(): value for name, value in response["headers"]}
+        self.assertEqual(headers[b"x-frame-options"], b"DENY")  # the middleware below WhiteNoise ran
+        token = next(
+            value.decode().split(";")[0].split("=", 1)[1]
+            for name, value in response["headers"]
+            if name.lower() == b"set-cookie" and value.startswith(b"csrftoken=")
+        )
+        body = urlencode({"to": "out_of_service", "version": self.room.version, "note": ""}).encode()
+        cookies = f"sessionid={key}; csrftoken={token}".encode()
+        post = HttpCommunicator(
+            application,
+            "POST",
+            f"/rooms/{self.room.pk}/move/",
+            body=body,
+            headers=[
+                (b"host", b"127.0.0.1"),
+                (b"cookie", cookies),
+                (b"x-csrftoken", token.encode()),
+                (b"hx-request", b"true"),
+                (b"content-type", b"application/x-www-form-urlencoded"),
+            ],
+        )
+        response = await post.get_response()
+        self.assertEqual(response["status"], 200)
+        await self.room.arefresh_from_db()
+        self.assertEqual(self.room.status, "out_of_service")
+
+        forged = HttpCommunicator(
+            application,
+            "POST",
+            f"/rooms/{self.room.pk}/move/",
+            body=body,
+            headers=[
+                (b"host", b"127.0.0.1"),
+                (b"cookie", f"sessionid={key}".encode()),
+                (b"content-type", b"application/x-www-form-urlencoded"),
+            ],
+        )
+        self.assertEqual((await forged.get_response())["status"], 403)  # CSRF still checked
