@@ -121,8 +121,9 @@ def touch(obj, by) -> None:
 def lock_row(model, pk):
     # On PostgreSQL this takes the row lock; on SQLite the IMMEDIATE
     # transaction already holds the database's write lock. The site comes
-    # along: every service audits and publishes with it.
-    related = ["updated_by", *(["site"] if any(f.name == "site" for f in model._meta.concrete_fields) else [])]
+    # along: every service audits and publishes with it. Who changed the row
+    # last is read only for a conflict's message (check_version).
+    related = ["site"] if any(f.name == "site" for f in model._meta.concrete_fields) else []
     return model.objects.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
 
 
