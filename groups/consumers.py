@@ -43,14 +43,6 @@ class BoardConsumer(AsyncWebsocketConsumer):
     # one empty list per socket, is not used.
     groups = ()
 
-    # Messages whose handlers only forward what the channel layer brought.
-    # Stock dispatch() first closes stale database connections, a hop to the
-    # one thread that Django's sync code shares: one hop per socket per
-    # broadcast, queued behind the views (bench/README.md has the figures).
-    # These handlers touch no database, so they skip it; everything else,
-    # the heartbeat included, goes through the stock path.
-    FORWARD_ONLY = frozenset({"board.html", "session.ended"})
-
     async def __call__(self, scope, receive, send):
         """Run the socket: its frames in this coroutine, the channel layer in one task.
 
@@ -129,12 +121,22 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.dispatch(message)
 
     async def dispatch(self, message):
+        """Call the message's handler, as stock, without the stock hop first.
+
+        Stock ``dispatch()`` first closes stale database connections: a hop
+        to the one thread that Django's sync code shares, for every message
+        (one per socket per broadcast, queued behind the views; one more per
+        heartbeat: bench/README.md has the figures). Every handler here that
+        reads the database does so through ``database_sync_to_async``, which
+        closes stale connections around its own work, so none takes the hop.
+        """
         if message["type"] == "board.html":  # nearly every message a socket gets
             await self.board_html(message)
-        elif message["type"] in self.FORWARD_ONLY:
-            await getattr(self, get_handler_name(message))(message)
-        else:
-            await super().dispatch(message)
+            return
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         self.board_key = self.board_key_from_route(self.scope["url_route"]["kwargs"])

@@ -81,6 +81,16 @@ class ConsumerPathTests(SocketMixin, LiveTestCase):
             self.assertEqual(await board.receive_from(), "<p>newer</p>")
         await board.disconnect()
 
+    async def test_no_message_takes_the_stock_hop_to_close_connections(self):
+        hop = mock.patch("channels.consumer.aclose_old_connections", side_effect=AssertionError("hopped"))
+        with hop:
+            (board,) = await self.open_boards(1)
+            await board.send_to(text_data=json.dumps({"type": "heartbeat", "seq": 0}))
+            self.assertIn('id="live-ack"', await board.receive_from())
+            await self.broadcast("<p>1</p>")
+            self.assertEqual(await board.receive_from(), "<p>1</p>")
+            await board.disconnect()
+
     async def test_disconnecting_cancels_the_reader_and_leaves_nothing_in_the_layer(self):
         if not isinstance(self.layer, InMemoryChannelLayer):
             self.skipTest("looks inside the in-memory layer")
