@@ -44,6 +44,14 @@ class PublishTests(SiteTestCase):
         expected.update({f"room-{self.room.pk}": 1, f"person-{self.person.pk}": 1})
         self.assertEqual(seqs, expected)
 
+    def test_a_boards_number_is_read_as_bumped_and_zero_before_any_change(self):
+        self.assertEqual(live.current_seq(self.site.pk, "control"), 0)
+        live.bump(self.site.pk, ["control", "general"])
+        live.bump(self.site.pk, ["control"])
+        self.assertEqual(live.current_seq(self.site.pk, "control"), 2)
+        self.assertEqual(live.current_seq(self.site.pk, "general"), 1)
+        self.assertEqual(live.current_seq(self.site.pk + 1, "control"), 0)
+
     def test_a_failed_broadcast_is_logged_and_the_write_stands(self):
         # Redis down: the change is committed; the boards catch up by heartbeat.
         self.listen("control")
