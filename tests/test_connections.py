@@ -141,34 +141,19 @@ class SyncChainTests(SocketMixin, LiveTestCase):
             if name.lower() == b"set-cookie" and value.startswith(b"csrftoken=")
         )
         body = urlencode({"to": "out_of_service", "version": self.room.version, "note": ""}).encode()
-        cookies = f"sessionid={key}; csrftoken={token}".encode()
-        post = HttpCommunicator(
-            application,
-            "POST",
-            f"/rooms/{self.room.pk}/move/",
-            body=body,
-            headers=[
-                (b"host", b"127.0.0.1"),
-                (b"cookie", cookies),
-                (b"x-csrftoken", token.encode()),
-                (b"hx-request", b"true"),
-                (b"content-type", b"application/x-www-form-urlencoded"),
-            ],
+
+        def move(*headers):
+            path = f"/rooms/{self.room.pk}/move/"
+            headers = [(b"host", b"127.0.0.1"), (b"content-type", b"application/x-www-form-urlencoded"), *headers]
+            return HttpCommunicator(application, "POST", path, body=body, headers=headers).get_response()
+
+        forged = await move((b"cookie", f"sessionid={key}".encode()))
+        self.assertEqual(forged["status"], 403)  # CSRF still checked
+        response = await move(
+            (b"cookie", f"sessionid={key}; csrftoken={token}".encode()),
+            (b"x-csrftoken", token.encode()),
+            (b"hx-request", b"true"),
         )
-        response = await post.get_response()
         self.assertEqual(response["status"], 200)
         await self.room.arefresh_from_db()
         self.assertEqual(self.room.status, "out_of_service")
-
-        forged = HttpCommunicator(
-            application,
-            "POST",
-            f"/rooms/{self.room.pk}/move/",
-            body=body,
-            headers=[
-                (b"host", b"127.0.0.1"),
-                (b"cookie", f"sessionid={key}".encode()),
-                (b"content-type", b"application/x-www-form-urlencoded"),
-            ],
-        )
-        self.assertEqual((await forged.get_response())["status"], 403)  # CSRF still checked
