@@ -45,7 +45,7 @@ test-scaleout: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench.run $(BENCH_ARGS)
 
-## Every step for every server and channel layer (about 8 minutes)
+## Every step for every server and channel layer (about 6 minutes)
 bench-full: $(VENV)/.installed-bench
 	$(PY) -m bench.run --full $(BENCH_ARGS)
 

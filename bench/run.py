@@ -538,7 +538,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--servers", default="uvicorn,daphne")
     parser.add_argument("--layers", default="memory,pubsub,core")
-    parser.add_argument("--full", action="store_true", help="every step for every server and layer (about 8 minutes)")
+    parser.add_argument("--full", action="store_true", help="every step for every server and layer (about 6 minutes)")
     parser.add_argument("--quick", action="store_true", help="fan-out steps only, for before/after runs")
     parser.add_argument("--sizes", default="500,200", help="the fan-out sizes of --quick")
     parser.add_argument("--no-scaleout", action="store_true")
