@@ -72,13 +72,16 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
             raise ChannelFull(channel)
 
     async def receive(self, channel):
+        # The sweep first: it may drop this channel's queue (its messages
+        # expired unread), and the receive must then wait on the new one
+        # that sends will fill.
+        self._clean_expired()
         queue = self.channels.get(channel)
         if queue is None:
             # A name is checked when its queue is made, not on every receive
             # of a socket's life (a sixth of the layer's cost per message).
             self.require_valid_channel_name(channel)
             queue = self._queue(channel)
-        self._clean_expired()
         # The loop the sockets wait in, for group_send_soon.
         self.loop = asyncio.get_running_loop()
         try:

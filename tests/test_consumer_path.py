@@ -153,6 +153,21 @@ class InMemoryLayerTests(SimpleTestCase):
                 self.assertEqual(await layer.receive(second), message)
                 self.assertEqual(sent, message)
 
+    async def test_a_channel_whose_messages_expired_unread_still_gets_the_next(self):
+        # A socket stuck in a handler past the expiry: its queue is swept
+        # away on its next receive, which must wait on the queue sends fill.
+        layer = InMemoryChannelLayer(expiry=0.05)
+        layer.sweep_interval = 0
+        channel = await layer.new_channel()
+        await layer.group_add("board", channel)
+        await layer.group_send("board", {"type": "board.html", "html": "<p>old</p>"})
+        await asyncio.sleep(0.1)  # expired unread
+        receive = asyncio.create_task(layer.receive(channel))
+        await asyncio.sleep(0)
+        await layer.group_add("board", channel)  # the heartbeat re-joins
+        await layer.group_send("board", {"type": "board.html", "html": "<p>new</p>"})
+        self.assertEqual((await asyncio.wait_for(receive, 1))["html"], "<p>new</p>")
+
     async def test_a_channel_name_is_still_checked_before_its_queue_is_made(self):
         layer = InMemoryChannelLayer()
         with self.assertRaises(TypeError):
