@@ -35,6 +35,8 @@ class FixedRead:
         self.lock = threading.Lock()
 
     def __call__(self, *args) -> list:
+        if any(isinstance(arg, (list, tuple, set, frozenset)) and not arg for arg in args):
+            return []  # as the queryset: ``IN ()`` matches nothing, and Django builds no statement for it
         values = list(self.values(*args))
         statement = self.statements.get(len(values))
         if statement is None:

@@ -59,6 +59,8 @@ class FixedReadTests(SiteTestCase):
             with self.subTest(ids=ids):
                 self.assertEqual([room.pk for room in read(ids)], ids)
         self.assertEqual(sorted(read.statements), [1, 3])
+        with self.assertNumQueries(0):
+            self.assertEqual(read([]), [])  # as the queryset: no rows, no statement
 
 
 class BoardReadsTests(SiteTestCase):
