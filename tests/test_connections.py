@@ -2,9 +2,10 @@
 connection, the login with its site, the socket's session."""
 
 import asyncio
+import importlib
 import tempfile
 from pathlib import Path
-from unittest import skipUnless
+from unittest import mock, skipUnless
 from urllib.parse import urlencode
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -70,8 +71,19 @@ class PooledSQLiteTests(TransactionTestCase):
             wrapper.ensure_connection()
         for wrapper in wrappers:
             wrapper.close()
-        key = self.settings_dict["NAME"]
-        self.assertEqual(len(pool._pools[key]), pool.POOL_SIZE)
+        probe = self.wrapper()
+        self.assertEqual(len(pool._pools[probe.pool_key(probe.get_connection_params())]), pool.POOL_SIZE)
+
+    def test_other_options_get_their_own_connections(self):
+        first = self.wrapper()
+        first.ensure_connection()
+        raw = first.connection
+        first.close()
+        options = {**self.settings_dict["OPTIONS"], "init_command": "PRAGMA synchronous=FULL;"}
+        other = pool.DatabaseWrapper({**self.settings_dict, "OPTIONS": options}, "other")
+        other.ensure_connection()
+        self.assertIsNot(other.connection, raw)
+        other.close()
 
     def test_another_database_file_gets_its_own_connections(self):
         first = self.wrapper()
@@ -157,3 +169,31 @@ class SyncChainTests(SocketMixin, LiveTestCase):
         self.assertEqual(response["status"], 200)
         await self.room.arefresh_from_db()
         self.assertEqual(self.room.status, "out_of_service")
+
+
+class SessionsBeforeStaffBackendTests(SiteTestCase):
+    def test_a_session_made_with_the_old_backend_stays_logged_in(self):
+        from django.apps import apps
+        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user
+        from django.contrib.sessions.backends.db import SessionStore
+        from django.test import RequestFactory
+
+        migration = importlib.import_module("groups.migrations.0003_sessions_staff_backend")
+        old = SessionStore()
+        old.update(
+            {
+                SESSION_KEY: str(self.clerk.pk),
+                BACKEND_SESSION_KEY: migration.OLD,
+                HASH_SESSION_KEY: self.clerk.get_session_auth_hash(),
+            }
+        )
+        old.create()
+
+        def user_of(key):
+            request = RequestFactory().get("/")
+            request.session = SessionStore(key)
+            return get_user(request)
+
+        self.assertFalse(user_of(old.session_key).is_authenticated)  # what the upgrade alone would do
+        migration.rename_backend(apps, mock.Mock(connection=connection))
+        self.assertEqual(user_of(old.session_key), self.clerk)

@@ -10,7 +10,11 @@ left open, and the next connection to the same database file takes it.
 
 SQLite allows a connection to move between threads (Django opens them with
 ``check_same_thread=False``) as long as two threads never use it at once;
-the pool hands each to one wrapper at a time.
+the pool hands each to one wrapper at a time. Connections are pooled by
+everything they were opened with (the file, the options, the PRAGMAs). A
+read left unfinished would hold an old snapshot for the next user: Django's
+cursors, and ``raw()``'s, are closed when read, and nothing here iterates a
+query lazily.
 """
 
 import threading
@@ -40,9 +44,12 @@ class DatabaseCreation(creation.DatabaseCreation):
 class DatabaseWrapper(base.DatabaseWrapper):
     creation_class = DatabaseCreation
 
+    def pool_key(self, conn_params) -> tuple:
+        return (*sorted((name, repr(value)) for name, value in conn_params.items()), *self.init_commands)
+
     @async_unsafe
     def get_new_connection(self, conn_params):
-        key = conn_params["database"]
+        key = self._pool_key = self.pool_key(conn_params)
         with _lock:
             pool = _pools.get(key)
             if pool:
@@ -56,7 +63,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         with self.wrap_database_errors:
             if conn.in_transaction:
                 conn.rollback()
-        key = self.get_connection_params()["database"]
+        key = self._pool_key
         with _lock:
             pool = _pools.setdefault(key, [])
             if len(pool) < POOL_SIZE:
