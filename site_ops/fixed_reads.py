@@ -27,6 +27,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import QuerySet
 
+# The arguments that become an ``IN`` list.
+LISTS = (list, tuple, set, frozenset)
+
 
 class FixedRead:
     def __init__(self, build: Callable[..., QuerySet], values: Callable[..., Iterable]):
@@ -35,7 +38,7 @@ class FixedRead:
         self.lock = threading.Lock()
 
     def __call__(self, *args) -> list:
-        if any(isinstance(arg, (list, tuple, set, frozenset)) and not arg for arg in args):
+        if any(isinstance(arg, LISTS) and not arg for arg in args):
             return []  # as the queryset: ``IN ()`` matches nothing, and Django builds no statement for it
         values = list(self.values(*args))
         statement = self.statements.get(len(values))
@@ -63,7 +66,7 @@ class FixedRead:
 def stand_in(arg, counter):
     """A value of the argument's kind that no other stand-in has (never run, only built)."""
     n = next(counter)
-    if isinstance(arg, (list, tuple, frozenset, set)):
+    if isinstance(arg, LISTS):
         return [stand_in(item, counter) for item in arg]
     if isinstance(arg, bool):
         raise ImproperlyConfigured("a fixed read cannot tell True from a stand-in: build two reads")

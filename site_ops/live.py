@@ -89,9 +89,7 @@ def bump(site_id: int, keys: list[str]) -> dict[str, int]:
     """
     from groups.models import BoardSequence
 
-    quote = connection.ops.quote_name
-    table, board, seq, site = (quote(name) for name in (BoardSequence._meta.db_table, "board", "seq", "site_id"))
-    # Only quoted names from the model go into the text; the values are parameters.
+    table, board, seq, site = _sequence_names()
     placeholders = ", ".join(["%s"] * len(keys))
     sql = (
         f"UPDATE {table} SET {seq} = {seq} + 1"  # noqa: S608
@@ -123,12 +121,19 @@ def current_seq(site_id: int, key: str) -> int:
 
 @functools.cache
 def _seq_statement() -> str:
+    table, board, seq, site = _sequence_names()
+    return f"SELECT {seq} FROM {table} WHERE {site} = %s AND {board} = %s"  # noqa: S608
+
+
+@functools.cache
+def _sequence_names() -> tuple[str, str, str, str]:
+    """The board-number table and its columns, quoted, for the statements
+    ``bump`` and ``current_seq`` write out: only these names go into their
+    text; every value is a parameter."""
     from groups.models import BoardSequence
 
     quote = connection.ops.quote_name
-    table, board, seq, site = (quote(name) for name in (BoardSequence._meta.db_table, "board", "seq", "site_id"))
-    # Only quoted names from the model go into the text; the values are parameters.
-    return f"SELECT {seq} FROM {table} WHERE {site} = %s AND {board} = %s"  # noqa: S608
+    return tuple(quote(name) for name in (BoardSequence._meta.db_table, "board", "seq", "site_id"))
 
 
 def seq_tag(seq: int) -> str:
