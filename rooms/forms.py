@@ -10,6 +10,26 @@ from rooms.models import Person, Room
 from rooms.services.core import PERSON_FIELDS
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker. Its value is ISO (YYYY-MM-DD) in every language:
+    a browser drops any other form (zh-Hans would render 2026/12/02), which
+    leaves the field looking empty and the form unsendable."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """A browser date-and-time picker; its value is ISO (YYYY-MM-DDTHH:MM) in every language."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
 class OnceForm(forms.Form):
     """A form that carries a one-time token, so a double submit counts once."""
 
@@ -36,7 +56,7 @@ class PersonForm(forms.ModelForm):
         label=_("birth date"),
         required=False,
         help_text=_("Left empty, it is read from the national ID."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     class Meta:
@@ -44,7 +64,7 @@ class PersonForm(forms.ModelForm):
         # The fields the service accepts; a household is named once for a family.
         fields = [name for name in PERSON_FIELDS if name != "household"]
         widgets = {
-            "expected_on": forms.DateInput(attrs={"type": "date"}),
+            "expected_on": DateInput(),
             "national_id": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
             "phone": forms.TextInput(attrs={"inputmode": "tel"}),
             "emergency_phone": forms.TextInput(attrs={"inputmode": "tel"}),
@@ -107,6 +127,14 @@ class PersonEditForm(PersonForm):
     def clean_national_id(self):
         value = self.cleaned_data.get("national_id", "").strip()
         return validate_national_id(value) if value else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        # An empty national ID keeps the stored one, so an empty birth date is
+        # read from that (a birth date is required).
+        if not cleaned.get("birth_date") and not cleaned.get("national_id") and self.instance.national_id:
+            cleaned["birth_date"] = birth_date_from_national_id(self.instance.national_id)
+        return cleaned
 
     def values(self) -> dict:
         values = super().values()

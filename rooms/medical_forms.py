@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rooms.forms import OnceForm, VersionedForm
+from rooms.forms import DateInput, OnceForm, VersionedForm
 from rooms.models import HealthCheck, Sample
 
 MAX_SHEET_BYTES = 5 * 1024 * 1024
@@ -40,7 +40,7 @@ class CancelForm(VersionedForm):
 
 
 class ExtendForm(VersionedForm):
-    until = forms.DateField(label=_("new end date"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("new end date"), widget=DateInput())
     reason = forms.CharField(label=_("reason"), min_length=2, max_length=200)
 
 

@@ -5,11 +5,9 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rooms.forms import OnceForm, VersionedForm
+from rooms.forms import DateTimeLocalInput, OnceForm, VersionedForm
 from rooms.masking import validate_phone
 from rooms.models import Person, Stay, Transfer
-
-LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class TransferRequestForm(OnceForm):
@@ -84,7 +82,7 @@ class ArrangeForm(TransferMoveForm):
         label=_("driver's phone"), max_length=20, widget=forms.TextInput({"inputmode": "tel"})
     )
     escort = forms.CharField(label=_("escort"), max_length=100, help_text=_("Who goes with the person."))
-    planned_departure_at = forms.DateTimeField(label=_("planned departure"), widget=LOCAL_DATETIME)
+    planned_departure_at = forms.DateTimeField(label=_("planned departure"), widget=DateTimeLocalInput())
 
     field_order = [
         "destination_name",
@@ -109,7 +107,7 @@ class ArrangeForm(TransferMoveForm):
 
 
 class DepartForm(TransferMoveForm):
-    departed_at = forms.DateTimeField(label=_("departed at"), widget=LOCAL_DATETIME)
+    departed_at = forms.DateTimeField(label=_("departed at"), widget=DateTimeLocalInput())
     field_order = ["departed_at", "note"]
 
     def __init__(self, *args, transfer: Transfer, **kwargs):

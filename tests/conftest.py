@@ -1,3 +1,6 @@
+import pytest
+
+
 def pytest_configure(config):
     from django.conf import settings
 
@@ -17,3 +20,15 @@ def pytest_sessionstart(session):
     root = Path(__file__).resolve().parent.parent
     for suffix in ("", "-wal", "-shm", "-journal"):
         (root / f"test_db.sqlite3{suffix}").unlink(missing_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _one_language_per_test():
+    # A request in Chinese leaves zh-Hans active in this thread (Django's
+    # LocaleMiddleware activates it and nothing deactivates it), and the
+    # tests after it would read Chinese messages where they expect English.
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)

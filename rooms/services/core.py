@@ -8,6 +8,7 @@ user and changes nothing.
 
 from datetime import timedelta
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -92,6 +93,27 @@ def claim_form(token: str | None, by) -> None:
             SubmittedForm.objects.create(token=token[:64], user=by)
     except IntegrityError:
         raise AlreadySubmitted(_("This form was already submitted; it was recorded once.")) from None
+
+
+def failed_constraint(error: IntegrityError) -> tuple[str, str]:
+    """What an IntegrityError broke, as ("unique" | "not_null" | "", the constraint or column).
+
+    PostgreSQL names the constraint or column in its diagnostics; SQLite only
+    in its message ("NOT NULL constraint failed: rooms_person.birth_date").
+    """
+    diag = getattr(error.__cause__, "diag", None)
+    if diag is not None:
+        state = getattr(error.__cause__, "sqlstate", "") or ""
+        if state == "23502":
+            return "not_null", diag.column_name or ""
+        if state == "23505":
+            return "unique", diag.constraint_name or ""
+        return "", diag.constraint_name or ""
+    text = str(error)
+    for kind, prefix in (("not_null", "NOT NULL constraint failed: "), ("unique", "UNIQUE constraint failed: ")):
+        if text.startswith(prefix):
+            return kind, text[len(prefix) :].split(",")[-1].strip().rsplit(".", 1)[-1]
+    return "", ""
 
 
 def who_and_when(user, moment) -> dict[str, str]:
@@ -216,13 +238,27 @@ def person_update(*, person: Person, by, data: dict, version: int | None, token:
         try:
             with transaction.atomic():
                 person.save()
-        except IntegrityError:
-            raise ServiceError(_("Another person on this site already has this national ID.")) from None
+        except IntegrityError as error:
+            raise ServiceError(_person_save_refused(error)) from None
         audit(site=person.site, by=by, action="person.update", obj=person, person=person, before=before, after=changed)
         stay = Stay.objects.filter(person=person, ended_at__isnull=True).first()
         rooms = [stay.room_id] if stay else []
         live.publish(site=person.site, rooms=rooms, persons=[person.pk], topics=[OCCUPANTS] if stay else [])
     return person
+
+
+def _person_save_refused(error: IntegrityError) -> str:
+    """The message for the rule a person's save broke, not a guess."""
+    kind, name = failed_constraint(error)
+    if kind == "unique" and name in ("person_one_active_record_per_id", "national_id"):
+        return _("Another person on this site already has this national ID.")
+    if kind == "not_null":
+        try:
+            label = Person._meta.get_field(name).verbose_name
+        except FieldDoesNotExist:
+            label = name
+        return _("%(field)s is required.") % {"field": str(label).capitalize()}
+    return _("These details could not be saved: they clash with another record. Check them and try again.")
 
 
 def require_reveal(by) -> None:

@@ -24,6 +24,8 @@ CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chro
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TABLET = {"width": 1280, "height": 800}
 WALL = {"width": 1920, "height": 1080}
+# The users' language: every browser test runs in Chinese unless it is about English.
+LOCALE = "zh-CN"
 
 pytestmark = [
     pytest.mark.browser,
@@ -63,8 +65,8 @@ class BrowserTestCase(AuditFlushMixin, SiteMixin, ChannelsLiveServerTestCase):
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         super().tearDownClass()
 
-    def open_as(self, user, path, viewport):
-        context = self.browser.new_context(viewport=viewport, locale="en-US")
+    def open_as(self, user, path, viewport, locale=LOCALE):
+        context = self.browser.new_context(viewport=viewport, locale=locale)
         self.addCleanup(context.close)
         page = context.new_page()
         page.set_default_timeout(10_000)
@@ -114,13 +116,13 @@ class CheckInLiveTests(BrowserTestCase):
         self.assertEqual(control.locator("[data-counter=occupied]").inner_text(), "0")
 
         tablet = self.open_as(self.clerk, "/general/", TABLET)
-        tablet.locator(f"#arrival-{self.person.pk}").get_by_role("link", name="Check in").click()
+        tablet.locator(f"#arrival-{self.person.pk}").get_by_role("link", name="入住").click()
         form = tablet.locator("#panel form")
         form.wait_for()
         # The suggested room is preselected: the first free single room.
         self.assertEqual(form.locator("select[name=room]").input_value(), str(self.room.pk))
         self.screenshot(tablet, "general-check-in-tablet")
-        form.get_by_role("button", name="Check in").click()
+        form.get_by_role("button", name="入住").click()
         tablet.locator("#panel .done").wait_for()
 
         control.wait_for_selector(f"#room-{self.room.pk}[data-status=occupied]")
@@ -174,7 +176,7 @@ class RecoveryTests(BrowserTestCase):
             ws.connect_to_server()
             sockets.append(ws)
 
-        control = self.browser.new_context(viewport=WALL, locale="en-US")
+        control = self.browser.new_context(viewport=WALL, locale=LOCALE)
         self.addCleanup(control.close)
         page = control.new_page()
         page.set_default_timeout(10_000)

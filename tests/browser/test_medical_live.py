@@ -29,7 +29,7 @@ class PositiveResultLiveTests(BrowserTestCase):
         row = tablet.locator(f"#sample-{self.sample.pk}")
         self.assertIn("HX0001", row.inner_text())
         tablet.once("dialog", lambda dialog: dialog.accept())
-        row.get_by_role("button", name="Positive").click()
+        row.get_by_role("button", name="阳性").click()
         tablet.wait_for_selector(f"#med-room-{self.room.pk}[data-status=sealed]")
         tablet.wait_for_selector("#alerts [data-alert-urgent]")
         self.screenshot(tablet, "medical-board-positive-tablet")
@@ -46,7 +46,7 @@ class PositiveResultLiveTests(BrowserTestCase):
         self.screenshot(control, "control-screen-positive-wall")
 
         # The site head acknowledges: the alarm stops on both screens.
-        alert.get_by_role("button", name="Acknowledge").click()
+        alert.get_by_role("button", name="确认").click()
         control.wait_for_selector("body[data-alarm=off]")
         tablet.wait_for_selector("body[data-alarm=off]")
         self.assertEqual(Alert.objects.get().acknowledged_by, self.head)

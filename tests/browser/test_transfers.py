@@ -26,16 +26,16 @@ class TransferStoryTests(live.BrowserTestCase):
         escort = self.open_as(self.guard, "/transfers/escorts/", live.TABLET)
 
         # 1. The request, on the general group's tablet.
-        tablet.get_by_role("link", name="Request a transfer").click()
+        tablet.get_by_role("link", name="申请转运").click()
         form = tablet.locator("#panel form")
         form.wait_for()
         form.locator("select[name=person]").select_option(str(self.person.pk))
-        form.get_by_label("relative's hospital").check()
+        form.get_by_label("亲属所在医院").check()
         form.locator("input[name=destination_name]").fill("女儿所在方舱医院")
         form.locator("input[name=destination_contact]").fill("区隔离办")
         form.locator("textarea[name=reason]").fill("女儿是聋哑人,独自在方舱医院;希望转去照顾她")
         self.screenshot(tablet, "transfer-request-tablet")
-        form.get_by_role("button", name="Request the transfer").click()
+        form.get_by_role("button", name="提交转运申请").click()
         tablet.locator("#panel .done").wait_for()
         transfer = Transfer.objects.get()
         tablet.locator(f"#column-requested #transfer-{transfer.pk}").wait_for()
@@ -44,7 +44,7 @@ class TransferStoryTests(live.BrowserTestCase):
         approval = control.locator(f"#approval-{transfer.pk}")
         approval.wait_for()
         self.screenshot(control, "transfer-approval-wall")
-        approval.get_by_role("button", name="Approve").click()
+        approval.get_by_role("button", name="批准").click()
         control.locator("#panel .done").wait_for()
         control.locator("#panel [data-close-panel]").click()
         # ...and the approval reaches the requester's tablet at once.
@@ -53,7 +53,7 @@ class TransferStoryTests(live.BrowserTestCase):
 
         # 3. Arranged on the tablet: the bed confirmed, the vehicle and escort booked.
         tablet.locator("#panel [data-close-panel]").click()
-        tablet.locator(f"#transfer-{transfer.pk}").get_by_role("link", name="Arrange").click()
+        tablet.locator(f"#transfer-{transfer.pk}").get_by_role("link", name="安排转运").click()
         form = tablet.locator("#panel form")
         form.wait_for()
         form.locator("input[name=confirmed_with]").fill("区隔离办 周韬")
@@ -63,17 +63,17 @@ class TransferStoryTests(live.BrowserTestCase):
         form.locator("input[name=escort]").fill("吴刚")
         leaves = timezone.localtime() + timedelta(minutes=30)
         form.locator("input[name=planned_departure_at]").fill(leaves.strftime("%Y-%m-%dT%H:%M"))
-        form.get_by_role("button", name="Arrange").click()
+        form.get_by_role("button", name="安排转运").click()
         tablet.locator("#panel .done").wait_for()
 
         # 4. The escort sees it to escort and marks it departed.
         card = escort.locator(f"#column-arranged #transfer-{transfer.pk}")
         card.wait_for()
         self.screenshot(escort, "transfer-escorts-tablet")
-        card.get_by_role("link", name="Departed").click()
+        card.get_by_role("link", name="已出发").click()
         form = escort.locator("#panel form")
         form.wait_for()
-        form.get_by_role("button", name="Departed").click()
+        form.get_by_role("button", name="已出发").click()
         escort.locator("#panel .done").wait_for()
 
         # 5. The control screen: the room awaits disinfection, the log has every step.
