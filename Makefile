@@ -53,9 +53,11 @@ bench-full: $(VENV)/.installed-bench
 bench-profile: $(VENV)/.installed-bench
 	$(PY) -m bench.run --profile --servers uvicorn --layers memory --no-scaleout --out bench/results/profile.json
 
+## ruff, and the architecture: imports run groups -> rooms -> site_ops (contracts in pyproject.toml)
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
@@ -63,7 +65,7 @@ format: $(VENV)/.installed-dev
 
 ## Re-extract the translatable strings into locale/zh_Hans
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

@@ -27,11 +27,10 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import translation  # noqa: E402
 
 from bench import seed  # noqa: E402
-from groups.boards import BOARDS  # noqa: E402
 from rooms import services  # noqa: E402
 from rooms.models import Room, Site  # noqa: E402
 from site_ops import live  # noqa: E402
-from site_ops.live import Change  # noqa: E402
+from site_ops.boards import BOARDS, Change  # noqa: E402
 
 
 def timed(fn, repeat: int) -> tuple[float, int]:

@@ -20,10 +20,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
 from django.utils import timezone
 
-from groups.models import Staff
-from groups.roles import Role
 from rooms.masking import national_id_check_digit
-from rooms.models import AuditEvent, Person, Room, Site, Stay
+from rooms.models import AuditEvent, Person, Room, Site, Staff, Stay
+from rooms.roles import Role
 
 PASSWORD = "bench-pass-2026"
 SIZES = (10, 100, 1000)

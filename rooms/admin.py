@@ -1,16 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.db import transaction
 
-from rooms.models import (
-    AuditEvent,
-    MealSlot,
-    Person,
-    Room,
-    RoutineSchedule,
-    Site,
-    Stay,
-    Transfer,
-)
+from rooms.models import AuditEvent, Person, Room, Site, Staff, Stay
 from rooms.services import audit
 from site_ops import live
 
@@ -57,41 +50,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Site)
-class SiteAdmin(AuditedAdmin):
-    list_display = [
-        "name",
-        "address",
-        "ventilation_minutes",
-        "transfer_stale_minutes",
-        "patrol_interval_minutes",
-    ]
-    topics = ("meals", "disinfection", "security", "transfers")
-
-    def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            if not change:
-                # A new site starts with the usual meal times and routine
-                # disinfection; both are edited below.
-                MealSlot.objects.bulk_create(MealSlot.defaults_for(obj))
-                RoutineSchedule.objects.bulk_create(RoutineSchedule.defaults_for(obj))
-
-
-@admin.register(MealSlot)
-class MealSlotAdmin(AuditedAdmin):
-    list_display = ["kind", "delivery_time", "site"]
-    list_filter = ["site"]
-    topics = ("meals",)
-
-
-@admin.register(RoutineSchedule)
-class RoutineScheduleAdmin(AuditedAdmin):
-    list_display = ["area", "per_floor", "times", "site"]
-    list_filter = ["site"]
-    topics = ("disinfection",)
-
-
 @admin.register(Room)
 class RoomAdmin(AuditedAdmin):
     list_display = ["number", "site", "floor", "capacity", "status", "occupant_count"]
@@ -136,13 +94,6 @@ class StayAdmin(ReadOnlyAdmin):
     list_filter = ["site", "end_reason"]
 
 
-@admin.register(Transfer)
-class TransferAdmin(ReadOnlyAdmin):
-    # Transfers move only through their steps on the boards, which audit and broadcast.
-    list_display = ["created_at", "person", "room", "destination_type", "destination_name", "urgency", "state"]
-    list_filter = ["site", "state", "destination_type", "urgency"]
-
-
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_name", "role", "action", "label"]
@@ -150,5 +101,26 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ["label", "actor_name"]
 
 
-# Imported last: the medical admin reuses AuditedAdmin above.
-from rooms import admin_medical  # noqa: E402, F401
+class StaffInline(admin.StackedInline):
+    model = Staff
+    can_delete = False
+    verbose_name_plural = "site"
+
+
+class StaffUserAdmin(UserAdmin):
+    """Staff accounts: a personal login, its site and its groups, on one page."""
+
+    inlines = [StaffInline]
+    list_display = ["username", "last_name", "first_name", "is_active", "group_names"]
+    list_filter = ["groups", "is_active"]
+
+    @admin.display(description="groups")
+    def group_names(self, user):
+        return ", ".join(group.name for group in user.groups.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+
+admin.site.unregister(User)
+admin.site.register(User, StaffUserAdmin)

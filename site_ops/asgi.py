@@ -46,7 +46,7 @@ from channels.sessions import CookieMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from groups.consumers import BoardConsumer  # noqa: E402
+from site_ops.consumers import BoardConsumer  # noqa: E402
 
 
 class SocketSessionMiddleware:

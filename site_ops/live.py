@@ -13,9 +13,9 @@ Nothing else in the project calls ``group_send``.
 
 import asyncio
 import functools
+import hashlib
 import logging
 import threading
-from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -23,22 +23,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import translation
 
+from site_ops.boards import Change, affected_boards, board_for_key, render_parts
 from site_ops.layers import InMemoryChannelLayer as HandOffLayer
+from site_ops.models import BoardSequence
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Change:
-    """What a committed write touched: the boards re-render these parts."""
-
-    site_id: int
-    rooms: frozenset[int] = field(default_factory=frozenset)
-    persons: frozenset[int] = field(default_factory=frozenset)
-    transfers: frozenset[int] = field(default_factory=frozenset)
-    # What else changed, by name ("transfers", "samples", ...), so that a
-    # board that shows none of it is left alone.
-    topics: frozenset[str] = field(default_factory=frozenset)
 
 
 def broadcast_group(site_id: int, board_key: str, language: str) -> str:
@@ -48,8 +37,6 @@ def broadcast_group(site_id: int, board_key: str, language: str) -> str:
 
 def session_group(session_key: str) -> str:
     """The group of every socket opened with one login session."""
-    import hashlib
-
     return "session-" + hashlib.sha256(session_key.encode()).hexdigest()[:32]
 
 
@@ -59,8 +46,6 @@ def languages() -> list[str]:
 
 def publish(*, site, rooms=(), persons=(), transfers=(), topics=()) -> None:
     """Bump the affected boards and broadcast them once the transaction commits."""
-    from groups.boards import affected_boards
-
     change = Change(
         site_id=site.pk,
         rooms=frozenset(rooms),
@@ -87,8 +72,6 @@ def bump(site_id: int, keys: list[str]) -> dict[str, int]:
     One statement (``UPDATE ... RETURNING``, which SQLite and PostgreSQL
     both have) rather than an update and a read: it runs in every change.
     """
-    from groups.models import BoardSequence
-
     table, board, seq, site = _sequence_names()
     placeholders = ", ".join(["%s"] * len(keys))
     sql = (
@@ -130,8 +113,6 @@ def _sequence_names() -> tuple[str, str, str, str]:
     """The board-number table and its columns, quoted, for the statements
     ``bump`` and ``current_seq`` write out: only these names go into their
     text; every value is a parameter."""
-    from groups.models import BoardSequence
-
     quote = connection.ops.quote_name
     return tuple(quote(name) for name in (BoardSequence._meta.db_table, "board", "seq", "site_id"))
 
@@ -174,6 +155,12 @@ def shared_by_renders(read):
     return wrapper
 
 
+def broadcast_site(site_id: int):
+    """The site the writer handed to the broadcast under way, if it is this one (not read again)."""
+    site = getattr(_shared, "site", None)
+    return site if site is not None and site.pk == site_id else None
+
+
 def send_change(change: Change, seqs: dict[str, int], site=None) -> None:
     """Render each affected board's fragments and send them to its audience.
 
@@ -182,8 +169,6 @@ def send_change(change: Change, seqs: dict[str, int], site=None) -> None:
     read at all, where the layer can tell. ``site``, when the writer has it
     at hand, is not read again.
     """
-    from groups.boards import board_for_key
-    from groups.boards.base import load_site, render_parts
 
     layer = get_channel_layer()
     # Asked by type: Redis pub/sub's layer answers any attribute only inside
@@ -191,8 +176,7 @@ def send_change(change: Change, seqs: dict[str, int], site=None) -> None:
     send_soon = layer.group_send_soon if isinstance(layer, HandOffLayer) else None
     unsent = []
     _shared.cache = {}
-    if site is not None:
-        load_site.prime(site, site.pk)
+    _shared.site = site
     try:
         for key, seq in seqs.items():
             groups = {language: broadcast_group(change.site_id, key, language) for language in languages()}
@@ -210,6 +194,7 @@ def send_change(change: Change, seqs: dict[str, int], site=None) -> None:
                     unsent.append(message)
     finally:
         _shared.cache = None
+        _shared.site = None
     # One hop to the event loop for the rest, sent side by side, so that a
     # Redis layer's round trips overlap instead of adding up.
     if unsent:

@@ -59,8 +59,17 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    # The live spine, what every group stands on, then one app per group
+    # (each registers its boards; the control screen's are listed first).
+    "site_ops",
     "rooms",
-    "groups",
+    "groups.control",
+    "groups.general",
+    "groups.transfers",
+    "groups.catering",
+    "groups.disinfection",
+    "groups.security",
+    "groups.medical",
 ]
 
 MIDDLEWARE = [
@@ -92,7 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "groups.context_processors.staff",
+                "rooms.context_processors.staff",
             ],
         },
     }
@@ -149,7 +158,7 @@ AUTH_USER_MODEL = "auth.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "groups.backends.StaffBackend",
+    "rooms.backends.StaffBackend",
 ]
 # Throttle per username *and* address, so that one person guessing at a
 # shared site Wi-Fi does not lock out everyone else behind the same address.

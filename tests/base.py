@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client, TestCase, TransactionTestCase
 from django.urls import reverse
 
-from groups.roles import Role
+from rooms.roles import Role
 from tests.factories import make_person, make_rooms, make_site, make_user
 
 

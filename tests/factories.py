@@ -5,9 +5,10 @@ from datetime import date
 
 from django.contrib.auth.models import Group, User
 
-from groups.models import Staff
+from groups.catering.models import MealSlot
+from groups.disinfection.models import RoutineSchedule
 from rooms.masking import national_id_check_digit
-from rooms.models import MealSlot, Person, Room, RoutineSchedule, Site
+from rooms.models import Person, Room, Site, Staff
 
 _serial = itertools.count(1)
 
@@ -61,7 +62,7 @@ def satisfy_protocol(stay) -> None:
     """Give a stay the negative results its release needs (the lab's part, done directly)."""
     from django.utils import timezone
 
-    from rooms.models import Sample
+    from groups.medical.models import Sample
 
     now = timezone.now()
     Sample.objects.filter(stay=stay).update(

@@ -9,13 +9,12 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from groups.boards import BOARDS
-from groups.models import BoardSequence
 from rooms import services
 from rooms.models import AuditEvent, Room
 from site_ops import live
+from site_ops.boards import BOARDS, Change
 from site_ops.layers import InMemoryChannelLayer
-from site_ops.live import Change
+from site_ops.models import BoardSequence
 from tests.base import SiteTestCase
 
 
@@ -96,7 +95,7 @@ class BroadcastPartsTests(SiteTestCase):
         from django.utils import translation
 
         renders = []
-        from groups.templatetags import board_tags
+        from rooms.templatetags import board_tags
 
         original = board_tags.render_to_string
 

@@ -15,8 +15,8 @@ from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 from django.test import SimpleTestCase
 
-from groups.consumers import BoardConsumer
 from site_ops import live
+from site_ops.consumers import BoardConsumer
 from site_ops.layers import InMemoryChannelLayer
 from tests.base import LiveTestCase, SocketMixin
 
@@ -227,8 +227,8 @@ class LayerOutageTests(SocketMixin, LiveTestCase):
 
         with (
             mock.patch.object(type(layer), "receive", flaky_receive),
-            mock.patch("groups.consumers.LAYER_RETRY_SECONDS", 0.01),
-            self.assertLogs("groups.consumers", level="WARNING") as logs,
+            mock.patch("site_ops.consumers.LAYER_RETRY_SECONDS", 0.01),
+            self.assertLogs("site_ops.consumers", level="WARNING") as logs,
         ):
             communicator, connected, _code = await self.connect("/ws/boards/control/?lang=en", self.head)
             self.assertTrue(connected)

@@ -6,10 +6,10 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from groups.models import BoardSequence
 from rooms import services
 from rooms.models import Person
 from site_ops.asgi import application
+from site_ops.models import BoardSequence
 from tests.base import LiveTestCase, SocketMixin
 
 

@@ -12,11 +12,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 
+from groups.general.forms import FamilyFormSet, PersonEditForm, PersonForm
+from groups.medical.forms import ExtendForm
 from rooms import services
-from rooms.forms import DateTimeLocalInput, FamilyFormSet, PersonEditForm, PersonForm
-from rooms.medical_forms import ExtendForm
+from rooms.forms import DateTimeLocalInput
 from rooms.models import Person
-from rooms.services.core import failed_constraint
+from rooms.services import failed_constraint
 from tests.base import SiteTestCase
 
 DATE_VALUE = re.compile(r'<input type="(date|datetime-local|time)"[^>]*?value="([^"]*)"')

@@ -3,11 +3,12 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from groups.roles import NotInGroup
+from groups.disinfection import services as disinfection
+from groups.disinfection.models import DisinfectionTask, RoutineSchedule, WasteCollection
+from groups.disinfection.routines import routine_today
 from rooms import services
-from rooms.models import AuditEvent, DisinfectionTask, Room, RoutineSchedule, Stay, WasteCollection
-from rooms.routines import routine_today
-from rooms.services import disinfection
+from rooms.models import AuditEvent, Room, Stay
+from rooms.roles import NotInGroup
 from tests.base import SiteTestCase
 from tests.clock import frozen, local
 from tests.factories import make_person, satisfy_protocol
@@ -232,7 +233,7 @@ class WasteTests(DisinfectionTestCase):
             )
 
     def test_the_days_total_counts_todays_collections_only(self):
-        from groups.boards.disinfection import waste_today
+        from groups.disinfection.board import waste_today
 
         self.collect(1, 3, "6.5", days=-1)
         self.collect(1, 2, "4.0")

@@ -5,13 +5,15 @@ from datetime import timedelta
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from groups.boards import overview
-from groups.boards.core import FEED_LENGTH, _feed, _open_stays, changed_rooms
-from groups.templatetags.board_tags import feed_row
+from groups.catering.models import MealSlot
+from groups.catering.rounds import site_slots
+from groups.control import overview
+from groups.control.board import FEED_LENGTH, _feed
+from groups.disinfection.models import DisinfectionTask
 from rooms import services
-from rooms.meal_rounds import site_slots
-from rooms.models import AuditEvent, DisinfectionTask, MealSlot, Room
-from rooms.routines import day_start
+from rooms.models import AuditEvent, Room
+from rooms.reads import changed_rooms, day_start, open_stays_prefetch
+from rooms.templatetags.board_tags import feed_row
 from site_ops.fixed_reads import FixedRead
 from tests.base import SiteTestCase
 from tests.factories import make_person, make_rooms, make_site
@@ -119,7 +121,9 @@ class BoardReadsTests(SiteTestCase):
         services.stay_check_in(person=self.person, room=self.rooms[1], by=self.clerk)
         ids = frozenset({family.pk, self.rooms[1].pk, self.rooms[2].pk})
         expected = (
-            Room.objects.filter(site=self.site, pk__in=ids).prefetch_related(_open_stays()).order_by("floor", "number")
+            Room.objects.filter(site=self.site, pk__in=ids)
+            .prefetch_related(open_stays_prefetch())
+            .order_by("floor", "number")
         )
         with self.assertNumQueries(3):
             got = changed_rooms(self.site.pk, ids)

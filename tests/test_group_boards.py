@@ -6,23 +6,15 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils import timezone
 
-from groups.boards import BOARDS, board_for_key
+from groups.catering.models import MealDelivery, MealSlot
+from groups.disinfection import services as disinfection
+from groups.disinfection.models import DisinfectionTask, RoutineSchedule, WasteCollection
+from groups.security import services as security
+from groups.security.models import CheckpointEntry, Incident
+from groups.transfers import services as transfer_services
 from rooms import services
-from rooms.models import (
-    AuditEvent,
-    CheckpointEntry,
-    DisinfectionTask,
-    Incident,
-    MealDelivery,
-    MealSlot,
-    Person,
-    Room,
-    RoutineSchedule,
-    Stay,
-    WasteCollection,
-)
-from rooms.services import disinfection, security
-from site_ops.live import Change
+from rooms.models import AuditEvent, Person, Room, Stay
+from site_ops.boards import BOARDS, Change, board_for_key
 from tests.base import SiteTestCase, ViewAccessMixin
 from tests.clock import frozen
 from tests.factories import make_person, satisfy_protocol
@@ -355,18 +347,19 @@ class SecurityViewTests(GroupBoardTestCase):
         self.assertContains(self.client.get(reverse("security-board")), "正常")
 
     def test_the_escorts_section_lists_approved_transfers_by_room_without_names(self):
+        from groups.transfers.models import Transfer
         from rooms import services as room_services
-        from rooms.models import Room, Transfer
+        from rooms.models import Room
 
         room = Room.objects.filter(site=self.site, occupant_count=0, status=Room.Status.AVAILABLE).first()
         person = make_person(self.site, name="赵护送")
         room_services.stay_check_in(person=person, room=room, by=self.clerk)
-        transfer = room_services.transfer_request(
+        transfer = transfer_services.transfer_request(
             person=person, by=self.clerk, reason="就医", destination_type=Transfer.Destination.HOSPITAL_VISIT
         )
         escorts = self.client.get(reverse("security-board")).content.decode().split('id="escorts"')[1]
         self.assertIn("No transfer to escort", escorts.split("</section>")[0])
-        room_services.transfer_approve(transfer=transfer, by=self.head)
+        transfer_services.transfer_approve(transfer=transfer, by=self.head)
         escorts = self.client.get(reverse("security-board")).content.decode().split('id="escorts"')[1]
         escorts = escorts.split("</section>")[0]
         self.assertIn(f'<span class="tag">{room.number}</span>', escorts)

@@ -5,10 +5,11 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
 
-from groups.roles import Role
+from groups.catering import services as meals
+from groups.catering.models import MealSlot
 from rooms import services
-from rooms.models import MealSlot, Stay
-from rooms.services import meals
+from rooms.models import Stay
+from rooms.roles import Role
 from site_ops.asgi import application
 from tests.base import LiveTestCase
 from tests.clock import frozen, local

@@ -6,10 +6,10 @@ from unittest import mock
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from groups.models import BoardSequence
 from rooms import services
 from rooms.models import Stay
 from site_ops import live
+from site_ops.models import BoardSequence
 from tests.base import LiveTestCase, SiteTestCase
 
 

@@ -5,11 +5,13 @@ from datetime import time, timedelta
 from django.db.models import F
 from django.utils import timezone
 
-from groups.roles import NotInGroup
+from groups.catering import services as meals
+from groups.catering.models import MealDelivery, MealSlot
+from groups.catering.rounds import PENDING, current_slot, meal_round, next_slot
+from groups.medical.models import MedicalAlert
 from rooms import services
-from rooms.meal_rounds import PENDING, current_slot, meal_round, next_slot
-from rooms.models import AuditEvent, MealDelivery, MealSlot, MedicalAlert, Person, Room, Stay
-from rooms.services import meals
+from rooms.models import AuditEvent, Person, Room, Stay
+from rooms.roles import NotInGroup
 from tests.base import SiteTestCase
 from tests.clock import frozen, local
 from tests.factories import make_person, make_user
@@ -151,7 +153,7 @@ class MealRoundTests(MealTestCase):
         self.assertEqual(meal.allergies, ["花生过敏"])
 
     def test_the_kitchen_counts_diets_for_the_next_slot_as_people_come_and_go(self):
-        from groups.boards.catering import catering_board
+        from groups.catering.board import catering_board
 
         self.check_in(self.person, self.rooms[0], 9)
         self.check_in(make_person(self.site, diet=Person.Diet.VEGETARIAN), self.rooms[1], 9)

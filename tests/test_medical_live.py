@@ -8,14 +8,14 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from groups import boards
-from groups.roles import Role
+from groups.medical import services as medical
+from groups.medical.models import Sample
 from rooms import services
-from rooms.models import Room, Sample
-from rooms.services import medical
-from site_ops import live
+from rooms.models import Room
+from rooms.roles import Role
+from site_ops import boards, live
 from site_ops.asgi import application
-from site_ops.live import Change
+from site_ops.boards import Change
 from tests.base import LiveTestCase, SiteTestCase
 from tests.factories import make_person, make_user
 

@@ -7,25 +7,22 @@ from unittest import mock
 from django.db import transaction
 from django.utils import timezone
 
-from groups.models import BoardSequence
-from groups.roles import NotInGroup
-from rooms import services
-from rooms.models import (
+from groups.medical import services as medical
+from groups.medical.models import (
     Alert,
-    AuditEvent,
     HealthCheck,
     MedicineRequest,
-    Person,
     ProtocolDay,
-    Room,
     Sample,
     SampleResult,
     SamplingPlan,
-    Stay,
     TestProtocol,
-    Transfer,
 )
-from rooms.services import medical
+from groups.transfers.models import Transfer
+from rooms import services
+from rooms.models import AuditEvent, Person, Room, Stay
+from rooms.roles import NotInGroup
+from site_ops.models import BoardSequence
 from tests.base import SiteTestCase
 from tests.factories import make_person, satisfy_protocol
 
@@ -345,7 +342,7 @@ class PositiveTests(MedicalTestCase):
         self.assertFalse(Sample.objects.filter(stay=self.stay, reason=Sample.Reason.CONTACT).exists())
 
     def test_it_drafts_an_urgent_transfer_to_the_designated_hospital(self):
-        from rooms.models import Transfer
+        from groups.transfers.models import Transfer
 
         self.record_positive()
         transfer = Transfer.objects.get(person=self.mother)
@@ -356,7 +353,7 @@ class PositiveTests(MedicalTestCase):
         self.assertFalse(Transfer.objects.filter(person=self.son).exists())
 
     def test_a_failed_transfer_draft_undoes_the_positive(self):
-        from rooms.services import transfers
+        from groups.transfers import services as transfers
 
         with (
             mock.patch.object(transfers, "transfer_request", side_effect=RuntimeError("transfer store down")),
@@ -380,7 +377,7 @@ class PositiveTests(MedicalTestCase):
         self.assertEqual(self.fresh(self.family_room).status, Room.Status.OCCUPIED)
         self.assertFalse(SampleResult.objects.exists())
         self.assertFalse(Sample.objects.filter(reason=Sample.Reason.CONTACT).exists())
-        from rooms.models import Transfer
+        from groups.transfers.models import Transfer
 
         self.assertFalse(Transfer.objects.exists())
         self.assertEqual(AuditEvent.objects.count(), events)
@@ -402,7 +399,7 @@ class PositiveTests(MedicalTestCase):
         self.record_positive()
         self.assertEqual(self.fresh(self.family_room).status, Room.Status.OCCUPIED)
         self.assertTrue(Alert.objects.filter(kind=Alert.Kind.POSITIVE, person=self.mother).exists())
-        from rooms.models import Transfer
+        from groups.transfers.models import Transfer
 
         # She has left: no transfer is drafted for her.
         self.assertFalse(Transfer.objects.exists())
@@ -729,7 +726,7 @@ class DemoTests(MedicalTestCase):
 
         from django.core.management import call_command
 
-        from groups.boards import general_board
+        from groups.general.board import general_board
         from rooms.models import Site
 
         # seed_demo loads only into an empty database; this one has the test site.

@@ -8,10 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from groups.roles import Role
+from groups.medical import services as medical
+from groups.medical.models import Alert, HealthCheck, LabImport, MedicineRequest, Sample, SampleResult
 from rooms import services
-from rooms.models import Alert, AuditEvent, HealthCheck, LabImport, MedicineRequest, Sample, SampleResult, Stay
-from rooms.services import medical
+from rooms.models import AuditEvent, Stay
+from rooms.roles import Role
 from tests.base import SiteTestCase, ViewAccessMixin
 from tests.factories import make_person, make_rooms, make_site, make_user, satisfy_protocol
 
@@ -351,10 +352,10 @@ class ProtocolAdminTests(SiteTestCase):
         }
         for i, (day, kind) in enumerate(days):
             data.update({f"days-{i}-day": day, f"days-{i}-kind": kind})
-        return self.client.post(reverse("admin:rooms_testprotocol_add"), data)
+        return self.client.post(reverse("admin:medical_testprotocol_add"), data)
 
     def test_the_protocol_is_set_up_in_the_admin_audited_and_used_at_check_in(self):
-        from rooms.models import TestProtocol
+        from groups.medical.models import TestProtocol
 
         with self.captureOnCommitCallbacks(execute=False) as callbacks:
             response = self.post([(1, "pcr"), (4, "antigen"), (9, "pcr")])
@@ -368,7 +369,7 @@ class ProtocolAdminTests(SiteTestCase):
         self.assertEqual(stay.ends_on, timezone.localdate() + timedelta(days=10))
 
     def test_sampling_days_outside_the_quarantine_are_refused(self):
-        from rooms.models import TestProtocol
+        from groups.medical.models import TestProtocol
 
         response = self.post([(1, "pcr"), (12, "pcr")])
         self.assertContains(response, "Sampling days must fall within the quarantine (10 days): 12.")

@@ -7,10 +7,23 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from groups import boards
+from groups.catering import services as meals
+from groups.catering.board import catering_board
+from groups.catering.models import MealSlot
+from groups.control.board import control_screen
+from groups.disinfection import services as disinfection
+from groups.disinfection.board import disinfection_board
+from groups.disinfection.models import DisinfectionTask, RoutineSchedule
+from groups.general.board import general_board
+from groups.medical.board import health_round, medical_board
+from groups.security import services as security
+from groups.security.board import security_board
+from groups.transfers import services as transfer_services
+from groups.transfers.board import transfer_board
 from rooms import services
-from rooms.models import DisinfectionTask, MealSlot, Person, Room, RoutineSchedule, Stay
-from rooms.services import disinfection, meals, security
+from rooms.models import Person, Room, Stay
+from rooms.reads import site_counters
+from site_ops import boards
 from tests.base import SiteTestCase
 from tests.clock import frozen
 from tests.factories import make_person, make_rooms, make_site, satisfy_protocol
@@ -76,17 +89,17 @@ class QueryCountTests(SiteTestCase):
         with frozen(12):
             self.fill_groups(20)
             with self.assertNumQueries(21):
-                boards.control_screen(self.big)
+                control_screen(self.big)
             self.fill_groups(500)
             with self.assertNumQueries(21):
-                boards.control_screen(self.big)
+                control_screen(self.big)
 
     def test_the_group_boards_reads_and_pages_are_constant_in_rooms(self):
         # catering: 1 slots, 2 floors, 3 open stays with people and rooms, 4 the round's deliveries
         # disinfection: 1 open tasks, 2 ventilating rooms, 3 schedule, 4 floors, 5 routine rows, 6 done today, 7-8 waste
         # security: 1 inside, 2 log, 3 floors, 4 last patrols, 5 today's patrols, 6 open and 7 resolved incidents,
         # 8 transfers to escort
-        expected = {boards.catering_board: 4, boards.disinfection_board: 8, boards.security_board: 8}
+        expected = {catering_board: 4, disinfection_board: 8, security_board: 8}
         counts = {}
         with frozen(12):
             for size in (20, 500):
@@ -108,10 +121,10 @@ class QueryCountTests(SiteTestCase):
         # 1 floors, 2-3 counters, 4 arrivals, 5 releases, 6-7 rooms with open stays and people
         self.fill(20)
         with self.assertNumQueries(7):
-            boards.general_board(self.big)
+            general_board(self.big)
         self.fill(500)
         with self.assertNumQueries(7):
-            boards.general_board(self.big)
+            general_board(self.big)
 
     def test_the_pages_run_the_same_queries_for_20_and_500_rooms(self):
         counts = {}
@@ -131,7 +144,7 @@ class QueryCountTests(SiteTestCase):
         self.assertEqual(counts[("general-board", 20)], counts[("general-board", 500)])
 
     def test_a_broadcast_renders_with_constant_queries(self):
-        from site_ops.live import Change
+        from site_ops.boards import Change
 
         self.fill(20)
         change = Change(
@@ -146,7 +159,7 @@ class QueryCountTests(SiteTestCase):
         self.assertEqual(small, large)
 
     def test_a_group_broadcast_renders_with_constant_queries(self):
-        from site_ops.live import Change
+        from site_ops.boards import Change
 
         counts = {}
         with frozen(12):
@@ -177,7 +190,7 @@ class CounterTests(SiteTestCase):
         services.stay_check_in(person=self.person, room=self.rooms[1], by=self.clerk)
         self.assertEqual(Stay.objects.filter(person=self.person).count(), 2)
 
-        counters = boards.site_counters(self.site)
+        counters = site_counters(self.site)
         self.assertEqual(counters["people"]["in_isolation"], 1)
         self.assertEqual(counters["people"]["arrived_today"], 2)
         self.assertEqual(counters["people"]["released_today"], 1)
@@ -191,7 +204,7 @@ class TransferQueryCountTests(SiteTestCase):
 
     def fill(self, transfers: int) -> None:
         """A site with this many open transfers, spread over the states, a few urgent."""
-        from rooms.models import Transfer
+        from groups.transfers.models import Transfer
 
         self.big = make_site(name=f"{transfers}转运")
         for user in (self.clerk, self.head, self.guard):
@@ -201,7 +214,7 @@ class TransferQueryCountTests(SiteTestCase):
         for i, room in enumerate(rooms):
             person = make_person(self.big)
             services.stay_check_in(person=person, room=room, by=self.clerk)
-            transfer = services.transfer_request(
+            transfer = transfer_services.transfer_request(
                 person=person,
                 by=self.clerk,
                 reason="就医",
@@ -209,9 +222,9 @@ class TransferQueryCountTests(SiteTestCase):
                 urgency="urgent" if i % 4 == 0 else "routine",
             )
             if i % 3:
-                services.transfer_approve(transfer=transfer, by=self.head)
+                transfer_services.transfer_approve(transfer=transfer, by=self.head)
             if i % 3 == 2:
-                services.transfer_arrange(
+                transfer_services.transfer_arrange(
                     transfer=transfer,
                     by=self.guard,
                     confirmed_with="隔离办",
@@ -228,12 +241,12 @@ class TransferQueryCountTests(SiteTestCase):
         for size in (3, 30):
             self.fill(size)
             with self.assertNumQueries(1):
-                boards.transfer_board(self.big)
+                transfer_board(self.big)
             with self.assertNumQueries(1):
                 boards.BOARDS["escorts"].context(self.big)
 
     def test_the_screens_and_broadcasts_are_constant_in_transfers(self):
-        from site_ops.live import Change
+        from site_ops.boards import Change
 
         counts = {}
         for size in (3, 30):
@@ -288,7 +301,8 @@ class MedicalQueryCountTests(QueryCountTests):
 
         from django.utils import timezone
 
-        from rooms.models import Alert, HealthCheck, Sample, Stay
+        from groups.medical.models import Alert, HealthCheck, Sample
+        from rooms.models import Stay
 
         super().fill(rooms)
         now = timezone.now()
@@ -319,7 +333,7 @@ class MedicalQueryCountTests(QueryCountTests):
     def test_the_medical_reads_are_constant_in_rooms(self):
         from django.utils import timezone
 
-        from site_ops.live import Change
+        from site_ops.boards import Change
 
         counts = {}
         for size in (20, 500):
@@ -327,19 +341,19 @@ class MedicalQueryCountTests(QueryCountTests):
             # 1 floors, 2-3 counters, 4-5 rooms with open stays and people, 6 samples, 7 health checks,
             # 8 alerts, 9 medicine requests, 10 reports from other groups
             with self.subTest("medical board", rooms=size), self.assertNumQueries(10):
-                context = boards.medical_board(self.big, floor=1)
+                context = medical_board(self.big, floor=1)
             self.assertTrue(any(room.open_stays for room in context["rooms"]))
             # as pinned above (QueryCountTests), with the badges, medical counters and alerts
             with self.subTest("control screen", rooms=size), self.assertNumQueries(21):
-                context = boards.control_screen(self.big)
+                context = control_screen(self.big)
             self.assertTrue(context["alerts"])
             # as pinned above, and 8 samples, 9 sampling plans, 10 the protocol of the releases due
             with self.subTest("general board", rooms=size), self.assertNumQueries(10):
-                context = boards.general_board(self.big)
+                context = general_board(self.big)
             self.assertTrue(all(hasattr(stay, "eligibility") for stay in context["releases"]))
             # 1 floors, 2-3 the floor's rooms with open stays and people, 4 the checks
             with self.subTest("health round", rooms=size), self.assertNumQueries(4):
-                boards.health_round(self.big, 1, timezone.localdate(), "am")
+                health_round(self.big, 1, timezone.localdate(), "am")
 
             self.client.force_login(self.head)
             with CaptureQueriesContext(connection) as queries:

@@ -5,13 +5,15 @@ import asyncio
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from groups.boards import security_board
-from groups.models import BoardSequence
-from groups.roles import NotInGroup
+from groups.medical.models import MedicalAlert
+from groups.security import services as security
+from groups.security.board import security_board
+from groups.security.models import CheckpointEntry, Incident
 from rooms import services
-from rooms.models import AuditEvent, CheckpointEntry, Incident, MedicalAlert
-from rooms.services import security
+from rooms.models import AuditEvent
+from rooms.roles import NotInGroup
 from site_ops import live
+from site_ops.models import BoardSequence
 from tests.base import SiteTestCase
 from tests.clock import frozen
 

@@ -4,21 +4,13 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 from django.test import TestCase
 
-from groups.models import Staff
+from groups.catering.models import MealDelivery, MealSlot
+from groups.catering.rounds import meal_round
+from groups.disinfection.models import DisinfectionTask
+from groups.medical.models import MedicalAlert
+from groups.security.models import CheckpointEntry, Incident
 from rooms.masking import validate_national_id
-from rooms.meal_rounds import meal_round
-from rooms.models import (
-    CheckpointEntry,
-    DisinfectionTask,
-    Incident,
-    MealDelivery,
-    MealSlot,
-    MedicalAlert,
-    Person,
-    Room,
-    Site,
-    Stay,
-)
+from rooms.models import Person, Room, Site, Staff, Stay
 
 
 class SeedDemoTests(TestCase):

@@ -4,9 +4,9 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import TestCase
 from django.utils import timezone
 
-from groups.roles import NotInGroup
 from rooms import services
 from rooms.models import AuditEvent, Person, Room, Stay
+from rooms.roles import NotInGroup
 from tests.base import SiteTestCase
 from tests.factories import make_person, make_rooms, make_site, satisfy_protocol
 

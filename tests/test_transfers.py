@@ -10,11 +10,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from groups.models import BoardSequence
-from groups.roles import NotInGroup, roles_of
+from groups.transfers import services as transfer_services
+from groups.transfers.models import Transfer
 from rooms import services
-from rooms.models import AuditEvent, Person, Room, Stay, Transfer
+from rooms.models import AuditEvent, Person, Room, Stay
+from rooms.roles import NotInGroup, roles_of
 from site_ops import live
+from site_ops.models import BoardSequence
 from tests.base import LiveTestCase, SiteTestCase, SocketMixin
 from tests.factories import make_person, make_rooms, make_site, make_user
 
@@ -23,13 +25,13 @@ D = Transfer.Destination
 
 # What each move needs to be valid, so that only the table decides.
 MOVE_SERVICES = {
-    S.APPROVED: services.transfer_approve,
-    S.REJECTED: services.transfer_reject,
-    S.ARRANGED: services.transfer_arrange,
-    S.DEPARTED: services.transfer_depart,
-    S.COMPLETED: services.transfer_complete,
-    S.RETURNED: services.transfer_return,
-    S.CANCELLED: services.transfer_cancel,
+    S.APPROVED: transfer_services.transfer_approve,
+    S.REJECTED: transfer_services.transfer_reject,
+    S.ARRANGED: transfer_services.transfer_arrange,
+    S.DEPARTED: transfer_services.transfer_depart,
+    S.COMPLETED: transfer_services.transfer_complete,
+    S.RETURNED: transfer_services.transfer_return,
+    S.CANCELLED: transfer_services.transfer_cancel,
 }
 
 
@@ -64,7 +66,7 @@ class TransferTestCase(SiteTestCase):
             "destination_contact": "区隔离办",
         }
         values.update(overrides)
-        return services.transfer_request(person=person or self.person, by=by or self.clerk, **values)
+        return transfer_services.transfer_request(person=person or self.person, by=by or self.clerk, **values)
 
     def move(self, transfer, to, by, **overrides):
         return MOVE_SERVICES[to](transfer=transfer, by=by, **{**move_arguments(to), **overrides})
@@ -96,7 +98,7 @@ class MovesTableTests(TransferTestCase):
     def test_every_move_in_the_table_is_allowed_to_its_roles_and_refused_to_the_others(self):
         # A round trip, so that every move of the table is possible for it.
         transfer = self.request(destination_type=D.HOSPITAL_VISIT)
-        for (frm, to), allowed in services.TRANSFER_MOVES.items():
+        for (frm, to), allowed in transfer_services.TRANSFER_MOVES.items():
             if not frm:
                 continue
             for user in self.staff():
@@ -133,7 +135,7 @@ class MovesTableTests(TransferTestCase):
         transfer = self.request(destination_type=D.HOSPITAL_VISIT)
         for frm in S.values:
             for to in MOVE_SERVICES:
-                if (frm, to) in services.TRANSFER_MOVES:
+                if (frm, to) in transfer_services.TRANSFER_MOVES:
                     continue
                 with self.subTest(frm=frm, to=to), transaction.atomic():
                     transfer = self.force(transfer, frm)
@@ -221,7 +223,7 @@ class RequestTests(TransferTestCase):
 
     def test_a_second_open_transfer_is_refused_and_names_the_open_one(self):
         first = self.request()
-        with self.assertRaises(services.TransferOpen) as refused:
+        with self.assertRaises(transfer_services.TransferOpen) as refused:
             self.request(destination_type=D.HOME, destination_name="家")
         self.assertEqual(refused.exception.transfer, first)
         self.assertIn("already has an open transfer (requested)", refused.exception.message)
@@ -258,7 +260,7 @@ class PositiveDraftTests(TransferTestCase):
         self.site.save()
         # The medical group's result service calls it inside its own transaction.
         with transaction.atomic():
-            transfer = services.transfer_draft_for_positive(person=self.fresh(self.person), by=self.nurse)
+            transfer = transfer_services.transfer_draft_for_positive(person=self.fresh(self.person), by=self.nurse)
         self.assertEqual(
             (transfer.state, transfer.urgency, transfer.destination_type, transfer.destination_name),
             (S.REQUESTED, Transfer.Urgency.URGENT, D.DESIGNATED_HOSPITAL, "重庆市公共卫生医疗救治中心"),
@@ -268,7 +270,7 @@ class PositiveDraftTests(TransferTestCase):
 
     def test_it_returns_the_open_transfer_instead_of_a_second(self):
         first = self.request()
-        self.assertEqual(services.transfer_draft_for_positive(person=self.person, by=self.nurse), first)
+        self.assertEqual(transfer_services.transfer_draft_for_positive(person=self.person, by=self.nurse), first)
         self.assertEqual(Transfer.objects.count(), 1)
 
 
@@ -331,7 +333,7 @@ class EffectTests(TransferTestCase):
         events = AuditEvent.objects.count()
         # The audit write fails after the stay has ended: everything rolls back.
         with (
-            mock.patch("rooms.services.transfers.audit", side_effect=RuntimeError("disk full")),
+            mock.patch("groups.transfers.services.audit", side_effect=RuntimeError("disk full")),
             self.captureOnCommitCallbacks(execute=True) as callbacks,
             self.assertRaises(RuntimeError),
         ):
@@ -345,7 +347,7 @@ class EffectTests(TransferTestCase):
 
     def test_a_return_is_all_or_nothing(self):
         transfer = self.walk(self.request(destination_type=D.HOSPITAL_VISIT), S.APPROVED, S.ARRANGED, S.DEPARTED)
-        with mock.patch("rooms.services.transfers.audit", side_effect=RuntimeError), self.assertRaises(RuntimeError):
+        with mock.patch("groups.transfers.services.audit", side_effect=RuntimeError), self.assertRaises(RuntimeError):
             self.move(transfer, S.RETURNED, self.guard)
         self.assertEqual(self.fresh(transfer).state, S.DEPARTED)
         self.assertIsNone(self.person.stays.get().ended_at)
@@ -497,7 +499,7 @@ class TransferViewTests(TransferTestCase):
         other = make_site(name="别处")
         stranger = make_person(other)
         services.stay_check_in(person=stranger, room=make_rooms(other, 1, 1)[0], by=make_user("c2", other, "general"))
-        theirs = services.transfer_request(
+        theirs = transfer_services.transfer_request(
             person=stranger, by=make_user("c3", other, "general"), reason="r", destination_type=D.HOME
         )
         self.assertEqual(self.client.get(reverse("transfer-detail", args=[theirs.pk])).status_code, 404)
@@ -569,7 +571,7 @@ class TransferViewTests(TransferTestCase):
 
     def test_a_stale_step_is_a_conflict_naming_who_moved_it(self):
         transfer = self.request()
-        services.transfer_cancel(transfer=transfer, by=self.head, reason="重复申请", version=1)
+        transfer_services.transfer_cancel(transfer=transfer, by=self.head, reason="重复申请", version=1)
         self.client.force_login(self.clerk)
         response = self.client.post(
             reverse("transfer-move", args=[transfer.pk, "cancelled"]),
@@ -668,13 +670,13 @@ class TransferSocketTests(SocketMixin, LiveTestCase):
         for communicator in (control, tablet):
             await communicator.receive_from()  # snapshot
 
-        transfer = await sync_to_async(services.transfer_request)(
+        transfer = await sync_to_async(transfer_services.transfer_request)(
             person=self.person, by=self.clerk, reason="照顾女儿", destination_type=D.RELATIVES_HOSPITAL
         )
         self.assertIn(f'id="approval-{transfer.pk}"', await control.receive_from())
         self.assertIn(f'id="transfer-{transfer.pk}"', await tablet.receive_from())
 
-        await sync_to_async(services.transfer_approve)(transfer=transfer, by=self.head, version=1)
+        await sync_to_async(transfer_services.transfer_approve)(transfer=transfer, by=self.head, version=1)
         self.assertNotIn(f'id="approval-{transfer.pk}"', await control.receive_from())
         html = await tablet.receive_from()
         approved_column = html.split('id="column-approved"')[1].split("</section>")[0]
@@ -684,12 +686,12 @@ class TransferSocketTests(SocketMixin, LiveTestCase):
 
     async def test_a_transfer_page_is_live_for_the_escort(self):
         await sync_to_async(services.stay_check_in)(person=self.person, room=self.room, by=self.clerk)
-        transfer = await sync_to_async(services.transfer_request)(
+        transfer = await sync_to_async(transfer_services.transfer_request)(
             person=self.person, by=self.clerk, reason="就医", destination_type=D.HOSPITAL_VISIT
         )
         page, connected, _code = await self.connect(f"/ws/transfers/{transfer.pk}/?lang=en", self.guard)
         self.assertIn('id="transfer-body"', await page.receive_from())
-        await sync_to_async(services.transfer_approve)(transfer=transfer, by=self.head)
+        await sync_to_async(transfer_services.transfer_approve)(transfer=transfer, by=self.head)
         self.assertIn('data-state="approved"', await page.receive_from())
         await page.disconnect()
         refused, *_ = await self.connect(f"/ws/transfers/{transfer.pk}/", self.cook)
@@ -702,8 +704,10 @@ class TransferAdminTests(TransferTestCase):
         self.head.is_staff = self.head.is_superuser = True
         self.head.save()
         self.client.force_login(self.head)
-        self.assertContains(self.client.get(reverse("admin:rooms_transfer_changelist")), self.person.name)
-        self.assertEqual(self.client.get(reverse("admin:rooms_transfer_add")).status_code, 403)
-        response = self.client.post(reverse("admin:rooms_transfer_change", args=[transfer.pk]), {"state": "completed"})
+        self.assertContains(self.client.get(reverse("admin:transfers_transfer_changelist")), self.person.name)
+        self.assertEqual(self.client.get(reverse("admin:transfers_transfer_add")).status_code, 403)
+        response = self.client.post(
+            reverse("admin:transfers_transfer_change", args=[transfer.pk]), {"state": "completed"}
+        )
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self.fresh(transfer).state, S.REQUESTED)

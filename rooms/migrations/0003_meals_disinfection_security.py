@@ -2,10 +2,28 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import rooms.models.disinfection
 from django.conf import settings
 from django.db import migrations, models
 
+
+
+def parse_times(value):
+    """The validator the routine schedule's times had in this migration (kept
+    as a copy: the model and its module moved to groups/disinfection)."""
+    from datetime import time
+
+    from django.core.exceptions import ValidationError
+
+    times = set()
+    for part in value.replace(",", " ").split():
+        hours, _sep, minutes = part.partition(":")
+        try:
+            times.add(time(int(hours), int(minutes or 0)))
+        except ValueError:
+            raise ValidationError(f"{part} is not a time like 09:00.") from None
+    if not times:
+        raise ValidationError("Give at least one time, like 09:00 15:00.")
+    return sorted(times)
 
 class Migration(migrations.Migration):
 
@@ -125,7 +143,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('area', models.CharField(max_length=60, verbose_name='area')),
                 ('per_floor', models.BooleanField(default=False, help_text='Due once on each floor of the site, like a corridor.', verbose_name='on every floor')),
-                ('times', models.CharField(help_text='Times of day, e.g. 09:00 15:00.', max_length=100, validators=[rooms.models.disinfection.parse_times], verbose_name='due times')),
+                ('times', models.CharField(help_text='Times of day, e.g. 09:00 15:00.', max_length=100, validators=[parse_times], verbose_name='due times')),
                 ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routine_schedules', to='rooms.site')),
             ],
             options={

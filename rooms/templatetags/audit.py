@@ -4,6 +4,8 @@ from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
+from rooms.roles import Role
+
 register = template.Library()
 
 # Keys the services record that are not model fields.
@@ -56,6 +58,4 @@ def audit_changes(event) -> list[dict]:
 @register.filter
 def role_labels(value: str) -> str:
     """ "general,site_head" -> "general group, site head" in the reader's language."""
-    from groups.roles import Role
-
     return ", ".join(str(Role(role).label) if role in Role.values else role for role in value.split(",") if role)

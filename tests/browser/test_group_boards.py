@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from groups.catering.models import MealDelivery, MealSlot
 from rooms import services
-from rooms.models import MealDelivery, MealSlot, Room, Stay
+from rooms.models import Room, Stay
 from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
 from tests.factories import make_person
 

@@ -1,10 +1,11 @@
 """The real browser: a nurse marks a result positive on a tablet, and the site
 head's control screen shows the alert and the sealed room without a reload."""
 
-from groups.roles import Role
+from groups.medical import services as medical
+from groups.medical.models import Alert, Sample
 from rooms import services
-from rooms.models import Alert, Room, Sample
-from rooms.services import medical
+from rooms.models import Room
+from rooms.roles import Role
 from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
 from tests.factories import make_user
 

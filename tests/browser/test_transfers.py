@@ -11,8 +11,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from groups.transfers.models import Transfer
 from rooms import services
-from rooms.models import Room, Transfer
+from rooms.models import Room
 from tests.browser import test_live_boards as live
 
 pytestmark = live.pytestmark

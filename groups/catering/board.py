@@ -1,0 +1,89 @@
+"""The catering board: today's meal round floor by floor, the kitchen's counts
+for the next slot, and late-arrival meals.
+
+Its audience sees rooms, how many meals and which diets (with allergy notes),
+never names, IDs, phone numbers or anything about health.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from groups.catering.rounds import PENDING, diet_counts, meal_round, next_slot, open_stays, site_slots
+from groups.catering.services import TOPIC
+from rooms.models import Room, Site
+from rooms.reads import load_site
+from rooms.services import OCCUPANTS
+from site_ops.boards import Board
+
+TEMPLATE = "catering/board.html"
+
+
+def kitchen(stays, slots, now) -> dict:
+    """What the kitchen cooks next: counts per diet of everyone in a room now."""
+    upcoming = next_slot(slots, now)
+    people = [stay.person for stay in stays]
+    return {
+        "slot": upcoming[0] if upcoming else None,
+        "day": upcoming[1] if upcoming else None,
+        "total": len(people),
+        "diets": diet_counts(people),
+        "allergies": [(stay.room.number, stay.person.allergy_note) for stay in stays if stay.person.allergy_note],
+    }
+
+
+def catering_board(site: Site, floor: int | None = None, now=None) -> dict:
+    """The catering board: four queries.
+
+    1. the site's meal slots
+    2. the site's floors
+    3. open stays with their people and rooms (the round, the kitchen counts)
+    4. the current round's recorded deliveries, with their rooms
+    """
+    now = now or timezone.now()
+    slots = site_slots(site.pk)
+    floors = site.floors()
+    stays = open_stays(site)
+    meals = meal_round(site, now=now, slots=slots, stays=stays)
+    by_floor = meals.floors() if meals else {}
+    shown = [floor] if floor is not None else floors
+    return {
+        "site": site,
+        "round": meals,
+        "progress": meals.progress if meals else None,
+        "kitchen": kitchen(stays, slots, now),
+        "floor_choices": floors,
+        "floor": floor,
+        "floors": [_floor(f, by_floor.get(f, []), meals) for f in shown],
+    }
+
+
+def _floor(number: int, meals, round_) -> dict:
+    pending = [meal.room.pk for meal in meals if meal.status == PENDING]
+    # The floor button's one-time token names the rooms it covers, so a
+    # double tap counts once and a later tap (new arrivals) counts again.
+    digest = hashlib.sha256(",".join(map(str, pending)).encode()).hexdigest()[:12]
+    token = f"floor-{round_.slot.pk}-{round_.day:%Y%m%d}-{number}-{digest}" if round_ else ""
+    return {"number": number, "meals": meals, "pending": len(pending), "token": token}
+
+
+@dataclass(frozen=True)
+class CateringBoard(Board):
+    # Arrivals, departures and a diet corrected (occupants) change the round.
+    topics: frozenset[str] | None = frozenset({TOPIC, OCCUPANTS})
+
+    def render_snapshot(self, site_id, params):
+        context = catering_board(load_site(site_id), floor=params.get("floor"))
+        return render_to_string(f"{TEMPLATE}#board-body", context)
+
+    def change_parts(self, change):
+        context = catering_board(load_site(change.site_id))
+        parts = [(f"{TEMPLATE}#{name}", context) for name in ("round-head", "kitchen", "late-meals")]
+        # The floors the change touched; a page showing one floor ignores the others.
+        touched = set(Room.objects.filter(pk__in=change.rooms).values_list("floor", flat=True))
+        for floor in context["floors"]:
+            if not change.rooms or floor["number"] in touched:
+                parts.append((f"{TEMPLATE}#floor-section", {**context, "section": floor}))
+        return parts

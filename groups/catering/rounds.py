@@ -1,0 +1,193 @@
+"""A meal round, derived from live occupancy.
+
+The round the boards show is the *current* one: the latest of today's slots
+whose round has opened (an hour before its delivery time, when the trolleys
+are loaded); before the first one opens, today's first slot. The kitchen cooks
+for the *next* slot: the first whose delivery time is still ahead (tomorrow's
+first after the last one of the day).
+
+Who a round feeds is read from the open stays at the moment of asking:
+
+- a room is due a meal when someone in it checked in by the delivery time;
+- a person who checked in after the delivery time is due a late-arrival meal;
+- a room with nobody in it is due nothing, so a release or a transfer before
+  the meal takes the room out of the round, and a return puts it back.
+
+What was recorded (``MealDelivery`` rows) stays in the round even when the
+room has emptied since.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from groups.catering.models import MealDelivery, MealSlot
+from rooms.models import Person, Room, Site, Stay
+from site_ops.fixed_reads import fixed_read
+
+ROUND_OPENS_BEFORE = timedelta(hours=1)
+PENDING = "pending"
+
+
+def slot_moment(slot: MealSlot, day: date) -> datetime:
+    """When the slot's meals are due on a day, as an aware datetime."""
+    return timezone.make_aware(datetime.combine(day, slot.delivery_time))
+
+
+def current_slot(slots: list[MealSlot], now: datetime) -> MealSlot | None:
+    today = timezone.localdate(now)
+    opened = [slot for slot in slots if slot_moment(slot, today) - ROUND_OPENS_BEFORE <= now]
+    if opened:
+        return max(opened, key=lambda slot: slot.delivery_time)
+    return min(slots, key=lambda slot: slot.delivery_time, default=None)
+
+
+def next_slot(slots: list[MealSlot], now: datetime) -> tuple[MealSlot, date] | None:
+    today = timezone.localdate(now)
+    ahead = [slot for slot in slots if slot_moment(slot, today) > now]
+    if ahead:
+        return min(ahead, key=lambda slot: slot.delivery_time), today
+    if slots:
+        return min(slots, key=lambda slot: slot.delivery_time), today + timedelta(days=1)
+    return None
+
+
+def diet_counts(people) -> list[tuple[str, str, int]]:
+    """(diet, label, count) in the order of Person.Diet, for the diets present."""
+    counts = Counter(person.diet for person in people)
+    return [(value, label, counts[value]) for value, label in Person.Diet.choices if counts[value]]
+
+
+@dataclass
+class RoomMeal:
+    """One room's delivery in the round: who it feeds and what was recorded."""
+
+    room: Room
+    people: list[Person] = field(default_factory=list)
+    delivery: MealDelivery | None = None
+
+    @property
+    def status(self) -> str:
+        return self.delivery.status if self.delivery else PENDING
+
+    @property
+    def meals(self) -> int:
+        return self.delivery.meals if self.delivery else len(self.people)
+
+    @property
+    def diets(self):
+        return diet_counts(self.people)
+
+    @property
+    def allergies(self) -> list[str]:
+        return [person.allergy_note for person in self.people if person.allergy_note]
+
+
+@dataclass
+class LateMeal:
+    """A person who checked in after the delivery time, and whether their meal came."""
+
+    person: Person
+    room: Room
+    arrived_at: datetime
+    delivery: MealDelivery | None = None
+
+    @property
+    def status(self) -> str:
+        return self.delivery.status if self.delivery else PENDING
+
+
+@dataclass
+class MealRound:
+    slot: MealSlot
+    day: date
+    moment: datetime
+    rooms: list[RoomMeal]
+    late: list[LateMeal]
+
+    def floors(self) -> dict[int, list[RoomMeal]]:
+        floors: dict[int, list[RoomMeal]] = {}
+        for meal in self.rooms:
+            floors.setdefault(meal.room.floor, []).append(meal)
+        return floors
+
+    def for_room(self, room_id: int) -> RoomMeal | None:
+        return next((meal for meal in self.rooms if meal.room.pk == room_id), None)
+
+    def late_for(self, person_id: int) -> LateMeal | None:
+        return next((meal for meal in self.late if meal.person.pk == person_id), None)
+
+    @property
+    def progress(self) -> dict[str, int]:
+        counts = Counter(meal.status for meal in self.rooms)
+        return {
+            "delivered": counts[MealDelivery.Status.DELIVERED],
+            "refused": counts[MealDelivery.Status.REFUSED],
+            "pending": counts[PENDING],
+            "done": len(self.rooms) - counts[PENDING],
+            "total": len(self.rooms),
+            "late_pending": sum(meal.status == PENDING for meal in self.late),
+        }
+
+    def badges(self) -> dict[int, str]:
+        """Each room's food badge: its delivery's outcome, or pending while a meal is owed."""
+        badges = {meal.room.pk: meal.delivery.badge if meal.delivery else PENDING for meal in self.rooms}
+        for meal in self.late:
+            if meal.status == PENDING:
+                badges[meal.room.pk] = PENDING
+            else:
+                badges.setdefault(meal.room.pk, meal.delivery.badge)
+        return badges
+
+
+@fixed_read(values=lambda site_id: [site_id])
+def site_slots(site_id: int):
+    """The site's meal slots, in the order of the day."""
+    return MealSlot.objects.filter(site_id=site_id)
+
+
+def open_stays(site: Site, room_ids=None):
+    """Everyone in a room now (in the given rooms only, if given), with their room: one query."""
+    stays = Stay.objects.filter(site=site, ended_at__isnull=True)
+    if room_ids is not None:
+        stays = stays.filter(room_id__in=room_ids)
+    return list(stays.select_related("person", "room").order_by("room__floor", "room__number", "started_at"))
+
+
+def meal_round(
+    site: Site, *, now: datetime | None = None, slot: MealSlot | None = None, slots=None, stays=None, room_ids=None
+) -> MealRound | None:
+    """Today's round of a slot (the current one by default): one query for the
+    recorded deliveries, plus the slots and the open stays unless the caller
+    already has them. ``room_ids``: the round of those rooms only (a
+    broadcast touching a few)."""
+    now = now or timezone.now()
+    if slot is None:
+        slots = site_slots(site.pk) if slots is None else slots
+        slot = current_slot(slots, now)
+        if slot is None:
+            return None
+    day = timezone.localdate(now)
+    moment = slot_moment(slot, day)
+    stays = open_stays(site, room_ids) if stays is None else stays
+    recorded = MealDelivery.objects.filter(slot=slot, day=day)
+    if room_ids is not None:
+        recorded = recorded.filter(room_id__in=room_ids)
+    recorded = list(recorded.select_related("room"))
+    by_room = {row.room_id: row for row in recorded if row.person_id is None}
+    by_person = {row.person_id: row for row in recorded if row.person_id is not None}
+
+    rooms: dict[int, RoomMeal] = {}
+    late = []
+    for stay in stays:
+        if stay.started_at > moment:
+            late.append(LateMeal(stay.person, stay.room, stay.started_at, by_person.get(stay.person_id)))
+            continue
+        meal = rooms.setdefault(stay.room_id, RoomMeal(stay.room, delivery=by_room.get(stay.room_id)))
+        meal.people.append(stay.person)
+    for room_id, row in by_room.items():
+        rooms.setdefault(room_id, RoomMeal(row.room, delivery=row))
+    ordered = sorted(rooms.values(), key=lambda meal: (meal.room.floor, meal.room.number))
+    return MealRound(slot=slot, day=day, moment=moment, rooms=ordered, late=late)

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.db import transaction
+
+from groups.catering.models import MealSlot
+from groups.disinfection.models import RoutineSchedule
+from rooms.admin import AuditedAdmin
+from rooms.models import Site
+
+
+@admin.register(Site)
+class SiteAdmin(AuditedAdmin):
+    list_display = [
+        "name",
+        "address",
+        "ventilation_minutes",
+        "transfer_stale_minutes",
+        "patrol_interval_minutes",
+    ]
+    topics = ("meals", "disinfection", "security", "transfers")
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if not change:
+                # A new site starts with the usual meal times and routine
+                # disinfection; both are edited below.
+                MealSlot.objects.bulk_create(MealSlot.defaults_for(obj))
+                RoutineSchedule.objects.bulk_create(RoutineSchedule.defaults_for(obj))

@@ -1,0 +1,91 @@
+from django.template.loader import render_to_string
+
+from groups.catering.services import TOPIC as MEALS
+from groups.control.overview import attach_group_badges, group_overview
+from groups.medical.board import MEDICAL_TOPICS
+from groups.medical.reads import alert_feed, attach_badges, medical_counters
+from groups.medical.services import MEDICAL_TOPIC as MEDICAL
+from groups.security.services import TOPIC as SECURITY
+from groups.transfers.board import control_transfers
+from groups.transfers.services import TRANSFERS
+from rooms.models import AuditEvent, Room, Site
+from rooms.reads import by_floor, changed_rooms, load_site, site_counters
+from rooms.services import DISINFECTION, OCCUPANTS
+from site_ops.boards import Board
+from site_ops.fixed_reads import fixed_read
+from site_ops.live import shared_by_renders
+
+FEED_LENGTH = 20
+
+
+@shared_by_renders
+def feed(site: Site) -> list[AuditEvent]:
+    return _feed(site.pk)
+
+
+@fixed_read(values=lambda site_id: [site_id])
+def _feed(site_id: int):
+    """The activity feed: the last events, with what a row shows (control/screen.html#feed-row)."""
+    events = AuditEvent.objects.filter(site_id=site_id).only("at", "actor_name", "action", "label", "room_id")
+    return events.order_by("-at", "-pk")[:FEED_LENGTH]
+
+
+def control_screen(site: Site) -> dict:
+    """Everything on the site head's control screen: twenty-one queries.
+
+    1-2. counters (rooms by status; people and stays)
+    3.   every room of the site, in floor order
+    4.   the activity feed
+    5-6. open transfers (requests awaiting approval, counts by state) and today's transfer log
+    7-16. the catering, disinfection and security badges, counters and open
+          incidents (see overview.group_overview)
+    17-18. medical counters (samples; fevers)
+    19-20. each room's test and health badges
+    21.   the site head's alerts
+    """
+    rooms = attach_badges(site, list(Room.objects.filter(site=site).order_by("floor", "number")))
+    return {
+        "site": site,
+        "room_statuses": Room.Status.choices,
+        "counters": site_counters(site),
+        "floors": by_floor(rooms),
+        "feed": feed(site),
+        **control_transfers(site),
+        "groups": group_overview(site, rooms),
+        "medical": medical_counters(site),
+        "alerts": alert_feed(site, site_head=True),
+    }
+
+
+# The topics whose changes move the control screen's group counters and
+# incidents (see rooms.services for each topic).
+GROUP_TOPICS = frozenset({MEALS, DISINFECTION, SECURITY, OCCUPANTS})
+
+
+class ControlBoard(Board):
+    def render_snapshot(self, site_id, params):
+        context = control_screen(load_site(site_id))
+        return render_to_string("control/screen.html#board-body", context)
+
+    def change_parts(self, change):
+        """The site's counters, the rooms' cells and the feed on every change;
+        the rest when the change names its topic."""
+        site = load_site(change.site_id)
+        template = "control/screen.html"
+        parts = [(f"{template}#counters", {"counters": site_counters(site)})]
+        if change.topics & GROUP_TOPICS:
+            groups = group_overview(site, [])
+            parts += [(f"{template}#group-counters", {"groups": groups}), (f"{template}#incidents", {"groups": groups})]
+        if change.rooms:
+            rooms = changed_rooms(site.pk, change.rooms)
+            attach_group_badges(site, attach_badges(site, rooms, only=True))
+            parts += [(f"{template}#room-cell", {"room": room}) for room in rooms]
+        parts.append((f"{template}#feed", {"feed": feed(site)}))
+        if TRANSFERS in change.topics:
+            context = control_transfers(site)
+            parts += [(f"{template}#transfer-approvals", context), (f"{template}#transfer-log", context)]
+        if change.topics & MEDICAL_TOPICS:
+            parts.append(("medical/parts.html#medical-counters", {"medical": medical_counters(site)}))
+        if MEDICAL in change.topics:
+            parts.append(("medical/parts.html#alerts", {"alerts": alert_feed(site, site_head=True)}))
+        return parts

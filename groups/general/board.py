@@ -1,0 +1,170 @@
+"""Boards: what each audience sees, read once per screen and rendered once.
+
+Each board has one read function that runs a fixed number of queries however
+many rooms the site has (the tests pin the counts), a snapshot (the whole live
+area, sent on connect and when a client fell behind) and a change render (the
+fragments a committed change touched, sent to every client of the board).
+Fragments depend only on their context, never on a request or a user, because
+a broadcast has neither.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from groups.medical.reads import attach_eligibility
+from groups.transfers.models import Transfer
+from rooms.models import AuditEvent, Person, Room, Site, Stay
+from rooms.reads import by_floor, changed_rooms, load_site, open_stays_prefetch, site_counters
+from rooms.roles import Role
+from rooms.services import ROOM_MOVES
+from site_ops.boards import Board, WholeBoard
+from site_ops.live import shared_by_renders
+
+
+@shared_by_renders
+def releases_due(site: Site) -> list[Stay]:
+    """Stays ending by tomorrow, each with whether the test protocol allows release (four queries)."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    stays = list(
+        Stay.objects.filter(site=site, ended_at__isnull=True, ends_on__lte=tomorrow)
+        .select_related("person", "room")
+        .order_by("ends_on", "room__floor", "room__number")
+    )
+    return attach_eligibility(stays)
+
+
+@shared_by_renders
+def arrivals(site: Site) -> list[Person]:
+    return list(
+        Person.objects.filter(site=site, status=Person.Status.EXPECTED).order_by("expected_on", "household", "name")
+    )
+
+
+def general_board(site: Site, floor: int | None = None) -> dict:
+    """The general group's board: seven queries.
+
+    1-2. counters
+    3.   expected arrivals
+    4.   releases due today and tomorrow, with person and room
+         (and, when there are any, their samples, plans and protocol)
+    5.   the site's floors (for the filter)
+    6-7. rooms of the chosen floor (or all) with their open stays and people
+    """
+    floors = sorted(set(Room.objects.filter(site=site).values_list("floor", flat=True)))
+    rooms = Room.objects.filter(site=site).prefetch_related(open_stays_prefetch()).order_by("floor", "number")
+    if floor is not None:
+        rooms = rooms.filter(floor=floor)
+    return {
+        "site": site,
+        "counters": site_counters(site),
+        "arrivals": arrivals(site),
+        "releases": releases_due(site),
+        "floor_choices": floors,
+        "floor": floor,
+        "floors": by_floor(rooms),
+    }
+
+
+MOVE_LABELS = {
+    Room.Status.SEALED: _("Seal the room"),
+    Room.Status.VENTILATING: _("Terminal disinfection done"),
+    Room.Status.AVAILABLE: _("Inspected: available"),
+    Room.Status.OUT_OF_SERVICE: _("Out of service"),
+}
+
+
+def room_moves(room: Room) -> list[dict]:
+    """The hand moves from the room's status, with the roles that may make each."""
+    moves = []
+    for (frm, to), roles in ROOM_MOVES.items():
+        # Terminal disinfection is recorded as a task (agent, concentration,
+        # contact time) on the disinfection board, which then moves the room.
+        if frm == room.status and to != Room.Status.VENTILATING:
+            label = _("Back in service") if frm == Room.Status.OUT_OF_SERVICE else MOVE_LABELS[to]
+            moves.append({"to": to, "label": label, "roles": " ".join(roles)})
+    return moves
+
+
+def room_page(room: Room) -> dict:
+    """One room: the room, its stays with people, who is away on a hospital visit, its history: three queries."""
+    stays = list(room.stays.select_related("person").order_by("-started_at"))
+    # A person on a hospital visit keeps their stay and their bed.
+    away = set(
+        Transfer.objects.filter(
+            room=room, state=Transfer.State.DEPARTED, destination_type=Transfer.Destination.HOSPITAL_VISIT
+        ).values_list("person_id", flat=True)
+    )
+    for stay in stays:
+        stay.away = stay.person_id in away
+    return {
+        "room": room,
+        "moves": room_moves(room),
+        "occupants": [stay for stay in stays if stay.is_open],
+        "past_stays": [stay for stay in stays if not stay.is_open],
+        "history": list(AuditEvent.objects.filter(room=room).order_by("-at", "-pk")[:100]),
+    }
+
+
+def person_page(person: Person) -> dict:
+    """One person: stays, transfers, history: three queries."""
+    stays = list(person.stays.select_related("room").order_by("-started_at"))
+    transfers = list(person.transfers.select_related("updated_by").order_by("-created_at"))
+    return {
+        "person": person,
+        "stay": next((stay for stay in stays if stay.is_open), None),
+        "stays": stays,
+        "transfers": transfers,
+        "open_transfer": next((transfer for transfer in transfers if transfer.is_open), None),
+        "history": list(AuditEvent.objects.filter(person=person).order_by("-at", "-pk")[:100]),
+    }
+
+
+class GeneralBoard(Board):
+    def render_snapshot(self, site_id, params):
+        context = general_board(load_site(site_id), floor=params.get("floor"))
+        return render_to_string("general/board.html#board-body", context)
+
+    def change_parts(self, change):
+        site = load_site(change.site_id)
+        parts = [("general/board.html#counters", {"counters": site_counters(site)})]
+        # The arrivals and releases lists show people: a change to rooms alone
+        # leaves them as they were, and they are most of the render's cost.
+        if change.persons:
+            parts += [
+                ("general/board.html#arrivals", {"arrivals": arrivals(site)}),
+                ("general/board.html#releases", {"releases": releases_due(site)}),
+            ]
+        parts += [("general/board.html#room-card", {"room": room}) for room in changed_rooms(site.pk, change.rooms)]
+        return parts
+
+
+@dataclass(frozen=True)
+class RoomBoard(WholeBoard):
+    room_id: int = 0
+
+    def exists(self, site_id):
+        return Room.objects.filter(pk=self.room_id, site_id=site_id).exists()
+
+    def part(self, site_id, params):
+        return ("general/room_detail.html#room-body", room_page(Room.objects.get(pk=self.room_id, site_id=site_id)))
+
+
+@dataclass(frozen=True)
+class PersonBoard(WholeBoard):
+    person_id: int = 0
+
+    def exists(self, site_id):
+        return Person.objects.filter(pk=self.person_id, site_id=site_id).exists()
+
+    def part(self, site_id, params):
+        person = Person.objects.get(pk=self.person_id, site_id=site_id)
+        return ("general/person_detail.html#person-body", person_page(person))
+
+
+# The room and person pages show masked personal data, so they stay with the
+# groups that handle people; the site head oversees every board.
+PAGE_ROLES = frozenset({Role.SITE_HEAD, Role.GENERAL})

@@ -1,0 +1,187 @@
+import uuid
+
+from django import forms
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rooms.forms import DateInput, OnceForm, VersionedForm
+from rooms.masking import birth_date_from_national_id, validate_national_id, validate_phone
+from rooms.models import Person, Room
+from rooms.services import PERSON_FIELDS
+
+
+class PersonForm(forms.ModelForm):
+    special_needs = forms.MultipleChoiceField(
+        label=_("special needs"),
+        choices=Person.Need.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    birth_date = forms.DateField(
+        label=_("birth date"),
+        required=False,
+        help_text=_("Left empty, it is read from the national ID."),
+        widget=DateInput(),
+    )
+
+    class Meta:
+        model = Person
+        # The fields the service accepts; a household is named once for a family.
+        fields = [name for name in PERSON_FIELDS if name != "household"]
+        widgets = {
+            "expected_on": DateInput(),
+            "national_id": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel"}),
+            "emergency_phone": forms.TextInput(attrs={"inputmode": "tel"}),
+        }
+
+    def clean_national_id(self):
+        return validate_national_id(self.cleaned_data["national_id"])
+
+    def clean_phone(self):
+        return validate_phone(self.cleaned_data.get("phone", ""))
+
+    def clean_emergency_phone(self):
+        return validate_phone(self.cleaned_data.get("emergency_phone", ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        national_id = cleaned.get("national_id")
+        if national_id and not cleaned.get("birth_date"):
+            cleaned["birth_date"] = birth_date_from_national_id(national_id)
+        birth = cleaned.get("birth_date")
+        if birth and birth > timezone.localdate():
+            self.add_error("birth_date", _("The birth date is in the future."))
+        return cleaned
+
+    def _post_clean(self):
+        # The service creates the person; the unique check on active records
+        # is done there, with a message that names the clash.
+        pass
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class PersonEditForm(PersonForm):
+    """The same fields, with the version the user is editing.
+
+    The national ID and phone numbers are never put into the page: their
+    inputs start empty with the masked value as a hint, and an empty input
+    keeps what is stored.
+    """
+
+    SECRET_FIELDS = ("national_id", "phone", "emergency_phone")
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.SECRET_FIELDS:
+            field = self.fields[name]
+            field.required = False
+            masked = getattr(self.instance, f"{name}_masked")
+            field.widget.attrs["placeholder"] = masked or ""
+            field.help_text = _("Leave empty to keep the stored value.")
+            self.initial[name] = ""
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+            self.initial.setdefault("token", uuid.uuid4().hex)
+
+    def clean_national_id(self):
+        value = self.cleaned_data.get("national_id", "").strip()
+        return validate_national_id(value) if value else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        # An empty national ID keeps the stored one, so an empty birth date is
+        # read from that (a birth date is required).
+        if not cleaned.get("birth_date") and not cleaned.get("national_id") and self.instance.national_id:
+            cleaned["birth_date"] = birth_date_from_national_id(self.instance.national_id)
+        return cleaned
+
+    def values(self) -> dict:
+        values = super().values()
+        for name in self.SECRET_FIELDS:
+            if not values.get(name):
+                values.pop(name, None)
+        return values
+
+
+class RegisterForm(OnceForm):
+    """The token and nothing else; the person's fields are PersonForm's."""
+
+
+class HouseholdForm(OnceForm):
+    household = forms.CharField(
+        label=_("household name"),
+        max_length=40,
+        help_text=_("For example the family's surname and home address; shared by everyone below."),
+    )
+
+
+class FamilyMemberForm(PersonForm):
+    class Meta(PersonForm.Meta):
+        fields = [
+            "name",
+            "national_id",
+            "phone",
+            "sex",
+            "birth_date",
+            "category",
+            "special_needs",
+            "diet",
+            "allergy_note",
+            "expected_on",
+            "source",
+        ]
+
+
+FamilyFormSet = forms.formset_factory(FamilyMemberForm, extra=2, max_num=8, min_num=2, validate_min=True)
+
+
+class CheckInForm(VersionedForm):
+    room = forms.ModelChoiceField(label=_("room"), queryset=Room.objects.none())
+
+    def __init__(self, *args, site, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any room of the site validates, so that a full or closed room gets
+        # the service's clear message; the select offers only rooms that take
+        # a person now.
+        field = self.fields["room"]
+        field.queryset = Room.objects.filter(site=site)
+        free = field.queryset.filter(
+            status__in=[Room.Status.AVAILABLE, Room.Status.OCCUPIED], occupant_count__lt=F("capacity")
+        ).order_by("floor", "number")
+        field.widget.choices = [("", "---------")] + [(room.pk, self.room_label(room)) for room in free]
+
+    @staticmethod
+    def room_label(room: Room) -> str:
+        return _("%(number)s (floor %(floor)s, %(free)s of %(capacity)s beds free)") % {
+            "number": room.number,
+            "floor": room.floor,
+            "free": room.free_beds,
+            "capacity": room.capacity,
+        }
+
+
+class ReleaseForm(VersionedForm):
+    pass
+
+
+class RoomMoveForm(VersionedForm):
+    to = forms.ChoiceField(choices=Room.Status.choices)
+    note = forms.CharField(max_length=200, required=False)
+
+
+class RevealForm(forms.Form):
+    field = forms.ChoiceField(
+        choices=[
+            ("national_id", _("national ID")),
+            ("phone", _("phone")),
+            ("emergency_phone", _("emergency contact phone")),
+        ]
+    )
+    reason = forms.CharField(label=_("reason"), min_length=2, max_length=200)

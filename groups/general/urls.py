@@ -1,0 +1,18 @@
+"""The general group's board, arrivals, check-in and release, and the room and person pages."""
+
+from django.urls import path
+
+from groups.general import views
+
+urlpatterns = [
+    path("general/", views.general_board, name="general-board"),
+    path("people/new/", views.person_new, name="person-new"),
+    path("people/new-family/", views.household_new, name="household-new"),
+    path("people/<int:pk>/", views.person_detail, name="person-detail"),
+    path("people/<int:pk>/edit/", views.person_edit, name="person-edit"),
+    path("people/<int:pk>/check-in/", views.person_check_in, name="person-check-in"),
+    path("people/<int:pk>/release/", views.person_release, name="person-release"),
+    path("people/<int:pk>/reveal/", views.person_reveal, name="person-reveal"),
+    path("rooms/<int:pk>/", views.room_detail, name="room-detail"),
+    path("rooms/<int:pk>/move/", views.room_move, name="room-move"),
+]

@@ -1,0 +1,69 @@
+"""The test protocol in the admin: data the site head edits, audited like any set-up."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from groups.medical.models import ProtocolDay, Sample, TestProtocol, validate_protocol
+from rooms.admin import AuditedAdmin
+from rooms.services import audit
+from site_ops import live
+
+
+class ProtocolDayFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        days = [
+            form.cleaned_data["day"]
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("day")
+        ]
+        protocol = self.instance
+        try:
+            validate_protocol(protocol.length_days, protocol.required_negatives, days)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+
+
+class ProtocolDayInline(admin.TabularInline):
+    model = ProtocolDay
+    formset = ProtocolDayFormSet
+    extra = 1
+
+
+@admin.register(TestProtocol)
+class TestProtocolAdmin(AuditedAdmin):
+    list_display = ["site", "length_days", "required_negatives", "sampling_days"]
+    inlines = [ProtocolDayInline]
+    readonly_fields = ["updated_at"]
+
+    @admin.display(description="sampling days")
+    def sampling_days(self, protocol):
+        return ", ".join(f"{day} {Sample.Kind(kind).label}" for day, kind in protocol.schedule())
+
+    def save_model(self, request, obj, form, change):
+        # Audited in save_related, once the sampling days are saved too.
+        obj.updated_at = timezone.now()
+        obj.save()
+
+    def save_related(self, request, form, formsets, change):
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            protocol = form.instance
+            audit(
+                site=protocol.site,
+                by=request.user,
+                action=f"test_protocol.{'admin_change' if change else 'set_up'}",
+                obj=protocol,
+                after={
+                    "length_days": protocol.length_days,
+                    "required_negatives": protocol.required_negatives,
+                    "days": self.sampling_days(protocol),
+                },
+                note="applies to people who check in from now on",
+            )
+            live.publish(site=protocol.site, topics=["medical"])

@@ -1,0 +1,231 @@
+"""The medical group's screens: the board (a floor at a time), the health
+round of a floor, and a person's medical page.
+
+The board is live: a change re-renders the rooms it touched (each room has a
+stable id, so a tablet showing another floor ignores them), the counters,
+the alerts and the medicine requests.
+"""
+
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db.models import Count, Prefetch, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from groups.medical.models import HealthCheck, MedicalAlert, MedicineNeed, MedicineRequest, Sample, SampleResult
+from groups.medical.reads import alert_feed, attach_eligibility, day_bounds, medical_counters
+from groups.medical.services import MEDICAL_TOPIC as MEDICAL
+from rooms.models import Room, Site
+from rooms.reads import changed_rooms, load_site, open_stays_prefetch
+from rooms.services import OCCUPANTS
+from site_ops.boards import Board, Change
+
+S = Sample.Status
+
+
+def floor_rounds(site: Site) -> list[dict]:
+    """Each floor with its people and today's samples still waiting or overdue: one query."""
+    today = timezone.localdate()
+    open_stay = Q(stays__ended_at__isnull=True)
+    return list(
+        Room.objects.filter(site=site)
+        .values("floor")
+        .annotate(
+            people=Count("stays", filter=open_stay, distinct=True),
+            due=Count(
+                "stays__samples",
+                filter=open_stay & Q(stays__samples__status=S.SCHEDULED, stays__samples__scheduled_on=today),
+            ),
+            overdue=Count(
+                "stays__samples",
+                filter=open_stay
+                & (
+                    Q(stays__samples__status=S.MISSED)
+                    | Q(stays__samples__status=S.SCHEDULED, stays__samples__scheduled_on__lt=today)
+                ),
+            ),
+        )
+        .order_by("floor")
+    )
+
+
+def attach_round(rooms: list[Room]) -> list[Room]:
+    """Give each occupant's stay what the round needs today: two queries.
+
+    ``stay.round_samples``: due or overdue, collected and awaiting a result,
+    or resulted today; ``stay.positive``: a current positive result;
+    ``stay.checks``: today's health checks by round.
+    """
+    stays = [stay for room in rooms for stay in room.open_stays]
+    if not stays:
+        return rooms
+    today = timezone.localdate()
+    start, _end = day_bounds(today)
+    samples = defaultdict(list)
+    relevant = (
+        Q(status__in=[S.SCHEDULED, S.MISSED], scheduled_on__lte=today)
+        | Q(status=S.COLLECTED)
+        | Q(status=S.RESULTED, resulted_at__gte=start)
+        | Q(result=Sample.Result.POSITIVE)
+    )
+    for sample in Sample.objects.filter(stay__in=stays).filter(relevant).order_by("scheduled_on", "pk"):
+        samples[sample.stay_id].append(sample)
+    checks = defaultdict(dict)
+    for check in HealthCheck.objects.filter(stay__in=stays, day=today):
+        checks[check.stay_id][check.round] = check
+    for stay in stays:
+        stay.round_samples = samples[stay.pk]
+        stay.positive = any(sample.result == Sample.Result.POSITIVE for sample in samples[stay.pk])
+        stay.checks = checks[stay.pk]
+    return rooms
+
+
+def floor_rooms(site: Site, floor: int) -> list[Room]:
+    rooms = list(Room.objects.filter(site=site, floor=floor).prefetch_related(open_stays_prefetch()).order_by("number"))
+    return attach_round(rooms)
+
+
+def room_round(room_id: int) -> Room:
+    """One room of the board, as a one-tap action answers with it: three queries."""
+    return attach_round(list(Room.objects.filter(pk=room_id).prefetch_related(open_stays_prefetch())))[0]
+
+
+def open_medicine_requests(site: Site) -> list[MedicineRequest]:
+    return list(
+        MedicineRequest.objects.filter(site=site, status=MedicineRequest.Status.OPEN)
+        .select_related("person", "stay__room")
+        .order_by("requested_at")
+    )
+
+
+def medical_board(site: Site, floor: int | None = None) -> dict:
+    """The medical group's board, one floor at a time: ten queries.
+
+    1.    the floors, with people and samples waiting per floor
+    2-3.  counters (samples; fevers)
+    4-5.  the floor's rooms with their open stays and people
+    6.    the samples of those stays that matter today
+    7.    today's health checks of those stays
+    8.    alerts
+    9.    open medicine requests
+    10.   today's refused meals and medical emergencies reported by other groups
+    """
+    floors = floor_rounds(site)
+    numbers = [row["floor"] for row in floors]
+    if floor not in numbers:
+        floor = next((row["floor"] for row in floors if row["people"]), numbers[0] if numbers else None)
+    return {
+        "site": site,
+        "floors": floors,
+        "floor": floor,
+        "round": next((row for row in floors if row["floor"] == floor), None),
+        "counters": medical_counters(site),
+        "rooms": floor_rooms(site, floor) if floor is not None else [],
+        "alerts": alert_feed(site, site_head=False),
+        "requests": open_medicine_requests(site),
+        "reports": list(
+            MedicalAlert.objects.filter(site=site, raised_at__date=timezone.localdate())
+            .select_related("room")
+            .order_by("-raised_at")[:30]
+        ),
+        "today": timezone.localdate(),
+        # One-time tokens of this render's forms: a double tap counts once.
+        "token": uuid.uuid4().hex,
+    }
+
+
+def health_round(site: Site, floor: int, day, round: str) -> dict:
+    """A floor's occupants with this round's check and the one before: four queries.
+
+    1.   the site's floors
+    2-3. the floor's rooms with their open stays and people
+    4.   the checks of that day and the day before
+    """
+    floors = sorted(set(Room.objects.filter(site=site).values_list("floor", flat=True)))
+    rooms = list(Room.objects.filter(site=site, floor=floor).prefetch_related(open_stays_prefetch()).order_by("number"))
+    stays = [stay for room in rooms for stay in room.open_stays]
+    checks = {}
+    for check in HealthCheck.objects.filter(stay__in=stays, day__gte=day - timedelta(days=1), day__lte=day):
+        checks[(check.person_id, check.day, check.round)] = check
+    previous = (
+        (day, HealthCheck.Round.MORNING) if round == HealthCheck.Round.AFTERNOON else (day - timedelta(days=1), "pm")
+    )
+    rows = []
+    for room in rooms:
+        for stay in room.open_stays:
+            rows.append(
+                {
+                    "room": room,
+                    "stay": stay,
+                    "person": stay.person,
+                    "check": checks.get((stay.person_id, day, round)),
+                    "previous": checks.get((stay.person_id, *previous)),
+                }
+            )
+    return {"site": site, "floors": floors, "floor": floor, "day": day, "round": round, "rows": rows}
+
+
+def person_medical(person) -> dict:
+    """One person's tests with every result and correction, health rounds and medicines: seven queries."""
+    stays = list(person.stays.select_related("room", "sampling_plan").order_by("-started_at"))
+    stay = next((stay for stay in stays if stay.is_open), stays[0] if stays else None)
+    results = Prefetch(
+        "results", queryset=SampleResult.objects.select_related("entered_by").order_by("entered_at", "pk")
+    )
+    samples = list(
+        Sample.objects.filter(person=person)
+        .select_related("collected_by")
+        .prefetch_related(results)
+        .order_by("scheduled_on", "pk")
+    )
+    if stay is not None and stay.is_open:
+        attach_eligibility([stay])
+    return {
+        "person": person,
+        "stay": stay,
+        "samples": samples,
+        "checks": list(
+            HealthCheck.objects.filter(person=person).select_related("recorded_by").order_by("-day", "-round")[:14]
+        ),
+        "needs": list(MedicineNeed.objects.filter(person=person)),
+        "requests": list(MedicineRequest.objects.filter(person=person).select_related("delivered_by")),
+        "today": timezone.localdate(),
+    }
+
+
+class MedicalBoard(Board):
+    def affected_by(self, change: Change) -> bool:
+        # Every room's section shows its status too.
+        return bool(change.topics & MEDICAL_TOPICS or change.rooms)
+
+    def render_snapshot(self, site_id, params):
+        context = medical_board(load_site(site_id), floor=params.get("floor"))
+        return render_to_string("medical/board.html#board-body", context)
+
+    def change_parts(self, change):
+        """The rooms' sections; the counters, lists and floor rounds when the
+        change is about tests, health or who is in the rooms."""
+        site = load_site(change.site_id)
+        token = uuid.uuid4().hex
+        rooms = attach_round(changed_rooms(site.pk, change.rooms))
+        parts = []
+        if change.topics & MEDICAL_TOPICS:
+            parts += [
+                ("medical/parts.html#medical-counters", {"medical": medical_counters(site)}),
+                ("medical/parts.html#alerts", {"alerts": alert_feed(site, site_head=False)}),
+                ("medical/board.html#medicine-requests", {"requests": open_medicine_requests(site)}),
+            ]
+            changed_floors = {room.floor for room in rooms}
+            for row in floor_rounds(site):
+                parts.append(("medical/board.html#floor-count", {"row": row}))
+                if row["floor"] in changed_floors:
+                    parts.append(("medical/board.html#round-head", {"round": row, "token": token}))
+        parts += [("medical/board.html#med-room", {"room": room, "token": token}) for room in rooms]
+        return parts
+
+
+# Results, rounds and alerts say "medical"; check-ins and departures change
+# who is in the rooms: both move the medical counters and lists.
+MEDICAL_TOPICS = frozenset({MEDICAL, OCCUPANTS})

@@ -1,0 +1,601 @@
+"""What the medical group records: the test protocol, samples and their
+results, health rounds, medicines and the alerts that reach the site head.
+
+A result is never edited in place: each one is a ``SampleResult`` row, and a
+correction is a new row that names the one it replaces, who corrected it and
+why. The sample keeps its current result for the boards to read.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from rooms.models import ACTION_LABELS, Person, Room, Site, Stay, Versioned
+
+User = settings.AUTH_USER_MODEL
+
+
+class Sample(Versioned):
+    """One PCR or antigen test of one person, from schedule to result."""
+
+    class Kind(models.TextChoices):
+        PCR = "pcr", _("PCR")
+        ANTIGEN = "antigen", _("antigen")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("scheduled")
+        COLLECTED = "collected", _("collected")
+        RESULTED = "resulted", _("resulted")
+        MISSED = "missed", _("missed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    class Result(models.TextChoices):
+        NEGATIVE = "negative", _("negative")
+        POSITIVE = "positive", _("positive")
+        INVALID = "invalid", _("invalid")
+
+    class Reason(models.TextChoices):
+        PROTOCOL = "protocol", _("protocol")
+        RETEST = "retest", _("re-test")
+        CONTACT = "contact", _("room-mate of a positive case")
+        EXTENSION = "extension", _("quarantine extended")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="samples")
+    stay = models.ForeignKey(Stay, on_delete=models.PROTECT, related_name="samples")
+    kind = models.CharField(_("test"), max_length=8, choices=Kind.choices, default=Kind.PCR)
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices, default=Reason.PROTOCOL)
+    day = models.PositiveSmallIntegerField(_("day of stay"))
+    scheduled_on = models.DateField(_("due on"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    collected_at = models.DateTimeField(_("collected"), null=True, blank=True)
+    collected_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    tube_barcode = models.CharField(_("tube barcode"), max_length=40, blank=True)
+    # The current result, kept by the services from the latest SampleResult.
+    result = models.CharField(_("result"), max_length=8, choices=Result.choices, blank=True)
+    resulted_at = models.DateTimeField(_("result entered"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # The table keeps the name it had before the group apps (no data moved).
+        db_table = "rooms_sample"
+        verbose_name = _("sample")
+        verbose_name_plural = _("samples")
+        ordering = ["scheduled_on", "pk"]
+        indexes = [
+            models.Index(fields=["site", "scheduled_on"]),
+            models.Index(fields=["site", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "tube_barcode"], condition=~Q(tube_barcode=""), name="sample_barcode_unique_per_site"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="resulted", result__in=["negative", "positive", "invalid"])
+                | (~Q(status="resulted") & Q(result="")),
+                name="sample_result_iff_resulted",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} · {self.get_kind_display()} · {self.scheduled_on:%m-%d}"
+
+    @property
+    def is_overdue(self) -> bool:
+        """Not collected by the end of its day (swept to missed, or not yet)."""
+        return self.status == self.Status.MISSED or (
+            self.status == self.Status.SCHEDULED and self.scheduled_on < timezone.localdate()
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.SCHEDULED, self.Status.MISSED)
+
+
+class TestProtocol(models.Model):
+    """A site's test protocol: data the site head edits in the admin.
+
+    A change applies to people who check in after it; the schedules of people
+    already in isolation stay as they were unless a user re-plans them.
+    """
+
+    __test__ = False  # a model, not a pytest test class
+
+    # Used until a site's protocol is set up: the usual one.
+    DEFAULT_DAYS = (
+        (1, Sample.Kind.PCR),
+        (2, Sample.Kind.PCR),
+        (3, Sample.Kind.PCR),
+        (5, Sample.Kind.PCR),
+        (7, Sample.Kind.PCR),
+    )
+
+    site = models.OneToOneField(Site, on_delete=models.PROTECT, related_name="test_protocol")
+    length_days = models.PositiveSmallIntegerField(
+        _("quarantine length (days)"),
+        default=7,
+        help_text=_("Quarantine end date = arrival date + this many days."),
+    )
+    required_negatives = models.PositiveSmallIntegerField(
+        _("consecutive negative results for release"),
+        default=2,
+        help_text=_("Release needs the latest results to be this many negatives in a row."),
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # The table keeps the name it had before the group apps (no data moved).
+        db_table = "rooms_testprotocol"
+        verbose_name = _("test protocol")
+        verbose_name_plural = _("test protocols")
+        constraints = [
+            models.CheckConstraint(condition=Q(length_days__gte=1), name="protocol_length_at_least_one_day"),
+            models.CheckConstraint(condition=Q(required_negatives__gte=1), name="protocol_needs_a_negative"),
+        ]
+
+    def __str__(self):
+        return gettext("Test protocol of %(site)s") % {"site": self.site}
+
+    @classmethod
+    def for_site(cls, site: Site) -> "TestProtocol":
+        """The site's protocol, or the usual one (unsaved) if none is set up."""
+        return cls.objects.filter(site=site).prefetch_related("days").first() or cls(site=site)
+
+    def schedule(self) -> list[tuple[int, str]]:
+        """(day of stay, kind) for every sampling day, in order."""
+        if self.pk is None:
+            return [(day, str(kind)) for day, kind in self.DEFAULT_DAYS]
+        return [(entry.day, entry.kind) for entry in self.days.all()]
+
+
+class ProtocolDay(models.Model):
+    protocol = models.ForeignKey(TestProtocol, on_delete=models.CASCADE, related_name="days")
+    day = models.PositiveSmallIntegerField(_("day of stay"), help_text=_("The arrival day is day 1."))
+    kind = models.CharField(_("test"), max_length=8, choices=Sample.Kind.choices, default=Sample.Kind.PCR)
+
+    class Meta:
+        # The table keeps the name it had before the group apps (no data moved).
+        db_table = "rooms_protocolday"
+        verbose_name = _("sampling day")
+        verbose_name_plural = _("sampling days")
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["protocol", "day"], name="protocol_day_once"),
+            models.CheckConstraint(condition=Q(day__gte=1), name="protocol_day_from_one"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.get_kind_display()}"
+
+
+class SamplingPlan(models.Model):
+    """The protocol a stay was planned with, kept as it was at check-in."""
+
+    stay = models.OneToOneField(Stay, on_delete=models.PROTECT, related_name="sampling_plan")
+    days = models.JSONField(default=list)  # [[day, kind], ...]
+    required_negatives = models.PositiveSmallIntegerField(default=2)
+    planned_at = models.DateTimeField(default=timezone.now)
+    planned_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        # The table keeps the name it had before the group apps (no data moved).
+        db_table = "rooms_samplingplan"
+
+    def __str__(self):
+        return ", ".join(f"{day}" for day, _kind in self.days)
+
+
+class LabImport(models.Model):
+    """A lab's result sheet: previewed line by line, applied only when confirmed."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("preview")
+        APPLIED = "applied", _("applied")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=200)
+    digest = models.CharField(max_length=64)
+    # One entry per line: what was read (national IDs masked) and what matched.
+    rows = models.JSONField(default=list)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PREVIEW)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    applied_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # The table keeps the name it had before the group apps (no data moved).
+        db_table = "rooms_labimport"
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return self.filename
+
+    def lines(self) -> list[dict]:
+        """The lines with what each did or would do, in words."""
+        lines = []
+        for row in self.rows:
+            params = dict(row.get("params") or {})
+            if "result" in params:
+                params["result"] = Sample.Result(params["result"]).label
+            message = LINE_MESSAGES.get(row["code"], row["code"])
+            lines.append({**row, "message": str(message) % params if params else str(message)})
+        return lines
+
+    def count(self, action: str) -> int:
+        return sum(row["action"] == action for row in self.rows)
+
+
+LINE_MESSAGES = {
+    "apply": _("matches a sample awaiting its result"),
+    "already": _("already recorded: skipped"),
+    "changed": _("the sample changed since the preview: skipped"),
+    "differs": _("the recorded result is %(result)s: correct it on the person's page if the lab is right"),
+    "cancelled": _("the sample was cancelled"),
+    "not_collected": _("the sample was not marked collected"),
+    "duplicate": _("the same sample as line %(line)s"),
+    "no_barcode": _("no sample has tube barcode %(barcode)s"),
+    "no_person": _("nobody on this site has this national ID"),
+    "no_sample": _("no sample of %(name)s awaits a result"),
+    "ambiguous": _("%(count)s samples of this person await a result: use the tube barcode"),
+    "bad_id": _("the national ID is not well-formed"),
+    "no_key": _("no tube barcode or national ID"),
+    "bad_result": _("result not understood: “%(text)s”"),
+    "bad_ct": _("Ct value not understood: “%(text)s”"),
+    "bad_time": _("report time not understood: “%(text)s”"),
+}
+
+
+class SampleResult(models.Model):
+    """One result as entered or imported. Never changed: a correction is a new row."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("entered")
+        IMPORT = "import", _("lab sheet")
+
+    sample = models.ForeignKey(Sample, on_delete=models.PROTECT, related_name="results")
+    result = models.CharField(_("result"), max_length=8, choices=Sample.Result.choices)
+    ct_orf1ab = models.DecimalField(_("Ct ORF1ab"), max_digits=4, decimal_places=1, null=True, blank=True)
+    ct_n = models.DecimalField(_("Ct N"), max_digits=4, decimal_places=1, null=True, blank=True)
+    reported_at = models.DateTimeField(_("lab report time"), null=True, blank=True)
+    entered_at = models.DateTimeField(default=timezone.now)
+    entered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    lab_import = models.ForeignKey(LabImport, null=True, blank=True, on_delete=models.PROTECT, related_name="results")
+    corrects = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by"
+    )
+    reason = models.CharField(_("reason for the correction"), max_length=200, blank=True)
+
+    class Meta:
+        # The table keeps the name it had before the group apps (no data moved).
+        db_table = "rooms_sampleresult"
+        ordering = ["entered_at", "pk"]
+
+    def __str__(self):
+        return f"{self.sample} {self.get_result_display()}"
+
+
+class HealthCheck(Versioned):
+    """One person's morning or afternoon health round."""
+
+    class Round(models.TextChoices):
+        # "am" < "pm", so ordering by round is the order of the day.
+        MORNING = "am", _("morning")
+        AFTERNOON = "pm", _("afternoon")
+
+    class Outcome(models.TextChoices):
+        CHECKED = "checked", _("checked")
+        MISSED = "missed", _("not checked")
+        REFUSED = "refused", _("refused")
+
+    class Mood(models.TextChoices):
+        STABLE = "stable", _("stable")
+        ANXIOUS = "anxious", _("anxious")
+        DISTRESSED = "distressed", _("distressed")
+
+    class Symptom(models.TextChoices):
+        COUGH = "cough", _("cough")
+        SORE_THROAT = "sore_throat", _("sore throat")
+        FEVER = "fever", _("feels feverish")
+        FATIGUE = "fatigue", _("fatigue")
+        TASTE_SMELL = "taste_smell", _("loss of taste or smell")
+        OTHER = "other", _("other")
+
+    FEVER_FROM = Decimal("37.3")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="health_checks")
+    stay = models.ForeignKey(Stay, on_delete=models.PROTECT, related_name="health_checks")
+    day = models.DateField(_("day"))
+    round = models.CharField(_("round"), max_length=2, choices=Round.choices)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, default=Outcome.CHECKED)
+    temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1, null=True, blank=True)
+    symptoms = models.JSONField(_("symptoms"), default=list, blank=True)
+    mood = models.CharField(_("mood"), max_length=10, choices=Mood.choices, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        # The table keeps the name it had before the group apps (no data moved).
+        db_table = "rooms_healthcheck"
+        verbose_name = _("health check")
+        verbose_name_plural = _("health checks")
+        ordering = ["day", "round"]
+        indexes = [models.Index(fields=["site", "day"])]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "day", "round"], name="health_check_once_per_round"),
+            models.CheckConstraint(
+                condition=Q(outcome="checked", temperature__isnull=False) | ~Q(outcome="checked"),
+                name="health_check_has_temperature",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} {self.day:%m-%d} {self.get_round_display()}"
+
+    @property
+    def has_fever(self) -> bool:
+        return self.temperature is not None and self.temperature >= self.FEVER_FROM
+
+    @property
+    def concerns(self) -> list[str]:
+        """What in this check needs the medical group: fever, symptoms, distressed."""
+        return concerns_of(self.temperature, self.symptoms, self.mood)
+
+    def get_symptoms_display(self) -> list[str]:
+        labels = dict(self.Symptom.choices)
+        return [str(labels.get(symptom, symptom)) for symptom in self.symptoms]
+
+
+def concerns_of(temperature, symptoms, mood) -> list[str]:
+    found = []
+    if temperature is not None and Decimal(temperature) >= HealthCheck.FEVER_FROM:
+        found.append("fever")
+    if symptoms:
+        found.append("symptoms")
+    if mood == HealthCheck.Mood.DISTRESSED:
+        found.append("distressed")
+    return found
+
+
+class MedicineNeed(models.Model):
+    """A medicine a person takes regularly (brought along or to be supplied)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="medicine_needs")
+    name = models.CharField(_("medicine"), max_length=100)
+    dose = models.CharField(_("dose and times"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        # The table keeps the name it had before the group apps (no data moved).
+        db_table = "rooms_medicineneed"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class MedicineRequest(models.Model):
+    """A person asks for a medicine; open until it is delivered to the room."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DELIVERED = "delivered", _("delivered")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="medicine_requests")
+    stay = models.ForeignKey(Stay, on_delete=models.PROTECT, related_name="+")
+    item = models.CharField(_("medicine asked for"), max_length=100)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        # The table keeps the name it had before the group apps (no data moved).
+        db_table = "rooms_medicinerequest"
+        ordering = ["requested_at"]
+        indexes = [models.Index(fields=["site", "status"])]
+
+    def __str__(self):
+        return f"{self.person}: {self.item}"
+
+
+class Alert(models.Model):
+    """Something the medical group (and, when urgent, the site head) must see now."""
+
+    class Kind(models.TextChoices):
+        POSITIVE = "positive", _("positive result")
+        CORRECTED = "corrected", _("result corrected")
+        FEVER = "fever", _("fever")
+        SYMPTOMS = "symptoms", _("symptoms")
+        DISTRESSED = "distressed", _("distressed")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    urgent = models.BooleanField(default=False)
+    # Health alerts are for the medical group; results reach the site head too.
+    for_site_head = models.BooleanField(default=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sample = models.ForeignKey(Sample, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    health_check = models.ForeignKey(HealthCheck, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        # The table keeps the name it had before the group apps (no data moved).
+        db_table = "rooms_alert"
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["site", "acknowledged_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.person}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
+
+
+# --- release eligibility --------------------------------------------------
+
+
+@dataclass
+class Eligibility:
+    """Whether a stay's protocol allows release, and if not, why not."""
+
+    reasons: list[str] = field(default_factory=list)
+    negatives: int = 0
+    required: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+
+def assess_release(*, stay: Stay, room: Room, samples: list[Sample], required: int, today: date) -> Eligibility:
+    """The protocol's release rule over a stay's samples (already loaded).
+
+    Release needs: the room not sealed, no current positive result, no result
+    pending, no sample due and not collected, and the latest ``required``
+    results negative in a row (invalid results do not count either way).
+    """
+    found = Eligibility(required=required)
+    if room.status == Room.Status.SEALED:
+        found.reasons.append(gettext("Room %(room)s is sealed.") % {"room": room.number})
+    S = Sample.Status
+    # In the order they were taken; samples not taken yet come last.
+    ordered = sorted(
+        (sample for sample in samples if sample.status != S.CANCELLED),
+        key=lambda s: (s.collected_at is None, s.collected_at or s.scheduled_on, s.pk),
+    )
+    for sample in ordered:
+        day = _short(sample.scheduled_on)
+        if sample.result == Sample.Result.POSITIVE:
+            found.reasons.append(gettext("Positive result (sample of %(day)s).") % {"day": day})
+        elif sample.status == S.COLLECTED:
+            found.reasons.append(gettext("Result pending for the sample of %(day)s.") % {"day": day})
+        elif sample.status == S.SCHEDULED and sample.scheduled_on == today:
+            found.reasons.append(gettext("Today's sample not collected yet."))
+        elif sample.status == S.MISSED or (sample.status == S.SCHEDULED and sample.scheduled_on < today):
+            found.reasons.append(gettext("Sample due %(day)s not collected.") % {"day": day})
+    for sample in reversed(ordered):
+        if sample.status != S.RESULTED or sample.result == Sample.Result.INVALID:
+            continue
+        if sample.result != Sample.Result.NEGATIVE:
+            break
+        found.negatives += 1
+    if found.negatives < required:
+        found.reasons.append(
+            gettext("%(required)s negative results in a row needed; %(have)s so far.")
+            % {"required": required, "have": found.negatives}
+        )
+    return found
+
+
+def _short(day: date) -> str:
+    return date_format(day, "m-d")
+
+
+def stay_day(stay: Stay, day: date) -> int:
+    """The day of the stay a date falls on (the arrival day is day 1)."""
+    return (day - timezone.localdate(stay.started_at)).days + 1
+
+
+def stay_date(stay: Stay, day: int) -> date:
+    return timezone.localdate(stay.started_at) + timedelta(days=day - 1)
+
+
+def validate_protocol(length_days: int, required_negatives: int, days: list[int]) -> None:
+    if not days:
+        raise ValidationError(gettext("Add at least one sampling day."))
+    late = [day for day in days if day > length_days]
+    if late:
+        raise ValidationError(
+            gettext("Sampling days must fall within the quarantine (%(length)s days): %(days)s.")
+            % {"length": length_days, "days": ", ".join(map(str, late))}
+        )
+    if required_negatives > len(days):
+        raise ValidationError(gettext("Release cannot need more negative results than there are sampling days."))
+
+
+ACTION_LABELS.update(
+    {
+        "sample.plan": _("sampling planned"),
+        "sample.collect": _("sample collected"),
+        "sample.result": _("result entered"),
+        "sample.correct": _("result corrected"),
+        "sample.missed": _("sample missed"),
+        "sample.cancel": _("sample cancelled"),
+        "sample.extra": _("extra sample scheduled"),
+        "stay.extend": _("quarantine extended"),
+        "stay.replan": _("sampling re-planned"),
+        "health.record": _("health round recorded"),
+        "alert.acknowledge": _("alert acknowledged"),
+        "medicine.need": _("regular medicine recorded"),
+        "medicine.request": _("medicine requested"),
+        "medicine.deliver": _("medicine delivered"),
+        "lab_import.apply": _("lab results imported"),
+        "certificate.print": _("release certificate printed"),
+        "test_protocol.set_up": _("test protocol set up"),
+        "test_protocol.admin_change": _("test protocol changed"),
+    }
+)
+
+
+# --- from rooms/models/alerts.py ---
+"""Alerts other groups raise for the medical group.
+
+A refused meal or a medical-emergency incident is something a doctor or nurse
+must look at. The service that records it writes one of these rows in the
+same transaction and publishes the change with the "medical" topic, so that
+the medical board can list the open ones live.
+"""
+
+
+class MedicalAlert(models.Model):
+    class Kind(models.TextChoices):
+        MEAL_REFUSED = "meal_refused", _("meal refused")
+        MEDICAL_EMERGENCY = "medical_emergency", _("medical emergency")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    raised_at = models.DateTimeField(default=timezone.now)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Where it came from: one of these is set.
+    meal_delivery = models.ForeignKey(
+        "catering.MealDelivery", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    incident = models.ForeignKey("security.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        # The table keeps the name it had before the group apps (no data moved).
+        db_table = "rooms_medicalalert"
+        verbose_name = _("medical alert")
+        verbose_name_plural = _("medical alerts")
+        ordering = ["-raised_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.room or ''}".strip()

@@ -1,0 +1,148 @@
+"""What the medical group knows, read in batches for the boards that show it.
+
+The control screen shows each room's test and health badges, the medical
+counters and the alerts; the general board shows whether each release is
+allowed by the protocol. Each function runs a fixed number of queries however
+many rooms there are. Only the site head's, the medical group's and (for
+release eligibility) the general group's boards call these: the other groups'
+fragments never carry test results or health data.
+"""
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from groups.medical.models import Alert, HealthCheck, Sample, SamplingPlan, TestProtocol, assess_release, concerns_of
+from rooms.models import Room, Stay
+
+ALERT_FEED_LENGTH = 15
+# The worst first: a room shows the first of these that applies.
+TEST_BADGES = ("positive", "overdue", "due", "negative")
+
+
+def day_bounds(day) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, start + timedelta(days=1)
+
+
+def _overdue(today) -> Q:
+    return Q(status=Sample.Status.MISSED) | Q(status=Sample.Status.SCHEDULED, scheduled_on__lt=today)
+
+
+def medical_counters(site) -> dict:
+    """Samples due, collected, overdue and awaiting results; positives and fevers today: two queries."""
+    today = timezone.localdate()
+    start, end = day_bounds(today)
+    counters = Sample.objects.filter(site=site).aggregate(
+        due_today=Count("pk", filter=Q(scheduled_on=today) & ~Q(status=Sample.Status.CANCELLED)),
+        collected_today=Count("pk", filter=Q(collected_at__gte=start, collected_at__lt=end)),
+        overdue=Count("pk", filter=_overdue(today)),
+        awaiting=Count("pk", filter=Q(status=Sample.Status.COLLECTED)),
+        positives_today=Count(
+            "pk", filter=Q(result=Sample.Result.POSITIVE, resulted_at__gte=start, resulted_at__lt=end)
+        ),
+    )
+    counters["fevers_today"] = (
+        HealthCheck.objects.filter(site=site, day=today, temperature__gte=HealthCheck.FEVER_FROM)
+        .values("person")
+        .distinct()
+        .count()
+    )
+    return counters
+
+
+def attach_badges(site, rooms: list[Room], *, only: bool = False) -> list[Room]:
+    """Give each room ``test_badge`` and ``health_badges`` from its occupants: two queries.
+
+    ``only``: read just these rooms (a broadcast touching a few) rather than
+    the whole site (the control screen's full grid).
+
+    Test: positive, overdue, due today, or negative so far (worst first).
+    Health, from each occupant's latest check since yesterday: fever,
+    symptoms, distressed, or normal.
+    """
+    if only and all(getattr(room, "open_stays", None) == [] for room in rooms):
+        # Rooms read with their occupants, and nobody in them: no tests, no checks.
+        for room in rooms:
+            room.test_badge, room.health_badges = "", []
+        return rooms
+    today = timezone.localdate()
+    in_rooms = Q(stay__room_id__in=[room.pk for room in rooms]) if only else Q()
+    tests = (
+        Sample.objects.filter(in_rooms, site=site, stay__ended_at__isnull=True)
+        .exclude(status=Sample.Status.CANCELLED)
+        .values("stay__room_id")
+        .annotate(
+            positive=Count("pk", filter=Q(result=Sample.Result.POSITIVE)),
+            overdue=Count("pk", filter=_overdue(today)),
+            due=Count("pk", filter=Q(status=Sample.Status.SCHEDULED, scheduled_on=today)),
+            negative=Count("pk", filter=Q(result=Sample.Result.NEGATIVE)),
+        )
+    )
+    test_badge = {}
+    for row in tests:
+        test_badge[row["stay__room_id"]] = next((badge for badge in TEST_BADGES if row[badge]), "")
+    latest = {}
+    checks = (
+        HealthCheck.objects.filter(
+            in_rooms,
+            site=site,
+            stay__ended_at__isnull=True,
+            day__gte=today - timedelta(days=1),
+            outcome=HealthCheck.Outcome.CHECKED,
+        )
+        .order_by("day", "round")
+        .values_list("stay__room_id", "person_id", "temperature", "symptoms", "mood")
+    )
+    for room_id, person_id, temperature, symptoms, mood in checks:
+        latest[person_id] = (room_id, concerns_of(temperature, symptoms, mood))
+    health = defaultdict(set)
+    for room_id, concerns in latest.values():
+        health[room_id].update(concerns or ["normal"])
+    for room in rooms:
+        room.test_badge = test_badge.get(room.pk, "")
+        found = health.get(room.pk, set())
+        concerns = [name for name in ("fever", "symptoms", "distressed") if name in found]
+        room.health_badges = concerns or (["normal"] if found else [])
+    return rooms
+
+
+def alert_feed(site, *, site_head: bool) -> list[Alert]:
+    """Open alerts first, then today's acknowledged ones: one query.
+
+    The site head's feed has the alerts meant for them (results); the
+    medical board has all of them.
+    """
+    start, _end = day_bounds(timezone.localdate())
+    alerts = Alert.objects.filter(site=site).filter(Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gte=start))
+    if site_head:
+        alerts = alerts.filter(for_site_head=True)
+    alerts = alerts.select_related("person", "room", "sample", "health_check", "acknowledged_by").order_by(
+        "acknowledged_at", "-created_at", "-pk"
+    )
+    return list(alerts[:ALERT_FEED_LENGTH])
+
+
+def attach_eligibility(stays: list[Stay]) -> list[Stay]:
+    """Give each stay ``eligibility``: may the protocol release it, and if not, why: three queries
+    (samples, sampling plans, the site's protocol).
+
+    The stays come with their rooms (``select_related("room")``).
+    """
+    if not stays:
+        return stays
+    samples = defaultdict(list)
+    for sample in Sample.objects.filter(stay__in=stays):
+        samples[sample.stay_id].append(sample)
+    required = dict(SamplingPlan.objects.filter(stay__in=stays).values_list("stay_id", "required_negatives"))
+    # Stays planned before sampling plans existed follow the site's protocol.
+    protocol = TestProtocol.objects.filter(site_id=stays[0].site_id).values_list("required_negatives", flat=True)
+    default = protocol.first() or TestProtocol().required_negatives
+    today = timezone.localdate()
+    for stay in stays:
+        stay.eligibility = assess_release(
+            stay=stay, room=stay.room, samples=samples[stay.pk], required=required.get(stay.pk, default), today=today
+        )
+    return stays

@@ -1,0 +1,26 @@
+"""The medical group's screens and actions, and the release certificate."""
+
+from django.urls import path
+
+from groups.medical import views
+
+urlpatterns = [
+    path("medical/", views.medical_board, name="medical-board"),
+    path("medical/health-round/", views.health_round, name="health-round"),
+    path("medical/floors/<int:floor>/collected/", views.floor_collected, name="floor-collected"),
+    path("medical/samples/<int:pk>/collect/", views.sample_collect, name="sample-collect"),
+    path("medical/samples/<int:pk>/result/", views.sample_result, name="sample-result"),
+    path("medical/samples/<int:pk>/correct/", views.sample_correct, name="sample-correct"),
+    path("medical/samples/<int:pk>/cancel/", views.sample_cancel, name="sample-cancel"),
+    path("medical/alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
+    path("medical/medicine-requests/<int:pk>/delivered/", views.medicine_deliver, name="medicine-deliver"),
+    path("medical/people/<int:pk>/", views.person_medical, name="person-medical"),
+    path("medical/people/<int:pk>/extend/", views.stay_extend, name="stay-extend"),
+    path("medical/people/<int:pk>/replan/", views.stay_replan, name="stay-replan"),
+    path("medical/people/<int:pk>/medicines/", views.medicine_need_add, name="medicine-need-add"),
+    path("medical/people/<int:pk>/medicine-requests/", views.medicine_request_add, name="medicine-request-add"),
+    path("medical/lab-results/", views.lab_import, name="lab-import"),
+    path("medical/lab-results/<int:pk>/", views.lab_import_preview, name="lab-import-preview"),
+    path("medical/lab-results/<int:pk>/apply/", views.lab_import_apply, name="lab-import-apply"),
+    path("people/<int:pk>/certificate/", views.release_certificate, name="release-certificate"),
+]

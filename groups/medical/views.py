@@ -1,0 +1,489 @@
+"""The medical group's screens and actions.
+
+Each action: fetch through a permission helper, validate a form, call the
+service, respond. One-tap actions on the board answer an htmx request with the
+room's fragment (the websocket brings everybody else the same change); a
+refusal is retargeted to the panel so the room stays as it was. Plain
+requests get a redirect, so every form works without JavaScript too.
+"""
+
+import uuid
+from functools import partial
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from groups.medical import board
+from groups.medical import services as medical
+from groups.medical.board import room_round
+from groups.medical.forms import (
+    CancelForm,
+    CertificateForm,
+    CollectForm,
+    CorrectionForm,
+    ExtendForm,
+    HealthFormSet,
+    LabSheetForm,
+    MedicineNeedForm,
+    MedicineRequestForm,
+    ResultForm,
+    RoundForm,
+)
+from groups.medical.models import Alert, HealthCheck, LabImport, MedicineRequest, Sample
+from groups.medical.reads import attach_eligibility
+from rooms import services
+from rooms.actions import CONFLICT, INVALID, get_person_for_user, refused_status, site_for_user
+from rooms.forms import OnceForm, VersionedForm
+from rooms.models import Person, Room, Stay
+from site_ops import boards
+
+MEDICAL_ROLES = medical.MEDICAL_ROLES
+
+
+def _next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+def _refuse(request, message: str, status: int, fallback: str):
+    """A refused action: the panel for htmx (the board stays as it was), a flash otherwise."""
+    if request.htmx:
+        response = render(request, "rooms/panel_done.html", {"message": message, "error": True}, status=status)
+        return reswap(retarget(response, "#panel"), "innerHTML")
+    messages.error(request, message)
+    return redirect(_next(request, fallback))
+
+
+def _room_done(request, room_id: int, message: str):
+    """Success of a one-tap action: the room's fragment for the board, a redirect otherwise."""
+    if request.htmx and request.htmx.target == f"med-room-{room_id}":
+        context = {"room": room_round(room_id), "token": uuid.uuid4().hex}
+        return render(request, "medical/board.html#med-room", context)
+    if request.htmx:
+        return render(request, "rooms/panel_done.html", {"message": message})
+    messages.success(request, message)
+    return redirect(_next(request, reverse("medical-board")))
+
+
+def _get_sample_for_user(request, pk: int) -> Sample:
+    site = site_for_user(request, *MEDICAL_ROLES)
+    sample = Sample.objects.select_related("person", "stay").filter(pk=pk, site=site).first()
+    if sample is None:
+        raise Http404(_("No such sample on this site."))
+    return sample
+
+
+def _floor(value) -> int | None:
+    value = str(value or "")
+    return int(value) if value.lstrip("-").isdigit() else None
+
+
+# --- the board ------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def medical_board(request):
+    site = site_for_user(request, *boards.BOARDS["medical"].roles)
+    context = board.medical_board(site, floor=_floor(request.GET.get("floor")))
+    return render(request, "medical/board.html", context)
+
+
+def _already() -> str:
+    return _("This form was already submitted; it was recorded once.")
+
+
+def _act(request, form, call, fallback: str):
+    """Validate the form and call the service with its data: (result, refusal).
+
+    The refusal is the response to send when the form or the service said
+    no. A form submitted twice counts as done: the first one was recorded.
+    """
+    if not form.is_valid():
+        errors = " ".join(error for errors in form.errors.values() for error in errors)
+        return None, _refuse(request, errors or _("The form was incomplete; reload the page."), INVALID, fallback)
+    try:
+        return call(**form.cleaned_data), None
+    except services.AlreadySubmitted:
+        return None, None
+    except services.ServiceError as error:
+        return None, _refuse(request, error.message, refused_status(error), fallback)
+
+
+def _done(request, message: str, fallback: str):
+    if request.htmx:
+        return render(request, "rooms/panel_done.html", {"message": message})
+    messages.success(request, message)
+    return redirect(_next(request, fallback))
+
+
+@login_required
+@require_POST
+def sample_collect(request, pk):
+    sample = _get_sample_for_user(request, pk)
+    _result, refusal = _act(
+        request,
+        CollectForm(request.POST),
+        partial(medical.sample_collect, sample=sample, by=request.user),
+        reverse("medical-board"),
+    )
+    message = _("Sample of %(name)s collected.") % {"name": sample.person.name}
+    return refusal or _room_done(request, sample.stay.room_id, message)
+
+
+@login_required
+@require_POST
+def sample_result(request, pk):
+    sample = _get_sample_for_user(request, pk)
+    form = ResultForm(request.POST)
+    _result, refusal = _act(
+        request, form, partial(medical.sample_record_result, sample=sample, by=request.user), reverse("medical-board")
+    )
+    if refusal:
+        return refusal
+    label = Sample.Result(form.cleaned_data["result"]).label
+    message = _("%(name)s: %(result)s recorded.") % {"name": sample.person.name, "result": label}
+    return _room_done(request, sample.stay.room_id, message)
+
+
+@login_required
+@require_POST
+def sample_correct(request, pk):
+    sample = _get_sample_for_user(request, pk)
+    fallback = reverse("person-medical", args=[sample.person_id])
+    call = partial(medical.sample_correct_result, sample=sample, by=request.user)
+    _result, refusal = _act(request, CorrectionForm(request.POST), call, fallback)
+    return refusal or _done(request, _("The correction is recorded; the history keeps both results."), fallback)
+
+
+@login_required
+@require_POST
+def sample_cancel(request, pk):
+    sample = _get_sample_for_user(request, pk)
+    fallback = reverse("person-medical", args=[sample.person_id])
+    call = partial(medical.sample_cancel, sample=sample, by=request.user)
+    _result, refusal = _act(request, CancelForm(request.POST), call, fallback)
+    return refusal or _done(request, _("The sample is cancelled."), fallback)
+
+
+@login_required
+@require_POST
+def floor_collected(request, floor):
+    site = site_for_user(request, *MEDICAL_ROLES)
+    fallback = reverse("medical-board") + f"?floor={floor}"
+    call = partial(medical.samples_collect_floor, site=site, floor=floor, by=request.user)
+    count, refusal = _act(request, OnceForm(request.POST), call, fallback)
+    message = _("Floor %(floor)s: %(count)s samples collected.") % {"floor": floor, "count": count}
+    return refusal or _done(request, message if count is not None else _already(), fallback)
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request, pk):
+    site = site_for_user(request, *MEDICAL_ROLES)
+    alert = get_object_or_404(Alert, pk=pk, site=site)
+    medical.alert_acknowledge(alert=alert, by=request.user)
+    if request.htmx:
+        return HttpResponse(status=204)
+    return redirect(request.headers.get("referer") or "home")
+
+
+@login_required
+@require_POST
+def medicine_deliver(request, pk):
+    site = site_for_user(request, *MEDICAL_ROLES)
+    medicine_request = get_object_or_404(MedicineRequest, pk=pk, site=site)
+    call = partial(medical.medicine_request_deliver, request=medicine_request, by=request.user)
+    _result, refusal = _act(request, OnceForm(request.POST), call, reverse("medical-board"))
+    if refusal:
+        return refusal
+    if request.htmx:
+        return HttpResponse(status=204)
+    return redirect(_next(request, reverse("medical-board")))
+
+
+# --- health round ---------------------------------------------------------
+
+
+def _default_round() -> str:
+    return HealthCheck.Round.MORNING if timezone.localtime().hour < 13 else HealthCheck.Round.AFTERNOON
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def health_round(request):
+    site = site_for_user(request, *MEDICAL_ROLES)
+    data = request.POST if request.method == "POST" else request.GET
+    floor = _floor(data.get("floor"))
+    floors = sorted(set(Room.objects.filter(site=site).values_list("floor", flat=True)))
+    if floor not in floors:
+        floor = floors[0] if floors else 0
+    round_ = data.get("round") if data.get("round") in HealthCheck.Round.values else _default_round()
+    today = timezone.localdate()
+    context = board.health_round(site, floor, today, round_)
+    rows = context["rows"]
+    initial = [
+        {
+            "person": row["person"].pk,
+            "version": row["check"].version if row["check"] else None,
+            "outcome": row["check"].outcome if row["check"] else HealthCheck.Outcome.CHECKED,
+            "temperature": row["check"].temperature if row["check"] else None,
+            "symptoms": row["check"].symptoms if row["check"] else [],
+            "mood": (row["check"].mood if row["check"] else "") or HealthCheck.Mood.STABLE,
+        }
+        for row in rows
+    ]
+    round_form = RoundForm(request.POST or None, initial={"day": today, "round": round_})
+    formset = HealthFormSet(request.POST or None, initial=initial, prefix="hc")
+    status = 200
+    if request.method == "POST":
+        status = INVALID
+        if round_form.is_valid() and formset.is_valid():
+            people = {row["person"].pk: row["person"] for row in rows}
+            entries = []
+            for form in formset.forms:
+                entry = form.entry()
+                if entry is None:
+                    continue
+                if form.cleaned_data["person"] not in people:
+                    round_form.add_error(None, _("Someone on this list is no longer on this floor; reload the page."))
+                    break
+                entries.append({"person": people[form.cleaned_data["person"]], **entry})
+            else:
+                try:
+                    saved = medical.health_round_record(
+                        site=site,
+                        day=round_form.cleaned_data["day"],
+                        round=round_form.cleaned_data["round"],
+                        entries=entries,
+                        by=request.user,
+                        token=round_form.cleaned_data["token"],
+                    )
+                except services.AlreadySubmitted as error:
+                    messages.success(request, error.message)
+                    return redirect(reverse("medical-board") + f"?floor={floor}")
+                except services.ServiceError as error:
+                    round_form.add_error(None, error.message)
+                    status = refused_status(error)
+                else:
+                    messages.success(
+                        request,
+                        _("Floor %(floor)s %(round)s round: %(count)s checks recorded.")
+                        % {"floor": floor, "round": HealthCheck.Round(round_).label, "count": len(saved)},
+                    )
+                    return redirect(reverse("medical-board") + f"?floor={floor}")
+    for row, form in zip(rows, formset.forms, strict=False):
+        row["form"] = form
+    context.update({"formset": formset, "round_form": round_form, "rounds": HealthCheck.Round.choices})
+    return render(request, "medical/health_round.html", context, status=status)
+
+
+# --- a person's medical page ----------------------------------------------
+
+
+@login_required
+@require_GET
+def person_medical(request, pk):
+    person = get_person_for_user(request, pk, *MEDICAL_ROLES)
+    context = board.person_medical(person)
+    context.update(
+        {
+            "extend_form": ExtendForm(initial={"version": context["stay"].version}) if context["stay"] else None,
+            "need_form": MedicineNeedForm(),
+            "request_form": MedicineRequestForm(),
+            "token": uuid.uuid4().hex,
+            "results": Sample.Result.choices,
+        }
+    )
+    return render(request, "medical/person_medical.html", context)
+
+
+def _open_stay(person: Person) -> Stay:
+    stay = Stay.objects.filter(person=person, ended_at__isnull=True).select_related("room", "person").first()
+    if stay is None:
+        raise Http404(_("This person is not in isolation."))
+    return stay
+
+
+@login_required
+@require_POST
+def stay_extend(request, pk):
+    person = get_person_for_user(request, pk, *MEDICAL_ROLES)
+    fallback = reverse("person-medical", args=[person.pk])
+    call = partial(medical.stay_extend, stay=_open_stay(person), by=request.user)
+    stay, refusal = _act(request, ExtendForm(request.POST), call, fallback)
+    if refusal or stay is None:
+        return refusal or redirect(fallback)
+    message = _("The quarantine of %(name)s now ends on %(date)s; the samples for release are scheduled again.") % {
+        "name": person.name,
+        "date": stay.ends_on.isoformat(),
+    }
+    return _done(request, message, fallback)
+
+
+@login_required
+@require_POST
+def stay_replan(request, pk):
+    person = get_person_for_user(request, pk, *MEDICAL_ROLES)
+    fallback = reverse("person-medical", args=[person.pk])
+    stay = _open_stay(person)
+    ends_on = stay.ends_on
+    call = partial(medical.sampling_replan, stay=stay, by=request.user)
+    plan, refusal = _act(request, VersionedForm(request.POST), call, fallback)
+    if refusal or plan is None:
+        return refusal or redirect(fallback)
+    stay.refresh_from_db()
+    message = _("The remaining samples follow the current protocol.")
+    if stay.ends_on == ends_on:
+        message += " " + _("The end date stays %(date)s: it is never shortened.") % {"date": ends_on.isoformat()}
+    return _done(request, message, fallback)
+
+
+@login_required
+@require_POST
+def medicine_need_add(request, pk):
+    person = get_person_for_user(request, pk, *MEDICAL_ROLES)
+    fallback = reverse("person-medical", args=[person.pk])
+    form = MedicineNeedForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, _("Name the medicine."), INVALID, fallback)
+    medical.medicine_need_add(person=person, by=request.user, **form.cleaned_data)
+    return _done(request, _("Regular medicine recorded."), fallback)
+
+
+@login_required
+@require_POST
+def medicine_request_add(request, pk):
+    person = get_person_for_user(request, pk, *MEDICAL_ROLES)
+    fallback = reverse("person-medical", args=[person.pk])
+    call = partial(medical.medicine_request_add, person=person, by=request.user)
+    _result, refusal = _act(request, MedicineRequestForm(request.POST), call, fallback)
+    return refusal or _done(request, _("Medicine request recorded; it stays open until delivered."), fallback)
+
+
+# --- lab sheets -----------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lab_import(request):
+    site = site_for_user(request, *MEDICAL_ROLES)
+    form = LabSheetForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = INVALID
+        if form.is_valid():
+            sheet = form.cleaned_data["sheet"]
+            try:
+                imported = medical.lab_import_preview(
+                    site=site, by=request.user, filename=sheet.name, content=sheet.read()
+                )
+            except services.ServiceError as error:
+                form.add_error("sheet", error.message)
+            else:
+                return redirect("lab-import-preview", pk=imported.pk)
+    recent = LabImport.objects.filter(site=site).select_related("uploaded_by", "applied_by")[:10]
+    return render(request, "medical/lab_import.html", {"form": form, "recent": recent}, status=status)
+
+
+@login_required
+@require_GET
+def lab_import_preview(request, pk):
+    site = site_for_user(request, *MEDICAL_ROLES)
+    imported = get_object_or_404(LabImport.objects.select_related("uploaded_by", "applied_by"), pk=pk, site=site)
+    earlier = (
+        LabImport.objects.filter(site=site, digest=imported.digest, status=LabImport.Status.APPLIED)
+        .exclude(pk=imported.pk)
+        .select_related("applied_by")
+        .first()
+    )
+    context = {
+        "imported": imported,
+        "lines": imported.lines(),
+        "earlier": earlier,
+        "once": OnceForm(),
+        "apply_count": imported.count("apply"),
+        "skip_count": imported.count("skip"),
+        "error_count": imported.count("error"),
+    }
+    return render(request, "medical/lab_import_preview.html", context)
+
+
+@login_required
+@require_POST
+def lab_import_apply(request, pk):
+    site = site_for_user(request, *MEDICAL_ROLES)
+    imported = get_object_or_404(LabImport, pk=pk, site=site)
+    fallback = reverse("lab-import-preview", args=[imported.pk])
+    call = partial(medical.lab_import_apply, lab_import=imported, by=request.user)
+    count, refusal = _act(request, OnceForm(request.POST), call, fallback)
+    message = _("%(count)s results applied from the lab sheet.") % {"count": count}
+    return refusal or _done(request, message if count is not None else _already(), fallback)
+
+
+# --- release certificate --------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def release_certificate(request, pk):
+    person = get_person_for_user(request, pk, *medical.CERTIFICATE_ROLES)
+    stay = (
+        Stay.objects.filter(person=person)
+        .select_related("room", "site", "sampling_plan")
+        .order_by("-started_at")
+        .first()
+    )
+    refusal = None
+    if stay is None:
+        refusal = _("%(name)s has no stay on this site.") % {"name": person.name}
+    elif stay.is_open:
+        attach_eligibility([stay])
+        if not stay.eligibility.ok:
+            refusal = " ".join(stay.eligibility.reasons)
+        elif stay.ends_on > timezone.localdate():
+            refusal = _("The quarantine ends on %(date)s.") % {"date": stay.ends_on.isoformat()}
+    elif stay.end_reason != Stay.EndReason.RELEASED:
+        refusal = _("%(name)s left by transfer, not by release.") % {"name": person.name}
+    can_reveal = request.user.has_perm("rooms.reveal_personal_data")
+    form = CertificateForm(request.POST if request.method == "POST" else None, initial={"full_id": can_reveal})
+    printing = False
+    status = 200
+    if request.method == "POST":
+        if refusal:
+            return _refuse(request, refusal, CONFLICT, reverse("release-certificate", args=[person.pk]))
+        form.is_valid()
+        try:
+            medical.certificate_print(stay=stay, by=request.user, full_id=form.cleaned_data.get("full_id"))
+        except services.ServiceError as error:
+            form.add_error(None, error.message)
+            status = INVALID
+        else:
+            printing = True
+    samples = []
+    if stay is not None:
+        samples = list(Sample.objects.filter(stay=stay, status=Sample.Status.RESULTED).order_by("collected_at", "pk"))
+    released_on = timezone.localdate(stay.ended_at) if stay and stay.ended_at else timezone.localdate()
+    context = {
+        "person": person,
+        "stay": stay,
+        "refusal": refusal,
+        "form": form,
+        "printing": printing,
+        "full_id": printing and form.cleaned_data.get("full_id"),
+        "samples": samples,
+        "arrived_on": timezone.localdate(stay.started_at) if stay else None,
+        "released_on": released_on,
+        "can_reveal": can_reveal,
+    }
+    return render(request, "medical/release_certificate.html", context, status=status)

@@ -1,0 +1,102 @@
+"""The security board: who is inside, the checkpoint log, floor patrols,
+incidents, and escorts.
+
+Its audience sees rooms, staff and visitors at the checkpoint; never who is in
+isolation in a room, nor anything about health.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Case, IntegerField, Max, Q, Value, When
+from django.utils import timezone
+
+from groups.security.models import CheckpointEntry, Incident, Patrol
+from groups.security.services import TOPIC
+from groups.transfers.board import open_transfers
+from groups.transfers.models import Transfer
+from groups.transfers.services import ESCORTS
+from rooms.models import Site
+from rooms.reads import day_start, load_site
+from site_ops.boards import WholeBoard
+
+TEMPLATE = "security/board.html"
+LOG_LENGTH = 40
+
+
+def security_board(site: Site, now=None) -> dict:
+    """The security board: seven queries.
+
+    1. who and what is inside now
+    2. today's checkpoint log, with who logged it
+    3. the site's floors
+    4. each floor's last patrol
+    5. today's patrols, with who walked them
+    6. open incidents, most severe first, with rooms
+    7. incidents resolved today
+    8. the transfers to escort (approved to departed), with rooms
+    """
+    now = now or timezone.now()
+    start = day_start(now)
+    inside = list(
+        CheckpointEntry.objects.filter(site=site, left_at__isnull=True)
+        .select_related("entered_by")
+        .order_by("kind", "entered_at")
+    )
+    log = list(
+        CheckpointEntry.objects.filter(site=site)
+        .filter(Q(entered_at__gte=start) | Q(left_at__gte=start))
+        .select_related("entered_by", "left_by")
+        .order_by("-entered_at")[:LOG_LENGTH]
+    )
+    floors = site.floors()
+    last = dict(Patrol.objects.filter(site=site).values_list("floor").annotate(last=Max("at")))
+    interval = timedelta(minutes=site.patrol_interval_minutes)
+    patrols = [
+        {"floor": floor, "last": last.get(floor), "due": last.get(floor) is None or now - last[floor] > interval}
+        for floor in floors
+    ]
+    return {
+        "site": site,
+        # Rooms, destinations and vehicles only: the names are on the escorts board.
+        "escorts": open_transfers(site, Transfer.ESCORT_STATES),
+        "inside": inside,
+        "inside_counts": {kind: sum(entry.kind == kind for entry in inside) for kind in CheckpointEntry.Kind.values},
+        "log": log,
+        "patrols": patrols,
+        "unpatrolled": sum(patrol["due"] for patrol in patrols),
+        "recent_patrols": list(
+            Patrol.objects.filter(site=site, at__gte=start).select_related("by").order_by("-at")[:LOG_LENGTH]
+        ),
+        "incidents": open_incidents(site),
+        "resolved": list(
+            Incident.objects.filter(site=site, status=Incident.Status.RESOLVED, resolved_at__gte=start)
+            .select_related("room", "resolved_by")
+            .order_by("-resolved_at")
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class SecurityBoard(WholeBoard):
+    topics: frozenset[str] | None = frozenset({TOPIC, ESCORTS})
+
+    def part(self, site_id, params):
+        return (f"{TEMPLATE}#board-body", security_board(load_site(site_id)))
+
+
+# Most severe first.
+SEVERITY_ORDER = Case(
+    When(severity=Incident.Severity.HIGH, then=Value(0)),
+    When(severity=Incident.Severity.MEDIUM, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def open_incidents(site: Site) -> list[Incident]:
+    return list(
+        Incident.objects.filter(site=site, status=Incident.Status.OPEN)
+        .select_related("room", "reported_by")
+        .order_by(SEVERITY_ORDER, "reported_at")
+    )

@@ -1,0 +1,177 @@
+"""Security: the checkpoint log, floor patrols and incidents."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from groups.medical.models import MedicalAlert
+from groups.medical.services import MEDICAL_TOPIC, medical_alert_raise
+from groups.security.models import CheckpointEntry, Incident, Patrol
+from rooms.models import Room, Site
+from rooms.roles import Role, require_role
+from rooms.services import ServiceError, audit, check_version, claim_form, lock_row, touch, who_and_when
+from site_ops import live
+
+SECURITY_ROLES = (Role.SECURITY, Role.SITE_HEAD)
+TOPIC = "security"
+
+# An incident is open until it is resolved, with a note; it is never reopened
+# (a new one is reported instead).
+INCIDENT_MOVES = {(Incident.Status.OPEN, Incident.Status.RESOLVED)}
+
+
+def checkpoint_log_in(
+    *, site: Site, kind: str, name: str, purpose: str, by, token: str | None = None
+) -> CheckpointEntry:
+    """Log a person, vehicle or delivery in through the checkpoint."""
+    require_role(by, *SECURITY_ROLES)
+    name, purpose = name.strip(), purpose.strip()
+    if kind not in CheckpointEntry.Kind.values:
+        raise ServiceError(_("Choose person, vehicle or delivery."))
+    if not name or not purpose:
+        raise ServiceError(_("Say who or which vehicle, and why they come in."))
+    with transaction.atomic():
+        claim_form(token, by)
+        entry = CheckpointEntry.objects.create(
+            site=site,
+            kind=kind,
+            name=name[:60],
+            purpose=purpose[:100],
+            entered_at=timezone.now(),
+            entered_by=by,
+            updated_by=by,
+        )
+        audit(site=site, by=by, action="checkpoint.in", obj=entry, after={"kind": kind, "purpose": entry.purpose})
+        live.publish(site=site, topics=[TOPIC])
+    return entry
+
+
+def checkpoint_log_out(
+    *, entry: CheckpointEntry, by, version: int | None = None, token: str | None = None
+) -> CheckpointEntry:
+    """Log someone or something out: they are no longer inside."""
+    require_role(by, *SECURITY_ROLES)
+    with transaction.atomic():
+        claim_form(token, by)
+        entry = lock_row(CheckpointEntry, entry.pk)
+        if not entry.is_inside:
+            raise ServiceError(
+                _("%(name)s was already logged out at %(time)s by %(who)s.")
+                % {"name": entry.name, **who_and_when(entry.left_by, entry.left_at)}
+            )
+        check_version(entry, version)
+        entry.left_at = timezone.now()
+        entry.left_by = by
+        touch(entry, by)
+        entry.save()
+        audit(site=entry.site, by=by, action="checkpoint.out", obj=entry, after={"kind": entry.kind})
+        live.publish(site=entry.site, topics=[TOPIC])
+    return entry
+
+
+def patrol_record(*, site: Site, floor: int, by, remarks: str = "", token: str | None = None) -> Patrol:
+    """Record a floor walked, with what was seen."""
+    require_role(by, *SECURITY_ROLES)
+    if not Room.objects.filter(site=site, floor=floor).exists():
+        raise ServiceError(_("This site has no floor %(floor)s.") % {"floor": floor})
+    with transaction.atomic():
+        claim_form(token, by)
+        patrol = Patrol.objects.create(site=site, floor=floor, at=timezone.now(), by=by, remarks=remarks.strip()[:200])
+        audit(site=site, by=by, action="patrol.record", obj=patrol, after={"floor": floor}, note=patrol.remarks)
+        live.publish(site=site, topics=[TOPIC])
+    return patrol
+
+
+def incident_report(
+    *,
+    site: Site,
+    kind: str,
+    severity: str,
+    description: str,
+    by,
+    room: Room | None = None,
+    floor: int | None = None,
+    token: str | None = None,
+) -> Incident:
+    """Report an incident: it reaches the site head live and stays open until
+    resolved. A medical emergency also alerts the medical group."""
+    require_role(by, *SECURITY_ROLES)
+    description = description.strip()
+    if kind not in Incident.Kind.values or severity not in Incident.Severity.values:
+        raise ServiceError(_("Choose what happened and how severe it is."))
+    if not description:
+        raise ServiceError(_("Describe what happened."))
+    if room is not None and room.site_id != site.pk:
+        raise ServiceError(_("This room belongs to another site."))
+    with transaction.atomic():
+        claim_form(token, by)
+        incident = Incident.objects.create(
+            site=site,
+            kind=kind,
+            severity=severity,
+            room=room,
+            floor=room.floor if room else floor,
+            description=description[:300],
+            reported_at=timezone.now(),
+            reported_by=by,
+            updated_by=by,
+        )
+        audit(
+            site=site,
+            by=by,
+            action="incident.report",
+            obj=incident,
+            room=room,
+            after={"kind": kind, "severity": severity},
+            note=incident.description,
+        )
+        topics = [TOPIC]
+        if kind == Incident.Kind.MEDICAL_EMERGENCY:
+            medical_alert_raise(
+                site=site,
+                kind=MedicalAlert.Kind.MEDICAL_EMERGENCY,
+                room=room,
+                by=by,
+                note=incident.description,
+                incident=incident,
+            )
+            topics.append(MEDICAL_TOPIC)
+        live.publish(site=site, rooms=[room.pk] if room else [], topics=topics)
+    return incident
+
+
+def incident_resolve(
+    *, incident: Incident, resolution: str, by, version: int | None = None, token: str | None = None
+) -> Incident:
+    """Close an incident with a note saying how it was resolved."""
+    require_role(by, *SECURITY_ROLES)
+    resolution = resolution.strip()
+    if not resolution:
+        raise ServiceError(_("Say how the incident was resolved."))
+    with transaction.atomic():
+        claim_form(token, by)
+        incident = lock_row(Incident, incident.pk)
+        if (incident.status, Incident.Status.RESOLVED) not in INCIDENT_MOVES:
+            raise ServiceError(
+                _("This incident was already resolved by %(who)s at %(time)s.")
+                % who_and_when(incident.resolved_by, incident.resolved_at)
+            )
+        check_version(incident, version)
+        incident.status = Incident.Status.RESOLVED
+        incident.resolved_at = timezone.now()
+        incident.resolved_by = by
+        incident.resolution = resolution[:300]
+        touch(incident, by)
+        incident.save()
+        audit(
+            site=incident.site,
+            by=by,
+            action="incident.resolve",
+            obj=incident,
+            room=incident.room,
+            before={"status": Incident.Status.OPEN},
+            after={"status": incident.status},
+            note=incident.resolution,
+        )
+        live.publish(site=incident.site, rooms=[incident.room_id] if incident.room_id else [], topics=[TOPIC])
+    return incident

@@ -1,0 +1,164 @@
+"""Transfer boards: the columns of open transfers, the control screen's
+approvals and transfer log, and one transfer's page.
+
+Every read here is a fixed number of queries however many transfers are open
+(the tests pin the counts). What a card shows that moves with the clock (its
+age, whether it is stale) is computed here for the first render and kept
+current in the page by live.js.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from groups.transfers.models import Transfer
+from groups.transfers.services import TRANSFERS, transfer_moves_for
+from rooms.models import AuditEvent, Site
+from rooms.reads import load_site
+from rooms.roles import Role, display_name
+from site_ops.boards import WholeBoard
+
+# Who may open a transfer's page: those who request, decide and escort.
+TRANSFER_PAGE_ROLES = frozenset({Role.SITE_HEAD, Role.GENERAL, Role.SECURITY})
+
+S = Transfer.State
+MOVE_LABELS = {
+    S.APPROVED: _("Approve"),
+    S.REJECTED: _("Reject"),
+    S.ARRANGED: _("Arrange"),
+    S.DEPARTED: _("Departed"),
+    S.COMPLETED: _("Handover confirmed"),
+    S.RETURNED: _("Back in the room"),
+    S.CANCELLED: _("Cancel transfer"),
+}
+# Column headings: what the people watching a column have to do.
+COLUMN_LABELS = {
+    S.REQUESTED: _("Requested: to approve"),
+    S.APPROVED: _("Approved: to arrange"),
+    S.ARRANGED: _("Arranged: to escort"),
+    S.DEPARTED: _("Departed: to hand over"),
+}
+del S
+
+
+def transfer_moves(transfer: Transfer) -> list[dict]:
+    """The buttons of a transfer: each move it may make now and who may make it.
+
+    Approval is one tap; every other move asks for something (a reason, the
+    vehicle, the time, the receiver) in a form.
+    """
+    return [
+        {
+            "to": to,
+            "label": MOVE_LABELS[to],
+            "roles": " ".join(roles),
+            "direct": to == Transfer.State.APPROVED,
+            "cancel": to in (Transfer.State.CANCELLED, Transfer.State.REJECTED),
+        }
+        for to, roles in transfer_moves_for(transfer)
+    ]
+
+
+def _annotate(transfers, *, now: datetime, stale_minutes: int) -> None:
+    """What a card shows beyond the row: staleness, the buttons, the names of who asked and who moved it last."""
+    for transfer in transfers:
+        transfer.stale = transfer.is_stale(now=now, minutes=stale_minutes)
+        transfer.stale_until = transfer.stale_at(stale_minutes)
+        transfer.moves = transfer_moves(transfer)
+        transfer.requested_by_name = display_name(transfer.requested_by) if transfer.requested_by else ""
+        transfer.last_by_name = display_name(transfer.updated_by) if transfer.updated_by else ""
+
+
+def open_transfers(site: Site, states=Transfer.OPEN_STATES) -> list[Transfer]:
+    """Open transfers in these states, urgent ones first, then the oldest: one query."""
+    transfers = list(
+        Transfer.objects.filter(site=site, state__in=states)
+        .select_related("person", "room", "requested_by", "updated_by")
+        .order_by("created_at", "pk")
+    )
+    transfers.sort(key=lambda transfer: not transfer.is_urgent)
+    _annotate(transfers, now=timezone.now(), stale_minutes=site.transfer_stale_minutes)
+    return transfers
+
+
+def transfer_board(site: Site, states=Transfer.OPEN_STATES) -> dict:
+    """A transfer board: a column per state, one query."""
+    transfers = open_transfers(site, states)
+    columns = [
+        {"state": state, "label": COLUMN_LABELS[state], "transfers": [t for t in transfers if t.state == state]}
+        for state in states
+    ]
+    return {"site": site, "columns": columns, "stale_minutes": site.transfer_stale_minutes}
+
+
+def transfer_log(site: Site) -> list[AuditEvent]:
+    """Every step of every transfer today, newest first: one query."""
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(AuditEvent.objects.filter(site=site, object_type="transfer", at__gte=today).order_by("-at", "-pk"))
+
+
+def control_transfers(site: Site) -> dict:
+    """The control screen's transfer parts: two queries.
+
+    1. open transfers (for the requests awaiting approval and the counts by state)
+    2. today's transfer log
+    """
+    transfers = open_transfers(site)
+    return {
+        "approvals": [t for t in transfers if t.state == Transfer.State.REQUESTED],
+        "transfer_counts": [
+            (state, Transfer.State(state).label, sum(t.state == state for t in transfers))
+            for state in Transfer.OPEN_STATES
+        ],
+        "transfer_log": transfer_log(site),
+        "stale_minutes": site.transfer_stale_minutes,
+    }
+
+
+def transfer_page(transfer: Transfer) -> dict:
+    """One transfer with its timeline (the steps, oldest first): one query beyond the transfer."""
+    minutes = transfer.site.transfer_stale_minutes
+    _annotate([transfer], now=timezone.now(), stale_minutes=minutes)
+    timeline = list(
+        AuditEvent.objects.filter(person=transfer.person_id, object_type="transfer", object_id=transfer.pk).order_by(
+            "at", "pk"
+        )
+    )
+    return {"transfer": transfer, "timeline": timeline, "stale_minutes": minutes}
+
+
+def load_transfer(pk: int, site_id: int) -> Transfer:
+    return Transfer.objects.select_related("site", "person", "room", "requested_by", "updated_by").get(
+        pk=pk, site_id=site_id
+    )
+
+
+@dataclass(frozen=True)
+class TransferBoard(WholeBoard):
+    """The open transfers one audience follows, a column per state.
+
+    The site head and the general group follow every open state; the security
+    group follows what it escorts, without the request's reason.
+    """
+
+    topics: frozenset[str] | None = frozenset({TRANSFERS})
+    states: tuple[str, ...] = Transfer.OPEN_STATES
+
+    def context(self, site: Site) -> dict:
+        return {**transfer_board(site, self.states), "board": self.key}
+
+    def part(self, site_id, params):
+        return ("transfers/board.html#board-body", self.context(load_site(site_id)))
+
+
+@dataclass(frozen=True)
+class TransferPageBoard(WholeBoard):
+    transfer_id: int = 0
+
+    def exists(self, site_id):
+        return Transfer.objects.filter(pk=self.transfer_id, site_id=site_id).exists()
+
+    def part(self, site_id, params):
+        return ("transfers/detail.html#transfer-body", transfer_page(load_transfer(self.transfer_id, site_id)))

@@ -1,0 +1,137 @@
+"""The transfer request and one form per move; each hands the service its arguments."""
+
+from django import forms
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from groups.transfers.models import Transfer
+from rooms.forms import DateTimeLocalInput, OnceForm, VersionedForm
+from rooms.masking import validate_phone
+from rooms.models import Person, Stay
+
+
+class TransferRequestForm(OnceForm):
+    person = forms.ModelChoiceField(label=_("person"), queryset=Person.objects.none())
+    destination_type = forms.ChoiceField(
+        label=_("destination type"), choices=Transfer.Destination.choices, widget=forms.RadioSelect
+    )
+    destination_name = forms.CharField(
+        label=_("destination"),
+        max_length=100,
+        help_text=_(
+            "The hospital, site or address; the isolation office can confirm it when the transfer is arranged."
+        ),
+    )
+    destination_contact = forms.CharField(
+        label=_("destination contact"), max_length=100, required=False, help_text=_("Who receives, and a phone.")
+    )
+    urgency = forms.ChoiceField(
+        label=_("urgency"), choices=Transfer.Urgency.choices, initial=Transfer.Urgency.ROUTINE, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(label=_("reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, site, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Everybody in isolation, labelled with the room they are in.
+        room_number = Stay.objects.filter(person=OuterRef("pk"), ended_at__isnull=True).values("room__number")[:1]
+        field = self.fields["person"]
+        field.queryset = (
+            Person.objects.filter(site=site, status=Person.Status.IN_ISOLATION)
+            .annotate(room_number=Subquery(room_number))
+            .order_by("room_number", "name")
+        )
+        field.label_from_instance = lambda person: f"{person.room_number} · {person.name}"
+
+    def arguments(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if name != "token"}
+
+
+class TransferMoveForm(VersionedForm):
+    """A move with an optional note; the subclasses add what their step records."""
+
+    note = forms.CharField(label=_("note"), max_length=300, required=False)
+
+    def __init__(self, *args, transfer: Transfer, **kwargs):
+        self.transfer = transfer
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("version", transfer.version)
+
+    def arguments(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class ReasonForm(TransferMoveForm):
+    """Rejection and cancellation: the reason is the step's note."""
+
+    note = None
+    reason = forms.CharField(label=_("reason"), max_length=300)
+
+
+class ArrangeForm(TransferMoveForm):
+    destination_name = forms.CharField(label=_("destination, as confirmed"), max_length=100)
+    destination_contact = forms.CharField(label=_("destination contact"), max_length=100, required=False)
+    confirmed_with = forms.CharField(
+        label=_("confirmed with"),
+        max_length=100,
+        help_text=_("Who at the isolation office or the receiving end confirmed the bed."),
+    )
+    vehicle_plate = forms.CharField(label=_("vehicle plate"), max_length=20)
+    driver_name = forms.CharField(label=_("driver"), max_length=50)
+    driver_phone = forms.CharField(
+        label=_("driver's phone"), max_length=20, widget=forms.TextInput({"inputmode": "tel"})
+    )
+    escort = forms.CharField(label=_("escort"), max_length=100, help_text=_("Who goes with the person."))
+    planned_departure_at = forms.DateTimeField(label=_("planned departure"), widget=DateTimeLocalInput())
+
+    field_order = [
+        "destination_name",
+        "destination_contact",
+        "confirmed_with",
+        "vehicle_plate",
+        "driver_name",
+        "driver_phone",
+        "escort",
+        "planned_departure_at",
+        "note",
+    ]
+
+    def __init__(self, *args, transfer: Transfer, **kwargs):
+        super().__init__(*args, transfer=transfer, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("destination_name", transfer.destination_name)
+            self.initial.setdefault("destination_contact", transfer.destination_contact)
+
+    def clean_driver_phone(self):
+        return validate_phone(self.cleaned_data["driver_phone"])
+
+
+class DepartForm(TransferMoveForm):
+    departed_at = forms.DateTimeField(label=_("departed at"), widget=DateTimeLocalInput())
+    field_order = ["departed_at", "note"]
+
+    def __init__(self, *args, transfer: Transfer, **kwargs):
+        super().__init__(*args, transfer=transfer, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("departed_at", timezone.localtime().replace(second=0, microsecond=0))
+
+
+class CompleteForm(TransferMoveForm):
+    handed_over_to = forms.CharField(
+        label=_("handed over to"), max_length=100, help_text=_("The receiver who confirmed the handover.")
+    )
+    vehicle_disinfected = forms.BooleanField(label=_("vehicle disinfected"), required=True)
+    field_order = ["handed_over_to", "vehicle_disinfected", "note"]
+
+
+# The form each move asks for, by the state it moves to.
+MOVE_FORMS: dict[str, type[forms.Form]] = {
+    Transfer.State.APPROVED: TransferMoveForm,
+    Transfer.State.REJECTED: ReasonForm,
+    Transfer.State.ARRANGED: ArrangeForm,
+    Transfer.State.DEPARTED: DepartForm,
+    Transfer.State.COMPLETED: CompleteForm,
+    Transfer.State.RETURNED: TransferMoveForm,
+    Transfer.State.CANCELLED: ReasonForm,
+}

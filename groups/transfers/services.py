@@ -1,0 +1,441 @@
+"""Every write of a closed-loop transfer, from the request to the handover.
+
+The moves a transfer may make, and who may make each, are one table
+(``TRANSFER_MOVES``); every move goes through ``_move``, which checks the
+version, the table and the caller's group, writes the step, applies its effect
+on the stay and the room, appends the audit event (the step of the transfer
+log) and publishes, in one transaction. Anything else is refused with a
+message and changes nothing.
+
+A round trip (hospital visit and return) does not end isolation: while the
+person is away the stay stays open and their bed stays theirs, so the room
+stays occupied and nobody else can be checked in to it; ``returned`` brings
+them back to the same room without a new check-in. If the hospital keeps
+them, the round trip is completed instead and the stay ends then.
+"""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from groups.transfers.models import Transfer
+from rooms.models import Person, Stay
+from rooms.roles import Role, require_role
+from rooms.services import (
+    DISINFECTION,
+    OCCUPANTS,
+    STAY_HOOKS,
+    ServiceError,
+    audit,
+    check_version,
+    claim_form,
+    end_stay,
+    lock_row,
+    touch,
+)
+from site_ops import live
+
+# The topics of a transfer's changes: every open transfer, and those the
+# security group escorts.
+TRANSFERS = "transfers"
+ESCORTS = "escorts"
+
+T = Transfer.State
+# Who may move a transfer from one state to the next. The empty state is a
+# transfer that does not exist yet: any group member may request one.
+TRANSFER_MOVES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("", T.REQUESTED): tuple(Role.values),
+    (T.REQUESTED, T.APPROVED): (Role.SITE_HEAD,),
+    (T.REQUESTED, T.REJECTED): (Role.SITE_HEAD,),
+    (T.APPROVED, T.ARRANGED): (Role.GENERAL, Role.SECURITY),
+    (T.ARRANGED, T.DEPARTED): (Role.SECURITY,),
+    (T.DEPARTED, T.COMPLETED): (Role.GENERAL, Role.SECURITY),
+    # Only a round trip returns (see transfer_moves_for).
+    (T.DEPARTED, T.RETURNED): (Role.GENERAL, Role.SECURITY),
+    (T.REQUESTED, T.CANCELLED): (Role.SITE_HEAD, Role.GENERAL),
+    (T.APPROVED, T.CANCELLED): (Role.SITE_HEAD, Role.GENERAL),
+    (T.ARRANGED, T.CANCELLED): (Role.SITE_HEAD, Role.GENERAL),
+}
+TRANSFER_REQUEST_ROLES = TRANSFER_MOVES[("", T.REQUESTED)]
+del T
+
+# A departure a few minutes in the future is a tablet's clock, not a plan.
+CLOCK_SLACK = timedelta(minutes=5)
+
+
+class TransferOpen(ServiceError):
+    """The person already has an open transfer; it is shown instead of a second one."""
+
+    def __init__(self, transfer: Transfer):
+        super().__init__(
+            _("%(name)s already has an open transfer (%(state)s).")
+            % {"name": transfer.person.name, "state": transfer.get_state_display()}
+        )
+        self.transfer = transfer
+
+
+def transfer_moves_for(transfer: Transfer) -> list[tuple[str, tuple[str, ...]]]:
+    """The states this transfer may go to now, with the roles that may move it there."""
+    return [
+        (to, roles)
+        for (frm, to), roles in TRANSFER_MOVES.items()
+        if frm == transfer.state and (to != Transfer.State.RETURNED or transfer.is_round_trip)
+    ]
+
+
+def _topics(*states: str) -> list[str]:
+    # The security group's board shows only what it escorts; a request or a
+    # rejection leaves it alone.
+    escorts = any(state in Transfer.ESCORT_STATES for state in states)
+    return [TRANSFERS, ESCORTS] if escorts else [TRANSFERS]
+
+
+def _open_stay(person: Person) -> Stay | None:
+    return Stay.objects.filter(person=person, ended_at__isnull=True).select_related("room").first()
+
+
+def _required(**values) -> None:
+    """Refuse a step whose required fields are empty, naming them as the forms do."""
+    missing = [name for name, value in values.items() if not (value.strip() if isinstance(value, str) else value)]
+    if missing:
+        labels = ", ".join(str(Transfer._meta.get_field(name).verbose_name) for name in missing)
+        raise ServiceError(_("Fill in: %(fields)s.") % {"fields": labels})
+
+
+# --- the request ------------------------------------------------------------
+
+
+def transfer_request(
+    *,
+    person: Person,
+    by,
+    reason: str,
+    destination_type: str,
+    destination_name: str = "",
+    destination_contact: str = "",
+    urgency: str = Transfer.Urgency.ROUTINE,
+    note: str = "",
+    token: str | None = None,
+) -> Transfer:
+    """Ask for a person in isolation to be transferred; raises TransferOpen if one is open."""
+    require_role(by, *TRANSFER_REQUEST_ROLES)
+    if destination_type not in Transfer.Destination.values or urgency not in Transfer.Urgency.values:
+        raise ServiceError(_("Choose where the person is going and how urgently."))
+    _required(reason=reason)
+    with transaction.atomic():
+        claim_form(token, by)
+        person = lock_row(Person, person.pk)
+        current = Transfer.objects.filter(person=person, state__in=Transfer.OPEN_STATES).first()
+        if current is not None:
+            raise TransferOpen(current)
+        stay = _open_stay(person)
+        if person.status != Person.Status.IN_ISOLATION or stay is None:
+            raise ServiceError(
+                _("Only a person in isolation can be transferred; %(name)s is %(status)s.")
+                % {"name": person.name, "status": person.get_status_display()}
+            )
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                transfer = Transfer.objects.create(
+                    site=person.site,
+                    person=person,
+                    room=stay.room,
+                    urgency=urgency,
+                    reason=reason.strip(),
+                    destination_type=destination_type,
+                    destination_name=destination_name.strip(),
+                    destination_contact=destination_contact.strip(),
+                    created_at=now,
+                    requested_by=by,
+                    updated_at=now,
+                    updated_by=by,
+                )
+        except IntegrityError:
+            # Another request for the same person committed first.
+            raise TransferOpen(Transfer.objects.get(person=person, state__in=Transfer.OPEN_STATES)) from None
+        audit(
+            site=person.site,
+            by=by,
+            action=f"transfer.{Transfer.State.REQUESTED}",
+            obj=transfer,
+            room=stay.room,
+            person=person,
+            after={
+                "state": transfer.state,
+                "urgency": urgency,
+                "destination_type": destination_type,
+                "destination_name": transfer.destination_name,
+                "destination_contact": transfer.destination_contact,
+                "reason": transfer.reason,
+            },
+            note=note,
+        )
+        live.publish(site=person.site, persons=[person.pk], transfers=[transfer.pk], topics=_topics(transfer.state))
+    return transfer
+
+
+def transfer_draft_for_positive(*, person: Person, by) -> Transfer:
+    """An urgent transfer to the designated hospital for a positive case, or the person's open transfer.
+
+    The medical group's result service calls this inside its own transaction,
+    so the draft commits (and is published) with the result or not at all. Like
+    any request it raises ServiceError for a person who is not in isolation.
+    """
+    current = Transfer.objects.filter(person=person, state__in=Transfer.OPEN_STATES).first()
+    if current is not None:
+        return current
+    try:
+        return transfer_request(
+            person=person,
+            by=by,
+            reason=_("Positive result: transfer to the designated hospital."),
+            destination_type=Transfer.Destination.DESIGNATED_HOSPITAL,
+            destination_name=person.site.designated_hospital,
+            urgency=Transfer.Urgency.URGENT,
+            note=_("Drafted on a positive result."),
+        )
+    except TransferOpen as error:
+        return error.transfer
+
+
+# --- the moves --------------------------------------------------------------
+
+
+def _move(*, transfer: Transfer, to: str, by, version, token, note="", changes=None, effect=None) -> Transfer:
+    """Move a transfer one step: check, write, apply the effect, audit and publish."""
+    with transaction.atomic():
+        claim_form(token, by)
+        transfer = lock_row(Transfer, transfer.pk)
+        check_version(transfer, version)
+        allowed = dict(transfer_moves_for(transfer)).get(to)
+        if allowed is None:
+            to_label = Transfer.State(to).label if to in Transfer.State.values else to
+            if not transfer.is_open:
+                message = _("This transfer is %(state)s: it is closed and cannot become %(to)s.")
+            else:
+                message = _("This transfer is %(state)s; it cannot become %(to)s.")
+            raise ServiceError(message % {"state": transfer.get_state_display(), "to": to_label})
+        require_role(by, *allowed)
+        before = {"state": transfer.state}
+        changes = dict(changes or {})
+        for name, value in changes.items():
+            setattr(transfer, name, value)
+        transfer.state = to
+        if not transfer.is_open:
+            transfer.closed_at = timezone.now()
+        touch(transfer, by)
+        transfer.save()
+        rooms = effect(transfer, by) if effect else []
+        audit(
+            site=transfer.site,
+            by=by,
+            action=f"transfer.{to}",
+            obj=transfer,
+            room=transfer.room,
+            person=transfer.person,
+            before=before,
+            after={"state": to, **changes},
+            note=note,
+        )
+        live.publish(
+            site=transfer.site,
+            rooms=rooms,
+            persons=[transfer.person_id],
+            transfers=[transfer.pk],
+            # Leaving or coming back changes who is in the room; the last one
+            # out opens a terminal disinfection task.
+            topics=_topics(before["state"], to) + ([OCCUPANTS, DISINFECTION] if rooms else []),
+        )
+    return transfer
+
+
+def _leave(transfer: Transfer, by) -> list[int]:
+    """The person leaves for good: the stay ends and the room empties (or stays sealed)."""
+    person = lock_row(Person, transfer.person_id)
+    stay = _open_stay(person)
+    if stay is None:
+        raise ServiceError(_("%(name)s is not in a room; the transfer cannot go on.") % {"name": person.name})
+    room = end_stay(stay=stay, person=person, reason=Stay.EndReason.TRANSFERRED, by=by)
+    # Hook for the medical and catering issues: the person's future samples
+    # are cancelled and their meals stop here, in this transaction. Neither
+    # exists yet, so nothing is done for them.
+    return [room.pk]
+
+
+def _away(transfer: Transfer, by) -> list[int]:
+    """A round trip leaves: the stay stays open and the bed stays held, so nothing in the room changes."""
+    if _open_stay(transfer.person) is None:
+        raise ServiceError(_("%(name)s is not in a room; the transfer cannot go on.") % {"name": transfer.person.name})
+    # Hook for the catering issue: the person's meals pause here while they
+    # are away. Meals do not exist yet, so nothing is done for them.
+    return [transfer.room_id]
+
+
+def _back(transfer: Transfer, by) -> list[int]:
+    """A round trip comes back to the room it never gave up."""
+    stay = _open_stay(transfer.person)
+    if stay is None:
+        raise ServiceError(
+            _("%(name)s has no room to come back to; complete the transfer instead.") % {"name": transfer.person.name}
+        )
+    # Hook for the medical and catering issues: the person's samples and
+    # meals resume here. Neither exists yet, so nothing is done for them.
+    return [stay.room_id]
+
+
+def _departs(transfer: Transfer, by) -> list[int]:
+    return _away(transfer, by) if transfer.is_round_trip else _leave(transfer, by)
+
+
+def _handed_over(transfer: Transfer, by) -> list[int]:
+    """A round trip handed over instead of returning: the hospital kept the person, so the stay ends now."""
+    return _leave(transfer, by) if transfer.is_round_trip else []
+
+
+def transfer_approve(*, transfer: Transfer, by, version: int | None = None, note: str = "", token=None) -> Transfer:
+    return _move(transfer=transfer, to=Transfer.State.APPROVED, by=by, version=version, token=token, note=note)
+
+
+def _close_with_reason(*, transfer: Transfer, to: str, by, reason: str, version, token) -> Transfer:
+    """A rejection or a cancellation: the reason is kept on the transfer and is the step's note."""
+    _required(closing_reason=reason)
+    return _move(
+        transfer=transfer,
+        to=to,
+        by=by,
+        version=version,
+        token=token,
+        note=reason.strip(),
+        changes={"closing_reason": reason.strip()},
+    )
+
+
+def transfer_reject(*, transfer: Transfer, by, reason: str, version: int | None = None, token=None) -> Transfer:
+    return _close_with_reason(
+        transfer=transfer, to=Transfer.State.REJECTED, by=by, reason=reason, version=version, token=token
+    )
+
+
+def transfer_arrange(
+    *,
+    transfer: Transfer,
+    by,
+    confirmed_with: str,
+    vehicle_plate: str,
+    driver_name: str,
+    driver_phone: str,
+    escort: str,
+    planned_departure_at,
+    destination_name: str | None = None,
+    destination_contact: str | None = None,
+    version: int | None = None,
+    note: str = "",
+    token=None,
+) -> Transfer:
+    """The destination is confirmed with the isolation office or the receiver; the vehicle is booked."""
+    _required(
+        confirmed_with=confirmed_with,
+        vehicle_plate=vehicle_plate,
+        driver_name=driver_name,
+        driver_phone=driver_phone,
+        escort=escort,
+        planned_departure_at=planned_departure_at,
+    )
+    changes = {
+        "confirmed_with": confirmed_with.strip(),
+        "vehicle_plate": vehicle_plate.strip().upper(),
+        "driver_name": driver_name.strip(),
+        "driver_phone": driver_phone.strip(),
+        "escort": escort.strip(),
+        "planned_departure_at": planned_departure_at,
+    }
+    # The destination as confirmed replaces the one the request guessed.
+    if destination_name is not None and destination_name.strip():
+        changes["destination_name"] = destination_name.strip()
+    if destination_contact is not None and destination_contact.strip():
+        changes["destination_contact"] = destination_contact.strip()
+    return _move(
+        transfer=transfer,
+        to=Transfer.State.ARRANGED,
+        by=by,
+        version=version,
+        token=token,
+        note=note,
+        changes=changes,
+    )
+
+
+def transfer_depart(
+    *, transfer: Transfer, by, departed_at=None, version: int | None = None, note: str = "", token=None
+) -> Transfer:
+    """The person left with the escort: a one-way transfer ends the stay, a round trip keeps it."""
+    departed_at = departed_at or timezone.now()
+    if departed_at > timezone.now() + CLOCK_SLACK:
+        raise ServiceError(_("The departure time is in the future."))
+    return _move(
+        transfer=transfer,
+        to=Transfer.State.DEPARTED,
+        by=by,
+        version=version,
+        token=token,
+        note=note,
+        changes={"departed_at": departed_at},
+        effect=_departs,
+    )
+
+
+def transfer_complete(
+    *,
+    transfer: Transfer,
+    by,
+    handed_over_to: str,
+    vehicle_disinfected: bool,
+    version: int | None = None,
+    note: str = "",
+    token=None,
+) -> Transfer:
+    """The receiver confirmed the handover and the vehicle was disinfected: the loop is closed."""
+    _required(handed_over_to=handed_over_to)
+    if not vehicle_disinfected:
+        raise ServiceError(_("The loop closes only once the vehicle is disinfected."))
+    return _move(
+        transfer=transfer,
+        to=Transfer.State.COMPLETED,
+        by=by,
+        version=version,
+        token=token,
+        note=note,
+        changes={"handed_over_to": handed_over_to.strip(), "vehicle_disinfected": True},
+        effect=_handed_over,
+    )
+
+
+def transfer_return(*, transfer: Transfer, by, version: int | None = None, note: str = "", token=None) -> Transfer:
+    """A round trip is back: the person is in their room again."""
+    return _move(
+        transfer=transfer, to=Transfer.State.RETURNED, by=by, version=version, token=token, note=note, effect=_back
+    )
+
+
+def transfer_cancel(*, transfer: Transfer, by, reason: str, version: int | None = None, token=None) -> Transfer:
+    return _close_with_reason(
+        transfer=transfer, to=Transfer.State.CANCELLED, by=by, reason=reason, version=version, token=token
+    )
+
+
+def require_no_open_transfer(*, stay: Stay) -> None:
+    """Releasing under an open transfer would leave it with nobody to move."""
+    transfer = Transfer.objects.filter(person_id=stay.person_id, state__in=Transfer.OPEN_STATES).first()
+    if transfer is not None:
+        raise ServiceError(
+            _("%(name)s has an open transfer (%(state)s): complete or cancel it first.")
+            % {"name": stay.person.name, "state": transfer.get_state_display()}
+        )
+
+
+def connect_stay_hooks() -> None:
+    """No release while a transfer is open (rooms.services.STAY_HOOKS)."""
+    STAY_HOOKS.release_checks.append(require_no_open_transfer)

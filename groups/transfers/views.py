@@ -1,0 +1,158 @@
+"""Transfers: the request, each move, and a transfer's page.
+
+Like the other actions: fetch through a permission helper, validate a form,
+call the service, respond (a panel fragment for htmx, a redirect otherwise).
+Which group may make which move is the service's table; the views let in
+everyone who may open a transfer at all.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from groups.transfers import services
+from groups.transfers.board import MOVE_LABELS, TRANSFER_PAGE_ROLES, load_transfer, transfer_page
+from groups.transfers.forms import MOVE_FORMS, TransferRequestForm
+from groups.transfers.models import Transfer
+from rooms.actions import INVALID, refused_status, site_for_user
+from rooms.models import ACTION_LABELS
+from rooms.roles import has_role
+from rooms.services import AlreadySubmitted, ServiceError
+from site_ops import boards
+
+# The service each move calls, by the state it moves to.
+MOVE_SERVICES = {
+    Transfer.State.APPROVED: services.transfer_approve,
+    Transfer.State.REJECTED: services.transfer_reject,
+    Transfer.State.ARRANGED: services.transfer_arrange,
+    Transfer.State.DEPARTED: services.transfer_depart,
+    Transfer.State.COMPLETED: services.transfer_complete,
+    Transfer.State.RETURNED: services.transfer_return,
+    Transfer.State.CANCELLED: services.transfer_cancel,
+}
+
+
+def _get_transfer_for_user(request, pk: int) -> Transfer:
+    site = site_for_user(request, *TRANSFER_PAGE_ROLES)
+    try:
+        return load_transfer(pk, site.pk)
+    except Transfer.DoesNotExist:
+        raise Http404(_("No such transfer on this site.")) from None
+
+
+def _done(request, transfer: Transfer, message: str, *, error: bool = False, status: int = 200):
+    """A panel message for htmx; otherwise back to the transfer's page (or home, for a group that cannot open it)."""
+    if request.htmx:
+        context = {"message": message, "error": error, "transfer": transfer}
+        return render(request, "transfers/form.html#done", context, status=status)
+    (messages.error if error else messages.success)(request, message)
+    if has_role(request.user, *TRANSFER_PAGE_ROLES):
+        return redirect(transfer)
+    return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_new(request):
+    site = site_for_user(request, *services.TRANSFER_REQUEST_ROLES)
+    person = request.GET.get("person", "")
+    form = TransferRequestForm(request.POST or None, site=site, initial={"person": person} if person.isdigit() else {})
+    status = 200
+    if request.method == "POST":
+        status = INVALID
+        if form.is_valid():
+            try:
+                transfer = services.transfer_request(
+                    by=request.user, token=form.cleaned_data["token"], **form.arguments()
+                )
+            except services.TransferOpen as error:
+                # A second request shows the open one instead.
+                return _done(request, error.transfer, error.message, error=True, status=409)
+            except AlreadySubmitted as error:
+                if request.htmx:
+                    return render(request, "rooms/panel_done.html", {"message": error.message})
+                messages.success(request, error.message)
+                return redirect("home")
+            except ServiceError as error:
+                form.add_error(None, error.message)
+                status = refused_status(error)
+            else:
+                message = _("Transfer requested for %(name)s; it now waits for the site head's approval.") % {
+                    "name": transfer.person.name
+                }
+                return _done(request, transfer, message)
+    context = {
+        "form": form,
+        "title": _("Request a transfer"),
+        "action": reverse("transfer-new"),
+        "submit": _("Request the transfer"),
+    }
+    template = "transfers/form.html#form" if request.htmx else "transfers/form.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_move(request, pk, to):
+    if to not in MOVE_FORMS:
+        raise Http404(_("No such step."))
+    transfer = _get_transfer_for_user(request, pk)
+    form_class = MOVE_FORMS[to]
+    status = 200
+    if request.method == "POST":
+        form = form_class(request.POST, transfer=transfer)
+        status = INVALID
+        if form.is_valid():
+            try:
+                transfer = MOVE_SERVICES[to](transfer=transfer, by=request.user, **form.arguments())
+            except AlreadySubmitted as error:
+                return _done(request, transfer, error.message)
+            except ServiceError as error:
+                form.add_error(None, error.message)
+                status = refused_status(error)
+            else:
+                message = _("%(transfer)s: %(step)s.") % {
+                    "transfer": transfer,
+                    "step": ACTION_LABELS[f"transfer.{to}"],
+                }
+                return _done(request, transfer, message)
+    else:
+        form = form_class(transfer=transfer)
+    context = {
+        "form": form,
+        "transfer": transfer,
+        "title": f"{MOVE_LABELS[to]}: {transfer}",
+        "action": reverse("transfer-move", args=[transfer.pk, to]),
+        "submit": MOVE_LABELS[to],
+    }
+    template = "transfers/form.html#form" if request.htmx else "transfers/form.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def transfer_detail(request, pk):
+    transfer = _get_transfer_for_user(request, pk)
+    return render(request, "transfers/detail.html", transfer_page(transfer))
+
+
+@login_required
+@require_GET
+def transfer_board(request):
+    return _transfer_board(request, "transfers")
+
+
+@login_required
+@require_GET
+def escort_board(request):
+    return _transfer_board(request, "escorts")
+
+
+def _transfer_board(request, key: str):
+    board = boards.BOARDS[key]
+    site = site_for_user(request, *board.roles)
+    return render(request, "transfers/board.html", board.context(site))

@@ -1,0 +1,389 @@
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rooms.masking import mask_national_id, mask_phone
+
+
+class Site(models.Model):
+    """An isolation site. Every record belongs to one."""
+
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    ventilation_minutes = models.PositiveSmallIntegerField(
+        _("ventilation after terminal disinfection (minutes)"), default=30
+    )
+    patrol_interval_minutes = models.PositiveSmallIntegerField(
+        _("patrol interval (minutes)"),
+        default=120,
+        help_text=_("A floor not patrolled for longer is flagged on the security board."),
+    )
+    low_floor_max = models.PositiveSmallIntegerField(
+        _("highest low floor"),
+        default=2,
+        help_text=_("Elderly and disabled people are placed on this floor or below when possible."),
+    )
+    transfer_stale_minutes = models.PositiveSmallIntegerField(
+        _("transfer stale after (minutes)"),
+        default=60,
+        help_text=_("An open transfer with no change for this long is highlighted on the boards."),
+    )
+    designated_hospital = models.CharField(
+        _("designated hospital"),
+        max_length=100,
+        blank=True,
+        help_text=_("Where a positive case is transferred; a positive result drafts a transfer there."),
+    )
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self):
+        return self.name
+
+    def floors(self) -> list[int]:
+        """The floors that have rooms, lowest first: one query."""
+        return list(self.rooms.order_by("floor").values_list("floor", flat=True).distinct())
+
+
+class Versioned(models.Model):
+    """A mutable record: an edit names the version it was made on.
+
+    An edit made on a stale version is refused and says who changed the record
+    and when, so nobody silently overwrites somebody else's work.
+    """
+
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Room(Versioned):
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("available")
+        OCCUPIED = "occupied", _("occupied")
+        AWAITING_DISINFECTION = "awaiting_disinfection", _("awaiting disinfection")
+        VENTILATING = "ventilating", _("ventilating")
+        SEALED = "sealed", _("sealed")
+        OUT_OF_SERVICE = "out_of_service", _("out of service")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="rooms")
+    number = models.CharField(_("number"), max_length=10)
+    floor = models.SmallIntegerField(_("floor"))
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=1)
+    # Kept by the services and checked by the database: a room never holds
+    # more people than its capacity, even when two check-ins race.
+    occupant_count = models.PositiveSmallIntegerField(_("occupants"), default=0)
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.AVAILABLE)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    ventilation_until = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        ordering = ["floor", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "number"], name="room_number_unique_per_site"),
+            models.CheckConstraint(condition=Q(capacity__gte=1) & Q(capacity__lte=8), name="room_capacity_1_to_8"),
+            models.CheckConstraint(
+                condition=Q(occupant_count__lte=models.F("capacity")),
+                name="room_occupants_within_capacity",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("room-detail", args=[self.pk])
+
+    def get_ws_path(self):
+        return f"/ws/rooms/{self.pk}/"
+
+    @property
+    def is_full(self) -> bool:
+        return self.occupant_count >= self.capacity
+
+    @property
+    def free_beds(self) -> int:
+        return max(self.capacity - self.occupant_count, 0)
+
+    @property
+    def accepts_check_in(self) -> bool:
+        return self.status in (self.Status.AVAILABLE, self.Status.OCCUPIED) and not self.is_full
+
+    @property
+    def is_family_room(self) -> bool:
+        return self.capacity > 1
+
+    def get_status_display(self) -> str:
+        # Every room of the grid shows it: Django's generic version rebuilds a
+        # dict of the choices on each call (bench/README.md).
+        return self.Status(self.status).label
+
+
+class Person(Versioned):
+    class Status(models.TextChoices):
+        EXPECTED = "expected", _("expected")
+        IN_ISOLATION = "in_isolation", _("in isolation")
+        RELEASED = "released", _("released")
+        TRANSFERRED = "transferred", _("transferred")
+
+    class Sex(models.TextChoices):
+        FEMALE = "F", _("female")
+        MALE = "M", _("male")
+
+    class Category(models.TextChoices):
+        CLOSE_CONTACT = "close_contact", _("close contact")
+        SECONDARY_CONTACT = "secondary_contact", _("secondary contact")
+        INBOUND = "inbound", _("inbound traveller")
+        OTHER = "other", _("other")
+
+    class Diet(models.TextChoices):
+        REGULAR = "regular", _("regular")
+        HALAL = "halal", _("halal")
+        VEGETARIAN = "vegetarian", _("vegetarian")
+        DIABETIC = "diabetic", _("diabetic")
+        SOFT = "soft", _("soft")
+        INFANT = "infant", _("infant")
+
+    class Need(models.TextChoices):
+        ELDERLY = "elderly", _("elderly")
+        CHRONIC = "chronic", _("chronic disease")
+        PREGNANT = "pregnant", _("pregnant")
+        CHILD = "child", _("child")
+        DISABILITY = "disability", _("disability")
+        HEARING = "hearing", _("hearing-impaired")
+
+    # Needs that call for a low floor when a room is suggested.
+    LOW_FLOOR_NEEDS = frozenset({Need.ELDERLY, Need.DISABILITY, Need.PREGNANT})
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="people")
+    name = models.CharField(_("name"), max_length=50)
+    national_id = models.CharField(_("national ID"), max_length=18)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"))
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.CLOSE_CONTACT)
+    special_needs = models.JSONField(_("special needs"), default=list, blank=True)
+    diet = models.CharField(_("diet"), max_length=12, choices=Diet.choices, default=Diet.REGULAR)
+    allergy_note = models.CharField(_("allergy note"), max_length=200, blank=True)
+    emergency_contact = models.CharField(_("emergency contact"), max_length=50, blank=True)
+    emergency_phone = models.CharField(_("emergency contact phone"), max_length=20, blank=True)
+    household = models.CharField(
+        _("household"),
+        max_length=40,
+        blank=True,
+        help_text=_("People who arrive together as a family share this and are roomed together."),
+    )
+    expected_on = models.DateField(_("expected arrival"), default=timezone.localdate)
+    source = models.CharField(_("arriving from"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.EXPECTED)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["name"]
+        constraints = [
+            # One record per national ID on a site while the person is there.
+            models.UniqueConstraint(
+                fields=["site", "national_id"],
+                condition=Q(status__in=["expected", "in_isolation"]),
+                name="person_one_active_record_per_id",
+            ),
+        ]
+        permissions = [("reveal_personal_data", "Can reveal national IDs and phone numbers")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("person-detail", args=[self.pk])
+
+    def get_ws_path(self):
+        return f"/ws/people/{self.pk}/"
+
+    @property
+    def national_id_masked(self) -> str:
+        return mask_national_id(self.national_id)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def emergency_phone_masked(self) -> str:
+        return mask_phone(self.emergency_phone)
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+    @property
+    def needs_low_floor(self) -> bool:
+        return bool(self.LOW_FLOOR_NEEDS.intersection(self.special_needs)) or self.age >= 70
+
+    def get_special_needs_display(self) -> list[str]:
+        labels = dict(self.Need.choices)
+        return [str(labels.get(need, need)) for need in self.special_needs]
+
+
+class Stay(Versioned):
+    """A person in a room, from check-in to check-out."""
+
+    class EndReason(models.TextChoices):
+        RELEASED = "released", _("released")
+        TRANSFERRED = "transferred", _("transferred")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="stays")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="stays")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="stays")
+    started_at = models.DateTimeField(_("checked in"), default=timezone.now)
+    ends_on = models.DateField(_("quarantine ends"))
+    ended_at = models.DateTimeField(_("checked out"), null=True, blank=True)
+    end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("stay")
+        verbose_name_plural = _("stays")
+        ordering = ["-started_at"]
+        constraints = [
+            # A person is never in two rooms.
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(ended_at__isnull=True), name="stay_one_open_per_person"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} @ {self.room}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def day_number(self) -> int:
+        """Day of the stay, counting the arrival day as day 1."""
+        return (timezone.localdate() - timezone.localdate(self.started_at)).days + 1
+
+    @property
+    def days_left(self) -> int:
+        return (self.ends_on - timezone.localdate()).days
+
+
+class AuditEvent(models.Model):
+    """Append-only history: who did what to which record, and when.
+
+    Personal data in before/after is masked. A database trigger refuses any
+    UPDATE or DELETE of this table (see the migration), so the history can
+    only grow.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="audit_events")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=100, blank=True)
+    action = models.CharField(max_length=50)
+    # The object's name when the event happened (a person's name, a room number).
+    label = models.CharField(max_length=300)
+    object_type = models.CharField(max_length=30)
+    object_id = models.BigIntegerField()
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["room", "-at"]),
+            models.Index(fields=["person", "-at"]),
+            models.Index(fields=["site", "-at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+
+ACTION_LABELS = {
+    "person.register": _("added to arrivals"),
+    "person.reveal": _("personal data revealed"),
+    "person.update": _("details corrected"),
+    "stay.check_in": _("checked in"),
+    "stay.release": _("released"),
+    "room.move": _("room status changed"),
+    "room.set_up": _("room added"),
+    "room.admin_change": _("room set-up changed"),
+    "site.set_up": _("site added"),
+    "site.admin_change": _("site settings changed"),
+}
+
+
+class SubmittedForm(models.Model):
+    """A form submission already applied, keyed by the token the form carried.
+
+    A double tap on a flaky connection sends the same token twice; the second
+    finds it here and changes nothing. The row is written in the same
+    transaction as the change, so a refused submission can be sent again.
+    """
+
+    token = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "token"], name="submitted_form_once_per_user")]
+
+    def __str__(self):
+        return self.token
+
+
+class Staff(models.Model):
+    """A personal login's place of work: the site a staff member works at.
+
+    Which functional groups the person belongs to is Django's auth groups
+    (see groups/roles.py); this row only ties the login to its site.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
+    site = models.ForeignKey("rooms.Site", on_delete=models.PROTECT, related_name="staff")
+    organisation = models.CharField(_("organisation"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        # The table keeps the name it had before the group apps (no data moved).
+        db_table = "groups_staff"
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+
+    def __str__(self):
+        return self.user.get_full_name() or self.user.get_username()

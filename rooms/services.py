@@ -1,0 +1,531 @@
+"""Every write the screens trigger for rooms, people and stays.
+
+Each function owns its transaction: it checks the caller's group and the move,
+writes, appends the audit event and publishes the affected boards (sent only
+after commit). A refused move raises ``ServiceError`` with a message for the
+user and changes nothing.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from rooms.masking import mask_national_id, mask_phone
+from rooms.models import AuditEvent, Person, Room, Site, Stay, SubmittedForm
+from rooms.roles import Role, display_name, require_role, role_label
+from site_ops import live
+
+PEOPLE_ROLES = (Role.GENERAL, Role.SITE_HEAD)
+
+# Topics a change names (live.publish), so that a board showing none of it is
+# left alone. Who is in a room, or what the room boards show of them, changed:
+OCCUPANTS = "occupants"
+# Disinfection tasks, or the rooms waiting for them, changed:
+DISINFECTION = "disinfection"
+
+
+class ServiceError(Exception):
+    """A refused move: the message says why; nothing was changed."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Conflict(ServiceError):
+    """The record changed since the user loaded it."""
+
+
+class AlreadySubmitted(ServiceError):
+    """The same form was submitted twice; the first one counted."""
+
+
+# --- shared steps ---------------------------------------------------------
+
+_MASKED = {"national_id": mask_national_id, "phone": mask_phone, "emergency_phone": mask_phone}
+
+
+def _masked(values: dict) -> dict:
+    return {key: _MASKED[key](value) if key in _MASKED else value for key, value in values.items()}
+
+
+def _json(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def audit(*, site, by, action, obj, room=None, person=None, before=None, after=None, note="", label=None):
+    """Append one audit event; personal data in before/after is masked.
+
+    ``label`` names the object in the history when its own name says too
+    little (a batch: "F3 lunch, 18 rooms"). ``by`` is None for what the
+    clock does (a sample missed at midnight).
+    """
+    return AuditEvent.objects.create(
+        site=site,
+        actor=by,
+        actor_name=display_name(by) if by else _("system"),
+        role=role_label(by) if by else "",
+        action=action,
+        label=(label or str(obj))[:300],
+        object_type=obj._meta.model_name,
+        object_id=obj.pk,
+        room=room,
+        person=person,
+        before={key: _json(value) for key, value in _masked(before or {}).items()},
+        after={key: _json(value) for key, value in _masked(after or {}).items()},
+        note=note[:300],
+    )
+
+
+def claim_form(token: str | None, by) -> None:
+    """Record a form's one-time token; a second submission raises AlreadySubmitted."""
+    if not token:
+        return
+    try:
+        with transaction.atomic():
+            SubmittedForm.objects.create(token=token[:64], user=by)
+    except IntegrityError:
+        raise AlreadySubmitted(_("This form was already submitted; it was recorded once.")) from None
+
+
+def failed_constraint(error: IntegrityError) -> tuple[str, str]:
+    """What an IntegrityError broke, as ("unique" | "not_null" | "", the constraint or column).
+
+    PostgreSQL names the constraint or column in its diagnostics; SQLite only
+    in its message ("NOT NULL constraint failed: rooms_person.birth_date").
+    """
+    diag = getattr(error.__cause__, "diag", None)
+    if diag is not None:
+        state = getattr(error.__cause__, "sqlstate", "") or ""
+        if state == "23502":
+            return "not_null", diag.column_name or ""
+        if state == "23505":
+            return "unique", diag.constraint_name or ""
+        return "", diag.constraint_name or ""
+    text = str(error)
+    for kind, prefix in (("not_null", "NOT NULL constraint failed: "), ("unique", "UNIQUE constraint failed: ")):
+        if text.startswith(prefix):
+            return kind, text[len(prefix) :].split(",")[-1].strip().rsplit(".", 1)[-1]
+    return "", ""
+
+
+def who_and_when(user, moment) -> dict[str, str]:
+    """Who did something and at what time, for a message: {"who": 周宁, "time": 14:05}."""
+    return {
+        "who": display_name(user) if user else _("someone"),
+        "time": date_format(timezone.localtime(moment), "H:i"),
+    }
+
+
+def check_version(obj, version: int | None) -> None:
+    if version is not None and int(version) != obj.version:
+        done = who_and_when(obj.updated_by, obj.updated_at)
+        raise Conflict(
+            _("%(what)s was changed by %(who)s at %(when)s since you opened it. Check it and try again.")
+            % {"what": obj, "who": done["who"], "when": done["time"]}
+        )
+
+
+def touch(obj, by) -> None:
+    """Mark a versioned record as changed by this user now (the caller saves it)."""
+    obj.version += 1
+    obj.updated_at = timezone.now()
+    obj.updated_by = by
+
+
+def lock_row(model, pk):
+    # On PostgreSQL this takes the row lock; on SQLite the IMMEDIATE
+    # transaction already holds the database's write lock. The site comes
+    # along: every service audits and publishes with it. Who changed the row
+    # last is read only for a conflict's message (check_version).
+    related = ["site"] if any(f.name == "site" for f in model._meta.concrete_fields) else []
+    return model.objects.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
+
+
+@dataclass
+class StayHooks:
+    """The groups' part in a stay's life, done in the stay's own transaction.
+
+    rooms owns stays and imports no group: each group adds its part here
+    from its ``AppConfig.ready`` (``connect_stay_hooks`` in its services).
+    The medical group sets the quarantine length, plans the samples at
+    check-in, checks the protocol at release and cancels the samples at
+    departure; the disinfection group opens the terminal task when the last
+    one leaves a room; the transfers group refuses a release while a
+    transfer is open. Every hook takes keyword arguments and may raise
+    ``ServiceError``, which rolls the whole move back.
+    """
+
+    # quarantine_end(site, arrival) -> date
+    quarantine_end: Callable[[Site, date], date] | None = None
+    # checked_in(stay=, by=)
+    checked_in: list[Callable] = field(default_factory=list)
+    # release_checks(stay=): raises ServiceError to refuse the release
+    release_checks: list[Callable] = field(default_factory=list)
+    # left(stay=, room=, by=): a stay ended (release or departure)
+    left: list[Callable] = field(default_factory=list)
+
+
+STAY_HOOKS = StayHooks()
+
+
+def quarantine_end(site: Site, arrival: date) -> date:
+    if STAY_HOOKS.quarantine_end is None:
+        raise ServiceError(_("This site has no test protocol: set one up in the admin."))
+    return STAY_HOOKS.quarantine_end(site, arrival)
+
+
+def _same_site(*objects) -> None:
+    if len({obj.site_id for obj in objects}) != 1:
+        raise ServiceError(_("These records belong to different sites."))
+
+
+# --- people ---------------------------------------------------------------
+
+PERSON_FIELDS = (
+    "name",
+    "national_id",
+    "phone",
+    "sex",
+    "birth_date",
+    "category",
+    "special_needs",
+    "diet",
+    "allergy_note",
+    "emergency_contact",
+    "emergency_phone",
+    "household",
+    "expected_on",
+    "source",
+)
+
+
+def person_register(*, site: Site, by, data: dict, token: str | None = None) -> Person:
+    """Put one person on the arrival list (status expected)."""
+    return household_register(site=site, by=by, members=[data], household="", token=token)[0]
+
+
+def household_register(
+    *, site: Site, by, members: list[dict], household: str, token: str | None = None
+) -> list[Person]:
+    """Put a family (or one person) on the arrival list, in one transaction."""
+    require_role(by, *PEOPLE_ROLES)
+    if not members:
+        raise ServiceError(_("Add at least one person."))
+    ids = [member["national_id"] for member in members]
+    if len(set(ids)) != len(ids):
+        raise ServiceError(_("The same national ID appears twice in this list."))
+    with transaction.atomic():
+        claim_form(token, by)
+        active = set(
+            Person.objects.filter(
+                site=site,
+                national_id__in=ids,
+                status__in=[Person.Status.EXPECTED, Person.Status.IN_ISOLATION],
+            ).values_list("national_id", flat=True)
+        )
+        if active:
+            raise ServiceError(
+                _("Already on this site: %(ids)s.") % {"ids": ", ".join(mask_national_id(i) for i in sorted(active))}
+            )
+        people = []
+        for member in members:
+            values = {key: member[key] for key in PERSON_FIELDS if key in member}
+            if household and not values.get("household"):
+                values["household"] = household
+            person = Person.objects.create(site=site, updated_by=by, **values)
+            audit(site=site, by=by, action="person.register", obj=person, person=person, after=values)
+            people.append(person)
+        live.publish(site=site, persons=[person.pk for person in people])
+    return people
+
+
+def person_update(*, person: Person, by, data: dict, version: int | None, token: str | None = None) -> Person:
+    """Correct or complete a person's details; refused on a stale version."""
+    require_role(by, *PEOPLE_ROLES)
+    with transaction.atomic():
+        claim_form(token, by)
+        person = lock_row(Person, person.pk)
+        check_version(person, version)
+        changed = {key: value for key, value in data.items() if key in PERSON_FIELDS and getattr(person, key) != value}
+        if not changed:
+            return person
+        before = {key: getattr(person, key) for key in changed}
+        for key, value in changed.items():
+            setattr(person, key, value)
+        touch(person, by)
+        try:
+            with transaction.atomic():
+                person.save()
+        except IntegrityError as error:
+            raise ServiceError(_person_save_refused(error)) from None
+        audit(site=person.site, by=by, action="person.update", obj=person, person=person, before=before, after=changed)
+        stay = Stay.objects.filter(person=person, ended_at__isnull=True).first()
+        rooms = [stay.room_id] if stay else []
+        live.publish(site=person.site, rooms=rooms, persons=[person.pk], topics=[OCCUPANTS] if stay else [])
+    return person
+
+
+def _person_save_refused(error: IntegrityError) -> str:
+    """The message for the rule a person's save broke, not a guess."""
+    kind, name = failed_constraint(error)
+    if kind == "unique" and name in ("person_one_active_record_per_id", "national_id"):
+        return _("Another person on this site already has this national ID.")
+    if kind == "not_null":
+        try:
+            label = Person._meta.get_field(name).verbose_name
+        except FieldDoesNotExist:
+            label = name
+        return _("%(field)s is required.") % {"field": str(label).capitalize()}
+    return _("These details could not be saved: they clash with another record. Check them and try again.")
+
+
+def require_reveal(by) -> None:
+    """Only users allowed to see full national IDs and phone numbers may ask for them."""
+    if not by.has_perm("rooms.reveal_personal_data"):
+        raise ServiceError(_("You are not allowed to reveal personal data."))
+
+
+def person_reveal(*, person: Person, field: str, reason: str, by) -> str:
+    """Show one person's full national ID or phone number, and log who asked and why."""
+    if field not in ("national_id", "phone", "emergency_phone"):
+        raise ServiceError(_("Only a national ID or a phone number can be revealed."))
+    require_reveal(by)
+    reason = reason.strip()
+    if len(reason) < 2:
+        raise ServiceError(_("Say why you need to see it."))
+    with transaction.atomic():
+        audit(
+            site=person.site,
+            by=by,
+            action="person.reveal",
+            obj=person,
+            person=person,
+            after={"field": field},
+            note=reason,
+        )
+        # The reveal is in the person's history, so that page changes too.
+        live.publish(site=person.site, persons=[person.pk])
+    return getattr(person, field)
+
+
+# --- stays ----------------------------------------------------------------
+
+
+def stay_check_in(*, person: Person, room: Room, by, version: int | None = None, token: str | None = None) -> Stay:
+    """Check an expected person in to a room: the stay starts, the room fills."""
+    require_role(by, *PEOPLE_ROLES)
+    _same_site(person, room)
+    with transaction.atomic():
+        claim_form(token, by)
+        person = lock_row(Person, person.pk)
+        check_version(person, version)
+        if person.status != Person.Status.EXPECTED:
+            raise ServiceError(
+                _("%(name)s cannot be checked in: their status is %(status)s.")
+                % {"name": person.name, "status": person.get_status_display()}
+            )
+        room = lock_row(Room, room.pk)
+        if room.status not in (Room.Status.AVAILABLE, Room.Status.OCCUPIED):
+            raise ServiceError(
+                _("Room %(room)s is %(status)s and takes no one now.")
+                % {"room": room.number, "status": room.get_status_display()}
+            )
+        if room.is_full:
+            raise ServiceError(_("Room %(room)s is full.") % {"room": room.number})
+        site = person.site
+        before = {"room_status": room.status, "occupants": room.occupant_count}
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                # F() keeps the count right under concurrency and the database
+                # check constraint refuses an overfull room as a last line.
+                Room.objects.filter(pk=room.pk).update(
+                    occupant_count=F("occupant_count") + 1,
+                    status=Room.Status.OCCUPIED,
+                    status_changed_at=now if room.status != Room.Status.OCCUPIED else room.status_changed_at,
+                    version=F("version") + 1,
+                    updated_at=now,
+                    updated_by=by,
+                )
+                stay = Stay.objects.create(
+                    site=site,
+                    person=person,
+                    room=room,
+                    started_at=now,
+                    ends_on=quarantine_end(site, timezone.localdate(now)),
+                    updated_by=by,
+                )
+        except IntegrityError:
+            raise ServiceError(
+                _("Room %(room)s is full or %(name)s is already in a room.")
+                % {"room": room.number, "name": person.name}
+            ) from None
+        room.refresh_from_db()
+        person.status = Person.Status.IN_ISOLATION
+        touch(person, by)
+        person.save(update_fields=["status", "version", "updated_at", "updated_by"])
+        for hook in STAY_HOOKS.checked_in:
+            hook(stay=stay, by=by)
+        audit(
+            site=site,
+            by=by,
+            action="stay.check_in",
+            obj=stay,
+            room=room,
+            person=person,
+            before=before,
+            after={"room_status": room.status, "occupants": room.occupant_count, "ends_on": stay.ends_on},
+        )
+        live.publish(site=site, rooms=[room.pk], persons=[person.pk], topics=[OCCUPANTS])
+    return stay
+
+
+def stay_release(*, person: Person, by, version: int | None = None, token: str | None = None) -> Stay:
+    """Check a person out at the end of isolation: the stay ends, the room empties."""
+    require_role(by, *PEOPLE_ROLES)
+    with transaction.atomic():
+        claim_form(token, by)
+        person = lock_row(Person, person.pk)
+        check_version(person, version)
+        stay = Stay.objects.filter(person=person, ended_at__isnull=True).first()
+        if person.status != Person.Status.IN_ISOLATION or stay is None:
+            raise ServiceError(
+                _("%(name)s is not in isolation (status: %(status)s).")
+                % {"name": person.name, "status": person.get_status_display()}
+            )
+        today = timezone.localdate()
+        if stay.ends_on > today:
+            raise ServiceError(
+                _("%(name)s's quarantine ends on %(date)s; they cannot be released before.")
+                % {"name": person.name, "date": date_format(stay.ends_on, "SHORT_DATE_FORMAT")}
+            )
+        for check in STAY_HOOKS.release_checks:
+            check(stay=stay)
+        room = end_stay(stay=stay, person=person, reason=Stay.EndReason.RELEASED, by=by)
+        audit(
+            site=person.site,
+            by=by,
+            action="stay.release",
+            obj=stay,
+            room=room,
+            person=person,
+            before={"person_status": Person.Status.IN_ISOLATION},
+            after={"person_status": person.status, "room_status": room.status, "occupants": room.occupant_count},
+        )
+        # The last one out opens a terminal disinfection task.
+        live.publish(site=person.site, rooms=[room.pk], persons=[person.pk], topics=[OCCUPANTS, DISINFECTION])
+    return stay
+
+
+def end_stay(*, stay: Stay, person: Person, reason: str, by) -> Room:
+    """End a stay (release or transfer out): the person leaves, the room empties.
+
+    The last one out sends the room to disinfection; a sealed room stays
+    sealed until terminal disinfection is done. The caller holds the
+    transaction, audits and publishes.
+    """
+    now = timezone.now()
+    stay.ended_at = now
+    stay.end_reason = reason
+    touch(stay, by)
+    stay.save(update_fields=["ended_at", "end_reason", "version", "updated_at", "updated_by"])
+    person.status = Person.Status.RELEASED if reason == Stay.EndReason.RELEASED else Person.Status.TRANSFERRED
+    touch(person, by)
+    person.save(update_fields=["status", "version", "updated_at", "updated_by"])
+    room = lock_row(Room, stay.room_id)
+    room.occupant_count -= 1
+    if room.occupant_count == 0 and room.status == Room.Status.OCCUPIED:
+        room.status = Room.Status.AWAITING_DISINFECTION
+        room.status_changed_at = now
+    touch(room, by)
+    room.save(update_fields=["occupant_count", "status", "status_changed_at", "version", "updated_at", "updated_by"])
+    for hook in STAY_HOOKS.left:
+        hook(stay=stay, room=room, by=by)
+    return room
+
+
+# --- rooms ----------------------------------------------------------------
+
+S = Room.Status
+# The moves a person makes by hand, and who may make them. Check-in and
+# check-out move a room between available, occupied and awaiting
+# disinfection through the stay services above.
+ROOM_MOVES: dict[tuple[str, str], tuple[str, ...]] = {
+    (S.OCCUPIED, S.SEALED): (Role.SITE_HEAD, Role.MEDICAL),
+    (S.AWAITING_DISINFECTION, S.VENTILATING): (Role.DISINFECTION, Role.SITE_HEAD),
+    (S.SEALED, S.VENTILATING): (Role.DISINFECTION, Role.SITE_HEAD),
+    (S.VENTILATING, S.AVAILABLE): (Role.DISINFECTION, Role.GENERAL, Role.SITE_HEAD),
+    (S.AVAILABLE, S.OUT_OF_SERVICE): (Role.GENERAL, Role.SITE_HEAD),
+    (S.OUT_OF_SERVICE, S.AVAILABLE): (Role.GENERAL, Role.SITE_HEAD),
+}
+# The statuses the disinfection board shows rooms in (tasks, sealed, ventilating).
+DISINFECTION_STATUSES = frozenset({S.AWAITING_DISINFECTION, S.SEALED, S.VENTILATING})
+del S
+
+
+def room_moves_for(room: Room, roles) -> list[str]:
+    """The statuses this user may move the room to now (for the buttons)."""
+    return [to for (frm, to), allowed in ROOM_MOVES.items() if frm == room.status and set(allowed) & set(roles)]
+
+
+def room_move(*, room: Room, to: str, by, version: int | None = None, note: str = "") -> Room:
+    """Move a room by hand along its lifecycle (disinfected, inspected, out of service...)."""
+    with transaction.atomic():
+        room = lock_row(Room, room.pk)
+        check_version(room, version)
+        allowed = ROOM_MOVES.get((room.status, to))
+        if allowed is None:
+            raise ServiceError(
+                _("Room %(room)s cannot go from %(from)s to %(to)s.")
+                % {
+                    "room": room.number,
+                    "from": room.get_status_display(),
+                    "to": Room.Status(to).label if to in Room.Status.values else to,
+                }
+            )
+        require_role(by, *allowed)
+        now = timezone.now()
+        if to == Room.Status.VENTILATING and room.occupant_count:
+            raise ServiceError(
+                _("Room %(room)s still has people in it; terminal disinfection comes after they leave.")
+                % {"room": room.number}
+            )
+        ventilating = room.status == Room.Status.VENTILATING and room.ventilation_until
+        if to == Room.Status.AVAILABLE and ventilating and room.ventilation_until > now:
+            raise ServiceError(
+                _("Room %(room)s is ventilating until %(time)s.")
+                % {"room": room.number, "time": date_format(timezone.localtime(room.ventilation_until), "H:i")}
+            )
+        before = {"status": room.status}
+        room.status = to
+        room.status_changed_at = now
+        room.ventilation_until = (
+            now + timedelta(minutes=room.site.ventilation_minutes) if to == Room.Status.VENTILATING else None
+        )
+        if note:
+            room.note = note[:200]
+        touch(room, by)
+        room.save()
+        audit(
+            site=room.site,
+            by=by,
+            action="room.move",
+            obj=room,
+            room=room,
+            before=before,
+            after={"status": to, "ventilation_until": room.ventilation_until},
+            note=note,
+        )
+        disinfection = {before["status"], to} & DISINFECTION_STATUSES
+        live.publish(site=room.site, rooms=[room.pk], topics=[DISINFECTION] if disinfection else [])
+    return room

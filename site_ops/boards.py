@@ -1,0 +1,129 @@
+"""What every board is (an audience, the changes it shows, its renders), and the registry of boards.
+
+A change is read once per board and rendered once per language: the board's
+``change_parts`` reads the data (queries) and returns the fragments to render
+with their contexts; ``live.send_change`` renders them in every language
+someone has the board open in. So nothing read for a part may be translated
+at read time: labels stay lazy until the template renders them.
+
+Boards register themselves from their app's ``AppConfig.ready`` (the live
+spine imports nothing above it): ``register`` for a group's board,
+``register_pages`` for the page of one record (a room, a person, a
+transfer), whose key is ``<prefix>-<pk>``. Who may open a board is decided
+by the function ``set_access`` was given (the roles and sites are rooms').
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.template.loader import render_to_string
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a committed write touched: the boards re-render these parts."""
+
+    site_id: int
+    rooms: frozenset[int] = field(default_factory=frozenset)
+    persons: frozenset[int] = field(default_factory=frozenset)
+    transfers: frozenset[int] = field(default_factory=frozenset)
+    # What else changed, by name ("transfers", "samples", ...), so that a
+    # board that shows none of it is left alone.
+    topics: frozenset[str] = field(default_factory=frozenset)
+
+
+# A fragment to render: a template (``name.html#partial``) and its context.
+Part = tuple[str, dict]
+
+
+def render_parts(parts: list[Part]) -> str:
+    return "".join(render_to_string(template, context) for template, context in parts)
+
+
+@dataclass(frozen=True)
+class Board:
+    """A board audience: who may see it, what changes it shows, how it renders."""
+
+    key: str
+    roles: frozenset[str]
+    # The topics of the changes this board shows; None: every change (the
+    # control screen and the general board show every room and person).
+    topics: frozenset[str] | None = None
+
+    def exists(self, site_id: int) -> bool:
+        return True
+
+    def affected_by(self, change: Change) -> bool:
+        """Whether a change shows on this board."""
+        return self.topics is None or bool(self.topics & change.topics)
+
+    def render_snapshot(self, site_id: int, params: dict) -> str:
+        raise NotImplementedError
+
+    def change_parts(self, change: Change) -> list[Part]:
+        """The fragments a change touched, read now, rendered per language."""
+        raise NotImplementedError
+
+    def render_change(self, change: Change) -> str:
+        return render_parts(self.change_parts(change))
+
+
+@dataclass(frozen=True)
+class WholeBoard(Board):
+    """A board every change of which re-sends all of it: the small boards,
+    and one room's, person's or transfer's page."""
+
+    def part(self, site_id: int, params: dict) -> Part:
+        raise NotImplementedError
+
+    def render_snapshot(self, site_id, params):
+        return render_parts([self.part(site_id, params)])
+
+    def change_parts(self, change):
+        return [self.part(change.site_id, {})]
+
+
+# --- the registry ---------------------------------------------------------
+
+BOARDS: dict[str, Board] = {}
+PAGES: dict[str, Callable[[str, int], Board]] = {}
+_access: Callable | None = None
+
+
+def register(*boards: Board) -> None:
+    for board in boards:
+        BOARDS[board.key] = board
+
+
+def register_pages(prefix: str, make: Callable[[str, int], Board]) -> None:
+    """Pages of one record each: ``make(key, pk)`` gives the board of ``<prefix>-<pk>``."""
+    PAGES[prefix] = make
+
+
+def set_access(site_for_user: Callable) -> None:
+    """``site_for_user(user, board)``: the site id whose board the user may open, or None."""
+    global _access
+    _access = site_for_user
+
+
+def site_for(user, board: Board) -> int | None:
+    return _access(user, board) if _access is not None else None
+
+
+def board_for_key(key: str) -> Board:
+    if key in BOARDS:
+        return BOARDS[key]
+    prefix, _sep, pk = key.partition("-")
+    if prefix in PAGES and pk.isdigit():
+        return PAGES[prefix](key, int(pk))
+    raise KeyError(key)
+
+
+def affected_boards(change: Change) -> list[str]:
+    """Every board a change shows on: the boards that say so, and the pages
+    of the rooms, people and transfers it touched."""
+    keys = [key for key, board in BOARDS.items() if board.affected_by(change)]
+    keys += [f"room-{pk}" for pk in sorted(change.rooms)]
+    keys += [f"person-{pk}" for pk in sorted(change.persons)]
+    keys += [f"transfer-{pk}" for pk in sorted(change.transfers)]
+    return keys

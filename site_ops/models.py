@@ -1,0 +1,25 @@
+from django.db import models
+
+
+class BoardSequence(models.Model):
+    """How many changes a board has seen, bumped in the writing transaction.
+
+    A client remembers the number of the last fragment it swapped in; the
+    consumer's heartbeat compares it with this row and resends the whole board
+    when the client fell behind (a lost message, a restarted Redis, a dropped
+    socket).
+    """
+
+    site = models.ForeignKey("rooms.Site", on_delete=models.CASCADE, related_name="+")
+    board = models.CharField(max_length=40)
+    seq = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        # The table keeps the name it had before the group apps (no data moved).
+        db_table = "groups_boardsequence"
+        constraints = [
+            models.UniqueConstraint(fields=["site", "board"], name="board_sequence_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.board}#{self.seq}"
