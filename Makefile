@@ -33,9 +33,15 @@ run: $(VENV)/.installed
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
 	$(VENV)/bin/uvicorn site_ops.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_OPTIONS)
 
+# The behaviour the speed-ups must not change, run again with every one of
+# them switched off (site_ops/speedups/README.md): the plain versions are the oracle.
+PLAIN_TESTS := tests/test_live.py tests/test_consumers.py tests/test_group_sockets.py tests/test_queries.py \
+	tests/test_views.py tests/test_transfers.py
+
 ## Run the whole test suite (browser tests skip, saying why, where Chromium is missing)
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+	SPEEDUPS=0 $(PY) -m pytest -q $(PLAIN_TESTS)
 
 ## Two server processes sharing PostgreSQL and Redis (needs both; CI runs it in `make test` on PostgreSQL)
 test-scaleout: $(VENV)/.installed-dev

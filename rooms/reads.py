@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from rooms.models import Person, Room, Site, Stay
 from site_ops import live
-from site_ops.fixed_reads import FixedRead
 from site_ops.live import shared_by_renders
+from site_ops.speedups.fixed_reads import FixedRead
 
 
 def open_stays_prefetch():

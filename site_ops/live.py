@@ -24,8 +24,8 @@ from django.db import connection, transaction
 from django.utils import translation
 
 from site_ops.boards import Change, affected_boards, board_for_key, render_parts
-from site_ops.layers import InMemoryChannelLayer as HandOffLayer
 from site_ops.models import BoardSequence
+from site_ops.speedups.layers import InMemoryChannelLayer as HandOffLayer
 
 logger = logging.getLogger(__name__)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from site_ops import speedups
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -107,11 +109,15 @@ TEMPLATES = [
     }
 ]
 
+# The speed-ups (site_ops/speedups/README.md), all on unless SPEEDUPS=0.
+SPEEDUPS = speedups.ENABLED
+
 # Database: embedded SQLite unless DATABASE_URL says otherwise.
 DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Django's backend, keeping closed connections for the next request.
-    DATABASES["default"]["ENGINE"] = "site_ops.sqlite"
+    if SPEEDUPS:
+        # Django's backend, keeping closed connections for the next request.
+        DATABASES["default"]["ENGINE"] = "site_ops.speedups.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock when a transaction starts, so that two
         # writers queue instead of failing half-way with "database is locked".
@@ -149,7 +155,13 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "site_ops.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "site_ops.speedups.layers.InMemoryChannelLayer"
+            if SPEEDUPS
+            else "channels.layers.InMemoryChannelLayer"
+        }
+    }
 
 # Seconds between a board's heartbeats. The heartbeat compares the client's
 # sequence number with the board's and resends the board when it fell behind.

@@ -13,8 +13,8 @@ from rooms import services
 from rooms.models import AuditEvent, Room
 from site_ops import live
 from site_ops.boards import BOARDS, Change
-from site_ops.layers import InMemoryChannelLayer
 from site_ops.models import BoardSequence
+from site_ops.speedups.layers import InMemoryChannelLayer
 from tests.base import SiteTestCase
 
 

@@ -17,7 +17,7 @@ from django.test import SimpleTestCase, TransactionTestCase
 from rooms.backends import StaffBackend
 from rooms.roles import site_of
 from site_ops.asgi import SocketSessionMiddleware, application, django_asgi_app
-from site_ops.sqlite import base as pool
+from site_ops.speedups.sqlite import base as pool
 from tests.base import LiveTestCase, SiteTestCase, SocketMixin
 
 # A migration module's name starts with an underscore, not a digit, but it is

@@ -17,7 +17,7 @@ from django.test import SimpleTestCase
 
 from site_ops import live
 from site_ops.consumers import BoardConsumer
-from site_ops.layers import InMemoryChannelLayer
+from site_ops.speedups.layers import InMemoryChannelLayer
 from tests.base import LiveTestCase, SocketMixin
 
 
@@ -26,7 +26,7 @@ def layer_readers() -> list[asyncio.Task]:
     return [
         task
         for task in asyncio.all_tasks()
-        if not task.done() and getattr(task.get_coro(), "__qualname__", "") == "BoardConsumer.read_layer"
+        if not task.done() and getattr(task.get_coro(), "__qualname__", "") == "OwnLoopMixin.read_layer"
     ]
 
 
@@ -227,8 +227,8 @@ class LayerOutageTests(SocketMixin, LiveTestCase):
 
         with (
             mock.patch.object(type(layer), "receive", flaky_receive),
-            mock.patch("site_ops.consumers.LAYER_RETRY_SECONDS", 0.01),
-            self.assertLogs("site_ops.consumers", level="WARNING") as logs,
+            mock.patch("site_ops.speedups.consumer.LAYER_RETRY_SECONDS", 0.01),
+            self.assertLogs("site_ops.speedups.consumer", level="WARNING") as logs,
         ):
             communicator, connected, _code = await self.connect("/ws/boards/control/?lang=en", self.head)
             self.assertTrue(connected)

@@ -14,7 +14,7 @@ from rooms import services
 from rooms.models import AuditEvent, Room
 from rooms.reads import changed_rooms, day_start, open_stays_prefetch
 from rooms.templatetags.board_tags import feed_row
-from site_ops.fixed_reads import FixedRead
+from site_ops.speedups.fixed_reads import FixedRead
 from tests.base import SiteTestCase
 from tests.factories import make_person, make_rooms, make_site
 

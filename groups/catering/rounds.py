@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from groups.catering.models import MealDelivery, MealSlot
 from rooms.models import Person, Room, Site, Stay
-from site_ops.fixed_reads import fixed_read
+from site_ops.speedups.fixed_reads import fixed_read
 
 ROUND_OPENS_BEFORE = timedelta(hours=1)
 PENDING = "pending"

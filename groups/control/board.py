@@ -12,8 +12,8 @@ from rooms.models import AuditEvent, Room, Site
 from rooms.reads import by_floor, changed_rooms, load_site, site_counters
 from rooms.services import DISINFECTION, OCCUPANTS
 from site_ops.boards import Board
-from site_ops.fixed_reads import fixed_read
 from site_ops.live import shared_by_renders
+from site_ops.speedups.fixed_reads import fixed_read
 
 FEED_LENGTH = 20
 

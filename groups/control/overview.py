@@ -18,7 +18,7 @@ from groups.security.board import open_incidents
 from groups.security.models import CheckpointEntry
 from rooms.models import Room, Site
 from rooms.reads import day_start
-from site_ops.fixed_reads import FixedRead
+from site_ops.speedups.fixed_reads import FixedRead
 
 
 @dataclass(frozen=True)
