@@ -121,10 +121,6 @@ class Room(Versioned):
         return max(self.capacity - self.occupant_count, 0)
 
     @property
-    def accepts_check_in(self) -> bool:
-        return self.status in (self.Status.AVAILABLE, self.Status.OCCUPIED) and not self.is_full
-
-    @property
     def is_family_room(self) -> bool:
         return self.capacity > 1
 
@@ -247,6 +243,12 @@ class Person(Versioned):
         return [str(labels.get(need, need)) for need in self.special_needs]
 
 
+class StayQuerySet(models.QuerySet):
+    def open(self):
+        """Stays not ended yet: the people in the site's rooms now."""
+        return self.filter(ended_at__isnull=True)
+
+
 class Stay(Versioned):
     """A person in a room, from check-in to check-out."""
 
@@ -261,6 +263,8 @@ class Stay(Versioned):
     ends_on = models.DateField(_("quarantine ends"))
     ended_at = models.DateTimeField(_("checked out"), null=True, blank=True)
     end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True)
+
+    objects = StayQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("stay")

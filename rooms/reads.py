@@ -17,7 +17,7 @@ from site_ops.speedups.fixed_reads import FixedRead
 def open_stays_prefetch():
     return Prefetch(
         "stays",
-        queryset=Stay.objects.filter(ended_at__isnull=True).select_related("person").order_by("started_at"),
+        queryset=Stay.objects.open().select_related("person").order_by("started_at"),
         to_attr="open_stays",
     )
 
@@ -144,7 +144,7 @@ _rooms_by_id = FixedRead(
 
 
 _open_stays_in = FixedRead(
-    lambda room_ids: Stay.objects.filter(ended_at__isnull=True).filter(room_id__in=room_ids).order_by("started_at"),
+    lambda room_ids: Stay.objects.open().filter(room_id__in=room_ids).order_by("started_at"),
     lambda room_ids: list(room_ids),
 )
 

@@ -269,7 +269,7 @@ def person_update(*, person: Person, by, data: dict, version: int | None, token:
         except IntegrityError as error:
             raise ServiceError(_person_save_refused(error)) from None
         audit(site=person.site, by=by, action="person.update", obj=person, person=person, before=before, after=changed)
-        stay = Stay.objects.filter(person=person, ended_at__isnull=True).first()
+        stay = Stay.objects.open().filter(person=person).first()
         rooms = [stay.room_id] if stay else []
         live.publish(site=person.site, rooms=rooms, persons=[person.pk], topics=[OCCUPANTS] if stay else [])
     return person
@@ -397,7 +397,7 @@ def stay_release(*, person: Person, by, version: int | None = None, token: str |
         claim_form(token, by)
         person = lock_row(Person, person.pk)
         check_version(person, version)
-        stay = Stay.objects.filter(person=person, ended_at__isnull=True).first()
+        stay = Stay.objects.open().filter(person=person).first()
         if person.status != Person.Status.IN_ISOLATION or stay is None:
             raise ServiceError(
                 _("%(name)s is not in isolation (status: %(status)s).")
@@ -445,8 +445,7 @@ def end_stay(*, stay: Stay, person: Person, reason: str, by) -> Room:
     room = lock_row(Room, stay.room_id)
     room.occupant_count -= 1
     if room.occupant_count == 0 and room.status == Room.Status.OCCUPIED:
-        room.status = Room.Status.AWAITING_DISINFECTION
-        room.status_changed_at = now
+        _set_status(room, Room.Status.AWAITING_DISINFECTION, now)
     touch(room, by)
     room.save(update_fields=["occupant_count", "status", "status_changed_at", "version", "updated_at", "updated_by"])
     for hook in STAY_HOOKS.left:
@@ -473,9 +472,38 @@ DISINFECTION_STATUSES = frozenset({S.AWAITING_DISINFECTION, S.SEALED, S.VENTILAT
 del S
 
 
-def room_moves_for(room: Room, roles) -> list[str]:
-    """The statuses this user may move the room to now (for the buttons)."""
-    return [to for (frm, to), allowed in ROOM_MOVES.items() if frm == room.status and set(allowed) & set(roles)]
+def _set_status(room: Room, to: str, now) -> None:
+    """Every change of a room's status but check-in's goes through here (the
+    caller holds the row lock, saves and audits); check-in fills the room in
+    one guarded UPDATE (stay_check_in)."""
+    room.status = to
+    room.status_changed_at = now
+    room.ventilation_until = (
+        now + timedelta(minutes=room.site.ventilation_minutes) if to == Room.Status.VENTILATING else None
+    )
+
+
+def room_seal(*, room: Room, by, person: Person, note: str) -> bool:
+    """Seal a room a positive case is in (the caller holds the row lock and the
+    transaction); False when it was sealed already."""
+    if room.status == Room.Status.SEALED:
+        return False
+    before = room.status
+    _set_status(room, Room.Status.SEALED, timezone.now())
+    touch(room, by)
+    room.save(update_fields=["status", "status_changed_at", "ventilation_until", "version", "updated_at", "updated_by"])
+    audit(
+        site=room.site,
+        by=by,
+        action="room.move",
+        obj=room,
+        room=room,
+        person=person,
+        before={"status": before},
+        after={"status": room.status},
+        note=note,
+    )
+    return True
 
 
 def room_move(*, room: Room, to: str, by, version: int | None = None, note: str = "") -> Room:
@@ -507,11 +535,7 @@ def room_move(*, room: Room, to: str, by, version: int | None = None, note: str 
                 % {"room": room.number, "time": date_format(timezone.localtime(room.ventilation_until), "H:i")}
             )
         before = {"status": room.status}
-        room.status = to
-        room.status_changed_at = now
-        room.ventilation_until = (
-            now + timedelta(minutes=room.site.ventilation_minutes) if to == Room.Status.VENTILATING else None
-        )
+        _set_status(room, to, now)
         if note:
             room.note = note[:200]
         touch(room, by)

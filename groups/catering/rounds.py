@@ -150,7 +150,7 @@ def site_slots(site_id: int):
 
 def open_stays(site: Site, room_ids=None):
     """Everyone in a room now (in the given rooms only, if given), with their room: one query."""
-    stays = Stay.objects.filter(site=site, ended_at__isnull=True)
+    stays = Stay.objects.open().filter(site=site)
     if room_ids is not None:
         stays = stays.filter(room_id__in=room_ids)
     return list(stays.select_related("person", "room").order_by("room__floor", "room__number", "started_at"))

@@ -30,7 +30,8 @@ def releases_due(site: Site) -> list[Stay]:
     """Stays ending by tomorrow, each with whether the test protocol allows release (four queries)."""
     tomorrow = timezone.localdate() + timedelta(days=1)
     stays = list(
-        Stay.objects.filter(site=site, ended_at__isnull=True, ends_on__lte=tomorrow)
+        Stay.objects.open()
+        .filter(site=site, ends_on__lte=tomorrow)
         .select_related("person", "room")
         .order_by("ends_on", "room__floor", "room__number")
     )

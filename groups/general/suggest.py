@@ -33,9 +33,7 @@ def suggest_room(person: Person) -> Room | None:
 
     if person.household:
         relatives_rooms = set(
-            Stay.objects.filter(site=site, ended_at__isnull=True, person__household=person.household).values_list(
-                "room_id", flat=True
-            )
+            Stay.objects.open().filter(site=site, person__household=person.household).values_list("room_id", flat=True)
         )
         for room in sorted(rooms, key=floor_order):
             if room.pk in relatives_rooms:

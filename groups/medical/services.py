@@ -55,6 +55,7 @@ from rooms.services import (
     claim_form,
     lock_row,
     require_reveal,
+    room_seal,
     touch,
 )
 from site_ops import live
@@ -507,25 +508,10 @@ def _escalate_positive(sample: Sample, stay: Stay, *, by) -> Touched:
     room = stay.room
     if stay.is_open:
         room = lock_row(Room, stay.room_id)
-        if room.status != Room.Status.SEALED:
-            before = room.status
-            room.status = Room.Status.SEALED
-            room.status_changed_at = timezone.now()
+        note = _("Positive result of %(name)s.") % {"name": person.name}
+        if room_seal(room=room, by=by, person=person, note=note):
             touched.topics.add(DISINFECTION)
-            touch(room, by)
-            room.save(update_fields=["status", "status_changed_at", "version", "updated_at", "updated_by"])
-            audit(
-                site=stay.site,
-                by=by,
-                action="room.move",
-                obj=room,
-                room=room,
-                person=person,
-                before={"status": before},
-                after={"status": room.status},
-                note=_("Positive result of %(name)s.") % {"name": person.name},
-            )
-        room_mates = Stay.objects.filter(room=room, ended_at__isnull=True).exclude(person=person)
+        room_mates = Stay.objects.open().filter(room=room).exclude(person=person)
         for other in room_mates.select_related("person", "room", "site"):
             if _schedule_extra(
                 other, kind=Sample.Kind.PCR, reason=Sample.Reason.CONTACT, on=timezone.localdate(), by=by
@@ -790,9 +776,7 @@ def health_round_record(*, site: Site, day: date, round: str, entries: list[dict
         ids = [entry["person"].pk for entry in entries]
         stays = {
             stay.person_id: stay
-            for stay in Stay.objects.filter(site=site, person_id__in=ids, ended_at__isnull=True).select_related(
-                "room", "person"
-            )
+            for stay in Stay.objects.open().filter(site=site, person_id__in=ids).select_related("room", "person")
         }
         existing = {
             check.person_id: check
@@ -886,7 +870,7 @@ def alert_acknowledge(*, alert: Alert, by) -> Alert:
 
 
 def _open_stay_of(person: Person) -> Stay:
-    stay = Stay.objects.filter(person=person, ended_at__isnull=True).select_related("room", "site").first()
+    stay = Stay.objects.open().filter(person=person).select_related("room", "site").first()
     if stay is None:
         raise ServiceError(_("%(name)s is not in isolation on this site.") % {"name": person.name})
     return stay

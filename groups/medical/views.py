@@ -309,7 +309,7 @@ def person_medical(request, pk):
 
 
 def _open_stay(person: Person) -> Stay:
-    stay = Stay.objects.filter(person=person, ended_at__isnull=True).select_related("room", "person").first()
+    stay = Stay.objects.open().filter(person=person).select_related("room", "person").first()
     if stay is None:
         raise Http404(_("This person is not in isolation."))
     return stay

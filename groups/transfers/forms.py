@@ -34,7 +34,7 @@ class TransferRequestForm(OnceForm):
     def __init__(self, *args, site, **kwargs):
         super().__init__(*args, **kwargs)
         # Everybody in isolation, labelled with the room they are in.
-        room_number = Stay.objects.filter(person=OuterRef("pk"), ended_at__isnull=True).values("room__number")[:1]
+        room_number = Stay.objects.open().filter(person=OuterRef("pk")).values("room__number")[:1]
         field = self.fields["person"]
         field.queryset = (
             Person.objects.filter(site=site, status=Person.Status.IN_ISOLATION)

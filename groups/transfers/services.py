@@ -93,7 +93,7 @@ def _topics(*states: str) -> list[str]:
 
 
 def _open_stay(person: Person) -> Stay | None:
-    return Stay.objects.filter(person=person, ended_at__isnull=True).select_related("room").first()
+    return Stay.objects.open().filter(person=person).select_related("room").first()
 
 
 def _required(**values) -> None:
@@ -258,10 +258,10 @@ def _leave(transfer: Transfer, by) -> list[int]:
     stay = _open_stay(person)
     if stay is None:
         raise ServiceError(_("%(name)s is not in a room; the transfer cannot go on.") % {"name": person.name})
+    # Ending the stay cancels the person's samples to come and opens the
+    # room's terminal disinfection (rooms.services.STAY_HOOKS); the meal
+    # rounds are derived from open stays, so their meals stop with it.
     room = end_stay(stay=stay, person=person, reason=Stay.EndReason.TRANSFERRED, by=by)
-    # Hook for the medical and catering issues: the person's future samples
-    # are cancelled and their meals stop here, in this transaction. Neither
-    # exists yet, so nothing is done for them.
     return [room.pk]
 
 
@@ -269,8 +269,8 @@ def _away(transfer: Transfer, by) -> list[int]:
     """A round trip leaves: the stay stays open and the bed stays held, so nothing in the room changes."""
     if _open_stay(transfer.person) is None:
         raise ServiceError(_("%(name)s is not in a room; the transfer cannot go on.") % {"name": transfer.person.name})
-    # Hook for the catering issue: the person's meals pause here while they
-    # are away. Meals do not exist yet, so nothing is done for them.
+    # The stay stays open, so the meal rounds and the sampling round still
+    # count the person while they are away: not yet paused here.
     return [transfer.room_id]
 
 
@@ -281,8 +281,7 @@ def _back(transfer: Transfer, by) -> list[int]:
         raise ServiceError(
             _("%(name)s has no room to come back to; complete the transfer instead.") % {"name": transfer.person.name}
         )
-    # Hook for the medical and catering issues: the person's samples and
-    # meals resume here. Neither exists yet, so nothing is done for them.
+    # Nothing was paused at departure (see _away), so nothing resumes here.
     return [stay.room_id]
 
 
