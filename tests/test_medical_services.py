@@ -18,6 +18,7 @@ from groups.medical.models import (
     SamplingPlan,
     TestProtocol,
 )
+from groups.medical.services import common
 from groups.transfers.models import Transfer
 from rooms import services
 from rooms.models import AuditEvent, Person, Room, Stay
@@ -255,7 +256,7 @@ class ResultTests(MedicalTestCase):
 
     def test_an_invalid_result_uses_a_sample_already_due_the_next_day(self):
         # A sample already due tomorrow serves as the re-test.
-        medical._new_sample(self.stay, day=2, kind="pcr", reason="protocol", by=self.nurse).save()
+        common._new_sample(self.stay, day=2, kind="pcr", reason="protocol", by=self.nurse).save()
         medical.sample_record_result(sample=self.sample_1, result="invalid", by=self.nurse)
         self.assertEqual(Sample.objects.filter(stay=self.stay, scheduled_on=TODAY() + timedelta(days=1)).count(), 1)
 

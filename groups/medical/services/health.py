@@ -1,0 +1,142 @@
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from groups.medical.models import (
+    Alert,
+    HealthCheck,
+)
+from groups.medical.services.common import MEDICAL_ROLES, Touched, _publish
+from rooms.models import Person, Site, Stay
+from rooms.roles import require_role
+from rooms.services import (
+    ServiceError,
+    audit,
+    check_version,
+    claim_form,
+    touch,
+)
+
+ALERT_FOR_CONCERN = {"fever": Alert.Kind.FEVER, "symptoms": Alert.Kind.SYMPTOMS, "distressed": Alert.Kind.DISTRESSED}
+
+
+TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
+
+
+def _health_values(person: Person, entry: dict) -> dict:
+    outcome = entry.get("outcome") or HealthCheck.Outcome.CHECKED
+    if outcome not in HealthCheck.Outcome.values:
+        raise ServiceError(_("Unknown outcome for %(name)s.") % {"name": person.name})
+    if outcome != HealthCheck.Outcome.CHECKED:
+        return {"outcome": outcome, "temperature": None, "symptoms": [], "mood": "", "note": entry.get("note", "")}
+    temperature = entry.get("temperature")
+    if temperature is None:
+        raise ServiceError(_("The temperature of %(name)s is missing.") % {"name": person.name})
+    temperature = Decimal(temperature).quantize(Decimal("0.1"))
+    low, high = TEMPERATURE_RANGE
+    if not low <= temperature <= high:
+        raise ServiceError(
+            _("%(value)s °C for %(name)s cannot be right: check the reading.")
+            % {"value": temperature, "name": person.name}
+        )
+    symptoms = sorted(set(entry.get("symptoms") or []))
+    unknown = set(symptoms) - set(HealthCheck.Symptom.values)
+    mood = entry.get("mood") or HealthCheck.Mood.STABLE
+    if unknown or mood not in HealthCheck.Mood.values:
+        raise ServiceError(_("Unknown symptom or mood for %(name)s.") % {"name": person.name})
+    return {
+        "outcome": outcome,
+        "temperature": temperature,
+        "symptoms": symptoms,
+        "mood": mood,
+        "note": entry.get("note", ""),
+    }
+
+
+def health_round_record(*, site: Site, day: date, round: str, entries: list[dict], by, token=None) -> list[HealthCheck]:
+    """Record a health round, a row per person (a floor at a time from the tablet).
+
+    Each entry: person, outcome, temperature, symptoms, mood, note and the
+    version of the check it corrects (None for a new one). A fever, a
+    symptom or distress raises an alert for the medical group.
+    """
+    require_role(by, *MEDICAL_ROLES)
+    if round not in HealthCheck.Round.values:
+        raise ServiceError(_("Choose the morning or the afternoon round."))
+    if day > timezone.localdate():
+        raise ServiceError(_("A round cannot be recorded for a day still to come."))
+    if not entries:
+        raise ServiceError(_("Nothing to record: enter at least one person's check."))
+    with transaction.atomic():
+        claim_form(token, by)
+        ids = [entry["person"].pk for entry in entries]
+        stays = {
+            stay.person_id: stay
+            for stay in Stay.objects.open().filter(site=site, person_id__in=ids).select_related("room", "person")
+        }
+        existing = {
+            check.person_id: check
+            for check in HealthCheck.objects.select_for_update(of=("self",))
+            .filter(person_id__in=ids, day=day, round=round)
+            .select_related("updated_by")
+        }
+        touched = Touched()
+        saved = []
+        for entry in entries:
+            person = entry["person"]
+            stay = stays.get(person.pk)
+            if stay is None:
+                raise ServiceError(_("%(name)s is not in isolation on this site.") % {"name": person.name})
+            values = _health_values(person, entry)
+            check = existing.get(person.pk)
+            before = {}
+            if check is None:
+                check = HealthCheck(site=site, person=person, stay=stay, day=day, round=round, recorded_by=by)
+                old_concerns = []
+            else:
+                check_version(check, entry.get("version"))
+                if all(getattr(check, key) == value for key, value in values.items()):
+                    continue
+                old_concerns = check.concerns
+                before = {key: getattr(check, key) for key in values}
+            for key, value in values.items():
+                setattr(check, key, value)
+            check.recorded_at = timezone.now()
+            check.recorded_by = by
+            if check.pk:
+                touch(check, by)
+            else:
+                check.updated_by = by
+            check.save()
+            new = [concern for concern in check.concerns if concern not in old_concerns]
+            if new:
+                Alert.objects.create(
+                    site=site,
+                    kind=ALERT_FOR_CONCERN[new[0]],
+                    person=person,
+                    room=stay.room,
+                    health_check=check,
+                )
+            audit(
+                site=site,
+                by=by,
+                action="health.record",
+                obj=check,
+                room=stay.room,
+                person=person,
+                before={key: str(value) if isinstance(value, Decimal) else value for key, value in before.items()},
+                after={
+                    key: str(value) if isinstance(value, Decimal) else value
+                    for key, value in values.items()
+                    if value not in ("", None, [])
+                },
+            )
+            touched.rooms.add(stay.room_id)
+            touched.persons.add(person.pk)
+            saved.append(check)
+        if saved:
+            _publish(site, touched)
+    return saved

@@ -1,0 +1,176 @@
+import hashlib
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from groups.medical.lab_sheets import SheetRow, read_sheet
+from groups.medical.models import (
+    LabImport,
+    Sample,
+    SampleResult,
+)
+from groups.medical.services.common import MEDICAL_ROLES, Touched, _publish, _stay_of
+from groups.medical.services.results import _apply_result
+from rooms.masking import mask_national_id
+from rooms.models import Person, Site
+from rooms.roles import display_name, require_role
+from rooms.services import (
+    ServiceError,
+    audit,
+    claim_form,
+    lock_row,
+)
+
+
+def _match_rows(site: Site, rows: list[SheetRow]) -> list[dict]:
+    """What each line of a sheet would do: apply, skip (already recorded) or error, and why."""
+    barcodes = {row.barcode for row in rows if row.barcode}
+    by_barcode = {
+        sample.tube_barcode: sample
+        for sample in Sample.objects.filter(site=site, tube_barcode__in=barcodes).select_related("person", "stay__room")
+    }
+    seen: dict[int, int] = {}
+    lines = []
+    for row in rows:
+        line = {
+            "line": row.line,
+            "barcode": row.barcode,
+            "national_id": mask_national_id(row.national_id),
+            "result": row.result,
+            "result_text": row.result_text,
+            "ct_orf1ab": row.ct_orf1ab,
+            "ct_n": row.ct_n,
+            "reported_at": row.reported_at.isoformat() if row.reported_at else None,
+            "sample": None,
+            "person": "",
+            "room": "",
+            "action": "error",
+            "code": row.error,
+            "params": {"text": row.error_text},
+        }
+        lines.append(line)
+        if row.error:
+            continue
+        sample, code, params = _find_sample(site, row, by_barcode)
+        if sample is None:
+            line.update(code=code, params=params)
+            continue
+        line.update(sample=sample.pk, person=sample.person.name, room=sample.stay.room.number)
+        if sample.pk in seen:
+            line.update(code="duplicate", params={"line": seen[sample.pk]})
+        elif sample.status == Sample.Status.COLLECTED:
+            line.update(action="apply", code="apply")
+        elif sample.status == Sample.Status.RESULTED and sample.result == row.result:
+            line.update(action="skip", code="already")
+        elif sample.status == Sample.Status.RESULTED:
+            line.update(code="differs", params={"result": sample.result})
+        elif sample.status == Sample.Status.CANCELLED:
+            line.update(code="cancelled")
+        else:
+            line.update(code="not_collected")
+        seen.setdefault(sample.pk, row.line)
+    return lines
+
+
+def _find_sample(site: Site, row: SheetRow, by_barcode: dict) -> tuple[Sample | None, str, dict]:
+    if row.barcode:
+        sample = by_barcode.get(row.barcode)
+        return (sample, "", {}) if sample else (None, "no_barcode", {"barcode": row.barcode})
+    person = Person.objects.filter(site=site, national_id=row.national_id).order_by("-created_at").first()
+    if person is None:
+        return None, "no_person", {}
+    samples = list(
+        Sample.objects.filter(person=person, status__in=[Sample.Status.COLLECTED, Sample.Status.RESULTED])
+        .select_related("person", "stay__room")
+        .order_by("-collected_at")
+    )
+    waiting = [sample for sample in samples if sample.status == Sample.Status.COLLECTED]
+    if len(waiting) == 1:
+        return waiting[0], "", {}
+    if len(waiting) > 1:
+        return None, "ambiguous", {"count": len(waiting)}
+    # Nothing waits: a sheet imported again finds its own results here.
+    for sample in samples:
+        reported = {entry.reported_at for entry in sample.results.all()}
+        if sample.result == row.result and row.reported_at in reported:
+            return sample, "", {}
+    return None, "no_sample", {"name": person.name}
+
+
+def lab_import_preview(*, site: Site, by, filename: str, content: bytes) -> LabImport:
+    """Read a lab's sheet and keep what each line would do; nothing is applied yet."""
+    require_role(by, *MEDICAL_ROLES)
+    rows = read_sheet(filename, content)
+    if not rows:
+        raise ServiceError(_("The sheet has no result lines."))
+    with transaction.atomic():
+        lab_import = LabImport.objects.create(
+            site=site,
+            filename=filename[:200],
+            digest=hashlib.sha256(content).hexdigest(),
+            rows=_match_rows(site, rows),
+            uploaded_by=by,
+        )
+    return lab_import
+
+
+def lab_import_apply(*, lab_import: LabImport, by, token=None) -> int:
+    """Apply the lines of a previewed sheet that match a sample awaiting its result.
+
+    Each line is checked again: a result entered since the preview is not
+    entered twice, and a sheet applied once cannot be applied again.
+    """
+    require_role(by, *MEDICAL_ROLES)
+    with transaction.atomic():
+        claim_form(token, by)
+        lab_import = LabImport.objects.select_for_update(of=("self",)).select_related("site").get(pk=lab_import.pk)
+        if lab_import.status == LabImport.Status.APPLIED:
+            raise ServiceError(
+                _("This sheet was already applied by %(who)s at %(when)s.")
+                % {
+                    "who": display_name(lab_import.applied_by),
+                    "when": date_format(timezone.localtime(lab_import.applied_at), "m-d H:i"),
+                }
+            )
+        touched = Touched()
+        applied = 0
+        for line in lab_import.rows:
+            if line["action"] != "apply":
+                continue
+            sample = lock_row(Sample, line["sample"])
+            if sample.status != Sample.Status.COLLECTED:
+                line.update(action="skip", code="changed")
+                continue
+            reported = datetime.fromisoformat(line["reported_at"]) if line["reported_at"] else None
+            touched.add(
+                _apply_result(
+                    sample,
+                    _stay_of(sample),
+                    result=line["result"],
+                    by=by,
+                    ct_orf1ab=line["ct_orf1ab"],
+                    ct_n=line["ct_n"],
+                    reported_at=reported,
+                    source=SampleResult.Source.IMPORT,
+                    lab_import=lab_import,
+                )
+            )
+            line["applied"] = True
+            applied += 1
+        lab_import.status = LabImport.Status.APPLIED
+        lab_import.applied_at = timezone.now()
+        lab_import.applied_by = by
+        lab_import.applied_count = applied
+        lab_import.save(update_fields=["rows", "status", "applied_at", "applied_by", "applied_count"])
+        audit(
+            site=lab_import.site,
+            by=by,
+            action="lab_import.apply",
+            obj=lab_import,
+            after={"lines": len(lab_import.rows), "applied": applied},
+        )
+        _publish(lab_import.site, touched)
+    return applied

@@ -1,0 +1,218 @@
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from groups.medical.models import (
+    Alert,
+    LabImport,
+    Sample,
+    SampleResult,
+)
+from groups.medical.services.common import (
+    MEDICAL_ROLES,
+    Touched,
+    _lock_sample,
+    _move,
+    _publish,
+    _reason,
+    _schedule_extra,
+    _stay_of,
+)
+from groups.transfers import services as transfers
+from rooms.models import Room, Stay
+from rooms.roles import require_role
+from rooms.services import (
+    DISINFECTION,
+    ServiceError,
+    audit,
+    claim_form,
+    lock_row,
+    room_seal,
+    touch,
+)
+
+
+def _ct(value) -> Decimal | None:
+    return None if value in (None, "") else Decimal(value)
+
+
+def _apply_result(
+    sample: Sample,
+    stay: Stay,
+    *,
+    result: str,
+    by,
+    ct_orf1ab=None,
+    ct_n=None,
+    reported_at: datetime | None = None,
+    source: str = SampleResult.Source.MANUAL,
+    lab_import: LabImport | None = None,
+    corrects: SampleResult | None = None,
+    reason: str = "",
+) -> Touched:
+    """Record a result (or its correction) on a locked sample and follow it up."""
+    if result not in Sample.Result.values:
+        raise ServiceError(_("Choose negative, positive or invalid."))
+    _move(sample, Sample.Status.RESULTED)
+    previous = sample.result
+    now = timezone.now()
+    SampleResult.objects.create(
+        sample=sample,
+        result=result,
+        ct_orf1ab=_ct(ct_orf1ab),
+        ct_n=_ct(ct_n),
+        reported_at=reported_at,
+        entered_at=now,
+        entered_by=by,
+        source=source,
+        lab_import=lab_import,
+        corrects=corrects,
+        reason=reason[:200],
+    )
+    sample.status = Sample.Status.RESULTED
+    sample.result = result
+    sample.resulted_at = now
+    touch(sample, by)
+    sample.save(update_fields=["status", "result", "resulted_at", "version", "updated_at", "updated_by"])
+    after = {"result": result}
+    if ct_orf1ab not in (None, ""):
+        after["ct_orf1ab"] = str(ct_orf1ab)
+    if ct_n not in (None, ""):
+        after["ct_n"] = str(ct_n)
+    audit(
+        site=stay.site,
+        by=by,
+        action="sample.correct" if corrects else "sample.result",
+        obj=sample,
+        room=stay.room,
+        person=stay.person,
+        before={"result": previous} if previous else {},
+        after=after,
+        note=reason,
+    )
+    touched = Touched({stay.room_id}, {stay.person_id})
+    if result == Sample.Result.INVALID and stay.is_open:
+        _schedule_extra(
+            stay, kind=sample.kind, reason=Sample.Reason.RETEST, on=timezone.localdate() + timedelta(days=1), by=by
+        )
+    if result == Sample.Result.POSITIVE and previous != Sample.Result.POSITIVE:
+        touched.add(_escalate_positive(sample, stay, by=by))
+    elif previous == Sample.Result.POSITIVE:
+        # Taking back a positive is for the site head to know: the room
+        # stays sealed until they decide what happens to it.
+        Alert.objects.create(
+            site_id=stay.site_id,
+            kind=Alert.Kind.CORRECTED,
+            urgent=False,
+            for_site_head=True,
+            person=stay.person,
+            room=stay.room,
+            sample=sample,
+        )
+    return touched
+
+
+def _escalate_positive(sample: Sample, stay: Stay, *, by) -> Touched:
+    """Seal the room, alert the site head and the medical group, test the room-mates.
+
+    Runs inside the result's transaction: all of it happens, or none.
+    """
+    person = stay.person
+    touched = Touched({stay.room_id}, {person.pk})
+    room = stay.room
+    if stay.is_open:
+        room = lock_row(Room, stay.room_id)
+        note = _("Positive result of %(name)s.") % {"name": person.name}
+        if room_seal(room=room, by=by, person=person, note=note):
+            touched.topics.add(DISINFECTION)
+        room_mates = Stay.objects.open().filter(room=room).exclude(person=person)
+        for other in room_mates.select_related("person", "room", "site"):
+            if _schedule_extra(
+                other, kind=Sample.Kind.PCR, reason=Sample.Reason.CONTACT, on=timezone.localdate(), by=by
+            ):
+                touched.persons.add(other.person_id)
+    Alert.objects.create(
+        site_id=stay.site_id,
+        kind=Alert.Kind.POSITIVE,
+        urgent=True,
+        for_site_head=True,
+        person=person,
+        room=room,
+        sample=sample,
+    )
+    if stay.is_open:
+        # The closed-loop transfer to a designated hospital is drafted in the
+        # same transaction: the site head sees it waiting for approval at once.
+        transfers.transfer_draft_for_positive(person=person, by=by)
+    return touched
+
+
+def sample_record_result(
+    *,
+    sample: Sample,
+    result: str,
+    by,
+    ct_orf1ab=None,
+    ct_n=None,
+    reported_at: datetime | None = None,
+    version: int | None = None,
+    token=None,
+) -> Sample:
+    """Enter a collected sample's result; a positive escalates in the same transaction."""
+    require_role(by, *MEDICAL_ROLES)
+    with transaction.atomic():
+        claim_form(token, by)
+        sample = _lock_sample(sample, version)
+        if sample.status == Sample.Status.RESULTED:
+            raise ServiceError(
+                _("This sample already has a result (%(result)s); correct it if it is wrong.")
+                % {"result": sample.get_result_display()}
+            )
+        stay = _stay_of(sample)
+        touched = _apply_result(
+            sample, stay, result=result, by=by, ct_orf1ab=ct_orf1ab, ct_n=ct_n, reported_at=reported_at
+        )
+        _publish(stay.site, touched)
+    return sample
+
+
+def sample_correct_result(
+    *,
+    sample: Sample,
+    result: str,
+    reason: str,
+    by,
+    ct_orf1ab=None,
+    ct_n=None,
+    version: int | None = None,
+    token=None,
+) -> Sample:
+    """Correct a result: a new entry that names the one it replaces, who and why."""
+    require_role(by, *MEDICAL_ROLES)
+    reason = _reason(reason, _("Say why the result is corrected."))
+    with transaction.atomic():
+        claim_form(token, by)
+        sample = _lock_sample(sample, version)
+        if sample.status != Sample.Status.RESULTED:
+            raise ServiceError(_("Only a result can be corrected; this sample has none yet."))
+        current = sample.results.order_by("-entered_at", "-pk").first()
+        same_ct = current and (current.ct_orf1ab, current.ct_n) == (_ct(ct_orf1ab), _ct(ct_n))
+        if result == sample.result and same_ct:
+            raise ServiceError(_("The correction changes nothing."))
+        stay = _stay_of(sample)
+        touched = _apply_result(
+            sample,
+            stay,
+            result=result,
+            by=by,
+            ct_orf1ab=ct_orf1ab,
+            ct_n=ct_n,
+            reported_at=current.reported_at if current else None,
+            corrects=current,
+            reason=reason,
+        )
+        _publish(stay.site, touched)
+    return sample
