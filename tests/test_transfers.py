@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from groups.transfers import services as transfer_services
+from groups.transfers.forms import STEPS
 from groups.transfers.models import Transfer
 from rooms import services
 from rooms.models import AuditEvent, Person, Room, Stay
@@ -24,15 +25,7 @@ S = Transfer.State
 D = Transfer.Destination
 
 # What each move needs to be valid, so that only the table decides.
-MOVE_SERVICES = {
-    S.APPROVED: transfer_services.transfer_approve,
-    S.REJECTED: transfer_services.transfer_reject,
-    S.ARRANGED: transfer_services.transfer_arrange,
-    S.DEPARTED: transfer_services.transfer_depart,
-    S.COMPLETED: transfer_services.transfer_complete,
-    S.RETURNED: transfer_services.transfer_return,
-    S.CANCELLED: transfer_services.transfer_cancel,
-}
+MOVE_SERVICES = {to: step.service for to, step in STEPS.items()}
 
 
 def move_arguments(to: str) -> dict:

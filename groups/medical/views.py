@@ -16,10 +16,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
 
 from groups.medical import board
 from groups.medical import services as medical
@@ -40,28 +38,22 @@ from groups.medical.forms import (
 from groups.medical.models import Alert, HealthCheck, LabImport, MedicineRequest, Sample
 from groups.medical.reads import attach_eligibility
 from rooms import services
-from rooms.actions import CONFLICT, INVALID, get_person_for_user, refused_status, site_for_user
+from rooms.actions import (
+    CONFLICT,
+    INVALID,
+    back_to,
+    done,
+    get_person_for_user,
+    parse_floor,
+    refused_in_panel,
+    refused_status,
+    site_for_user,
+)
 from rooms.forms import OnceForm, VersionedForm
 from rooms.models import Person, Room, Stay
 from site_ops import boards
 
 MEDICAL_ROLES = medical.MEDICAL_ROLES
-
-
-def _next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
-
-
-def _refuse(request, message: str, status: int, fallback: str):
-    """A refused action: the panel for htmx (the board stays as it was), a flash otherwise."""
-    if request.htmx:
-        response = render(request, "rooms/panel_done.html", {"message": message, "error": True}, status=status)
-        return reswap(retarget(response, "#panel"), "innerHTML")
-    messages.error(request, message)
-    return redirect(_next(request, fallback))
 
 
 def _room_done(request, room_id: int, message: str):
@@ -72,7 +64,7 @@ def _room_done(request, room_id: int, message: str):
     if request.htmx:
         return render(request, "rooms/panel_done.html", {"message": message})
     messages.success(request, message)
-    return redirect(_next(request, reverse("medical-board")))
+    return redirect(back_to(request, reverse("medical-board")))
 
 
 def _get_sample_for_user(request, pk: int) -> Sample:
@@ -83,11 +75,6 @@ def _get_sample_for_user(request, pk: int) -> Sample:
     return sample
 
 
-def _floor(value) -> int | None:
-    value = str(value or "")
-    return int(value) if value.lstrip("-").isdigit() else None
-
-
 # --- the board ------------------------------------------------------------
 
 
@@ -95,7 +82,7 @@ def _floor(value) -> int | None:
 @require_GET
 def medical_board(request):
     site = site_for_user(request, *boards.BOARDS["medical"].roles)
-    context = board.medical_board(site, floor=_floor(request.GET.get("floor")))
+    context = board.medical_board(site, floor=parse_floor(request.GET.get("floor")))
     return render(request, "medical/board.html", context)
 
 
@@ -111,20 +98,15 @@ def _act(request, form, call, fallback: str):
     """
     if not form.is_valid():
         errors = " ".join(error for errors in form.errors.values() for error in errors)
-        return None, _refuse(request, errors or _("The form was incomplete; reload the page."), INVALID, fallback)
+        return None, refused_in_panel(
+            request, errors or _("The form was incomplete; reload the page."), INVALID, fallback
+        )
     try:
         return call(**form.cleaned_data), None
     except services.AlreadySubmitted:
         return None, None
     except services.ServiceError as error:
-        return None, _refuse(request, error.message, refused_status(error), fallback)
-
-
-def _done(request, message: str, fallback: str):
-    if request.htmx:
-        return render(request, "rooms/panel_done.html", {"message": message})
-    messages.success(request, message)
-    return redirect(_next(request, fallback))
+        return None, refused_in_panel(request, error.message, refused_status(error), fallback)
 
 
 @login_required
@@ -163,7 +145,7 @@ def sample_correct(request, pk):
     fallback = reverse("person-medical", args=[sample.person_id])
     call = partial(medical.sample_correct_result, sample=sample, by=request.user)
     _result, refusal = _act(request, CorrectionForm(request.POST), call, fallback)
-    return refusal or _done(request, _("The correction is recorded; the history keeps both results."), fallback)
+    return refusal or done(request, _("The correction is recorded; the history keeps both results."), fallback)
 
 
 @login_required
@@ -173,7 +155,7 @@ def sample_cancel(request, pk):
     fallback = reverse("person-medical", args=[sample.person_id])
     call = partial(medical.sample_cancel, sample=sample, by=request.user)
     _result, refusal = _act(request, CancelForm(request.POST), call, fallback)
-    return refusal or _done(request, _("The sample is cancelled."), fallback)
+    return refusal or done(request, _("The sample is cancelled."), fallback)
 
 
 @login_required
@@ -184,7 +166,7 @@ def floor_collected(request, floor):
     call = partial(medical.samples_collect_floor, site=site, floor=floor, by=request.user)
     count, refusal = _act(request, OnceForm(request.POST), call, fallback)
     message = _("Floor %(floor)s: %(count)s samples collected.") % {"floor": floor, "count": count}
-    return refusal or _done(request, message if count is not None else _already(), fallback)
+    return refusal or done(request, message if count is not None else _already(), fallback)
 
 
 @login_required
@@ -209,7 +191,7 @@ def medicine_deliver(request, pk):
         return refusal
     if request.htmx:
         return HttpResponse(status=204)
-    return redirect(_next(request, reverse("medical-board")))
+    return redirect(back_to(request, reverse("medical-board")))
 
 
 # --- health round ---------------------------------------------------------
@@ -224,7 +206,7 @@ def _default_round() -> str:
 def health_round(request):
     site = site_for_user(request, *MEDICAL_ROLES)
     data = request.POST if request.method == "POST" else request.GET
-    floor = _floor(data.get("floor"))
+    floor = parse_floor(data.get("floor"))
     floors = sorted(set(Room.objects.filter(site=site).values_list("floor", flat=True)))
     if floor not in floors:
         floor = floors[0] if floors else 0
@@ -328,7 +310,7 @@ def stay_extend(request, pk):
         "name": person.name,
         "date": stay.ends_on.isoformat(),
     }
-    return _done(request, message, fallback)
+    return done(request, message, fallback)
 
 
 @login_required
@@ -346,7 +328,7 @@ def stay_replan(request, pk):
     message = _("The remaining samples follow the current protocol.")
     if stay.ends_on == ends_on:
         message += " " + _("The end date stays %(date)s: it is never shortened.") % {"date": ends_on.isoformat()}
-    return _done(request, message, fallback)
+    return done(request, message, fallback)
 
 
 @login_required
@@ -356,9 +338,9 @@ def medicine_need_add(request, pk):
     fallback = reverse("person-medical", args=[person.pk])
     form = MedicineNeedForm(request.POST)
     if not form.is_valid():
-        return _refuse(request, _("Name the medicine."), INVALID, fallback)
+        return refused_in_panel(request, _("Name the medicine."), INVALID, fallback)
     medical.medicine_need_add(person=person, by=request.user, **form.cleaned_data)
-    return _done(request, _("Regular medicine recorded."), fallback)
+    return done(request, _("Regular medicine recorded."), fallback)
 
 
 @login_required
@@ -368,7 +350,7 @@ def medicine_request_add(request, pk):
     fallback = reverse("person-medical", args=[person.pk])
     call = partial(medical.medicine_request_add, person=person, by=request.user)
     _result, refusal = _act(request, MedicineRequestForm(request.POST), call, fallback)
-    return refusal or _done(request, _("Medicine request recorded; it stays open until delivered."), fallback)
+    return refusal or done(request, _("Medicine request recorded; it stays open until delivered."), fallback)
 
 
 # --- lab sheets -----------------------------------------------------------
@@ -428,7 +410,7 @@ def lab_import_apply(request, pk):
     call = partial(medical.lab_import_apply, lab_import=imported, by=request.user)
     count, refusal = _act(request, OnceForm(request.POST), call, fallback)
     message = _("%(count)s results applied from the lab sheet.") % {"count": count}
-    return refusal or _done(request, message if count is not None else _already(), fallback)
+    return refusal or done(request, message if count is not None else _already(), fallback)
 
 
 # --- release certificate --------------------------------------------------
@@ -461,7 +443,7 @@ def release_certificate(request, pk):
     status = 200
     if request.method == "POST":
         if refusal:
-            return _refuse(request, refusal, CONFLICT, reverse("release-certificate", args=[person.pk]))
+            return refused_in_panel(request, refusal, CONFLICT, reverse("release-certificate", args=[person.pk]))
         form.is_valid()
         try:
             medical.certificate_print(stay=stay, by=request.user, full_id=form.cleaned_data.get("full_id"))

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groups.transfers.forms import STEPS
 from groups.transfers.models import Transfer
 from groups.transfers.services import TRANSFERS, transfer_moves_for
 from rooms.models import AuditEvent, Site
@@ -24,15 +25,6 @@ from site_ops.boards import WholeBoard
 TRANSFER_PAGE_ROLES = frozenset({Role.SITE_HEAD, Role.GENERAL, Role.SECURITY})
 
 S = Transfer.State
-MOVE_LABELS = {
-    S.APPROVED: _("Approve"),
-    S.REJECTED: _("Reject"),
-    S.ARRANGED: _("Arrange"),
-    S.DEPARTED: _("Departed"),
-    S.COMPLETED: _("Handover confirmed"),
-    S.RETURNED: _("Back in the room"),
-    S.CANCELLED: _("Cancel transfer"),
-}
 # Column headings: what the people watching a column have to do.
 COLUMN_LABELS = {
     S.REQUESTED: _("Requested: to approve"),
@@ -52,7 +44,7 @@ def transfer_moves(transfer: Transfer) -> list[dict]:
     return [
         {
             "to": to,
-            "label": MOVE_LABELS[to],
+            "label": STEPS[to].label,
             "roles": " ".join(roles),
             "direct": to == Transfer.State.APPROVED,
             "cancel": to in (Transfer.State.CANCELLED, Transfer.State.REJECTED),

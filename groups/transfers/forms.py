@@ -1,10 +1,14 @@
 """The transfer request and one form per move; each hands the service its arguments."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django import forms
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groups.transfers import services
 from groups.transfers.models import Transfer
 from rooms.forms import DateTimeLocalInput, OnceForm, VersionedForm
 from rooms.masking import validate_phone
@@ -126,12 +130,25 @@ class CompleteForm(TransferMoveForm):
 
 
 # The form each move asks for, by the state it moves to.
-MOVE_FORMS: dict[str, type[forms.Form]] = {
-    Transfer.State.APPROVED: TransferMoveForm,
-    Transfer.State.REJECTED: ReasonForm,
-    Transfer.State.ARRANGED: ArrangeForm,
-    Transfer.State.DEPARTED: DepartForm,
-    Transfer.State.COMPLETED: CompleteForm,
-    Transfer.State.RETURNED: TransferMoveForm,
-    Transfer.State.CANCELLED: ReasonForm,
+@dataclass(frozen=True)
+class Step:
+    """One step of a transfer on the screens: its form, the service it calls, its button."""
+
+    form: type[forms.Form]
+    service: Callable
+    label: str
+
+
+S = Transfer.State
+# Every step a user takes, by the state it leads to. Which steps are allowed
+# from which state, and for whom, is the services' TRANSFER_MOVES.
+STEPS: dict[str, Step] = {
+    S.APPROVED: Step(TransferMoveForm, services.transfer_approve, _("Approve")),
+    S.REJECTED: Step(ReasonForm, services.transfer_reject, _("Reject")),
+    S.ARRANGED: Step(ArrangeForm, services.transfer_arrange, _("Arrange")),
+    S.DEPARTED: Step(DepartForm, services.transfer_depart, _("Departed")),
+    S.COMPLETED: Step(CompleteForm, services.transfer_complete, _("Handover confirmed")),
+    S.RETURNED: Step(TransferMoveForm, services.transfer_return, _("Back in the room")),
+    S.CANCELLED: Step(ReasonForm, services.transfer_cancel, _("Cancel transfer")),
 }
+del S

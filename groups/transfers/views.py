@@ -15,25 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from groups.transfers import services
-from groups.transfers.board import MOVE_LABELS, TRANSFER_PAGE_ROLES, load_transfer, transfer_page
-from groups.transfers.forms import MOVE_FORMS, TransferRequestForm
+from groups.transfers.board import TRANSFER_PAGE_ROLES, load_transfer, transfer_page
+from groups.transfers.forms import STEPS, TransferRequestForm
 from groups.transfers.models import Transfer
 from rooms.actions import INVALID, refused_status, site_for_user
 from rooms.models import ACTION_LABELS
 from rooms.roles import has_role
 from rooms.services import AlreadySubmitted, ServiceError
 from site_ops import boards
-
-# The service each move calls, by the state it moves to.
-MOVE_SERVICES = {
-    Transfer.State.APPROVED: services.transfer_approve,
-    Transfer.State.REJECTED: services.transfer_reject,
-    Transfer.State.ARRANGED: services.transfer_arrange,
-    Transfer.State.DEPARTED: services.transfer_depart,
-    Transfer.State.COMPLETED: services.transfer_complete,
-    Transfer.State.RETURNED: services.transfer_return,
-    Transfer.State.CANCELLED: services.transfer_cancel,
-}
 
 
 def _get_transfer_for_user(request, pk: int) -> Transfer:
@@ -98,17 +87,18 @@ def transfer_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer_move(request, pk, to):
-    if to not in MOVE_FORMS:
+    if to not in STEPS:
         raise Http404(_("No such step."))
     transfer = _get_transfer_for_user(request, pk)
-    form_class = MOVE_FORMS[to]
+    step = STEPS[to]
+    form_class = step.form
     status = 200
     if request.method == "POST":
         form = form_class(request.POST, transfer=transfer)
         status = INVALID
         if form.is_valid():
             try:
-                transfer = MOVE_SERVICES[to](transfer=transfer, by=request.user, **form.arguments())
+                transfer = step.service(transfer=transfer, by=request.user, **form.arguments())
             except AlreadySubmitted as error:
                 return _done(request, transfer, error.message)
             except ServiceError as error:
@@ -125,9 +115,9 @@ def transfer_move(request, pk, to):
     context = {
         "form": form,
         "transfer": transfer,
-        "title": f"{MOVE_LABELS[to]}: {transfer}",
+        "title": f"{step.label}: {transfer}",
         "action": reverse("transfer-move", args=[transfer.pk, to]),
-        "submit": MOVE_LABELS[to],
+        "submit": step.label,
     }
     template = "transfers/form.html#form" if request.htmx else "transfers/form.html"
     return render(request, template, context, status=status)
