@@ -20,6 +20,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
 from django.utils import timezone
 
+from rooms.backends import StaffBackend
 from rooms.masking import national_id_check_digit
 from rooms.models import AuditEvent, Person, Room, Site, Staff, Stay
 from rooms.roles import Role
@@ -136,7 +137,7 @@ def _staff(username: str, site: Site, group: Group) -> User:
 def _session(user: User) -> str:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "groups.backends.StaffBackend"
+    session[BACKEND_SESSION_KEY] = f"{StaffBackend.__module__}.{StaffBackend.__qualname__}"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key
