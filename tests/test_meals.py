@@ -8,7 +8,7 @@ from django.utils import timezone
 from groups.catering import services as meals
 from groups.catering.models import MealDelivery, MealSlot
 from groups.catering.rounds import PENDING, current_slot, meal_round, next_slot
-from groups.medical.models import MedicalAlert
+from groups.medical.models import Alert
 from rooms import services
 from rooms.models import AuditEvent, Person, Room, Stay
 from rooms.roles import NotInGroup
@@ -188,7 +188,7 @@ class MealRecordTests(MealTestCase):
         with self.captureOnCommitCallbacks(execute=False) as callbacks:
             delivery = self.record(self.room, status=MealDelivery.Status.REFUSED, note="没胃口")
 
-        alert = MedicalAlert.objects.get()
+        alert = Alert.objects.get()
         self.assertEqual((alert.kind, alert.room, alert.meal_delivery), ("meal_refused", self.room, delivery))
         self.assertIn("没胃口", alert.note)
         # The change names the medical topic, so the medical board can show it.
@@ -197,7 +197,7 @@ class MealRecordTests(MealTestCase):
 
     def test_a_delivered_meal_raises_no_alert(self):
         self.record(self.room)
-        self.assertFalse(MedicalAlert.objects.exists())
+        self.assertFalse(Alert.objects.exists())
 
     def test_a_refusal_can_become_a_delivery_but_a_delivery_is_final(self):
         self.record(self.room, status=MealDelivery.Status.REFUSED)
@@ -327,6 +327,6 @@ class RefusedMealOnTheMedicalBoardTests(MealTestCase):
         with frozen(12):
             self.client.force_login(self.nurse)
             response = self.client.get(reverse("medical-board"))
-        reports = response.content.decode().split('id="group-reports"')[1].split("</section>")[0]
+        reports = response.content.decode().split('id="alerts"')[1].split("</section>")[0]
         self.assertIn("meal refused", reports)
         self.assertIn("没胃口", reports)

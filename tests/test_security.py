@@ -5,7 +5,7 @@ import asyncio
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from groups.medical.models import MedicalAlert
+from groups.medical.models import Alert
 from groups.security import services as security
 from groups.security.board import security_board
 from groups.security.models import CheckpointEntry, Incident
@@ -103,12 +103,12 @@ class IncidentTests(SecurityTestCase):
         seqs = dict(BoardSequence.objects.values_list("board", "seq"))
         self.assertIn(f"room-{self.room.pk}", seqs)
         self.assertEqual((seqs.get("catering", 0), seqs.get("disinfection", 0)), (0, 0))
-        self.assertFalse(MedicalAlert.objects.exists())
+        self.assertFalse(Alert.objects.exists())
 
     def test_a_medical_emergency_also_alerts_the_medical_group(self):
         with self.captureOnCommitCallbacks(execute=False) as callbacks:
             incident = self.report(kind=Incident.Kind.MEDICAL_EMERGENCY)
-        alert = MedicalAlert.objects.get()
+        alert = Alert.objects.get()
         self.assertEqual((alert.kind, alert.room, alert.incident), ("medical_emergency", self.room, incident))
         self.assertEqual(callbacks[0].change.topics, {"security", "medical"})
 

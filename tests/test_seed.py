@@ -7,7 +7,7 @@ from django.test import TestCase
 from groups.catering.models import MealDelivery, MealSlot
 from groups.catering.rounds import meal_round
 from groups.disinfection.models import DisinfectionTask
-from groups.medical.models import MedicalAlert
+from groups.medical.models import Alert
 from groups.security.models import CheckpointEntry, Incident
 from rooms.masking import validate_national_id
 from rooms.models import Person, Room, Site, Staff, Stay
@@ -57,7 +57,7 @@ class SeedDemoTests(TestCase):
             else:
                 self.assertTrue(lunch_or_whichever.for_room(delivery.room_id).people, delivery)
         refused = MealDelivery.objects.filter(status="refused")
-        self.assertEqual(MedicalAlert.objects.filter(meal_delivery__in=refused).count(), refused.count())
+        self.assertEqual(Alert.objects.filter(meal_delivery__in=refused).count(), refused.count())
         # Every room awaiting disinfection has its open terminal task, and only those.
         self.assertEqual(
             set(DisinfectionTask.objects.filter(kind="terminal", status="open").values_list("room__number", flat=True)),

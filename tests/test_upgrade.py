@@ -24,7 +24,6 @@ from groups.medical.models import (
     Alert,
     HealthCheck,
     LabImport,
-    MedicalAlert,
     MedicineNeed,
     MedicineRequest,
     ProtocolDay,
@@ -145,11 +144,12 @@ class UpgradeToGroupAppsTests(AuditFlushMixin, TransactionTestCase):
             for model in (
                 Site, Room, Person, Stay, AuditEvent, SubmittedForm, Staff, BoardSequence, MealSlot, MealDelivery,
                 RoutineSchedule, DisinfectionTask, WasteHandover, WasteCollection, TestProtocol, ProtocolDay,
-                SamplingPlan, LabImport, Sample, SampleResult, HealthCheck, MedicineNeed, MedicineRequest, Alert,
-                MedicalAlert, Incident, CheckpointEntry, Patrol, Transfer,
+                SamplingPlan, LabImport, Sample, SampleResult, HealthCheck, MedicineNeed, MedicineRequest,
+                Incident, CheckpointEntry, Patrol, Transfer,
             )
         }  # fmt: skip
         self.assertEqual([model.__name__ for model, count in counts.items() if count != 1], [])
+        self.assertEqual(Alert.objects.count(), 2)
 
         staff = Staff.objects.select_related("user", "site").get()
         self.assertEqual((staff.user_id, staff.site_id, staff.organisation), (ids["user"], ids["site"], "街道办"))
@@ -159,9 +159,11 @@ class UpgradeToGroupAppsTests(AuditFlushMixin, TransactionTestCase):
         self.assertEqual(found, (ids["stay"], ids["room"], "李秀英"))
         result = SampleResult.objects.get()
         self.assertEqual((result.sample_id, result.lab_import_id), (ids["sample"], ids["lab"]))
-        alert = MedicalAlert.objects.get()
-        self.assertEqual((alert.meal_delivery_id, alert.incident_id), (ids["delivery"], ids["incident"]))
-        self.assertEqual(Alert.objects.get().health_check_id, ids["check"])
+        # The other groups' report became an alert like the medical group's own.
+        report = Alert.objects.get(kind="meal_refused")
+        self.assertEqual((report.meal_delivery_id, report.incident_id), (ids["delivery"], ids["incident"]))
+        self.assertEqual((report.raised_by_id, report.room_id, report.person_id), (ids["user"], ids["room"], None))
+        self.assertEqual(Alert.objects.get(kind="fever").health_check_id, ids["check"])
         self.assertEqual(WasteCollection.objects.get().handover_id, ids["handover"])
         self.assertEqual(DisinfectionTask.objects.get().schedule_id, ids["schedule"])
         self.assertEqual(Transfer.objects.get(person_id=ids["person"]).pk, ids["transfer"])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from groups.catering.models import MealDelivery, MealSlot
 from groups.catering.rounds import PENDING, MealRound, meal_round
-from groups.medical.models import MedicalAlert
+from groups.medical.models import Alert
 from groups.medical.services import MEDICAL_TOPIC, medical_alert_raise
 from rooms.models import Person, Room, Site
 from rooms.roles import Role, require_role
@@ -129,7 +129,7 @@ def meal_record(
         if refused:
             medical_alert_raise(
                 site=site,
-                kind=MedicalAlert.Kind.MEAL_REFUSED,
+                kind=Alert.Kind.MEAL_REFUSED,
                 room=room,
                 by=by,
                 note=_("%(meal)s refused in room %(room)s. %(note)s")

@@ -14,7 +14,7 @@ from django.db.models import Count, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from groups.medical.models import HealthCheck, MedicalAlert, MedicineNeed, MedicineRequest, Sample, SampleResult
+from groups.medical.models import HealthCheck, MedicineNeed, MedicineRequest, Sample, SampleResult
 from groups.medical.reads import alert_feed, attach_eligibility, day_bounds, medical_counters
 from groups.medical.services import MEDICAL_TOPIC as MEDICAL
 from rooms.models import Room, Site
@@ -101,7 +101,7 @@ def open_medicine_requests(site: Site) -> list[MedicineRequest]:
 
 
 def medical_board(site: Site, floor: int | None = None) -> dict:
-    """The medical group's board, one floor at a time: ten queries.
+    """The medical group's board, one floor at a time: nine queries.
 
     1.    the floors, with people and samples waiting per floor
     2-3.  counters (samples; fevers)
@@ -110,7 +110,6 @@ def medical_board(site: Site, floor: int | None = None) -> dict:
     7.    today's health checks of those stays
     8.    alerts
     9.    open medicine requests
-    10.   today's refused meals and medical emergencies reported by other groups
     """
     floors = floor_rounds(site)
     numbers = [row["floor"] for row in floors]
@@ -125,11 +124,6 @@ def medical_board(site: Site, floor: int | None = None) -> dict:
         "rooms": floor_rooms(site, floor) if floor is not None else [],
         "alerts": alert_feed(site, site_head=False),
         "requests": open_medicine_requests(site),
-        "reports": list(
-            MedicalAlert.objects.filter(site=site, raised_at__date=timezone.localdate())
-            .select_related("room")
-            .order_by("-raised_at")[:30]
-        ),
         "today": timezone.localdate(),
         # One-time tokens of this render's forms: a double tap counts once.
         "token": uuid.uuid4().hex,

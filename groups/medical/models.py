@@ -427,16 +427,29 @@ class Alert(models.Model):
         FEVER = "fever", _("fever")
         SYMPTOMS = "symptoms", _("symptoms")
         DISTRESSED = "distressed", _("distressed")
+        # Reported by another group.
+        MEAL_REFUSED = "meal_refused", _("meal refused")
+        MEDICAL_EMERGENCY = "medical_emergency", _("medical emergency")
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     urgent = models.BooleanField(default=False)
     # Health alerts are for the medical group; results reach the site head too.
     for_site_head = models.BooleanField(default=False)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    # A result or a health check concerns one person; a report from another
+    # group (a refused meal, a medical emergency) may concern a room.
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # What raised it: one of these, or none.
     sample = models.ForeignKey(Sample, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     health_check = models.ForeignKey(HealthCheck, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    meal_delivery = models.ForeignKey(
+        "catering.MealDelivery", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    incident = models.ForeignKey("security.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    # Who reported it; results and health rounds raise their alerts themselves.
+    raised_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -450,7 +463,7 @@ class Alert(models.Model):
         indexes = [models.Index(fields=["site", "acknowledged_at"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.person}"
+        return f"{self.get_kind_display()}: {self.person or self.room or ''}"
 
     @property
     def is_open(self) -> bool:
@@ -571,31 +584,3 @@ must look at. The service that records it writes one of these rows in the
 same transaction and publishes the change with the "medical" topic, so that
 the medical board can list the open ones live.
 """
-
-
-class MedicalAlert(models.Model):
-    class Kind(models.TextChoices):
-        MEAL_REFUSED = "meal_refused", _("meal refused")
-        MEDICAL_EMERGENCY = "medical_emergency", _("medical emergency")
-
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    note = models.CharField(_("note"), max_length=300, blank=True)
-    raised_at = models.DateTimeField(default=timezone.now)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    # Where it came from: one of these is set.
-    meal_delivery = models.ForeignKey(
-        "catering.MealDelivery", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    incident = models.ForeignKey("security.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        # The table keeps the name it had before the group apps (no data moved).
-        db_table = "rooms_medicalalert"
-        verbose_name = _("medical alert")
-        verbose_name_plural = _("medical alerts")
-        ordering = ["-raised_at"]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} {self.room or ''}".strip()

@@ -113,13 +113,14 @@ def alert_feed(site, *, site_head: bool) -> list[Alert]:
     """Open alerts first, then today's acknowledged ones: one query.
 
     The site head's feed has the alerts meant for them (results); the
-    medical board has all of them.
+    medical board has all of them, the reports of other groups (a refused
+    meal, a medical emergency) included.
     """
     start, _end = day_bounds(timezone.localdate())
     alerts = Alert.objects.filter(site=site).filter(Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gte=start))
     if site_head:
         alerts = alerts.filter(for_site_head=True)
-    alerts = alerts.select_related("person", "room", "sample", "health_check", "acknowledged_by").order_by(
+    alerts = alerts.select_related("person", "room", "sample", "health_check", "raised_by", "acknowledged_by").order_by(
         "acknowledged_at", "-created_at", "-pk"
     )
     return list(alerts[:ALERT_FEED_LENGTH])

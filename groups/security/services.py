@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from groups.medical.models import MedicalAlert
+from groups.medical.models import Alert
 from groups.medical.services import MEDICAL_TOPIC, medical_alert_raise
 from groups.security.models import CheckpointEntry, Incident, Patrol
 from rooms.models import Room, Site
@@ -129,7 +129,7 @@ def incident_report(
         if kind == Incident.Kind.MEDICAL_EMERGENCY:
             medical_alert_raise(
                 site=site,
-                kind=MedicalAlert.Kind.MEDICAL_EMERGENCY,
+                kind=Alert.Kind.MEDICAL_EMERGENCY,
                 room=room,
                 by=by,
                 note=incident.description,

@@ -25,7 +25,7 @@ from groups.disinfection.models import (
     WasteHandover,
 )
 from groups.disinfection.routines import routine_today
-from groups.medical.models import MedicalAlert
+from groups.medical.models import Alert
 from groups.security.models import CheckpointEntry, Incident, Patrol
 from rooms.models import AuditEvent, Room
 from rooms.reads import day_start
@@ -133,16 +133,16 @@ def _meals(cmd, events) -> int:
     for row in room_rows[1:8]:
         row.feedback = MealDelivery.Feedback.FINE
     MealDelivery.objects.bulk_create(rows)
-    alert = MedicalAlert.objects.create(
+    alert = Alert.objects.create(
         site=cmd.site,
-        kind=MedicalAlert.Kind.MEAL_REFUSED,
+        kind=Alert.Kind.MEAL_REFUSED,
         room=refused.room,
         note=f"{meals.slot}: {refused.room.number} {refused.note}",
-        raised_at=refused.recorded_at,
+        created_at=refused.recorded_at,
         raised_by=refused.recorded_by,
         meal_delivery=refused,
     )
-    _event(cmd, events, alert.raised_at, refused.recorded_by, "meal.refuse", refused, room=refused.room)
+    _event(cmd, events, alert.created_at, refused.recorded_by, "meal.refuse", refused, room=refused.room)
     _event(cmd, events, cmd.now, cmd.users["hemei"], "meal.feedback", complained, room=complained.room)
     return len(rows)
 

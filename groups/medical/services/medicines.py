@@ -4,7 +4,6 @@ from django.utils.translation import gettext as _
 
 from groups.medical.models import (
     Alert,
-    MedicalAlert,
     MedicineNeed,
     MedicineRequest,
 )
@@ -122,20 +121,19 @@ def medicine_request_deliver(*, request: MedicineRequest, by, token=None) -> Med
 MEDICAL_TOPIC = "medical"
 
 
-def medical_alert_raise(
-    *, site, kind: str, room, by, note: str = "", meal_delivery=None, incident=None
-) -> MedicalAlert:
-    """Record an alert for the medical group.
+def medical_alert_raise(*, site, kind: str, room, by, note: str = "", meal_delivery=None, incident=None) -> Alert:
+    """Another group's report for the medical group: an alert like the medical
+    group's own, with the same sound and acknowledgement (an emergency is urgent).
 
     Runs inside the caller's transaction: the caller has checked the user's
     group, audits its own change and publishes it with ``MEDICAL_TOPIC``.
     """
-    return MedicalAlert.objects.create(
+    return Alert.objects.create(
         site=site,
         kind=kind,
+        urgent=kind == Alert.Kind.MEDICAL_EMERGENCY,
         room=room,
         note=note[:300],
-        raised_at=timezone.now(),
         raised_by=by,
         meal_delivery=meal_delivery,
         incident=incident,
