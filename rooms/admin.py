@@ -121,6 +121,23 @@ class StaffUserAdmin(UserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
+    # An account's groups, site and whether it is active decide what its open
+    # boards may show: its sockets check again as soon as a change commits.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        live.recheck_user_sockets(form.instance.pk)
+
+    def delete_model(self, request, obj):
+        user_id = obj.pk
+        super().delete_model(request, obj)
+        live.recheck_user_sockets(user_id)
+
+    def delete_queryset(self, request, queryset):
+        user_ids = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        for user_id in user_ids:
+            live.recheck_user_sockets(user_id)
+
 
 admin.site.unregister(User)
 admin.site.register(User, StaffUserAdmin)

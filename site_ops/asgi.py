@@ -18,10 +18,10 @@ from channels.auth import AuthMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402
-from django.urls import path  # noqa: E402
+from django.urls import path, re_path  # noqa: E402
 
 from site_ops import speedups  # noqa: E402
-from site_ops.consumers import BoardConsumer  # noqa: E402
+from site_ops.consumers import BoardConsumer, NoSuchSocket  # noqa: E402
 
 if speedups.ENABLED:
     from site_ops.speedups.asgi import SocketSessionMiddleware, SyncChainHandler
@@ -37,6 +37,9 @@ websocket_urlpatterns = [
     path("ws/rooms/<int:room_id>/", BoardConsumer.as_asgi()),
     path("ws/people/<int:person_id>/", BoardConsumer.as_asgi()),
     path("ws/transfers/<int:transfer_id>/", BoardConsumer.as_asgi()),
+    path("ws/escorts/<int:escort_id>/", BoardConsumer.as_asgi()),
+    # Anything else is refused at the handshake, not answered with an error.
+    re_path(r"", NoSuchSocket.as_asgi()),
 ]
 
 application = ProtocolTypeRouter(

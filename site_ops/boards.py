@@ -86,7 +86,8 @@ class WholeBoard(Board):
 # --- the registry ---------------------------------------------------------
 
 BOARDS: dict[str, Board] = {}
-PAGES: dict[str, Callable[[str, int], Board]] = {}
+# prefix -> (make the page's board from its key and pk, the Change field it follows)
+PAGES: dict[str, tuple[Callable[[str, int], Board], str]] = {}
 _access: Callable | None = None
 
 
@@ -95,9 +96,11 @@ def register(*boards: Board) -> None:
         BOARDS[board.key] = board
 
 
-def register_pages(prefix: str, make: Callable[[str, int], Board]) -> None:
-    """Pages of one record each: ``make(key, pk)`` gives the board of ``<prefix>-<pk>``."""
-    PAGES[prefix] = make
+def register_pages(prefix: str, make: Callable[[str, int], Board], follows: str) -> None:
+    """Pages of one record each: ``make(key, pk)`` gives the board of
+    ``<prefix>-<pk>``, which a change touching that record (``follows``: the
+    change's ``rooms``, ``persons`` or ``transfers``) reaches."""
+    PAGES[prefix] = (make, follows)
 
 
 def set_access(site_for_user: Callable) -> None:
@@ -115,7 +118,7 @@ def board_for_key(key: str) -> Board:
         return BOARDS[key]
     prefix, _sep, pk = key.partition("-")
     if prefix in PAGES and pk.isdigit():
-        return PAGES[prefix](key, int(pk))
+        return PAGES[prefix][0](key, int(pk))
     raise KeyError(key)
 
 
@@ -123,7 +126,6 @@ def affected_boards(change: Change) -> list[str]:
     """Every board a change shows on: the boards that say so, and the pages
     of the rooms, people and transfers it touched."""
     keys = [key for key, board in BOARDS.items() if board.affected_by(change)]
-    keys += [f"room-{pk}" for pk in sorted(change.rooms)]
-    keys += [f"person-{pk}" for pk in sorted(change.persons)]
-    keys += [f"transfer-{pk}" for pk in sorted(change.transfers)]
+    for prefix, (_make, follows) in PAGES.items():
+        keys += [f"{prefix}-{pk}" for pk in sorted(getattr(change, follows))]
     return keys

@@ -6,13 +6,24 @@ the socket), accepts and sends a snapshot. The broadcast handler only forwards
 HTML. The heartbeat is the one receive path: it compares the client's
 sequence number with the board's and resends the board when the client fell
 behind, and it re-joins the broadcast groups so a Redis restart heals too.
+
+The right to the board is checked again on every heartbeat and whenever the
+user's account changes (``live.recheck_user_sockets``): a session that ended
+or expired closes the socket with 4401, a right that is gone (deactivated,
+out of the group, moved to another site) with 4403, and nothing of the board
+is sent after that. A frame the page would never send (not a JSON object,
+an unknown type, a sequence number that is not a whole number) closes the
+socket with 1008 and one log line.
 """
 
 import json
 import logging
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.utils.crypto import constant_time_compare
 
 from site_ops import live, speedups
 from site_ops.boards import board_for_key, site_for
@@ -24,6 +35,10 @@ logger = logging.getLogger(__name__)
 # Close codes the page understands (see static/site_ops/live.js).
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_SESSION_ENDED = 4401
+CLOSE_POLICY = 1008
+# A page behind the board gets the whole board again, at most this often:
+# a socket asking for snapshots in a loop cannot make the server render them.
+SNAPSHOT_MIN_SECONDS = 3.0
 
 
 class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsocketConsumer):
@@ -45,9 +60,12 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         self.groups_joined = (live.broadcast_group(self.site_id, self.board_key, self.language),)
+        self.groups_joined += (live.user_group(self.scope["user"].pk),)
         session_key = self.scope["session"].session_key
         if session_key:
             self.groups_joined += (live.session_group(session_key),)
+        self.revoked = False
+        self.last_snapshot = float("-inf")
         await self.join_groups()
         await self.accept()
         await self.send_snapshot()
@@ -59,6 +77,8 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
             return f"person-{kwargs['person_id']}"
         if "transfer_id" in kwargs:
             return f"transfer-{kwargs['transfer_id']}"
+        if "escort_id" in kwargs:
+            return f"escort-{kwargs['escort_id']}"
         return kwargs["board"]
 
     @database_sync_to_async
@@ -94,24 +114,61 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
             html = board_for_key(self.board_key).render_snapshot(self.site_id, self.params)
         return html + live.seq_tag(seq)
 
+    def lost_right(self) -> int | None:
+        """Why this socket may no longer show its board (a close code), or None.
+
+        Read afresh: the login session (ended, expired, or its password
+        changed), the account (deactivated) and the right to the board (the
+        groups and the site).
+        """
+        session = self.scope["session"]
+        data = session.__class__(session.session_key).load() if session.session_key else {}
+        user = get_user_model().objects.filter(pk=self.scope["user"].pk, is_active=True).first()
+        if user is None or str(data.get(SESSION_KEY)) != str(user.pk):
+            return CLOSE_SESSION_ENDED
+        if not constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
+            return CLOSE_SESSION_ENDED
+        if site_for(user, board_for_key(self.board_key)) != self.site_id:
+            return CLOSE_NOT_ALLOWED
+        return None
+
     @database_sync_to_async
-    def board_seq(self) -> int:
-        return live.current_seq(self.site_id, self.board_key)
+    def heartbeat_state(self) -> tuple[int | None, int]:
+        """The close code if the right is gone, else the board's number."""
+        code = self.lost_right()
+        return code, 0 if code else live.current_seq(self.site_id, self.board_key)
+
+    async def close_for(self, code: int) -> None:
+        self.revoked = True
+        await self.close(code=code)
+
+    async def refuse_frame(self, why: str) -> None:
+        logger.warning("board socket %s: %s; closed", self.channel_name, why)
+        await self.close_for(CLOSE_POLICY)
 
     async def receive(self, text_data=None, bytes_data=None):
-        try:
-            message = json.loads(text_data or "{}")
-        except ValueError:
+        if self.revoked:
             return
-        if message.get("type") != "heartbeat":
+        try:
+            message = json.loads(text_data or "")
+        except ValueError:
+            await self.refuse_frame("a frame that is not JSON")
+            return
+        if not isinstance(message, dict) or message.get("type") != "heartbeat":
+            await self.refuse_frame("a frame that is not a heartbeat")
+            return
+        client_seq = message.get("seq", -1)
+        if isinstance(client_seq, bool) or not isinstance(client_seq, int) or not -1 <= client_seq < 2**63:
+            await self.refuse_frame("a heartbeat whose number is not a whole number")
+            return
+        code, board_seq = await self.heartbeat_state()
+        if code:
+            await self.close_for(code)
             return
         # Re-joining is idempotent; it restores membership a restarted Redis lost.
         await self.join_groups()
-        try:
-            client_seq = int(message.get("seq", -1))
-        except (TypeError, ValueError):
-            client_seq = -1
-        if client_seq < await self.board_seq():
+        if client_seq < board_seq and time.monotonic() - self.last_snapshot >= SNAPSHOT_MIN_SECONDS:
+            self.last_snapshot = time.monotonic()
             await self.send_snapshot()
         else:
             await self.send(text_data='<div id="live-ack" hidden></div>')
@@ -120,7 +177,21 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
 
     async def board_html(self, event):
         # What AsyncWebsocketConsumer.send does, without its two hops.
-        await self.base_send({"type": "websocket.send", "text": event["html"]})
+        if not self.revoked:
+            await self.base_send({"type": "websocket.send", "text": event["html"]})
 
     async def session_ended(self, event):
-        await self.close(code=CLOSE_SESSION_ENDED)
+        await self.close_for(CLOSE_SESSION_ENDED)
+
+    async def access_changed(self, event):
+        """The user's account changed (live.recheck_user_sockets): check the right now."""
+        code, _seq = await self.heartbeat_state()
+        if code:
+            await self.close_for(code)
+
+
+class NoSuchSocket(AsyncWebsocketConsumer):
+    """A socket to a path that has no board: refused at the handshake (403)."""
+
+    async def connect(self):
+        await self.close()

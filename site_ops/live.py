@@ -40,6 +40,11 @@ def session_group(session_key: str) -> str:
     return "session-" + hashlib.sha256(session_key.encode()).hexdigest()[:32]
 
 
+def user_group(user_id: int) -> str:
+    """The group of every socket one user has open."""
+    return f"user-{int(user_id)}"
+
+
 def languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
@@ -217,6 +222,16 @@ def has_audience(layer, group: str) -> bool:
 async def _group_send_all(messages) -> None:
     layer = get_channel_layer()
     await asyncio.gather(*(layer.group_send(group, message) for group, message in messages))
+
+
+def recheck_user_sockets(user_id: int) -> None:
+    """After a change to an account (active, groups, site), its open sockets
+    check their right at once and close if it is gone. Sent after commit."""
+
+    def recheck():
+        async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": "access.changed"})
+
+    transaction.on_commit(recheck, robust=True)
 
 
 def close_session_sockets(session_key: str) -> None:

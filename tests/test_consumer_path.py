@@ -66,12 +66,12 @@ class ConsumerPathTests(SocketMixin, LiveTestCase):
         (board,) = await self.open_boards(1)
         reading, release = asyncio.Event(), asyncio.Event()
 
-        async def slow_board_seq(consumer):
+        async def slow_heartbeat_state(consumer):
             reading.set()
             await release.wait()
-            return 5
+            return None, 5
 
-        with mock.patch.object(BoardConsumer, "board_seq", slow_board_seq):
+        with mock.patch.object(BoardConsumer, "heartbeat_state", slow_heartbeat_state):
             await board.send_to(text_data=json.dumps({"type": "heartbeat", "seq": 0}))
             await asyncio.wait_for(reading.wait(), 2)
             await self.broadcast("<p>newer</p>")

@@ -417,7 +417,7 @@ class PositiveTests(MedicalTestCase):
         keys = ["control", "general", "medical", "disinfection", f"room-{self.family_room.pk}"]
         keys += [f"person-{self.mother.pk}", f"person-{self.son.pk}", "transfers"]
         transfer = Transfer.objects.get(person=self.mother)
-        keys += [f"transfer-{transfer.pk}"]
+        keys += [f"transfer-{transfer.pk}", f"escort-{transfer.pk}"]
         self.assertEqual(sorted(seqs), sorted(keys))
 
 

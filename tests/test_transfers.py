@@ -377,7 +377,10 @@ class StaleAndAuditTests(TransferTestCase):
         self.client.force_login(self.guard)
         response = self.client.get(reverse("transfer-detail", args=[transfer.pk]))
         self.assertEqual([e.pk for e in response.context["timeline"]], [e.pk for e in events])
-        self.assertContains(response, "从东门出发")
+        # The escort's page shows the steps without their notes; the general group's shows them.
+        self.assertNotContains(response, "从东门出发")
+        self.client.force_login(self.clerk)
+        self.assertContains(self.client.get(reverse("transfer-detail", args=[transfer.pk])), "从东门出发")
 
     def test_a_transfer_with_no_change_for_the_site_setting_is_stale(self):
         transfer = self.request()
@@ -682,13 +685,14 @@ class TransferSocketTests(SocketMixin, LiveTestCase):
         transfer = await sync_to_async(transfer_services.transfer_request)(
             person=self.person, by=self.clerk, reason="就医", destination_type=D.HOSPITAL_VISIT
         )
-        page, connected, _code = await self.connect(f"/ws/transfers/{transfer.pk}/?lang=en", self.guard)
+        page, connected, _code = await self.connect(f"/ws/escorts/{transfer.pk}/?lang=en", self.guard)
         self.assertIn('id="transfer-body"', await page.receive_from())
         await sync_to_async(transfer_services.transfer_approve)(transfer=transfer, by=self.head)
         self.assertIn('data-state="approved"', await page.receive_from())
         await page.disconnect()
-        refused, *_ = await self.connect(f"/ws/transfers/{transfer.pk}/", self.cook)
-        self.assertEqual((await refused.receive_output())["code"], 4403)
+        for path, user in ((f"/ws/transfers/{transfer.pk}/", self.cook), (f"/ws/escorts/{transfer.pk}/", self.cook)):
+            refused, *_ = await self.connect(path, user)
+            self.assertEqual((await refused.receive_output())["code"], 4403)
 
 
 class TransferAdminTests(TransferTestCase):

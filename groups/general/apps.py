@@ -14,5 +14,5 @@ class GeneralConfig(AppConfig):
         from site_ops import boards
 
         boards.register(GeneralBoard(key="general", roles=frozenset({Role.SITE_HEAD, Role.GENERAL})))
-        boards.register_pages("room", lambda key, pk: RoomBoard(key=key, roles=PAGE_ROLES, room_id=pk))
-        boards.register_pages("person", lambda key, pk: PersonBoard(key=key, roles=PAGE_ROLES, person_id=pk))
+        boards.register_pages("room", lambda key, pk: RoomBoard(key=key, roles=PAGE_ROLES, room_id=pk), "rooms")
+        boards.register_pages("person", lambda key, pk: PersonBoard(key=key, roles=PAGE_ROLES, person_id=pk), "persons")

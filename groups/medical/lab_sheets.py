@@ -8,6 +8,8 @@ understood and why.
 
 import csv
 import io
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -20,6 +22,13 @@ from rooms.masking import validate_national_id
 from rooms.services import ServiceError
 
 MAX_LINES = 5000
+# What an .xlsx (a zip archive) may unpack to before it is parsed at all: a
+# sheet of 5,000 lines is well under a megabyte of XML, and a file of a few
+# megabytes can unpack to gigabytes (its shared strings especially).
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_SHARED_STRINGS_BYTES = 20 * 1024 * 1024
+MAX_ARCHIVE_MEMBERS = 200
+MAX_COMPRESSION_RATIO = 200
 
 HEADERS = {
     "barcode": {
@@ -78,7 +87,34 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _table(filename: str, content: bytes) -> list[list]:
+def _check_archive(content: bytes) -> None:
+    """Refuse an .xlsx whose archive would unpack beyond a sane size, before
+    anything is unpacked (a zip bomb, or a shared-strings table of hundreds
+    of megabytes): what the archive says of itself is all that is read."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise ServiceError(_("The Excel file could not be read; save it again as .xlsx or .csv.")) from None
+    unpacked = sum(member.file_size for member in members)
+    shared = sum(member.file_size for member in members if member.filename.endswith("sharedStrings.xml"))
+    ratio = max((member.file_size / max(member.compress_size, 1) for member in members), default=0)
+    if (
+        len(members) > MAX_ARCHIVE_MEMBERS
+        or unpacked > MAX_UNPACKED_BYTES
+        or shared > MAX_SHARED_STRINGS_BYTES
+        or ratio > MAX_COMPRESSION_RATIO
+    ):
+        raise ServiceError(
+            _(
+                "This Excel file unpacks to far more than a lab's sheet (%(size)s MB): it was not read. "
+                "Save the results alone as .xlsx or .csv."
+            )
+            % {"size": unpacked // (1024 * 1024)}
+        )
+
+
+def _table(filename: str, content: bytes) -> Iterator[list]:
+    """The sheet's rows, read one at a time (a file is never read whole into rows)."""
     name = filename.lower()
     if name.endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):
@@ -89,41 +125,54 @@ def _table(filename: str, content: bytes) -> list[list]:
                 continue
         else:
             raise ServiceError(_("The CSV file is neither UTF-8 nor GB18030 text."))
-        return list(csv.reader(io.StringIO(text)))
+        yield from csv.reader(io.StringIO(text))
+        return
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
 
+        _check_archive(content)
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            rows = book.worksheets[0].iter_rows(values_only=True)
         except Exception:  # openpyxl raises many kinds for a damaged file
             raise ServiceError(_("The Excel file could not be read; save it again as .xlsx or .csv.")) from None
         try:
-            return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+            for row in rows:
+                yield list(row)
+        except Exception:
+            raise ServiceError(_("The Excel file could not be read; save it again as .xlsx or .csv.")) from None
         finally:
             book.close()
+        return
     raise ServiceError(_("Upload the lab's sheet as a .csv or .xlsx file."))
 
 
 def read_sheet(filename: str, content: bytes) -> list[SheetRow]:
-    table = _table(filename, content)
-    start = next((i for i, row in enumerate(table) if any(_text(cell) for cell in row)), None)
+    """The sheet's lines, read as a stream: reading stops at the line limit."""
+    table = enumerate(_table(filename, content))
+    start, header_row = next(((i, row) for i, row in table if any(_text(cell) for cell in row)), (None, None))
     if start is None:
         return []
     columns = {}
-    for index, header in enumerate(table[start]):
+    for index, header in enumerate(header_row):
         key = next((key for key, names in HEADERS.items() if _norm(header) in names), None)
         if key and key not in columns:
             columns[key] = index
     if "result" not in columns or not ({"barcode", "national_id"} & set(columns)):
         raise ServiceError(_("The sheet needs a result column and a tube barcode or national ID column."))
     rows = []
-    for number, cells in enumerate(table[start + 1 :], start=start + 2):
+    for position, cells in table:
+        # Blank lines count too, up to a point: a sheet of a million empty rows
+        # is not read to its end.
+        too_many = _("A sheet may have at most %(count)s lines.") % {"count": MAX_LINES}
+        if position - start > 2 * MAX_LINES:
+            raise ServiceError(too_many)
         if not any(_text(cell) for cell in cells):
             continue
         if len(rows) >= MAX_LINES:
-            raise ServiceError(_("A sheet may have at most %(count)s lines.") % {"count": MAX_LINES})
+            raise ServiceError(too_many)
         values = {key: cells[index] if index < len(cells) else None for key, index in columns.items()}
-        rows.append(_row(number, values))
+        rows.append(_row(position + 1, values))
     return rows
 
 

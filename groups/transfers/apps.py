@@ -10,7 +10,7 @@ class TransfersConfig(AppConfig):
 
     def ready(self):
         from groups.transfers import services
-        from groups.transfers.board import TRANSFER_PAGE_ROLES, TransferBoard, TransferPageBoard
+        from groups.transfers.board import ESCORT_PAGE_ROLES, TRANSFER_PAGE_ROLES, TransferBoard, TransferPageBoard
         from groups.transfers.models import Transfer
         from rooms.roles import Role
         from site_ops import boards
@@ -26,6 +26,15 @@ class TransfersConfig(AppConfig):
             ),
         )
         boards.register_pages(
-            "transfer", lambda key, pk: TransferPageBoard(key=key, roles=TRANSFER_PAGE_ROLES, transfer_id=pk)
+            "transfer",
+            lambda key, pk: TransferPageBoard(key=key, roles=TRANSFER_PAGE_ROLES, transfer_id=pk),
+            "transfers",
+        )
+        # The escort's page of a transfer: what the escort needs, without the
+        # request's reason (a diagnosis, results) or the notes of its steps.
+        boards.register_pages(
+            "escort",
+            lambda key, pk: TransferPageBoard(key=key, roles=ESCORT_PAGE_ROLES, transfer_id=pk, escort=True),
+            "transfers",
         )
         services.connect_stay_hooks()

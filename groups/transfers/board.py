@@ -22,7 +22,9 @@ from rooms.roles import Role, display_name
 from site_ops.boards import WholeBoard
 
 # Who may open a transfer's page: those who request, decide and escort.
-TRANSFER_PAGE_ROLES = frozenset({Role.SITE_HEAD, Role.GENERAL, Role.SECURITY})
+# Who sees a transfer's page in full, and who sees the escort's page of it.
+TRANSFER_PAGE_ROLES = frozenset({Role.SITE_HEAD, Role.GENERAL})
+ESCORT_PAGE_ROLES = frozenset({Role.SECURITY})
 
 S = Transfer.State
 # Column headings: what the people watching a column have to do.
@@ -109,8 +111,12 @@ def control_transfers(site: Site) -> dict:
     }
 
 
-def transfer_page(transfer: Transfer) -> dict:
-    """One transfer with its timeline (the steps, oldest first): one query beyond the transfer."""
+def transfer_page(transfer: Transfer, *, escort: bool = False) -> dict:
+    """One transfer with its timeline (the steps, oldest first): one query beyond the transfer.
+
+    The escort's page leaves out the request's reason and the notes of the
+    steps (a diagnosis, results): the template shows neither when ``escort``.
+    """
     minutes = transfer.site.transfer_stale_minutes
     _annotate([transfer], now=timezone.now(), stale_minutes=minutes)
     timeline = list(
@@ -118,7 +124,7 @@ def transfer_page(transfer: Transfer) -> dict:
             "at", "pk"
         )
     )
-    return {"transfer": transfer, "timeline": timeline, "stale_minutes": minutes}
+    return {"transfer": transfer, "timeline": timeline, "stale_minutes": minutes, "escort": escort}
 
 
 def load_transfer(pk: int, site_id: int) -> Transfer:
@@ -148,9 +154,11 @@ class TransferBoard(WholeBoard):
 @dataclass(frozen=True)
 class TransferPageBoard(WholeBoard):
     transfer_id: int = 0
+    escort: bool = False
 
     def exists(self, site_id):
         return Transfer.objects.filter(pk=self.transfer_id, site_id=site_id).exists()
 
     def part(self, site_id, params):
-        return ("transfers/detail.html#transfer-body", transfer_page(load_transfer(self.transfer_id, site_id)))
+        page = transfer_page(load_transfer(self.transfer_id, site_id), escort=self.escort)
+        return ("transfers/detail.html#transfer-body", page)

@@ -97,6 +97,9 @@ class Transfer(Versioned):
     def get_ws_path(self):
         return f"/ws/transfers/{self.pk}/"
 
+    def get_escort_ws_path(self):
+        return f"/ws/escorts/{self.pk}/"
+
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from groups.transfers import services
-from groups.transfers.board import TRANSFER_PAGE_ROLES, load_transfer, transfer_page
+from groups.transfers.board import ESCORT_PAGE_ROLES, TRANSFER_PAGE_ROLES, load_transfer, transfer_page
 from groups.transfers.forms import STEPS, TransferRequestForm
 from groups.transfers.models import Transfer
 from rooms.actions import INVALID, refused_status, site_for_user
@@ -26,7 +26,7 @@ from site_ops import boards
 
 
 def _get_transfer_for_user(request, pk: int) -> Transfer:
-    site = site_for_user(request, *TRANSFER_PAGE_ROLES)
+    site = site_for_user(request, *TRANSFER_PAGE_ROLES, *ESCORT_PAGE_ROLES)
     try:
         return load_transfer(pk, site.pk)
     except Transfer.DoesNotExist:
@@ -39,7 +39,7 @@ def _done(request, transfer: Transfer, message: str, *, error: bool = False, sta
         context = {"message": message, "error": error, "transfer": transfer}
         return render(request, "transfers/form.html#done", context, status=status)
     (messages.error if error else messages.success)(request, message)
-    if has_role(request.user, *TRANSFER_PAGE_ROLES):
+    if has_role(request.user, *TRANSFER_PAGE_ROLES, *ESCORT_PAGE_ROLES):
         return redirect(transfer)
     return redirect("home")
 
@@ -127,7 +127,9 @@ def transfer_move(request, pk, to):
 @require_GET
 def transfer_detail(request, pk):
     transfer = _get_transfer_for_user(request, pk)
-    return render(request, "transfers/detail.html", transfer_page(transfer))
+    # The escort's page for the security group, unless the user also has the whole.
+    escort = not has_role(request.user, *TRANSFER_PAGE_ROLES)
+    return render(request, "transfers/detail.html", transfer_page(transfer, escort=escort))
 
 
 @login_required

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from groups.catering.models import MealDelivery, MealSlot
 from rooms import services
@@ -36,7 +37,7 @@ class MealRoundLiveTests(BrowserTestCase):
         tablet.get_by_role("button", name="3层午餐全部送达").click()
 
         tablet.wait_for_selector("#floor-3[data-pending='0']")
-        control.wait_for_function("document.querySelector('[data-counter=meal-round]').innerText === '3/4'")
+        expect(control.locator("[data-counter=meal-round]")).to_have_text("3/4")
         control.wait_for_selector(f"#room-{self.floor3[0].pk} [data-badge=food][data-state=delivered]")
         self.assertIn("3层午餐，3间", control.locator("#feed").inner_text())
         self.assert_not_reloaded(control)

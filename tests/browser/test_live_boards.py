@@ -15,6 +15,7 @@ import pytest
 from channels.testing import ChannelsLiveServerTestCase
 from django.db import connections
 from django.test import override_settings
+from playwright.sync_api import expect
 
 from rooms import services
 from rooms.models import Room
@@ -68,7 +69,13 @@ class BrowserTestCase(AuditFlushMixin, SiteMixin, ChannelsLiveServerTestCase):
     def open_as(self, user, path, viewport, locale=LOCALE):
         context = self.browser.new_context(viewport=viewport, locale=locale)
         self.addCleanup(context.close)
+        # Whatever the Content-Security-Policy blocks on this page fails the test.
+        context.add_init_script(
+            "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+            " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+        )
         page = context.new_page()
+        self.addCleanup(self.assert_no_csp_violation, page)
         page.set_default_timeout(10_000)
         page.goto(self.live_server_url + "/login/")
         page.fill("#id_username", user.username)
@@ -84,6 +91,21 @@ class BrowserTestCase(AuditFlushMixin, SiteMixin, ChannelsLiveServerTestCase):
         # Remember that this page was never reloaded: a reload drops the marker.
         page.evaluate("window.__notReloaded = true")
         return page
+
+    def wait_until(self, page, expression, timeout=10.0):
+        """Poll an expression from here: the page's Content-Security-Policy
+        forbids the eval that Playwright's wait_for_function needs."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not page.evaluate(expression):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"never true: {expression}")
+            page.wait_for_timeout(50)
+
+    def assert_no_csp_violation(self, page):
+        if not page.is_closed():
+            self.assertEqual(page.evaluate("window.__csp || []"), [])
 
     def wait_live(self, page):
         page.wait_for_selector("body[data-live=live]")
@@ -126,7 +148,7 @@ class CheckInLiveTests(BrowserTestCase):
         tablet.locator("#panel .done").wait_for()
 
         control.wait_for_selector(f"#room-{self.room.pk}[data-status=occupied]")
-        control.wait_for_function("document.querySelector('[data-counter=occupied]').innerText === '1'")
+        expect(control.locator("[data-counter=occupied]")).to_have_text("1")
         self.assertIn("李秀英", control.locator("#feed").inner_text())
         self.assert_not_reloaded(control)
         # The tablet's own board moved the person from arrivals to the room card.
@@ -142,7 +164,7 @@ class TypingTests(BrowserTestCase):
         page = self.open_as(self.head, "/control/", WALL)
         # After the connect's snapshot, a field in the feed gets words and the
         # focus in one step, as a user's typing would leave it.
-        page.wait_for_function("document.getElementById('live-seq').dataset.seq !== '-1'")
+        page.wait_for_selector("#live-seq:not([data-seq='-1'])", state="attached")
         page.evaluate(
             """() => { const input = document.createElement('input'); input.id = 'typing';
             input.value = '正在输入驳回原因'; document.querySelector('#feed').appendChild(input); input.focus(); }"""
@@ -163,7 +185,7 @@ class TypingTests(BrowserTestCase):
         self.assertNotIn("101", page.locator("#feed").inner_text().replace("正在输入驳回原因", ""))
         page.evaluate("document.activeElement.blur()")
         # Once the field is left, the next heartbeat brings the whole board.
-        page.wait_for_function("!document.getElementById('typing')")
+        page.wait_for_selector("#typing", state="detached")
         self.assertIn(self.rooms[1].number, page.locator("#feed").inner_text())
         self.assert_not_reloaded(page)
 
@@ -196,7 +218,7 @@ class RecoveryTests(BrowserTestCase):
         # The server side goes away (as when a process restarts) and a change
         # is made while the page is disconnected.
         sockets[-1].close(code=1012, reason="restart")
-        page.wait_for_function("window.__states.includes('reconnecting')")
+        self.wait_until(page, "window.__states.includes('reconnecting')")
         self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
 
         page.wait_for_selector(f"#room-{self.room.pk}[data-status=occupied]")

@@ -1,6 +1,8 @@
 """The real browser: a nurse marks a result positive on a tablet, and the site
 head's control screen shows the alert and the sealed room without a reload."""
 
+from playwright.sync_api import expect
+
 from groups.medical import services as medical
 from groups.medical.models import Alert, Sample
 from rooms import services
@@ -41,7 +43,7 @@ class PositiveResultLiveTests(BrowserTestCase):
         alert.wait_for()
         self.assertIn("李秀英", alert.inner_text())
         control.wait_for_selector("body[data-alarm=on][data-alert-sound=muted]")
-        control.wait_for_function("document.querySelector('[data-counter=positives-today]').innerText === '1'")
+        expect(control.locator("[data-counter=positives-today]")).to_have_text("1")
         self.assert_not_reloaded(control)
         self.assert_not_reloaded(tablet)
         self.screenshot(control, "control-screen-positive-wall")

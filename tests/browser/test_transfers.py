@@ -10,6 +10,7 @@ in the transfer log, and no screen is ever reloaded.
 from datetime import timedelta
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from groups.transfers.models import Transfer
 from rooms import services
@@ -79,7 +80,7 @@ class TransferStoryTests(live.BrowserTestCase):
 
         # 5. The control screen: the room awaits disinfection, the log has every step.
         control.wait_for_selector(f"#room-{self.room.pk}[data-status=awaiting_disinfection]")
-        control.wait_for_function("document.querySelectorAll('#transfer-log li[data-action]').length === 4")
+        expect(control.locator("#transfer-log li[data-action]")).to_have_count(4)
         steps = control.locator("#transfer-log li[data-action]").evaluate_all("els => els.map(e => e.dataset.action)")
         self.assertEqual(steps, ["transfer.departed", "transfer.arranged", "transfer.approved", "transfer.requested"])
         log = control.locator("#transfer-log").inner_text()

@@ -1,0 +1,147 @@
+"""Every field to its audience: each role's pages and board snapshots, searched for what it must not see.
+
+A site with a positive result (Ct values), a fever, a medicine, a transfer
+whose reason is a diagnosis, and people's full IDs and phone numbers. Every
+page a role can open and every board it may watch is rendered as that role
+and searched. Full IDs and phones are shown to nobody unless revealed.
+"""
+
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from groups.medical import services as medical
+from groups.medical.models import Sample
+from groups.transfers import services as transfers
+from groups.transfers.models import Transfer
+from rooms import services
+from rooms.roles import Role
+from site_ops.boards import BOARDS, board_for_key
+from tests.base import SiteTestCase
+from tests.factories import make_person
+
+CT = "21.3"
+FEVER = "38.7"
+MEDICINE = "硝苯地平缓释片"
+REASON = "核酸阳性伴高热"
+
+# What each role must never see, on any page or board it can open.
+CLINICAL = [CT, FEVER, MEDICINE, REASON]
+FORBIDDEN = {
+    Role.CATERING: CLINICAL,
+    Role.DISINFECTION: CLINICAL,
+    Role.SECURITY: CLINICAL,
+    Role.GENERAL: [],
+    Role.MEDICAL: [],
+    Role.SITE_HEAD: [],
+}
+
+
+class AudienceTests(SiteTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.sick = make_person(cls.site, name="赵秀兰", phone="17000009876")
+        cls.mate = make_person(cls.site, name="钱玉梅", phone="17000004321")
+        family = cls.rooms[5]
+        from rooms.models import Room
+
+        Room.objects.filter(pk=family.pk).update(capacity=2)
+        for person in (cls.sick, cls.mate):
+            services.stay_check_in(person=person, room=Room.objects.get(pk=family.pk), by=cls.clerk)
+        services.stay_check_in(person=cls.person, room=cls.room, by=cls.clerk)
+        medical.health_round_record(
+            site=cls.site,
+            day=timezone.localdate(),
+            round="am",
+            entries=[{"person": cls.mate, "temperature": FEVER, "mood": "anxious"}],
+            by=cls.nurse,
+        )
+        medical.medicine_request_add(person=cls.person, by=cls.nurse, item=MEDICINE)
+        sample = Sample.objects.filter(person=cls.sick).order_by("scheduled_on").first()
+        medical.sample_collect(sample=sample, by=cls.nurse)
+        medical.sample_record_result(
+            sample=Sample.objects.get(pk=sample.pk), result="positive", ct_orf1ab=CT, ct_n="22.8", by=cls.nurse
+        )
+        transfer = Transfer.objects.get(person=cls.sick)
+        transfers.transfer_approve(transfer=transfer, by=cls.head)
+        other = transfers.transfer_request(
+            person=cls.person, by=cls.clerk, reason=REASON, destination_type="hospital_visit"
+        )
+        transfers.transfer_approve(transfer=other, by=cls.head)
+        cls.transfers = [transfer, other]
+
+    def users(self):
+        return {
+            Role.SITE_HEAD: self.head,
+            Role.GENERAL: self.clerk,
+            Role.MEDICAL: self.nurse,
+            Role.SECURITY: self.guard,
+            Role.DISINFECTION: self.cleaner,
+            Role.CATERING: self.cook,
+        }
+
+    def pages(self):
+        urls = [
+            reverse(name)
+            for name in (
+                "control-screen",
+                "general-board",
+                "medical-board",
+                "catering-board",
+                "disinfection-board",
+                "security-board",
+                "transfer-board",
+                "escort-board",
+                "health-round",
+            )
+        ]
+        for person in (self.sick, self.mate, self.person):
+            urls += [reverse("person-detail", args=[person.pk]), reverse("person-medical", args=[person.pk])]
+        urls += [reverse("room-detail", args=[room.pk]) for room in (self.room, self.rooms[5])]
+        urls += [reverse("transfer-detail", args=[t.pk]) for t in self.transfers]
+        return urls
+
+    def assert_clean(self, html: str, role: str, where: str):
+        people = (self.person, self.sick, self.mate)
+        for text in [*FORBIDDEN[role], *(p.national_id for p in people), *(p.phone for p in people)]:
+            with self.subTest(role=role, where=where, text=text):
+                self.assertNotIn(text, html)
+
+    def test_every_page_a_role_can_open_shows_it_only_what_it_may_see(self):
+        opened = {}
+        for role, user in self.users().items():
+            self.client.force_login(user)
+            for url in self.pages():
+                response = self.client.get(url, headers={"accept-language": "zh-CN"})
+                if response.status_code == 200:
+                    opened.setdefault(role, []).append(url)
+                    self.assert_clean(response.content.decode(), role, url)
+                else:
+                    self.assertIn(response.status_code, (403, 404), (role, url))
+        # The test looked at something for every role.
+        self.assertEqual(set(opened), set(self.users()))
+        self.assertIn(reverse("catering-board"), opened[Role.CATERING])
+        self.assertIn(reverse("transfer-detail", args=[self.transfers[1].pk]), opened[Role.SECURITY])
+
+    def test_every_board_and_page_push_carries_only_what_its_audience_may_see(self):
+        keys = list(BOARDS)
+        keys += [f"room-{room.pk}" for room in (self.room, self.rooms[5])]
+        keys += [f"person-{p.pk}" for p in (self.person, self.sick, self.mate)]
+        keys += [f"{prefix}-{t.pk}" for t in self.transfers for prefix in ("transfer", "escort")]
+        from site_ops.boards import Change
+
+        change = Change(
+            site_id=self.site.pk,
+            rooms=frozenset({self.room.pk, self.rooms[5].pk}),
+            persons=frozenset({self.person.pk, self.sick.pk, self.mate.pk}),
+            transfers=frozenset(t.pk for t in self.transfers),
+            topics=frozenset({"meals", "disinfection", "security", "transfers", "escorts", "medical", "occupants"}),
+        )
+        for key in keys:
+            board = board_for_key(key)
+            with translation.override("zh-hans"):
+                snapshot = board.render_snapshot(self.site.pk, {})
+                pushed = board.render_change(change)
+            for role in board.roles:
+                self.assert_clean(snapshot, role, f"{key} snapshot")
+                self.assert_clean(pushed, role, f"{key} push")

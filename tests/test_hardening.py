@@ -1,0 +1,364 @@
+"""What a hostile user or a flaky network tries: the answers are clear, and nothing leaks or breaks."""
+
+import json
+
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import Group, User
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+
+from rooms import services
+from rooms.roles import Role
+from site_ops.asgi import application
+from site_ops.models import BoardSequence
+from tests.base import LiveTestCase, SiteTestCase, SocketMixin
+from tests.factories import make_user
+
+ACK = '<div id="live-ack" hidden></div>'
+
+
+class SocketRightTests(SocketMixin, LiveTestCase):
+    """A board socket ends with the right to see the board."""
+
+    async def open_general(self):
+        client = Client()
+        await sync_to_async(client.force_login)(self.clerk)
+        key = client.cookies["sessionid"].value
+        socket = WebsocketCommunicator(
+            application,
+            "/ws/boards/general/?lang=en",
+            headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())],
+        )
+        connected, _ = await socket.connect()
+        self.assertTrue(connected)
+        self.assertIn('id="board-body"', await socket.receive_from())
+        return socket, key
+
+    async def heartbeat(self, socket, seq=0):
+        await socket.send_to(text_data=json.dumps({"type": "heartbeat", "seq": seq}))
+
+    async def assert_closed(self, socket, code):
+        self.assertEqual((await socket.receive_output(timeout=2))["code"], code)
+
+    async def test_a_deactivated_account_is_closed_at_the_next_heartbeat(self):
+        socket, _key = await self.open_general()
+        await sync_to_async(User.objects.filter(pk=self.clerk.pk).update)(is_active=False)
+        await self.heartbeat(socket)
+        await self.assert_closed(socket, 4401)
+
+    async def test_a_deleted_or_expired_session_is_closed_at_the_next_heartbeat(self):
+        socket, key = await self.open_general()
+        await sync_to_async(Session.objects.filter(session_key=key).delete)()
+        await self.heartbeat(socket)
+        await self.assert_closed(socket, 4401)
+
+    async def test_a_changed_password_ends_the_sessions_sockets(self):
+        socket, _key = await self.open_general()
+
+        def change():
+            user = User.objects.get(pk=self.clerk.pk)
+            user.set_password("a-new-one-2027")
+            user.save()
+
+        await sync_to_async(change)()
+        await self.heartbeat(socket)
+        await self.assert_closed(socket, 4401)
+
+    async def test_losing_the_group_closes_the_socket_and_no_board_is_sent(self):
+        socket, _key = await self.open_general()
+        # The sequence moved on: a heartbeat would resend the whole board.
+        await sync_to_async(BoardSequence.objects.create)(site=self.site, board="general", seq=3)
+        await sync_to_async(lambda: self.clerk.groups.remove(Group.objects.get(name=Role.GENERAL)))()
+        await self.heartbeat(socket)
+        output = await socket.receive_output(timeout=2)
+        self.assertEqual(output, {"type": "websocket.close", "code": 4403})
+
+    async def test_an_account_changed_in_the_admin_closes_its_sockets_at_once(self):
+        socket, _key = await self.open_general()
+
+        def remove_from_group_in_the_admin():
+            admin = Client()
+            User.objects.filter(pk=self.head.pk).update(is_staff=True, is_superuser=True)
+            admin.force_login(User.objects.get(pk=self.head.pk))
+            user = User.objects.get(pk=self.clerk.pk)
+            url = reverse("admin:auth_user_change", args=[user.pk])
+            data = {
+                "username": user.username,
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "email": "",
+                "is_active": "on",
+                "groups": [],
+                "last_login_0": "",
+                "last_login_1": "",
+                "date_joined_0": "2026-12-01",
+                "date_joined_1": "08:00:00",
+                "staff-TOTAL_FORMS": "1",
+                "staff-INITIAL_FORMS": "1",
+                "staff-MIN_NUM_FORMS": "0",
+                "staff-MAX_NUM_FORMS": "1",
+                "staff-0-id": user.staff.pk,
+                "staff-0-user": user.pk,
+                "staff-0-site": self.site.pk,
+                "staff-0-organisation": "",
+                "staff-0-phone": "",
+            }
+            response = admin.post(url, data)
+            self.assertEqual(response.status_code, 302, response.content.decode()[:2000])
+
+        await sync_to_async(remove_from_group_in_the_admin)()
+        # No heartbeat: the account's change reached the socket by itself.
+        await self.assert_closed(socket, 4403)
+        # A change after that reaches nobody on this socket.
+        await sync_to_async(services.stay_check_in)(person=self.person, room=self.room, by=self.head)
+        self.assertTrue(await socket.receive_nothing(timeout=0.3))
+
+
+class BadFrameTests(SocketMixin, LiveTestCase):
+    async def test_frames_the_page_never_sends_close_the_socket_with_one_log_line(self):
+        frames = ["[]", "null", "1", '"x"', "not json", '{"type": "subscribe", "board": "control"}']
+        bad_numbers = ("Infinity", "1e400", "-5", "1.5", '"7"', "true")
+        frames += ['{"type": "heartbeat", "seq": ' + seq + "}" for seq in bad_numbers]
+        for frame in frames:
+            with self.subTest(frame=frame):
+                socket, connected, _code = await self.connect("/ws/boards/control/?lang=en", self.head)
+                await socket.receive_from()
+                with self.assertLogs("site_ops.consumers", level="WARNING") as logs:
+                    await socket.send_to(text_data=frame)
+                    self.assertEqual((await socket.receive_output(timeout=2))["code"], 1008)
+                self.assertEqual(len(logs.records), 1)
+                self.assertIsNone(logs.records[0].exc_info)
+
+    async def test_a_socket_to_a_path_with_no_board_is_refused_at_the_handshake(self):
+        for path in ("/ws/nothing/", "/ws/boards/", "/not-a-socket", "/ws/rooms/abc/"):
+            with self.subTest(path=path):
+                socket, connected, code = await self.connect(path, self.head)
+                self.assertFalse(connected)
+
+    async def test_snapshots_are_served_at_most_once_in_a_few_seconds(self):
+        socket, *_ = await self.connect("/ws/boards/control/?lang=en", self.head)
+        await socket.receive_from()
+        await sync_to_async(BoardSequence.objects.create)(site=self.site, board="control", seq=9)
+        await socket.send_to(text_data=json.dumps({"type": "heartbeat", "seq": -1}))
+        self.assertIn('id="board-body"', await socket.receive_from())
+        for _ in range(20):
+            await socket.send_to(text_data=json.dumps({"type": "heartbeat", "seq": -1}))
+            self.assertEqual(await socket.receive_from(), ACK)
+        await socket.disconnect()
+
+
+class RequestGuardTests(SiteTestCase):
+    def test_a_null_character_is_refused_not_searched(self):
+        self.client.force_login(self.clerk)
+        for params in ({"q": "\x00"}, {"q": "李\x00"}, {"floor": "1\x00"}):
+            with self.subTest(params=params):
+                response = self.client.get(reverse("general-board"), params)
+                self.assertContains(response, "not allowed", status_code=400)
+                self.assertNotContains(response, "李秀英", status_code=400)
+
+    def test_a_null_character_in_a_form_is_refused_and_changes_nothing(self):
+        self.client.force_login(self.clerk)
+        response = self.client.post(reverse("person-new"), {"name": "王\x00", "national_id": "x"})
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(User.objects.filter(username="王").exists())
+
+    def test_a_forwarded_address_does_not_get_round_the_login_throttle(self):
+        make_user("victim", self.site, "general", password="right-horse-battery")
+        for n in range(6):
+            self.client.post(
+                reverse("login"),
+                {"username": "victim", "password": "wrong"},
+                headers={"x-forwarded-for": f"203.0.113.{n}"},
+            )
+        response = self.client.post(
+            reverse("login"),
+            {"username": "victim", "password": "right-horse-battery"},
+            headers={"x-forwarded-for": "203.0.113.200"},
+        )
+        self.assertEqual(response.status_code, 429)
+
+    def test_password_spraying_from_one_address_is_refused_but_ordinary_mistakes_are_not(self):
+        make_user("wangfang2", self.site, "general", password="right-horse-battery")
+        # A shift's ordinary mistakes on the shared Wi-Fi: a few people mistype once or twice.
+        for name in ("zhanglu", "liuyan", "hemei"):
+            for _ in range(2):
+                self.client.post(reverse("login"), {"username": name, "password": "wrong"})
+        response = self.client.post(reverse("login"), {"username": "wangfang2", "password": "right-horse-battery"})
+        self.assertEqual(response.status_code, 302)
+        self.client.post(reverse("logout"))
+        # Three passwords tried against many names: every login from the address is refused.
+        for n in range(12):
+            self.client.post(reverse("login"), {"username": f"staff{n}", "password": "123456"})
+        response = self.client.post(reverse("login"), {"username": "wangfang2", "password": "right-horse-battery"})
+        self.assertContains(response, "Too many failed logins", status_code=429)
+
+    def test_a_request_django_refuses_logs_one_line(self):
+        import io
+        import logging
+
+        from site_ops.middleware import OneLine
+
+        handlers = logging.getLogger("django.security").handlers
+        (handler,) = [h for h in handlers if any(isinstance(f, OneLine) for f in h.filters)][:1]
+        stream, handler.stream = handler.stream, io.StringIO()
+        try:
+            response = self.client.post(reverse("login"), {f"f{n}": "x" for n in range(1200)})
+            written = handler.stream.getvalue()
+        finally:
+            handler.stream = stream
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("data_upload_max_number_fields", written.lower())
+        self.assertNotIn("Traceback", written)
+        self.assertEqual(len(written.strip().splitlines()), 1)
+
+    def test_a_refused_plain_form_goes_back_to_its_own_page(self):
+        self.client.force_login(self.cook)
+        board = reverse("catering-board") + "?floor=1"
+        response = self.client.post(reverse("meal-record"), {}, headers={"referer": "http://testserver" + board})
+        self.assertRedirects(response, "http://testserver" + board, fetch_redirect_response=False)
+        # Without a page to go back to, the group's own board; a foreign page is not followed.
+        for headers in ({}, {"referer": "https://evil.example/"}):
+            response = self.client.post(reverse("meal-record"), {}, headers=headers)
+            self.assertRedirects(response, reverse("catering-board"), fetch_redirect_response=False)
+
+    def test_a_refusal_with_nowhere_to_go_back_to_goes_to_the_users_own_start_page(self):
+        from django.contrib.messages.storage.cookie import CookieStorage
+        from django.test import RequestFactory
+
+        from rooms.actions import refused_response
+
+        request = RequestFactory().post("/anything/")
+        request.htmx = False
+        request.user = self.cook
+        request._messages = CookieStorage(request)
+        response = refused_response(request, "不行", 422)
+        self.assertEqual(response["Location"], reverse("home"))
+
+
+class NoStoreTests(SiteTestCase):
+    def test_pages_with_personal_data_are_never_stored(self):
+        self.client.force_login(self.clerk)
+        urls = [
+            reverse("general-board"),
+            reverse("person-detail", args=[self.person.pk]),
+            reverse("room-detail", args=[self.room.pk]),
+            reverse("person-edit", args=[self.person.pk]),
+        ]
+        for url in urls:
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url)["Cache-Control"], "no-store")
+        reveal = self.client.post(
+            reverse("person-reveal", args=[self.person.pk]),
+            {"field": "national_id", "reason": "核对身份"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(reveal, self.person.national_id)
+        self.assertEqual(reveal["Cache-Control"], "no-store")
+
+
+class TransferAudienceTests(SocketMixin, LiveTestCase):
+    """The escort sees what escorting needs, never the request's reason, on the page or its socket."""
+
+    REASON = "核酸阳性 Ct值21.3 发热38.7"
+
+    def make_transfer(self):
+        from groups.transfers import services as transfers
+
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        transfer = transfers.transfer_request(
+            person=self.person, by=self.clerk, reason=self.REASON, destination_type="designated_hospital"
+        )
+        transfers.transfer_approve(transfer=transfer, by=self.head, note="尽快 " + self.REASON)
+        return transfer
+
+    def test_the_security_group_gets_the_escorts_page_without_the_reason(self):
+        transfer = self.make_transfer()
+        client = Client()
+        client.force_login(self.guard)
+        page = client.get(reverse("transfer-detail", args=[transfer.pk]))
+        self.assertContains(page, self.person.name)
+        self.assertNotContains(page, "Ct值")
+        self.assertNotContains(page, "发热")
+        self.assertContains(page, f"/ws/escorts/{transfer.pk}/")
+        client.force_login(self.clerk)
+        self.assertContains(client.get(reverse("transfer-detail", args=[transfer.pk])), "Ct值21.3")
+
+    async def test_the_escorts_socket_never_carries_the_reason(self):
+        transfer = await sync_to_async(self.make_transfer)()
+        full, connected, _ = await self.connect(f"/ws/transfers/{transfer.pk}/?lang=en", self.guard)
+        self.assertEqual((await full.receive_output())["code"], 4403)  # the whole page is not theirs
+        escort, connected, _ = await self.connect(f"/ws/escorts/{transfer.pk}/?lang=en", self.guard)
+        snapshot = await escort.receive_from()
+        self.assertIn(self.person.name, snapshot)
+        self.assertNotIn("Ct值", snapshot)
+
+        from groups.transfers import services as transfers
+
+        await sync_to_async(transfers.transfer_cancel)(transfer=transfer, by=self.head, reason="改派 " + self.REASON)
+        pushed = await escort.receive_from()
+        self.assertIn('data-state="cancelled"', pushed)
+        self.assertNotIn("Ct值", pushed)
+        self.assertNotIn("发热", pushed)
+        await escort.disconnect()
+
+
+class SheetBoundTests(SiteTestCase):
+    """A lab sheet is refused before it can take the server's memory or time."""
+
+    def xlsx(self, shared_strings: bytes, rows: int = 1) -> bytes:
+        import io
+        import zipfile
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("[Content_Types].xml", "<Types/>")
+            archive.writestr("xl/workbook.xml", "<workbook/>")
+            archive.writestr("xl/sharedStrings.xml", shared_strings)
+        return buffer.getvalue()
+
+    def test_an_archive_that_unpacks_to_hundreds_of_megabytes_is_refused_unread(self):
+        from groups.medical.lab_sheets import read_sheet
+
+        bomb = self.xlsx(b"<sst>" + b"A" * (120 * 1024 * 1024) + b"</sst>")
+        self.assertLess(len(bomb), 1024 * 1024)  # under a megabyte uploaded
+        with self.assertRaisesMessage(services.ServiceError, "unpacks to far more than a lab's sheet"):
+            read_sheet("results.xlsx", bomb)
+
+    def test_a_sheet_of_a_million_lines_stops_at_the_limit(self):
+        from groups.medical.lab_sheets import MAX_LINES, read_sheet
+
+        lines = ["条码,结果"] + [f"HX{n:07d},阴性" for n in range(1_000_000)]
+        with self.assertRaisesMessage(services.ServiceError, f"at most {MAX_LINES} lines"):
+            read_sheet("results.csv", "\n".join(lines).encode())
+        blank = ["条码,结果"] + [","] * 1_000_000
+        with self.assertRaisesMessage(services.ServiceError, f"at most {MAX_LINES} lines"):
+            read_sheet("results.csv", "\n".join(blank).encode())
+
+    def test_a_full_sheet_with_blank_lines_after_it_is_read(self):
+        from groups.medical.lab_sheets import MAX_LINES, read_sheet
+
+        lines = ["条码,结果"] + [f"HX{n:07d},阴性" for n in range(MAX_LINES)] + [","] * 10
+        self.assertEqual(len(read_sheet("results.csv", "\n".join(lines).encode())), MAX_LINES)
+
+
+class ContentSecurityPolicyTests(SiteTestCase):
+    def test_pages_forbid_inline_scripts_and_eval(self):
+        self.client.force_login(self.head)
+        policy = self.client.get(reverse("control-screen"))["Content-Security-Policy"]
+        directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+        self.assertEqual(directives["script-src"], "'self'")
+        self.assertEqual(directives["frame-ancestors"], "'none'")
+        self.assertIn("'self'", directives["connect-src"])
+
+    def test_no_template_has_an_inline_script_or_handler(self):
+        import re
+        from pathlib import Path
+
+        templates = Path(__file__).resolve().parent.parent / "templates"
+        for template in templates.rglob("*.html"):
+            text = template.read_text()
+            with self.subTest(template=template.name):
+                self.assertNotRegex(text, r"\son[a-z]+=")
+                self.assertEqual(re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", text), [])
