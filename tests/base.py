@@ -11,21 +11,34 @@ from django.urls import reverse
 from rooms.roles import Role
 from tests.factories import make_person, make_rooms, make_site, make_user
 
+# The named people every test meets: (username and attribute, role, given name, family name).
+CAST = [
+    ("head", Role.SITE_HEAD, "宁", "周"),
+    ("clerk", Role.GENERAL, "露匀", "张"),
+    ("nurse", Role.MEDICAL, "", ""),
+    ("guard", Role.SECURITY, "刚", "吴"),
+    ("cleaner", Role.DISINFECTION, "磊", "赵"),
+    ("cook", Role.CATERING, "", ""),
+    ("outsider", None, "", ""),
+]
+
+
+def make_cast(target, password=None) -> None:
+    """A site with two floors of rooms, one user per role and one expected person, as attributes of ``target``."""
+    target.site = make_site()
+    target.rooms = make_rooms(target.site, floors=2, per_floor=5)
+    target.room = target.rooms[0]
+    for name, role, first, last in CAST:
+        roles = (role,) if role else ()
+        user = make_user(name, target.site, *roles, first_name=first, last_name=last, password=password)
+        setattr(target, name, user)
+    target.person = make_person(target.site, name="李秀英")
+
 
 class SiteTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.site = make_site()
-        cls.rooms = make_rooms(cls.site, floors=2, per_floor=5)
-        cls.room = cls.rooms[0]
-        cls.head = make_user("head", cls.site, Role.SITE_HEAD, first_name="宁", last_name="周")
-        cls.clerk = make_user("clerk", cls.site, Role.GENERAL, first_name="露匀", last_name="张")
-        cls.nurse = make_user("nurse", cls.site, Role.MEDICAL)
-        cls.guard = make_user("guard", cls.site, Role.SECURITY, first_name="刚", last_name="吴")
-        cls.cleaner = make_user("cleaner", cls.site, Role.DISINFECTION, first_name="磊", last_name="赵")
-        cls.cook = make_user("cook", cls.site, Role.CATERING)
-        cls.outsider = make_user("outsider", cls.site)
-        cls.person = make_person(cls.site, name="李秀英")
+        make_cast(cls)
 
     def fresh(self, obj):
         obj.refresh_from_db()
@@ -106,20 +119,7 @@ class SiteMixin:
 
     def setUp(self):
         super().setUp()
-        self.site = make_site()
-        self.rooms = make_rooms(self.site, floors=2, per_floor=5)
-        self.room = self.rooms[0]
-        self.head = make_user(
-            "head", self.site, Role.SITE_HEAD, first_name="宁", last_name="周", password=self.password
-        )
-        self.clerk = make_user(
-            "clerk", self.site, Role.GENERAL, first_name="露匀", last_name="张", password=self.password
-        )
-        self.guard = make_user(
-            "guard", self.site, Role.SECURITY, first_name="刚", last_name="吴", password=self.password
-        )
-        self.cook = make_user("cook", self.site, Role.CATERING, password=self.password)
-        self.person = make_person(self.site, name="李秀英")
+        make_cast(self, password=self.password)
 
 
 class LiveTestCase(AuditFlushMixin, SiteMixin, TransactionTestCase):

@@ -9,17 +9,14 @@ from groups.catering import services as meals
 from groups.catering.models import MealSlot
 from rooms import services
 from rooms.models import Stay
-from rooms.roles import Role
 from site_ops.asgi import application
 from tests.base import LiveTestCase
 from tests.clock import frozen, local
-from tests.factories import make_user
 
 
 class GroupBoardSocketTests(LiveTestCase):
     def setUp(self):
         super().setUp()
-        self.cleaner = make_user("cleaner", self.site, Role.DISINFECTION)
 
     async def connect(self, path, user):
         client = Client()

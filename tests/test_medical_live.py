@@ -17,7 +17,7 @@ from site_ops import boards, live
 from site_ops.asgi import application
 from site_ops.boards import Change
 from tests.base import LiveTestCase, SiteTestCase
-from tests.factories import make_person, make_user
+from tests.factories import make_person
 
 # The audiences that may see test results or health data: the site head, the
 # medical group, and the general group (release eligibility only).
@@ -116,7 +116,6 @@ class BroadcastTests(SiteTestCase):
 class MedicalSocketTests(LiveTestCase):
     def setUp(self):
         super().setUp()
-        self.nurse = make_user("nurse", self.site, Role.MEDICAL, password=self.password)
 
     def session_cookie(self, user) -> str:
         client = Client()

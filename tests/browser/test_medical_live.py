@@ -7,15 +7,12 @@ from groups.medical import services as medical
 from groups.medical.models import Alert, Sample
 from rooms import services
 from rooms.models import Room
-from rooms.roles import Role
 from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
-from tests.factories import make_user
 
 
 class PositiveResultLiveTests(BrowserTestCase):
     def setUp(self):
         super().setUp()
-        self.nurse = make_user("nurse", self.site, Role.MEDICAL, password=self.password)
         stay = self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
         sample = Sample.objects.get(stay=stay, day=1)
         self.sample = self.elsewhere(medical.sample_collect, sample=sample, by=self.nurse, barcode="HX0001")
