@@ -45,6 +45,10 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
     # connect() joins the board's own groups; the stock list of fixed groups,
     # one empty list per socket, is not used.
     groups = ()
+    # Set once the socket may no longer show its board (or never could):
+    # whatever the page still sends is ignored.
+    revoked = False
+    last_snapshot = float("-inf")
 
     async def connect(self):
         self.board_key = self.board_key_from_route(self.scope["url_route"]["kwargs"])
@@ -57,15 +61,13 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
             # Accept then close, so the browser sees our code and does not
             # retry a socket it may never open.
             await self.accept()
-            await self.close(code=CLOSE_NOT_ALLOWED)
+            await self.close_for(CLOSE_NOT_ALLOWED)
             return
         self.groups_joined = (live.broadcast_group(self.site_id, self.board_key, self.language),)
         self.groups_joined += (live.user_group(self.scope["user"].pk),)
         session_key = self.scope["session"].session_key
         if session_key:
             self.groups_joined += (live.session_group(session_key),)
-        self.revoked = False
-        self.last_snapshot = float("-inf")
         await self.join_groups()
         await self.accept()
         await self.send_snapshot()

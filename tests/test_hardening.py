@@ -362,3 +362,32 @@ class ContentSecurityPolicyTests(SiteTestCase):
             with self.subTest(template=template.name):
                 self.assertNotRegex(text, r"\son[a-z]+=")
                 self.assertEqual(re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", text), [])
+
+
+class RefusedSocketTests(SiteTestCase):
+    def test_a_frame_after_a_refused_connect_is_ignored_not_a_traceback(self):
+        from unittest import mock
+
+        from asgiref.sync import async_to_sync
+        from django.contrib.auth.models import AnonymousUser
+
+        from site_ops.consumers import BoardConsumer
+
+        consumer = BoardConsumer()
+        consumer.scope = {
+            "url_route": {"kwargs": {"board": "control"}},
+            "query_string": b"",
+            "user": AnonymousUser(),
+            "session": None,
+        }
+        sent = []
+
+        async def record(message):
+            sent.append(message)
+
+        consumer.base_send = record
+        with mock.patch.object(BoardConsumer, "heartbeat_state", side_effect=AssertionError("read the board")):
+            async_to_sync(consumer.connect)()
+            async_to_sync(consumer.receive)(text_data='{"type": "heartbeat", "seq": 0}')
+        self.assertEqual([m["type"] for m in sent], ["websocket.accept", "websocket.close"])
+        self.assertEqual(sent[-1]["code"], 4403)
