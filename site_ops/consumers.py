@@ -16,6 +16,7 @@ an unknown type, a sequence number that is not a whole number) closes the
 socket with 1008 and one log line.
 """
 
+import asyncio
 import json
 import logging
 import time
@@ -39,6 +40,9 @@ CLOSE_POLICY = 1008
 # A page behind the board gets the whole board again, at most this often:
 # a socket asking for snapshots in a loop cannot make the server render them.
 SNAPSHOT_MIN_SECONDS = 3.0
+# How long joining or leaving the broadcast groups may wait for the channel
+# layer (Redis answers in well under a millisecond).
+LAYER_TIMEOUT_SECONDS = 1.0
 
 
 class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsocketConsumer):
@@ -95,12 +99,24 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         return site_for(user, board)
 
     async def join_groups(self):
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        await self.on_groups(self.channel_layer.group_add, self.groups_joined)
 
     async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", ()):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.on_groups(self.channel_layer.group_discard, getattr(self, "groups_joined", ()))
+
+    async def on_groups(self, action, groups) -> None:
+        """Join or leave the groups, unless the channel layer does not answer in time.
+
+        A hung or restarting Redis does not end the socket: the board is still
+        sent from the database, the next heartbeat joins again, and a group
+        left behind expires by itself (channels_redis's group expiry).
+        """
+        try:
+            async with asyncio.timeout(LAYER_TIMEOUT_SECONDS):
+                for group in groups:
+                    await action(group, self.channel_name)
+        except live.LAYER_ERRORS as error:
+            logger.warning("board socket %s: channel layer unavailable (%r); joins again", self.channel_name, error)
 
     async def send_snapshot(self):
         await self.send(text_data=await self.snapshot())
@@ -167,7 +183,9 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         if code:
             await self.close_for(code)
             return
-        # Re-joining is idempotent; it restores membership a restarted Redis lost.
+        # Re-joining is idempotent; it restores membership a restarted Redis
+        # lost, and a Redis that does not answer delays the reply by at most
+        # LAYER_TIMEOUT_SECONDS.
         await self.join_groups()
         if client_seq < board_seq and time.monotonic() - self.last_snapshot >= SNAPSHOT_MIN_SECONDS:
             self.last_snapshot = time.monotonic()

@@ -16,12 +16,17 @@ import functools
 import hashlib
 import logging
 import threading
+import time
+from contextlib import suppress
 
 from asgiref.sync import async_to_sync
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import InMemoryChannelLayer, channel_layers, get_channel_layer
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import translation
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from site_ops.boards import Change, affected_boards, board_for_key, render_parts
 from site_ops.models import BoardSequence
@@ -200,10 +205,8 @@ def send_change(change: Change, seqs: dict[str, int], site=None) -> None:
     finally:
         _shared.cache = None
         _shared.site = None
-    # One hop to the event loop for the rest, sent side by side, so that a
-    # Redis layer's round trips overlap instead of adding up.
     if unsent:
-        async_to_sync(_group_send_all)(unsent)
+        send_all(unsent)
 
 
 def has_audience(layer, group: str) -> bool:
@@ -219,9 +222,122 @@ def has_audience(layer, group: str) -> bool:
     return True
 
 
+def send_all(messages) -> None:
+    """Send (group, message) pairs to the channel layer.
+
+    An in-process layer takes them at once: one hop to the event loop, sent
+    side by side. A layer that talks to a server (Redis) is sent to off the
+    request path (``Sender``): a request returns when its transaction has
+    committed, whatever Redis is doing.
+    """
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        async_to_sync(_group_send_all)(messages)
+    else:
+        sender.send(layer, messages)
+
+
 async def _group_send_all(messages) -> None:
     layer = get_channel_layer()
     await asyncio.gather(*(layer.group_send(group, message) for group, message in messages))
+
+
+# How long a broadcast may wait for Redis before it is given up (and its
+# boards catch up by heartbeat); Redis answers in well under a millisecond.
+BROADCAST_TIMEOUT_SECONDS = 2.0
+# How many messages may wait for a slow Redis before new ones are dropped
+# (the boards catch up by heartbeat) rather than pile up in memory.
+BROADCAST_BACKLOG = 10_000
+# A channel layer's transport failing: a hung, restarting or unreachable Redis.
+LAYER_ERRORS = (OSError, asyncio.TimeoutError, RedisConnectionError, RedisTimeoutError)
+
+
+class Sender:
+    """Sends to a channel layer that talks to a server, from a thread and event loop of its own.
+
+    The view's thread hands the messages over and goes on. Each message gets
+    ``BROADCAST_TIMEOUT_SECONDS``; one that failed (a connection pooled
+    before Redis restarted is closed at its first use) is sent once more on
+    fresh connections. What still fails is logged in one line: the boards'
+    heartbeats find them behind and resend them.
+    """
+
+    def __init__(self):
+        self.loop = None
+        self.backlog = 0
+        self.lock = threading.Lock()
+
+    def send(self, layer, messages) -> None:
+        with self.lock:
+            if self.backlog + len(messages) > BROADCAST_BACKLOG:
+                logger.error("broadcast of %d messages dropped: the channel layer is behind", len(messages))
+                return
+            self.backlog += len(messages)
+            layer = self.own(layer)
+            if self.loop is None:
+                self.loop = asyncio.new_event_loop()
+                threading.Thread(target=self.loop.run_forever, name="site-ops-broadcast", daemon=True).start()
+        asyncio.run_coroutine_threadsafe(self.deliver(layer, messages), self.loop)
+
+    async def deliver(self, layer, messages) -> None:
+        try:
+            failed = await self.attempt(layer, messages)
+            if failed:
+                await self.fresh_connections(layer)
+                failed = await self.attempt(layer, [message for message, _error in failed])
+            if failed:
+                logger.error(
+                    "broadcast of %d of %d messages not sent (%r); the boards catch up by heartbeat",
+                    len(failed),
+                    len(messages),
+                    failed[0][1],
+                )
+        finally:
+            with self.lock:
+                self.backlog -= len(messages)
+
+    async def attempt(self, layer, messages) -> list:
+        """Send each message within the timeout; returns the ones that failed, with their errors."""
+
+        async def one(group, message):
+            async with asyncio.timeout(BROADCAST_TIMEOUT_SECONDS):
+                await layer.group_send(group, message)
+
+        outcomes = await asyncio.gather(*(one(*message) for message in messages), return_exceptions=True)
+        failed = [(message, error) for message, error in zip(messages, outcomes, strict=True) if error]
+        for _message, error in failed:
+            if not isinstance(error, LAYER_ERRORS):
+                raise error
+        return failed
+
+    copy_of = copy = None
+
+    def own(self, layer):
+        """The sender's own instance of the project's layer: its connections are its own,
+        so closing the project layer's pools (``flush``) leaves them alone."""
+        if layer is not channel_layers.backends.get(DEFAULT_CHANNEL_LAYER):
+            return layer
+        if self.copy_of is not layer:
+            self.copy_of, self.copy = layer, channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+        return self.copy
+
+    def wait(self, timeout: float = 10) -> None:
+        """Wait until what was handed over is sent or given up (for tests and shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self.backlog and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    async def fresh_connections(self, layer) -> None:
+        """Close this loop's connections to Redis, so the next send opens new ones."""
+        layers = getattr(layer, "_layers", {})  # channels_redis: one set per event loop
+        own = layers.get(asyncio.get_running_loop())
+        if own is not None:
+            with suppress(*LAYER_ERRORS):
+                async with asyncio.timeout(BROADCAST_TIMEOUT_SECONDS):
+                    await own.flush()
+
+
+sender = Sender()
 
 
 def recheck_user_sockets(user_id: int) -> None:
@@ -229,14 +345,12 @@ def recheck_user_sockets(user_id: int) -> None:
     check their right at once and close if it is gone. Sent after commit."""
 
     def recheck():
-        async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": "access.changed"})
+        send_all([(user_group(user_id), {"type": "access.changed"})])
 
     transaction.on_commit(recheck, robust=True)
 
 
 def close_session_sockets(session_key: str) -> None:
     """Close the sockets a login session opened (used on logout)."""
-    if not session_key:
-        return
-    layer = get_channel_layer()
-    async_to_sync(layer.group_send)(session_group(session_key), {"type": "session.ended"})
+    if session_key:
+        send_all([(session_group(session_key), {"type": "session.ended"})])

@@ -134,4 +134,5 @@ class BroadcastPartsTests(SiteTestCase):
         change = Change(site_id=self.site.pk, rooms=frozenset({self.room.pk}))
         with mock.patch("site_ops.live.get_channel_layer", return_value=layer):
             live.send_change(change, {"control": 1})
+        live.sender.wait()
         self.assertEqual(layer.sent, [live.broadcast_group(self.site.pk, "control", lang) for lang in live.languages()])

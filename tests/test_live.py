@@ -55,9 +55,12 @@ class PublishTests(SiteTestCase):
     def test_a_failed_broadcast_is_logged_and_the_write_stands(self):
         # Redis down: the change is committed; the boards catch up by heartbeat.
         self.listen("control")
-        failing = mock.patch("site_ops.live._group_send_all", side_effect=ConnectionError("Redis is down"))
-        with failing, self.assertLogs(level="ERROR") as logs, self.captureOnCommitCallbacks(execute=True):
-            services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        layer = type(get_channel_layer())
+        failing = mock.patch.object(layer, "group_send", side_effect=ConnectionError("Redis is down"))
+        with failing, self.assertLogs(level="ERROR") as logs:
+            with self.captureOnCommitCallbacks(execute=True):
+                services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+            live.sender.wait()  # a Redis layer is sent to off the request path
         self.assertIn("Redis is down", logs.output[0])
         self.assertEqual(self.fresh(self.room).occupant_count, 1)
 
@@ -88,3 +91,65 @@ class BroadcastFailureTests(LiveTestCase):
             stay = services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
         self.assertIn("redis is down", "\n".join(logs.output))
         self.assertTrue(Stay.objects.open().filter(pk=stay.pk).exists())
+
+
+class FlakyLayer:
+    """A channel layer that talks to a server: its first sends fail or hang as told."""
+
+    def __init__(self, *, failures=0, hang=False):
+        self.failures, self.hang = failures, hang
+        self.sent, self.flushed = [], 0
+        self.done = asyncio.Event()
+        layer = self
+
+        class LoopLayer:
+            async def flush(self):
+                layer.flushed += 1
+
+        self._layers = mock.Mock(get=lambda loop: LoopLayer())
+
+    async def group_send(self, group, message):
+        if self.hang:
+            await asyncio.Event().wait()
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("Connection closed by server.")
+        self.sent.append((group, message))
+
+
+class SenderTests(SiteTestCase):
+    """A layer that talks to a server is sent to off the request path (tests/scaleout has it with a real Redis)."""
+
+    def deliver(self, layer, messages):
+        sender = live.Sender()
+        sender.send(layer, messages)
+        sender.wait()
+        self.assertEqual(sender.backlog, 0)
+        return sender
+
+    def test_a_message_that_met_a_stale_connection_is_sent_again_on_a_fresh_one(self):
+        layer = FlakyLayer(failures=1)
+        messages = [("site-1.control.en", {"type": "board.html", "html": "a"}), ("site-1.general.en", {"type": "x"})]
+        self.deliver(layer, messages)
+        self.assertEqual(layer.flushed, 1)
+        # Each message once: the one that went through is not sent twice.
+        self.assertCountEqual(layer.sent, messages)
+
+    def test_a_hung_layer_is_given_up_in_one_log_line(self):
+        layer = FlakyLayer(hang=True)
+        with (
+            mock.patch("site_ops.live.BROADCAST_TIMEOUT_SECONDS", 0.05),
+            self.assertLogs("site_ops.live", "ERROR") as logs,
+        ):
+            self.deliver(layer, [("site-1.control.en", {"type": "board.html", "html": "a"})])
+        self.assertEqual(len(logs.output), 1)
+        self.assertIn("catch up by heartbeat", logs.output[0])
+        self.assertEqual(layer.sent, [])
+
+    def test_a_backlog_past_its_bound_is_dropped_not_kept(self):
+        sender = live.Sender()
+        sender.backlog = live.BROADCAST_BACKLOG
+        with self.assertLogs("site_ops.live", "ERROR") as logs:
+            sender.send(FlakyLayer(), [("site-1.control.en", {"type": "board.html", "html": "a"})])
+        self.assertIn("dropped", logs.output[0])
+        self.assertIsNone(sender.loop)

@@ -8,13 +8,11 @@ from contextlib import suppress
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.layers import get_channel_layer
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from site_ops.live import LAYER_ERRORS
 
 logger = logging.getLogger(__name__)
 
-# A channel layer's transport failing, which a later receive may not meet.
-LAYER_TRANSPORT_ERRORS = (OSError, asyncio.TimeoutError, RedisConnectionError, RedisTimeoutError)
 LAYER_RETRY_SECONDS = 0.2
 LAYER_RETRY_MAX_SECONDS = 5.0
 
@@ -79,7 +77,7 @@ class OwnLoopMixin:
             while True:
                 try:
                     message = await self.channel_receive()
-                except LAYER_TRANSPORT_ERRORS as error:
+                except LAYER_ERRORS as error:
                     if asyncio.current_task().cancelling():
                         # Stopping: some layers answer a cancelled read with
                         # a connection error; the reader stops, as cancelled.

@@ -15,6 +15,7 @@ import asyncio
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -43,6 +44,10 @@ pytestmark = [
     pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server on PATH"),
 ]
 HOST = "127.0.0.1"
+# How long a POST may take while Redis is hung: under redis-py's 5-second
+# socket timeout, so a POST that waits for Redis at all is seen waiting, and
+# far over what a room move takes.
+HUNG_SECONDS = 4
 SEQ = re.compile(r'id="live-seq" data-seq="(\d+)"')
 
 
@@ -78,8 +83,16 @@ class RedisServer:
         wait_for_port(self.port, self.proc)
 
     def stop(self):
+        self.resume()
         self.proc.terminate()
         self.proc.wait(10)
+
+    def pause(self):
+        """Hang it: connections stay open and nothing answers (SIGSTOP)."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.proc.send_signal(signal.SIGCONT)
 
 
 class HTTP:
@@ -188,6 +201,12 @@ class Board:
                     return html
         raise AssertionError(f"{text!r} never arrived; received {[h[:80] for h in self.received]}")
 
+    async def drain(self):
+        """Read what already arrived (acknowledgements of the heartbeats)."""
+        with suppress(TimeoutError):
+            while True:
+                await self.next(timeout=0.3)
+
     async def close(self):
         await self.ws.close()
 
@@ -252,29 +271,36 @@ class TwoProcessesTests(AuditFlushMixin, SiteMixin, TransactionTestCase):
         out = subprocess.run(["redis-cli", "-p", str(redis.port), *command], capture_output=True, text=True).stdout
         return int(out.split()[-1])
 
+    async def open_control_screen(self, first: int, second: int):
+        """Log in on process 1, open the control screen's socket on process 2;
+        returns the browser, the board (its snapshot read) and a room move
+        through process 1."""
+        room = self.room
+        browser = HTTP(first)
+        await browser.login(self.head.username, self.password)
+        board = await Board(
+            f"ws://{HOST}:{second}/ws/boards/control/?lang=en",
+            origin=f"http://{HOST}:{second}",
+            cookie=f"sessionid={browser.cookies['sessionid']}",
+        ).open()
+        snapshot = await board.next()
+        self.assertIn(f'id="room-{room.pk}"', snapshot)
+
+        async def move(to: str, version: int):
+            status, _page = await browser.request(
+                "POST", f"/rooms/{room.pk}/move/", {"to": to, "version": version}, htmx=True
+            )
+            self.assertEqual(status, 200)
+
+        return browser, board, move
+
     def check_the_board_follows_both_processes(self, layer: str):
         redis, (first, second) = self.start_servers(layer)
-        room = self.room
         group = live.broadcast_group(self.site.pk, "control", "en")
 
         async def scenario():
-            browser = HTTP(first)
-            await browser.login(self.head.username, self.password)
-            board = await Board(
-                f"ws://{HOST}:{second}/ws/boards/control/?lang=en",
-                origin=f"http://{HOST}:{second}",
-                cookie=f"sessionid={browser.cookies['sessionid']}",
-            ).open()
+            browser, board, move = await self.open_control_screen(first, second)
             try:
-                snapshot = await board.next()
-                self.assertIn(f'id="room-{room.pk}"', snapshot)
-
-                async def move(to: str, version: int):
-                    status, _page = await browser.request(
-                        "POST", f"/rooms/{room.pk}/move/", {"to": to, "version": version}, htmx=True
-                    )
-                    self.assertEqual(status, 200)
-
                 # A change through process 1 reaches the socket on process 2.
                 await move(Room.Status.OUT_OF_SERVICE, 1)
                 await board.wait_for('data-status="out_of_service"')
@@ -298,6 +324,19 @@ class TwoProcessesTests(AuditFlushMixin, SiteMixin, TransactionTestCase):
                 await move(Room.Status.OUT_OF_SERVICE, 3)
                 fragment = await board.wait_for('data-status="out_of_service"')
                 self.assertNotIn('id="board-body"', fragment)
+
+                # Restarted again with nothing sent meanwhile: process 1's
+                # pooled connections are stale, and the first broadcast after
+                # the restart still arrives live (no heartbeat to heal it).
+                await asyncio.to_thread(redis.stop)
+                await asyncio.to_thread(redis.start)
+                while not await asyncio.to_thread(self.listeners, redis, layer, group):
+                    await board.heartbeat()
+                    await asyncio.sleep(0.2)
+                await board.drain()
+                await move(Room.Status.AVAILABLE, 4)
+                fragment = await board.wait_for('data-status="available"')
+                self.assertNotIn('id="board-body"', fragment)
                 return board.reopened
             finally:
                 await board.close()
@@ -314,7 +353,51 @@ class TwoProcessesTests(AuditFlushMixin, SiteMixin, TransactionTestCase):
         self.assertEqual(reopened, 0)
 
     def test_a_board_follows_changes_across_processes_and_a_redis_restart_with_the_core_layer(self):
-        # The core layer's receive fails when Redis goes away, which ends the
-        # consumer and drops the socket; the page reopens it and gets a fresh
-        # snapshot.
-        self.check_the_board_follows_both_processes("core")
+        # The core layer's receive fails while Redis is away; the socket
+        # reads again and stays open.
+        reopened = self.check_the_board_follows_both_processes("core")
+        self.assertEqual(reopened, 0)
+
+    def check_a_hung_redis_holds_up_nothing(self, layer: str):
+        redis, (first, second) = self.start_servers(layer)
+
+        async def scenario():
+            _browser, board, move = await self.open_control_screen(first, second)
+            try:
+                await move(Room.Status.OUT_OF_SERVICE, 1)
+                await board.wait_for('data-status="out_of_service"')
+                redis.pause()
+                try:
+                    # Redis stays hung for the whole POST: the POST does not
+                    # wait for it.
+                    posted = asyncio.create_task(move(Room.Status.AVAILABLE, 2))
+                    done, _pending = await asyncio.wait({posted}, timeout=HUNG_SECONDS)
+                    self.assertEqual(done, {posted}, "the POST waited for the hung Redis")
+                    posted.result()
+                    # A heartbeat meets the hung Redis when it re-joins the
+                    # groups: the socket stays, and the board catches up.
+                    caught_up = await board.wait_for('data-status="available"', heartbeat=0.5)
+                    self.assertIn('id="board-body"', caught_up)
+                finally:
+                    redis.resume()
+                # Redis answers again: changes arrive live on the same socket.
+                await move(Room.Status.OUT_OF_SERVICE, 3)
+                fragment = await board.wait_for('data-status="out_of_service"', heartbeat=1)
+                self.assertIn('data-status="out_of_service"', fragment)
+                return board.reopened
+            finally:
+                await board.close()
+
+        try:
+            reopened = asyncio.run(scenario())
+        except BaseException:
+            print(self.server_logs())
+            raise
+        self.assertEqual(reopened, 0, "the socket was dropped")
+        self.assertNotIn("Traceback", self.server_logs())
+
+    def test_a_hung_redis_holds_up_no_post_and_drops_no_socket_with_pubsub(self):
+        self.check_a_hung_redis_holds_up_nothing("pubsub")
+
+    def test_a_hung_redis_holds_up_no_post_and_drops_no_socket_with_the_core_layer(self):
+        self.check_a_hung_redis_holds_up_nothing("core")
