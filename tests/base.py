@@ -134,6 +134,21 @@ class SocketMixin:
         client.force_login(user)
         return client.cookies["sessionid"].value
 
+    async def open_logged_in(self, path, user):
+        """A socket opened by a logged-in browser, its snapshot read; returns it and the browser's client."""
+        from site_ops.asgi import application
+
+        client = Client()
+        await sync_to_async(client.force_login)(user)
+        key = client.cookies["sessionid"].value
+        socket = WebsocketCommunicator(
+            application, path, headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())]
+        )
+        connected, _ = await socket.connect()
+        self.assertTrue(connected)
+        self.assertIn('id="board-body"', await socket.receive_from())
+        return socket, client
+
     async def connect(self, path, user=None, origin=b"http://127.0.0.1:8000"):
         from site_ops.asgi import application
 

@@ -3,12 +3,9 @@
 import json
 
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from rooms import services
 from rooms.models import Person
-from site_ops.asgi import application
 from site_ops.models import BoardSequence
 from tests.base import LiveTestCase, SocketMixin
 
@@ -98,17 +95,7 @@ class BoardSocketTests(SocketMixin, LiveTestCase):
         await control.disconnect()
 
     async def test_logging_out_closes_the_sessions_sockets(self):
-        client = Client()
-        await sync_to_async(client.force_login)(self.clerk)
-        key = client.cookies["sessionid"].value
-        communicator = WebsocketCommunicator(
-            application,
-            "/ws/boards/general/",
-            headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())],
-        )
-        connected, _ = await communicator.connect()
-        self.assertTrue(connected)
-        await communicator.receive_from()
+        communicator, client = await self.open_logged_in("/ws/boards/general/", self.clerk)
 
         await sync_to_async(client.post)("/logout/")
 

@@ -3,7 +3,6 @@
 import json
 
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Group, User
 from django.contrib.sessions.models import Session
 from django.test import Client
@@ -11,7 +10,6 @@ from django.urls import reverse
 
 from rooms import services
 from rooms.roles import Role
-from site_ops.asgi import application
 from site_ops.models import BoardSequence
 from tests.base import LiveTestCase, SiteTestCase, SocketMixin
 from tests.factories import make_user
@@ -23,18 +21,8 @@ class SocketRightTests(SocketMixin, LiveTestCase):
     """A board socket ends with the right to see the board."""
 
     async def open_general(self):
-        client = Client()
-        await sync_to_async(client.force_login)(self.clerk)
-        key = client.cookies["sessionid"].value
-        socket = WebsocketCommunicator(
-            application,
-            "/ws/boards/general/?lang=en",
-            headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())],
-        )
-        connected, _ = await socket.connect()
-        self.assertTrue(connected)
-        self.assertIn('id="board-body"', await socket.receive_from())
-        return socket, key
+        socket, client = await self.open_logged_in("/ws/boards/general/?lang=en", self.clerk)
+        return socket, client.cookies["sessionid"].value
 
     async def heartbeat(self, socket, seq=0):
         await socket.send_to(text_data=json.dumps({"type": "heartbeat", "seq": seq}))

@@ -7,6 +7,11 @@ terminal tasks for the rooms awaiting disinfection and the records of those
 ventilating, today's routine round with one area overdue, a spot task, the
 day's medical waste, the checkpoint log, patrols (two floors due) and an open
 incident. Everything is made up and dated relative to now.
+
+The refused meal's alert goes through medical_alert_raise (which checks no
+group and publishes nothing), then is back-dated. The rest is written
+directly: the groups' services check the acting user's group, publish to the
+live boards and stamp "now", while these records happened earlier today.
 """
 
 from datetime import timedelta
@@ -16,6 +21,7 @@ from django.utils.translation import gettext
 
 from groups.catering.models import MealDelivery, MealSlot
 from groups.catering.rounds import meal_round
+from groups.control.management.demo import Demo
 from groups.disinfection.models import (
     SPOT_DUE,
     TERMINAL_DUE,
@@ -26,6 +32,7 @@ from groups.disinfection.models import (
 )
 from groups.disinfection.routines import routine_today
 from groups.medical.models import Alert
+from groups.medical.services import medical_alert_raise
 from groups.security.models import CheckpointEntry, Incident, Patrol
 from rooms.models import AuditEvent, Room
 from rooms.reads import day_start
@@ -37,51 +44,51 @@ LATE_PATROL_FLOORS = {5, 8}
 OVERDUE_ROUTINE_FLOOR = 6
 
 
-def write_group_records(cmd, rooms: dict[str, Room]) -> dict:
+def write_group_records(demo: Demo, rooms: dict[str, Room]) -> dict:
     """Write the records; returns counts for the command's report."""
-    MealSlot.objects.bulk_create(MealSlot.defaults_for(cmd.site))
-    RoutineSchedule.objects.bulk_create(RoutineSchedule.defaults_for(cmd.site))
+    MealSlot.objects.bulk_create(MealSlot.defaults_for(demo.site))
+    RoutineSchedule.objects.bulk_create(RoutineSchedule.defaults_for(demo.site))
     events = []
     counts = {
-        "meals": _meals(cmd, events),
-        "tasks": _disinfection(cmd, rooms, events),
-        "incidents": _security(cmd, rooms, events),
+        "meals": _meals(demo, events),
+        "tasks": _disinfection(demo, rooms, events),
+        "incidents": _security(demo, rooms, events),
     }
     AuditEvent.objects.bulk_create(events)
     return counts
 
 
-def _event(cmd, events, at, actor, action, obj, label=None, room=None, after=None, note=""):
+def _event(demo, events, at, actor, action, obj, label=None, room=None, after=None, note=""):
     events.append(
-        cmd.audit_event(
+        demo.audit_event(
             at, actor, action, label or str(obj), obj._meta.model_name, obj.pk, room=room, after=after, note=note
         )
     )
 
 
-def _earlier(cmd, minutes: int):
+def _earlier(demo, minutes: int):
     """A moment this many minutes ago, but not before today began."""
-    return max(cmd.now - timedelta(minutes=minutes), day_start(cmd.now) + timedelta(minutes=1))
+    return max(demo.now - timedelta(minutes=minutes), day_start(demo.now) + timedelta(minutes=1))
 
 
 # --- catering -----------------------------------------------------------------
 
 
-def _meals(cmd, events) -> int:
-    meals = meal_round(cmd.site, now=cmd.now)
-    cooks = [cmd.users["hemei"], cmd.users["luoping"]]
+def _meals(demo, events) -> int:
+    meals = meal_round(demo.site, now=demo.now)
+    cooks = [demo.users["hemei"], demo.users["luoping"]]
     floors = meals.floors()
     # The top two floors are still to deliver; the others went out a few
     # minutes apart, the last one just now.
     done_floors = sorted(floors)[:-2]
     rows = []
     for i, floor in enumerate(done_floors):
-        at = _earlier(cmd, 3 * (len(done_floors) - i) + 2)
+        at = _earlier(demo, 3 * (len(done_floors) - i) + 2)
         cook = cooks[i % 2]
         for meal in floors[floor]:
             rows.append(
                 MealDelivery(
-                    site=cmd.site,
+                    site=demo.site,
                     slot=meals.slot,
                     day=meals.day,
                     room=meal.room,
@@ -99,15 +106,15 @@ def _meals(cmd, events) -> int:
             "meal": meals.slot,
             "count": len(floors[floor]),
         }
-        _event(cmd, events, at, cook, "meal.floor_deliver", meals.slot, label=label, after={"floor": floor})
+        _event(demo, events, at, cook, "meal.floor_deliver", meals.slot, label=label, after={"floor": floor})
     # Half of those who arrived after the delivery time have had their late meal.
     for late in meals.late[::2]:
         at = late.arrived_at + timedelta(minutes=8)
-        if at < cmd.now:
+        if at < demo.now:
             cook = cooks[0]
             rows.append(
                 MealDelivery(
-                    site=cmd.site,
+                    site=demo.site,
                     slot=meals.slot,
                     day=meals.day,
                     room=late.room,
@@ -133,26 +140,27 @@ def _meals(cmd, events) -> int:
     for row in room_rows[1:8]:
         row.feedback = MealDelivery.Feedback.FINE
     MealDelivery.objects.bulk_create(rows)
-    alert = Alert.objects.create(
-        site=cmd.site,
+    alert = medical_alert_raise(
+        site=demo.site,
         kind=Alert.Kind.MEAL_REFUSED,
         room=refused.room,
+        by=refused.recorded_by,
         note=f"{meals.slot}: {refused.room.number} {refused.note}",
-        created_at=refused.recorded_at,
-        raised_by=refused.recorded_by,
         meal_delivery=refused,
     )
-    _event(cmd, events, alert.created_at, refused.recorded_by, "meal.refuse", refused, room=refused.room)
-    _event(cmd, events, cmd.now, cmd.users["hemei"], "meal.feedback", complained, room=complained.room)
+    alert.created_at = refused.recorded_at  # raised when the meal was refused, not now
+    alert.save(update_fields=["created_at"])
+    _event(demo, events, alert.created_at, refused.recorded_by, "meal.refuse", refused, room=refused.room)
+    _event(demo, events, demo.now, demo.users["hemei"], "meal.feedback", complained, room=complained.room)
     return len(rows)
 
 
 # --- disinfection -----------------------------------------------------------------
 
 
-def _disinfection(cmd, rooms: dict[str, Room], events) -> int:
-    site, rng, now = cmd.site, cmd.rng, cmd.now
-    cleaners = [cmd.users["zhaolei"], cmd.users["sunqiang"]]
+def _disinfection(demo, rooms: dict[str, Room], events) -> int:
+    site, rng, now = demo.site, demo.rng, demo.now
+    cleaners = [demo.users["zhaolei"], demo.users["sunqiang"]]
     tasks = []
     for room in rooms.values():
         if room.status == Room.Status.AWAITING_DISINFECTION:
@@ -190,7 +198,7 @@ def _disinfection(cmd, rooms: dict[str, Room], events) -> int:
                     updated_by=room.updated_by,
                 )
             )
-    spot_at = _earlier(cmd, 25)
+    spot_at = _earlier(demo, 25)
     tasks.append(
         DisinfectionTask(
             site=site,
@@ -198,10 +206,10 @@ def _disinfection(cmd, rooms: dict[str, Room], events) -> int:
             where="2号电梯轿厢",
             reason="转运车辆接人后电梯需消毒",
             created_at=spot_at,
-            created_by=cmd.users["zhouning"],
+            created_by=demo.users["zhouning"],
             due_at=spot_at + SPOT_DUE,
             updated_at=spot_at,
-            updated_by=cmd.users["zhouning"],
+            updated_by=demo.users["zhouning"],
         )
     )
     # Today's routine round: every occurrence due so far is done, but one floor's last.
@@ -233,27 +241,27 @@ def _disinfection(cmd, rooms: dict[str, Room], events) -> int:
     DisinfectionTask.objects.bulk_create(tasks)
     for task in tasks:
         if task.kind == DisinfectionTask.Kind.TERMINAL and task.status == DisinfectionTask.Status.OPEN:
-            _event(cmd, events, task.created_at, task.created_by, "disinfection.terminal_open", task, room=task.room)
+            _event(demo, events, task.created_at, task.created_by, "disinfection.terminal_open", task, room=task.room)
         elif task.kind == DisinfectionTask.Kind.SPOT:
-            _event(cmd, events, task.created_at, task.created_by, "disinfection.spot_open", task, note=task.reason)
+            _event(demo, events, task.created_at, task.created_by, "disinfection.spot_open", task, note=task.reason)
         else:
             label = task.place if task.kind == DisinfectionTask.Kind.ROUTINE else None
-            _event(cmd, events, task.done_at, task.done_by, "disinfection.done", task, label=label, room=task.room)
-    _waste(cmd, events)
+            _event(demo, events, task.done_at, task.done_by, "disinfection.done", task, label=label, room=task.room)
+    _waste(demo, events)
     return len(tasks)
 
 
-def _waste(cmd, events) -> None:
+def _waste(demo, events) -> None:
     """A morning collection on every floor, handed over before noon, and an afternoon one on site."""
-    site, rng = cmd.site, cmd.rng
-    start = day_start(cmd.now)
+    site, rng = demo.site, demo.rng
+    start = day_start(demo.now)
     rounds = [start + timedelta(hours=10), start + timedelta(hours=16)]
     for n, began in enumerate(rounds):
-        if began > cmd.now:
+        if began > demo.now:
             break
         collections = []
         for i, floor in enumerate(site.floors()):
-            cleaner = cmd.users["sunqiang"]
+            cleaner = demo.users["sunqiang"]
             collections.append(
                 WasteCollection(
                     site=site,
@@ -266,28 +274,28 @@ def _waste(cmd, events) -> None:
             )
         WasteCollection.objects.bulk_create(collections)
         for c in collections:
-            _event(cmd, events, c.collected_at, c.collected_by, "waste.collect", c, after={"bags": c.bags})
+            _event(demo, events, c.collected_at, c.collected_by, "waste.collect", c, after={"bags": c.bags})
         handed = began + timedelta(hours=1)
-        if n == 0 and handed < cmd.now:
+        if n == 0 and handed < demo.now:
             handover = WasteHandover.objects.create(
                 site=site,
                 contractor=CONTRACTOR,
                 receiver="刘师傅",
                 handed_at=handed,
-                handed_by=cmd.users["zhaolei"],
+                handed_by=demo.users["zhaolei"],
                 bags=sum(c.bags for c in collections),
                 weight_kg=sum(c.weight_kg for c in collections),
             )
             WasteCollection.objects.filter(pk__in=[c.pk for c in collections]).update(handover=handover)
-            _event(cmd, events, handed, handover.handed_by, "waste.hand_over", handover)
+            _event(demo, events, handed, handover.handed_by, "waste.hand_over", handover)
 
 
 # --- security ---------------------------------------------------------------------
 
 
-def _security(cmd, rooms: dict[str, Room], events) -> int:
-    site, rng = cmd.site, cmd.rng
-    guards = [cmd.users["wugang"], cmd.users["zhengwei"]]
+def _security(demo, rooms: dict[str, Room], events) -> int:
+    site, rng = demo.site, demo.rng
+    guards = [demo.users["wugang"], demo.users["zhengwei"]]
     K = CheckpointEntry.Kind
     # (kind, who, purpose, minutes ago in, minutes ago out or None while inside)
     visits = [
@@ -301,8 +309,8 @@ def _security(cmd, rooms: dict[str, Room], events) -> int:
     entries = []
     for kind, name, purpose, ago_in, ago_out in visits:
         guard = rng.choice(guards)
-        entered = _earlier(cmd, ago_in)
-        left = _earlier(cmd, ago_out) if ago_out else None
+        entered = _earlier(demo, ago_in)
+        left = _earlier(demo, ago_out) if ago_out else None
         entries.append(
             CheckpointEntry(
                 site=site,
@@ -319,9 +327,9 @@ def _security(cmd, rooms: dict[str, Room], events) -> int:
         )
     CheckpointEntry.objects.bulk_create(entries)
     for entry in entries:
-        _event(cmd, events, entry.entered_at, entry.entered_by, "checkpoint.in", entry)
+        _event(demo, events, entry.entered_at, entry.entered_by, "checkpoint.in", entry)
         if entry.left_at:
-            _event(cmd, events, entry.left_at, entry.left_by, "checkpoint.out", entry)
+            _event(demo, events, entry.left_at, entry.left_by, "checkpoint.out", entry)
 
     patrols = []
     interval = site.patrol_interval_minutes
@@ -329,16 +337,16 @@ def _security(cmd, rooms: dict[str, Room], events) -> int:
         ago = (
             rng.randint(interval + 20, interval + 80) if floor in LATE_PATROL_FLOORS else rng.randint(10, interval - 20)
         )
-        patrols.append(Patrol(site=site, floor=floor, at=_earlier(cmd, ago), by=rng.choice(guards), remarks=""))
+        patrols.append(Patrol(site=site, floor=floor, at=_earlier(demo, ago), by=rng.choice(guards), remarks=""))
     patrols[0].remarks = "楼道通风正常,无异常"
     Patrol.objects.bulk_create(patrols)
     for patrol in patrols:
-        _event(cmd, events, patrol.at, patrol.by, "patrol.record", patrol, after={"floor": patrol.floor})
+        _event(demo, events, patrol.at, patrol.by, "patrol.record", patrol, after={"floor": patrol.floor})
 
     occupied = [room for room in rooms.values() if room.status == Room.Status.OCCUPIED and room.floor >= 3]
     door_room, conflict_room = rng.sample(occupied, 2)
-    opened = _earlier(cmd, 18)
-    reported = _earlier(cmd, 240)
+    opened = _earlier(demo, 18)
+    reported = _earlier(demo, 240)
     incidents = [
         Incident(
             site=site,
@@ -371,7 +379,9 @@ def _security(cmd, rooms: dict[str, Room], events) -> int:
     ]
     Incident.objects.bulk_create(incidents)
     for incident in incidents:
-        _event(cmd, events, incident.reported_at, incident.reported_by, "incident.report", incident, room=incident.room)
+        _event(
+            demo, events, incident.reported_at, incident.reported_by, "incident.report", incident, room=incident.room
+        )
         if incident.resolved_at:
-            _event(cmd, events, incident.resolved_at, incident.resolved_by, "incident.resolve", incident)
+            _event(demo, events, incident.resolved_at, incident.resolved_by, "incident.resolve", incident)
     return len(incidents)
