@@ -12,7 +12,6 @@ from datetime import date, timedelta
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -347,16 +346,9 @@ def stay_check_in(*, person: Person, room: Room, by, version: int | None = None,
         now = timezone.now()
         try:
             with transaction.atomic():
-                # F() keeps the count right under concurrency and the database
-                # check constraint refuses an overfull room as a last line.
-                Room.objects.filter(pk=room.pk).update(
-                    occupant_count=F("occupant_count") + 1,
-                    status=Room.Status.OCCUPIED,
-                    status_changed_at=now if room.status != Room.Status.OCCUPIED else room.status_changed_at,
-                    version=F("version") + 1,
-                    updated_at=now,
-                    updated_by=by,
-                )
+                # The row is locked; the database's check constraint refuses
+                # an overfull room as a last line.
+                enter_room(room, by, now)
                 stay = Stay.objects.create(
                     site=site,
                     person=person,
@@ -370,7 +362,6 @@ def stay_check_in(*, person: Person, room: Room, by, version: int | None = None,
                 _("Room %(room)s is full or %(name)s is already in a room.")
                 % {"room": room.number, "name": person.name}
             ) from None
-        room.refresh_from_db()
         person.status = Person.Status.IN_ISOLATION
         touch(person, by)
         person.save(update_fields=["status", "version", "updated_at", "updated_by"])
@@ -427,6 +418,25 @@ def stay_release(*, person: Person, by, version: int | None = None, token: str |
     return stay
 
 
+def enter_room(room: Room, by, now) -> None:
+    """One more person in a room (the caller holds its row lock and checked it takes people)."""
+    room.occupant_count += 1
+    if room.status != Room.Status.OCCUPIED:
+        _set_status(room, Room.Status.OCCUPIED, now)
+    touch(room, by)
+    room.save(
+        update_fields=[
+            "occupant_count",
+            "status",
+            "status_changed_at",
+            "ventilation_until",
+            "version",
+            "updated_at",
+            "updated_by",
+        ]
+    )
+
+
 def end_stay(*, stay: Stay, person: Person, reason: str, by) -> Room:
     """End a stay (release or transfer out): the person leaves, the room empties.
 
@@ -473,9 +483,8 @@ del S
 
 
 def _set_status(room: Room, to: str, now) -> None:
-    """Every change of a room's status but check-in's goes through here (the
-    caller holds the row lock, saves and audits); check-in fills the room in
-    one guarded UPDATE (stay_check_in)."""
+    """Every change of a room's status goes through here (the caller holds
+    the row lock, saves and audits)."""
     room.status = to
     room.status_changed_at = now
     room.ventilation_until = (
