@@ -28,6 +28,11 @@ class Site(models.Model):
         default=2,
         help_text=_("Elderly and disabled people are placed on this floor or below when possible."),
     )
+    elderly_age = models.PositiveSmallIntegerField(
+        _("elderly from age"),
+        default=60,
+        help_text=_("People this old or older are placed on the low floors when possible (the Chinese norm is 60)."),
+    )
     transfer_stale_minutes = models.PositiveSmallIntegerField(
         _("transfer stale after (minutes)"),
         default=60,
@@ -136,6 +141,7 @@ class Person(Versioned):
         IN_ISOLATION = "in_isolation", _("in isolation")
         RELEASED = "released", _("released")
         TRANSFERRED = "transferred", _("transferred")
+        NO_SHOW = "no_show", _("did not arrive")
 
     class Sex(models.TextChoices):
         FEMALE = "F", _("female")
@@ -183,6 +189,16 @@ class Person(Versioned):
         max_length=40,
         blank=True,
         help_text=_("People who arrive together as a family share this and are roomed together."),
+    )
+    # A carer (陪护) and the person they look after (a baby, someone who
+    # cannot look after themselves): roomed, transferred and released together.
+    cares_for = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="carers",
+        verbose_name=_("cares for"),
     )
     expected_on = models.DateField(_("expected arrival"), default=timezone.localdate)
     source = models.CharField(_("arriving from"), max_length=100, blank=True)
@@ -236,7 +252,23 @@ class Person(Versioned):
 
     @property
     def needs_low_floor(self) -> bool:
-        return bool(self.LOW_FLOOR_NEEDS.intersection(self.special_needs)) or self.age >= 70
+        return self.low_floor_reason() is not None
+
+    def low_floor_reason(self) -> str | None:
+        """Why this person goes to a low floor (their need or their age), or None."""
+        for need in self.special_needs:
+            if need in self.LOW_FLOOR_NEEDS:
+                return str(self.Need(need).label)
+        if self.age >= self.site.elderly_age:
+            return _("aged %(age)s") % {"age": self.age}
+        return None
+
+    def linked(self) -> list["Person"]:
+        """The carer link, either way: whom this person cares for and who cares for them."""
+        found = list(self.carers.all())
+        if self.cares_for_id:
+            found.insert(0, self.cares_for)
+        return found
 
     def get_special_needs_display(self) -> list[str]:
         labels = dict(self.Need.choices)
@@ -255,6 +287,15 @@ class Stay(Versioned):
     class EndReason(models.TextChoices):
         RELEASED = "released", _("released")
         TRANSFERRED = "transferred", _("transferred")
+
+    class MoveReason(models.TextChoices):
+        """Why a person changes room (换房); kept in the audit log."""
+
+        WRONG_ROOM = "wrong_room", _("wrong assignment")
+        EXPOSURE = "exposure", _("exposure: away from a positive case")
+        REPAIR = "repair", _("room needs repair")
+        CARER = "carer", _("joining a person they care for")
+        OTHER = "other", _("other")
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="stays")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="stays")
@@ -342,8 +383,12 @@ ACTION_LABELS = {
     "person.register": _("added to arrivals"),
     "person.reveal": _("personal data revealed"),
     "person.update": _("details corrected"),
+    "person.no_show": _("did not arrive"),
+    "person.carer": _("carer link changed"),
     "stay.check_in": _("checked in"),
     "stay.release": _("released"),
+    "stay.move": _("changed room"),
+    "stay.exposure": _("quarantine restarted after exposure"),
     "room.move": _("room status changed"),
     "room.set_up": _("room added"),
     "room.admin_change": _("room set-up changed"),

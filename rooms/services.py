@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from rooms.masking import mask_national_id, mask_phone
 from rooms.models import AuditEvent, Person, Room, Site, Stay, SubmittedForm
-from rooms.roles import Role, display_name, require_role, role_label
+from rooms.roles import Role, display_name, has_role, require_role, role_label
 from site_ops import live
 
 PEOPLE_ROLES = (Role.GENERAL, Role.SITE_HEAD)
@@ -172,6 +172,10 @@ class StayHooks:
     release_checks: list[Callable] = field(default_factory=list)
     # left(stay=, room=, by=): a stay ended (release or departure)
     left: list[Callable] = field(default_factory=list)
+    # moved(stay=, left=, by=): the person changed room; ``left`` is the room they left
+    moved: list[Callable] = field(default_factory=list)
+    # room_move_checks(room=, to=): raises ServiceError to refuse a room's move by hand
+    room_move_checks: list[Callable] = field(default_factory=list)
 
 
 STAY_HOOKS = StayHooks()
@@ -317,11 +321,83 @@ def person_reveal(*, person: Person, field: str, reason: str, by) -> str:
     return getattr(person, field)
 
 
+def person_no_show(*, person: Person, reason: str, by, version: int | None = None, token: str | None = None) -> Person:
+    """An expected person who will not come (went elsewhere, tested positive
+    before the bus, wrong list): off the expected count, with the reason."""
+    require_role(by, *PEOPLE_ROLES)
+    reason = reason.strip()
+    if len(reason) < 2:
+        raise ServiceError(_("Say why they did not arrive."))
+    with transaction.atomic():
+        claim_form(token, by)
+        person = lock_row(Person, person.pk)
+        check_version(person, version)
+        if person.status != Person.Status.EXPECTED:
+            raise ServiceError(
+                _("%(name)s is not expected (status: %(status)s).")
+                % {"name": person.name, "status": person.get_status_display()}
+            )
+        person.status = Person.Status.NO_SHOW
+        touch(person, by)
+        person.save(update_fields=["status", "version", "updated_at", "updated_by"])
+        audit(
+            site=person.site,
+            by=by,
+            action="person.no_show",
+            obj=person,
+            person=person,
+            before={"person_status": Person.Status.EXPECTED},
+            after={"person_status": person.status},
+            note=reason[:200],
+        )
+        live.publish(site=person.site, persons=[person.pk], topics=[OCCUPANTS])
+    return person
+
+
+def person_set_carer(*, carer: Person, cares_for: Person | None, by, version: int | None = None, token=None) -> Person:
+    """Link a carer (陪护) to the person they look after, or unlink them (``None``)."""
+    require_role(by, *PEOPLE_ROLES)
+    if cares_for is not None:
+        _same_site(carer, cares_for)
+        if cares_for.pk == carer.pk:
+            raise ServiceError(_("A person cannot be their own carer."))
+    with transaction.atomic():
+        claim_form(token, by)
+        carer = lock_row(Person, carer.pk)
+        check_version(carer, version)
+        if cares_for is not None and Person.objects.filter(pk=cares_for.pk, cares_for_id=carer.pk).exists():
+            raise ServiceError(
+                _("%(other)s already cares for %(name)s.") % {"other": cares_for.name, "name": carer.name}
+            )
+        before = carer.cares_for.name if carer.cares_for_id else ""
+        carer.cares_for = cares_for
+        touch(carer, by)
+        carer.save(update_fields=["cares_for", "version", "updated_at", "updated_by"])
+        audit(
+            site=carer.site,
+            by=by,
+            action="person.carer",
+            obj=carer,
+            person=carer,
+            before={"cares_for": before},
+            after={"cares_for": cares_for.name if cares_for else ""},
+        )
+        linked = [carer.pk] + ([cares_for.pk] if cares_for else [])
+        live.publish(site=carer.site, persons=linked, topics=[OCCUPANTS])
+    return carer
+
+
 # --- stays ----------------------------------------------------------------
 
 
-def stay_check_in(*, person: Person, room: Room, by, version: int | None = None, token: str | None = None) -> Stay:
-    """Check an expected person in to a room: the stay starts, the room fills."""
+def stay_check_in(
+    *, person: Person, room: Room, by, version: int | None = None, token: str | None = None, override: str = ""
+) -> Stay:
+    """Check an expected person in to a room: the stay starts, the room fills.
+
+    Only people of one household and one category share a room; the site
+    head may put others together with a reason (``override``), audited.
+    """
     require_role(by, *PEOPLE_ROLES)
     _same_site(person, room)
     with transaction.atomic():
@@ -334,13 +410,8 @@ def stay_check_in(*, person: Person, room: Room, by, version: int | None = None,
                 % {"name": person.name, "status": person.get_status_display()}
             )
         room = lock_row(Room, room.pk)
-        if room.status not in (Room.Status.AVAILABLE, Room.Status.OCCUPIED):
-            raise ServiceError(
-                _("Room %(room)s is %(status)s and takes no one now.")
-                % {"room": room.number, "status": room.get_status_display()}
-            )
-        if room.is_full:
-            raise ServiceError(_("Room %(room)s is full.") % {"room": room.number})
+        require_takes_people(room)
+        overridden = require_may_share(person, room, by, override)
         site = person.site
         before = {"room_status": room.status, "occupants": room.occupant_count}
         now = timezone.now()
@@ -376,45 +447,187 @@ def stay_check_in(*, person: Person, room: Room, by, version: int | None = None,
             person=person,
             before=before,
             after={"room_status": room.status, "occupants": room.occupant_count, "ends_on": stay.ends_on},
+            note=overridden,
         )
         live.publish(site=site, rooms=[room.pk], persons=[person.pk], topics=[OCCUPANTS])
     return stay
 
 
-def stay_release(*, person: Person, by, version: int | None = None, token: str | None = None) -> Stay:
-    """Check a person out at the end of isolation: the stay ends, the room empties."""
+def require_takes_people(room: Room) -> None:
+    """Refuse a locked room that cannot take one more person now."""
+    if room.status not in (Room.Status.AVAILABLE, Room.Status.OCCUPIED):
+        raise ServiceError(
+            _("Room %(room)s is %(status)s and takes no one now.")
+            % {"room": room.number, "status": room.get_status_display()}
+        )
+    if room.is_full:
+        raise ServiceError(_("Room %(room)s is full.") % {"room": room.number})
+
+
+def sharing_refusal(person: Person, occupants) -> str | None:
+    """Why this person may not join these people in a room, or None.
+
+    Only a household shares a room, and only within one category (close
+    contact, secondary contact, inbound traveller): strangers never do.
+    """
+    for other in occupants:
+        if other.pk == person.pk:
+            continue
+        if not person.household or other.household != person.household:
+            return _("%(other)s of another household is in this room.") % {"other": other.name}
+        if other.category != person.category:
+            return _("%(other)s in this room is a %(category)s, %(name)s is not.") % {
+                "other": other.name,
+                "category": other.get_category_display(),
+                "name": person.name,
+            }
+    return None
+
+
+def require_may_share(person: Person, room: Room, by, override: str) -> str:
+    """Refuse a room where people this person may not share with are; the
+    site head may override with a reason. Returns the audit note."""
+    occupants = Person.objects.filter(stays__room=room, stays__ended_at__isnull=True)
+    refusal = sharing_refusal(person, occupants)
+    if refusal is None:
+        return ""
+    refusal = _("Room %(room)s: %(why)s") % {"room": room.number, "why": refusal}
+    if not has_role(by, Role.SITE_HEAD):
+        raise ServiceError(refusal + " " + _("Only the site head can put them together, with a reason."))
+    override = override.strip()
+    if len(override) < 2:
+        raise ServiceError(refusal + " " + _("To put them together anyway, give the reason."))
+    return _("Shared by the site head's decision: %(reason)s") % {"reason": override[:200]}
+
+
+def stay_move(
+    *,
+    person: Person,
+    room: Room,
+    reason: str,
+    by,
+    note: str = "",
+    override: str = "",
+    version: int | None = None,
+    token: str | None = None,
+) -> Stay:
+    """Move a person in isolation to another room (换房).
+
+    The stay moves, and with it everything that hangs on the stay (the
+    samples, health rounds and meals follow the person; the groups' parts
+    are in ``STAY_HOOKS.moved``). A room left empty goes to terminal
+    disinfection. One audited, live move.
+    """
     require_role(by, *PEOPLE_ROLES)
+    _same_site(person, room)
+    if reason not in Stay.MoveReason.values:
+        raise ServiceError(_("Choose why the person changes room."))
+    if reason == Stay.MoveReason.OTHER and len(note.strip()) < 2:
+        raise ServiceError(_("Say why the person changes room."))
     with transaction.atomic():
         claim_form(token, by)
         person = lock_row(Person, person.pk)
         check_version(person, version)
         stay = Stay.objects.open().filter(person=person).first()
-        if person.status != Person.Status.IN_ISOLATION or stay is None:
-            raise ServiceError(
-                _("%(name)s is not in isolation (status: %(status)s).")
-                % {"name": person.name, "status": person.get_status_display()}
-            )
-        today = timezone.localdate()
-        if stay.ends_on > today:
-            raise ServiceError(
-                _("%(name)s's quarantine ends on %(date)s; they cannot be released before.")
-                % {"name": person.name, "date": date_format(stay.ends_on, "SHORT_DATE_FORMAT")}
-            )
-        for check in STAY_HOOKS.release_checks:
-            check(stay=stay)
-        room = end_stay(stay=stay, person=person, reason=Stay.EndReason.RELEASED, by=by)
+        if stay is None:
+            raise ServiceError(_("%(name)s is not in a room.") % {"name": person.name})
+        if stay.room_id == room.pk:
+            raise ServiceError(_("%(name)s is in room %(room)s already.") % {"name": person.name, "room": room.number})
+        # Both rows locked, always in the same order.
+        locked = {pk: lock_row(Room, pk) for pk in sorted((stay.room_id, room.pk))}
+        left, room = locked[stay.room_id], locked[room.pk]
+        require_takes_people(room)
+        overridden = require_may_share(person, room, by, override)
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                enter_room(room, by, now)
+        except IntegrityError:
+            raise ServiceError(_("Room %(room)s is full.") % {"room": room.number}) from None
+        leave_room(left, by, now)
+        stay.room = room
+        touch(stay, by)
+        stay.save(update_fields=["room", "version", "updated_at", "updated_by"])
+        touch(person, by)
+        person.save(update_fields=["version", "updated_at", "updated_by"])
+        for hook in STAY_HOOKS.moved:
+            hook(stay=stay, left=left, by=by)
         audit(
             site=person.site,
             by=by,
-            action="stay.release",
+            action="stay.move",
             obj=stay,
             room=room,
             person=person,
-            before={"person_status": Person.Status.IN_ISOLATION},
-            after={"person_status": person.status, "room_status": room.status, "occupants": room.occupant_count},
+            before={"room": left.number, "left_room_status": left.status},
+            after={"room": room.number, "reason": str(Stay.MoveReason(reason).label)},
+            note=" ".join(part for part in (note.strip()[:150], overridden) if part),
         )
+        live.publish(site=person.site, rooms=[left.pk, room.pk], persons=[person.pk], topics=[OCCUPANTS, DISINFECTION])
+    return stay
+
+
+def stay_release(
+    *, person: Person, by, version: int | None = None, token: str | None = None, together: bool = False
+) -> Stay:
+    """Check a person out at the end of isolation: the stay ends, the room empties.
+
+    A carer and the person they look after are released together: one of
+    them alone is refused while the other is still in isolation, and
+    ``together`` releases both, each checked as if released alone.
+    """
+    require_role(by, *PEOPLE_ROLES)
+    with transaction.atomic():
+        claim_form(token, by)
+        person = lock_row(Person, person.pk)
+        check_version(person, version)
+        stay = _releasable_stay(person)
+        staying = [other for other in person.linked() if Stay.objects.open().filter(person=other).exists()]
+        if staying and not together:
+            raise ServiceError(
+                _("%(name)s and %(other)s are released together (carer): release both at once.")
+                % {"name": person.name, "other": "、".join(other.name for other in staying)}
+            )
+        released = [(person, stay)] + [(other, _releasable_stay(lock_row(Person, other.pk))) for other in staying]
+        rooms = set()
+        for who, their_stay in released:
+            room = end_stay(stay=their_stay, person=who, reason=Stay.EndReason.RELEASED, by=by)
+            rooms.add(room.pk)
+            audit(
+                site=who.site,
+                by=by,
+                action="stay.release",
+                obj=their_stay,
+                room=room,
+                person=who,
+                before={"person_status": Person.Status.IN_ISOLATION},
+                after={"person_status": who.status, "room_status": room.status, "occupants": room.occupant_count},
+            )
         # The last one out opens a terminal disinfection task.
-        live.publish(site=person.site, rooms=[room.pk], persons=[person.pk], topics=[OCCUPANTS, DISINFECTION])
+        live.publish(
+            site=person.site,
+            rooms=sorted(rooms),
+            persons=[who.pk for who, _stay in released],
+            topics=[OCCUPANTS, DISINFECTION],
+        )
+    return stay
+
+
+def _releasable_stay(person: Person) -> Stay:
+    """The open stay of a person who may be released today, or why not."""
+    stay = Stay.objects.open().filter(person=person).first()
+    if person.status != Person.Status.IN_ISOLATION or stay is None:
+        raise ServiceError(
+            _("%(name)s is not in isolation (status: %(status)s).")
+            % {"name": person.name, "status": person.get_status_display()}
+        )
+    if stay.ends_on > timezone.localdate():
+        raise ServiceError(
+            _("%(name)s's quarantine ends on %(date)s; they cannot be released before.")
+            % {"name": person.name, "date": date_format(stay.ends_on, "SHORT_DATE_FORMAT")}
+        )
+    for check in STAY_HOOKS.release_checks:
+        check(stay=stay)
     return stay
 
 
@@ -437,6 +650,16 @@ def enter_room(room: Room, by, now) -> None:
     )
 
 
+def leave_room(room: Room, by, now) -> None:
+    """One person fewer in a locked room. The last one out sends it to
+    disinfection; a sealed room stays sealed until terminal disinfection."""
+    room.occupant_count -= 1
+    if room.occupant_count == 0 and room.status == Room.Status.OCCUPIED:
+        _set_status(room, Room.Status.AWAITING_DISINFECTION, now)
+    touch(room, by)
+    room.save(update_fields=["occupant_count", "status", "status_changed_at", "version", "updated_at", "updated_by"])
+
+
 def end_stay(*, stay: Stay, person: Person, reason: str, by) -> Room:
     """End a stay (release or transfer out): the person leaves, the room empties.
 
@@ -453,11 +676,7 @@ def end_stay(*, stay: Stay, person: Person, reason: str, by) -> Room:
     touch(person, by)
     person.save(update_fields=["status", "version", "updated_at", "updated_by"])
     room = lock_row(Room, stay.room_id)
-    room.occupant_count -= 1
-    if room.occupant_count == 0 and room.status == Room.Status.OCCUPIED:
-        _set_status(room, Room.Status.AWAITING_DISINFECTION, now)
-    touch(room, by)
-    room.save(update_fields=["occupant_count", "status", "status_changed_at", "version", "updated_at", "updated_by"])
+    leave_room(room, by, now)
     for hook in STAY_HOOKS.left:
         hook(stay=stay, room=room, by=by)
     return room
@@ -471,6 +690,8 @@ S = Room.Status
 # disinfection through the stay services above.
 ROOM_MOVES: dict[tuple[str, str], tuple[str, ...]] = {
     (S.OCCUPIED, S.SEALED): (Role.SITE_HEAD, Role.MEDICAL),
+    # A positive taken back (corrected to negative): the site head decides, with the reason.
+    (S.SEALED, S.OCCUPIED): (Role.SITE_HEAD,),
     (S.AWAITING_DISINFECTION, S.VENTILATING): (Role.DISINFECTION, Role.SITE_HEAD),
     (S.SEALED, S.VENTILATING): (Role.DISINFECTION, Role.SITE_HEAD),
     (S.VENTILATING, S.AVAILABLE): (Role.DISINFECTION, Role.GENERAL, Role.SITE_HEAD),
@@ -532,6 +753,14 @@ def room_move(*, room: Room, to: str, by, version: int | None = None, note: str 
             )
         require_role(by, *allowed)
         now = timezone.now()
+        if (room.status, to) == (Room.Status.SEALED, Room.Status.OCCUPIED):
+            if not room.occupant_count:
+                raise ServiceError(
+                    _("Room %(room)s is empty; a sealed room is opened by terminal disinfection.")
+                    % {"room": room.number}
+                )
+            if len(note.strip()) < 2:
+                raise ServiceError(_("Say why room %(room)s is unsealed.") % {"room": room.number})
         if to == Room.Status.VENTILATING and room.occupant_count:
             raise ServiceError(
                 _("Room %(room)s still has people in it; terminal disinfection comes after they leave.")
@@ -543,6 +772,10 @@ def room_move(*, room: Room, to: str, by, version: int | None = None, note: str 
                 _("Room %(room)s is ventilating until %(time)s.")
                 % {"room": room.number, "time": date_format(timezone.localtime(room.ventilation_until), "H:i")}
             )
+        # A group may hold a move back and say why (the disinfection group: a
+        # positive case's room waits for a negative environmental sample).
+        for check in STAY_HOOKS.room_move_checks:
+            check(room=room, to=to)
         before = {"status": room.status}
         _set_status(room, to, now)
         if note:

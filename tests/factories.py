@@ -6,7 +6,7 @@ from datetime import date
 from django.contrib.auth.models import Group, User
 
 from groups.catering.models import MealSlot
-from groups.disinfection.models import RoutineSchedule
+from groups.disinfection.models import Disinfectant, DisinfectionStandard, RoutineSchedule
 from rooms.masking import national_id_check_digit
 from rooms.models import Person, Room, Site, Staff
 
@@ -19,6 +19,9 @@ def make_site(**kwargs) -> Site:
     site = Site.objects.create(**kwargs)
     MealSlot.objects.bulk_create(MealSlot.defaults_for(site))
     RoutineSchedule.objects.bulk_create(RoutineSchedule.defaults_for(site))
+    # Its disinfectants with their national minimums (the site's settings are read with their defaults).
+    agents = Disinfectant.objects.bulk_create(Disinfectant.defaults_for(site))
+    DisinfectionStandard.objects.bulk_create(DisinfectionStandard.defaults_for(site, agents))
     return site
 
 

@@ -40,8 +40,8 @@ class AudienceTests(SiteTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.sick = make_person(cls.site, name="赵秀兰", phone="17000009876")
-        cls.mate = make_person(cls.site, name="钱玉梅", phone="17000004321")
+        cls.sick = make_person(cls.site, name="赵秀兰", phone="17000009876", household="赵家")
+        cls.mate = make_person(cls.site, name="钱玉梅", phone="17000004321", household="赵家")
         family = cls.rooms[5]
         from rooms.models import Room
 

@@ -47,7 +47,7 @@ class TerminalTaskTests(DisinfectionTestCase):
 
     def test_no_task_while_people_remain_in_the_room(self):
         family_room = Room.objects.create(site=self.site, number="120", floor=1, capacity=2)
-        mother, son = make_person(self.site), make_person(self.site)
+        mother, son = make_person(self.site, household="王家"), make_person(self.site, household="王家")
         self.occupy(family_room, mother, son)
         self.release(mother)
         self.assertFalse(DisinfectionTask.objects.exists())
@@ -78,10 +78,12 @@ class TerminalTaskTests(DisinfectionTestCase):
             disinfection.disinfection_task_complete(task=task, by=self.cleaner, version=1, note="床垫已处理", **RECORD)
 
         task.refresh_from_db()
+        # The agent is the site's, named in the language the site was set up in; "含氯消毒剂" finds it.
         self.assertEqual(
-            (task.status, task.agent, task.concentration_mg_l, task.contact_minutes, task.done_by, task.done_at),
-            ("done", "含氯消毒剂", 1000, 30, self.cleaner, now),
+            (task.status, task.disinfectant.code, task.agent, task.concentration_mg_l, task.contact_minutes),
+            ("done", "chlorine", task.disinfectant.name, 1000, 30),
         )
+        self.assertEqual((task.done_by, task.done_at), (self.cleaner, now))
         room = self.fresh(self.room)
         self.assertEqual(room.status, Room.Status.VENTILATING)
         self.assertEqual(room.ventilation_until, now + timedelta(minutes=self.site.ventilation_minutes))
@@ -249,13 +251,23 @@ class WasteTests(DisinfectionTestCase):
         self.collect(2, 4, "9.5")
         with frozen(11):
             handover = disinfection.waste_hand_over(
-                site=self.site, contractor="渝康医废", receiver="刘师傅", by=self.cleaner
+                site=self.site,
+                contractor="渝康医废",
+                receiver="刘师傅",
+                manifest_number="5001202612020001",
+                by=self.cleaner,
             )
         self.assertEqual((handover.bags, handover.weight_kg), (6, Decimal("13.5")))
         self.assertFalse(WasteCollection.objects.filter(handover__isnull=True).exists())
         self.assertEqual(AuditEvent.objects.get(action="waste.hand_over").after["weight_kg"], "13.5")
         with self.assertRaisesMessage(services.ServiceError, "No collected waste"):
-            disinfection.waste_hand_over(site=self.site, contractor="渝康医废", receiver="刘师傅", by=self.cleaner)
+            disinfection.waste_hand_over(
+                site=self.site,
+                contractor="渝康医废",
+                receiver="刘师傅",
+                manifest_number="5001202612020002",
+                by=self.cleaner,
+            )
 
     def test_a_collection_needs_a_floor_of_the_site_and_a_weight(self):
         with self.assertRaisesMessage(services.ServiceError, "no floor 7"):

@@ -115,7 +115,7 @@ class BoardReadsTests(SiteTestCase):
 
     def test_the_rooms_a_change_touched_with_their_occupants(self):
         family = Room.objects.create(site=self.site, floor=3, number="301", capacity=3)
-        people = [make_person(self.site, name=name) for name in ("王芳", "王小明", "王小红")]
+        people = [make_person(self.site, name=name, household="王家") for name in ("王芳", "王小明", "王小红")]
         for person in people:
             services.stay_check_in(person=person, room=family, by=self.clerk)
         services.stay_check_in(person=self.person, room=self.rooms[1], by=self.clerk)

@@ -284,7 +284,15 @@ class DisinfectionViewTests(GroupBoardTestCase):
             reverse("waste-collect"), {"floor": 1, "bags": 3, "weight_kg": "5.5", "token": "w"}, headers=HTMX
         )
         response = self.client.post(
-            reverse("waste-hand-over"), {"contractor": "渝康", "receiver": "刘师傅", "token": "h"}, headers=HTMX
+            reverse("waste-hand-over"),
+            {
+                "contractor": "渝康",
+                "receiver": "刘师傅",
+                "manifest_number": "A-1",
+                "handed_over_name": "赵磊",
+                "token": "h",
+            },
+            headers=HTMX,
         )
         self.assertContains(response, "3 bags, 5.5 kg")
         self.assertEqual(WasteCollection.objects.get().weight_kg, Decimal("5.5"))

@@ -126,7 +126,10 @@ class MealRoundTests(MealTestCase):
 
     def test_a_late_arrival_in_a_room_already_delivered_gets_a_late_meal(self):
         family_room = Room.objects.create(site=self.site, number="120", floor=1, capacity=2)
-        mother, son = make_person(self.site), make_person(self.site, diet=Person.Diet.SOFT)
+        mother, son = (
+            make_person(self.site, household="何家"),
+            make_person(self.site, diet=Person.Diet.SOFT, household="何家"),
+        )
         self.check_in(mother, family_room, 9)
         self.record(family_room)
         self.check_in(son, family_room, 12, 30)
@@ -140,9 +143,9 @@ class MealRoundTests(MealTestCase):
     def test_a_round_counts_a_family_rooms_meals_and_diets(self):
         family_room = Room.objects.create(site=self.site, number="120", floor=1, capacity=3)
         people = [
-            make_person(self.site, diet=Person.Diet.HALAL),
-            make_person(self.site, diet=Person.Diet.HALAL, allergy_note="花生过敏"),
-            make_person(self.site, diet=Person.Diet.INFANT),
+            make_person(self.site, diet=Person.Diet.HALAL, household="马家"),
+            make_person(self.site, diet=Person.Diet.HALAL, allergy_note="花生过敏", household="马家"),
+            make_person(self.site, diet=Person.Diet.INFANT, household="马家"),
         ]
         for person in people:
             self.check_in(person, family_room, 9)

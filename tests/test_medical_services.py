@@ -338,7 +338,7 @@ class PositiveTests(MedicalTestCase):
 
     def test_the_room_mates_get_an_extra_sample_today(self):
         self.record_positive()
-        extra = Sample.objects.get(stay=self.son_stay, reason=Sample.Reason.CONTACT)
+        extra = Sample.objects.get(stay=self.son_stay, reason=Sample.Reason.CONTACT, scheduled_on=TODAY())
         self.assertEqual((extra.scheduled_on, extra.status), (TODAY(), Sample.Status.SCHEDULED))
         self.assertFalse(Sample.objects.filter(stay=self.stay, reason=Sample.Reason.CONTACT).exists())
 

@@ -345,6 +345,11 @@ class ProtocolAdminTests(SiteTestCase):
             "site": self.site.pk,
             "length_days": length,
             "required_negatives": negatives,
+            # The national defaults the add form comes prefilled with.
+            "fever_from": "37.3",
+            "no_fever_hours": 24,
+            "ct_negative_from": "35.0",
+            "welfare_after_missed": 2,
             "days-TOTAL_FORMS": len(days),
             "days-INITIAL_FORMS": 0,
             "days-MIN_NUM_FORMS": 0,

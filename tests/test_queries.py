@@ -85,21 +85,23 @@ class QueryCountTests(SiteTestCase):
     def test_the_control_screen_read_is_constant_in_rooms(self):
         # 1-2 counters, 3 rooms, 4 feed, 5 open transfers, 6 today's transfer log,
         # 7-16 the groups' overview (see overview.group_overview), 17-18 medical counters,
-        # 19-20 test and health badges, 21 alerts
+        # 19-20 test and health badges, 21 alerts, 22 urgent medicines (added deliberately: the medical board's
+        # urgent requests shown to the site head)
         with frozen(12):
             self.fill_groups(20)
-            with self.assertNumQueries(21):
+            with self.assertNumQueries(22):
                 control_screen(self.big)
             self.fill_groups(500)
-            with self.assertNumQueries(21):
+            with self.assertNumQueries(22):
                 control_screen(self.big)
 
     def test_the_group_boards_reads_and_pages_are_constant_in_rooms(self):
         # catering: 1 slots, 2 floors, 3 open stays with people and rooms, 4 the round's deliveries
-        # disinfection: 1 open tasks, 2 ventilating rooms, 3 schedule, 4 floors, 5 routine rows, 6 done today, 7-8 waste
+        # disinfection: 1 open tasks, 2 ventilating rooms (with their environmental samples), 3 schedule, 4 floors,
+        # 5 routine rows, 6 done today, 7 the site's disinfection settings (how long waste may wait), 8-9 waste
         # security: 1 inside, 2 log, 3 floors, 4 last patrols, 5 today's patrols, 6 open and 7 resolved incidents,
         # 8 transfers to escort
-        expected = {catering_board: 4, disinfection_board: 8, security_board: 8}
+        expected = {catering_board: 4, disinfection_board: 9, security_board: 8}
         counts = {}
         with frozen(12):
             for size in (20, 500):
@@ -118,12 +120,13 @@ class QueryCountTests(SiteTestCase):
             self.assertEqual(counts[(name, 20)], counts[(name, 500)], name)
 
     def test_the_general_board_read_is_constant_in_rooms(self):
-        # 1 floors, 2-3 counters, 4 arrivals, 5 releases, 6-7 rooms with open stays and people
+        # 1 floors, 2-3 counters, 4 arrivals, 5 releases, 6 people in sealed rooms,
+        # 7-8 rooms with open stays and people
         self.fill(20)
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             general_board(self.big)
         self.fill(500)
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             general_board(self.big)
 
     def test_the_pages_run_the_same_queries_for_20_and_500_rooms(self):
@@ -343,12 +346,14 @@ class MedicalQueryCountTests(QueryCountTests):
             with self.subTest("medical board", rooms=size), self.assertNumQueries(9):
                 context = medical_board(self.big, floor=1)
             self.assertTrue(any(room.open_stays for room in context["rooms"]))
-            # as pinned above (QueryCountTests), with the badges, medical counters and alerts
-            with self.subTest("control screen", rooms=size), self.assertNumQueries(21):
+            # as pinned above (QueryCountTests), with the badges, medical counters, alerts and urgent medicines
+            with self.subTest("control screen", rooms=size), self.assertNumQueries(22):
                 context = control_screen(self.big)
             self.assertTrue(context["alerts"])
-            # as pinned above, and 8 samples, 9 sampling plans, 10 the protocol of the releases due
-            with self.subTest("general board", rooms=size), self.assertNumQueries(10):
+            # as pinned above (eight, with the people in sealed rooms), 9 the releases' carers, and for the
+            # releases due: 10 samples, 11 sampling plans, 12 the protocol, 13 fevers in the protocol's window,
+            # 14 open health alerts (13-14 added deliberately: release also needs no fever and no open health alert)
+            with self.subTest("general board", rooms=size), self.assertNumQueries(14):
                 context = general_board(self.big)
             self.assertTrue(all(hasattr(stay, "eligibility") for stay in context["releases"]))
             # 1 floors, 2-3 the floor's rooms with open stays and people, 4 the checks

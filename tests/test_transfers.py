@@ -461,11 +461,15 @@ class TransferViewTests(TransferTestCase):
             "board": (reverse("transfer-board"), "get", [self.head, self.clerk]),
             "escorts": (reverse("escort-board"), "get", [self.head, self.guard]),
             "new": (reverse("transfer-new"), "get", [self.head, self.clerk, self.nurse, self.guard, self.cook]),
-            "detail": (reverse("transfer-detail", args=[transfer.pk]), "get", [self.head, self.clerk, self.guard]),
+            "detail": (
+                reverse("transfer-detail", args=[transfer.pk]),
+                "get",
+                [self.head, self.clerk, self.nurse, self.guard],
+            ),
             "move": (
                 reverse("transfer-move", args=[transfer.pk, "approved"]),
                 "post",
-                [self.head, self.clerk, self.guard],
+                [self.head, self.clerk, self.nurse, self.guard],
             ),
         }
 

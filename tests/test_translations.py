@@ -9,13 +9,14 @@ from django.test import SimpleTestCase
 LOCALE = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
-def read_po(path: Path) -> tuple[dict[str, str], list[str]]:
-    entries, fuzzy = {}, []
+def read_po(path: Path) -> tuple[dict[str, str], list[str], dict[str, str]]:
+    """The entries (msgid: msgstr), the fuzzy blocks, and the plural entries (msgid: msgid_plural)."""
+    entries, fuzzy, plurals = {}, [], {}
     for block in path.read_text().split("\n\n"):
         lines = [line for line in block.splitlines() if not line.startswith("#~")]
         if any(line.startswith("#,") and "fuzzy" in line for line in lines):
             fuzzy.append(block)
-        key, parts = None, {"msgctxt": [], "msgid": [], "msgstr": []}
+        key, parts = None, {"msgctxt": [], "msgid": [], "plural": [], "msgstr": []}
         for line in lines:
             if line.startswith("msgctxt "):
                 key = "msgctxt"
@@ -23,9 +24,19 @@ def read_po(path: Path) -> tuple[dict[str, str], list[str]]:
             elif line.startswith("msgid "):
                 key = "msgid"
                 line = line[6:]
+            elif line.startswith("msgid_plural "):
+                key = "plural"
+                line = line[13:]
             elif line.startswith("msgstr "):
                 key = "msgstr"
                 line = line[7:]
+            elif line.startswith("msgstr[0] "):
+                # Chinese has one plural form.
+                key = "msgstr"
+                line = line[10:]
+            elif line.startswith("msgstr["):
+                key = None
+                continue
             elif not line.startswith('"'):
                 continue
             if key:
@@ -36,16 +47,21 @@ def read_po(path: Path) -> tuple[dict[str, str], list[str]]:
             msgid = "".join(parts["msgctxt"]) + "\x04" + msgid
         if msgid:
             entries[msgid] = "".join(parts["msgstr"])
-    return entries, fuzzy
+            if parts["plural"]:
+                plurals[msgid] = "".join(parts["plural"])
+    return entries, fuzzy, plurals
 
 
 class TranslationTests(SimpleTestCase):
     def test_every_string_is_translated_and_compiled(self):
-        entries, fuzzy = read_po(LOCALE / "django.po")
+        entries, fuzzy, plurals = read_po(LOCALE / "django.po")
         self.assertEqual(fuzzy, [], "fuzzy entries: check and translate them")
         untranslated = [msgid for msgid, msgstr in entries.items() if not msgstr]
         self.assertEqual(untranslated, [], "run `make messages` and translate the new strings")
         with (LOCALE / "django.mo").open("rb") as mo:
             catalog = gettext.GNUTranslations(mo)
-        stale = [msgid for msgid, msgstr in entries.items() if catalog.gettext(msgid) != msgstr]
+        def compiled(msgid):
+            return catalog.ngettext(msgid, plurals[msgid], 1) if msgid in plurals else catalog.gettext(msgid)
+
+        stale = [msgid for msgid, msgstr in entries.items() if compiled(msgid) != msgstr]
         self.assertEqual(stale, [], "django.mo is older than django.po: run `make messages`")

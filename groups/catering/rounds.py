@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from groups.catering.models import MealDelivery, MealSlot
+from groups.transfers.models import Transfer
 from rooms.models import Person, Room, Site, Stay
 from site_ops.speedups.fixed_reads import fixed_read
 
@@ -149,8 +150,9 @@ def site_slots(site_id: int):
 
 
 def open_stays(site: Site, room_ids=None):
-    """Everyone in a room now (in the given rooms only, if given), with their room: one query."""
-    stays = Stay.objects.open().filter(site=site)
+    """Everyone in a room now (in the given rooms only, if given), with their
+    room: one query. Someone away on a hospital visit is fed where they are."""
+    stays = Stay.objects.open().filter(site=site).exclude(Transfer.away_now())
     if room_ids is not None:
         stays = stays.filter(room_id__in=room_ids)
     return list(stays.select_related("person", "room").order_by("room__floor", "room__number", "started_at"))

@@ -3,6 +3,7 @@ from django.db import transaction
 
 from groups.catering.models import MealSlot
 from groups.disinfection.models import RoutineSchedule
+from groups.disinfection.services import disinfection_set_up
 from rooms.admin import AuditedAdmin
 from rooms.models import Site
 
@@ -26,3 +27,5 @@ class SiteAdmin(AuditedAdmin):
                 # disinfection; both are edited below.
                 MealSlot.objects.bulk_create(MealSlot.defaults_for(obj))
                 RoutineSchedule.objects.bulk_create(RoutineSchedule.defaults_for(obj))
+                # Its disinfectants with their national minimums, and its waste limit.
+                disinfection_set_up(obj, by=request.user)

@@ -3,7 +3,7 @@ from django.template.loader import render_to_string
 from groups.catering.services import TOPIC as MEALS
 from groups.control.overview import attach_group_badges, group_overview
 from groups.medical.board import MEDICAL_TOPICS
-from groups.medical.reads import alert_feed, attach_badges, medical_counters
+from groups.medical.reads import alert_feed, attach_badges, medical_counters, urgent_medicine_requests
 from groups.medical.services import MEDICAL_TOPIC as MEDICAL
 from groups.security.services import TOPIC as SECURITY
 from groups.transfers.board import control_transfers
@@ -31,7 +31,7 @@ def _feed(site_id: int):
 
 
 def control_screen(site: Site) -> dict:
-    """Everything on the site head's control screen: twenty-one queries.
+    """Everything on the site head's control screen: twenty-two queries.
 
     1-2. counters (rooms by status; people and stays)
     3.   every room of the site, in floor order
@@ -42,6 +42,7 @@ def control_screen(site: Site) -> dict:
     17-18. medical counters (samples; fevers)
     19-20. each room's test and health badges
     21.   the site head's alerts
+    22.   urgent medicines not delivered yet
     """
     rooms = attach_badges(site, list(Room.objects.filter(site=site).order_by("floor", "number")))
     return {
@@ -54,6 +55,7 @@ def control_screen(site: Site) -> dict:
         "groups": group_overview(site, rooms),
         "medical": medical_counters(site),
         "alerts": alert_feed(site, site_head=True),
+        "urgent_medicines": urgent_medicine_requests(site),
     }
 
 
@@ -88,4 +90,5 @@ class ControlBoard(Board):
             parts.append(("medical/parts.html#medical-counters", {"medical": medical_counters(site)}))
         if MEDICAL in change.topics:
             parts.append(("medical/parts.html#alerts", {"alerts": alert_feed(site, site_head=True)}))
+            parts.append(("medical/parts.html#urgent-medicines", {"urgent_medicines": urgent_medicine_requests(site)}))
         return parts

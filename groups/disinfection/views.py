@@ -1,6 +1,6 @@
 """Disinfection actions: a task done, a routine area done, a spot task asked
-for, medical waste collected and handed over. Inspecting a ventilated room is
-the room's own move (rooms.views.room_move)."""
+for, a positive case's room sampled, medical waste collected and handed over.
+Inspecting a ventilated room is the room's own move (rooms.views.room_move)."""
 
 from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
@@ -10,20 +10,43 @@ from groups.disinfection import board
 from groups.disinfection import services as disinfection
 from groups.disinfection.forms import (
     RoutineCompleteForm,
+    SampleResultForm,
+    SampleTakeForm,
     SpotTaskForm,
     TaskCompleteForm,
     WasteCollectForm,
     WasteHandoverForm,
 )
-from groups.disinfection.models import DisinfectionTask, RoutineSchedule
+from groups.disinfection.models import DisinfectionTask, EnvironmentalSample, RoutineSchedule, StandardKind
 from rooms.actions import board_page, floor_param, get_for_site, panel_action, site_for_user
+from rooms.roles import display_name
 from site_ops import boards
 
 FALLBACK = "disinfection-board"
-# Usual strengths of a chlorine-containing disinfectant: a vacated or
-# contaminated room gets the stronger one.
-CONCENTRATION = {DisinfectionTask.Kind.TERMINAL: 1000, DisinfectionTask.Kind.SPOT: 1000}
-ROUTINE_CONCENTRATION = 500
+# How each kind of task is usually done: surfaces wiped, a vacated or
+# contaminated room sprayed.
+METHOD = {
+    StandardKind.ROUTINE: DisinfectionTask.Method.WIPE,
+    StandardKind.TERMINAL: DisinfectionTask.Method.SPRAY,
+    StandardKind.POSITIVE: DisinfectionTask.Method.SPRAY,
+    StandardKind.SPOT: DisinfectionTask.Method.SPRAY,
+}
+
+
+def _standard(site, kind: str, initial: dict) -> str:
+    """The form starts at the site's standard for this kind of task; its intro says it."""
+    disinfection.disinfection_set_up(site)
+    standards = disinfection.standards_for(site, kind)
+    initial["method"] = METHOD[kind]
+    if not standards:
+        return _("The site has no disinfection standard for this task: the site head sets one in the admin.")
+    first = standards[0]
+    initial.update(
+        agent=first.disinfectant_id,
+        concentration_mg_l=first.min_concentration_mg_l,
+        contact_minutes=first.min_contact_minutes,
+    )
+    return _("Standard: %(standards)s.") % {"standards": "; ".join(disinfection.standard_text(s) for s in standards)}
 
 
 @login_required
@@ -31,8 +54,9 @@ ROUTINE_CONCENTRATION = 500
 def task_complete(request, pk):
     site = site_for_user(request, *disinfection.DISINFECTION_ROLES)
     task = get_for_site(DisinfectionTask, site, pk)
-    initial = {"version": task.version, "concentration_mg_l": CONCENTRATION.get(task.kind, ROUTINE_CONCENTRATION)}
-    form = TaskCompleteForm(request.POST or None, initial=initial)
+    initial = {"version": task.version}
+    standard = _standard(site, task.standard_kind, initial)
+    form = TaskCompleteForm(request.POST or None, initial=initial, site=site, agents=disinfection.agents_for(site))
 
     def run(data):
         done = disinfection.disinfection_task_complete(
@@ -52,13 +76,13 @@ def task_complete(request, pk):
         run=run,
         fallback=FALLBACK,
         title=_("Record %(kind)s disinfection: %(place)s") % {"kind": task.get_kind_display(), "place": task.place},
-        intro=task.reason,
+        intro=" ".join(part for part in (task.reason, standard) if part),
         submit=_("Done"),
     )
 
 
 def _record(data) -> dict:
-    return {key: data[key] for key in ("agent", "concentration_mg_l", "contact_minutes", "note")}
+    return {key: data[key] for key in ("agent", "method", "concentration_mg_l", "contact_minutes", "note")}
 
 
 @login_required
@@ -67,7 +91,9 @@ def routine_complete(request, pk):
     site = site_for_user(request, *disinfection.DISINFECTION_ROLES)
     schedule = get_for_site(RoutineSchedule, site, pk)
     floor = floor_param(request)
-    form = RoutineCompleteForm(request.POST or None, initial={"concentration_mg_l": ROUTINE_CONCENTRATION})
+    initial = {}
+    standard = _standard(site, StandardKind.ROUTINE, initial)
+    form = RoutineCompleteForm(request.POST or None, initial=initial, site=site, agents=disinfection.agents_for(site))
 
     def run(data):
         task = disinfection.routine_disinfection_complete(
@@ -82,6 +108,7 @@ def routine_complete(request, pk):
         run=run,
         fallback=FALLBACK,
         title=_("Record routine disinfection: %(area)s") % {"area": where},
+        intro=standard,
         submit=_("Done"),
     )
 
@@ -110,9 +137,71 @@ def spot_new(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def sample_take(request, pk):
+    site = site_for_user(request, *disinfection.DISINFECTION_ROLES)
+    sample = get_for_site(EnvironmentalSample, site, pk)
+    form = SampleTakeForm(request.POST or None, initial={"version": sample.version})
+
+    def run(data):
+        taken = disinfection.environmental_sample_take(
+            sample=sample, by=request.user, note=data["note"], version=data["version"], token=data["token"]
+        )
+        return _("Room %(room)s: environmental sample taken; record its result when it comes.") % {
+            "room": taken.room.number
+        }
+
+    return panel_action(
+        request,
+        form,
+        run=run,
+        fallback=FALLBACK,
+        title=_("Environmental sample of room %(room)s taken") % {"room": sample.room.number},
+        intro=_("The room had a positive case; it is made available again once the sample is negative."),
+        submit=_("Sample taken"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sample_result(request, pk):
+    site = site_for_user(request, *disinfection.DISINFECTION_ROLES)
+    sample = get_for_site(EnvironmentalSample, site, pk)
+    form = SampleResultForm(request.POST or None, initial={"version": sample.version})
+
+    def run(data):
+        done = disinfection.environmental_sample_result(
+            sample=sample,
+            result=data["result"],
+            note=data["note"],
+            by=request.user,
+            version=data["version"],
+            token=data["token"],
+        )
+        if done.status == EnvironmentalSample.Status.NEGATIVE:
+            return _("Room %(room)s: sample negative; it can be inspected and made available.") % {
+                "room": done.room.number
+            }
+        return _("Room %(room)s: sample positive; its terminal disinfection is open again.") % {
+            "room": done.room.number
+        }
+
+    return panel_action(
+        request,
+        form,
+        run=run,
+        fallback=FALLBACK,
+        title=_("Environmental sample result: room %(room)s") % {"room": sample.room.number},
+        submit=_("Record"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def waste_collect(request):
     site = site_for_user(request, *disinfection.DISINFECTION_ROLES)
-    form = WasteCollectForm(request.POST or None, floors=site.floors(), initial={"floor": floor_param(request)})
+    form = WasteCollectForm(
+        request.POST or None, site=site, floors=site.floors(), initial={"floor": floor_param(request)}
+    )
 
     def run(data):
         collection = disinfection.waste_collect(
@@ -120,14 +209,19 @@ def waste_collect(request):
             floor=data["floor"],
             bags=data["bags"],
             weight_kg=data["weight_kg"],
+            positive=data["positive"],
+            room=data["room"],
             by=request.user,
             token=data["token"],
         )
-        return _("Floor %(floor)s: %(bags)s bags, %(kg)s kg recorded.") % {
+        message = _("Floor %(floor)s: %(bags)s bags, %(kg)s kg recorded.") % {
             "floor": collection.floor,
             "bags": collection.bags,
             "kg": collection.weight_kg,
         }
+        if collection.positive:
+            message += " " + _("Flagged: from a positive case's room.")
+        return message
 
     return panel_action(
         request, form, run=run, fallback=FALLBACK, title=_("Record medical waste collected"), submit=_("Record")
@@ -138,16 +232,23 @@ def waste_collect(request):
 @require_http_methods(["GET", "POST"])
 def waste_hand_over(request):
     site = site_for_user(request, *disinfection.DISINFECTION_ROLES)
-    form = WasteHandoverForm(request.POST or None)
+    form = WasteHandoverForm(request.POST or None, initial={"handed_over_name": display_name(request.user)})
 
     def run(data):
         handover = disinfection.waste_hand_over(
-            site=site, contractor=data["contractor"], receiver=data["receiver"], by=request.user, token=data["token"]
+            site=site,
+            contractor=data["contractor"],
+            manifest_number=data["manifest_number"],
+            handed_over_name=data["handed_over_name"],
+            receiver=data["receiver"],
+            by=request.user,
+            token=data["token"],
         )
-        return _("Handed over to %(contractor)s: %(bags)s bags, %(kg)s kg.") % {
+        return _("Handed over to %(contractor)s: %(bags)s bags, %(kg)s kg, manifest %(manifest)s.") % {
             "contractor": handover.contractor,
             "bags": handover.bags,
             "kg": handover.weight_kg,
+            "manifest": handover.manifest_number,
         }
 
     return panel_action(

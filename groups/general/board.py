@@ -11,10 +11,12 @@ a broadcast has neither.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groups.medical.models import Sample
 from groups.medical.reads import attach_eligibility
 from groups.transfers.models import Transfer
 from rooms.models import AuditEvent, Person, Room, Site, Stay
@@ -27,15 +29,36 @@ from site_ops.live import shared_by_renders
 
 @shared_by_renders
 def releases_due(site: Site) -> list[Stay]:
-    """Stays ending by tomorrow, each with whether the test protocol allows release (four queries)."""
+    """Stays ending by tomorrow, each with whether the test protocol allows release
+    and who they are released with (five queries)."""
     tomorrow = timezone.localdate() + timedelta(days=1)
     stays = list(
         Stay.objects.open()
         .filter(site=site, ends_on__lte=tomorrow)
-        .select_related("person", "room")
+        .select_related("person__cares_for", "room")
+        # A carer and the person they look after are released together.
+        .prefetch_related("person__carers")
         .order_by("ends_on", "room__floor", "room__number")
     )
     return attach_eligibility(stays)
+
+
+@shared_by_renders
+def sealed_rooms(site: Site) -> list[Stay]:
+    """The people in sealed rooms, the positive ones marked (one query).
+
+    A room-mate of a positive is waiting for the site head's decision: the
+    board offers the move to a room of their own, never a dead end.
+    """
+    # A room is sealed for a PCR positive (an antigen positive is only suspected).
+    positive = Sample.objects.filter(stay=OuterRef("pk"), kind=Sample.Kind.PCR, result=Sample.Result.POSITIVE)
+    return list(
+        Stay.objects.open()
+        .filter(site=site, room__status=Room.Status.SEALED)
+        .annotate(positive=Exists(positive))
+        .select_related("person", "room")
+        .order_by("room__floor", "room__number", "-positive", "person__name")
+    )
 
 
 @shared_by_renders
@@ -46,14 +69,15 @@ def arrivals(site: Site) -> list[Person]:
 
 
 def general_board(site: Site, floor: int | None = None) -> dict:
-    """The general group's board: seven queries.
+    """The general group's board: eight queries.
 
     1-2. counters
     3.   expected arrivals
     4.   releases due today and tomorrow, with person and room
          (and, when there are any, their samples, plans and protocol)
-    5.   the site's floors (for the filter)
-    6-7. rooms of the chosen floor (or all) with their open stays and people
+    5.   the people in sealed rooms
+    6.   the site's floors (for the filter)
+    7-8. rooms of the chosen floor (or all) with their open stays and people
     """
     floors = sorted(set(Room.objects.filter(site=site).values_list("floor", flat=True)))
     rooms = Room.objects.filter(site=site).prefetch_related(open_stays_prefetch()).order_by("floor", "number")
@@ -64,6 +88,7 @@ def general_board(site: Site, floor: int | None = None) -> dict:
         "counters": site_counters(site),
         "arrivals": arrivals(site),
         "releases": releases_due(site),
+        "sealed": sealed_rooms(site),
         "floor_choices": floors,
         "floor": floor,
         "floors": by_floor(rooms),
@@ -85,8 +110,14 @@ def room_moves(room: Room) -> list[dict]:
         # Terminal disinfection is recorded as a task (agent, concentration,
         # contact time) on the disinfection board, which then moves the room.
         if frm == room.status and to != Room.Status.VENTILATING:
-            label = _("Back in service") if frm == Room.Status.OUT_OF_SERVICE else MOVE_LABELS[to]
-            moves.append({"to": to, "label": label, "roles": " ".join(roles)})
+            if (frm, to) == (Room.Status.SEALED, Room.Status.OCCUPIED):
+                if not room.occupant_count:
+                    continue
+                # Taking a positive back: the site head says why.
+                label = _("Unseal: the positive was taken back")
+            else:
+                label = _("Back in service") if frm == Room.Status.OUT_OF_SERVICE else MOVE_LABELS[to]
+            moves.append({"to": to, "label": label, "roles": " ".join(roles), "reason": frm == Room.Status.SEALED})
     return moves
 
 
@@ -111,7 +142,7 @@ def room_page(room: Room) -> dict:
 
 
 def person_page(person: Person) -> dict:
-    """One person: stays, transfers, history: three queries."""
+    """One person: stays, transfers, carers, history: four queries (five with a carer link)."""
     stays = list(person.stays.select_related("room").order_by("-started_at"))
     transfers = list(person.transfers.select_related("updated_by").order_by("-created_at"))
     return {
@@ -120,6 +151,7 @@ def person_page(person: Person) -> dict:
         "stays": stays,
         "transfers": transfers,
         "open_transfer": next((transfer for transfer in transfers if transfer.is_open), None),
+        "carers": list(person.carers.all()),
         "history": list(AuditEvent.objects.filter(person=person).order_by("-at", "-pk")[:100]),
     }
 
@@ -139,6 +171,8 @@ class GeneralBoard(Board):
                 ("general/board.html#arrivals", {"arrivals": arrivals(site)}),
                 ("general/board.html#releases", {"releases": releases_due(site)}),
             ]
+        if change.persons or change.rooms:
+            parts.append(("general/board.html#sealed", {"sealed": sealed_rooms(site)}))
         parts += [("general/board.html#room-card", {"room": room}) for room in changed_rooms(site.pk, change.rooms)]
         return parts
 

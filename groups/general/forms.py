@@ -1,13 +1,12 @@
 import uuid
 
 from django import forms
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rooms.forms import DateInput, OnceForm, VersionedForm
 from rooms.masking import birth_date_from_national_id, validate_national_id, validate_phone
-from rooms.models import Person, Room
+from rooms.models import Person, Room, Stay
 from rooms.services import PERSON_FIELDS
 
 
@@ -142,20 +141,32 @@ class FamilyMemberForm(PersonForm):
 FamilyFormSet = forms.formset_factory(FamilyMemberForm, extra=2, max_num=8, min_num=2, validate_min=True)
 
 
-class CheckInForm(VersionedForm):
-    room = forms.ModelChoiceField(label=_("room"), queryset=Room.objects.none())
+class RoomChoiceForm(VersionedForm):
+    """A room for a person: the rooms they may share first; for the site head
+    also the others, which take a reason (the service decides and audits)."""
 
-    def __init__(self, *args, site, **kwargs):
+    room = forms.ModelChoiceField(label=_("room"), queryset=Room.objects.none())
+    override = forms.CharField(
+        label=_("reason to put them with another household"),
+        max_length=200,
+        required=False,
+        help_text=_("Site head only: needed when the room holds people of another household or category."),
+    )
+
+    def __init__(self, *args, site, options, site_head: bool, **kwargs):
         super().__init__(*args, **kwargs)
         # Any room of the site validates, so that a full or closed room gets
         # the service's clear message; the select offers only rooms that take
-        # a person now.
+        # this person now.
         field = self.fields["room"]
         field.queryset = Room.objects.filter(site=site)
-        free = field.queryset.filter(
-            status__in=[Room.Status.AVAILABLE, Room.Status.OCCUPIED], occupant_count__lt=F("capacity")
-        ).order_by("floor", "number")
-        field.widget.choices = [("", "---------")] + [(room.pk, self.room_label(room)) for room in free]
+        choices = [("", "---------")] + [(room.pk, self.room_label(room)) for room in options.fit]
+        if site_head and options.others:
+            others = [(room.pk, self.room_label(room)) for room in options.others]
+            choices.append((_("Other households (site head, with a reason)"), others))
+        if not site_head:
+            del self.fields["override"]
+        field.widget.choices = choices
 
     @staticmethod
     def room_label(room: Room) -> str:
@@ -167,8 +178,42 @@ class CheckInForm(VersionedForm):
         }
 
 
-class ReleaseForm(VersionedForm):
+class CheckInForm(RoomChoiceForm):
     pass
+
+
+class RoomChangeForm(RoomChoiceForm):
+    reason = forms.ChoiceField(label=_("why"), choices=Stay.MoveReason.choices)
+    note = forms.CharField(label=_("note"), max_length=150, required=False)
+
+    field_order = ["room", "reason", "note", "override"]
+
+
+class NoShowForm(VersionedForm):
+    reason = forms.CharField(label=_("why they did not arrive"), min_length=2, max_length=200)
+
+
+class ReleaseForm(VersionedForm):
+    together = forms.BooleanField(required=False)
+
+
+class CarerForm(VersionedForm):
+    cares_for = forms.ModelChoiceField(
+        label=_("cares for"),
+        queryset=Person.objects.none(),
+        required=False,
+        help_text=_("A carer (陪护) and the person they look after are roomed, transferred and released together."),
+    )
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The people they may look after: their own household first, anyone on the site otherwise.
+        people = Person.objects.filter(
+            site_id=person.site_id, status__in=[Person.Status.EXPECTED, Person.Status.IN_ISOLATION]
+        ).exclude(pk=person.pk)
+        if person.household:
+            people = people.filter(household=person.household)
+        self.fields["cares_for"].queryset = people.order_by("name")
 
 
 class RoomMoveForm(VersionedForm):

@@ -1,51 +1,94 @@
-"""Which room to offer at check-in."""
+"""Which rooms to offer a person, and which one to suggest, at check-in and room change."""
+
+from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from rooms.models import Person, Room, Stay
+from rooms.services import sharing_refusal
 
 
-def suggest_room(person: Person) -> Room | None:
-    """A free room for this person, as the general group would choose it.
+@dataclass
+class RoomOptions:
+    """The rooms that take one more person now: those this person may share
+    (empty, or their own household's), and the others (the site head may
+    still choose one, with a reason)."""
+
+    fit: list[Room]
+    others: list[Room]
+
+
+def room_options(person: Person, *, leaving: Room | None = None) -> RoomOptions:
+    """Two queries, whatever the size of the site."""
+    free = Room.objects.filter(
+        site_id=person.site_id,
+        status__in=[Room.Status.AVAILABLE, Room.Status.OCCUPIED],
+        occupant_count__lt=F("capacity"),
+    ).order_by("floor", "number")
+    if leaving is not None:
+        free = free.exclude(pk=leaving.pk)
+    free = list(free)
+    occupants = defaultdict(list)
+    taken = [room.pk for room in free if room.occupant_count]
+    for stay in Stay.objects.open().filter(room_id__in=taken).select_related("person"):
+        occupants[stay.room_id].append(stay.person)
+    options = RoomOptions(fit=[], others=[])
+    for room in free:
+        room.occupants = occupants[room.pk]
+        (options.others if sharing_refusal(person, room.occupants) else options.fit).append(room)
+    return options
+
+
+@dataclass
+class Suggestion:
+    room: Room | None
+    # What was applied for this person, in words ("low floor: aged 65").
+    hint: str
+
+
+def suggest_room(person: Person, options: RoomOptions, *, single: bool = False) -> Suggestion:
+    """A room for this person, as the general group would choose it.
 
     Family members go together (to a relative's room with a free bed, or to an
     empty family room that holds the whole household); single people go to
     single rooms, so family rooms stay free for families; elderly, disabled
     and pregnant people go as low as possible, everyone else above the low
-    floors first.
+    floors first. Strangers never share: only ``options.fit`` is offered.
+    ``single``: an empty single room only (away from an exposure).
     """
     site = person.site
-    rooms = list(
-        Room.objects.filter(
-            site=site,
-            status__in=[Room.Status.AVAILABLE, Room.Status.OCCUPIED],
-            occupant_count__lt=F("capacity"),
-        )
-    )
-    if not rooms:
-        return None
-    low_first = person.needs_low_floor
+    low_reason = person.low_floor_reason()
+    floors = _("low floor: %(reason)s") % {"reason": low_reason} if low_reason else _("no floor preference applied")
 
     def floor_order(room: Room):
-        if low_first:
+        if low_reason:
             return (room.floor, room.number)
         return (room.floor <= site.low_floor_max, room.floor, room.number)
 
-    if person.household:
-        relatives_rooms = set(
-            Stay.objects.open().filter(site=site, person__household=person.household).values_list("room_id", flat=True)
-        )
-        for room in sorted(rooms, key=floor_order):
-            if room.pk in relatives_rooms:
-                return room
-        size = Person.objects.filter(site=site, household=person.household, status=Person.Status.EXPECTED).count()
-        family = [room for room in rooms if room.status == Room.Status.AVAILABLE and room.capacity >= size]
-        if family:
-            return min(family, key=lambda room: (room.capacity, floor_order(room)))
+    def found(room, placement):
+        if room is None:
+            return Suggestion(None, _("No room free for this person."))
+        return Suggestion(room, _("%(placement)s; %(floors)s") % {"placement": placement, "floors": floors})
+
+    rooms = options.fit
     empty = [room for room in rooms if room.status == Room.Status.AVAILABLE]
     singles = [room for room in empty if room.capacity == 1]
-    # Strangers never share a room: only relatives join an occupied one.
-    for candidates in (singles, empty):
+    if single:
+        return found(min(singles or empty, key=floor_order, default=None), _("an empty room of their own"))
+    if person.household:
+        for room in sorted(rooms, key=floor_order):
+            if room.occupant_count and any(other.household == person.household for other in room.occupants):
+                return found(room, _("with their family in room %(room)s") % {"room": room.number})
+        size = Person.objects.filter(
+            site_id=person.site_id, household=person.household, status=Person.Status.EXPECTED
+        ).count()
+        family = [room for room in empty if room.capacity >= size]
+        if family:
+            room = min(family, key=lambda room: (room.capacity, floor_order(room)))
+            return found(room, _("an empty room for the family of %(size)s") % {"size": size})
+    for candidates, placement in ((singles, _("a single room")), (empty, _("an empty room"))):
         if candidates:
-            return min(candidates, key=floor_order)
-    return None
+            return found(min(candidates, key=floor_order), placement)
+    return found(None, "")

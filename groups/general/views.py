@@ -15,28 +15,32 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from groups.general import board
 from groups.general.board import PAGE_ROLES, person_page, room_page
 from groups.general.forms import (
+    CarerForm,
     CheckInForm,
     FamilyFormSet,
     HouseholdForm,
+    NoShowForm,
     PersonEditForm,
     PersonForm,
     RegisterForm,
     ReleaseForm,
     RevealForm,
+    RoomChangeForm,
     RoomMoveForm,
 )
-from groups.general.suggest import suggest_room
+from groups.general.suggest import room_options, suggest_room
 from rooms import services
 from rooms.actions import (
     INVALID,
     done,
     get_person_for_user,
     get_room_for_user,
+    panel_action,
     refused_response,
     refused_status,
     site_for_user,
 )
-from rooms.models import Person, Room
+from rooms.models import Person, Room, Stay
 from rooms.roles import Role, has_role
 from site_ops import boards
 
@@ -97,39 +101,130 @@ def household_new(request):
 @require_http_methods(["GET", "POST"])
 def person_check_in(request, pk):
     person = get_person_for_user(request, pk, *services.PEOPLE_ROLES)
-    site = person.site
+
+    def check_in(data):
+        stay = services.stay_check_in(person=person, by=request.user, **data)
+        return _("%(name)s checked in to room %(room)s until %(date)s.") % {
+            "name": person.name,
+            "room": stay.room.number,
+            "date": stay.ends_on.isoformat(),
+        }
+
+    return _room_form(request, person, CheckInForm, check_in, "general/check_in.html", leaving=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_room_change(request, pk):
+    """Room change (换房): ``?reason=exposure`` comes from a sealed room's
+    room-mate and suggests an empty room of their own."""
+    person = get_person_for_user(request, pk, *services.PEOPLE_ROLES)
+    stay = Stay.objects.open().filter(person=person).select_related("room").first()
+    if stay is None:
+        return refused_response(request, _("%(name)s is not in a room.") % {"name": person.name}, INVALID)
+
+    def move(data):
+        moved = services.stay_move(person=person, by=request.user, **data)
+        return _("%(name)s moved from room %(from)s to room %(to)s.") % {
+            "name": person.name,
+            "from": stay.room.number,
+            "to": moved.room.number,
+        }
+
+    reason = request.GET.get("reason")
+    initial = {"reason": reason} if reason in Stay.MoveReason.values else {}
+    return _room_form(
+        request, person, RoomChangeForm, move, "general/room_change.html", leaving=stay.room, initial=initial
+    )
+
+
+def _room_form(request, person, form_class, act, template, *, leaving, initial=None):
+    """The shape both room forms share: offer the rooms this person may go
+    to, suggest one, call the service, answer in the panel or the page."""
+    options = room_options(person, leaving=leaving)
+    site_head = has_role(request.user, Role.SITE_HEAD)
+    kwargs = {"site": person.site, "options": options, "site_head": site_head}
+    suggestion = None
     if request.method == "POST":
-        form = CheckInForm(request.POST, site=site)
+        form = form_class(request.POST, **kwargs)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            data.setdefault("override", "")
             try:
-                stay = services.stay_check_in(
-                    person=person,
-                    room=form.cleaned_data["room"],
-                    by=request.user,
-                    version=form.cleaned_data["version"],
-                    token=form.cleaned_data["token"],
-                )
+                message = act(data)
             except services.AlreadySubmitted as error:
                 return done(request, error.message, "general-board")
             except services.ServiceError as error:
                 form.add_error(None, error.message)
                 status = refused_status(error)
             else:
-                message = _("%(name)s checked in to room %(room)s until %(date)s.") % {
-                    "name": person.name,
-                    "room": stay.room.number,
-                    "date": stay.ends_on.isoformat(),
-                }
                 return done(request, message, "general-board")
         else:
             status = INVALID
     else:
-        suggested = suggest_room(person)
-        form = CheckInForm(site=site, initial={"version": person.version, "room": suggested})
+        single = (initial or {}).get("reason") == Stay.MoveReason.EXPOSURE
+        suggestion = suggest_room(person, options, single=single)
+        initial = {"version": person.version, "room": suggestion.room, **(initial or {})}
+        form = form_class(initial=initial, **kwargs)
         status = 200
-    context = {"person": person, "form": form}
-    template = "general/check_in.html#form" if request.htmx else "general/check_in.html"
-    return render(request, template, context, status=status)
+    context = {"person": person, "form": form, "suggestion": suggestion, "leaving": leaving, "linked": person.linked()}
+    return render(request, f"{template}#form" if request.htmx else template, context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_no_show(request, pk):
+    person = get_person_for_user(request, pk, *services.PEOPLE_ROLES)
+    if request.method == "POST":
+        form = NoShowForm(request.POST)
+        if form.is_valid():
+            try:
+                services.person_no_show(person=person, by=request.user, **form.cleaned_data)
+            except services.AlreadySubmitted as error:
+                return done(request, error.message, "general-board")
+            except services.ServiceError as error:
+                form.add_error(None, error.message)
+                status = refused_status(error)
+            else:
+                message = _("%(name)s marked as not arrived.") % {"name": person.name}
+                return done(request, message, "general-board")
+        else:
+            status = INVALID
+    else:
+        form = NoShowForm(initial={"version": person.version})
+        status = 200
+    template = "general/no_show.html#form" if request.htmx else "general/no_show.html"
+    return render(request, template, {"person": person, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_carer(request, pk):
+    """Link a carer (陪护) to the person they look after, from the carer's page."""
+    person = get_person_for_user(request, pk, *services.PEOPLE_ROLES)
+    form = CarerForm(
+        request.POST or None, person=person, initial={"version": person.version, "cares_for": person.cares_for_id}
+    )
+
+    def run(data):
+        services.person_set_carer(
+            carer=person, cares_for=data["cares_for"], by=request.user, version=data["version"], token=data["token"]
+        )
+        if data["cares_for"] is None:
+            return _("%(name)s cares for nobody now.") % {"name": person.name}
+        return _("%(name)s cares for %(other)s: they are roomed, transferred and released together.") % {
+            "name": person.name,
+            "other": data["cares_for"].name,
+        }
+
+    return panel_action(
+        request,
+        form,
+        run=run,
+        fallback="general-board",
+        title=_("Carer: %(name)s") % {"name": person.name},
+        submit=_("Save"),
+    )
 
 
 @login_required
@@ -141,7 +236,11 @@ def person_release(request, pk):
         return refused_response(request, _("The release form was incomplete; reload the page."), INVALID)
     try:
         services.stay_release(
-            person=person, by=request.user, version=form.cleaned_data["version"], token=form.cleaned_data["token"]
+            person=person,
+            by=request.user,
+            version=form.cleaned_data["version"],
+            token=form.cleaned_data["token"],
+            together=form.cleaned_data["together"],
         )
     except services.AlreadySubmitted as error:
         return done(request, error.message, "general-board")

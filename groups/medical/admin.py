@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from groups.medical.models import ProtocolDay, Sample, TestProtocol, validate_protocol
 from rooms.admin import AuditedAdmin
@@ -37,11 +38,20 @@ class ProtocolDayInline(admin.TabularInline):
 
 @admin.register(TestProtocol)
 class TestProtocolAdmin(AuditedAdmin):
-    list_display = ["site", "length_days", "required_negatives", "sampling_days"]
+    list_display = [
+        "site",
+        "length_days",
+        "required_negatives",
+        "sampling_days",
+        "fever_from",
+        "no_fever_hours",
+        "ct_negative_from",
+        "welfare_after_missed",
+    ]
     inlines = [ProtocolDayInline]
     readonly_fields = ["updated_at"]
 
-    @admin.display(description="sampling days")
+    @admin.display(description=_("sampling days"))
     def sampling_days(self, protocol):
         return ", ".join(f"{day} {Sample.Kind(kind).label}" for day, kind in protocol.schedule())
 
@@ -63,6 +73,10 @@ class TestProtocolAdmin(AuditedAdmin):
                     "length_days": protocol.length_days,
                     "required_negatives": protocol.required_negatives,
                     "days": self.sampling_days(protocol),
+                    "fever_from": str(protocol.fever_from),
+                    "no_fever_hours": protocol.no_fever_hours,
+                    "ct_negative_from": str(protocol.ct_negative_from),
+                    "welfare_after_missed": protocol.welfare_after_missed,
                 },
                 note="applies to people who check in from now on",
             )

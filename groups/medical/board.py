@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from groups.medical.models import HealthCheck, MedicineNeed, MedicineRequest, Sample, SampleResult
-from groups.medical.reads import alert_feed, attach_eligibility, day_bounds, medical_counters
+from groups.medical.reads import alert_feed, attach_eligibility, cleared_by_pcr, day_bounds, medical_counters
 from groups.medical.services import MEDICAL_TOPIC as MEDICAL
 from rooms.models import Room, Site
 from rooms.reads import changed_rooms, load_site, open_stays_prefetch
@@ -55,7 +55,8 @@ def attach_round(rooms: list[Room]) -> list[Room]:
     """Give each occupant's stay what the round needs today: two queries.
 
     ``stay.round_samples``: due or overdue, collected and awaiting a result,
-    or resulted today; ``stay.positive``: a current positive result;
+    or resulted today; ``stay.positive``: a current positive PCR;
+    ``stay.suspected``: an antigen positive no negative PCR has cleared yet;
     ``stay.checks``: today's health checks by round.
     """
     stays = [stay for room in rooms for stay in room.open_stays]
@@ -70,14 +71,19 @@ def attach_round(rooms: list[Room]) -> list[Room]:
         | Q(status=S.RESULTED, resulted_at__gte=start)
         | Q(result=Sample.Result.POSITIVE)
     )
-    for sample in Sample.objects.filter(stay__in=stays).filter(relevant).order_by("scheduled_on", "pk"):
+    found = Sample.objects.filter(stay__in=stays).filter(relevant).annotate(cleared=cleared_by_pcr())
+    for sample in found.order_by("scheduled_on", "pk"):
         samples[sample.stay_id].append(sample)
     checks = defaultdict(dict)
     for check in HealthCheck.objects.filter(stay__in=stays, day=today):
         checks[check.stay_id][check.round] = check
     for stay in stays:
         stay.round_samples = samples[stay.pk]
-        stay.positive = any(sample.result == Sample.Result.POSITIVE for sample in samples[stay.pk])
+        positives = [sample for sample in samples[stay.pk] if sample.result == Sample.Result.POSITIVE]
+        stay.positive = any(sample.kind == Sample.Kind.PCR for sample in positives)
+        stay.suspected = not stay.positive and any(
+            sample.kind == Sample.Kind.ANTIGEN and not sample.cleared for sample in positives
+        )
         stay.checks = checks[stay.pk]
     return rooms
 
@@ -93,10 +99,11 @@ def room_round(room_id: int) -> Room:
 
 
 def open_medicine_requests(site: Site) -> list[MedicineRequest]:
+    """The medicines still to deliver: urgent ones first, then today's, then the rest, oldest first."""
     return list(
         MedicineRequest.objects.filter(site=site, status=MedicineRequest.Status.OPEN)
         .select_related("person", "stay__room")
-        .order_by("requested_at")
+        .order_by(MedicineRequest.urgency_rank(), "requested_at", "pk")
     )
 
 
@@ -162,7 +169,8 @@ def health_round(site: Site, floor: int, day, round: str) -> dict:
 
 
 def person_medical(person) -> dict:
-    """One person's tests with every result and correction, health rounds and medicines: seven queries."""
+    """One person's tests with every result and correction, health rounds and medicines: seven queries,
+    and five for release eligibility while the stay is open."""
     stays = list(person.stays.select_related("room", "sampling_plan").order_by("-started_at"))
     stay = next((stay for stay in stays if stay.is_open), stays[0] if stays else None)
     results = Prefetch(

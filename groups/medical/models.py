@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -47,6 +48,7 @@ class Sample(Versioned):
         PROTOCOL = "protocol", _("protocol")
         RETEST = "retest", _("re-test")
         CONTACT = "contact", _("room-mate of a positive case")
+        CONFIRM = "confirm", _("PCR re-test of an antigen positive")
         EXTENSION = "extension", _("quarantine extended")
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
@@ -131,6 +133,40 @@ class TestProtocol(models.Model):
         default=2,
         help_text=_("Release needs the latest results to be this many negatives in a row."),
     )
+    # The national norms (第九版) are the defaults; a site may set its own.
+    fever_from = models.DecimalField(
+        _("fever from (°C)"),
+        max_digits=3,
+        decimal_places=1,
+        default=Decimal("37.3"),
+        validators=[MinValueValidator(Decimal("37.0")), MaxValueValidator(Decimal("39.0"))],
+        help_text=_("A temperature at or above this is a fever: it alerts the medical group and holds a release."),
+    )
+    no_fever_hours = models.PositiveSmallIntegerField(
+        _("no fever before release (hours)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text=_("Release needs no fever in this many hours before it."),
+    )
+    ct_negative_from = models.DecimalField(
+        _("PCR negative from Ct"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("35.0"),
+        validators=[MinValueValidator(Decimal("20.0")), MaxValueValidator(Decimal("45.0"))],
+        help_text=_(
+            "A PCR with Ct values at or above this on both genes (N and ORF1ab) is negative; "
+            "below it on either gene, positive."
+        ),
+    )
+    welfare_after_missed = models.PositiveSmallIntegerField(
+        _("health checks not done in a row before a welfare alert"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text=_(
+            "Missed or refused health checks in a row (nobody answering the door) that alert the medical group."
+        ),
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -141,6 +177,16 @@ class TestProtocol(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(length_days__gte=1), name="protocol_length_at_least_one_day"),
             models.CheckConstraint(condition=Q(required_negatives__gte=1), name="protocol_needs_a_negative"),
+            models.CheckConstraint(
+                condition=Q(fever_from__gte=Decimal("37.0"), fever_from__lte=Decimal("39.0")),
+                name="protocol_fever_in_range",
+            ),
+            models.CheckConstraint(condition=Q(no_fever_hours__gte=1), name="protocol_fever_window_an_hour"),
+            models.CheckConstraint(
+                condition=Q(ct_negative_from__gte=Decimal("20.0"), ct_negative_from__lte=Decimal("45.0")),
+                name="protocol_ct_in_range",
+            ),
+            models.CheckConstraint(condition=Q(welfare_after_missed__gte=1), name="protocol_welfare_after_one"),
         ]
 
     def __str__(self):
@@ -150,6 +196,24 @@ class TestProtocol(models.Model):
     def for_site(cls, site: Site) -> "TestProtocol":
         """The site's protocol, or the usual one (unsaved) if none is set up."""
         return cls.objects.filter(site=site).prefetch_related("days").first() or cls(site=site)
+
+    @classmethod
+    def numbers_for(cls, site_id: int) -> "TestProtocol":
+        """The site's protocol without its sampling days, or the national defaults: one query."""
+        return cls.objects.filter(site_id=site_id).first() or cls(site_id=site_id)
+
+    def read_ct(self, ct_orf1ab, ct_n) -> str:
+        """What a PCR's Ct values say by this protocol: "" when none was given.
+
+        Below the threshold on either gene is positive; at or above it on
+        every gene given (a gene left blank was not detected) is negative.
+        """
+        values = [Decimal(value) for value in (ct_orf1ab, ct_n) if value not in (None, "")]
+        if not values:
+            return ""
+        if any(value < self.ct_negative_from for value in values):
+            return Sample.Result.POSITIVE
+        return Sample.Result.NEGATIVE
 
     def schedule(self) -> list[tuple[int, str]]:
         """(day of stay, kind) for every sampling day, in order."""
@@ -227,8 +291,9 @@ class LabImport(models.Model):
         lines = []
         for row in self.rows:
             params = dict(row.get("params") or {})
-            if "result" in params:
-                params["result"] = Sample.Result(params["result"]).label
+            for key in ("result", "reading"):
+                if key in params:
+                    params[key] = Sample.Result(params[key]).label
             message = LINE_MESSAGES.get(row["code"], row["code"])
             lines.append({**row, "message": str(message) % params if params else str(message)})
         return lines
@@ -253,6 +318,10 @@ LINE_MESSAGES = {
     "no_key": _("no tube barcode or national ID"),
     "bad_result": _("result not understood: “%(text)s”"),
     "bad_ct": _("Ct value not understood: “%(text)s”"),
+    "ct_disagrees": _(
+        "the Ct values read %(reading)s by the protocol (negative from Ct %(threshold)s on both genes): "
+        "check the line with the lab"
+    ),
     "bad_time": _("report time not understood: “%(text)s”"),
 }
 
@@ -298,7 +367,8 @@ class HealthCheck(Versioned):
     class Outcome(models.TextChoices):
         CHECKED = "checked", _("checked")
         MISSED = "missed", _("not checked")
-        REFUSED = "refused", _("refused")
+        # Not "refused" alone: that is a refused meal's word (拒收); this is 拒测.
+        REFUSED = "refused", _("refused check")
 
     class Mood(models.TextChoices):
         STABLE = "stable", _("stable")
@@ -360,9 +430,9 @@ class HealthCheck(Versioned):
         return [str(labels.get(symptom, symptom)) for symptom in self.symptoms]
 
 
-def concerns_of(temperature, symptoms, mood) -> list[str]:
+def concerns_of(temperature, symptoms, mood, fever_from: Decimal = HealthCheck.FEVER_FROM) -> list[str]:
     found = []
-    if temperature is not None and Decimal(temperature) >= HealthCheck.FEVER_FROM:
+    if temperature is not None and Decimal(temperature) >= fever_from:
         found.append("fever")
     if symptoms:
         found.append("symptoms")
@@ -397,12 +467,19 @@ class MedicineRequest(models.Model):
         OPEN = "open", _("open")
         DELIVERED = "delivered", _("delivered")
 
+    class Urgency(models.TextChoices):
+        # In the order the board lists them.
+        URGENT = "urgent", _("urgent")
+        TODAY = "today", _("today")
+        WHEN_POSSIBLE = "when_possible", _("when possible")
+
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="medicine_requests")
     stay = models.ForeignKey(Stay, on_delete=models.PROTECT, related_name="+")
     item = models.CharField(_("medicine asked for"), max_length=100)
     note = models.CharField(_("note"), max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    urgency = models.CharField(_("urgency"), max_length=13, choices=Urgency.choices, default=Urgency.TODAY)
     requested_at = models.DateTimeField(default=timezone.now)
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -417,6 +494,14 @@ class MedicineRequest(models.Model):
     def __str__(self):
         return f"{self.person}: {self.item}"
 
+    @classmethod
+    def urgency_rank(cls) -> Case:
+        """Urgent first, then today's, then the ones for when possible: an ORDER BY term."""
+        return Case(
+            *(When(urgency=value, then=Value(rank)) for rank, value in enumerate(cls.Urgency.values)),
+            default=Value(len(cls.Urgency.values)),
+        )
+
 
 class Alert(models.Model):
     """Something the medical group (and, when urgent, the site head) must see now."""
@@ -427,6 +512,10 @@ class Alert(models.Model):
         FEVER = "fever", _("fever")
         SYMPTOMS = "symptoms", _("symptoms")
         DISTRESSED = "distressed", _("distressed")
+        # Health checks missed or refused in a row: nobody answers the door.
+        WELFARE = "welfare", _("welfare check")
+        # An antigen positive waits for its PCR re-test (待复核).
+        SUSPECTED = "suspected", _("suspected (antigen positive)")
         # Reported by another group.
         MEAL_REFUSED = "meal_refused", _("meal refused")
         MEDICAL_EMERGENCY = "medical_emergency", _("medical emergency")
@@ -470,6 +559,17 @@ class Alert(models.Model):
         return self.acknowledged_at is None
 
 
+# An open one of these about a person holds their release (a positive holds
+# it through the result itself).
+HEALTH_ALERT_KINDS = (
+    Alert.Kind.FEVER,
+    Alert.Kind.SYMPTOMS,
+    Alert.Kind.DISTRESSED,
+    Alert.Kind.WELFARE,
+    Alert.Kind.MEDICAL_EMERGENCY,
+)
+
+
 # --- release eligibility --------------------------------------------------
 
 
@@ -486,12 +586,25 @@ class Eligibility:
         return not self.reasons
 
 
-def assess_release(*, stay: Stay, room: Room, samples: list[Sample], required: int, today: date) -> Eligibility:
-    """The protocol's release rule over a stay's samples (already loaded).
+def assess_release(
+    *,
+    stay: Stay,
+    room: Room,
+    samples: list[Sample],
+    required: int,
+    today: date,
+    fevers: list[HealthCheck] = (),
+    fever_hours: int = 24,
+    open_alerts: list[Alert] = (),
+) -> Eligibility:
+    """The protocol's release rule over a stay's samples and health (already loaded).
 
-    Release needs: the room not sealed, no current positive result, no result
-    pending, no sample due and not collected, and the latest ``required``
-    results negative in a row (invalid results do not count either way).
+    Release needs: the room not sealed, no current positive result, no
+    antigen positive without a negative PCR after it, no result pending, no
+    sample due and not collected, the latest ``required`` results negative in
+    a row (invalid results do not count either way), no fever in the last
+    ``fever_hours`` (``fevers``: the checks at or above the protocol's fever,
+    newest first) and no open health alert (``open_alerts``).
     """
     found = Eligibility(required=required)
     if room.status == Room.Status.SEALED:
@@ -504,7 +617,13 @@ def assess_release(*, stay: Stay, room: Room, samples: list[Sample], required: i
     )
     for sample in ordered:
         day = _short(sample.scheduled_on)
-        if sample.result == Sample.Result.POSITIVE:
+        if sample.result == Sample.Result.POSITIVE and sample.kind == Sample.Kind.ANTIGEN:
+            if not _pcr_negative_after(sample, ordered):
+                found.reasons.append(
+                    gettext("Antigen positive (sample of %(day)s): suspected until a PCR re-test is negative.")
+                    % {"day": day}
+                )
+        elif sample.result == Sample.Result.POSITIVE:
             found.reasons.append(gettext("Positive result (sample of %(day)s).") % {"day": day})
         elif sample.status == S.COLLECTED:
             found.reasons.append(gettext("Result pending for the sample of %(day)s.") % {"day": day})
@@ -523,7 +642,35 @@ def assess_release(*, stay: Stay, room: Room, samples: list[Sample], required: i
             gettext("%(required)s negative results in a row needed; %(have)s so far.")
             % {"required": required, "have": found.negatives}
         )
+    if fevers:
+        latest = fevers[0]
+        found.reasons.append(
+            gettext("Fever of %(temperature)s °C at %(when)s: release needs %(hours)s hours without fever.")
+            % {
+                "temperature": latest.temperature,
+                "when": date_format(timezone.localtime(latest.recorded_at), "m-d H:i"),
+                "hours": fever_hours,
+            }
+        )
+    for alert in open_alerts:
+        found.reasons.append(
+            gettext("Health alert “%(kind)s” of %(when)s not yet acknowledged by the medical group.")
+            % {"kind": alert.get_kind_display(), "when": date_format(timezone.localtime(alert.created_at), "m-d H:i")}
+        )
     return found
+
+
+def _pcr_negative_after(antigen: Sample, samples: list[Sample]) -> bool:
+    """Whether a PCR taken after an antigen positive came back negative: the suspicion is lifted."""
+    if antigen.collected_at is None:
+        return False
+    return any(
+        sample.kind == Sample.Kind.PCR
+        and sample.result == Sample.Result.NEGATIVE
+        and sample.collected_at is not None
+        and sample.collected_at > antigen.collected_at
+        for sample in samples
+    )
 
 
 def _short(day: date) -> str:

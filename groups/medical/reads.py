@@ -11,15 +11,43 @@ fragments never carry test results or health data.
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from groups.medical.models import Alert, HealthCheck, Sample, SamplingPlan, TestProtocol, assess_release, concerns_of
+from groups.medical.models import (
+    HEALTH_ALERT_KINDS,
+    Alert,
+    HealthCheck,
+    MedicineRequest,
+    Sample,
+    SamplingPlan,
+    TestProtocol,
+    assess_release,
+    concerns_of,
+)
 from rooms.models import Room, Stay
 
 ALERT_FEED_LENGTH = 15
 # The worst first: a room shows the first of these that applies.
-TEST_BADGES = ("positive", "overdue", "due", "negative")
+TEST_BADGES = ("positive", "suspected", "overdue", "due", "negative")
+PCR_POSITIVE = Q(result=Sample.Result.POSITIVE, kind=Sample.Kind.PCR)
+# An antigen positive is suspected (待复核) until a PCR confirms it.
+ANTIGEN_POSITIVE = Q(result=Sample.Result.POSITIVE, kind=Sample.Kind.ANTIGEN)
+
+
+def cleared_by_pcr() -> Exists:
+    """For a sample row: a PCR of the same stay, taken after it, came back negative.
+
+    An antigen positive with this is no longer suspected (as in models.assess_release).
+    """
+    later_negative = Sample.objects.filter(
+        stay=OuterRef("stay"),
+        kind=Sample.Kind.PCR,
+        result=Sample.Result.NEGATIVE,
+        collected_at__gt=OuterRef("collected_at"),
+    )
+    return Exists(later_negative)
 
 
 def day_bounds(day) -> tuple[datetime, datetime]:
@@ -32,7 +60,10 @@ def _overdue(today) -> Q:
 
 
 def medical_counters(site) -> dict:
-    """Samples due, collected, overdue and awaiting results; positives and fevers today: two queries."""
+    """Samples due, collected, overdue and awaiting results; positives, suspected and fevers today: two queries.
+
+    A fever is the site's protocol's (its threshold read in the same query).
+    """
     today = timezone.localdate()
     start, end = day_bounds(today)
     counters = Sample.objects.filter(site=site).aggregate(
@@ -40,17 +71,22 @@ def medical_counters(site) -> dict:
         collected_today=Count("pk", filter=Q(collected_at__gte=start, collected_at__lt=end)),
         overdue=Count("pk", filter=_overdue(today)),
         awaiting=Count("pk", filter=Q(status=Sample.Status.COLLECTED)),
-        positives_today=Count(
-            "pk", filter=Q(result=Sample.Result.POSITIVE, resulted_at__gte=start, resulted_at__lt=end)
-        ),
+        positives_today=Count("pk", filter=PCR_POSITIVE & Q(resulted_at__gte=start, resulted_at__lt=end)),
+        suspected_today=Count("pk", filter=ANTIGEN_POSITIVE & Q(resulted_at__gte=start, resulted_at__lt=end)),
     )
     counters["fevers_today"] = (
-        HealthCheck.objects.filter(site=site, day=today, temperature__gte=HealthCheck.FEVER_FROM)
+        HealthCheck.objects.filter(site=site, day=today, temperature__gte=fever_from(site))
         .values("person")
         .distinct()
         .count()
     )
     return counters
+
+
+def fever_from(site) -> Coalesce:
+    """The site's fever threshold as a subquery (the national default without a protocol): no query of its own."""
+    protocol = TestProtocol.objects.filter(site=site).values("fever_from")[:1]
+    return Coalesce(Subquery(protocol), Value(HealthCheck.FEVER_FROM), output_field=DecimalField())
 
 
 def attach_badges(site, rooms: list[Room], *, only: bool = False) -> list[Room]:
@@ -75,7 +111,8 @@ def attach_badges(site, rooms: list[Room], *, only: bool = False) -> list[Room]:
         .exclude(status=Sample.Status.CANCELLED)
         .values("stay__room_id")
         .annotate(
-            positive=Count("pk", filter=Q(result=Sample.Result.POSITIVE)),
+            positive=Count("pk", filter=PCR_POSITIVE),
+            suspected=Count("pk", filter=ANTIGEN_POSITIVE & ~cleared_by_pcr()),
             overdue=Count("pk", filter=_overdue(today)),
             due=Count("pk", filter=Q(status=Sample.Status.SCHEDULED, scheduled_on=today)),
             negative=Count("pk", filter=Q(result=Sample.Result.NEGATIVE)),
@@ -109,6 +146,14 @@ def attach_badges(site, rooms: list[Room], *, only: bool = False) -> list[Room]:
     return rooms
 
 
+def urgent_medicine_requests(site) -> list[MedicineRequest]:
+    """The urgent medicines not delivered yet, oldest first, for the site head: one query."""
+    requests = MedicineRequest.objects.filter(
+        site=site, status=MedicineRequest.Status.OPEN, urgency=MedicineRequest.Urgency.URGENT
+    )
+    return list(requests.select_related("person", "stay__room").order_by("requested_at", "pk"))
+
+
 def alert_feed(site, *, site_head: bool) -> list[Alert]:
     """Open alerts first, then today's acknowledged ones: one query.
 
@@ -127,23 +172,45 @@ def alert_feed(site, *, site_head: bool) -> list[Alert]:
 
 
 def attach_eligibility(stays: list[Stay]) -> list[Stay]:
-    """Give each stay ``eligibility``: may the protocol release it, and if not, why: three queries
-    (samples, sampling plans, the site's protocol).
+    """Give each stay ``eligibility``: may the protocol release it, and if not, why: five queries
+    (samples, sampling plans, the site's protocol, fevers in the protocol's window, open health alerts).
 
     The stays come with their rooms (``select_related("room")``).
     """
     if not stays:
         return stays
+    site_id = stays[0].site_id
     samples = defaultdict(list)
     for sample in Sample.objects.filter(stay__in=stays):
         samples[sample.stay_id].append(sample)
     required = dict(SamplingPlan.objects.filter(stay__in=stays).values_list("stay_id", "required_negatives"))
-    # Stays planned before sampling plans existed follow the site's protocol.
-    protocol = TestProtocol.objects.filter(site_id=stays[0].site_id).values_list("required_negatives", flat=True)
-    default = protocol.first() or TestProtocol().required_negatives
+    # The site's protocol, or the national defaults; stays planned before
+    # sampling plans existed follow its number of negatives.
+    protocol = TestProtocol.numbers_for(site_id)
+    fevers = defaultdict(list)
+    since = timezone.now() - timedelta(hours=protocol.no_fever_hours)
+    checks = HealthCheck.objects.filter(stay__in=stays, recorded_at__gte=since, temperature__gte=protocol.fever_from)
+    for check in checks.order_by("-recorded_at"):
+        fevers[check.stay_id].append(check)
+    alerts = defaultdict(list)
+    open_alerts = Alert.objects.filter(
+        site_id=site_id,
+        person_id__in=[stay.person_id for stay in stays],
+        acknowledged_at__isnull=True,
+        kind__in=HEALTH_ALERT_KINDS,
+    )
+    for alert in open_alerts.order_by("created_at", "pk"):
+        alerts[alert.person_id].append(alert)
     today = timezone.localdate()
     for stay in stays:
         stay.eligibility = assess_release(
-            stay=stay, room=stay.room, samples=samples[stay.pk], required=required.get(stay.pk, default), today=today
+            stay=stay,
+            room=stay.room,
+            samples=samples[stay.pk],
+            required=required.get(stay.pk, protocol.required_negatives),
+            today=today,
+            fevers=fevers[stay.pk],
+            fever_hours=protocol.no_fever_hours,
+            open_alerts=alerts[stay.person_id],
         )
     return stays

@@ -35,7 +35,7 @@ from groups.medical.forms import (
     ResultForm,
     RoundForm,
 )
-from groups.medical.models import Alert, HealthCheck, LabImport, MedicineRequest, Sample
+from groups.medical.models import Alert, HealthCheck, LabImport, MedicineRequest, Sample, TestProtocol
 from groups.medical.reads import attach_eligibility
 from rooms import services
 from rooms.actions import (
@@ -266,7 +266,14 @@ def health_round(request):
                     return redirect(reverse("medical-board") + f"?floor={floor}")
     for row, form in zip(rows, formset.forms, strict=False):
         row["form"] = form
-    context.update({"formset": formset, "round_form": round_form, "rounds": HealthCheck.Round.choices})
+    context.update(
+        {
+            "formset": formset,
+            "round_form": round_form,
+            "rounds": HealthCheck.Round.choices,
+            "protocol": TestProtocol.numbers_for(site.pk),
+        }
+    )
     return render(request, "medical/health_round.html", context, status=status)
 
 

@@ -97,6 +97,6 @@ SEVERITY_ORDER = Case(
 def open_incidents(site: Site) -> list[Incident]:
     return list(
         Incident.objects.filter(site=site, status=Incident.Status.OPEN)
-        .select_related("room", "reported_by")
+        .select_related("room", "visited_room", "reported_by")
         .order_by(SEVERITY_ORDER, "reported_at")
     )

@@ -26,7 +26,7 @@ class PatrolForm(FloorChoiceMixin, OnceForm):
 
 
 class IncidentForm(SiteForm):
-    site_querysets = {"room": Room}
+    site_querysets = {"room": Room, "visited_room": Room}
 
     kind = forms.ChoiceField(label=_("what happened"), choices=Incident.Kind.choices)
     severity = forms.ChoiceField(
@@ -36,12 +36,30 @@ class IncidentForm(SiteForm):
         widget=forms.RadioSelect,
     )
     room = forms.ModelChoiceField(label=_("room"), queryset=Room.objects.none(), required=False, to_field_name="number")
+    visited_room = forms.ModelChoiceField(
+        label=_("room gone into"),
+        queryset=Room.objects.none(),
+        required=False,
+        to_field_name="number",
+        help_text=_("For a person found in another room: everyone in the two rooms is named on the incident."),
+    )
     description = forms.CharField(label=_("description"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+    field_order = ["kind", "severity", "room", "visited_room", "description"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["room"].widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
-        self.fields["room"].error_messages["invalid_choice"] = _("No room with this number on this site.")
+        for name in ("room", "visited_room"):
+            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+            self.fields[name].error_messages["invalid_choice"] = _("No room with this number on this site.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("visited_room") and data.get("kind") != Incident.Kind.LEFT_ROOM:
+            self.add_error("visited_room", _("Only for a person who left their room."))
+        if data.get("kind") == Incident.Kind.LEFT_ROOM and data.get("visited_room") and not data.get("room"):
+            self.add_error("room", _("Give the room the person left."))
+        return data
 
 
 class IncidentResolveForm(VersionedForm):

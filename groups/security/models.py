@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from rooms.models import ACTION_LABELS, Room, Site, Versioned
+from rooms.models import ACTION_LABELS, Person, Room, Site, Versioned
 
 
 class CheckpointEntry(Versioned):
@@ -97,6 +97,17 @@ class Incident(Versioned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     resolution = models.CharField(_("how it was resolved"), max_length=300, blank=True)
+    # A person in another room (串门): the room they went into, and everyone
+    # in the two rooms at the time, named.
+    visited_room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("room gone into")
+    )
+    people = models.ManyToManyField(Person, blank=True, related_name="+", verbose_name=_("people involved"))
+    # The site head's decision that it was an exposure (quarantines restart).
+    exposure_at = models.DateTimeField(null=True, blank=True)
+    exposure_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         # The table keeps the name it had before the group apps (no data moved).
@@ -118,6 +129,7 @@ class Incident(Versioned):
 ACTION_LABELS.update(
     {
         "checkpoint.in": _("logged in at the checkpoint"),
+        "incident.exposure": _("marked as an exposure"),
         "checkpoint.out": _("logged out at the checkpoint"),
         "patrol.record": _("floor patrolled"),
         "incident.report": _("incident reported"),

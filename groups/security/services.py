@@ -2,12 +2,13 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from groups.medical.models import Alert
-from groups.medical.services import MEDICAL_TOPIC, medical_alert_raise
+from groups.medical.services import MEDICAL_TOPIC, exposure_in_site, medical_alert_raise
 from groups.security.models import CheckpointEntry, Incident, Patrol
-from rooms.models import Room, Site
+from rooms.models import Person, Room, Site, Stay
 from rooms.roles import Role, require_role
 from rooms.services import ServiceError, audit, check_version, claim_form, lock_row, touch, who_and_when
 from site_ops import live
@@ -90,19 +91,25 @@ def incident_report(
     description: str,
     by,
     room: Room | None = None,
+    visited_room: Room | None = None,
     floor: int | None = None,
     token: str | None = None,
 ) -> Incident:
     """Report an incident: it reaches the site head live and stays open until
-    resolved. A medical emergency also alerts the medical group."""
+    resolved. A medical emergency also alerts the medical group. A person in
+    another room (``left_room`` with ``visited_room``) names everyone in the
+    two rooms, for the site head to decide whether it was an exposure."""
     require_role(by, *SECURITY_ROLES)
     description = description.strip()
     if kind not in Incident.Kind.values or severity not in Incident.Severity.values:
         raise ServiceError(_("Choose what happened and how severe it is."))
     if not description:
         raise ServiceError(_("Describe what happened."))
-    if room is not None and room.site_id != site.pk:
-        raise ServiceError(_("This room belongs to another site."))
+    for where in (room, visited_room):
+        if where is not None and where.site_id != site.pk:
+            raise ServiceError(_("This room belongs to another site."))
+    if visited_room is not None and (kind != Incident.Kind.LEFT_ROOM or room is None or room == visited_room):
+        raise ServiceError(_("A room gone into goes with a person who left their own room, and is another room."))
     with transaction.atomic():
         claim_form(token, by)
         incident = Incident.objects.create(
@@ -110,12 +117,19 @@ def incident_report(
             kind=kind,
             severity=severity,
             room=room,
+            visited_room=visited_room,
             floor=room.floor if room else floor,
             description=description[:300],
             reported_at=timezone.now(),
             reported_by=by,
             updated_by=by,
         )
+        if visited_room is not None:
+            incident.people.set(
+                Person.objects.filter(stays__room__in=[room, visited_room], stays__ended_at__isnull=True).values_list(
+                    "pk", flat=True
+                )
+            )
         audit(
             site=site,
             by=by,
@@ -137,6 +151,46 @@ def incident_report(
             )
             topics.append(MEDICAL_TOPIC)
         live.publish(site=site, rooms=[room.pk] if room else [], topics=topics)
+    return incident
+
+
+def incident_mark_exposure(*, incident: Incident, by, version: int | None = None, token: str | None = None) -> Incident:
+    """The site head decides a person in another room was an exposure: the
+    people of both rooms get a PCR today and their quarantine restarts from
+    the day it happened."""
+    require_role(by, Role.SITE_HEAD)
+    with transaction.atomic():
+        claim_form(token, by)
+        incident = lock_row(Incident, incident.pk)
+        check_version(incident, version)
+        if incident.visited_room_id is None:
+            raise ServiceError(_("Only a person found in another room can be marked as an exposure."))
+        if incident.exposure_at is not None:
+            raise ServiceError(
+                _("This incident was already marked as an exposure by %(who)s at %(time)s.")
+                % who_and_when(incident.exposure_by, incident.exposure_at)
+            )
+        rooms = [incident.room_id, incident.visited_room_id]
+        stays = Stay.objects.open().filter(room_id__in=rooms).select_related("person", "room", "site")
+        note = _("Exposure: %(incident)s (%(time)s).") % {
+            "incident": incident,
+            "time": date_format(timezone.localtime(incident.reported_at), "m-d H:i"),
+        }
+        persons = exposure_in_site(stays=stays, exposed_on=timezone.localdate(incident.reported_at), by=by, note=note)
+        incident.exposure_at = timezone.now()
+        incident.exposure_by = by
+        touch(incident, by)
+        incident.save(update_fields=["exposure_at", "exposure_by", "version", "updated_at", "updated_by"])
+        audit(
+            site=incident.site,
+            by=by,
+            action="incident.exposure",
+            obj=incident,
+            room=incident.room,
+            after={"people": len(persons)},
+            note=note,
+        )
+        live.publish(site=incident.site, rooms=rooms, persons=persons, topics=[TOPIC, MEDICAL_TOPIC])
     return incident
 
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("security/patrols/", views.patrol_new, name="patrol-new"),
     path("security/incidents/new/", views.incident_new, name="incident-new"),
     path("security/incidents/<int:pk>/resolve/", views.incident_resolve, name="incident-resolve"),
+    path("security/incidents/<int:pk>/exposure/", views.incident_exposure, name="incident-exposure"),
 ]

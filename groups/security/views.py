@@ -10,6 +10,8 @@ from groups.security import services as security
 from groups.security.forms import CheckpointInForm, CheckpointOutForm, IncidentForm, IncidentResolveForm, PatrolForm
 from groups.security.models import CheckpointEntry, Incident
 from rooms.actions import board_page, floor_param, get_for_site, panel_action, site_for_user, tap_action
+from rooms.forms import VersionedForm
+from rooms.roles import Role
 from site_ops import boards
 
 FALLBACK = "security-board"
@@ -83,6 +85,7 @@ def incident_new(request):
             severity=data["severity"],
             description=data["description"],
             room=data["room"],
+            visited_room=data["visited_room"],
             by=request.user,
             token=data["token"],
         )
@@ -124,6 +127,38 @@ def incident_resolve(request, pk):
         title=_("Resolve: %(incident)s") % {"incident": incident},
         intro=incident.description,
         submit=_("Resolve"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_exposure(request, pk):
+    """The site head decides that a person in another room was an exposure
+    (from the control screen): the form names who it restarts."""
+    site = site_for_user(request, Role.SITE_HEAD)
+    incident = get_for_site(Incident, site, pk)
+    form = VersionedForm(request.POST or None, initial={"version": incident.version})
+    names = "、".join(person.name for person in incident.people.order_by("name"))
+    rooms = "、".join(room.number for room in (incident.room, incident.visited_room) if room is not None)
+
+    def run(data):
+        security.incident_mark_exposure(
+            incident=incident, by=request.user, version=data["version"], token=data["token"]
+        )
+        return _("Marked as an exposure: %(names)s are tested today and their quarantine restarts.") % {"names": names}
+
+    return panel_action(
+        request,
+        form,
+        run=run,
+        fallback="control-screen",
+        title=_("Mark as an exposure: %(incident)s") % {"incident": incident},
+        intro=_(
+            "Everyone in rooms %(rooms)s gets a PCR today and their quarantine restarts"
+            " from the day it happened: %(names)s."
+        )
+        % {"rooms": rooms, "names": names},
+        submit=_("Mark as an exposure"),
     )
 
 

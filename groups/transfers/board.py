@@ -21,9 +21,9 @@ from rooms.reads import load_site
 from rooms.roles import Role, display_name
 from site_ops.boards import WholeBoard
 
-# Who may open a transfer's page: those who request, decide and escort.
-# Who sees a transfer's page in full, and who sees the escort's page of it.
-TRANSFER_PAGE_ROLES = frozenset({Role.SITE_HEAD, Role.GENERAL})
+# Who sees a transfer's page in full (those who request and decide, and the
+# medical group, whose patient it is), and who sees the escort's page of it.
+TRANSFER_PAGE_ROLES = frozenset({Role.SITE_HEAD, Role.GENERAL, Role.MEDICAL})
 ESCORT_PAGE_ROLES = frozenset({Role.SECURITY})
 
 S = Transfer.State
@@ -124,7 +124,25 @@ def transfer_page(transfer: Transfer, *, escort: bool = False) -> dict:
             "at", "pk"
         )
     )
-    return {"transfer": transfer, "timeline": timeline, "stale_minutes": minutes, "escort": escort}
+    page = {"transfer": transfer, "timeline": timeline, "stale_minutes": minutes, "escort": escort}
+    if not escort:
+        page["companions"] = companions(transfer)
+    return page
+
+
+def companions(transfer: Transfer) -> list:
+    """The carer link of the person moved (陪护): the other one goes too, so
+    the page proposes their transfer, or shows it if it exists."""
+    linked = [other for other in transfer.person.linked() if other.status == other.Status.IN_ISOLATION]
+    if not linked:
+        return []
+    open_transfers = {
+        t.person_id: t
+        for t in Transfer.objects.filter(person__in=linked, state__in=Transfer.OPEN_STATES).exclude(pk=transfer.pk)
+    }
+    for other in linked:
+        other.open_transfer = open_transfers.get(other.pk)
+    return linked
 
 
 def load_transfer(pk: int, site_id: int) -> Transfer:

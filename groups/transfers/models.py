@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -116,6 +116,18 @@ class Transfer(Versioned):
     @property
     def is_away(self) -> bool:
         return self.is_round_trip and self.state == self.State.DEPARTED
+
+    @classmethod
+    def away_now(cls, person: str = "person_id") -> Exists:
+        """Whether the person of the outer row is away on a hospital visit now
+        (to exclude them from meal and sampling rounds while away)."""
+        return Exists(
+            cls.objects.filter(
+                person_id=OuterRef(person),
+                state=cls.State.DEPARTED,
+                destination_type=cls.Destination.HOSPITAL_VISIT,
+            )
+        )
 
     def stale_at(self, minutes: int) -> datetime:
         """When an open transfer that nobody moves counts as stale."""

@@ -435,6 +435,17 @@ def require_no_open_transfer(*, stay: Stay) -> None:
         )
 
 
+def follow_room_change(*, stay: Stay, left, by) -> None:
+    """An open transfer picks the person up where they are now."""
+    moved = list(
+        Transfer.objects.filter(person_id=stay.person_id, state__in=Transfer.OPEN_STATES).values_list("pk", flat=True)
+    )
+    if moved:
+        Transfer.objects.filter(pk__in=moved).update(room=stay.room)
+        live.publish(site=stay.site, transfers=moved)
+
+
 def connect_stay_hooks() -> None:
-    """No release while a transfer is open (rooms.services.STAY_HOOKS)."""
+    """No release while a transfer is open; an open transfer follows a room change (rooms.services.STAY_HOOKS)."""
     STAY_HOOKS.release_checks.append(require_no_open_transfer)
+    STAY_HOOKS.moved.append(follow_room_change)

@@ -1,8 +1,11 @@
 """Audit events read as sentences: field names and states in the reader's language."""
 
+import functools
+
 from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext_lazy as _
 
 from rooms.roles import Role
 
@@ -13,19 +16,40 @@ _EXTRA_LABELS = {
     "occupants": ("rooms", "room", "occupant_count"),
     "room_status": ("rooms", "room", "status"),
     "person_status": ("rooms", "person", "status"),
+    "left_room_status": ("rooms", "room", "status"),
+    "category": ("rooms", "person", "category"),
 }
+# Keys that name no model field, in words.
+_KEY_LABELS = {
+    "days": _("sampling days"),
+    "required_negatives": _("negative results needed"),
+    "due": _("due"),
+    "room": _("room"),
+    "reason": _("why"),
+    "exposed_on": _("exposed on"),
+    "samples": _("samples planned"),
+}
+
+
+@functools.cache
+def _models_by_name() -> dict:
+    """Every model by its name: an event names its object's model, not its app
+    (the groups' models live in their own apps)."""
+    return {model._meta.model_name: model for model in apps.get_models()}
 
 
 def _field(event, key):
     app_model = _EXTRA_LABELS.get(key)
     if app_model:
-        app, model, name = app_model
+        _app, model, name = app_model
     else:
-        app, model, name = "rooms", event.object_type, key
+        model, name = event.object_type, key
     try:
-        return apps.get_model(app, model)._meta.get_field(name)
-    except (LookupError, FieldDoesNotExist):
+        field = _models_by_name()[model]._meta.get_field(name)
+    except (KeyError, FieldDoesNotExist):
         return None
+    # A relation seen from the other side has no name of its own here.
+    return field if hasattr(field, "verbose_name") else None
 
 
 def _display(field, value):
@@ -46,7 +70,7 @@ def audit_changes(event) -> list[dict]:
         field = _field(event, key)
         rows.append(
             {
-                "label": field.verbose_name if field is not None else key,
+                "label": field.verbose_name if field is not None else _KEY_LABELS.get(key, key),
                 "before": _display(field, before[key]) if key in before else None,
                 "after": _display(field, after),
                 "changed": key not in before or before[key] != after,

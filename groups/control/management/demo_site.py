@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from groups.control.management import demo_medical
 from groups.control.management.demo import Demo
+from groups.disinfection.services import disinfection_set_up
 from rooms.models import Person, Room, Site
 
 SITE_NAME = "合信石隔离点"
@@ -56,7 +57,10 @@ class SitePlan:
 
 
 def create_site() -> Site:
-    return Site.objects.create(name=SITE_NAME, address=SITE_ADDRESS, designated_hospital=DESIGNATED_HOSPITAL)
+    site = Site.objects.create(name=SITE_NAME, address=SITE_ADDRESS, designated_hospital=DESIGNATED_HOSPITAL)
+    # The disinfectants with their national minimums, as the admin sets a site up.
+    disinfection_set_up(site)
+    return site
 
 
 def plan_site(demo: Demo) -> SitePlan:

@@ -26,6 +26,7 @@ from groups.medical.services.common import (  # noqa: F401
     TOPICS,
     Touched,
 )
+from groups.medical.services.exposure import exposure_in_site, stay_restart_for_exposure  # noqa: F401
 from groups.medical.services.health import (  # noqa: F401
     ALERT_FOR_CONCERN,
     TEMPERATURE_RANGE,

@@ -125,9 +125,10 @@ def _schedule_extra(stay: Stay, *, kind: str, reason: str, on: date, by) -> Samp
 
     A room-mate of a positive case is tested on top of any sample due that
     day; only a second positive in the room the same day adds nothing more.
+    So is the PCR re-test of an antigen positive.
     """
     waiting = Sample.objects.filter(stay=stay, scheduled_on=on, status=Sample.Status.SCHEDULED)
-    if reason == Sample.Reason.CONTACT:
+    if reason in (Sample.Reason.CONTACT, Sample.Reason.CONFIRM):
         waiting = waiting.filter(reason=reason)
     if waiting.exists():
         return None

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from groups.medical.models import (
     Alert,
     HealthCheck,
+    TestProtocol,
+    concerns_of,
 )
 from groups.medical.services.common import MEDICAL_ROLES, Touched, _publish
 from rooms.models import Person, Site, Stay
@@ -60,8 +62,10 @@ def health_round_record(*, site: Site, day: date, round: str, entries: list[dict
     """Record a health round, a row per person (a floor at a time from the tablet).
 
     Each entry: person, outcome, temperature, symptoms, mood, note and the
-    version of the check it corrects (None for a new one). A fever, a
-    symptom or distress raises an alert for the medical group.
+    version of the check it corrects (None for a new one). A fever (at the
+    protocol's threshold), a symptom or distress raises an alert for the
+    medical group; so do checks missed or refused in a row (the protocol's
+    ``welfare_after_missed``): nobody answering the door is a welfare warning.
     """
     require_role(by, *MEDICAL_ROLES)
     if round not in HealthCheck.Round.values:
@@ -83,8 +87,10 @@ def health_round_record(*, site: Site, day: date, round: str, entries: list[dict
             .filter(person_id__in=ids, day=day, round=round)
             .select_related("updated_by")
         }
+        protocol = TestProtocol.numbers_for(site.pk)
         touched = Touched()
         saved = []
+        not_done = []
         for entry in entries:
             person = entry["person"]
             stay = stays.get(person.pk)
@@ -96,11 +102,13 @@ def health_round_record(*, site: Site, day: date, round: str, entries: list[dict
             if check is None:
                 check = HealthCheck(site=site, person=person, stay=stay, day=day, round=round, recorded_by=by)
                 old_concerns = []
+                was_done = True
             else:
                 check_version(check, entry.get("version"))
                 if all(getattr(check, key) == value for key, value in values.items()):
                     continue
-                old_concerns = check.concerns
+                old_concerns = concerns_of(check.temperature, check.symptoms, check.mood, protocol.fever_from)
+                was_done = check.outcome == HealthCheck.Outcome.CHECKED
                 before = {key: getattr(check, key) for key in values}
             for key, value in values.items():
                 setattr(check, key, value)
@@ -111,7 +119,8 @@ def health_round_record(*, site: Site, day: date, round: str, entries: list[dict
             else:
                 check.updated_by = by
             check.save()
-            new = [concern for concern in check.concerns if concern not in old_concerns]
+            concerns = concerns_of(check.temperature, check.symptoms, check.mood, protocol.fever_from)
+            new = [concern for concern in concerns if concern not in old_concerns]
             if new:
                 Alert.objects.create(
                     site=site,
@@ -137,6 +146,55 @@ def health_round_record(*, site: Site, day: date, round: str, entries: list[dict
             touched.rooms.add(stay.room_id)
             touched.persons.add(person.pk)
             saved.append(check)
+            if was_done and check.outcome != HealthCheck.Outcome.CHECKED:
+                not_done.append(check)
+        if not_done:
+            _welfare_alerts(site, not_done, stays=stays, after=protocol.welfare_after_missed)
         if saved:
             _publish(site, touched)
     return saved
+
+
+def rounds_before(day: date, round: str, count: int) -> list[tuple[date, str]]:
+    """The ``count`` rounds before this one, the latest first."""
+    rounds = []
+    for _step in range(count):
+        if round == HealthCheck.Round.AFTERNOON:
+            round = HealthCheck.Round.MORNING
+        else:
+            day, round = day - timedelta(days=1), HealthCheck.Round.AFTERNOON
+        rounds.append((day, round))
+    return rounds
+
+
+def _welfare_alerts(site: Site, checks: list[HealthCheck], *, stays: dict, after: int) -> None:
+    """A welfare alert for each person whose check just made ``after`` rounds in a row
+    missed or refused, unless one is still open for them: two queries.
+
+    The checks are of one round of one day.
+    """
+    earlier = rounds_before(checks[0].day, checks[0].round, after - 1)
+    people = [check.person_id for check in checks]
+    not_done = set()
+    if earlier:
+        rows = (
+            HealthCheck.objects.filter(stay__in=[stays[person] for person in people], day__gte=earlier[-1][0])
+            .exclude(outcome=HealthCheck.Outcome.CHECKED)
+            .values_list("person_id", "day", "round")
+        )
+        not_done = set(rows)
+    still_open = set(
+        Alert.objects.filter(
+            site=site, kind=Alert.Kind.WELFARE, person_id__in=people, acknowledged_at__isnull=True
+        ).values_list("person_id", flat=True)
+    )
+    for check in checks:
+        in_a_row = all((check.person_id, day, round) in not_done for day, round in earlier)
+        if in_a_row and check.person_id not in still_open:
+            Alert.objects.create(
+                site=site,
+                kind=Alert.Kind.WELFARE,
+                person_id=check.person_id,
+                room=stays[check.person_id].room,
+                health_check=check,
+            )

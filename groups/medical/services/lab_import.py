@@ -11,6 +11,7 @@ from groups.medical.models import (
     LabImport,
     Sample,
     SampleResult,
+    TestProtocol,
 )
 from groups.medical.services.common import MEDICAL_ROLES, Touched, _publish, _stay_of
 from groups.medical.services.results import _apply_result
@@ -32,6 +33,7 @@ def _match_rows(site: Site, rows: list[SheetRow]) -> list[dict]:
         sample.tube_barcode: sample
         for sample in Sample.objects.filter(site=site, tube_barcode__in=barcodes).select_related("person", "stay__room")
     }
+    protocol = TestProtocol.numbers_for(site.pk)
     seen: dict[int, int] = {}
     lines = []
     for row in rows:
@@ -61,6 +63,9 @@ def _match_rows(site: Site, rows: list[SheetRow]) -> list[dict]:
         line.update(sample=sample.pk, person=sample.person.name, room=sample.stay.room.number)
         if sample.pk in seen:
             line.update(code="duplicate", params={"line": seen[sample.pk]})
+        elif sample.kind == Sample.Kind.PCR and _ct_disagrees(protocol, row):
+            reading = protocol.read_ct(row.ct_orf1ab, row.ct_n)
+            line.update(code="ct_disagrees", params={"reading": reading, "threshold": str(protocol.ct_negative_from)})
         elif sample.status == Sample.Status.COLLECTED:
             line.update(action="apply", code="apply")
         elif sample.status == Sample.Status.RESULTED and sample.result == row.result:
@@ -73,6 +78,14 @@ def _match_rows(site: Site, rows: list[SheetRow]) -> list[dict]:
             line.update(code="not_collected")
         seen.setdefault(sample.pk, row.line)
     return lines
+
+
+def _ct_disagrees(protocol: TestProtocol, row: SheetRow) -> bool:
+    """The line's Ct values read otherwise than its result, by the site's protocol."""
+    if row.result == Sample.Result.INVALID:
+        return False
+    reading = protocol.read_ct(row.ct_orf1ab, row.ct_n)
+    return bool(reading) and reading != row.result
 
 
 def _find_sample(site: Site, row: SheetRow, by_barcode: dict) -> tuple[Sample | None, str, dict]:

@@ -61,17 +61,30 @@ def medicine_need_add(*, person: Person, by, name: str, dose: str = "", note: st
     return need
 
 
-def medicine_request_add(*, person: Person, by, item: str, note: str = "", token=None) -> MedicineRequest:
-    """A person asks for a medicine; the request is open until delivered."""
+def medicine_request_add(
+    *,
+    person: Person,
+    by,
+    item: str,
+    note: str = "",
+    urgency: str = MedicineRequest.Urgency.TODAY,
+    token=None,
+) -> MedicineRequest:
+    """A person asks for a medicine; the request is open until delivered.
+
+    An urgent one comes first on the medical board and shows on the control screen.
+    """
     require_role(by, *MEDICAL_ROLES)
     item = item.strip()
     if not item:
         raise ServiceError(_("Name the medicine."))
+    if urgency not in MedicineRequest.Urgency.values:
+        raise ServiceError(_("Choose how urgent the medicine is: urgent, today or when possible."))
     with transaction.atomic():
         claim_form(token, by)
         stay = _open_stay_of(person)
         request = MedicineRequest.objects.create(
-            site=stay.site, person=person, stay=stay, item=item, note=note, requested_by=by
+            site=stay.site, person=person, stay=stay, item=item, note=note, urgency=urgency, requested_by=by
         )
         audit(
             site=stay.site,
@@ -80,7 +93,7 @@ def medicine_request_add(*, person: Person, by, item: str, note: str = "", token
             obj=request,
             room=stay.room,
             person=person,
-            after={"item": item},
+            after={"item": item, "urgency": urgency},
         )
         _publish(stay.site, Touched({stay.room_id}, {person.pk}))
     return request

@@ -11,9 +11,9 @@ from groups.medical.models import (
     Sample,
     SamplingPlan,
     TestProtocol,
-    assess_release,
     stay_date,
 )
+from groups.medical.reads import attach_eligibility
 from groups.medical.services.common import (
     CERTIFICATE_ROLES,
     MEDICAL_ROLES,
@@ -96,15 +96,8 @@ def samples_cancel_for_departure(*, stay: Stay, by) -> int:
 
 
 def release_eligibility(stay: Stay) -> Eligibility:
-    plan = SamplingPlan.objects.filter(stay=stay).first()
-    required = plan.required_negatives if plan else TestProtocol.for_site(stay.site).required_negatives
-    return assess_release(
-        stay=stay,
-        room=stay.room,
-        samples=list(Sample.objects.filter(stay=stay)),
-        required=required,
-        today=timezone.localdate(),
-    )
+    """The protocol's say on one stay: its tests, no fever in the protocol's window, no open health alert."""
+    return attach_eligibility([stay])[0].eligibility
 
 
 def require_release_eligible(stay: Stay) -> None:

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from groups.disinfection import services as disinfection
 from groups.medical.models import (
     Alert,
     LabImport,
@@ -21,6 +22,8 @@ from groups.medical.services.common import (
     _schedule_extra,
     _stay_of,
 )
+from groups.medical.services.exposure import exposure_in_site
+from groups.medical.services.readings import check_ct_reading, follow_up_antigen
 from groups.transfers import services as transfers
 from rooms.models import Room, Stay
 from rooms.roles import require_role
@@ -56,6 +59,7 @@ def _apply_result(
     """Record a result (or its correction) on a locked sample and follow it up."""
     if result not in Sample.Result.values:
         raise ServiceError(_("Choose negative, positive or invalid."))
+    check_ct_reading(sample, stay, result=result, ct_orf1ab=ct_orf1ab, ct_n=ct_n)
     _move(sample, Sample.Status.RESULTED)
     previous = sample.result
     now = timezone.now()
@@ -98,7 +102,10 @@ def _apply_result(
         _schedule_extra(
             stay, kind=sample.kind, reason=Sample.Reason.RETEST, on=timezone.localdate() + timedelta(days=1), by=by
         )
-    if result == Sample.Result.POSITIVE and previous != Sample.Result.POSITIVE:
+    if sample.kind == Sample.Kind.ANTIGEN:
+        # Suspected, not confirmed: no seal, no transfer (see readings).
+        touched.add(follow_up_antigen(sample, stay, result=result, previous=previous, by=by))
+    elif result == Sample.Result.POSITIVE and previous != Sample.Result.POSITIVE:
         touched.add(_escalate_positive(sample, stay, by=by))
     elif previous == Sample.Result.POSITIVE:
         # Taking back a positive is for the site head to know: the room
@@ -128,12 +135,17 @@ def _escalate_positive(sample: Sample, stay: Stay, *, by) -> Touched:
         note = _("Positive result of %(name)s.") % {"name": person.name}
         if room_seal(room=room, by=by, person=person, note=note):
             touched.topics.add(DISINFECTION)
+        # The corridor and lift of the floor are disinfected at once.
+        if disinfection.open_floor_spot_tasks(room=room, by=by, reason=note, publish=False):
+            touched.topics.add(DISINFECTION)
         room_mates = Stay.objects.open().filter(room=room).exclude(person=person)
-        for other in room_mates.select_related("person", "room", "site"):
-            if _schedule_extra(
-                other, kind=Sample.Kind.PCR, reason=Sample.Reason.CONTACT, on=timezone.localdate(), by=by
-            ):
-                touched.persons.add(other.person_id)
+        # Close contacts again: a PCR today, the quarantine restarted from today.
+        touched.persons |= exposure_in_site(
+            stays=room_mates.select_related("person", "room", "site"),
+            exposed_on=timezone.localdate(),
+            by=by,
+            note=_("Room-mate of %(name)s, positive.") % {"name": person.name},
+        )
     Alert.objects.create(
         site_id=stay.site_id,
         kind=Alert.Kind.POSITIVE,

@@ -1,0 +1,509 @@
+"""A real site's hard cases: who may share a room, room change, room-mates of a positive, unsealing."""
+
+from datetime import date, timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from groups.disinfection.models import DisinfectionTask
+from groups.general.suggest import room_options, suggest_room
+from groups.medical import services as medical
+from groups.medical.models import Sample
+from groups.transfers.models import Transfer
+from rooms import services
+from rooms.models import AuditEvent, Person, Room, Stay
+from rooms.roles import NotInGroup
+from site_ops.models import BoardSequence
+from tests.factories import make_person
+from tests.test_medical_services import TODAY, MedicalTestCase, set_protocol
+
+
+class SharingTests(MedicalTestCase):
+    """Strangers never share a room; the site head may decide otherwise, with a reason."""
+
+    def setUp(self):
+        self.family_room = Room.objects.create(site=self.site, number="120", floor=1, capacity=3)
+        self.mother = make_person(self.site, name="王芳", household="王家", sex=Person.Sex.FEMALE)
+        self.baby = make_person(self.site, name="王小宝", household="王家", birth_date=date(2026, 3, 1))
+        self.check_in(person=self.mother, room=self.family_room)
+        self.stranger = make_person(self.site, name="刘强", birth_date=date(1995, 1, 9))
+
+    def test_a_stranger_is_refused_a_room_a_family_is_in_and_nothing_changes(self):
+        events = AuditEvent.objects.count()
+        with self.assertRaises(services.ServiceError) as refused:
+            services.stay_check_in(person=self.stranger, room=self.family_room, by=self.clerk)
+        self.assertIn("王芳 of another household", refused.exception.message)
+        self.assertIn("Only the site head", refused.exception.message)
+        self.assertEqual(self.fresh(self.family_room).occupant_count, 1)
+        self.assertEqual(self.fresh(self.stranger).status, Person.Status.EXPECTED)
+        self.assertEqual(AuditEvent.objects.count(), events)
+
+    def test_the_family_joins_its_own(self):
+        services.stay_check_in(person=self.baby, room=self.family_room, by=self.clerk)
+        self.assertEqual(self.fresh(self.family_room).occupant_count, 2)
+
+    def test_one_household_of_two_categories_does_not_share(self):
+        Person.objects.filter(pk=self.baby.pk).update(category=Person.Category.INBOUND)
+        with self.assertRaises(services.ServiceError) as refused:
+            services.stay_check_in(person=self.fresh(self.baby), room=self.family_room, by=self.clerk)
+        self.assertIn("close contact", refused.exception.message)
+
+    def test_the_site_head_may_put_them_together_with_a_reason_audited(self):
+        with self.assertRaises(services.ServiceError) as refused:
+            services.stay_check_in(person=self.stranger, room=self.family_room, by=self.head)
+        self.assertIn("give the reason", refused.exception.message)
+        with self.assertRaises(services.ServiceError):
+            services.stay_check_in(person=self.stranger, room=self.family_room, by=self.clerk, override="满员")
+        stay = services.stay_check_in(
+            person=self.stranger, room=self.family_room, by=self.head, override="全点满员,临时安排"
+        )
+        event = AuditEvent.objects.get(action="stay.check_in", object_id=stay.pk)
+        self.assertIn("全点满员,临时安排", event.note)
+        self.assertEqual(event.actor, self.head)
+
+    def test_the_check_in_form_offers_a_general_clerk_only_rooms_the_person_may_share(self):
+        self.client.force_login(self.clerk)
+        page = self.client.get(reverse("person-check-in", args=[self.stranger.pk])).content.decode()
+        self.assertNotIn(">120 (", page)
+        self.assertNotIn('name="override"', page)
+        self.client.force_login(self.head)
+        page = self.client.get(reverse("person-check-in", args=[self.stranger.pk])).content.decode()
+        self.assertIn("Other households (site head, with a reason)", page)
+        self.assertIn('name="override"', page)
+
+    def test_a_refused_check_in_through_the_form_says_why_and_changes_nothing(self):
+        self.client.force_login(self.clerk)
+        response = self.client.post(
+            reverse("person-check-in", args=[self.stranger.pk]),
+            {"room": self.family_room.pk, "version": self.stranger.version, "token": "t1"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertEqual(response.status_code, 422)
+        self.assertContains(response, "another household", status_code=422)
+        self.assertEqual(self.fresh(self.stranger).status, Person.Status.EXPECTED)
+
+
+class SuggestionTests(MedicalTestCase):
+    def suggestion(self, person):
+        return suggest_room(person, room_options(person))
+
+    def test_aged_sixty_five_goes_low_and_the_hint_says_why(self):
+        elder = make_person(self.site, birth_date=TODAY() - timedelta(days=65 * 366))
+        found = self.suggestion(elder)
+        self.assertEqual(found.room.floor, 1)
+        self.assertIn("low floor: aged 65", found.hint)
+
+    def test_a_younger_person_gets_no_preference_and_the_hint_says_so(self):
+        found = self.suggestion(make_person(self.site, birth_date=date(1991, 2, 3)))
+        self.assertIn("no floor preference applied", found.hint)
+
+    def test_the_elderly_age_is_the_sites(self):
+        elder = make_person(self.site, birth_date=TODAY() - timedelta(days=65 * 366))
+        self.site.elderly_age = 70
+        self.site.save()
+        elder.refresh_from_db()
+        self.assertIsNone(elder.low_floor_reason())
+
+
+class RoomChangeTests(MedicalTestCase):
+    def setUp(self):
+        self.stay = self.check_in(person=self.person, room=self.rooms[0])
+        self.to = self.rooms[1]
+
+    def move(self, by=None, **kwargs):
+        kwargs.setdefault("reason", Stay.MoveReason.WRONG_ROOM)
+        return services.stay_move(person=self.person, room=kwargs.pop("room", self.to), by=by or self.clerk, **kwargs)
+
+    def test_the_stay_and_what_hangs_on_it_go_with_the_person(self):
+        samples = set(Sample.objects.filter(stay=self.stay).values_list("pk", flat=True))
+        with self.captureOnCommitCallbacks(execute=True):
+            stay = self.move()
+        self.assertEqual(stay.pk, self.stay.pk)
+        self.assertEqual(self.fresh(stay).room, self.to)
+        self.assertEqual(set(Sample.objects.filter(stay=stay).values_list("pk", flat=True)), samples)
+        left = self.fresh(self.rooms[0])
+        self.assertEqual((left.occupant_count, left.status), (0, Room.Status.AWAITING_DISINFECTION))
+        self.assertEqual((self.fresh(self.to).occupant_count, self.fresh(self.to).status), (1, Room.Status.OCCUPIED))
+        # The room left empty waits for its terminal disinfection.
+        self.assertTrue(
+            DisinfectionTask.objects.filter(room=left, kind=DisinfectionTask.Kind.TERMINAL, done_at=None).exists()
+        )
+        event = AuditEvent.objects.get(action="stay.move")
+        self.assertEqual((event.before["room"], event.after["room"]), (left.number, self.to.number))
+        boards = set(BoardSequence.objects.values_list("board", flat=True))
+        self.assertTrue({f"room-{left.pk}", f"room-{self.to.pk}", f"person-{self.person.pk}"} <= boards)
+
+    def test_an_open_transfer_picks_the_person_up_in_the_new_room(self):
+        from groups.transfers import services as transfers
+
+        transfer = transfers.transfer_draft_for_positive(person=self.person, by=self.nurse)
+        self.move()
+        self.assertEqual(Transfer.objects.get(pk=transfer.pk).room, self.to)
+
+    def test_refused_moves_change_nothing(self):
+        stranger = make_person(self.site, name="陈杰")
+        self.check_in(person=stranger, room=self.rooms[2])
+        cases = {
+            "same room": {"room": self.rooms[0]},
+            "a stranger's room": {"room": self.rooms[2]},
+            "no reason": {"reason": "because"},
+            "other without a note": {"reason": Stay.MoveReason.OTHER},
+            "stale": {"version": self.person.version - 1},
+        }
+        Room.objects.filter(pk=self.rooms[3].pk).update(status=Room.Status.OUT_OF_SERVICE)
+        cases["a closed room"] = {"room": self.rooms[3]}
+        for name, kwargs in cases.items():
+            with self.subTest(name), self.assertRaises(services.ServiceError):
+                self.move(**kwargs)
+        with self.assertRaises(NotInGroup):
+            self.move(by=self.nurse)
+        self.assertEqual(self.fresh(self.stay).room, self.rooms[0])
+        self.assertFalse(AuditEvent.objects.filter(action="stay.move").exists())
+
+    def test_a_double_submit_moves_once(self):
+        self.move(token="once")
+        with self.assertRaises(services.AlreadySubmitted):
+            self.move(token="once", room=self.rooms[4])
+        self.assertEqual(self.fresh(self.stay).room, self.to)
+
+    def test_the_room_change_form_moves_from_the_persons_page(self):
+        self.client.force_login(self.clerk)
+        page = self.client.get(reverse("person-detail", args=[self.person.pk])).content.decode()
+        url = reverse("person-room-change", args=[self.person.pk])
+        self.assertIn(url, page)
+        form = self.client.get(url)
+        self.assertContains(form, "Suggested room")
+        response = self.client.post(
+            url,
+            {"room": self.to.pk, "reason": "repair", "version": self.fresh(self.person).version, "token": "m1"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(response, f"to room {self.to.number}")
+        self.assertEqual(self.fresh(self.stay).room, self.to)
+
+
+class RoomMatesOfAPositiveTests(MedicalTestCase):
+    def setUp(self):
+        set_protocol(self.site)
+        self.family_room = Room.objects.create(site=self.site, number="120", floor=1, capacity=3)
+        self.mother = make_person(self.site, name="王芳", household="王家")
+        self.son = make_person(self.site, name="王小明", household="王家", category=Person.Category.SECONDARY_CONTACT)
+        Person.objects.filter(pk=self.mother.pk).update(category=Person.Category.SECONDARY_CONTACT)
+        self.mother.refresh_from_db()
+        self.stay = self.check_in(person=self.mother, room=self.family_room, days_ago=4)
+        self.son_stay = self.check_in(person=self.son, room=self.family_room, days_ago=4)
+        self.positive = medical.sample_collect(
+            sample=Sample.objects.get(stay=self.stay, day=5, reason=Sample.Reason.PROTOCOL), by=self.nurse
+        )
+
+    def record_positive(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            medical.sample_record_result(sample=self.positive, result="positive", by=self.nurse)
+
+    def test_the_room_mates_quarantine_restarts_from_the_day_of_exposure(self):
+        before = self.son_stay.ends_on
+        self.record_positive()
+        stay = self.fresh(self.son_stay)
+        self.assertEqual(stay.ends_on, TODAY() + timedelta(days=7))
+        self.assertGreater(stay.ends_on, before)
+        self.assertEqual(self.fresh(self.son).category, Person.Category.CLOSE_CONTACT)
+        waiting = Sample.objects.filter(stay=stay, status=Sample.Status.SCHEDULED)
+        # The old plan's days from tomorrow on are cancelled (today's is taken
+        # all the same); the protocol runs again from today.
+        old = waiting.filter(reason=Sample.Reason.PROTOCOL).values_list("scheduled_on", flat=True)
+        self.assertEqual(list(old), [TODAY()])
+        days = sorted(waiting.filter(reason=Sample.Reason.CONTACT).values_list("scheduled_on", flat=True))
+        self.assertEqual(days, [TODAY() + timedelta(days=n - 1) for n in (1, 2, 3, 5, 7)])
+        event = AuditEvent.objects.get(action="stay.exposure", person=self.son)
+        self.assertEqual(event.after["ends_on"], stay.ends_on.isoformat())
+        self.assertIn("王芳", event.note)
+        # The positive is not their own contact.
+        self.assertFalse(AuditEvent.objects.filter(action="stay.exposure", person=self.mother).exists())
+
+    def test_a_positive_opens_spot_disinfection_of_its_floors_corridor_and_lift(self):
+        self.record_positive()
+        tasks = DisinfectionTask.objects.filter(kind=DisinfectionTask.Kind.SPOT, floor=self.family_room.floor)
+        self.assertEqual(sorted(tasks.values_list("area", flat=True)), ["corridor", "lift"])
+
+    def test_a_restart_never_shortens_the_quarantine(self):
+        far = TODAY() + timedelta(days=30)
+        Stay.objects.filter(pk=self.son_stay.pk).update(ends_on=far)
+        self.record_positive()
+        self.assertEqual(self.fresh(self.son_stay).ends_on, far)
+
+    def test_the_room_mates_history_reads_in_words_not_stored_keys(self):
+        self.record_positive()
+        self.client.force_login(self.head)
+        page = self.client.get(reverse("room-detail", args=[self.family_room.pk])).content.decode()
+        self.assertIn("room-mate of a positive case", page)
+        for key in ("kind: pcr", "reason: contact", "required_negatives", "exposed_on", "samples:"):
+            self.assertNotIn(key, page)
+
+    def test_the_site_head_moves_a_room_mate_out_through_room_change(self):
+        self.record_positive()
+        self.client.force_login(self.head)
+        room_page = self.client.get(reverse("room-detail", args=[self.family_room.pk])).content.decode()
+        url = reverse("person-room-change", args=[self.son.pk])
+        self.assertIn(f"{url}?reason=exposure", room_page)
+        general = self.client.get(reverse("general-board")).content.decode()
+        self.assertIn(f"{url}?reason=exposure", general)
+        form = self.client.get(url, {"reason": "exposure"}).context
+        suggested = form["suggestion"].room
+        self.assertEqual((suggested.capacity, suggested.occupant_count), (1, 0))
+        response = self.client.post(
+            url,
+            {
+                "room": suggested.pk,
+                "reason": "exposure",
+                "version": self.fresh(self.son).version,
+                "token": "out-1",
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.fresh(self.son_stay).room, suggested)
+        # The positive stays in the sealed room.
+        room = self.fresh(self.family_room)
+        self.assertEqual((room.status, room.occupant_count), (Room.Status.SEALED, 1))
+
+
+class UnsealTests(MedicalTestCase):
+    def setUp(self):
+        self.stay = self.check_in()
+        Room.objects.filter(pk=self.room.pk).update(status=Room.Status.SEALED)
+
+    def unseal(self, by, note="阳性结果已更正为阴性", room=None):
+        room = room or self.fresh(self.room)
+        return services.room_move(room=room, to=Room.Status.OCCUPIED, by=by, version=room.version, note=note)
+
+    def test_the_site_head_unseals_with_the_reason_audited(self):
+        self.unseal(self.head)
+        self.assertEqual(self.fresh(self.room).status, Room.Status.OCCUPIED)
+        event = AuditEvent.objects.filter(action="room.move").latest("pk")
+        self.assertEqual((event.before, event.after["status"]), ({"status": "sealed"}, "occupied"))
+        self.assertEqual(event.note, "阳性结果已更正为阴性")
+
+    def test_nobody_else_unseals_and_never_without_a_reason_or_with_nobody_inside(self):
+        with self.assertRaises(NotInGroup):
+            self.unseal(self.nurse)
+        with self.assertRaises(services.ServiceError):
+            self.unseal(self.head, note="")
+        empty = self.rooms[5]
+        Room.objects.filter(pk=empty.pk).update(status=Room.Status.SEALED)
+        with self.assertRaises(services.ServiceError):
+            self.unseal(self.head, room=self.fresh(empty))
+        self.assertEqual(self.fresh(self.room).status, Room.Status.SEALED)
+
+    def test_the_room_page_offers_the_site_head_the_unseal_with_a_reason(self):
+        self.client.force_login(self.head)
+        page = self.client.get(reverse("room-detail", args=[self.room.pk])).content.decode()
+        self.assertIn("Unseal: the positive was taken back", page)
+        self.assertIn('name="note" required', page)
+
+
+class SealedRoomOnTheCateringBoardTests(MedicalTestCase):
+    def test_a_sealed_rooms_meal_is_contactless(self):
+        from datetime import datetime, time
+
+        from django.template.loader import render_to_string
+
+        from groups.catering.board import catering_board
+
+        self.check_in(days_ago=1)
+        Room.objects.filter(pk=self.room.pk).update(status=Room.Status.SEALED)
+        lunch = timezone.make_aware(datetime.combine(TODAY(), time(11, 0)))
+        context = catering_board(self.site, now=lunch)
+        page = render_to_string("catering/board.html#board-body", context)
+        card = page[page.index(f'id="meal-room-{self.room.pk}"') :][:1500]
+        self.assertIn("sealed: contactless only", card)
+        self.assertIn("no handing over", card)
+
+
+class NoShowTests(MedicalTestCase):
+    def test_an_expected_person_who_does_not_come_leaves_the_expected_count_with_the_reason(self):
+        from rooms.reads import site_counters
+
+        expected = site_counters(self.site)["people"]["expected"]
+        with self.captureOnCommitCallbacks(execute=True):
+            services.person_no_show(person=self.person, reason="已在外地隔离", by=self.clerk)
+        self.assertEqual(self.fresh(self.person).status, Person.Status.NO_SHOW)
+        self.assertEqual(site_counters(self.site)["people"]["expected"], expected - 1)
+        event = AuditEvent.objects.get(action="person.no_show")
+        self.assertEqual(event.note, "已在外地隔离")
+
+    def test_refused_without_a_reason_for_someone_not_expected_or_by_another_group(self):
+        with self.assertRaises(services.ServiceError):
+            services.person_no_show(person=self.person, reason=" ", by=self.clerk)
+        with self.assertRaises(NotInGroup):
+            services.person_no_show(person=self.person, reason="没来", by=self.cook)
+        self.check_in()
+        with self.assertRaises(services.ServiceError):
+            services.person_no_show(person=self.fresh(self.person), reason="没来", by=self.clerk)
+        self.assertFalse(AuditEvent.objects.filter(action="person.no_show").exists())
+
+    def test_the_arrivals_list_offers_it_and_the_form_marks_it(self):
+        self.client.force_login(self.clerk)
+        url = reverse("person-no-show", args=[self.person.pk])
+        self.assertContains(self.client.get(reverse("general-board")), url)
+        response = self.client.post(url, {"reason": "", "version": self.person.version, "token": "n1"})
+        self.assertEqual(response.status_code, 422)
+        response = self.client.post(url, {"reason": "改为居家隔离", "version": self.person.version, "token": "n1"})
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.fresh(self.person).status, Person.Status.NO_SHOW)
+
+
+class HospitalVisitTests(MedicalTestCase):
+    def test_a_person_away_on_a_hospital_visit_is_not_in_the_meal_round_until_back(self):
+        from groups.catering.rounds import open_stays
+        from groups.transfers import services as transfers
+
+        self.check_in()
+        transfer = transfers.transfer_request(
+            person=self.person,
+            by=self.clerk,
+            reason="透析",
+            destination_type=Transfer.Destination.HOSPITAL_VISIT,
+            destination_name="区人民医院",
+        )
+        transfer = transfers.transfer_approve(transfer=transfer, by=self.head)
+        transfer = transfers.transfer_arrange(
+            transfer=transfer,
+            by=self.clerk,
+            confirmed_with="王医生",
+            vehicle_plate="渝A12345",
+            driver_name="李师傅",
+            driver_phone="17000000001",
+            escort="吴刚",
+            planned_departure_at=timezone.now(),
+        )
+        self.assertEqual([s.person for s in open_stays(self.site)], [self.person])
+        transfer = transfers.transfer_depart(transfer=transfer, by=self.guard)
+        self.assertEqual(open_stays(self.site), [])
+        transfers.transfer_return(transfer=transfer, by=self.guard)
+        self.assertEqual([s.person for s in open_stays(self.site)], [self.person])
+
+
+class LeftRoomExposureTests(MedicalTestCase):
+    def setUp(self):
+        from groups.security import services as security
+
+        self.a = make_person(self.site, name="赵一")
+        self.b = make_person(self.site, name="钱二")
+        self.stay_a = self.check_in(person=self.a, room=self.rooms[0], days_ago=5)
+        self.stay_b = self.check_in(person=self.b, room=self.rooms[1], days_ago=2)
+        self.incident = security.incident_report(
+            site=self.site,
+            kind="left_room",
+            severity="medium",
+            description="101住户在102房间聊天",
+            room=self.rooms[0],
+            visited_room=self.rooms[1],
+            by=self.guard,
+        )
+
+    def test_a_person_in_another_room_names_everyone_in_the_two_rooms(self):
+        self.assertEqual(set(self.incident.people.all()), {self.a, self.b})
+
+    def test_the_site_head_marks_it_an_exposure_and_both_rooms_restart(self):
+        from groups.security import services as security
+
+        self.client.force_login(self.head)
+        control = self.client.get(reverse("control-screen")).content.decode()
+        url = reverse("incident-exposure", args=[self.incident.pk])
+        self.assertIn(url, control)
+        form = self.client.get(url)
+        self.assertContains(form, "赵一")
+        self.assertContains(form, "钱二")
+        response = self.client.post(url, {"version": self.incident.version, "token": "e1"})
+        self.assertEqual(response.status_code, 302)
+        for stay in (self.stay_a, self.stay_b):
+            stay = self.fresh(stay)
+            self.assertEqual(stay.ends_on, TODAY() + timedelta(days=7))
+            self.assertTrue(Sample.objects.filter(stay=stay, reason=Sample.Reason.CONTACT, scheduled_on=TODAY()))
+        self.assertTrue(AuditEvent.objects.filter(action="incident.exposure").exists())
+        with self.assertRaises(services.ServiceError):
+            security.incident_mark_exposure(incident=self.incident, by=self.head)
+
+    def test_only_the_site_head_marks_an_exposure(self):
+        from groups.security import services as security
+
+        with self.assertRaises(NotInGroup):
+            security.incident_mark_exposure(incident=self.incident, by=self.guard)
+        self.client.force_login(self.guard)
+        response = self.client.post(reverse("incident-exposure", args=[self.incident.pk]), {"version": 1})
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(AuditEvent.objects.filter(action="incident.exposure").exists())
+
+    def test_a_room_gone_into_needs_a_left_room_incident_and_another_room(self):
+        from groups.security import services as security
+
+        for kwargs in ({"kind": "conflict"}, {"visited_room": self.rooms[0]}):
+            with self.subTest(**{k: str(v) for k, v in kwargs.items()}), self.assertRaises(services.ServiceError):
+                security.incident_report(
+                    site=self.site,
+                    **{"kind": "left_room", "visited_room": self.rooms[1], **kwargs},
+                    severity="low",
+                    description="x",
+                    room=self.rooms[0],
+                    by=self.guard,
+                )
+
+
+class CarerTests(MedicalTestCase):
+    def setUp(self):
+        self.family_room = Room.objects.create(site=self.site, number="120", floor=1, capacity=2)
+        self.mother = make_person(self.site, name="王芳", household="王家", sex=Person.Sex.FEMALE)
+        self.baby = make_person(self.site, name="王小宝", household="王家", birth_date=date(2026, 3, 1))
+        services.person_set_carer(carer=self.mother, cares_for=self.baby, by=self.clerk)
+        self.mother_stay = self.check_in(person=self.mother, room=self.family_room)
+        self.baby_stay = self.check_in(person=self.baby, room=self.family_room)
+        for stay in (self.mother_stay, self.baby_stay):
+            Stay.objects.filter(pk=stay.pk).update(ends_on=TODAY())
+        from tests.factories import satisfy_protocol
+
+        satisfy_protocol(self.mother_stay)
+        satisfy_protocol(self.baby_stay)
+
+    def test_the_link_is_audited_and_shown_both_ways(self):
+        self.assertEqual(self.fresh(self.mother).cares_for, self.baby)
+        self.assertEqual(self.fresh(self.baby).linked(), [self.mother])
+        self.assertTrue(AuditEvent.objects.filter(action="person.carer", person=self.mother).exists())
+        self.client.force_login(self.clerk)
+        self.assertContains(self.client.get(reverse("person-detail", args=[self.baby.pk])), "王芳")
+
+    def test_one_of_them_alone_is_not_released_both_are_together(self):
+        with self.assertRaises(services.ServiceError) as refused:
+            services.stay_release(person=self.baby, by=self.clerk)
+        self.assertIn("released together", refused.exception.message)
+        self.assertEqual(self.fresh(self.baby).status, Person.Status.IN_ISOLATION)
+        services.stay_release(person=self.baby, by=self.clerk, together=True)
+        self.assertEqual(self.fresh(self.baby).status, Person.Status.RELEASED)
+        self.assertEqual(self.fresh(self.mother).status, Person.Status.RELEASED)
+        self.assertEqual(AuditEvent.objects.filter(action="stay.release").count(), 2)
+
+    def test_both_are_released_or_neither(self):
+        Stay.objects.filter(pk=self.mother_stay.pk).update(ends_on=TODAY() + timedelta(days=3))
+        with self.assertRaises(services.ServiceError):
+            services.stay_release(person=self.baby, by=self.clerk, together=True)
+        self.assertEqual(self.fresh(self.baby).status, Person.Status.IN_ISOLATION)
+
+    def test_the_general_board_releases_them_with_one_button(self):
+        self.client.force_login(self.clerk)
+        page = self.client.get(reverse("general-board")).content.decode()
+        self.assertIn('name="together" value="1"', page)
+        self.assertIn("Release both", page)
+
+    def test_a_transfer_for_one_proposes_the_other(self):
+        from groups.transfers import services as transfers
+
+        transfer = transfers.transfer_request(
+            person=self.baby, by=self.clerk, reason="高烧", destination_type=Transfer.Destination.DESIGNATED_HOSPITAL
+        )
+        self.client.force_login(self.clerk)
+        page = self.client.get(reverse("transfer-detail", args=[transfer.pk])).content.decode()
+        self.assertIn(f"{reverse('transfer-new')}?person={self.mother.pk}", page)
+
+    def test_no_one_cares_for_themselves_and_no_loops(self):
+        with self.assertRaises(services.ServiceError):
+            services.person_set_carer(carer=self.baby, cares_for=self.baby, by=self.clerk)
+        with self.assertRaises(services.ServiceError):
+            services.person_set_carer(carer=self.fresh(self.baby), cares_for=self.mother, by=self.clerk)
