@@ -159,9 +159,12 @@ class StayHooks:
     The medical group sets the quarantine length, plans the samples at
     check-in, checks the protocol at release and cancels the samples at
     departure; the disinfection group opens the terminal task when the last
-    one leaves a room; the transfers group refuses a release while a
-    transfer is open. Every hook takes keyword arguments and may raise
-    ``ServiceError``, which rolls the whole move back.
+    one leaves a room (or moves out of it), holds a positive's room back
+    until its environmental sample is negative and opens the floor's spot
+    tasks when a room is sealed; the transfers group refuses a release while
+    a transfer is open and moves an open transfer with a room change. Every
+    hook takes keyword arguments and may raise ``ServiceError``, which rolls
+    the whole move back.
     """
 
     # quarantine_end(site, arrival) -> date
@@ -176,6 +179,8 @@ class StayHooks:
     moved: list[Callable] = field(default_factory=list)
     # room_move_checks(room=, to=): raises ServiceError to refuse a room's move by hand
     room_move_checks: list[Callable] = field(default_factory=list)
+    # sealed(room=, by=, note=): a room was sealed for a positive (room_seal)
+    sealed: list[Callable] = field(default_factory=list)
 
 
 STAY_HOOKS = StayHooks()
@@ -733,6 +738,8 @@ def room_seal(*, room: Room, by, person: Person, note: str) -> bool:
         after={"status": room.status},
         note=note,
     )
+    for hook in STAY_HOOKS.sealed:
+        hook(room=room, by=by, note=note)
     return True
 
 

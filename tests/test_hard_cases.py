@@ -352,7 +352,7 @@ class NoShowTests(MedicalTestCase):
 
 
 class HospitalVisitTests(MedicalTestCase):
-    def test_a_person_away_on_a_hospital_visit_is_not_in_the_meal_round_until_back(self):
+    def test_a_person_away_on_a_hospital_visit_is_not_in_the_meal_or_sampling_round_until_back(self):
         from groups.catering.rounds import open_stays
         from groups.transfers import services as transfers
 
@@ -378,8 +378,15 @@ class HospitalVisitTests(MedicalTestCase):
         self.assertEqual([s.person for s in open_stays(self.site)], [self.person])
         transfer = transfers.transfer_depart(transfer=transfer, by=self.guard)
         self.assertEqual(open_stays(self.site), [])
+        # Nor in the sampling round: the floor's round leaves their sample for later.
+        with self.assertRaises(services.ServiceError):
+            medical.samples_collect_floor(site=self.site, floor=self.room.floor, by=self.nurse)
+        self.client.force_login(self.nurse)
+        page = self.client.get(reverse("medical-board"), {"floor": self.room.floor}).content.decode()
+        self.assertIn("away on a hospital visit: sample when back", page)
         transfers.transfer_return(transfer=transfer, by=self.guard)
         self.assertEqual([s.person for s in open_stays(self.site)], [self.person])
+        self.assertEqual(medical.samples_collect_floor(site=self.site, floor=self.room.floor, by=self.nurse), 1)
 
 
 class LeftRoomExposureTests(MedicalTestCase):

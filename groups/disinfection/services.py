@@ -698,3 +698,8 @@ def connect_stay_hooks() -> None:
     # A positive case's room is made available only after a negative
     # environmental sample.
     STAY_HOOKS.room_move_checks.append(environmental_sample_check)
+    # A room sealed for a positive: its floor's corridor and lift at once (the
+    # sealing service publishes the disinfection board).
+    STAY_HOOKS.sealed.append(
+        lambda *, room, by, note: open_floor_spot_tasks(room=room, by=by, reason=note, publish=False)
+    )

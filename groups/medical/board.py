@@ -17,6 +17,7 @@ from django.utils import timezone
 from groups.medical.models import HealthCheck, MedicineNeed, MedicineRequest, Sample, SampleResult
 from groups.medical.reads import alert_feed, attach_eligibility, cleared_by_pcr, day_bounds, medical_counters
 from groups.medical.services import MEDICAL_TOPIC as MEDICAL
+from groups.transfers.models import Transfer
 from rooms.models import Room, Site
 from rooms.reads import changed_rooms, load_site, open_stays_prefetch
 from rooms.services import OCCUPANTS
@@ -71,7 +72,12 @@ def attach_round(rooms: list[Room]) -> list[Room]:
         | Q(status=S.RESULTED, resulted_at__gte=start)
         | Q(result=Sample.Result.POSITIVE)
     )
-    found = Sample.objects.filter(stay__in=stays).filter(relevant).annotate(cleared=cleared_by_pcr())
+    found = (
+        Sample.objects.filter(stay__in=stays)
+        .filter(relevant)
+        # Someone away on a hospital visit gives their sample when back.
+        .annotate(cleared=cleared_by_pcr(), away=Transfer.away_now())
+    )
     for sample in found.order_by("scheduled_on", "pk"):
         samples[sample.stay_id].append(sample)
     checks = defaultdict(dict)

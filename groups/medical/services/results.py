@@ -5,7 +5,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from groups.disinfection import services as disinfection
 from groups.medical.models import (
     Alert,
     LabImport,
@@ -133,10 +132,8 @@ def _escalate_positive(sample: Sample, stay: Stay, *, by) -> Touched:
     if stay.is_open:
         room = lock_row(Room, stay.room_id)
         note = _("Positive result of %(name)s.") % {"name": person.name}
+        # Sealing also opens the spot disinfection of the floor's corridor and lift.
         if room_seal(room=room, by=by, person=person, note=note):
-            touched.topics.add(DISINFECTION)
-        # The corridor and lift of the floor are disinfected at once.
-        if disinfection.open_floor_spot_tasks(room=room, by=by, reason=note, publish=False):
             touched.topics.add(DISINFECTION)
         room_mates = Stay.objects.open().filter(room=room).exclude(person=person)
         # Close contacts again: a PCR today, the quarantine restarted from today.

@@ -19,6 +19,7 @@ from groups.medical.services.common import (
     _reason,
     _stay_of,
 )
+from groups.transfers.models import Transfer
 from rooms.models import Site
 from rooms.roles import require_role
 from rooms.services import (
@@ -88,6 +89,8 @@ def samples_collect_floor(*, site: Site, floor: int, by, token=None) -> int:
                 stay__ended_at__isnull=True,
                 stay__room__floor=floor,
             )
+            # Someone away on a hospital visit is sampled when back.
+            .exclude(Transfer.away_now())
             .select_related("stay__room", "person")
         )
         if not due:
