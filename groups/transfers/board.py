@@ -7,9 +7,11 @@ age, whether it is stale) is computed here for the first render and kept
 current in the page by live.js.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -127,7 +129,15 @@ def transfer_page(transfer: Transfer, *, escort: bool = False) -> dict:
     page = {"transfer": transfer, "timeline": timeline, "stale_minutes": minutes, "escort": escort}
     if not escort:
         page["companions"] = companions(transfer)
+        page["handover"] = [render_to_string(*part) for sheet in HANDOVER_SHEET if (part := sheet(transfer))]
     return page
+
+
+# What the receiver needs beyond the transfer itself, added by the groups that
+# know it from their AppConfig.ready (the medical group: latest results with Ct
+# values, temperatures and symptoms, medicines): each a function (transfer)
+# -> (template, context) or None. Never on the escort's page.
+HANDOVER_SHEET: list[Callable] = []
 
 
 def companions(transfer: Transfer) -> list:

@@ -146,6 +146,7 @@ ACTION_LABELS.update(
         "transfer.arranged": _("transfer arranged"),
         "transfer.departed": _("departed"),
         "transfer.completed": _("handover confirmed"),
+        "transfer.print": _("handover sheet printed with the full ID"),
         "transfer.returned": _("back in the room"),
         "transfer.cancelled": _("transfer cancelled"),
     }

@@ -33,6 +33,7 @@ from rooms.services import (
     claim_form,
     end_stay,
     lock_row,
+    require_reveal,
     touch,
 )
 from site_ops import live
@@ -433,6 +434,24 @@ def require_no_open_transfer(*, stay: Stay) -> None:
             _("%(name)s has an open transfer (%(state)s): complete or cancel it first.")
             % {"name": stay.person.name, "state": transfer.get_state_display()}
         )
+
+
+def transfer_print(*, transfer: Transfer, by) -> None:
+    """The handover sheet printed for the receiver with the full national ID:
+    only by those who may reveal it, and audited like the release certificate."""
+    require_role(by, Role.SITE_HEAD, Role.GENERAL, Role.MEDICAL)
+    require_reveal(by)
+    audit(
+        site=transfer.site,
+        by=by,
+        action="transfer.print",
+        obj=transfer,
+        room=transfer.room,
+        person=transfer.person,
+        # Not "national_id": the audit masks values under that key.
+        after={"id_printed": "full"},
+    )
+    live.publish(site=transfer.site, transfers=[transfer.pk], persons=[transfer.person_id])
 
 
 def follow_room_change(*, stay: Stay, left, by) -> None:

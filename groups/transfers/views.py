@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groups.transfers import services
 from groups.transfers.board import ESCORT_PAGE_ROLES, TRANSFER_PAGE_ROLES, load_transfer, transfer_page
@@ -129,7 +129,24 @@ def transfer_detail(request, pk):
     transfer = _get_transfer_for_user(request, pk)
     # The escort's page for the security group, unless the user also has the whole.
     escort = not has_role(request.user, *TRANSFER_PAGE_ROLES)
-    return render(request, "transfers/detail.html", transfer_page(transfer, escort=escort))
+    page = transfer_page(transfer, escort=escort)
+    page["can_reveal"] = request.user.has_perm("rooms.reveal_personal_data")
+    return render(request, "transfers/detail.html", page)
+
+
+@login_required
+@require_POST
+def transfer_print(request, pk):
+    """The handover sheet for the receiver with the full national ID: audited, for those who may reveal it."""
+    site_for_user(request, *TRANSFER_PAGE_ROLES)
+    transfer = _get_transfer_for_user(request, pk)
+    try:
+        services.transfer_print(transfer=transfer, by=request.user)
+    except ServiceError as error:
+        return _done(request, transfer, error.message, error=True, status=refused_status(error))
+    page = transfer_page(transfer)
+    page.update({"can_reveal": True, "full_id": True, "printing": True})
+    return render(request, "transfers/detail.html", page)
 
 
 @login_required
