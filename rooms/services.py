@@ -70,6 +70,7 @@ def audit(*, site, by, action, obj, room=None, person=None, before=None, after=N
     """
     return AuditEvent.objects.create(
         site=site,
+        at=timezone.now(),
         actor=by,
         actor_name=display_name(by) if by else _("system"),
         role=role_label(by) if by else "",

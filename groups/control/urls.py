@@ -6,4 +6,7 @@ from groups.control import views
 
 urlpatterns = [
     path("control/", views.control_screen, name="control-screen"),
+    path("control/report/", views.daily_report, name="daily-report"),
+    path("control/report/export/", views.daily_report_xlsx, name="daily-report-xlsx"),
+    path("control/report/submit/", views.daily_report_submit, name="daily-report-submit"),
 ]

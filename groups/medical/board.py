@@ -230,9 +230,9 @@ def transfer_handover(transfer: Transfer) -> tuple[str, dict] | None:
                 .order_by("-entered_at", "-pk")[:3]
             ),
             "checks": list(
-                HealthCheck.objects.filter(person=person, outcome=HealthCheck.Outcome.CHECKED).order_by(
-                    "-recorded_at"
-                )[:4]
+                HealthCheck.objects.filter(person=person, outcome=HealthCheck.Outcome.CHECKED).order_by("-recorded_at")[
+                    :4
+                ]
             ),
             "needs": list(MedicineNeed.objects.filter(person=person)),
             "requests": list(

@@ -29,7 +29,7 @@ def stay_restart_for_exposure(*, stay: Stay, exposed_on: date, by, note: str) ->
     end = max(stay.ends_on, exposed_on + timedelta(days=protocol.length_days))
     schedule = [(exposed_on + timedelta(days=day - 1), kind) for day, kind in protocol.schedule()]
     schedule = [(on, kind) for on, kind in schedule if on >= today]
-    before = {"ends_on": stay.ends_on, "category": person.get_category_display()}
+    before = {"ends_on": stay.ends_on, "category": person.category}
     cancelled = (
         Sample.objects.filter(stay=stay, status__in=[Sample.Status.SCHEDULED, Sample.Status.MISSED])
         .filter(reason=Sample.Reason.PROTOCOL)
@@ -66,7 +66,7 @@ def stay_restart_for_exposure(*, stay: Stay, exposed_on: date, by, note: str) ->
         before=before,
         after={
             "ends_on": stay.ends_on,
-            "category": person.get_category_display(),
+            "category": person.category,
             "exposed_on": exposed_on,
             "samples": " ".join(date_format(on, "m-d") for on in added),
         },

@@ -1,0 +1,154 @@
+"""The day's report: every figure from the records and the audit log, the same whenever it is produced."""
+
+from datetime import timedelta
+from decimal import Decimal
+from io import BytesIO
+from unittest import mock
+
+from django.urls import reverse
+from django.utils import timezone
+
+from groups.control import report
+from groups.control.models import DailyReport
+from groups.disinfection import services as disinfection
+from groups.medical import services as medical
+from groups.medical.models import Sample
+from groups.security import services as security
+from rooms import services
+from rooms.models import AuditEvent, Person, Room, Stay
+from rooms.roles import NotInGroup
+from tests.factories import make_person, satisfy_protocol
+from tests.test_medical_services import MedicalTestCase
+
+TODAY = timezone.localdate
+
+
+def figures(site, day) -> dict:
+    """{section key: {row label: [numbers]}}."""
+    return {s.key: {row[0]: row[1:] for row in s.rows} for s in report.daily_report(site, day)}
+
+
+class DailyReportTests(MedicalTestCase):
+    """A day with known events: yesterday, built by moving the clock."""
+
+    def setUp(self):
+        self.day = TODAY() - timedelta(days=1)
+        noon = timezone.make_aware(timezone.datetime.combine(self.day, timezone.datetime.min.time())) + timedelta(
+            hours=12
+        )
+        self.inbound = make_person(self.site, name="周游", category=Person.Category.INBOUND)
+        self.leaver = make_person(self.site, name="吴离")
+        with mock.patch("django.utils.timezone.now", return_value=noon - timedelta(days=3)):
+            self.leaver_stay = services.stay_check_in(person=self.leaver, room=self.rooms[2], by=self.clerk)
+        with mock.patch("django.utils.timezone.now", return_value=noon):
+            services.stay_check_in(person=self.person, room=self.rooms[0], by=self.clerk)
+            services.stay_check_in(person=self.inbound, room=self.rooms[1], by=self.clerk)
+            Stay.objects.filter(pk=self.leaver_stay.pk).update(ends_on=self.day)
+            satisfy_protocol(self.leaver_stay)
+            services.stay_release(person=self.leaver, by=self.clerk)
+            sample = Sample.objects.filter(person=self.person, day=1, reason=Sample.Reason.PROTOCOL).first()
+            Sample.objects.filter(pk=sample.pk).update(scheduled_on=self.day)
+            sample = medical.sample_collect(sample=Sample.objects.get(pk=sample.pk), by=self.nurse)
+            medical.sample_record_result(sample=sample, result="negative", by=self.nurse)
+            disinfection.waste_collect(site=self.site, floor=1, bags=3, weight_kg=Decimal("4.5"), by=self.cleaner)
+            security.incident_report(
+                site=self.site, kind="conflict", severity="low", description="争吵", room=self.rooms[0], by=self.guard
+            )
+
+    def test_every_figure_of_a_known_day(self):
+        got = figures(self.site, self.day)
+        self.assertEqual(got["people"]["close contact"], [1, 1])
+        self.assertEqual(got["people"]["inbound traveller"], [0, 1])
+        self.assertEqual(got["people"]["total"], [1, 2])
+        self.assertEqual(got["movement"]["arrivals"], [2])
+        self.assertEqual(got["movement"]["released"], [1])
+        # The leaver's five protocol samples (taken for the release) and one more.
+        self.assertEqual(got["samples"]["taken"], [6])
+        # Day 1 of both arrivals; the inbound traveller's was not taken.
+        self.assertEqual(got["samples"]["due"], [2])
+        self.assertEqual(got["samples"]["not taken"], [1])
+        self.assertEqual(got["samples"]["negative"], [1])
+        self.assertEqual(got["waste"]["collected"], [3, Decimal("4.5")])
+        self.assertEqual(got["incidents"]["conflict"], [1, 1])
+        self.assertEqual(got["rooms"]["occupied"], [2])
+        self.assertEqual(got["rooms"]["awaiting disinfection"], [1])
+        # The general group, a nurse, the disinfection group and security acted that day.
+        self.assertEqual(got["staff"]["total"], [4])
+
+    def test_a_change_made_the_next_day_does_not_alter_it(self):
+        before = figures(self.site, self.day)
+        # Today: a category corrected, a release, the room sealed, the incident resolved.
+        inbound = self.fresh(self.inbound)
+        services.person_update(
+            person=inbound, by=self.clerk, data={"category": Person.Category.CLOSE_CONTACT}, version=inbound.version
+        )
+        services.room_move(room=self.fresh(self.rooms[0]), to=Room.Status.SEALED, by=self.head)
+        incident = security.Incident.objects.get()
+        security.incident_resolve(incident=incident, resolution="已调解", by=self.guard)
+        self.assertEqual(figures(self.site, self.day), before)
+
+    def test_the_site_head_submits_it_once_and_it_shows_as_submitted(self):
+        url = reverse("daily-report")
+        self.client.force_login(self.head)
+        page = self.client.get(url, {"day": self.day.isoformat()})
+        self.assertContains(page, "not submitted")
+        response = self.client.post(reverse("daily-report-submit"), {"day": self.day.isoformat(), "token": "r1"})
+        self.assertEqual(response.status_code, 302)
+        sent = DailyReport.objects.get(site=self.site, day=self.day)
+        self.assertEqual(sent.submitted_by, self.head)
+        self.assertTrue(AuditEvent.objects.filter(action="report.submit").exists())
+        self.assertContains(self.client.get(url, {"day": self.day.isoformat()}), "submitted by 周宁")
+        with self.assertRaises(services.ServiceError):
+            report.report_submit(site=self.site, day=self.day, by=self.head)
+        with self.assertRaises(services.ServiceError):
+            report.report_submit(site=self.site, day=TODAY() + timedelta(days=1), by=self.head)
+
+    def test_only_the_site_head_sees_or_submits_it(self):
+        for user in (self.clerk, self.nurse, self.guard):
+            self.client.force_login(user)
+            self.assertEqual(self.client.get(reverse("daily-report")).status_code, 403)
+            self.assertEqual(self.client.post(reverse("daily-report-submit"), {"token": "x"}).status_code, 403)
+        with self.assertRaises(NotInGroup):
+            report.report_submit(site=self.site, day=self.day, by=self.clerk)
+        self.assertFalse(DailyReport.objects.exists())
+
+    def test_a_bad_day_is_refused_without_an_error_page(self):
+        self.client.force_login(self.head)
+        for day in ("2026-13-40", "tomorrow", (TODAY() + timedelta(days=2)).isoformat()):
+            with self.subTest(day=day):
+                self.assertEqual(self.client.get(reverse("daily-report"), {"day": day}).status_code, 302)
+
+    def test_the_excel_file_has_a_sheet_per_section_with_real_numbers_and_dates(self):
+        from openpyxl import load_workbook
+
+        self.client.force_login(self.head)
+        response = self.client.get(reverse("daily-report-xlsx"), {"day": self.day.isoformat()})
+        self.assertEqual(response.status_code, 200)
+        book = load_workbook(BytesIO(response.content))
+        self.assertEqual(len(book.sheetnames), 1 + len(report.daily_report(self.site, self.day)))
+        cover = book.worksheets[0]
+        self.assertEqual(cover["B2"].value.date(), self.day)
+        people = book.worksheets[1]
+        total = [row for row in people.iter_rows(values_only=True) if row[0] == "total"][0]
+        self.assertEqual(total[1:], (1, 2))
+        waste = [ws for ws in book.worksheets if ws.title == "Medical waste"][0]
+        self.assertEqual(list(waste.iter_rows(values_only=True))[1], ("collected", 3, 4.5))
+
+    def test_the_control_screen_leads_to_it(self):
+        self.client.force_login(self.head)
+        self.assertContains(self.client.get(reverse("control-screen")), reverse("daily-report"))
+
+    def test_its_queries_do_not_grow_with_the_site(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def count():
+            with CaptureQueriesContext(connection) as captured:
+                report.daily_report(self.site, self.day)
+            return len(captured)
+
+        small = count()
+        for n in range(20):
+            room = Room.objects.create(site=self.site, number=f"9{n:02d}", floor=9)
+            services.stay_check_in(person=make_person(self.site), room=room, by=self.clerk)
+        self.assertEqual(count(), small)
