@@ -60,6 +60,7 @@ class TranslationTests(SimpleTestCase):
         self.assertEqual(untranslated, [], "run `make messages` and translate the new strings")
         with (LOCALE / "django.mo").open("rb") as mo:
             catalog = gettext.GNUTranslations(mo)
+
         def compiled(msgid):
             return catalog.ngettext(msgid, plurals[msgid], 1) if msgid in plurals else catalog.gettext(msgid)
 
