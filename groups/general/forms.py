@@ -127,6 +127,7 @@ class FamilyMemberForm(PersonForm):
             "name",
             "national_id",
             "phone",
+            "address",
             "sex",
             "birth_date",
             "category",
