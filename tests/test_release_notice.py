@@ -3,15 +3,22 @@ release notice with the days of home health monitoring, the day's list for
 the communities, and the notice for a person who went home or to another
 site by transfer."""
 
+from datetime import timedelta
+
 from django.test import SimpleTestCase
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from groups.medical import services as medical
+from groups.medical.models import TestProtocol
+from groups.transfers import services as transfers
+from groups.transfers.models import Transfer
 from rooms import services
 from rooms.address import street_and_community
 from rooms.masking import national_id_check_digit
-from rooms.models import AuditEvent, Person
+from rooms.models import AuditEvent, Person, Stay
 from tests.base import SiteTestCase
+from tests.factories import satisfy_protocol
 
 ADDRESS = "重庆市九龙坡区杨家坪街道西郊路社区西郊路12号3单元"
 
@@ -145,3 +152,195 @@ class AddressEntryTests(SiteTestCase):
         )
         self.assertContains(response, "at most 200 characters", status_code=422)
         self.assertEqual(self.fresh(self.person).address, "")
+
+
+class NoticeTestCase(SiteTestCase):
+    """李秀英 of 西郊路社区 in room 101, her quarantine ending today with her negatives."""
+
+    def setUp(self):
+        Person.objects.filter(pk=self.person.pk).update(address=ADDRESS)
+        self.stay = services.stay_check_in(person=self.fresh(self.person), room=self.room, by=self.clerk)
+        Stay.objects.update(ends_on=timezone.localdate())
+        satisfy_protocol(self.stay)
+        self.person = self.fresh(self.person)
+        self.url = reverse("release-certificate", args=[self.person.pk])
+
+    def release(self):
+        services.stay_release(person=self.person, by=self.clerk)
+        self.person = self.fresh(self.person)
+
+    def transfer(self, destination_type, destination_name="", *, complete=True):
+        transfer = transfers.transfer_request(
+            person=self.person,
+            by=self.clerk,
+            reason="转运",
+            destination_type=destination_type,
+            destination_name=destination_name,
+        )
+        transfer = transfers.transfer_approve(transfer=transfer, by=self.head)
+        transfer = transfers.transfer_arrange(
+            transfer=transfer,
+            by=self.clerk,
+            confirmed_with="区隔离办 周韬",
+            vehicle_plate="渝AD1234",
+            driver_name="刘师傅",
+            driver_phone="17000005678",
+            escort="吴刚",
+            planned_departure_at=timezone.now() + timedelta(minutes=30),
+        )
+        transfer = transfers.transfer_depart(transfer=transfer, by=self.guard)
+        if complete:
+            transfer = transfers.transfer_complete(
+                transfer=transfer, by=self.guard, handed_over_to="接收人 王敏", vehicle_disinfected=True
+            )
+        self.person = self.fresh(self.person)
+        return transfer
+
+
+class ReleaseNoticeTests(NoticeTestCase):
+    def test_it_states_the_protocols_home_monitoring_and_the_community(self):
+        self.release()
+        self.client.force_login(self.clerk)
+        response = self.client.get(self.url)
+        until = (timezone.localdate() + timedelta(days=3)).isoformat()
+        self.assertContains(response, f"Home health monitoring follows for 3 days, until {until}")
+        self.assertContains(response, "temperature morning and evening")
+        self.assertContains(response, '<dd class="street">杨家坪街道</dd>', html=False)
+        self.assertContains(response, '<dd class="community">西郊路社区</dd>', html=False)
+        self.assertContains(response, f'<dd class="monitoring-until">{until}</dd>', html=False)
+        # The notice names the community, not the home: no house number on it.
+        self.assertNotContains(response, ADDRESS)
+
+    def test_the_days_are_the_sites_protocols_and_none_is_said_for_zero(self):
+        protocol = TestProtocol.objects.create(site=self.site, home_monitoring_days=5)
+        self.release()
+        self.client.force_login(self.clerk)
+        until = (timezone.localdate() + timedelta(days=5)).isoformat()
+        self.assertContains(self.client.get(self.url), f"for 5 days, until {until}")
+        TestProtocol.objects.filter(pk=protocol.pk).update(home_monitoring_days=1)
+        self.assertContains(self.client.get(self.url), "Home health monitoring follows for 1 day, until")
+        TestProtocol.objects.filter(pk=protocol.pk).update(home_monitoring_days=0)
+        response = self.client.get(self.url)
+        self.assertContains(response, 'class="certificate"')
+        self.assertNotContains(response, "Home health monitoring")
+
+    def test_the_protocol_refuses_more_than_two_weeks(self):
+        from django.core.exceptions import ValidationError
+        from django.db import IntegrityError, transaction
+
+        protocol = TestProtocol(site=self.site, home_monitoring_days=15)
+        with self.assertRaises(ValidationError):
+            protocol.full_clean()
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            protocol.save()
+
+    def test_a_print_is_audited_and_says_nothing_of_a_transfer(self):
+        self.release()
+        self.client.force_login(self.nurse)
+        printed = self.client.post(self.url, {})
+        self.assertContains(printed, "data-autoprint")
+        self.assertContains(printed, "西郊路社区")
+        event = AuditEvent.objects.get(action="certificate.print")
+        self.assertEqual((event.actor, event.person, event.after), (self.nurse, self.person, {"id_printed": "masked"}))
+
+    def test_the_notice_asks_for_the_address_when_it_names_no_community(self):
+        Person.objects.filter(pk=self.person.pk).update(address="")
+        self.release()
+        self.client.force_login(self.clerk)
+        response = self.client.get(self.url)
+        self.assertContains(response, "No street or community: correct the address")
+        self.assertContains(response, '<dd class="community">—</dd>', html=False)
+
+    def test_the_notice_reads_in_chinese(self):
+        self.release()
+        self.client.force_login(self.clerk)
+        with translation.override("zh-hans"):
+            response = self.client.get(self.url, headers={"accept-language": "zh-CN"})
+        self.assertContains(response, "解除隔离证明")
+        self.assertContains(response, "<dt>解除隔离日期</dt>", html=False)
+        self.assertContains(response, "杨家坪街道")
+        self.assertContains(response, "西郊路社区")
+        until = (timezone.localdate() + timedelta(days=3)).isoformat()
+        self.assertContains(response, until)
+
+    def test_other_groups_may_not_open_it(self):
+        self.release()
+        for user in (self.cook, self.guard, self.cleaner, self.outsider):
+            self.client.force_login(user)
+            with self.subTest(user=user.username):
+                self.assertEqual(self.client.get(self.url).status_code, 403)
+                self.assertEqual(self.client.post(self.url, {}).status_code, 403)
+        self.assertFalse(AuditEvent.objects.filter(action="certificate.print").exists())
+
+
+class TransferNoticeTests(NoticeTestCase):
+    def test_a_person_transferred_home_gets_the_notice_with_home_monitoring(self):
+        self.transfer(Transfer.Destination.HOME)
+        self.client.force_login(self.clerk)
+        response = self.client.get(self.url)
+        self.assertContains(response, 'class="certificate"')
+        self.assertContains(response, "left by closed-loop transfer to home")
+        self.assertContains(response, "Home health monitoring follows for 3 days")
+        self.assertContains(response, "left by transfer on")
+        printed = self.client.post(self.url, {"full_id": "on"})
+        self.assertContains(printed, self.person.national_id)
+        event = AuditEvent.objects.get(action="certificate.print")
+        self.assertEqual(event.after, {"id_printed": "full", "left_by_transfer": "home"})
+
+    def test_gone_home_before_the_end_the_quarantine_continues_there(self):
+        end = timezone.localdate() + timedelta(days=2)
+        Stay.objects.update(ends_on=end)
+        self.transfer(Transfer.Destination.HOME)
+        self.client.force_login(self.clerk)
+        response = self.client.get(self.url)
+        self.assertContains(response, f"The quarantine continues at home until {end.isoformat()}.")
+        until = (end + timedelta(days=3)).isoformat()
+        self.assertContains(response, f"until {until}")
+
+    def test_a_person_transferred_to_another_site_gets_it_without_home_monitoring(self):
+        self.transfer(Transfer.Destination.OTHER_SITE, "巴南区隔离酒店")
+        self.client.force_login(self.clerk)
+        response = self.client.get(self.url)
+        self.assertContains(response, "Certificate of isolation, on transfer to another site")
+        self.assertContains(response, "left by closed-loop transfer to 巴南区隔离酒店")
+        self.assertContains(response, "The isolation continues at the receiving site.")
+        self.assertNotContains(response, "Home health monitoring")
+
+    def test_a_transfer_to_hospital_is_not_a_release_and_is_refused_clearly(self):
+        self.transfer(Transfer.Destination.DESIGNATED_HOSPITAL, "重庆市公共卫生医疗救治中心")
+        self.client.force_login(self.clerk)
+        response = self.client.get(self.url)
+        self.assertContains(response, "was transferred to 重庆市公共卫生医疗救治中心")
+        self.assertContains(response, "that is not a release")
+        self.assertNotContains(response, 'class="certificate"')
+        refused = self.client.post(self.url, {}, headers={"HX-Request": "true"})
+        self.assertContains(refused, "that is not a release", status_code=409)
+        self.assertFalse(AuditEvent.objects.filter(action="certificate.print").exists())
+
+    def test_a_hospital_visit_the_hospital_kept_is_refused_too(self):
+        self.transfer(Transfer.Destination.HOSPITAL_VISIT, "第三人民医院")
+        self.assertEqual(self.person.status, Person.Status.TRANSFERRED)
+        with self.assertRaises(services.ServiceError) as caught:
+            medical.certificate_print(person=self.person, by=self.clerk, full_id=False)
+        self.assertIn("that is not a release", caught.exception.message)
+
+    def test_the_service_refuses_a_person_still_in_isolation_before_the_end(self):
+        Stay.objects.update(ends_on=timezone.localdate() + timedelta(days=1))
+        with self.assertRaises(services.ServiceError) as caught:
+            medical.certificate_print(person=self.person, by=self.head, full_id=False)
+        self.assertIn("The quarantine ends on", caught.exception.message)
+
+    def test_the_persons_page_offers_the_notice_after_a_transfer(self):
+        self.transfer(Transfer.Destination.HOME)
+        self.client.force_login(self.clerk)
+        response = self.client.get(reverse("person-detail", args=[self.person.pk]))
+        self.assertContains(response, self.url)
+
+    def test_the_transfer_notice_reads_in_chinese(self):
+        self.transfer(Transfer.Destination.HOME)
+        self.client.force_login(self.clerk)
+        with translation.override("zh-hans"):
+            response = self.client.get(self.url, headers={"accept-language": "zh-CN"})
+        self.assertContains(response, "解除隔离证明")
+        self.assertContains(response, "居家")
+        self.assertContains(response, "西郊路社区")
