@@ -100,10 +100,15 @@ class AudienceTests(SiteTestCase):
                 "transfer-board",
                 "escort-board",
                 "health-round",
+                "release-list",
             )
         ]
         for person in (self.sick, self.mate, self.person):
-            urls += [reverse("person-detail", args=[person.pk]), reverse("person-medical", args=[person.pk])]
+            urls += [
+                reverse("person-detail", args=[person.pk]),
+                reverse("person-medical", args=[person.pk]),
+                reverse("release-certificate", args=[person.pk]),
+            ]
         urls += [reverse("room-detail", args=[room.pk]) for room in (self.room, self.rooms[5])]
         urls += [reverse("transfer-detail", args=[t.pk]) for t in self.transfers]
         return urls

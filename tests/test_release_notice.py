@@ -9,6 +9,7 @@ from django.test import SimpleTestCase
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from groups.general.release_list import XLSX
 from groups.medical import services as medical
 from groups.medical.models import TestProtocol
 from groups.transfers import services as transfers
@@ -18,7 +19,7 @@ from rooms.address import street_and_community
 from rooms.masking import national_id_check_digit
 from rooms.models import AuditEvent, Person, Stay
 from tests.base import SiteTestCase
-from tests.factories import satisfy_protocol
+from tests.factories import make_person, satisfy_protocol
 
 ADDRESS = "重庆市九龙坡区杨家坪街道西郊路社区西郊路12号3单元"
 
@@ -344,3 +345,132 @@ class TransferNoticeTests(NoticeTestCase):
         self.assertContains(response, "解除隔离证明")
         self.assertContains(response, "居家")
         self.assertContains(response, "西郊路社区")
+
+
+class ReleaseListTests(NoticeTestCase):
+    """The day's releases as an .xlsx for the communities."""
+
+    def setUp(self):
+        super().setUp()
+        self.list_url = reverse("release-list")
+
+    def read(self, response):
+        import io
+
+        from openpyxl import load_workbook
+
+        self.assertEqual(response["Content-Type"], XLSX)
+        return list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+
+    def test_it_lists_the_days_releases_with_real_dates_and_numbers_masked_by_default(self):
+        self.release()
+        self.client.force_login(self.clerk)
+        today = timezone.localdate()
+        response = self.client.post(self.list_url, {"day": today.isoformat()})
+        self.assertIn(f'filename="releases-{today.isoformat()}.xlsx"', response["Content-Disposition"])
+        header, line = self.read(response)
+        self.assertEqual(header[0], "name")
+        self.assertEqual(line[0], "李秀英")
+        self.assertEqual(line[2], self.person.age_on(today))
+        self.assertEqual((line[3], line[4]), (self.person.national_id_masked, self.person.phone_masked))
+        self.assertEqual(line[5:9], (ADDRESS, "杨家坪街道", "西郊路社区", "101"))
+        # Real dates and numbers, not text.
+        self.assertEqual(line[9].date(), today)
+        self.assertEqual(line[10], 3)
+        self.assertEqual(line[11].date(), today + timedelta(days=3))
+        event = AuditEvent.objects.get(action="release_list.export")
+        self.assertEqual(
+            (event.actor, event.person, event.after),
+            (self.clerk, self.person, {"day": today.isoformat(), "id_printed": "masked"}),
+        )
+
+    def test_the_full_ids_only_for_a_user_allowed_to_reveal_and_audited(self):
+        self.release()
+        self.client.force_login(self.head)
+        _header, line = self.read(self.client.post(self.list_url, {"full_id": "on"}))
+        self.assertEqual((line[3], line[4]), (self.person.national_id, self.person.phone))
+        self.assertEqual(AuditEvent.objects.get(action="release_list.export").after["id_printed"], "full")
+
+    def test_a_user_who_may_not_reveal_is_refused_the_full_ids(self):
+        from django.contrib.auth.models import Permission
+
+        self.release()
+        clerk = self.clerk
+        for group in clerk.groups.all():
+            group.permissions.remove(Permission.objects.get(codename="reveal_personal_data"))
+        self.client.force_login(clerk)
+        response = self.client.post(self.list_url, {"full_id": "on"})
+        self.assertContains(response, "not allowed to reveal personal data", status_code=422)
+        self.assertFalse(AuditEvent.objects.filter(action="release_list.export").exists())
+
+    def test_only_the_general_group_and_the_site_head_may_have_it(self):
+        self.release()
+        for user in (self.nurse, self.cook, self.guard, self.cleaner, self.outsider):
+            self.client.force_login(user)
+            with self.subTest(user=user.username):
+                self.assertEqual(self.client.get(self.list_url).status_code, 403)
+                self.assertEqual(self.client.post(self.list_url, {}).status_code, 403)
+        self.client.logout()
+        self.assertEqual(self.client.post(self.list_url, {}).status_code, 302)
+        self.client.force_login(self.clerk)
+        self.assertEqual(self.client.put(self.list_url).status_code, 405)
+        self.assertFalse(AuditEvent.objects.filter(action="release_list.export").exists())
+
+    def test_only_that_days_releases_are_on_it(self):
+        self.release()
+        Stay.objects.update(ended_at=timezone.now() - timedelta(days=1))
+        other = make_person(self.site, name="王建国", address="四川省成都市武侯区玉林街道玉林东路社区1号")
+        transferred = make_person(self.site, name="刘洋")
+        for person in (other, transferred):
+            stay = services.stay_check_in(person=person, room=self.rooms[1 + person.pk % 2], by=self.clerk)
+            Stay.objects.filter(pk=stay.pk).update(ends_on=timezone.localdate())
+            satisfy_protocol(stay)
+        services.stay_release(person=self.fresh(other), by=self.clerk)
+        self.person = self.fresh(transferred)
+        self.transfer(Transfer.Destination.HOME)
+        self.client.force_login(self.clerk)
+        rows = self.read(self.client.post(self.list_url, {}))
+        self.assertEqual([row[0] for row in rows[1:]], ["王建国"])
+        yesterday = timezone.localdate() - timedelta(days=1)
+        rows = self.read(self.client.post(self.list_url, {"day": yesterday.isoformat()}))
+        self.assertEqual([row[0] for row in rows[1:]], ["李秀英"])
+
+    def test_a_bad_or_future_day_gets_a_clear_error_and_no_file(self):
+        self.client.force_login(self.clerk)
+        response = self.client.post(self.list_url, {"day": "2026-02-30"})
+        self.assertContains(response, "Enter a valid date", status_code=422)
+        future = (timezone.localdate() + timedelta(days=1)).isoformat()
+        response = self.client.post(self.list_url, {"day": future})
+        self.assertContains(response, "nobody has been released on it yet", status_code=422)
+        response = self.client.get(self.list_url, {"day": "x"})
+        self.assertContains(response, "Enter a valid date", status_code=422)
+        self.assertFalse(AuditEvent.objects.filter(action="release_list.export").exists())
+
+    def test_the_page_shows_the_days_list_and_is_linked_from_the_general_board(self):
+        self.release()
+        self.client.force_login(self.clerk)
+        board = self.client.get(reverse("general-board"))
+        self.assertContains(board, f'action="{self.list_url}"')
+        page = self.client.get(self.list_url)
+        self.assertContains(page, "1 person released")
+        self.assertContains(page, "西郊路社区")
+        self.assertNotContains(page, self.person.national_id)
+        self.assertContains(page, "Download (.xlsx)")
+
+    def test_an_empty_day_is_a_sheet_with_its_header_only(self):
+        self.client.force_login(self.clerk)
+        rows = self.read(self.client.post(self.list_url, {}))
+        self.assertEqual(len(rows), 1)
+        self.assertFalse(AuditEvent.objects.filter(action="release_list.export").exists())
+
+    def test_the_list_reads_in_chinese(self):
+        self.release()
+        self.client.force_login(self.clerk)
+        with translation.override("zh-hans"):
+            response = self.client.post(self.list_url, {}, headers={"accept-language": "zh-CN"})
+            page = self.client.get(self.list_url, headers={"accept-language": "zh-CN"})
+        header = self.read(response)[0]
+        self.assertEqual(header[:4], ("姓名", "性别", header[2], "身份证号"))
+        self.assertEqual((header[5], header[8], header[9]), ("地址", "房间", "解除隔离日期"))
+        self.assertContains(page, "西郊路社区")
+        self.assertContains(page, "<th>姓名</th>", html=False)
