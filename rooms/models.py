@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rooms.address import street_and_community
 from rooms.masking import mask_national_id, mask_phone
 
 
@@ -176,6 +177,14 @@ class Person(Versioned):
     name = models.CharField(_("name"), max_length=50)
     national_id = models.CharField(_("national ID"), max_length=18)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Personal data: shown on the person's page, the release notice (its
+    # street and community) and the communities' list, never on a board.
+    address = models.CharField(
+        _("address"),
+        max_length=200,
+        blank=True,
+        help_text=_("Home address with its street (街道/镇/乡) and community (社区/村), who take over on release."),
+    )
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.CLOSE_CONTACT)
@@ -269,6 +278,14 @@ class Person(Versioned):
         if self.cares_for_id:
             found.insert(0, self.cares_for)
         return found
+
+    @property
+    def street(self) -> str:
+        return street_and_community(self.address)[0]
+
+    @property
+    def community(self) -> str:
+        return street_and_community(self.address)[1]
 
     def get_special_needs_display(self) -> list[str]:
         labels = dict(self.Need.choices)
@@ -389,6 +406,7 @@ ACTION_LABELS = {
     "stay.release": _("released"),
     "stay.move": _("changed room"),
     "stay.exposure": _("quarantine restarted after exposure"),
+    "release_list.export": _("on the release list exported for the communities"),
     "room.move": _("room status changed"),
     "room.set_up": _("room added"),
     "room.admin_change": _("room set-up changed"),

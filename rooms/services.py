@@ -204,6 +204,7 @@ PERSON_FIELDS = (
     "name",
     "national_id",
     "phone",
+    "address",
     "sex",
     "birth_date",
     "category",

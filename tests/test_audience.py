@@ -14,6 +14,7 @@ from groups.medical.models import Sample
 from groups.transfers import services as transfers
 from groups.transfers.models import Transfer
 from rooms import services
+from rooms.models import Person
 from rooms.roles import Role
 from site_ops.boards import BOARDS, board_for_key
 from tests.base import SiteTestCase
@@ -26,6 +27,11 @@ REASON = "核酸阳性伴高热"
 
 # What each role must never see, on any page or board it can open.
 CLINICAL = [CT, FEVER, MEDICINE, REASON]
+# A home address is read only where a person is dealt with by name: their page
+# for the general group and the site head (the release notice names only its
+# street and community). Never on a board: boards hang on walls and tablets.
+ADDRESS = "重庆市九龙坡区杨家坪街道西郊路社区西郊路12号3单元"
+ADDRESS_ROLES = frozenset({Role.GENERAL, Role.SITE_HEAD})
 FORBIDDEN = {
     Role.CATERING: CLINICAL,
     Role.DISINFECTION: CLINICAL,
@@ -40,8 +46,9 @@ class AudienceTests(SiteTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.sick = make_person(cls.site, name="赵秀兰", phone="17000009876", household="赵家")
-        cls.mate = make_person(cls.site, name="钱玉梅", phone="17000004321", household="赵家")
+        cls.sick = make_person(cls.site, name="赵秀兰", phone="17000009876", household="赵家", address=ADDRESS)
+        cls.mate = make_person(cls.site, name="钱玉梅", phone="17000004321", household="赵家", address=ADDRESS)
+        Person.objects.filter(pk=cls.person.pk).update(address=ADDRESS)
         family = cls.rooms[5]
         from rooms.models import Room
 
@@ -93,17 +100,28 @@ class AudienceTests(SiteTestCase):
                 "transfer-board",
                 "escort-board",
                 "health-round",
+                "release-list",
             )
         ]
         for person in (self.sick, self.mate, self.person):
-            urls += [reverse("person-detail", args=[person.pk]), reverse("person-medical", args=[person.pk])]
+            urls += [
+                reverse("person-detail", args=[person.pk]),
+                reverse("person-medical", args=[person.pk]),
+                reverse("release-certificate", args=[person.pk]),
+            ]
         urls += [reverse("room-detail", args=[room.pk]) for room in (self.room, self.rooms[5])]
         urls += [reverse("transfer-detail", args=[t.pk]) for t in self.transfers]
         return urls
 
-    def assert_clean(self, html: str, role: str, where: str):
+    def person_pages(self):
+        return {reverse("person-detail", args=[person.pk]) for person in (self.sick, self.mate, self.person)}
+
+    def assert_clean(self, html: str, role: str, where: str, address_allowed: bool = False):
         people = (self.person, self.sick, self.mate)
-        for text in [*FORBIDDEN[role], *(p.national_id for p in people), *(p.phone for p in people)]:
+        forbidden = [*FORBIDDEN[role], *(p.national_id for p in people), *(p.phone for p in people)]
+        if not (address_allowed and role in ADDRESS_ROLES):
+            forbidden.append(ADDRESS)
+        for text in forbidden:
             with self.subTest(role=role, where=where, text=text):
                 self.assertNotIn(text, html)
 
@@ -115,7 +133,7 @@ class AudienceTests(SiteTestCase):
                 response = self.client.get(url, headers={"accept-language": "zh-CN"})
                 if response.status_code == 200:
                     opened.setdefault(role, []).append(url)
-                    self.assert_clean(response.content.decode(), role, url)
+                    self.assert_clean(response.content.decode(), role, url, address_allowed=url in self.person_pages())
                 else:
                     self.assertIn(response.status_code, (403, 404), (role, url))
         # The test looked at something for every role.
@@ -142,6 +160,8 @@ class AudienceTests(SiteTestCase):
             with translation.override("zh-hans"):
                 snapshot = board.render_snapshot(self.site.pk, {})
                 pushed = board.render_change(change)
+            # Only a person's own page, which its audience opens to deal with them, carries the address.
+            page = key.startswith("person-")
             for role in board.roles:
-                self.assert_clean(snapshot, role, f"{key} snapshot")
-                self.assert_clean(pushed, role, f"{key} push")
+                self.assert_clean(snapshot, role, f"{key} snapshot", address_allowed=page)
+                self.assert_clean(pushed, role, f"{key} push", address_allowed=page)

@@ -350,6 +350,7 @@ class ProtocolAdminTests(SiteTestCase):
             "no_fever_hours": 24,
             "ct_negative_from": "35.0",
             "welfare_after_missed": 2,
+            "home_monitoring_days": 3,
             "days-TOTAL_FORMS": len(days),
             "days-INITIAL_FORMS": 0,
             "days-MIN_NUM_FORMS": 0,

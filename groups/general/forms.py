@@ -127,6 +127,7 @@ class FamilyMemberForm(PersonForm):
             "name",
             "national_id",
             "phone",
+            "address",
             "sex",
             "birth_date",
             "category",
@@ -230,3 +231,13 @@ class RevealForm(forms.Form):
         ]
     )
     reason = forms.CharField(label=_("reason"), min_length=2, max_length=200)
+
+
+class ReleaseListForm(forms.Form):
+    """The day of the release list for the communities (today when left empty)."""
+
+    day = forms.DateField(label=_("released on"), required=False, widget=DateInput())
+    full_id = forms.BooleanField(label=_("full national IDs and phone numbers"), required=False)
+
+    def clean_day(self):
+        return self.cleaned_data.get("day") or timezone.localdate()

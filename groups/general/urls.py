@@ -6,6 +6,7 @@ from groups.general import views
 
 urlpatterns = [
     path("general/", views.general_board, name="general-board"),
+    path("general/releases/", views.release_list, name="release-list"),
     path("people/new/", views.person_new, name="person-new"),
     path("people/new-family/", views.household_new, name="household-new"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),

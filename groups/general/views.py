@@ -8,7 +8,9 @@ so every form also works without JavaScript.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,10 +26,12 @@ from groups.general.forms import (
     PersonForm,
     RegisterForm,
     ReleaseForm,
+    ReleaseListForm,
     RevealForm,
     RoomChangeForm,
     RoomMoveForm,
 )
+from groups.general.release_list import XLSX, release_list_export, released_on, require_past_or_today
 from groups.general.suggest import room_options, suggest_room
 from rooms import services
 from rooms.actions import (
@@ -247,6 +251,42 @@ def person_release(request, pk):
     except services.ServiceError as error:
         return refused_response(request, error.message, refused_status(error))
     return done(request, _("%(name)s was released.") % {"name": person.name}, "general-board")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def release_list(request):
+    """The day's releases for the communities: GET shows who is on it, POST
+    downloads it as .xlsx (audited in each person's history)."""
+    site = site_for_user(request, *services.PEOPLE_ROLES)
+    data = (request.POST if request.method == "POST" else request.GET).copy()
+    if not data.get("day"):
+        data["day"] = timezone.localdate().isoformat()
+    form = ReleaseListForm(data)
+    rows, status = [], 200
+    if form.is_valid():
+        day = form.cleaned_data["day"]
+        try:
+            if request.method == "POST":
+                content, _count = release_list_export(
+                    site=site, day=day, by=request.user, full_id=form.cleaned_data["full_id"]
+                )
+                response = HttpResponse(content, content_type=XLSX)
+                response["Content-Disposition"] = f'attachment; filename="releases-{day.isoformat()}.xlsx"'
+                return response
+            require_past_or_today(day)
+            rows = released_on(site, day)
+        except services.ServiceError as error:
+            form.add_error(None, error.message)
+            status = refused_status(error)
+    else:
+        status = INVALID
+    context = {
+        "form": form,
+        "rows": rows,
+        "can_reveal": request.user.has_perm("rooms.reveal_personal_data"),
+    }
+    return render(request, "general/release_list.html", context, status=status)
 
 
 # --- pages ----------------------------------------------------------------

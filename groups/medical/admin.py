@@ -47,6 +47,7 @@ class TestProtocolAdmin(AuditedAdmin):
         "no_fever_hours",
         "ct_negative_from",
         "welfare_after_missed",
+        "home_monitoring_days",
     ]
     inlines = [ProtocolDayInline]
     readonly_fields = ["updated_at"]
@@ -77,6 +78,7 @@ class TestProtocolAdmin(AuditedAdmin):
                     "no_fever_hours": protocol.no_fever_hours,
                     "ct_negative_from": str(protocol.ct_negative_from),
                     "welfare_after_missed": protocol.welfare_after_missed,
+                    "home_monitoring_days": protocol.home_monitoring_days,
                 },
                 note="applies to people who check in from now on",
             )

@@ -167,6 +167,17 @@ class TestProtocol(models.Model):
             "Missed or refused health checks in a row (nobody answering the door) that alert the medical group."
         ),
     )
+    # 第九版: after release, three days of home health monitoring, the
+    # temperature taken morning and evening. The release notice states it.
+    home_monitoring_days = models.PositiveSmallIntegerField(
+        _("home health monitoring after release (days)"),
+        default=3,
+        validators=[MaxValueValidator(14)],
+        help_text=_(
+            "Stated on the release notice: days of home health monitoring after release, "
+            "the temperature taken morning and evening. 0: none."
+        ),
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -187,6 +198,9 @@ class TestProtocol(models.Model):
                 name="protocol_ct_in_range",
             ),
             models.CheckConstraint(condition=Q(welfare_after_missed__gte=1), name="protocol_welfare_after_one"),
+            models.CheckConstraint(
+                condition=Q(home_monitoring_days__lte=14), name="protocol_home_monitoring_two_weeks_at_most"
+            ),
         ]
 
     def __str__(self):
@@ -214,6 +228,12 @@ class TestProtocol(models.Model):
         if any(value < self.ct_negative_from for value in values):
             return Sample.Result.POSITIVE
         return Sample.Result.NEGATIVE
+
+    def home_monitoring_until(self, left_on: date) -> date | None:
+        """The last day of home health monitoring for a person who left on ``left_on``; None when there is none."""
+        if not self.home_monitoring_days:
+            return None
+        return left_on + timedelta(days=self.home_monitoring_days)
 
     def schedule(self) -> list[tuple[int, str]]:
         """(day of stay, kind) for every sampling day, in order."""

@@ -36,7 +36,7 @@ from groups.medical.forms import (
     RoundForm,
 )
 from groups.medical.models import Alert, HealthCheck, LabImport, MedicineRequest, Sample, TestProtocol
-from groups.medical.reads import attach_eligibility
+from groups.medical.notice import release_notice
 from rooms import services
 from rooms.actions import (
     CONFLICT,
@@ -426,53 +426,32 @@ def lab_import_apply(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def release_certificate(request, pk):
+    """The release notice: its preview (the ID masked), and the print, audited."""
     person = get_person_for_user(request, pk, *medical.CERTIFICATE_ROLES)
-    stay = (
-        Stay.objects.filter(person=person)
-        .select_related("room", "site", "sampling_plan")
-        .order_by("-started_at")
-        .first()
-    )
-    refusal = None
-    if stay is None:
-        refusal = _("%(name)s has no stay on this site.") % {"name": person.name}
-    elif stay.is_open:
-        attach_eligibility([stay])
-        if not stay.eligibility.ok:
-            refusal = " ".join(stay.eligibility.reasons)
-        elif stay.ends_on > timezone.localdate():
-            refusal = _("The quarantine ends on %(date)s.") % {"date": stay.ends_on.isoformat()}
-    elif stay.end_reason != Stay.EndReason.RELEASED:
-        refusal = _("%(name)s left by transfer, not by release.") % {"name": person.name}
+    notice = release_notice(person)
     can_reveal = request.user.has_perm("rooms.reveal_personal_data")
     form = CertificateForm(request.POST if request.method == "POST" else None, initial={"full_id": can_reveal})
     printing = False
     status = 200
     if request.method == "POST":
-        if refusal:
-            return refused_in_panel(request, refusal, CONFLICT, reverse("release-certificate", args=[person.pk]))
+        if notice.refusal:
+            return refused_in_panel(request, notice.refusal, CONFLICT, reverse("release-certificate", args=[person.pk]))
         form.is_valid()
         try:
-            medical.certificate_print(stay=stay, by=request.user, full_id=form.cleaned_data.get("full_id"))
+            notice = medical.certificate_print(person=person, by=request.user, full_id=form.cleaned_data.get("full_id"))
         except services.ServiceError as error:
             form.add_error(None, error.message)
             status = INVALID
         else:
             printing = True
-    samples = []
-    if stay is not None:
-        samples = list(Sample.objects.filter(stay=stay, status=Sample.Status.RESULTED).order_by("collected_at", "pk"))
-    released_on = timezone.localdate(stay.ended_at) if stay and stay.ended_at else timezone.localdate()
     context = {
         "person": person,
-        "stay": stay,
-        "refusal": refusal,
+        "notice": notice,
+        "stay": notice.stay,
+        "refusal": notice.refusal,
         "form": form,
         "printing": printing,
         "full_id": printing and form.cleaned_data.get("full_id"),
-        "samples": samples,
-        "arrived_on": timezone.localdate(stay.started_at) if stay else None,
-        "released_on": released_on,
         "can_reveal": can_reveal,
     }
     return render(request, "medical/release_certificate.html", context, status=status)

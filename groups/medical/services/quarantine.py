@@ -13,6 +13,7 @@ from groups.medical.models import (
     TestProtocol,
     stay_date,
 )
+from groups.medical.notice import Notice, release_notice
 from groups.medical.reads import attach_eligibility
 from groups.medical.services.common import (
     CERTIFICATE_ROLES,
@@ -23,7 +24,7 @@ from groups.medical.services.common import (
     _reason,
     _schedule_extra,
 )
-from rooms.models import Site, Stay
+from rooms.models import Person, Site, Stay
 from rooms.roles import require_role
 from rooms.services import (
     STAY_HOOKS,
@@ -227,11 +228,22 @@ def sampling_replan(*, stay: Stay, by, version: int | None = None, token=None) -
     return plan
 
 
-def certificate_print(*, stay: Stay, by, full_id: bool) -> None:
-    """Log that a release certificate was printed, and whether with the full national ID."""
+def certificate_print(*, person: Person, by, full_id: bool) -> Notice:
+    """Log that a release notice was printed, and whether with the full national ID.
+
+    Refused, with the reason, for a person who may not have one (yet).
+    """
     require_role(by, *CERTIFICATE_ROLES)
     if full_id:
         require_reveal(by)
+    notice = release_notice(person)
+    if notice.refusal:
+        raise ServiceError(notice.refusal)
+    stay = notice.stay
+    # Not "national_id": the audit masks values under that key.
+    after = {"id_printed": "full" if full_id else "masked"}
+    if notice.transfer:
+        after["left_by_transfer"] = notice.transfer.destination_type
     with transaction.atomic():
         audit(
             site=stay.site,
@@ -240,10 +252,10 @@ def certificate_print(*, stay: Stay, by, full_id: bool) -> None:
             obj=stay,
             room=stay.room,
             person=stay.person,
-            # Not "national_id": the audit masks values under that key.
-            after={"id_printed": "full" if full_id else "masked"},
+            after=after,
         )
         live.publish(site=stay.site, persons=[stay.person_id])
+    return notice
 
 
 def quarantine_end(site: Site, arrival: date) -> date:
