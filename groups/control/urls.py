@@ -9,4 +9,6 @@ urlpatterns = [
     path("control/report/", views.daily_report, name="daily-report"),
     path("control/report/export/", views.daily_report_xlsx, name="daily-report-xlsx"),
     path("control/report/submit/", views.daily_report_submit, name="daily-report-submit"),
+    path("exports/", views.exports, name="exports"),
+    path("exports/<slug:key>/", views.export_download, name="export-download"),
 ]

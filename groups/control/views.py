@@ -1,19 +1,23 @@
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from groups.control import board, report
+from groups.control import exports as exports_module
 from groups.control.models import DailyReport
 from rooms.actions import INVALID, done, refused_response, refused_status, site_for_user
 from rooms.forms import OnceForm
 from rooms.roles import Role
 from rooms.services import AlreadySubmitted, ServiceError
 from site_ops import boards
+
+# Everyone who has an export to take.
+ALL_EXPORT_ROLES = (Role.SITE_HEAD, Role.GENERAL, Role.MEDICAL, Role.DISINFECTION, Role.SECURITY)
 
 
 @login_required
@@ -86,3 +90,38 @@ def daily_report_submit(request):
         return refused_response(request, error.message, refused_status(error), fallback="daily-report")
     message = _("The report of %(day)s was submitted to the district office.") % {"day": day.isoformat()}
     return done(request, message, "daily-report")
+
+
+@login_required
+@require_GET
+def exports(request):
+    """The exports this user may take, each over a date range."""
+    site = site_for_user(request, *ALL_EXPORT_ROLES)
+    today = timezone.localdate()
+    context = {
+        "site": site,
+        "exports": exports_module.exports_for(request.user),
+        "first": today.replace(day=1),
+        "today": today,
+        "can_reveal": request.user.has_perm("rooms.reveal_personal_data"),
+        "form": OnceForm(),
+    }
+    return render(request, "control/exports.html", context)
+
+
+@login_required
+@require_POST
+def export_download(request, key):
+    site = site_for_user(request, *ALL_EXPORT_ROLES)
+    try:
+        first = date.fromisoformat(request.POST.get("first", ""))
+        last = date.fromisoformat(request.POST.get("last", ""))
+    except ValueError:
+        return refused_response(request, _("Enter the first and the last day of the range."), INVALID, "exports")
+    try:
+        out, name, _count = exports_module.export_file(
+            site=site, key=key, first=first, last=last, by=request.user, full_id=request.POST.get("full_id") == "1"
+        )
+    except ServiceError as error:
+        return refused_response(request, error.message, refused_status(error), "exports")
+    return FileResponse(out, as_attachment=True, filename=name, content_type=exports_module.XLSX)

@@ -1,0 +1,91 @@
+"""Excel exports: by date range, for the groups whose records they hold, masked by default, audited."""
+
+from datetime import timedelta
+from io import BytesIO
+
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from groups.control import exports
+from groups.disinfection import services as disinfection
+from groups.medical import services as medical
+from groups.medical.models import Sample
+from groups.security import services as security
+from rooms.models import AuditEvent
+from tests.test_medical_services import MedicalTestCase
+
+TODAY = timezone.localdate
+
+
+class ExportTests(MedicalTestCase):
+    def setUp(self):
+        self.stay = self.check_in()
+        sample = medical.sample_collect(
+            sample=Sample.objects.get(stay=self.stay, day=1, reason=Sample.Reason.PROTOCOL), by=self.nurse
+        )
+        medical.sample_record_result(sample=sample, result="negative", ct_orf1ab="36.2", ct_n="37.0", by=self.nurse)
+        from decimal import Decimal
+
+        disinfection.waste_collect(site=self.site, floor=1, bags=2, weight_kg=Decimal("3.5"), by=self.cleaner)
+        security.checkpoint_log_in(site=self.site, kind="person", name="送货员", purpose="送物资", by=self.guard)
+
+    def download(self, user, key, **data):
+        self.client.force_login(user)
+        data.setdefault("first", TODAY().isoformat())
+        data.setdefault("last", TODAY().isoformat())
+        return self.client.post(reverse("export-download", args=[key]), data)
+
+    def rows(self, response):
+        book = load_workbook(BytesIO(b"".join(response.streaming_content)))
+        return list(book.worksheets[0].iter_rows(values_only=True))
+
+    def test_the_cdc_gets_results_with_ct_values_as_numbers_and_masked_ids(self):
+        response = self.download(self.nurse, "results")
+        self.assertEqual(response.status_code, 200)
+        header, row = self.rows(response)
+        self.assertEqual(row[0], "李秀英")
+        self.assertNotEqual(row[1], self.person.national_id)
+        self.assertIn("*", row[1])
+        self.assertEqual((row[8], row[9]), (36.2, 37.0))
+        self.assertEqual(row[5].date(), TODAY())  # a real date cell
+        event = AuditEvent.objects.get(action="export")
+        self.assertEqual(
+            (event.after["export"], event.after["rows"], event.after["id_printed"]), ("results", 1, "masked")
+        )
+
+    def test_full_ids_only_for_those_who_may_reveal(self):
+        response = self.download(self.nurse, "results", full_id="1")
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(AuditEvent.objects.filter(action="export").exists())
+        response = self.download(self.head, "people", full_id="1")
+        header, row = self.rows(response)
+        self.assertEqual(row[3], self.person.national_id)
+        self.assertEqual(AuditEvent.objects.get(action="export").after["id_printed"], "full")
+
+    def test_each_group_takes_its_own_exports_only(self):
+        self.assertEqual(self.download(self.cook, "waste").status_code, 403)
+        self.assertEqual(self.download(self.guard, "results").status_code, 403)
+        self.assertEqual(self.download(self.cleaner, "waste").status_code, 200)
+        self.assertEqual(self.download(self.guard, "checkpoint").status_code, 200)
+        self.client.force_login(self.guard)
+        page = self.client.get(reverse("exports")).content.decode()
+        self.assertIn("Checkpoint log", page)
+        self.assertNotIn("Sample results", page)
+
+    def test_bad_ranges_are_refused_with_a_message(self):
+        for data in ({"first": "x"}, {"last": (TODAY() - timedelta(days=3)).isoformat()}, {"first": "2020-01-01"}):
+            with self.subTest(**data):
+                self.assertEqual(self.download(self.head, "people", **data).status_code, 302)
+        self.assertEqual(self.download(self.head, "nothing").status_code, 302)
+        self.assertFalse(AuditEvent.objects.filter(action="export").exists())
+
+    def test_every_export_opens_with_its_header(self):
+        for key, export in exports.EXPORTS.items():
+            with self.subTest(key):
+                rows = self.rows(self.download(self.head, key))
+                self.assertEqual(len(rows[0]), len(export.columns))
+
+    def test_the_menu_leads_to_it(self):
+        self.client.force_login(self.clerk)
+        self.assertContains(self.client.get(reverse("general-board")), reverse("exports"))
