@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rooms.address import street_and_community
 from rooms.masking import mask_national_id, mask_phone
@@ -14,7 +15,8 @@ from rooms.masking import mask_national_id, mask_phone
 class Site(models.Model):
     """An isolation site. Every record belongs to one."""
 
-    name = models.CharField(_("name"), max_length=100)
+    # A site's name (名称), not a person's (姓名).
+    name = models.CharField(pgettext_lazy("site", "name"), max_length=100)
     address = models.CharField(_("address"), max_length=200, blank=True)
     ventilation_minutes = models.PositiveSmallIntegerField(
         _("ventilation after terminal disinfection (minutes)"), default=30

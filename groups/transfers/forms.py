@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from groups.transfers import services
 from groups.transfers.models import Transfer
@@ -146,9 +147,10 @@ STEPS: dict[str, Step] = {
     S.APPROVED: Step(TransferMoveForm, services.transfer_approve, _("Approve")),
     S.REJECTED: Step(ReasonForm, services.transfer_reject, _("Reject")),
     S.ARRANGED: Step(ArrangeForm, services.transfer_arrange, _("Arrange")),
-    S.DEPARTED: Step(DepartForm, services.transfer_depart, _("Departed")),
-    S.COMPLETED: Step(CompleteForm, services.transfer_complete, _("Handover confirmed")),
-    S.RETURNED: Step(TransferMoveForm, services.transfer_return, _("Back in the room")),
+    # What the tap does, not the state it leads to.
+    S.DEPARTED: Step(DepartForm, services.transfer_depart, pgettext_lazy("action", "Record departure")),
+    S.COMPLETED: Step(CompleteForm, services.transfer_complete, pgettext_lazy("action", "Confirm handover")),
+    S.RETURNED: Step(TransferMoveForm, services.transfer_return, pgettext_lazy("action", "Record return")),
     S.CANCELLED: Step(ReasonForm, services.transfer_cancel, _("Cancel transfer")),
 }
 del S

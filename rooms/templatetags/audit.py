@@ -24,6 +24,8 @@ _KEY_LABELS = {
     "days": _("sampling days"),
     "required_negatives": _("negative results needed"),
     "due": _("due"),
+    "ct_orf1ab": _("Ct ORF1ab"),
+    "ct_n": _("Ct N"),
     "room": _("room"),
     "reason": _("why"),
     "exposed_on": _("exposed on"),

@@ -72,10 +72,10 @@ class TransferStoryTests(live.BrowserTestCase):
         card = escort.locator(f"#column-arranged #transfer-{transfer.pk}")
         card.wait_for()
         self.screenshot(escort, "transfer-escorts-tablet")
-        card.get_by_role("link", name="已出发").click()
+        card.get_by_role("link", name="登记出发").click()
         form = escort.locator("#panel form")
         form.wait_for()
-        form.get_by_role("button", name="已出发").click()
+        form.get_by_role("button", name="登记出发").click()
         escort.locator("#panel .done").wait_for()
 
         # 5. The control screen: the room awaits disinfection, the log has every step.
