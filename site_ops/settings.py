@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     # The live spine, what every group stands on, then one app per group
     # (each registers its boards; the control screen's are listed first).
     "site_ops",
+    "site_ops.upkeep",
     "rooms",
     "groups.control",
     "groups.general",
@@ -136,6 +137,15 @@ else:
     # Named explicitly so that the browser tests' server process finds it.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Backups (site_ops/upkeep/backups.py) go beside the database unless
+# BACKUP_DIR says otherwise; the newest BACKUP_KEEP are kept.
+_beside_database = "sqlite" in DATABASES["default"]["ENGINE"]
+BACKUP_DIR = Path(
+    os.environ.get("BACKUP_DIR")
+    or (Path(DATABASES["default"]["NAME"]).parent if _beside_database else BASE_DIR) / "backups"
+)
+BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
 
 # Channel layer: in-memory for one process, Redis for several. CHANNEL_LAYER
 # picks channels_redis's pub/sub layer or its core (list-based) layer;
