@@ -1,5 +1,6 @@
-"""A site with no IT staff: backups while it runs, and their restore."""
+"""A site with no IT staff: backups while it runs, their restore, /healthz."""
 
+import asyncio
 import shutil
 import sqlite3
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 from unittest import mock
 
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import SimpleTestCase, TestCase
 
 from site_ops.upkeep import backups
@@ -202,3 +203,58 @@ class BackupCommandTests(TempDirMixin, TestCase):
         self.assertTrue(dump.name.endswith(".dump"))
         listing = subprocess.run(["pg_restore", "--list", str(dump.path)], capture_output=True, text=True, check=True)
         self.assertIn("rooms_site", listing.stdout)
+
+
+class HealthzTests(TestCase):
+    url = "/healthz"
+
+    def test_a_healthy_site_answers_200_without_a_login(self):
+        response = self.client.get(self.url)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json(), {"status": "ok", "database": "ok", "channel_layer": "ok"})
+        self.assertEqual(response["Cache-Control"], "no-store")
+        self.assertNotIn("sessionid", response.cookies)
+
+    def test_a_failing_channel_layer_gives_503_and_says_so(self):
+        layer = mock.Mock()
+        layer.new_channel = mock.AsyncMock(return_value="healthz.x")
+        layer.send = mock.AsyncMock(side_effect=ConnectionError("Redis refused the connection"))
+        with (
+            mock.patch("site_ops.upkeep.health.get_channel_layer", return_value=layer),
+            self.assertLogs("site_ops.upkeep.health", "ERROR"),
+        ):
+            response = self.client.get(self.url)
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response.json(), {"status": "error", "database": "ok", "channel_layer": "error"})
+        self.assertNotIn("Redis", response.content.decode())
+
+    def test_a_hung_channel_layer_times_out(self):
+        async def never(channel):
+            await asyncio.sleep(60)
+
+        layer = mock.Mock()
+        layer.new_channel = mock.AsyncMock(return_value="healthz.x")
+        layer.send = mock.AsyncMock()
+        layer.receive = never
+        with (
+            mock.patch("site_ops.upkeep.health.get_channel_layer", return_value=layer),
+            mock.patch("site_ops.upkeep.health.CHANNEL_LAYER_TIMEOUT_SECONDS", 0.05),
+            self.assertLogs("site_ops.upkeep.health", "ERROR"),
+        ):
+            response = self.client.get(self.url)
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response.json()["channel_layer"], "timeout")
+
+    def test_a_failing_database_gives_503_and_says_so(self):
+        broken = mock.Mock()
+        broken.cursor.side_effect = OperationalError("unable to open database file")
+        with (
+            mock.patch("site_ops.upkeep.health.connection", broken),
+            self.assertLogs("site_ops.upkeep.health", "ERROR"),
+        ):
+            response = self.client.get(self.url)
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response.json(), {"status": "error", "database": "error", "channel_layer": "ok"})
+
+    def test_only_get(self):
+        self.assertEqual(self.client.post(self.url).status_code, 405)
