@@ -138,14 +138,17 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Backups (site_ops/upkeep/backups.py) go beside the database unless
-# BACKUP_DIR says otherwise; the newest BACKUP_KEEP are kept.
+# Upkeep (site_ops/upkeep): nightly backups and the scheduled jobs, run by
+# the server process itself; SCHEDULED_JOBS=0 leaves them to a systemd timer
+# (docs/deploy.md). Backups go beside the database unless BACKUP_DIR says otherwise.
+SCHEDULED_JOBS = env_bool("SCHEDULED_JOBS", True)
 _beside_database = "sqlite" in DATABASES["default"]["ENGINE"]
 BACKUP_DIR = Path(
     os.environ.get("BACKUP_DIR")
     or (Path(DATABASES["default"]["NAME"]).parent if _beside_database else BASE_DIR) / "backups"
 )
 BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+BACKUP_AT = os.environ.get("BACKUP_AT", "03:00")
 
 # Channel layer: in-memory for one process, Redis for several. CHANNEL_LAYER
 # picks channels_redis's pub/sub layer or its core (list-based) layer;

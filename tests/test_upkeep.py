@@ -1,4 +1,4 @@
-"""A site with no IT staff: backups while it runs, their restore, /healthz."""
+"""A site with no IT staff: backups while it runs, their restore, the scheduled jobs, /healthz."""
 
 import asyncio
 import shutil
@@ -7,16 +7,19 @@ import subprocess
 import tempfile
 import threading
 import time
+from datetime import time as clock_time
 from io import StringIO
 from pathlib import Path
 from unittest import mock
 
 from django.core.management import CommandError, call_command
-from django.db import OperationalError, connection
-from django.test import SimpleTestCase, TestCase
+from django.db import OperationalError, connection, connections
+from django.test import SimpleTestCase, TestCase, TransactionTestCase, override_settings
 
-from site_ops.upkeep import backups
+from site_ops.upkeep import backups, scheduler
 from site_ops.upkeep.backups import BackupError
+from site_ops.upkeep.models import JobRun, ScheduledJob
+from tests.base import AuditFlushMixin
 from tests.clock import local
 
 SQLITE_ONLY = "the test database is not SQLite"
@@ -203,6 +206,114 @@ class BackupCommandTests(TempDirMixin, TestCase):
         self.assertTrue(dump.name.endswith(".dump"))
         listing = subprocess.run(["pg_restore", "--list", str(dump.path)], capture_output=True, text=True, check=True)
         self.assertIn("rooms_site", listing.stdout)
+
+
+def job(name: str, run, at=clock_time(3, 0)) -> scheduler.Job:
+    return scheduler.Job(name=name, label=name, at=at, run=run)
+
+
+class SchedulerTests(TestCase):
+    def test_the_jobs_are_registered(self):
+        self.assertEqual(set(scheduler.JOBS), {"backup", "mark_missed_samples"})
+        self.assertEqual(scheduler.JOBS["mark_missed_samples"].at, clock_time(0, 5))
+        self.assertEqual(scheduler.JOBS["backup"].at, clock_time(3, 0))
+
+    def test_a_job_runs_once_a_day_and_not_again_before_it_is_due(self):
+        calls = []
+        nightly = job("nightly", lambda: calls.append(1) or "done")
+        with mock.patch.dict(scheduler.JOBS, {"nightly": nightly}, clear=True):
+            # Never run: it runs at once (a night the server was off is caught up).
+            self.assertEqual(len(scheduler.run_due(local(10))), 1)
+            for moment in (local(10, 1), local(23, 59), local(2, 59, days=1)):
+                with self.subTest(moment=moment):
+                    self.assertEqual(scheduler.run_due(moment), [])
+            (run,) = scheduler.run_due(local(3, 0, days=1))
+        self.assertEqual(len(calls), 2)
+        self.assertTrue(run.ok)
+        self.assertEqual(run.message, "done")
+        self.assertIsNotNone(run.finished_at)
+        self.assertEqual(ScheduledJob.objects.get(name="nightly").last_run_at, local(3, 0, days=1))
+
+    def test_a_failing_job_records_its_error_and_the_others_still_run(self):
+        def broken():
+            raise RuntimeError("disk full")
+
+        jobs = {"broken": job("broken", broken, at=clock_time(1, 0)), "fine": job("fine", lambda: None)}
+        with mock.patch.dict(scheduler.JOBS, jobs, clear=True), self.assertLogs("site_ops.upkeep.scheduler", "ERROR"):
+            runs = scheduler.run_due(local(4))
+        self.assertEqual(
+            [(run.job, run.ok, run.message) for run in runs],
+            [("broken", False, "RuntimeError: disk full"), ("fine", True, "")],
+        )
+        # Not retried every minute: its next chance is its next due time.
+        with mock.patch.dict(scheduler.JOBS, jobs, clear=True):
+            self.assertEqual(scheduler.run_due(local(4, 1)), [])
+
+    def test_the_scheduler_thread_goes_on_after_a_failing_tick(self):
+        ticks = []
+
+        def tick():
+            ticks.append(1)
+            if len(ticks) == 1:
+                raise OperationalError("database is locked")
+
+        thread = scheduler.Scheduler(tick=0.01, first=0.01)
+        with mock.patch.object(scheduler, "run_due", side_effect=tick), self.assertLogs("site_ops.upkeep.scheduler"):
+            thread.start()
+            deadline = time.monotonic() + 5
+            while len(ticks) < 3 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            thread.stop()
+            thread.join(5)
+        self.assertGreaterEqual(len(ticks), 3)
+        self.assertFalse(thread.is_alive())
+
+    def test_start_does_nothing_when_switched_off(self):
+        with override_settings(SCHEDULED_JOBS=False):
+            self.assertIsNone(scheduler.start())
+
+    def test_the_backup_job_writes_a_backup(self):
+        with tempfile.TemporaryDirectory() as tmp, override_settings(BACKUP_DIR=Path(tmp)):
+            run = scheduler.run_job(scheduler.JOBS["backup"])
+            self.assertTrue(run.ok, run.message)
+            (backup,) = backups.list_backups()
+        self.assertIn(backup.name, run.message)
+
+    def test_the_missed_samples_job_runs_on_every_site(self):
+        from tests.factories import make_site
+
+        make_site(name="一号隔离点")
+        run = scheduler.run_job(scheduler.JOBS["mark_missed_samples"])
+        self.assertTrue(run.ok, run.message)
+        self.assertIn("一号隔离点: 0 samples marked missed", run.message)
+
+
+class SchedulerRaceTests(AuditFlushMixin, TransactionTestCase):
+    def test_two_processes_racing_for_a_due_job_run_it_once(self):
+        calls = []
+        start = threading.Barrier(2)
+
+        def slow():
+            calls.append(threading.get_ident())
+            time.sleep(0.2)
+            return "ran"
+
+        def process():
+            # A thread has its own database connection, as a process would.
+            try:
+                start.wait(5)
+                scheduler.run_due(local(4))
+            finally:
+                connections.close_all()
+
+        with mock.patch.dict(scheduler.JOBS, {"nightly": job("nightly", slow)}, clear=True):
+            threads = [threading.Thread(target=process) for _ in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(30)
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(JobRun.objects.filter(job="nightly", ok=True).count(), 1)
 
 
 class HealthzTests(TestCase):

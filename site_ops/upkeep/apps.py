@@ -8,3 +8,17 @@ class UpkeepConfig(AppConfig):
     name = "site_ops.upkeep"
     label = "upkeep"
     verbose_name = _("upkeep")
+
+    def ready(self):
+        from django.conf import settings
+
+        from site_ops.upkeep import backups, scheduler
+
+        scheduler.register(
+            scheduler.Job(
+                name="backup",
+                label=_("Database backup"),
+                at=scheduler.parse_time(settings.BACKUP_AT),
+                run=backups.nightly_backup,
+            )
+        )
