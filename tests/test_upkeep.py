@@ -1,4 +1,4 @@
-"""A site with no IT staff: backups while it runs, their restore, the scheduled jobs, /healthz."""
+"""A site with no IT staff: backups while it runs, their restore, the scheduled jobs, /healthz, the upkeep page."""
 
 import asyncio
 import shutil
@@ -15,11 +15,12 @@ from unittest import mock
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection, connections
 from django.test import SimpleTestCase, TestCase, TransactionTestCase, override_settings
+from django.urls import reverse
 
-from site_ops.upkeep import backups, scheduler
+from site_ops.upkeep import backups, reads, scheduler
 from site_ops.upkeep.backups import BackupError
 from site_ops.upkeep.models import JobRun, ScheduledJob
-from tests.base import AuditFlushMixin
+from tests.base import AuditFlushMixin, SiteTestCase, ViewAccessMixin
 from tests.clock import local
 
 SQLITE_ONLY = "the test database is not SQLite"
@@ -369,3 +370,54 @@ class HealthzTests(TestCase):
 
     def test_only_get(self):
         self.assertEqual(self.client.post(self.url).status_code, 405)
+
+
+class UpkeepPageTests(TempDirMixin, ViewAccessMixin, SiteTestCase):
+    def setUp(self):
+        super().setUp()
+        self.enterContext(override_settings(BACKUP_DIR=self.tmp))
+
+    def urls(self):
+        return {"upkeep": (reverse("upkeep"), "get", [self.head])}
+
+    def everyone(self):
+        return [self.head, self.clerk, self.nurse, self.guard, self.cleaner, self.cook, self.outsider]
+
+    def test_it_shows_the_last_backup_and_each_jobs_last_run(self):
+        (self.tmp / "site-ops-20260101-030000.sqlite3").write_bytes(b"x" * 2048)
+        (self.tmp / "site-ops-20260102-030000.sqlite3").write_bytes(b"x" * 4096)
+        JobRun.objects.create(job="backup", started_at=local(3), finished_at=local(3), ok=True, message="fine")
+        JobRun.objects.create(
+            job="mark_missed_samples", started_at=local(0, 5), finished_at=local(0, 5), ok=False, message="boom"
+        )
+        self.client.force_login(self.head)
+        response = self.client.get(reverse("upkeep"))
+        self.assertContains(response, "site-ops-20260102-030000.sqlite3")
+        self.assertContains(response, "4.0\xa0KB")
+        self.assertContains(response, 'id="job-backup" class="row" data-state="ok"')
+        self.assertContains(response, 'id="job-mark_missed_samples" class="row" data-state="error"')
+        self.assertContains(response, "boom")
+        self.assertEqual(response["Cache-Control"], "no-store")
+
+    def test_with_no_backup_yet_it_says_so(self):
+        self.client.force_login(self.head)
+        response = self.client.get(reverse("upkeep"))
+        self.assertContains(response, "No backup has been made yet.")
+        self.assertContains(response, "No backup in the last 24 hours")
+        self.assertContains(response, 'data-state="never"')
+
+    def test_the_site_head_reaches_it_from_the_control_screen(self):
+        self.client.force_login(self.head)
+        self.assertContains(self.client.get(reverse("control-screen")), f'href="{reverse("upkeep")}"')
+        self.client.force_login(self.clerk)
+        self.assertNotContains(self.client.get(reverse("general-board")), f'href="{reverse("upkeep")}"')
+
+    def test_a_job_that_did_not_run_at_its_time_is_flagged(self):
+        def late(now) -> bool:
+            return {status.job.name: status.late for status in reads.job_statuses(now)}["backup"]
+
+        JobRun.objects.create(job="backup", started_at=local(3, days=-1), finished_at=local(3, days=-1), ok=True)
+        self.assertFalse(late(local(3, 10)), "a few minutes after its time it may still start")
+        self.assertTrue(late(local(4)))
+        JobRun.objects.create(job="backup", started_at=local(3, 1), finished_at=local(3, 2), ok=True)
+        self.assertFalse(late(local(4)))

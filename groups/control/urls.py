@@ -6,4 +6,5 @@ from groups.control import views
 
 urlpatterns = [
     path("control/", views.control_screen, name="control-screen"),
+    path("control/upkeep/", views.upkeep, name="upkeep"),
 ]
