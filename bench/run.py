@@ -170,6 +170,8 @@ def base_env(database_url: str) -> dict:
         LOG_LEVEL="ERROR",
         PYTHONUNBUFFERED="1",
         DJANGO_SETTINGS_MODULE="site_ops.settings",
+        # The servers measured do not back up or mark samples while measured.
+        SCHEDULED_JOBS="0",
     )
     return env
 

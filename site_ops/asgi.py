@@ -22,6 +22,7 @@ from django.urls import path, re_path  # noqa: E402
 
 from site_ops import speedups  # noqa: E402
 from site_ops.consumers import BoardConsumer, NoSuchSocket  # noqa: E402
+from site_ops.upkeep import scheduler  # noqa: E402
 
 if speedups.ENABLED:
     from site_ops.speedups.asgi import SocketSessionMiddleware, SyncChainHandler
@@ -50,6 +51,11 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# The scheduled jobs (the nightly backup, missed samples) run in the server
+# process itself, so a site needs no cron entry; SCHEDULED_JOBS=0 leaves them
+# to a systemd timer (site_ops/upkeep/scheduler.py, docs/deploy.md).
+scheduler.start()
 
 if speedups.ENABLED:
     # What is loaded by now (Django, the apps, the URL and model machinery)

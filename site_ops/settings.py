@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     # The live spine, what every group stands on, then one app per group
     # (each registers its boards; the control screen's are listed first).
     "site_ops",
+    "site_ops.upkeep",
     "rooms",
     "groups.control",
     "groups.general",
@@ -136,6 +137,18 @@ else:
     # Named explicitly so that the browser tests' server process finds it.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Upkeep (site_ops/upkeep): nightly backups and the scheduled jobs, run by
+# the server process itself; SCHEDULED_JOBS=0 leaves them to a systemd timer
+# (docs/deploy.md). Backups go beside the database unless BACKUP_DIR says otherwise.
+SCHEDULED_JOBS = env_bool("SCHEDULED_JOBS", True)
+_beside_database = "sqlite" in DATABASES["default"]["ENGINE"]
+BACKUP_DIR = Path(
+    os.environ.get("BACKUP_DIR")
+    or (Path(DATABASES["default"]["NAME"]).parent if _beside_database else BASE_DIR) / "backups"
+)
+BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+BACKUP_AT = os.environ.get("BACKUP_AT", "03:00")
 
 # Channel layer: in-memory for one process, Redis for several. CHANNEL_LAYER
 # picks channels_redis's pub/sub layer or its core (list-based) layer;

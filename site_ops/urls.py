@@ -7,6 +7,7 @@ handler403 = "rooms.views.not_allowed"
 
 urlpatterns = [
     path("", include("rooms.urls")),
+    path("", include("site_ops.upkeep.urls")),
     *(
         path("", include(f"groups.{group}.urls"))
         for group in ("control", "general", "transfers", "catering", "disinfection", "security", "medical")

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 
@@ -10,6 +12,10 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests read messages in English; the Chinese default is tested on its own.
     settings.LANGUAGE_CODE = "en"
+    # No scheduled jobs (backups, missed samples) behind the tests' back: not
+    # in this process, nor in the server processes the tests start.
+    settings.SCHEDULED_JOBS = False
+    os.environ["SCHEDULED_JOBS"] = "0"
 
 
 def pytest_sessionstart(session):

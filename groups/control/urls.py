@@ -11,4 +11,5 @@ urlpatterns = [
     path("control/report/submit/", views.daily_report_submit, name="daily-report-submit"),
     path("exports/", views.exports, name="exports"),
     path("exports/<slug:key>/", views.export_download, name="export-download"),
+    path("control/upkeep/", views.upkeep, name="upkeep"),
 ]

@@ -15,6 +15,7 @@ from rooms.forms import OnceForm
 from rooms.roles import Role
 from rooms.services import AlreadySubmitted, ServiceError
 from site_ops import boards
+from site_ops.upkeep import reads
 
 # Everyone who has an export to take.
 ALL_EXPORT_ROLES = (Role.SITE_HEAD, Role.GENERAL, Role.MEDICAL, Role.DISINFECTION, Role.SECURITY)
@@ -125,3 +126,11 @@ def export_download(request, key):
     except ServiceError as error:
         return refused_response(request, error.message, refused_status(error), "exports")
     return FileResponse(out, as_attachment=True, filename=name, content_type=exports_module.XLSX)
+
+
+@login_required
+@require_GET
+def upkeep(request):
+    """Backups and scheduled jobs, for the site head: did last night's run, and the backup?"""
+    site_for_user(request, Role.SITE_HEAD)
+    return render(request, "control/upkeep.html", reads.upkeep_status())

@@ -1,3 +1,5 @@
+from datetime import time
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -9,13 +11,23 @@ class MedicalConfig(AppConfig):
     verbose_name = _("medical group")
 
     def ready(self):
-        from groups.medical import services
+        from groups.medical import jobs, services
         from groups.medical.board import MedicalBoard, transfer_handover
         from groups.transfers.board import HANDOVER_SHEET
         from rooms.roles import Role
         from site_ops import boards
+        from site_ops.upkeep import scheduler
 
         boards.register(MedicalBoard(key="medical", roles=frozenset({Role.SITE_HEAD, Role.MEDICAL})))
         services.connect_stay_hooks()
         # The receiving hospital reads the results, temperatures and medicines on the handover sheet.
         HANDOVER_SHEET.append(transfer_handover)
+        # Just after midnight: yesterday's samples not collected become missed.
+        scheduler.register(
+            scheduler.Job(
+                name="mark_missed_samples",
+                label=_("Mark missed samples"),
+                at=time(0, 5),
+                run=jobs.mark_missed_samples,
+            )
+        )

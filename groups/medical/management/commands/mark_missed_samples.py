@@ -1,25 +1,20 @@
 """Samples not collected by the end of their day become missed.
 
-Run it shortly after midnight (and at any time: it only touches samples due
-before today), for example from cron: ``5 0 * * * python manage.py
-mark_missed_samples``. The boards show such samples as overdue even before
-this runs; the command records the move in each sample's history.
+The server runs this itself every night shortly after midnight (the
+scheduled job ``mark_missed_samples``, site_ops/upkeep/scheduler.py); the
+command is for running it by hand, at any time: it only touches samples due
+before today. The boards show such samples as overdue even before this
+runs; the command records the move in each sample's history.
 """
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.utils import translation
 
-from groups.medical import services as medical
-from rooms.models import Site
+from groups.medical.jobs import mark_missed_everywhere
 
 
 class Command(BaseCommand):
     help = "Mark the samples not collected on their day as missed, on every site."
 
     def handle(self, *args, **options):
-        # Audit entries name the actor "system" in the site's language.
-        with translation.override(settings.LANGUAGE_CODE):
-            for site in Site.objects.order_by("pk"):
-                count = medical.samples_mark_missed(site=site)
-                self.stdout.write(f"{site}: {count} samples missed")
+        for site, count in mark_missed_everywhere():
+            self.stdout.write(f"{site}: {count} samples missed")
