@@ -585,3 +585,12 @@ class HandoverSheetTests(MedicalTestCase):
         self.assertContains(response, "data-autoprint")
         event = AuditEvent.objects.get(action="transfer.print")
         self.assertEqual((event.actor, event.after), (self.head, {"id_printed": "full"}))
+
+
+class SealedRoomReachesTheCateringBoardLiveTests(MedicalTestCase):
+    def test_a_seal_bumps_the_catering_board(self):
+        self.check_in()
+        BoardSequence.objects.all().delete()
+        with self.captureOnCommitCallbacks(execute=True):
+            services.room_move(room=self.fresh(self.room), to=Room.Status.SEALED, by=self.head)
+        self.assertIn("catering", set(BoardSequence.objects.values_list("board", flat=True)))

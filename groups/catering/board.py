@@ -15,7 +15,7 @@ from groups.catering.rounds import PENDING, diet_counts, meal_round, next_slot, 
 from groups.catering.services import TOPIC
 from rooms.models import Room, Site
 from rooms.reads import load_site
-from rooms.services import OCCUPANTS
+from rooms.services import DISINFECTION, OCCUPANTS
 from site_ops.boards import Board
 
 TEMPLATE = "catering/board.html"
@@ -73,6 +73,11 @@ def _floor(number: int, meals, round_) -> dict:
 class CateringBoard(Board):
     # Arrivals, departures and a diet corrected (occupants) change the round.
     topics: frozenset[str] | None = frozenset({TOPIC, OCCUPANTS})
+
+    def affected_by(self, change):
+        # A room sealed or unsealed (the disinfection topic, with its room)
+        # changes how its meals are delivered: contactless.
+        return super().affected_by(change) or bool(DISINFECTION in change.topics and change.rooms)
 
     def render_snapshot(self, site_id, params):
         context = catering_board(load_site(site_id), floor=params.get("floor"))

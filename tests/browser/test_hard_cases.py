@@ -40,6 +40,7 @@ class PositiveRoomMateTests(BrowserTestCase):
         nurse.locator(f"#sample-{self.sample.pk}").get_by_role("button", name="阳性").click()
 
         control.wait_for_selector(f"#room-{self.family_room.pk}[data-status=sealed]")
+        # The catering board shows the sealed room, when a meal round is under way.
         meal = catering.locator(f"#meal-room-{self.family_room.pk}")
         if meal.count():
             expect(meal).to_contain_text("已封控")

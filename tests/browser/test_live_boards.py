@@ -66,7 +66,7 @@ class BrowserTestCase(AuditFlushMixin, SiteMixin, ChannelsLiveServerTestCase):
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         super().tearDownClass()
 
-    def open_as(self, user, path, viewport, locale=LOCALE):
+    def open_as(self, user, path, viewport, locale=LOCALE, live=True):
         context = self.browser.new_context(viewport=viewport, locale=locale)
         self.addCleanup(context.close)
         # Whatever the Content-Security-Policy blocks on this page fails the test.
@@ -87,7 +87,8 @@ class BrowserTestCase(AuditFlushMixin, SiteMixin, ChannelsLiveServerTestCase):
             self.screenshot(page, "login-failed")
             raise
         page.goto(self.live_server_url + path)
-        self.wait_live(page)
+        if live:
+            self.wait_live(page)
         # Remember that this page was never reloaded: a reload drops the marker.
         page.evaluate("window.__notReloaded = true")
         return page
