@@ -11,7 +11,9 @@ class MedicalConfig(AppConfig):
     def ready(self):
         from groups.medical import services
         from groups.medical.board import MedicalBoard, transfer_handover
+        from groups.medical.handover import OPEN_LISTS
         from groups.transfers.board import HANDOVER_SHEET
+        from rooms import handover
         from rooms.roles import Role
         from site_ops import boards
 
@@ -19,3 +21,5 @@ class MedicalConfig(AppConfig):
         services.connect_stay_hooks()
         # The receiving hospital reads the results, temperatures and medicines on the handover sheet.
         HANDOVER_SHEET.append(transfer_handover)
+        # What the group leaves open at a shift change, kept on its handovers.
+        handover.register(Role.MEDICAL, *OPEN_LISTS)
