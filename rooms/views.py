@@ -17,7 +17,7 @@ from rooms import services
 from rooms.actions import get_for_site, panel_action, site_for_user, tap_action
 from rooms.forms import HandoverForm, VersionedForm
 from rooms.models import Handover
-from rooms.roles import Role, has_role, roles_of
+from rooms.roles import Role, has_role, require_role, roles_of
 from site_ops import live
 
 # Where each role starts; the first of the user's roles in this order wins.
@@ -124,6 +124,8 @@ def handover_give(request, group):
 def handover_acknowledge(request, pk):
     site = site_for_user(request, *handovers.GROUPS)
     handover = get_for_site(Handover, site, pk)
+    # Only the handover's own group: another group's member gets the 403 page, whatever the form says.
+    require_role(request.user, handover.group)
     form = VersionedForm(request.POST)
 
     def run(data):
