@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rooms.address import street_and_community
 from rooms.masking import mask_national_id, mask_phone
@@ -416,9 +417,11 @@ class Shift(models.Model):
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="shifts")
     group = models.CharField(_("group"), max_length=16, choices=GROUP_CHOICES)
-    name = models.CharField(_("name"), max_length=30, blank=True, help_text=_("For example: day shift, night shift."))
-    starts = models.TimeField(_("starts"))
-    ends = models.TimeField(_("ends"))
+    name = models.CharField(
+        pgettext_lazy("shift", "name"), max_length=30, blank=True, help_text=_("For example: day shift, night shift.")
+    )
+    starts = models.TimeField(pgettext_lazy("shift", "starts"))
+    ends = models.TimeField(pgettext_lazy("shift", "ends"))
 
     class Meta:
         verbose_name = _("shift")
@@ -429,6 +432,11 @@ class Shift(models.Model):
     def __str__(self):
         hours = f"{self.starts:%H:%M}-{self.ends:%H:%M}"
         return f"{self.name} {hours}" if self.name else hours
+
+    @property
+    def label(self) -> str:
+        """Its name, or its hours when it has none: what a board's heading shows."""
+        return self.name or f"{self.starts:%H:%M}-{self.ends:%H:%M}"
 
     @classmethod
     def defaults_for(cls, site: Site, groups=None) -> list["Shift"]:

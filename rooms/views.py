@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rooms import handover as handovers
@@ -113,7 +114,7 @@ def handover_give(request, group):
         run=run,
         fallback=GROUP_BOARDS[group],
         title=_("Hand over the shift"),
-        submit=_("Hand over"),
+        submit=pgettext("shift", "Hand over"),
         template="rooms/handover.html",
         extra={"change": change, "preview": handovers.sections(group, handovers.snapshot(site, group, timezone.now()))},
     )
