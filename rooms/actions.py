@@ -120,10 +120,23 @@ def refused_in_panel(request, message: str, status: int, fallback: str = "home")
 # --- the two kinds of action ------------------------------------------------
 
 
-def panel_action(request, form, *, run, fallback: str, title: str, submit: str, intro: str = ""):
+def panel_action(
+    request,
+    form,
+    *,
+    run,
+    fallback: str,
+    title: str,
+    submit: str,
+    intro: str = "",
+    template: str = "rooms/panel_form.html",
+    extra: dict | None = None,
+):
     """A form in the panel: GET shows it; POST validates it, runs the service
     (``run(cleaned_data)`` returns the message to show) and says it is done,
-    or shows the form again with why not, keeping what was typed."""
+    or shows the form again with why not, keeping what was typed. A form
+    that shows more than its fields has a ``template`` of its own (with a
+    ``form`` partial) and the ``extra`` context it needs."""
     status = 200
     if request.method == "POST":
         status = INVALID
@@ -138,8 +151,8 @@ def panel_action(request, form, *, run, fallback: str, title: str, submit: str, 
             else:
                 return done(request, message, fallback)
     context = {"form": form, "title": title, "submit": submit, "intro": intro, "action": request.get_full_path()}
-    template = "rooms/panel_form.html#form" if request.htmx else "rooms/panel_form.html"
-    return render(request, template, context, status=status)
+    context.update(extra or {})
+    return render(request, f"{template}#form" if request.htmx else template, context, status=status)
 
 
 def tap_action(request, form, *, run, respond, fallback: str):

@@ -3,7 +3,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from rooms.models import AuditEvent, Person, Room, Site, Staff, Stay
+from rooms.handover import GROUPS, HANDOVER, handover_topic
+from rooms.models import AuditEvent, Handover, Person, Room, Shift, Site, Staff, Stay
 from rooms.services import audit
 from site_ops import live
 
@@ -99,6 +100,26 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_name", "role", "action", "label"]
     list_filter = ["site", "action"]
     search_fields = ["label", "actor_name"]
+
+
+@admin.register(Shift)
+class ShiftAdmin(AuditedAdmin):
+    """Each group's shifts: the boards and the control screen show the shift change nearest to now."""
+
+    list_display = ["group", "name", "starts", "ends", "site"]
+    list_filter = ["site", "group"]
+    topics = (HANDOVER, *(handover_topic(group) for group in GROUPS))
+
+    def has_delete_permission(self, request, obj=None):
+        # A shift carries no history (a handover keeps its shifts' names): a
+        # site going from two shifts to three deletes one.
+        return True
+
+
+@admin.register(Handover)
+class HandoverAdmin(ReadOnlyAdmin):
+    list_display = ["change_at", "group", "handed_over_by", "acknowledged_by", "site"]
+    list_filter = ["site", "group"]
 
 
 class StaffInline(admin.StackedInline):

@@ -56,3 +56,16 @@ class FloorChoiceMixin:
 
     def set_floor_choices(self, floors: list[int]) -> None:
         self.fields["floor"].choices = [(floor, _("floor %(floor)s") % {"floor": floor}) for floor in floors]
+
+
+class HandoverForm(OnceForm):
+    """The outgoing member's notes, and the shift change the form was opened for (Unix seconds)."""
+
+    notes = forms.CharField(
+        label=_("Notes for the next shift"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What the next shift must know that the list does not say."),
+    )
+    change = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**32)

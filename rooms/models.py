@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.db import models
@@ -398,6 +398,109 @@ class AuditEvent(models.Model):
         return str(ACTION_LABELS.get(self.action, self.action))
 
 
+# The groups that work in shifts and hand over (the site head is a role, not a group).
+GROUP_CHOICES = [
+    ("general", _("general group")),
+    ("medical", _("medical group")),
+    ("disinfection", _("disinfection group")),
+    ("security", _("security group")),
+    ("catering", _("catering group")),
+]
+
+
+class Shift(models.Model):
+    """One of a group's shifts (班次), e.g. 08:00-20:00; one ending after midnight ends the next day.
+
+    A shift change (交接班) is the moment a shift starts: the group's
+    outgoing member hands over what is still open and an incoming one
+    acknowledges it (``Handover``).
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="shifts")
+    group = models.CharField(_("group"), max_length=16, choices=GROUP_CHOICES)
+    name = models.CharField(
+        pgettext_lazy("shift", "name"), max_length=30, blank=True, help_text=_("For example: day shift, night shift.")
+    )
+    starts = models.TimeField(pgettext_lazy("shift", "starts"))
+    ends = models.TimeField(pgettext_lazy("shift", "ends"))
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["group", "starts"]
+        constraints = [models.UniqueConstraint(fields=["site", "group", "starts"], name="shift_one_start_per_group")]
+
+    def __str__(self):
+        hours = f"{self.starts:%H:%M}-{self.ends:%H:%M}"
+        return f"{self.name} {hours}" if self.name else hours
+
+    @property
+    def label(self) -> str:
+        """Its name, or its hours when it has none: what a board's heading shows."""
+        return self.name or f"{self.starts:%H:%M}-{self.ends:%H:%M}"
+
+    @classmethod
+    def defaults_for(cls, site: Site, groups=None) -> list["Shift"]:
+        """A site's shifts when nobody set any (unsaved): two of twelve hours for every group."""
+        groups = groups or [value for value, _label in GROUP_CHOICES]
+        return [
+            cls(site=site, group=group, name=str(name), starts=starts, ends=ends)
+            for group in groups
+            for name, starts, ends in DEFAULT_SHIFTS
+        ]
+
+    def start_on(self, day: date) -> datetime:
+        return timezone.make_aware(datetime.combine(day, self.starts))
+
+
+DEFAULT_SHIFTS = [
+    (_("day shift"), time(8, 0), time(20, 0)),
+    (_("night shift"), time(20, 0), time(8, 0)),
+]
+
+
+class Handover(Versioned):
+    """A group's shift handover (交接班): what the outgoing member leaves open,
+    kept as it was when handed over, their notes, and who acknowledged it."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    group = models.CharField(_("group"), max_length=16, choices=GROUP_CHOICES)
+    # The shift change it is for: the moment the incoming shift starts.
+    change_at = models.DateTimeField(_("shift change"))
+    outgoing = models.CharField(_("outgoing shift"), max_length=50, blank=True)
+    incoming = models.CharField(_("incoming shift"), max_length=50, blank=True)
+    # What the group left open, as it was at hand-over
+    # (rooms.handover.snapshot): [{"key": ..., "items": [{"text": ..., "tag": ...}]}].
+    open_items = models.JSONField(default=list, blank=True)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    handed_over_at = models.DateTimeField(default=timezone.now)
+    handed_over_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledge_note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("shift handover")
+        verbose_name_plural = _("shift handovers")
+        ordering = ["-change_at", "group"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "group", "change_at"], name="handover_once_per_shift_change")
+        ]
+
+    def __str__(self):
+        return f"{self.get_group_display()} {timezone.localtime(self.change_at):%m-%d %H:%M}"
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    @property
+    def open_count(self) -> int:
+        return sum(len(section["items"]) for section in self.open_items)
+
+
 ACTION_LABELS = {
     "person.register": _("added to arrivals"),
     "person.reveal": _("personal data revealed"),
@@ -414,6 +517,10 @@ ACTION_LABELS = {
     "room.admin_change": _("room set-up changed"),
     "site.set_up": _("site added"),
     "site.admin_change": _("site settings changed"),
+    "handover.give": _("shift handed over"),
+    "handover.acknowledge": _("shift handover acknowledged"),
+    "shift.set_up": _("shift added"),
+    "shift.admin_change": _("shift changed"),
 }
 
 

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from rooms import handover as handovers
 from rooms.masking import mask_national_id, mask_phone
-from rooms.models import AuditEvent, Person, Room, Site, Stay, SubmittedForm
+from rooms.models import AuditEvent, Handover, Person, Room, Site, Stay, SubmittedForm
 from rooms.roles import Role, display_name, has_role, require_role, role_label
 from site_ops import live
 
@@ -804,3 +805,88 @@ def room_move(*, room: Room, to: str, by, version: int | None = None, note: str 
         disinfection = {before["status"], to} & DISINFECTION_STATUSES
         live.publish(site=room.site, rooms=[room.pk], topics=[DISINFECTION] if disinfection else [])
     return room
+
+
+# --- shift handover ---------------------------------------------------------
+
+
+def handover_give(*, site: Site, group: str, by, notes: str = "", change_at=None, token: str | None = None) -> Handover:
+    """The outgoing member hands over the group's current shift change: what
+    the group leaves open is kept as it is now, with their notes.
+
+    ``change_at`` is the shift change the member's form was opened for: if
+    the nearest change moved on since, the form is refused as out of date.
+    """
+    require_role(by, group)
+    now = timezone.now()
+    with transaction.atomic():
+        claim_form(token, by)
+        # Under the site's row lock, two members handing over at once are
+        # told who was first rather than hitting the constraint.
+        site = lock_row(Site, site.pk)
+        change = handovers.current_change(site, group, now)
+        if change_at is not None and change_at != change.at:
+            raise Conflict(_("The shift change moved on since you opened the form. Open it again."))
+        done = (
+            Handover.objects.filter(site=site, group=group, change_at=change.at)
+            .select_related("handed_over_by")
+            .first()
+        )
+        if done is not None:
+            when = who_and_when(done.handed_over_by, done.handed_over_at)
+            raise ServiceError(_("This shift was already handed over by %(who)s at %(time)s.") % when)
+        handover = Handover.objects.create(
+            site=site,
+            group=group,
+            change_at=change.at,
+            outgoing=str(change.outgoing or ""),
+            incoming=str(change.incoming),
+            open_items=handovers.snapshot(site, group, now),
+            notes=notes.strip(),
+            handed_over_at=now,
+            handed_over_by=by,
+            updated_at=now,
+            updated_by=by,
+        )
+        audit(
+            site=site,
+            by=by,
+            action="handover.give",
+            obj=handover,
+            after={"change_at": change.at, "open": handover.open_count},
+            note=handover.notes,
+        )
+        live.publish(site=site, topics=[handovers.HANDOVER, handovers.handover_topic(group)])
+    return handover
+
+
+def handover_acknowledge(
+    *, handover: Handover, by, note: str = "", version: int | None = None, token: str | None = None
+) -> Handover:
+    """An incoming member of the same group acknowledges a handover: once, and not their own."""
+    require_role(by, handover.group)
+    with transaction.atomic():
+        claim_form(token, by)
+        handover = lock_row(Handover, handover.pk)
+        if handover.acknowledged_at is not None:
+            when = who_and_when(handover.acknowledged_by, handover.acknowledged_at)
+            raise ServiceError(_("This handover was already acknowledged by %(who)s at %(time)s.") % when)
+        check_version(handover, version)
+        if handover.handed_over_by_id == by.pk:
+            raise ServiceError(_("You handed this shift over: another member of the group acknowledges it."))
+        now = timezone.now()
+        handover.acknowledged_at = now
+        handover.acknowledged_by = by
+        handover.acknowledge_note = note.strip()[:300]
+        touch(handover, by)
+        handover.save()
+        audit(
+            site=handover.site,
+            by=by,
+            action="handover.acknowledge",
+            obj=handover,
+            after={"handed_over_by": display_name(handover.handed_over_by)},
+            note=handover.acknowledge_note,
+        )
+        live.publish(site=handover.site, topics=[handovers.HANDOVER, handovers.handover_topic(handover.group)])
+    return handover

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("handover/<str:group>/", views.handover_give, name="handover-give"),
+    path("handover/<int:pk>/acknowledge/", views.handover_acknowledge, name="handover-acknowledge"),
 ]

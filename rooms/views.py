@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from axes.helpers import get_client_ip_address
 from axes.models import AccessAttempt
@@ -6,11 +6,19 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rooms.roles import Role, has_role, roles_of
+from rooms import handover as handovers
+from rooms import services
+from rooms.actions import get_for_site, panel_action, site_for_user, tap_action
+from rooms.forms import HandoverForm, VersionedForm
+from rooms.models import Handover
+from rooms.roles import Role, has_role, require_role, roles_of
 from site_ops import live
 
 # Where each role starts; the first of the user's roles in this order wins.
@@ -67,3 +75,70 @@ class LoginView(auth_views.LoginView):
         if spraying(request):
             return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
         return super().post(request, *args, **kwargs)
+
+
+# --- shift handover -----------------------------------------------------------
+
+# Each group's board, where its handover shows.
+GROUP_BOARDS = {role: name for role, name in HOME if role != Role.SITE_HEAD}
+
+
+def _group(group: str) -> str:
+    if group not in handovers.GROUPS:
+        raise Http404(_("No such group."))
+    return group
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handover_give(request, group):
+    """The outgoing member hands over the group's shift: the open list as it is now, and notes."""
+    site = site_for_user(request, _group(group))
+    change = handovers.current_change(site, group)
+    form = HandoverForm(request.POST or None, initial={"change": int(change.at.timestamp())})
+
+    def run(data):
+        services.handover_give(
+            site=site,
+            group=group,
+            by=request.user,
+            notes=data["notes"],
+            change_at=datetime.fromtimestamp(data["change"], tz=UTC),
+            token=data["token"],
+        )
+        return _("Shift handed over. The next shift sees it on the board until one of them acknowledges it.")
+
+    return panel_action(
+        request,
+        form,
+        run=run,
+        fallback=GROUP_BOARDS[group],
+        title=_("Hand over the shift"),
+        submit=pgettext("shift", "Hand over"),
+        template="rooms/handover.html",
+        extra={"change": change, "preview": handovers.sections(group, handovers.snapshot(site, group, timezone.now()))},
+    )
+
+
+@login_required
+@require_POST
+def handover_acknowledge(request, pk):
+    site = site_for_user(request, *handovers.GROUPS)
+    handover = get_for_site(Handover, site, pk)
+    # Only the handover's own group: another group's member gets the 403 page, whatever the form says.
+    require_role(request.user, handover.group)
+    form = VersionedForm(request.POST)
+
+    def run(data):
+        services.handover_acknowledge(handover=handover, by=request.user, version=data["version"], token=data["token"])
+        return _("Handover acknowledged: the shift is yours.")
+
+    return tap_action(
+        request,
+        form,
+        run=run,
+        respond=lambda: render(
+            request, "rooms/handover.html#handover", {"handover": handovers.group_handover(site, handover.group)}
+        ),
+        fallback=GROUP_BOARDS[handover.group],
+    )

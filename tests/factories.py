@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from groups.catering.models import MealSlot
 from groups.disinfection.models import Disinfectant, DisinfectionStandard, RoutineSchedule
 from rooms.masking import national_id_check_digit
-from rooms.models import Person, Room, Site, Staff
+from rooms.models import Person, Room, Shift, Site, Staff
 
 _serial = itertools.count(1)
 
@@ -22,6 +22,7 @@ def make_site(**kwargs) -> Site:
     # Its disinfectants with their national minimums (the site's settings are read with their defaults).
     agents = Disinfectant.objects.bulk_create(Disinfectant.defaults_for(site))
     DisinfectionStandard.objects.bulk_create(DisinfectionStandard.defaults_for(site, agents))
+    Shift.objects.bulk_create(Shift.defaults_for(site))
     return site
 
 

@@ -413,8 +413,8 @@ class PositiveTests(MedicalTestCase):
         self.assertEqual(len(callbacks), 2)
         seqs = dict(BoardSequence.objects.values_list("board", "seq"))
         # The disinfection board shows sealed rooms; the catering board shows
-        # who is fed, which a seal does not change.
-        keys = ["control", "general", "medical", "disinfection", f"room-{self.family_room.pk}"]
+        # a sealed room's meals as contactless.
+        keys = ["control", "general", "medical", "disinfection", "catering", f"room-{self.family_room.pk}"]
         keys += [f"person-{self.mother.pk}", f"person-{self.son.pk}", "transfers"]
         transfer = Transfer.objects.get(person=self.mother)
         keys += [f"transfer-{transfer.pk}", f"escort-{transfer.pk}"]

@@ -10,7 +10,11 @@ class CateringConfig(AppConfig):
 
     def ready(self):
         from groups.catering.board import CateringBoard
+        from groups.catering.handover import OPEN_LISTS
+        from rooms import handover
         from rooms.roles import Role
         from site_ops import boards
 
         boards.register(CateringBoard(key="catering", roles=frozenset({Role.SITE_HEAD, Role.CATERING})))
+        # What the group leaves open at a shift change, kept on its handovers.
+        handover.register(Role.CATERING, *OPEN_LISTS)

@@ -13,12 +13,15 @@ from django.utils import timezone
 
 from groups.catering.rounds import PENDING, diet_counts, meal_round, next_slot, open_stays, site_slots
 from groups.catering.services import TOPIC
+from rooms.handover import group_handover, handover_topic
 from rooms.models import Room, Site
 from rooms.reads import load_site
+from rooms.roles import Role
 from rooms.services import DISINFECTION, OCCUPANTS
 from site_ops.boards import Board
 
 TEMPLATE = "catering/board.html"
+HANDOVER = handover_topic(Role.CATERING)
 
 
 def kitchen(stays, slots, now) -> dict:
@@ -35,12 +38,13 @@ def kitchen(stays, slots, now) -> dict:
 
 
 def catering_board(site: Site, floor: int | None = None, now=None) -> dict:
-    """The catering board: four queries.
+    """The catering board: six queries.
 
     1. the site's meal slots
     2. the site's floors
     3. open stays with their people and rooms (the round, the kitchen counts)
     4. the current round's recorded deliveries, with their rooms
+    5-6. the shift handover (rooms.handover.group_handover)
     """
     now = now or timezone.now()
     slots = site_slots(site.pk)
@@ -57,6 +61,7 @@ def catering_board(site: Site, floor: int | None = None, now=None) -> dict:
         "floor_choices": floors,
         "floor": floor,
         "floors": [_floor(f, by_floor.get(f, []), meals) for f in shown],
+        "handover": group_handover(site, Role.CATERING, now),
     }
 
 
@@ -72,7 +77,7 @@ def _floor(number: int, meals, round_) -> dict:
 @dataclass(frozen=True)
 class CateringBoard(Board):
     # Arrivals, departures and a diet corrected (occupants) change the round.
-    topics: frozenset[str] | None = frozenset({TOPIC, OCCUPANTS})
+    topics: frozenset[str] | None = frozenset({TOPIC, OCCUPANTS, HANDOVER})
 
     def affected_by(self, change):
         # A room sealed or unsealed (the disinfection topic, with its room)
@@ -84,8 +89,12 @@ class CateringBoard(Board):
         return render_to_string(f"{TEMPLATE}#board-body", context)
 
     def change_parts(self, change):
+        if change.topics == {HANDOVER}:
+            return [
+                ("rooms/handover.html#handover", {"handover": group_handover(load_site(change.site_id), Role.CATERING)})
+            ]
         context = catering_board(load_site(change.site_id))
-        parts = [(f"{TEMPLATE}#{name}", context) for name in ("round-head", "kitchen", "late-meals")]
+        parts = [(f"{TEMPLATE}#{name}", context) for name in ("round-head", "kitchen", "late-meals", "handover")]
         # The floors the change touched; a page showing one floor ignores the others.
         touched = set(Room.objects.filter(pk__in=change.rooms).values_list("floor", flat=True))
         for floor in context["floors"]:

@@ -5,7 +5,7 @@ from groups.catering.models import MealSlot
 from groups.disinfection.models import RoutineSchedule
 from groups.disinfection.services import disinfection_set_up
 from rooms.admin import AuditedAdmin
-from rooms.models import Site
+from rooms.models import Shift, Site
 
 
 @admin.register(Site)
@@ -29,3 +29,5 @@ class SiteAdmin(AuditedAdmin):
                 RoutineSchedule.objects.bulk_create(RoutineSchedule.defaults_for(obj))
                 # Its disinfectants with their national minimums, and its waste limit.
                 disinfection_set_up(obj, by=request.user)
+                # Every group's day and night shift, for its handovers.
+                Shift.objects.bulk_create(Shift.defaults_for(obj))

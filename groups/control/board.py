@@ -8,6 +8,7 @@ from groups.medical.services import MEDICAL_TOPIC as MEDICAL
 from groups.security.services import TOPIC as SECURITY
 from groups.transfers.board import control_transfers
 from groups.transfers.services import TRANSFERS
+from rooms.handover import HANDOVER, control_handovers
 from rooms.models import AuditEvent, Room, Site
 from rooms.reads import by_floor, changed_rooms, load_site, site_counters
 from rooms.services import DISINFECTION, OCCUPANTS
@@ -31,7 +32,7 @@ def _feed(site_id: int):
 
 
 def control_screen(site: Site) -> dict:
-    """Everything on the site head's control screen: twenty-two queries.
+    """Everything on the site head's control screen: twenty-four queries.
 
     1-2. counters (rooms by status; people and stays)
     3.   every room of the site, in floor order
@@ -43,6 +44,7 @@ def control_screen(site: Site) -> dict:
     19-20. each room's test and health badges
     21.   the site head's alerts
     22.   urgent medicines not delivered yet
+    23-24. the groups' shift handovers (rooms.handover.control_handovers)
     """
     rooms = attach_badges(site, list(Room.objects.filter(site=site).order_by("floor", "number")))
     return {
@@ -56,6 +58,7 @@ def control_screen(site: Site) -> dict:
         "medical": medical_counters(site),
         "alerts": alert_feed(site, site_head=True),
         "urgent_medicines": urgent_medicine_requests(site),
+        "handovers": control_handovers(site),
     }
 
 
@@ -91,4 +94,6 @@ class ControlBoard(Board):
         if MEDICAL in change.topics:
             parts.append(("medical/parts.html#alerts", {"alerts": alert_feed(site, site_head=True)}))
             parts.append(("medical/parts.html#urgent-medicines", {"urgent_medicines": urgent_medicine_requests(site)}))
+        if HANDOVER in change.topics:
+            parts.append(("control/screen.html#handovers", {"handovers": control_handovers(site)}))
         return parts

@@ -21,8 +21,10 @@ from groups.disinfection.models import (
 )
 from groups.disinfection.routines import routine_today
 from groups.disinfection.services import TOPIC
+from rooms.handover import group_handover, handover_topic
 from rooms.models import Room, Site
 from rooms.reads import day_start, load_site
+from rooms.roles import Role
 from site_ops.boards import WholeBoard
 
 TEMPLATE = "disinfection/board.html"
@@ -59,7 +61,7 @@ def waste_today(site: Site, now, max_days: int = 2) -> dict:
 
 
 def disinfection_board(site: Site, now=None) -> dict:
-    """The disinfection board: nine queries.
+    """The disinfection board: eleven queries.
 
     1. open terminal and spot tasks, with their rooms
     2. ventilating rooms (to inspect), each with its open environmental sample
@@ -69,6 +71,7 @@ def disinfection_board(site: Site, now=None) -> dict:
     6. tasks done today, with rooms, schedules and who did them
     7. the site's disinfection settings (how long waste may wait)
     8-9. waste: collections (today's and those waiting) and today's hand-overs
+    10-11. the shift handover (rooms.handover.group_handover)
     """
     now = now or timezone.now()
     tasks = list(
@@ -114,6 +117,7 @@ def disinfection_board(site: Site, now=None) -> dict:
         "samples_due": sum(room.sample_id is not None for room in ventilating),
         "waste": waste_today(site, now, settings.waste_max_days),
         "floor_choices": floors,
+        "handover": group_handover(site, Role.DISINFECTION, now),
     }
 
 
@@ -121,7 +125,7 @@ def disinfection_board(site: Site, now=None) -> dict:
 class DisinfectionBoard(WholeBoard):
     # Departures (which open terminal tasks) and room moves into, out of and
     # between the statuses this board shows name this topic too.
-    topics: frozenset[str] | None = frozenset({TOPIC})
+    topics: frozenset[str] | None = frozenset({TOPIC, handover_topic(Role.DISINFECTION)})
 
     def part(self, site_id, params):
         return (f"{TEMPLATE}#board-body", disinfection_board(load_site(site_id)))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from groups.medical.models import Sample
 from groups.medical.reads import attach_eligibility
 from groups.transfers.models import Transfer
+from rooms.handover import group_handover, handover_topic
 from rooms.models import AuditEvent, Person, Room, Site, Stay
 from rooms.reads import by_floor, changed_rooms, load_site, open_stays_prefetch, site_counters
 from rooms.roles import Role
@@ -69,7 +70,7 @@ def arrivals(site: Site) -> list[Person]:
 
 
 def general_board(site: Site, floor: int | None = None) -> dict:
-    """The general group's board: eight queries.
+    """The general group's board: ten queries.
 
     1-2. counters
     3.   expected arrivals
@@ -78,6 +79,7 @@ def general_board(site: Site, floor: int | None = None) -> dict:
     5.   the people in sealed rooms
     6.   the site's floors (for the filter)
     7-8. rooms of the chosen floor (or all) with their open stays and people
+    9-10. the shift handover (rooms.handover.group_handover)
     """
     floors = sorted(set(Room.objects.filter(site=site).values_list("floor", flat=True)))
     rooms = Room.objects.filter(site=site).prefetch_related(open_stays_prefetch()).order_by("floor", "number")
@@ -92,6 +94,7 @@ def general_board(site: Site, floor: int | None = None) -> dict:
         "floor_choices": floors,
         "floor": floor,
         "floors": by_floor(rooms),
+        "handover": group_handover(site, Role.GENERAL),
     }
 
 
@@ -174,6 +177,8 @@ class GeneralBoard(Board):
         if change.persons or change.rooms:
             parts.append(("general/board.html#sealed", {"sealed": sealed_rooms(site)}))
         parts += [("general/board.html#room-card", {"room": room}) for room in changed_rooms(site.pk, change.rooms)]
+        if handover_topic(Role.GENERAL) in change.topics:
+            parts.append(("rooms/handover.html#handover", {"handover": group_handover(site, Role.GENERAL)}))
         return parts
 
 

@@ -13,7 +13,9 @@ class MedicalConfig(AppConfig):
     def ready(self):
         from groups.medical import jobs, services
         from groups.medical.board import MedicalBoard, transfer_handover
+        from groups.medical.handover import OPEN_LISTS
         from groups.transfers.board import HANDOVER_SHEET
+        from rooms import handover
         from rooms.roles import Role
         from site_ops import boards
         from site_ops.upkeep import scheduler
@@ -31,3 +33,5 @@ class MedicalConfig(AppConfig):
                 run=jobs.mark_missed_samples,
             )
         )
+        # What the group leaves open at a shift change, kept on its handovers.
+        handover.register(Role.MEDICAL, *OPEN_LISTS)

@@ -18,8 +18,10 @@ from groups.medical.models import HealthCheck, MedicineNeed, MedicineRequest, Sa
 from groups.medical.reads import alert_feed, attach_eligibility, cleared_by_pcr, day_bounds, medical_counters
 from groups.medical.services import MEDICAL_TOPIC as MEDICAL
 from groups.transfers.models import Transfer
+from rooms.handover import group_handover, handover_topic
 from rooms.models import Room, Site
 from rooms.reads import changed_rooms, load_site, open_stays_prefetch
+from rooms.roles import Role
 from rooms.services import OCCUPANTS
 from site_ops.boards import Board, Change
 
@@ -124,7 +126,7 @@ def patient_transfers(site: Site) -> list[Transfer]:
 
 
 def medical_board(site: Site, floor: int | None = None) -> dict:
-    """The medical group's board, one floor at a time: ten queries.
+    """The medical group's board, one floor at a time: twelve queries.
 
     1.    the floors, with people and samples waiting per floor
     2-3.  counters (samples; fevers)
@@ -134,6 +136,7 @@ def medical_board(site: Site, floor: int | None = None) -> dict:
     8.    alerts
     9.    open medicine requests
     10.   the patients' open transfers
+    11-12. the shift handover (rooms.handover.group_handover)
     """
     floors = floor_rounds(site)
     numbers = [row["floor"] for row in floors]
@@ -149,6 +152,7 @@ def medical_board(site: Site, floor: int | None = None) -> dict:
         "alerts": alert_feed(site, site_head=False),
         "requests": open_medicine_requests(site),
         "transfers": patient_transfers(site),
+        "handover": group_handover(site, Role.MEDICAL),
         "today": timezone.localdate(),
         # One-time tokens of this render's forms: a double tap counts once.
         "token": uuid.uuid4().hex,
@@ -247,7 +251,7 @@ def transfer_handover(transfer: Transfer) -> tuple[str, dict] | None:
 class MedicalBoard(Board):
     def affected_by(self, change: Change) -> bool:
         # Every room's section shows its status too; the patients' transfers are followed.
-        return bool(change.topics & MEDICAL_TOPICS or change.rooms or change.transfers)
+        return bool(change.topics & MEDICAL_TOPICS or change.rooms or change.transfers or HANDOVER in change.topics)
 
     def render_snapshot(self, site_id, params):
         context = medical_board(load_site(site_id), floor=params.get("floor"))
@@ -273,6 +277,8 @@ class MedicalBoard(Board):
                     parts.append(("medical/board.html#round-head", {"round": row, "token": token}))
         if change.transfers:
             parts.append(("medical/board.html#patient-transfers", {"transfers": patient_transfers(site)}))
+        if HANDOVER in change.topics:
+            parts.append(("rooms/handover.html#handover", {"handover": group_handover(site, Role.MEDICAL)}))
         parts += [("medical/board.html#med-room", {"room": room, "token": token}) for room in rooms]
         return parts
 
@@ -280,3 +286,4 @@ class MedicalBoard(Board):
 # Results, rounds and alerts say "medical"; check-ins and departures change
 # who is in the rooms: both move the medical counters and lists.
 MEDICAL_TOPICS = frozenset({MEDICAL, OCCUPANTS})
+HANDOVER = handover_topic(Role.MEDICAL)

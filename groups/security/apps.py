@@ -10,7 +10,11 @@ class SecurityConfig(AppConfig):
 
     def ready(self):
         from groups.security.board import SecurityBoard
+        from groups.security.handover import OPEN_LISTS
+        from rooms import handover
         from rooms.roles import Role
         from site_ops import boards
 
         boards.register(SecurityBoard(key="security", roles=frozenset({Role.SITE_HEAD, Role.SECURITY})))
+        # What the group leaves open at a shift change, kept on its handovers.
+        handover.register(Role.SECURITY, *OPEN_LISTS)

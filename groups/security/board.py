@@ -16,8 +16,10 @@ from groups.security.services import TOPIC
 from groups.transfers.board import open_transfers
 from groups.transfers.models import Transfer
 from groups.transfers.services import ESCORTS
+from rooms.handover import group_handover, handover_topic
 from rooms.models import Site
 from rooms.reads import day_start, load_site
+from rooms.roles import Role
 from site_ops.boards import WholeBoard
 
 TEMPLATE = "security/board.html"
@@ -25,7 +27,7 @@ LOG_LENGTH = 40
 
 
 def security_board(site: Site, now=None) -> dict:
-    """The security board: seven queries.
+    """The security board: ten queries.
 
     1. who and what is inside now
     2. today's checkpoint log, with who logged it
@@ -35,6 +37,7 @@ def security_board(site: Site, now=None) -> dict:
     6. open incidents, most severe first, with rooms
     7. incidents resolved today
     8. the transfers to escort (approved to departed), with rooms
+    9-10. the shift handover (rooms.handover.group_handover)
     """
     now = now or timezone.now()
     start = day_start(now)
@@ -74,12 +77,13 @@ def security_board(site: Site, now=None) -> dict:
             .select_related("room", "resolved_by")
             .order_by("-resolved_at")
         ),
+        "handover": group_handover(site, Role.SECURITY),
     }
 
 
 @dataclass(frozen=True)
 class SecurityBoard(WholeBoard):
-    topics: frozenset[str] | None = frozenset({TOPIC, ESCORTS})
+    topics: frozenset[str] | None = frozenset({TOPIC, ESCORTS, handover_topic(Role.SECURITY)})
 
     def part(self, site_id, params):
         return (f"{TEMPLATE}#board-body", security_board(load_site(site_id)))

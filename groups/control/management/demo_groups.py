@@ -34,7 +34,7 @@ from groups.disinfection.routines import routine_today
 from groups.medical.models import Alert
 from groups.medical.services import medical_alert_raise
 from groups.security.models import CheckpointEntry, Incident, Patrol
-from rooms.models import AuditEvent, Room
+from rooms.models import AuditEvent, Room, Shift
 from rooms.reads import day_start
 
 AGENT = "含氯消毒剂"
@@ -48,6 +48,7 @@ def write_group_records(demo: Demo, rooms: dict[str, Room]) -> dict:
     """Write the records; returns counts for the command's report."""
     MealSlot.objects.bulk_create(MealSlot.defaults_for(demo.site))
     RoutineSchedule.objects.bulk_create(RoutineSchedule.defaults_for(demo.site))
+    Shift.objects.bulk_create(Shift.defaults_for(demo.site))
     events = []
     counts = {
         "meals": _meals(demo, events),

@@ -1,0 +1,65 @@
+"""What the medical group leaves open at a shift change (rooms.handover)."""
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from groups.medical.models import Alert, MedicineRequest, Sample
+from rooms.handover import OpenList
+
+
+def _where(room, person) -> str:
+    return " ".join(part for part in (room.number if room else "", person.name if person else "") if part)
+
+
+def overdue_samples(site, now) -> list[dict]:
+    today = timezone.localdate(now)
+    samples = (
+        Sample.objects.filter(site=site, stay__ended_at__isnull=True)
+        .filter(Q(status=Sample.Status.MISSED) | Q(status=Sample.Status.SCHEDULED, scheduled_on__lt=today))
+        .select_related("person", "stay__room")
+        .order_by("stay__room__floor", "stay__room__number", "scheduled_on")
+    )
+    return [
+        {"text": f"{_where(sample.stay.room, sample.person)} · {sample.scheduled_on:%m-%d}", "tag": sample.kind}
+        for sample in samples
+    ]
+
+
+def open_alerts(site, now) -> list[dict]:
+    alerts = (
+        Alert.objects.filter(site=site, acknowledged_at__isnull=True)
+        .select_related("person", "room")
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "text": f"{_where(alert.room, alert.person)} · {timezone.localtime(alert.created_at):%m-%d %H:%M}",
+            "tag": alert.kind,
+        }
+        for alert in alerts
+    ]
+
+
+def open_medicine_requests(site, now) -> list[dict]:
+    requests = (
+        MedicineRequest.objects.filter(site=site, status=MedicineRequest.Status.OPEN)
+        .select_related("person", "stay__room")
+        .order_by(MedicineRequest.urgency_rank(), "requested_at", "pk")
+    )
+    return [
+        {"text": f"{_where(request.stay.room, request.person)} · {request.item}", "tag": request.urgency}
+        for request in requests
+    ]
+
+
+OPEN_LISTS = (
+    OpenList("overdue_samples", _("Overdue samples"), overdue_samples, dict(Sample.Kind.choices)),
+    OpenList("open_alerts", _("Alerts not acknowledged"), open_alerts, dict(Alert.Kind.choices)),
+    OpenList(
+        "medicine_requests",
+        _("Medicine requests not delivered"),
+        open_medicine_requests,
+        dict(MedicineRequest.Urgency.choices),
+    ),
+)

@@ -1,0 +1,169 @@
+"""Shift handover (交接班): shift changes, what each group leaves open, and what the boards read.
+
+Every group hands over, so the handover lives here; what a group leaves open
+is the group's to say. rooms imports no group: each group adds its lists to
+``OPEN_LISTS`` from its ``AppConfig.ready`` (``register``), the way the
+groups add their part of a stay to ``rooms.services.STAY_HOOKS``.
+
+A shift change is the moment a shift starts. The one a board and the control
+screen show, and the one a handover is for, is the change nearest to now: at
+19:40 and at 20:30 alike, the 20:00 change of a day shift ending at 20:00.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from rooms.models import GROUP_CHOICES, Handover, Shift, Site
+
+GROUPS = [value for value, _label in GROUP_CHOICES]
+
+
+def handover_topic(group: str) -> str:
+    """The topic of a change to one group's handover (live.publish): that group's board shows it."""
+    return f"handover.{group}"
+
+
+# Any group's handover: the control screen shows them all.
+HANDOVER = "handover"
+
+
+# --- what each group leaves open -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenList:
+    """One kind of thing a group leaves open at a shift change.
+
+    ``read(site, now)`` returns its items as data, ``[{"text": ..., "tag": ...}]``:
+    the text is room numbers, names, times and what staff wrote, the tag a
+    choice's value (``tags`` gives its label). Labels stay lazy, so a
+    handover kept as it was reads in each user's language.
+    """
+
+    key: str
+    title: str
+    read: Callable[[Site, datetime], list[dict]]
+    tags: dict = field(default_factory=dict)
+
+
+OPEN_LISTS: dict[str, list[OpenList]] = {}
+
+
+def register(group: str, *lists: OpenList) -> None:
+    OPEN_LISTS.setdefault(group, []).extend(lists)
+
+
+def snapshot(site: Site, group: str, now: datetime) -> list[dict]:
+    """What the group leaves open now, as kept on a handover."""
+    return [{"key": entry.key, "items": entry.read(site, now)} for entry in OPEN_LISTS.get(group, [])]
+
+
+@dataclass
+class Section:
+    """A list of a handover as a screen shows it."""
+
+    title: str
+    items: list[tuple[str, str]]
+
+
+def sections(group: str, open_items: list[dict]) -> list[Section]:
+    """A kept (or just read) list with its titles and tags' labels, in the order the group registered them."""
+    known = {entry.key: entry for entry in OPEN_LISTS.get(group, [])}
+    shown = []
+    for section in open_items:
+        entry = known.get(section["key"])
+        tags = entry.tags if entry else {}
+        shown.append(
+            Section(
+                title=entry.title if entry else section["key"],
+                items=[(item["text"], tags.get(item.get("tag"), item.get("tag") or "")) for item in section["items"]],
+            )
+        )
+    return shown
+
+
+# --- shift changes ---------------------------------------------------------------
+
+
+@dataclass
+class ShiftChange:
+    group: str
+    at: datetime
+    outgoing: Shift | None
+    incoming: Shift
+
+
+def group_shifts(site: Site, shifts: list[Shift], group: str) -> list[Shift]:
+    """The group's shifts, or the default two when the site set none."""
+    return [shift for shift in shifts if shift.group == group] or Shift.defaults_for(site, [group])
+
+
+def shift_change(shifts: list[Shift], now: datetime, group: str) -> ShiftChange:
+    """The shift change nearest to ``now`` among the group's shifts (which may cross midnight)."""
+    today = timezone.localdate(now)
+    candidates = [(shift.start_on(today + timedelta(days=offset)), shift) for shift in shifts for offset in (-1, 0, 1)]
+    # Halfway between two changes the coming one wins: a member handing over
+    # mid-shift hands over the shift they are on.
+    at, incoming = min(candidates, key=lambda found: (abs(found[0] - now), -found[0].timestamp()))
+    outgoing = next((shift for shift in shifts if shift.ends == incoming.starts), None)
+    return ShiftChange(group=group, at=at, outgoing=outgoing, incoming=incoming)
+
+
+def current_change(site: Site, group: str, now: datetime | None = None) -> ShiftChange:
+    """The group's shift change nearest to now: one query."""
+    shifts = list(Shift.objects.filter(site=site, group=group))
+    return shift_change(group_shifts(site, shifts, group), now or timezone.now(), group)
+
+
+# --- what the screens read -------------------------------------------------------
+
+
+def group_handover(site: Site, group: str, now: datetime | None = None) -> dict:
+    """A group board's handover section: two queries.
+
+    1. the group's shifts
+    2. the handover of the current shift change and any earlier one still
+       not acknowledged, with who handed over and who acknowledged
+    """
+    change = current_change(site, group, now)
+    handovers = list(
+        Handover.objects.filter(site=site, group=group)
+        .filter(Q(change_at=change.at) | Q(acknowledged_at__isnull=True, change_at__lt=change.at))
+        .select_related("handed_over_by", "acknowledged_by")
+        .order_by("-change_at")
+    )
+    for handover in handovers:
+        handover.sections = sections(group, handover.open_items)
+    return {
+        "group": group,
+        "change": change,
+        "handovers": handovers,
+        "handed_over": any(handover.change_at == change.at for handover in handovers),
+    }
+
+
+def control_handovers(site: Site, now: datetime | None = None) -> list[dict]:
+    """The control screen's section: each group's current shift change and its handover: two queries."""
+    now = now or timezone.now()
+    shifts = list(Shift.objects.filter(site=site))
+    changes = [shift_change(group_shifts(site, shifts, group), now, group) for group in GROUPS]
+    found = {
+        (handover.group, handover.change_at): handover
+        for handover in Handover.objects.filter(
+            site=site, change_at__in={change.at for change in changes}
+        ).select_related("handed_over_by", "acknowledged_by")
+    }
+    labels = dict(GROUP_CHOICES)
+    return [
+        {
+            "group": change.group,
+            "label": labels[change.group],
+            "change": change,
+            "handover": found.get((change.group, change.at)),
+        }
+        for change in changes
+    ]

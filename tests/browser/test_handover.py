@@ -1,0 +1,74 @@
+"""The real browser, in Chinese: two nurses hand over a shift (交接班).
+
+The outgoing nurse hands over on her tablet with a note; the site head's
+control screen shows the medical group handed over without a reload; the
+incoming nurse, on her own tablet, sees the handover with the note and the
+open list and acknowledges it, and the control screen follows.
+"""
+
+from playwright.sync_api import expect
+
+from groups.medical.models import Alert, MedicineRequest
+from rooms import services
+from rooms.models import Handover, Stay
+from rooms.roles import Role
+from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
+from tests.factories import make_user
+
+NOTE = "302 房老人夜间血压偏高，22:00 再量一次；硝苯地平已向药房申请。"
+
+
+class ShiftHandoverTests(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        self.incoming = make_user(
+            "nurse2", self.site, Role.MEDICAL, first_name="敏", last_name="黄", password=self.password
+        )
+        self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
+        stay = Stay.objects.get(person=self.person)
+        Alert.objects.create(site=self.site, kind=Alert.Kind.FEVER, person=self.person, room=self.room)
+        MedicineRequest.objects.create(
+            site=self.site, person=self.person, stay=stay, item="硝苯地平", requested_by=self.nurse
+        )
+
+    def test_a_nurse_hands_over_and_the_next_one_acknowledges(self):
+        control = self.open_as(self.head, "/control/", WALL)
+        medical_row = control.locator("#handovers li[data-group=medical]")
+        expect(medical_row).to_have_attribute("data-state", "open")
+
+        outgoing = self.open_as(self.nurse, "/medical/", TABLET)
+        outgoing.locator("#handover-medical a.button").click()
+        panel = outgoing.locator("#panel")
+        panel.locator("textarea[name=notes]").fill(NOTE)
+        # The list the next shift gets, as it is now: the fever alert and the medicine.
+        expect(panel.locator(".handover-lists")).to_contain_text("硝苯地平")
+        self.screenshot(outgoing, "handover-form-tablet")
+        panel.locator("button[type=submit]").click()
+        panel.locator(".done").wait_for()
+
+        # The control screen shows the medical group handed over, without a reload.
+        expect(medical_row).to_have_attribute("data-state", "handed-over")
+        expect(control.locator("#handovers li[data-group=general]")).to_have_attribute("data-state", "open")
+        self.assert_not_reloaded(control)
+        self.screenshot(control, "handover-control-wall")
+        # The outgoing nurse's own board shows it waiting.
+        expect(outgoing.locator("#handover-medical .handover-item")).to_have_attribute("data-state", "waiting")
+        self.screenshot(outgoing, "handover-waiting-tablet")
+
+        incoming = self.open_as(self.incoming, "/medical/", TABLET)
+        section = incoming.locator("#handover-medical")
+        expect(section.locator(".handover-notes")).to_contain_text("22:00 再量一次")
+        expect(section.locator(".handover-lists")).to_contain_text("硝苯地平")
+        self.screenshot(incoming, "handover-incoming-tablet")
+        section.locator("form button[type=submit]").click()
+        expect(incoming.locator("#handover-medical .handover-item")).to_have_attribute("data-state", "acknowledged")
+
+        expect(medical_row).to_have_attribute("data-state", "acknowledged")
+        expect(outgoing.locator("#handover-medical .handover-item")).to_have_attribute("data-state", "acknowledged")
+        self.screenshot(control, "handover-acknowledged-wall")
+        for page in (control, outgoing, incoming):
+            self.assert_not_reloaded(page)
+
+        handover = Handover.objects.get(group=Role.MEDICAL)
+        self.assertEqual((handover.handed_over_by, handover.acknowledged_by), (self.nurse, self.incoming))
+        self.assertEqual(handover.notes, NOTE)

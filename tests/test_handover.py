@@ -1,0 +1,472 @@
+"""Shift handover (交接班): shift changes, what each group leaves open, giving and acknowledging, live, views."""
+
+import asyncio
+from datetime import time, timedelta
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.urls import reverse
+from django.utils import timezone
+
+from groups.catering.models import MealDelivery, MealSlot
+from groups.disinfection.models import DisinfectionTask
+from groups.medical.models import Alert, MedicineRequest, Sample
+from groups.security.models import CheckpointEntry, Incident
+from groups.transfers import services as transfers
+from rooms import handover as handovers
+from rooms import services
+from rooms.models import AuditEvent, Handover, Room, Shift, Stay
+from rooms.roles import NotInGroup, Role
+from site_ops import live
+from site_ops.boards import Change, board_for_key
+from site_ops.models import BoardSequence
+from tests.base import SiteTestCase, ViewAccessMixin
+from tests.clock import frozen, local
+from tests.factories import make_person, make_site, make_user
+
+
+def texts(items: list[dict]) -> list[str]:
+    return [item["text"] for item in items]
+
+
+class ShiftChangeTests(SiteTestCase):
+    def change_at(self, hour, minute=0, days=0, group=Role.MEDICAL):
+        return handovers.current_change(self.site, group, local(hour, minute, days))
+
+    def test_a_new_site_has_a_day_and_a_night_shift_for_every_group(self):
+        shifts = Shift.objects.filter(site=self.site)
+        self.assertEqual(shifts.count(), 10)
+        self.assertEqual(
+            set(shifts.filter(group=Role.SECURITY).values_list("starts", "ends")),
+            {(time(8), time(20)), (time(20), time(8))},
+        )
+
+    def test_the_change_is_the_one_nearest_to_now(self):
+        self.assertEqual(self.change_at(19, 40).at, local(20))
+        self.assertEqual(self.change_at(20, 30).at, local(20))
+        self.assertEqual(self.change_at(7, 0).at, local(8))
+        change = self.change_at(19, 40)
+        self.assertEqual((change.outgoing.starts, change.incoming.starts), (time(8), time(20)))
+
+    def test_a_night_shift_crosses_midnight(self):
+        # At 01:00 the nearest change is the 20:00 of the evening before; the night shift came in then.
+        change = self.change_at(1, 0)
+        self.assertEqual(change.at, local(20, days=-1))
+        self.assertEqual((change.incoming.starts, change.incoming.ends), (time(20), time(8)))
+        # At 05:00 it is 08:00 this morning, when the night shift goes.
+        change = self.change_at(5, 0)
+        self.assertEqual(change.at, local(8))
+        self.assertEqual(change.outgoing.starts, time(20))
+
+    def test_halfway_the_coming_change_wins(self):
+        self.assertEqual(self.change_at(14, 0).at, local(20))
+
+    def test_shifts_are_per_group_site_data(self):
+        Shift.objects.filter(site=self.site, group=Role.CATERING).delete()
+        Shift.objects.bulk_create(
+            [
+                Shift(site=self.site, group=Role.CATERING, starts=time(6), ends=time(14)),
+                Shift(site=self.site, group=Role.CATERING, starts=time(14), ends=time(22)),
+                Shift(site=self.site, group=Role.CATERING, starts=time(22), ends=time(6)),
+            ]
+        )
+        self.assertEqual(self.change_at(13, 0, group=Role.CATERING).at, local(14))
+        self.assertEqual(self.change_at(13, 0, group=Role.MEDICAL).at, local(8))
+
+    def test_a_group_without_shifts_falls_back_to_the_defaults(self):
+        Shift.objects.filter(site=self.site, group=Role.GENERAL).delete()
+        self.assertEqual(self.change_at(19, 0, group=Role.GENERAL).at, local(20))
+
+
+class HandoverServiceTests(SiteTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.nurse2 = make_user("nurse2", cls.site, Role.MEDICAL, first_name="敏", last_name="黄")
+
+    def give(self, by=None, **kwargs):
+        kwargs.setdefault("notes", "302 夜里发热, 请复测体温")
+        return services.handover_give(site=self.site, group=Role.MEDICAL, by=by or self.nurse, **kwargs)
+
+    def test_the_outgoing_member_hands_over_with_notes_and_the_list(self):
+        with frozen(19, 40):
+            handover = self.give()
+        self.assertEqual(handover.change_at, local(20))
+        self.assertEqual(handover.handed_over_by, self.nurse)
+        self.assertEqual(handover.notes, "302 夜里发热, 请复测体温")
+        self.assertEqual(
+            [section["key"] for section in handover.open_items],
+            ["overdue_samples", "open_alerts", "medicine_requests"],
+        )
+        self.assertFalse(handover.is_acknowledged)
+        self.assertIn("08:00-20:00", handover.outgoing)
+
+    def test_the_list_is_kept_as_it_was_at_hand_over(self):
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        stay = Stay.objects.get(person=self.person)
+        alert = Alert.objects.create(site=self.site, kind=Alert.Kind.FEVER, person=self.person, room=self.room)
+        handover = self.give()
+        Alert.objects.filter(pk=alert.pk).update(acknowledged_at=timezone.now())
+        MedicineRequest.objects.create(
+            site=self.site, person=self.person, stay=stay, item="布洛芬", requested_by=self.nurse
+        )
+        kept = {section["key"]: section["items"] for section in self.fresh(handover).open_items}
+        self.assertEqual(len(kept["open_alerts"]), 1)
+        self.assertEqual(kept["medicine_requests"], [])
+
+    def test_an_incoming_member_acknowledges(self):
+        handover = self.give()
+        services.handover_acknowledge(handover=handover, by=self.nurse2, version=handover.version)
+        handover = self.fresh(handover)
+        self.assertEqual(handover.acknowledged_by, self.nurse2)
+        self.assertTrue(handover.is_acknowledged)
+        self.assertEqual(handover.version, 2)
+
+    def test_both_steps_are_audited(self):
+        handover = self.give()
+        services.handover_acknowledge(handover=handover, by=self.nurse2, version=handover.version)
+        events = list(AuditEvent.objects.filter(object_type="handover").order_by("pk"))
+        self.assertEqual([event.action for event in events], ["handover.give", "handover.acknowledge"])
+        self.assertEqual([event.actor for event in events], [self.nurse, self.nurse2])
+        self.assertEqual(events[0].note, "302 夜里发热, 请复测体温")
+        self.assertEqual(events[0].after["open"], 0)
+        self.assertEqual(str(events[0].action_label), "shift handed over")
+
+    def test_acknowledging_your_own_handover_is_refused(self):
+        handover = self.give()
+        with self.assertRaisesMessage(services.ServiceError, "another member of the group acknowledges it"):
+            services.handover_acknowledge(handover=handover, by=self.nurse, version=handover.version)
+        self.assertFalse(self.fresh(handover).is_acknowledged)
+
+    def test_acknowledging_twice_is_refused_and_says_who_did(self):
+        handover = self.give()
+        services.handover_acknowledge(handover=handover, by=self.nurse2, version=1)
+        third = make_user("nurse3", self.site, Role.MEDICAL)
+        with self.assertRaisesMessage(services.ServiceError, "already acknowledged by 黄敏"):
+            services.handover_acknowledge(handover=handover, by=third, version=1)
+        self.assertEqual(AuditEvent.objects.filter(action="handover.acknowledge").count(), 1)
+
+    def test_a_member_of_another_group_may_not_acknowledge_or_hand_over(self):
+        handover = self.give()
+        for user in (self.clerk, self.head, self.outsider):
+            with self.subTest(user=user.username), self.assertRaises(NotInGroup):
+                services.handover_acknowledge(handover=handover, by=user, version=1)
+            with self.subTest(user=user.username), self.assertRaises(NotInGroup):
+                services.handover_give(site=self.site, group=Role.MEDICAL, by=user)
+
+    def test_a_double_submit_counts_once(self):
+        handover = self.give(token="t-1")
+        with self.assertRaises(services.AlreadySubmitted):
+            self.give(token="t-1")
+        services.handover_acknowledge(handover=handover, by=self.nurse2, version=1, token="a-1")
+        with self.assertRaises(services.AlreadySubmitted):
+            services.handover_acknowledge(handover=handover, by=self.nurse2, version=1, token="a-1")
+        self.assertEqual(Handover.objects.count(), 1)
+
+    def test_handing_over_the_same_shift_twice_is_refused(self):
+        with frozen(19, 40):
+            self.give()
+            with self.assertRaisesMessage(services.ServiceError, "already handed over by"):
+                self.give(by=self.nurse2)
+        self.assertEqual(Handover.objects.count(), 1)
+
+    def test_a_form_opened_for_another_shift_change_is_refused_as_stale(self):
+        with frozen(13, 50):
+            opened_for = handovers.current_change(self.site, Role.MEDICAL).at
+        with frozen(14, 10), self.assertRaises(services.Conflict):
+            self.give(change_at=opened_for)
+        self.assertFalse(Handover.objects.exists())
+
+    def test_a_stale_version_is_refused(self):
+        handover = self.give()
+        Handover.objects.filter(pk=handover.pk).update(version=2)
+        with self.assertRaises(services.Conflict):
+            services.handover_acknowledge(handover=handover, by=self.nurse2, version=1)
+
+    def test_the_next_shift_change_gets_a_handover_of_its_own(self):
+        with frozen(19, 40):
+            self.give()
+        with frozen(7, 50, days=1):
+            handover = self.give(by=self.nurse2)
+        self.assertEqual(handover.change_at, local(8, days=1))
+
+
+class LiveTests(SiteTestCase):
+    def listen(self, key, language="en"):
+        layer = get_channel_layer()
+        channel = async_to_sync(layer.new_channel)()
+        async_to_sync(layer.group_add)(live.broadcast_group(self.site.pk, key, language), channel)
+        return layer, channel
+
+    def receive(self, layer, channel):
+        return async_to_sync(asyncio.wait_for)(layer.receive(channel), 5)
+
+    def test_handing_over_bumps_the_groups_board_and_the_control_screen_only(self):
+        services.handover_give(site=self.site, group=Role.MEDICAL, by=self.nurse)
+        seqs = dict(BoardSequence.objects.values_list("board", "seq"))
+        # The general board follows every change (as before); the other groups' boards are left alone.
+        self.assertEqual(seqs, {"control": 1, "medical": 1, "general": 1})
+
+    def test_the_board_and_the_control_screen_receive_the_handover(self):
+        board = self.listen("medical")
+        control = self.listen("control")
+        with self.captureOnCommitCallbacks(execute=True):
+            services.handover_give(site=self.site, group=Role.MEDICAL, by=self.nurse, notes="交班备注")
+        html = self.receive(*board)["html"]
+        self.assertIn('id="handover-medical"', html)
+        self.assertIn("交班备注", html)
+        html = self.receive(*control)["html"]
+        self.assertIn('id="handovers"', html)
+        self.assertIn('data-group="medical" data-state="handed-over"', html)
+
+    def test_acknowledging_reaches_the_control_screen(self):
+        other = make_user("nurse2", self.site, Role.MEDICAL)
+        handover = services.handover_give(site=self.site, group=Role.MEDICAL, by=self.nurse)
+        control = self.listen("control")
+        with self.captureOnCommitCallbacks(execute=True):
+            services.handover_acknowledge(handover=handover, by=other, version=1)
+        self.assertIn('data-group="medical" data-state="acknowledged"', self.receive(*control)["html"])
+
+    def test_a_refused_move_publishes_nothing(self):
+        handover = services.handover_give(site=self.site, group=Role.MEDICAL, by=self.nurse)
+        before = dict(BoardSequence.objects.values_list("board", "seq"))
+        with self.captureOnCommitCallbacks(execute=True) as callbacks, self.assertRaises(services.ServiceError):
+            services.handover_acknowledge(handover=handover, by=self.nurse, version=1)
+        self.assertEqual(callbacks, [])
+        self.assertEqual(dict(BoardSequence.objects.values_list("board", "seq")), before)
+
+    def test_each_groups_board_shows_its_handover(self):
+        for group in handovers.GROUPS:
+            with self.subTest(group=group):
+                board = board_for_key(group)
+                change = Change(site_id=self.site.pk, topics=frozenset({handovers.handover_topic(group)}))
+                self.assertTrue(board.affected_by(change))
+                self.assertIn(f'id="handover-{group}"', board.render_change(change))
+
+
+class OpenListTests(SiteTestCase):
+    """Each group's list with known data."""
+
+    def lists(self, group, now=None):
+        return {
+            section["key"]: section["items"] for section in handovers.snapshot(self.site, group, now or timezone.now())
+        }
+
+    def check_in(self, room=None, **kwargs):
+        person = make_person(self.site, **kwargs)
+        services.stay_check_in(person=person, room=room or self.rooms[1], by=self.clerk)
+        return Stay.objects.get(person=person)
+
+    def test_medical(self):
+        stay = self.check_in(name="王五")
+        Sample.objects.filter(stay=stay).update(scheduled_on=timezone.localdate() - timedelta(days=1))
+        Alert.objects.create(site=self.site, kind=Alert.Kind.FEVER, person=stay.person, room=stay.room)
+        Alert.objects.create(
+            site=self.site, kind=Alert.Kind.DISTRESSED, person=stay.person, acknowledged_at=timezone.now()
+        )
+        MedicineRequest.objects.create(
+            site=self.site, person=stay.person, stay=stay, item="硝苯地平", requested_by=self.nurse
+        )
+        MedicineRequest.objects.create(
+            site=self.site, person=stay.person, stay=stay, item="已送", requested_by=self.nurse, status="delivered"
+        )
+        found = self.lists(Role.MEDICAL)
+        self.assertTrue(found["overdue_samples"])
+        self.assertTrue(all(item["text"].startswith("102 王五 · ") for item in found["overdue_samples"]))
+        self.assertEqual([item["tag"] for item in found["open_alerts"]], ["fever"])
+        self.assertEqual(texts(found["medicine_requests"]), ["102 王五 · 硝苯地平"])
+
+    def test_general(self):
+        stay = self.check_in(name="赵六")
+        transfers.transfer_request(
+            person=stay.person,
+            by=self.clerk,
+            reason="就医",
+            destination_type="designated_hospital",
+            destination_name="市定点医院",
+        )
+        Room.objects.filter(pk=self.rooms[4].pk).update(status=Room.Status.VENTILATING)
+        make_person(self.site, name="明天来", expected_on=timezone.localdate() + timedelta(days=1))
+        found = self.lists(Role.GENERAL)
+        self.assertEqual([text.split(" · ")[0] for text in texts(found["expected_arrivals"])], ["李秀英"])
+        self.assertEqual(texts(found["transfers"]), ["102 赵六 → 市定点医院"])
+        self.assertEqual(found["transfers"][0]["tag"], "requested")
+        self.assertEqual(texts(found["rooms_to_inspect"]), ["105"])
+
+    def test_disinfection(self):
+        Room.objects.filter(pk=self.rooms[2].pk).update(status=Room.Status.AWAITING_DISINFECTION)
+        Room.objects.filter(pk=self.rooms[3].pk).update(status=Room.Status.VENTILATING)
+        with frozen(12) as now:
+            DisinfectionTask.objects.create(
+                site=self.site, kind="spot", where="大堂", due_at=now - timedelta(hours=1), created_by=self.head
+            )
+            DisinfectionTask.objects.create(
+                site=self.site, kind="spot", where="电梯", due_at=now + timedelta(hours=1), created_by=self.head
+            )
+            found = self.lists(Role.DISINFECTION, now)
+        self.assertEqual(
+            [(item["text"], item["tag"]) for item in found["rooms_waiting"]],
+            [("103", "awaiting_disinfection"), ("104", "ventilating")],
+        )
+        spots = [item["text"] for item in found["overdue_tasks"] if item["tag"] == "spot"]
+        self.assertEqual(spots, ["大堂 · " + timezone.localtime(now - timedelta(hours=1)).strftime("%m-%d %H:%M")])
+        # The routine areas whose 08:00 or 09:00 round is missed by noon.
+        self.assertTrue([item for item in found["overdue_tasks"] if item["tag"] == "routine"])
+
+    def test_security(self):
+        Incident.objects.create(
+            site=self.site, kind="door_opened", room=self.rooms[0], description="门开了", reported_by=self.guard
+        )
+        Incident.objects.create(
+            site=self.site,
+            kind="other",
+            description="已处理",
+            reported_by=self.guard,
+            status="resolved",
+            resolved_at=timezone.now(),
+            resolution="已处理完",
+        )
+        CheckpointEntry.objects.create(
+            site=self.site, kind="vehicle", name="渝A12345", purpose="送物资", entered_by=self.guard
+        )
+        CheckpointEntry.objects.create(
+            site=self.site, name="离开的人", purpose="维修", entered_by=self.guard, left_at=timezone.now()
+        )
+        stay = self.check_in(name="钱七")
+        transfer = transfers.transfer_request(
+            person=stay.person,
+            by=self.clerk,
+            reason="转运",
+            destination_type="designated_hospital",
+            destination_name="市定点医院",
+        )
+        transfers.transfer_approve(transfer=transfer, by=self.head)
+        found = self.lists(Role.SECURITY)
+        self.assertEqual([item["tag"] for item in found["incidents"]], ["door_opened"])
+        self.assertTrue(found["incidents"][0]["text"].endswith("门开了"))
+        self.assertEqual([item["tag"] for item in found["inside"]], ["vehicle"])
+        self.assertEqual(texts(found["escorts"]), ["102 · 市定点医院"])
+        # Rooms and destinations only: no names on the security group's list.
+        self.assertNotIn("钱七", str(found))
+
+    def test_catering(self):
+        with frozen(9):
+            first = self.check_in(room=self.rooms[0])
+            self.check_in(room=self.rooms[1])
+        slot = MealSlot.objects.get(site=self.site, kind="lunch")
+        with frozen(12) as now:
+            MealDelivery.objects.create(
+                site=self.site,
+                slot=slot,
+                day=timezone.localdate(),
+                room=first.room,
+                status="delivered",
+                recorded_by=self.cook,
+                feedback="complaint",
+                feedback_note="饭是凉的",
+            )
+            found = self.lists(Role.CATERING, now)
+        self.assertEqual([(item["text"], item["tag"]) for item in found["pending_meals"]], [("102", "lunch")])
+        self.assertEqual(texts(found["complaints"]), ["101 · 饭是凉的"])
+        self.assertNotIn(first.person.name, str(found))
+
+
+class HandoverViewTests(ViewAccessMixin, SiteTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.nurse2 = make_user("nurse2", cls.site, Role.MEDICAL)
+        cls.handover = services.handover_give(site=cls.site, group=Role.MEDICAL, by=cls.nurse2)
+
+    def urls(self):
+        return {
+            "give": (reverse("handover-give", args=["medical"]), "get", [self.nurse]),
+            "acknowledge": (reverse("handover-acknowledge", args=[self.handover.pk]), "post", [self.nurse]),
+        }
+
+    def test_the_board_shows_the_handover_waiting_and_the_control_screen_lists_it(self):
+        self.client.force_login(self.nurse)
+        page = self.client.get(reverse("medical-board")).content.decode()
+        self.assertIn('id="handover-medical"', page)
+        self.assertIn('data-state="waiting"', page)
+        self.client.force_login(self.head)
+        page = self.client.get(reverse("control-screen")).content.decode()
+        self.assertIn('data-group="medical" data-state="handed-over"', page)
+        self.assertIn('data-group="catering" data-state="open"', page)
+
+    def test_the_form_previews_the_list_and_hands_over(self):
+        self.client.force_login(self.cook)
+        response = self.client.get(reverse("handover-give", args=["catering"]), headers={"HX-Request": "true"})
+        self.assertContains(response, "Meal round: rooms still waiting")
+        change = response.context["form"].initial["change"]
+        response = self.client.post(
+            reverse("handover-give", args=["catering"]),
+            {"notes": "三楼少一份清真", "change": change, "token": "x"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(response, "Shift handed over")
+        self.assertEqual(Handover.objects.get(group="catering").notes, "三楼少一份清真")
+
+    def test_acknowledging_answers_with_the_boards_section(self):
+        self.client.force_login(self.nurse)
+        response = self.client.post(
+            reverse("handover-acknowledge", args=[self.handover.pk]),
+            {"version": 1, "token": "ack"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(response, 'id="handover-medical"')
+        self.assertContains(response, 'data-state="acknowledged"')
+
+    def test_acknowledging_your_own_says_why_in_the_panel(self):
+        self.client.force_login(self.nurse2)
+        response = self.client.post(
+            reverse("handover-acknowledge", args=[self.handover.pk]),
+            {"version": 1, "token": "own"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(response, "another member of the group acknowledges it", status_code=422)
+
+    def test_a_stale_button_and_a_second_acknowledgement_are_refused_clearly(self):
+        services.handover_acknowledge(handover=self.handover, by=self.nurse, version=1)
+        third = make_user("nurse3", self.site, Role.MEDICAL)
+        self.client.force_login(third)
+        response = self.client.post(
+            reverse("handover-acknowledge", args=[self.handover.pk]), {"version": 1, "token": "late"}
+        )
+        self.assertEqual(response.status_code, 302)
+        messages = [str(m) for m in response.wsgi_request._messages]
+        self.assertIn("already acknowledged", messages[0])
+        response = self.client.post(
+            reverse("handover-acknowledge", args=[self.handover.pk]),
+            {"version": "x"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertEqual(response.status_code, 422)
+
+    def test_a_stale_form_is_refused_with_a_conflict(self):
+        self.client.force_login(self.cook)
+        response = self.client.post(
+            reverse("handover-give", args=["catering"]),
+            {"change": 1, "token": "old"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(response, "moved on since you opened the form", status_code=409)
+        response = self.client.post(
+            reverse("handover-give", args=["catering"]), {"change": 10**12}, headers={"HX-Request": "true"}
+        )
+        self.assertEqual(response.status_code, 422)
+
+    def test_another_group_and_an_unknown_group_are_refused(self):
+        self.client.force_login(self.cook)
+        response = self.client.post(reverse("handover-give", args=["medical"]), {"change": 1})
+        self.assertContains(response, "You are not in this group", status_code=403)
+        self.assertEqual(self.client.get(reverse("handover-give", args=["nosuch"])).status_code, 404)
+        response = self.client.post(reverse("handover-acknowledge", args=[self.handover.pk]), {"version": 1})
+        self.assertContains(response, "You are not in this group", status_code=403)
+
+    def test_another_sites_handover_is_not_found(self):
+        other = make_site(name="另一个点")
+        stranger = make_user("stranger", other, Role.MEDICAL)
+        self.client.force_login(stranger)
+        response = self.client.post(reverse("handover-acknowledge", args=[self.handover.pk]), {"version": 1})
+        self.assertEqual(response.status_code, 404)
