@@ -179,26 +179,21 @@ def _room_form(request, person, form_class, act, template, *, leaving, initial=N
 @require_http_methods(["GET", "POST"])
 def person_no_show(request, pk):
     person = get_person_for_user(request, pk, *services.PEOPLE_ROLES)
-    if request.method == "POST":
-        form = NoShowForm(request.POST)
-        if form.is_valid():
-            try:
-                services.person_no_show(person=person, by=request.user, **form.cleaned_data)
-            except services.AlreadySubmitted as error:
-                return done(request, error.message, "general-board")
-            except services.ServiceError as error:
-                form.add_error(None, error.message)
-                status = refused_status(error)
-            else:
-                message = _("%(name)s marked as not arrived.") % {"name": person.name}
-                return done(request, message, "general-board")
-        else:
-            status = INVALID
-    else:
-        form = NoShowForm(initial={"version": person.version})
-        status = 200
-    template = "general/no_show.html#form" if request.htmx else "general/no_show.html"
-    return render(request, template, {"person": person, "form": form}, status=status)
+    form = NoShowForm(request.POST or None, initial={"version": person.version})
+
+    def run(data):
+        services.person_no_show(person=person, by=request.user, **data)
+        return _("%(name)s marked as not arrived.") % {"name": person.name}
+
+    return panel_action(
+        request,
+        form,
+        run=run,
+        fallback="general-board",
+        title=_("%(name)s did not arrive") % {"name": person.name},
+        intro=_("They leave the expected count; the reason is kept in the history."),
+        submit=_("Mark as not arrived"),
+    )
 
 
 @login_required
