@@ -39,6 +39,8 @@ websocket_urlpatterns = [
     path("ws/people/<int:person_id>/", BoardConsumer.as_asgi()),
     path("ws/transfers/<int:transfer_id>/", BoardConsumer.as_asgi()),
     path("ws/escorts/<int:escort_id>/", BoardConsumer.as_asgi()),
+    # A page of one record that a group registered (site_ops.boards.register_pages).
+    path("ws/pages/<slug:page>/<int:pk>/", BoardConsumer.as_asgi()),
     # Anything else is refused at the handshake, not answered with an error.
     re_path(r"", NoSuchSocket.as_asgi()),
 ]

@@ -85,6 +85,8 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
             return f"transfer-{kwargs['transfer_id']}"
         if "escort_id" in kwargs:
             return f"escort-{kwargs['escort_id']}"
+        if "page" in kwargs:
+            return f"{kwargs['page']}-{kwargs['pk']}"
         return kwargs["board"]
 
     @database_sync_to_async

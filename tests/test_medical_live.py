@@ -7,6 +7,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from django.urls import reverse
 
 from groups.medical import services as medical
 from groups.medical.models import Sample
@@ -16,7 +17,7 @@ from rooms.roles import Role
 from site_ops import boards, live
 from site_ops.asgi import application
 from site_ops.boards import Change
-from tests.base import LiveTestCase, SiteTestCase
+from tests.base import LiveTestCase, SiteTestCase, SocketMixin
 from tests.factories import make_person
 
 # The audiences that may see test results or health data: the site head, the
@@ -177,3 +178,33 @@ class MedicalSocketTests(LiveTestCase):
         self.assertIn(f'id="med-room-{upstairs.pk}"', html)
         self.assertIn(f'id="round-head-{upstairs.floor}"', html)
         await board.disconnect()
+
+
+class MedicalPersonPageLiveTests(SocketMixin, LiveTestCase):
+    """A person's medical page is live like the boards."""
+
+    async def test_the_page_follows_a_sample_taken_elsewhere(self):
+        stay = await sync_to_async(services.stay_check_in)(person=self.person, room=self.room, by=self.clerk)
+        path = f"/ws/pages/medperson/{self.person.pk}/?lang=en"
+        page, connected, _code = await self.connect(path, self.nurse)
+        self.assertTrue(connected)
+        snapshot = await page.receive_from()
+        self.assertIn('id="person-medical-body"', snapshot)
+        self.assertIn("李秀英", snapshot)
+        sample = await sync_to_async(lambda: Sample.objects.get(stay=stay, day=1))()
+        await sync_to_async(medical.sample_collect)(sample=sample, by=self.nurse, barcode="HX7788")
+        html = await page.receive_from()
+        self.assertIn('id="person-medical-body"', html)
+        self.assertIn("HX7788", html)
+        await page.disconnect()
+
+    async def test_other_groups_and_unknown_pages_are_refused(self):
+        page, _connected, _code = await self.connect(f"/ws/pages/medperson/{self.person.pk}/", self.cook)
+        self.assertEqual((await page.receive_output())["code"], 4403)
+        page, _connected, _code = await self.connect("/ws/pages/nothing/1/", self.nurse)
+        self.assertEqual((await page.receive_output())["code"], 4403)
+
+    def test_the_page_opens_its_socket(self):
+        self.client.force_login(self.nurse)
+        page = self.client.get(reverse("person-medical", args=[self.person.pk])).content.decode()
+        self.assertIn(f'ws-connect="/ws/pages/medperson/{self.person.pk}/', page)

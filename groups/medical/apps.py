@@ -12,7 +12,7 @@ class MedicalConfig(AppConfig):
 
     def ready(self):
         from groups.medical import jobs, services
-        from groups.medical.board import MedicalBoard, transfer_handover
+        from groups.medical.board import MedicalBoard, MedicalPersonPage, transfer_handover
         from groups.medical.handover import OPEN_LISTS
         from groups.transfers.board import HANDOVER_SHEET
         from rooms import handover
@@ -20,7 +20,12 @@ class MedicalConfig(AppConfig):
         from site_ops import boards
         from site_ops.upkeep import scheduler
 
-        boards.register(MedicalBoard(key="medical", roles=frozenset({Role.SITE_HEAD, Role.MEDICAL})))
+        medical_roles = frozenset({Role.SITE_HEAD, Role.MEDICAL})
+        boards.register(MedicalBoard(key="medical", roles=medical_roles))
+        # A person's medical page follows every change to the person.
+        boards.register_pages(
+            "medperson", lambda key, pk: MedicalPersonPage(key=key, roles=medical_roles, person_id=pk), "persons"
+        )
         services.connect_stay_hooks()
         # The receiving hospital reads the results, temperatures and medicines on the handover sheet.
         HANDOVER_SHEET.append(transfer_handover)

@@ -8,22 +8,24 @@ the alerts and the medicine requests.
 
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from groups.medical.forms import ExtendForm, MedicineNeedForm, MedicineRequestForm
 from groups.medical.models import HealthCheck, MedicineNeed, MedicineRequest, Sample, SampleResult
 from groups.medical.reads import alert_feed, attach_eligibility, cleared_by_pcr, day_bounds, medical_counters
 from groups.medical.services import MEDICAL_TOPIC as MEDICAL
 from groups.transfers.models import Transfer
 from rooms.handover import group_handover, handover_topic
-from rooms.models import Room, Site
+from rooms.models import Person, Room, Site
 from rooms.reads import changed_rooms, load_site, open_stays_prefetch
 from rooms.roles import Role
 from rooms.services import OCCUPANTS
-from site_ops.boards import Board, Change
+from site_ops.boards import Board, Change, WholeBoard
 
 S = Sample.Status
 
@@ -246,6 +248,37 @@ def transfer_handover(transfer: Transfer) -> tuple[str, dict] | None:
             ),
         },
     )
+
+
+def person_medical_page(person) -> dict:
+    """A person's medical page, as the view and its live updates render it."""
+    context = person_medical(person)
+    context.update(
+        {
+            "extend_form": ExtendForm(initial={"version": context["stay"].version}) if context["stay"] else None,
+            "need_form": MedicineNeedForm(),
+            "request_form": MedicineRequestForm(),
+            # One-time tokens of this render's forms: a double tap counts once.
+            "token": uuid.uuid4().hex,
+            "results": Sample.Result.choices,
+            "ws_path": f"/ws/pages/medperson/{person.pk}/",
+        }
+    )
+    return context
+
+
+@dataclass(frozen=True)
+class MedicalPersonPage(WholeBoard):
+    """A person's medical page: live like the boards (every change to the person re-sends it)."""
+
+    person_id: int = 0
+
+    def exists(self, site_id):
+        return Person.objects.filter(pk=self.person_id, site_id=site_id).exists()
+
+    def part(self, site_id, params):
+        person = Person.objects.select_related("site").get(pk=self.person_id, site_id=site_id)
+        return ("medical/person_medical.html#person-medical-body", person_medical_page(person))
 
 
 class MedicalBoard(Board):

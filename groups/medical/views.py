@@ -284,17 +284,7 @@ def health_round(request):
 @require_GET
 def person_medical(request, pk):
     person = get_person_for_user(request, pk, *MEDICAL_ROLES)
-    context = board.person_medical(person)
-    context.update(
-        {
-            "extend_form": ExtendForm(initial={"version": context["stay"].version}) if context["stay"] else None,
-            "need_form": MedicineNeedForm(),
-            "request_form": MedicineRequestForm(),
-            "token": uuid.uuid4().hex,
-            "results": Sample.Result.choices,
-        }
-    )
-    return render(request, "medical/person_medical.html", context)
+    return render(request, "medical/person_medical.html", board.person_medical_page(person))
 
 
 def _open_stay(person: Person) -> Stay:

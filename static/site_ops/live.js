@@ -126,10 +126,26 @@
   setInterval(function () { refreshClock(document); }, 30000);
 
   document.addEventListener("DOMContentLoaded", function () { hideForeignActions(document); refreshClock(document); });
+  // A fragment that came over the socket was rendered without a request, so
+  // its plain forms carry no CSRF token: give them the page's.
+  function csrfForms(root) {
+    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    if (!headers["x-csrftoken"]) return;
+    root.querySelectorAll("form[method=post]").forEach(function (form) {
+      if (form.querySelector("input[name=csrfmiddlewaretoken]")) return;
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "csrfmiddlewaretoken";
+      input.value = headers["x-csrftoken"];
+      form.prepend(input);
+    });
+  }
+
   document.addEventListener("htmx:load", function (event) {
     var root = event.detail.elt.parentNode || document;
     hideForeignActions(root);
     refreshClock(root);
+    csrfForms(root);
   });
 
   // Panels (check-in, add an arrival) close with their button or Escape.

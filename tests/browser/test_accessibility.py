@@ -53,7 +53,7 @@ class AccessibilityTests(BrowserTestCase):
             (self.clerk, f"/people/{person}/", TABLET),
             (self.clerk, f"/rooms/{room}/", TABLET),
             (self.nurse, "/medical/?floor=1", TABLET),
-            (self.nurse, f"/medical/people/{person}/", TABLET, False),
+            (self.nurse, f"/medical/people/{person}/", TABLET),
             (self.nurse, "/medical/health-round/?floor=1", TABLET, False),
             (self.cook, "/catering/", TABLET),
             (self.cleaner, "/disinfection/", TABLET),
