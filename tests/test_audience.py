@@ -144,7 +144,7 @@ class AudienceTests(SiteTestCase):
     def test_every_board_and_page_push_carries_only_what_its_audience_may_see(self):
         keys = list(BOARDS)
         keys += [f"room-{room.pk}" for room in (self.room, self.rooms[5])]
-        keys += [f"person-{p.pk}" for p in (self.person, self.sick, self.mate)]
+        keys += [f"{prefix}-{p.pk}" for p in (self.person, self.sick, self.mate) for prefix in ("person", "medperson")]
         keys += [f"{prefix}-{t.pk}" for t in self.transfers for prefix in ("transfer", "escort")]
         from site_ops.boards import Change
 

@@ -41,7 +41,7 @@ class PublishTests(SiteTestCase):
         # A check-in changes a meal round; the disinfection board shows no
         # occupied rooms, so it is left alone.
         expected = {"control": 1, "general": 1, "medical": 1, "catering": 1}
-        expected.update({f"room-{self.room.pk}": 1, f"person-{self.person.pk}": 1})
+        expected.update({f"room-{self.room.pk}": 1, f"person-{self.person.pk}": 1, f"medperson-{self.person.pk}": 1})
         self.assertEqual(seqs, expected)
 
     def test_a_boards_number_is_read_as_bumped_and_zero_before_any_change(self):

@@ -416,6 +416,7 @@ class PositiveTests(MedicalTestCase):
         # a sealed room's meals as contactless.
         keys = ["control", "general", "medical", "disinfection", "catering", f"room-{self.family_room.pk}"]
         keys += [f"person-{self.mother.pk}", f"person-{self.son.pk}", "transfers"]
+        keys += [f"medperson-{self.mother.pk}", f"medperson-{self.son.pk}"]
         transfer = Transfer.objects.get(person=self.mother)
         keys += [f"transfer-{transfer.pk}", f"escort-{transfer.pk}"]
         self.assertEqual(sorted(seqs), sorted(keys))
