@@ -1,0 +1,132 @@
+"""The control screen as a wall display, in Chinese at 1920×1080.
+
+The site head reads it from across the room: every section is on the one
+screen without scrolling the page, for a site of 8 floors × 20 rooms, and the
+minute's re-fetch leaves alone what was scrolled or typed.
+"""
+
+from playwright.sync_api import expect
+
+from groups.medical.models import Alert
+from groups.transfers import services as transfers
+from groups.transfers.models import Transfer
+from rooms import services
+from rooms.models import Room, Stay
+from rooms.roles import Role
+from tests.browser.test_live_boards import WALL, BrowserTestCase
+from tests.factories import make_person
+
+FLOORS, PER_FLOOR = 8, 20
+
+# The part of an element that lies outside the viewport, in CSS pixels (0 when it is all on screen).
+OVERLAP = """([a, b]) => {
+  const r = document.querySelector(a).getBoundingClientRect();
+  const s = document.querySelector(b).getBoundingClientRect();
+  return Math.max(0, Math.min(r.right, s.right) - Math.max(r.left, s.left))
+    * Math.max(0, Math.min(r.bottom, s.bottom) - Math.max(r.top, s.top));
+}"""
+OUTSIDE = """(selector) => {
+  const el = document.querySelector(selector);
+  if (!el) return "missing";
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0) return "not shown";
+  return Math.max(0, -r.top, -r.left, r.bottom - innerHeight, r.right - innerWidth);
+}"""
+
+
+def build_wall_site(test):
+    """Rooms up to 8 floors × 20 on the cast's site, a dozen people in them,
+    an alert, a transfer request waiting and a handed-over shift."""
+    taken = set(Room.objects.filter(site=test.site).values_list("number", flat=True))
+    Room.objects.bulk_create(
+        Room(site=test.site, floor=floor, number=f"{floor}{n:02d}", capacity=1)
+        for floor in range(1, FLOORS + 1)
+        for n in range(1, PER_FLOOR + 1)
+        if f"{floor}{n:02d}" not in taken
+    )
+    rooms = list(Room.objects.filter(site=test.site).order_by("floor", "number"))
+    people = [test.person] + [make_person(test.site, name=f"住客{i}") for i in range(11)]
+    for person, room in zip(people, rooms[::13], strict=False):
+        services.stay_check_in(person=person, room=room, by=test.clerk)
+    for i in range(12):
+        Alert.objects.create(
+            site=test.site, kind=Alert.Kind.FEVER, person=people[i], room=rooms[i * 13], for_site_head=True
+        )
+    for person in people[1:4]:
+        transfers.transfer_request(
+            person=person,
+            by=test.nurse,
+            reason="持续高热，需转往定点医院进一步诊治",
+            destination_type=Transfer.Destination.DESIGNATED_HOSPITAL,
+            destination_name="市第一人民医院",
+        )
+    services.handover_give(site=test.site, group=Role.MEDICAL, by=test.nurse, notes="夜班无特殊情况。")
+    assert Stay.objects.filter(person__site=test.site).count() == len(people)
+
+
+class WallDisplayTests(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        self.elsewhere(build_wall_site, test=self)
+
+    def outside(self, page, selector):
+        return page.evaluate(OUTSIDE, selector)
+
+    def test_every_section_is_on_one_screen_without_scrolling(self):
+        page = self.open_as(self.head, "/control/", WALL)
+        self.screenshot(page, "wall-display-1920")
+        last_room = Room.objects.get(site=self.site, number=f"{FLOORS}{PER_FLOOR:02d}")
+        sections = {
+            "first figure": "#counters > :first-child",
+            "last figure": "#group-counters > :last-child",
+            "tests and health": "#medical-counters",
+            "legend": ".grid .legend",
+            "first floor": "#room-grid .floor-row",
+            "last floor": f".floor-row:has(#room-{last_room.pk})",
+            "alerts": "#alerts h2",
+            "handovers": "#handovers h2",
+            "transfer requests": "#transfer-approvals h2",
+            "transfer log": "#transfer-log-section h2",
+            "activity": "#feed-section h2",
+        }
+        for name, selector in sections.items():
+            with self.subTest(name):
+                self.assertEqual(self.outside(page, selector), 0, selector)
+        # The page itself does not scroll: whatever is long scrolls inside its section.
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollHeight"), WALL["height"])
+        self.assertEqual(page.locator("#transfer-approvals li.approval").count(), 3)
+
+    def test_the_minute_refresh_keeps_what_was_scrolled_and_typed(self):
+        page = self.open_as(self.head, "/control/", WALL)
+        transfer = Transfer.objects.filter(state=Transfer.State.REQUESTED).order_by("pk").last()
+        reason = page.locator(f"#approval-{transfer.pk} input[name=reason]")
+        reason.fill("床位已满，改天再转")
+        # The head typed and looked away: the field no longer has the focus.
+        page.evaluate("document.activeElement.blur()")
+        alerts = "document.getElementById('alerts')"
+        page.evaluate(f"{alerts}.scrollTop = 120")
+        scrolled = page.evaluate(f"{alerts}.scrollTop")
+        self.assertGreater(scrolled, 0)
+        # Marks on what the refresh replaces (the counters) and on what it must keep.
+        page.evaluate("document.getElementById('counters').dataset.old = 'yes'")
+
+        # The clock's request, as its every-60-seconds trigger makes it.
+        page.evaluate("htmx.trigger('#board-clock', 'tick')")
+        self.wait_until(page, "document.getElementById('counters').dataset.old === undefined")
+        self.assertEqual(page.evaluate(f"{alerts}.scrollTop"), scrolled)
+        self.assertEqual(reason.input_value(), "床位已满，改天再转")
+        self.screenshot(page, "wall-display-after-refresh")
+        self.assert_not_reloaded(page)
+
+    def test_an_approval_result_hides_no_figure_and_closes_by_itself(self):
+        page = self.open_as(self.head, "/control/", WALL)
+        transfer = Transfer.objects.filter(state=Transfer.State.REQUESTED).order_by("pk").first()
+        page.locator(f"#approval-{transfer.pk}").get_by_role("button", name="批准").click()
+        page.locator("#panel .done").wait_for()
+        self.screenshot(page, "wall-display-approved")
+        self.assertEqual(self.outside(page, "#panel"), 0)
+        for covered in ("#counters > :first-child", "#group-counters > :last-child", "#medical-counters", "#side"):
+            with self.subTest(covered):
+                self.assertEqual(page.evaluate(OVERLAP, ["#panel", covered]), 0)
+        expect(page.locator("#panel")).to_be_empty(timeout=15_000)
+        self.assertEqual(Transfer.objects.get(pk=transfer.pk).state, Transfer.State.APPROVED)
