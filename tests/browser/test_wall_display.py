@@ -13,10 +13,12 @@ from groups.transfers.models import Transfer
 from rooms import services
 from rooms.models import Room, Stay
 from rooms.roles import Role
-from tests.browser.test_live_boards import WALL, BrowserTestCase
+from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
 from tests.factories import make_person
 
 FLOORS, PER_FLOOR = 8, 20
+# The site head's questions, a labelled group of figures each.
+FIGURE_GROUPS = ("people", "rooms", "tests", "health", "environment", "food", "gate")
 
 # The part of an element that lies outside the viewport, in CSS pixels (0 when it is all on screen).
 OVERLAP = """([a, b]) => {
@@ -77,9 +79,8 @@ class WallDisplayTests(BrowserTestCase):
         self.screenshot(page, "wall-display-1920")
         last_room = Room.objects.get(site=self.site, number=f"{FLOORS}{PER_FLOOR:02d}")
         sections = {
-            "first figure": "#counters > :first-child",
-            "last figure": "#group-counters > :last-child",
-            "tests and health": "#medical-counters",
+            **{f"figures: {name}": f"#fig-{name}" for name in FIGURE_GROUPS},
+            "last figure": "#group-counters .counter:last-child",
             "legend": ".grid .legend",
             "first floor": "#room-grid .floor-row",
             "last floor": f".floor-row:has(#room-{last_room.pk})",
@@ -125,8 +126,14 @@ class WallDisplayTests(BrowserTestCase):
         page.locator("#panel .done").wait_for()
         self.screenshot(page, "wall-display-approved")
         self.assertEqual(self.outside(page, "#panel"), 0)
-        for covered in ("#counters > :first-child", "#group-counters > :last-child", "#medical-counters", "#side"):
+        for covered in [f"#fig-{name} + .figs" for name in FIGURE_GROUPS] + ["#side"]:
             with self.subTest(covered):
                 self.assertEqual(page.evaluate(OVERLAP, ["#panel", covered]), 0)
         expect(page.locator("#panel")).to_be_empty(timeout=15_000)
         self.assertEqual(Transfer.objects.get(pk=transfer.pk).state, Transfer.State.APPROVED)
+
+    def test_a_tablet_keeps_the_scrolling_page_with_the_same_groups(self):
+        page = self.open_as(self.head, "/control/", TABLET)
+        self.screenshot(page, "control-screen-tablet")
+        expect(page.locator("#fig-tests")).to_be_visible()
+        self.assertGreater(page.evaluate("document.documentElement.scrollHeight"), TABLET["height"])
