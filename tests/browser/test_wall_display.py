@@ -27,6 +27,17 @@ OVERLAP = """([a, b]) => {
   return Math.max(0, Math.min(r.right, s.right) - Math.max(r.left, s.left))
     * Math.max(0, Math.min(r.bottom, s.bottom) - Math.max(r.top, s.top));
 }"""
+# WCAG's contrast ratio between an element's text colour and the background behind it.
+CONTRAST = """(selector) => {
+  const el = document.querySelector(selector);
+  const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const linear = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  const lum = (c) => c.map(linear).reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  let bg = el;
+  while (getComputedStyle(bg).backgroundColor === "rgba(0, 0, 0, 0)") bg = bg.parentElement;
+  const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(rgb(getComputedStyle(bg).backgroundColor))];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
 OUTSIDE = """(selector) => {
   const el = document.querySelector(selector);
   if (!el) return "missing";
@@ -54,6 +65,9 @@ def build_wall_site(test):
         Alert.objects.create(
             site=test.site, kind=Alert.Kind.FEVER, person=people[i], room=rooms[i * 13], for_site_head=True
         )
+    Alert.objects.create(
+        site=test.site, kind=Alert.Kind.DISTRESSED, person=people[0], room=rooms[0], for_site_head=True, urgent=True
+    )
     for person in people[1:4]:
         transfers.transfer_request(
             person=person,
@@ -93,6 +107,8 @@ class WallDisplayTests(BrowserTestCase):
         for name, selector in sections.items():
             with self.subTest(name):
                 self.assertEqual(self.outside(page, selector), 0, selector)
+        # An urgent alert's time reads on its red from across the room.
+        self.assertGreaterEqual(page.evaluate(CONTRAST, "#alerts .alert.urgent time"), 4.5)
         # The page itself does not scroll: whatever is long scrolls inside its section.
         self.assertLessEqual(page.evaluate("document.documentElement.scrollHeight"), WALL["height"])
         self.assertEqual(page.locator("#transfer-approvals li.approval").count(), 3)
