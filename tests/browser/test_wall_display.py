@@ -135,6 +135,42 @@ class WallDisplayTests(BrowserTestCase):
         self.screenshot(page, "wall-display-after-refresh")
         self.assert_not_reloaded(page)
 
+    def test_a_whole_board_resent_over_the_socket_keeps_what_was_scrolled_and_typed(self):
+        page = self.open_as(self.head, "/control/", WALL)
+        page.wait_for_selector("#live-seq:not([data-seq='-1'])", state="attached")
+        transfer = Transfer.objects.filter(state=Transfer.State.REQUESTED).order_by("pk").last()
+        reason = page.locator(f"#approval-{transfer.pk} input[name=reason]")
+        reason.fill("床位已满，改天再转")
+        page.evaluate("document.activeElement.blur()")
+        page.evaluate("document.getElementById('alerts').scrollTop = 120")
+        scrolled = page.evaluate("document.getElementById('alerts').scrollTop")
+        self.assertGreater(scrolled, 0)
+        page.evaluate("document.getElementById('board-body').dataset.old = 'yes'")
+        # The page claims to hold nothing: the next heartbeat gets the whole board again.
+        page.evaluate("document.getElementById('live-seq').dataset.seq = '-1'")
+        self.wait_until(page, "document.getElementById('board-body').dataset.old === undefined")
+        self.assertEqual(page.evaluate("document.getElementById('alerts').scrollTop"), scrolled)
+        self.assertEqual(reason.input_value(), "床位已满，改天再转")
+        self.assert_not_reloaded(page)
+
+    def test_a_larger_site_condenses_rather_than_scrolls(self):
+        Room.objects.bulk_create(
+            Room(site=self.site, floor=floor, number=f"{floor}{n:02d}", capacity=1)
+            for floor in range(FLOORS + 1, 13)
+            for n in range(1, PER_FLOOR + 1)
+        )
+        page = self.open_as(self.head, "/control/", WALL)
+        self.screenshot(page, "wall-display-12-floors")
+        last_room = Room.objects.get(site=self.site, number=f"12{PER_FLOOR:02d}")
+        self.assertEqual(self.outside(page, f"#room-{last_room.pk}"), 0)
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollHeight"), WALL["height"])
+        # Smaller cells still show their badges whole (the occupancy gives way).
+        clipped = """(cell) => { const bottom = document.querySelector(cell).getBoundingClientRect().bottom;
+          return [...document.querySelectorAll(cell + ' .badge')]
+            .filter((b) => b.getBoundingClientRect().bottom > bottom).length; }"""
+        self.assertGreater(page.locator(f"#room-{self.room.pk} .badge").count(), 0)
+        self.assertEqual(page.evaluate(clipped, f"#room-{self.room.pk}"), 0)
+
     def test_an_approval_result_hides_no_figure_and_closes_by_itself(self):
         page = self.open_as(self.head, "/control/", WALL)
         transfer = Transfer.objects.filter(state=Transfer.State.REQUESTED).order_by("pk").first()
