@@ -119,6 +119,18 @@ class ReleaseHealthTests(MedicalTestCase):
         medical.alert_acknowledge(alert=Alert.objects.get(), by=self.nurse)
         self.assertEqual(self.reasons(), [])
 
+    def test_an_anxious_person_shows_on_the_room_without_an_alert(self):
+        medical.health_round_record(
+            site=self.site,
+            day=TODAY(),
+            round="pm",
+            entries=[{"person": self.person, "temperature": "36.5", "mood": "anxious"}],
+            by=self.nurse,
+        )
+        (room,) = attach_badges(self.site, [self.fresh(self.stay.room)], only=True)
+        self.assertEqual(room.health_badges, ["anxious"])
+        self.assertFalse(Alert.objects.exists())
+
     def test_alerts_about_someone_else_or_a_whole_room_do_not_hold_it(self):
         other = make_person(self.site)
         self.check_in(person=other, room=self.rooms[1])

@@ -97,7 +97,8 @@ def attach_badges(site, rooms: list[Room], *, only: bool = False) -> list[Room]:
 
     Test: positive, overdue, due today, or negative so far (worst first).
     Health, from each occupant's latest check since yesterday: fever,
-    symptoms, distressed, or normal.
+    symptoms, distressed, anxious, or normal. An anxious mood raises no
+    alert (``concerns_of``), but the room must not read "health normal".
     """
     if only and all(getattr(room, "open_stays", None) == [] for room in rooms):
         # Rooms read with their occupants, and nobody in them: no tests, no checks.
@@ -134,14 +135,17 @@ def attach_badges(site, rooms: list[Room], *, only: bool = False) -> list[Room]:
         .values_list("stay__room_id", "person_id", "temperature", "symptoms", "mood")
     )
     for room_id, person_id, temperature, symptoms, mood in checks:
-        latest[person_id] = (room_id, concerns_of(temperature, symptoms, mood))
+        concerns = concerns_of(temperature, symptoms, mood)
+        if mood == HealthCheck.Mood.ANXIOUS:
+            concerns.append("anxious")
+        latest[person_id] = (room_id, concerns)
     health = defaultdict(set)
     for room_id, concerns in latest.values():
         health[room_id].update(concerns or ["normal"])
     for room in rooms:
         room.test_badge = test_badge.get(room.pk, "")
         found = health.get(room.pk, set())
-        concerns = [name for name in ("fever", "symptoms", "distressed") if name in found]
+        concerns = [name for name in ("fever", "symptoms", "distressed", "anxious") if name in found]
         room.health_badges = concerns or (["normal"] if found else [])
     return rooms
 

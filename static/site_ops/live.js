@@ -39,6 +39,52 @@
     if (clock && typingIn(event.detail.target)) event.detail.shouldSwap = false;
   });
 
+  // A fragment swapped in (over the socket, or the whole board after a lost
+  // message) must not undo what the reader did: lists scrolled down go back
+  // where they were, and words typed into a field (with an id) but left
+  // unsent stay. Kept by id, from just before a swap to just after it.
+  var scrolled = {};
+  var typed = {};
+  function keepReaderState(target) {
+    if (!target || !target.querySelectorAll) return;
+    [target].concat(Array.prototype.slice.call(target.querySelectorAll("[id]"))).forEach(function (el) {
+      if (el.scrollTop > 0) scrolled[el.id] = el.scrollTop;
+      if ((el.tagName === "INPUT" || el.tagName === "TEXTAREA") && el.type !== "hidden" && el.value) typed[el.id] = el.value;
+    });
+  }
+  function restoreReaderState() {
+    Object.keys(scrolled).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el && el.scrollTop === 0) el.scrollTop = scrolled[id];
+    });
+    Object.keys(typed).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el && !el.value) el.value = typed[id];
+    });
+    scrolled = {};
+    typed = {};
+  }
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    if (event.detail.shouldSwap !== false) keepReaderState(event.detail.target);
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.shouldSwap) keepReaderState(event.detail.target);
+  });
+  document.addEventListener("htmx:oobAfterSwap", restoreReaderState);
+  document.addEventListener("htmx:afterSwap", restoreReaderState);
+
+  // A result panel that asks to (data-auto-close, in seconds) closes by
+  // itself, unless it holds a form or another result replaced it meanwhile.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var panel = event.detail.target;
+    if (!panel || panel.id !== "panel" || !panel.dataset.autoClose || panel.querySelector("form")) return;
+    var shown = panel.firstElementChild;
+    if (!shown) return;
+    setTimeout(function () {
+      if (panel.firstElementChild === shown) panel.innerHTML = "";
+    }, parseFloat(panel.dataset.autoClose) * 1000);
+  });
+
   function setState(state) {
     document.body.dataset.live = state;
   }

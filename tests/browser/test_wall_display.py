@@ -1,0 +1,191 @@
+"""The control screen as a wall display, in Chinese at 1920×1080.
+
+The site head reads it from across the room: every section is on the one
+screen without scrolling the page, for a site of 8 floors × 20 rooms, and the
+minute's re-fetch leaves alone what was scrolled or typed.
+"""
+
+from playwright.sync_api import expect
+
+from groups.medical.models import Alert
+from groups.transfers import services as transfers
+from groups.transfers.models import Transfer
+from rooms import services
+from rooms.models import Room, Stay
+from rooms.roles import Role
+from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
+from tests.factories import make_person
+
+FLOORS, PER_FLOOR = 8, 20
+# The site head's questions, a labelled group of figures each.
+FIGURE_GROUPS = ("people", "rooms", "tests", "health", "environment", "food", "gate")
+
+# The part of an element that lies outside the viewport, in CSS pixels (0 when it is all on screen).
+OVERLAP = """([a, b]) => {
+  const r = document.querySelector(a).getBoundingClientRect();
+  const s = document.querySelector(b).getBoundingClientRect();
+  return Math.max(0, Math.min(r.right, s.right) - Math.max(r.left, s.left))
+    * Math.max(0, Math.min(r.bottom, s.bottom) - Math.max(r.top, s.top));
+}"""
+# WCAG's contrast ratio between an element's text colour and the background behind it.
+CONTRAST = """(selector) => {
+  const el = document.querySelector(selector);
+  const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const linear = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  const lum = (c) => c.map(linear).reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  let bg = el;
+  while (getComputedStyle(bg).backgroundColor === "rgba(0, 0, 0, 0)") bg = bg.parentElement;
+  const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(rgb(getComputedStyle(bg).backgroundColor))];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+OUTSIDE = """(selector) => {
+  const el = document.querySelector(selector);
+  if (!el) return "missing";
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0) return "not shown";
+  return Math.max(0, -r.top, -r.left, r.bottom - innerHeight, r.right - innerWidth);
+}"""
+
+
+def build_wall_site(test):
+    """Rooms up to 8 floors × 20 on the cast's site, a dozen people in them,
+    an alert, a transfer request waiting and a handed-over shift."""
+    taken = set(Room.objects.filter(site=test.site).values_list("number", flat=True))
+    Room.objects.bulk_create(
+        Room(site=test.site, floor=floor, number=f"{floor}{n:02d}", capacity=1)
+        for floor in range(1, FLOORS + 1)
+        for n in range(1, PER_FLOOR + 1)
+        if f"{floor}{n:02d}" not in taken
+    )
+    rooms = list(Room.objects.filter(site=test.site).order_by("floor", "number"))
+    people = [test.person] + [make_person(test.site, name=f"住客{i}") for i in range(11)]
+    for person, room in zip(people, rooms[::13], strict=False):
+        services.stay_check_in(person=person, room=room, by=test.clerk)
+    for i in range(12):
+        Alert.objects.create(
+            site=test.site, kind=Alert.Kind.FEVER, person=people[i], room=rooms[i * 13], for_site_head=True
+        )
+    Alert.objects.create(
+        site=test.site, kind=Alert.Kind.DISTRESSED, person=people[0], room=rooms[0], for_site_head=True, urgent=True
+    )
+    for person in people[1:4]:
+        transfers.transfer_request(
+            person=person,
+            by=test.nurse,
+            reason="持续高热，需转往定点医院进一步诊治",
+            destination_type=Transfer.Destination.DESIGNATED_HOSPITAL,
+            destination_name="市第一人民医院",
+        )
+    services.handover_give(site=test.site, group=Role.MEDICAL, by=test.nurse, notes="夜班无特殊情况。")
+    assert Stay.objects.filter(person__site=test.site).count() == len(people)
+
+
+class WallDisplayTests(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        self.elsewhere(build_wall_site, test=self)
+
+    def outside(self, page, selector):
+        return page.evaluate(OUTSIDE, selector)
+
+    def test_every_section_is_on_one_screen_without_scrolling(self):
+        page = self.open_as(self.head, "/control/", WALL)
+        self.screenshot(page, "wall-display-1920")
+        last_room = Room.objects.get(site=self.site, number=f"{FLOORS}{PER_FLOOR:02d}")
+        sections = {
+            **{f"figures: {name}": f"#fig-{name}" for name in FIGURE_GROUPS},
+            "last figure": "#group-counters .counter:last-child",
+            "legend": ".grid .legend",
+            "first floor": "#room-grid .floor-row",
+            "last floor": f".floor-row:has(#room-{last_room.pk})",
+            "alerts": "#alerts h2",
+            "handovers": "#handovers h2",
+            "transfer requests": "#transfer-approvals h2",
+            "transfer log": "#transfer-log-section h2",
+            "activity": "#feed-section h2",
+        }
+        for name, selector in sections.items():
+            with self.subTest(name):
+                self.assertEqual(self.outside(page, selector), 0, selector)
+        # An urgent alert's time reads on its red from across the room.
+        self.assertGreaterEqual(page.evaluate(CONTRAST, "#alerts .alert.urgent time"), 4.5)
+        # The page itself does not scroll: whatever is long scrolls inside its section.
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollHeight"), WALL["height"])
+        self.assertEqual(page.locator("#transfer-approvals li.approval").count(), 3)
+
+    def test_the_minute_refresh_keeps_what_was_scrolled_and_typed(self):
+        page = self.open_as(self.head, "/control/", WALL)
+        transfer = Transfer.objects.filter(state=Transfer.State.REQUESTED).order_by("pk").last()
+        reason = page.locator(f"#approval-{transfer.pk} input[name=reason]")
+        reason.fill("床位已满，改天再转")
+        # The head typed and looked away: the field no longer has the focus.
+        page.evaluate("document.activeElement.blur()")
+        alerts = "document.getElementById('alerts')"
+        page.evaluate(f"{alerts}.scrollTop = 120")
+        scrolled = page.evaluate(f"{alerts}.scrollTop")
+        self.assertGreater(scrolled, 0)
+        # Marks on what the refresh replaces (the counters) and on what it must keep.
+        page.evaluate("document.getElementById('counters').dataset.old = 'yes'")
+
+        # The clock's request, as its every-60-seconds trigger makes it.
+        page.evaluate("htmx.trigger('#board-clock', 'tick')")
+        self.wait_until(page, "document.getElementById('counters').dataset.old === undefined")
+        self.assertEqual(page.evaluate(f"{alerts}.scrollTop"), scrolled)
+        self.assertEqual(reason.input_value(), "床位已满，改天再转")
+        self.screenshot(page, "wall-display-after-refresh")
+        self.assert_not_reloaded(page)
+
+    def test_a_whole_board_resent_over_the_socket_keeps_what_was_scrolled_and_typed(self):
+        page = self.open_as(self.head, "/control/", WALL)
+        page.wait_for_selector("#live-seq:not([data-seq='-1'])", state="attached")
+        transfer = Transfer.objects.filter(state=Transfer.State.REQUESTED).order_by("pk").last()
+        reason = page.locator(f"#approval-{transfer.pk} input[name=reason]")
+        reason.fill("床位已满，改天再转")
+        page.evaluate("document.activeElement.blur()")
+        page.evaluate("document.getElementById('alerts').scrollTop = 120")
+        scrolled = page.evaluate("document.getElementById('alerts').scrollTop")
+        self.assertGreater(scrolled, 0)
+        page.evaluate("document.getElementById('board-body').dataset.old = 'yes'")
+        # The page claims to hold nothing: the next heartbeat gets the whole board again.
+        page.evaluate("document.getElementById('live-seq').dataset.seq = '-1'")
+        self.wait_until(page, "document.getElementById('board-body').dataset.old === undefined")
+        self.assertEqual(page.evaluate("document.getElementById('alerts').scrollTop"), scrolled)
+        self.assertEqual(reason.input_value(), "床位已满，改天再转")
+        self.assert_not_reloaded(page)
+
+    def test_a_larger_site_condenses_rather_than_scrolls(self):
+        Room.objects.bulk_create(
+            Room(site=self.site, floor=floor, number=f"{floor}{n:02d}", capacity=1)
+            for floor in range(FLOORS + 1, 13)
+            for n in range(1, PER_FLOOR + 1)
+        )
+        page = self.open_as(self.head, "/control/", WALL)
+        self.screenshot(page, "wall-display-12-floors")
+        last_room = Room.objects.get(site=self.site, number=f"12{PER_FLOOR:02d}")
+        self.assertEqual(self.outside(page, f"#room-{last_room.pk}"), 0)
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollHeight"), WALL["height"])
+        # Smaller cells still show their badges whole (the occupancy gives way).
+        clipped = """(cell) => { const bottom = document.querySelector(cell).getBoundingClientRect().bottom;
+          return [...document.querySelectorAll(cell + ' .badge')]
+            .filter((b) => b.getBoundingClientRect().bottom > bottom).length; }"""
+        self.assertGreater(page.locator(f"#room-{self.room.pk} .badge").count(), 0)
+        self.assertEqual(page.evaluate(clipped, f"#room-{self.room.pk}"), 0)
+
+    def test_an_approval_result_hides_no_figure_and_closes_by_itself(self):
+        page = self.open_as(self.head, "/control/", WALL)
+        transfer = Transfer.objects.filter(state=Transfer.State.REQUESTED).order_by("pk").first()
+        page.locator(f"#approval-{transfer.pk}").get_by_role("button", name="批准").click()
+        page.locator("#panel .done").wait_for()
+        self.screenshot(page, "wall-display-approved")
+        self.assertEqual(self.outside(page, "#panel"), 0)
+        for covered in [f"#fig-{name} + .figs" for name in FIGURE_GROUPS] + ["#side"]:
+            with self.subTest(covered):
+                self.assertEqual(page.evaluate(OVERLAP, ["#panel", covered]), 0)
+        expect(page.locator("#panel")).to_be_empty(timeout=15_000)
+        self.assertEqual(Transfer.objects.get(pk=transfer.pk).state, Transfer.State.APPROVED)
+
+    def test_a_tablet_keeps_the_scrolling_page_with_the_same_groups(self):
+        page = self.open_as(self.head, "/control/", TABLET)
+        self.screenshot(page, "control-screen-tablet")
+        expect(page.locator("#fig-tests")).to_be_visible()
+        self.assertGreater(page.evaluate("document.documentElement.scrollHeight"), TABLET["height"])
