@@ -15,6 +15,7 @@ import asyncio
 import functools
 import hashlib
 import logging
+import os
 import threading
 import time
 from contextlib import suppress
@@ -264,10 +265,15 @@ class Sender:
 
     def __init__(self):
         self.loop = None
+        self.pid = None
         self.backlog = 0
         self.lock = threading.Lock()
 
     def send(self, layer, messages) -> None:
+        if self.pid != os.getpid():
+            # A process forked from one that had a sender (a test's live
+            # server) inherits its loop and lock but not its thread.
+            self.lock, self.loop, self.backlog, self.pid = threading.Lock(), None, 0, os.getpid()
         with self.lock:
             if self.backlog + len(messages) > BROADCAST_BACKLOG:
                 logger.error("broadcast of %d messages dropped: the channel layer is behind", len(messages))

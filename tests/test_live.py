@@ -1,6 +1,7 @@
 """The publish path: sequence numbers in the transaction, broadcast after commit only."""
 
 import asyncio
+import os
 from unittest import mock
 
 from asgiref.sync import async_to_sync
@@ -148,8 +149,21 @@ class SenderTests(SiteTestCase):
 
     def test_a_backlog_past_its_bound_is_dropped_not_kept(self):
         sender = live.Sender()
+        sender.pid = os.getpid()
         sender.backlog = live.BROADCAST_BACKLOG
         with self.assertLogs("site_ops.live", "ERROR") as logs:
             sender.send(FlakyLayer(), [("site-1.control.en", {"type": "board.html", "html": "a"})])
         self.assertIn("dropped", logs.output[0])
         self.assertIsNone(sender.loop)
+
+    def test_a_forked_process_starts_a_sender_of_its_own(self):
+        # A test's live server is forked from a process whose sender had a
+        # loop: the child has the loop but not the thread that runs it.
+        layer, messages = FlakyLayer(), [("site-1.control.en", {"type": "board.html", "html": "a"})]
+        sender = self.deliver(layer, messages)
+        inherited = sender.loop
+        sender.pid = -1  # as seen from a child process
+        sender.send(layer, messages)
+        sender.wait()
+        self.assertIsNot(sender.loop, inherited)
+        self.assertEqual(len(layer.sent), 2)
