@@ -26,6 +26,9 @@ from rooms.roles import require_role, site_of
 INVALID = 422
 CONFLICT = 409
 
+# The content type of every Excel file the site hands out.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 # --- who may act, on what -------------------------------------------------
 

@@ -9,12 +9,12 @@ from django.test import SimpleTestCase
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from groups.general.release_list import XLSX
 from groups.medical import services as medical
 from groups.medical.models import TestProtocol
 from groups.transfers import services as transfers
 from groups.transfers.models import Transfer
 from rooms import services
+from rooms.actions import XLSX
 from rooms.address import street_and_community
 from rooms.masking import national_id_check_digit
 from rooms.models import AuditEvent, Person, Stay

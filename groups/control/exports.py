@@ -16,6 +16,9 @@ from datetime import date, datetime
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from groups.disinfection.models import DisinfectionTask, WasteCollection
 from groups.medical.models import SampleResult
@@ -28,7 +31,6 @@ from rooms.services import ServiceError, audit, require_reveal
 
 # A range longer than this is refused: a year of a site's records at the most.
 MAX_DAYS = 366
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 2000
 
 
@@ -326,9 +328,6 @@ def export_file(*, site: Site, key: str, first: date, last: date, by, full_id: b
         raise ServiceError(_("The range ends before it starts."))
     if (last - first).days >= MAX_DAYS:
         raise ServiceError(_("Export at most %(days)s days at a time.") % {"days": MAX_DAYS})
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
 
     start, end = day_start(first), day_start(date.fromordinal(last.toordinal() + 1))
     book = Workbook(write_only=True)
@@ -361,7 +360,6 @@ def export_file(*, site: Site, key: str, first: date, last: date, by, full_id: b
 
 def _cell(sheet, value):
     """Dates and times as Excel dates, everything else as it is (numbers stay numbers)."""
-    from openpyxl.cell import WriteOnlyCell
 
     if isinstance(value, datetime):
         cell = WriteOnlyCell(sheet, value=value)

@@ -16,12 +16,15 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from io import BytesIO
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from groups.catering.models import MealDelivery
 from groups.control.models import DailyReport
@@ -383,10 +386,6 @@ def report_submit(*, site: Site, day: date, by, token: str | None = None) -> Dai
 
 def workbook(site: Site, day: date, sections: list[Section], report: DailyReport | None) -> bytes:
     """The report as the office's Excel file: a cover sheet, then one sheet per section, numbers as numbers."""
-    from io import BytesIO
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     book = Workbook()
     cover = book.active

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from groups.control import board, report
 from groups.control import exports as exports_module
 from groups.control.models import DailyReport
-from rooms.actions import INVALID, done, refused_response, refused_status, site_for_user
+from rooms.actions import INVALID, XLSX, done, refused_response, refused_status, site_for_user
 from rooms.forms import OnceForm
 from rooms.roles import Role
 from rooms.services import AlreadySubmitted, ServiceError
@@ -70,7 +70,7 @@ def daily_report_xlsx(request):
         return refused_response(request, _("Choose a day up to today."), INVALID, fallback="control-screen")
     submitted = DailyReport.objects.filter(site=site, day=day).select_related("submitted_by").first()
     content = report.workbook(site, day, report.daily_report(site, day), submitted)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="daily-report-{day:%Y-%m-%d}.xlsx"'
     return response
 
@@ -125,7 +125,7 @@ def export_download(request, key):
         )
     except ServiceError as error:
         return refused_response(request, error.message, refused_status(error), "exports")
-    return FileResponse(out, as_attachment=True, filename=name, content_type=exports_module.XLSX)
+    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
 
 
 @login_required

@@ -25,7 +25,6 @@ from rooms.roles import require_role
 from rooms.services import PEOPLE_ROLES, ServiceError, audit, require_reveal
 from site_ops import live
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE = "yyyy-mm-dd"
 
 

@@ -31,11 +31,12 @@ from groups.general.forms import (
     RoomChangeForm,
     RoomMoveForm,
 )
-from groups.general.release_list import XLSX, release_list_export, released_on, require_past_or_today
+from groups.general.release_list import release_list_export, released_on, require_past_or_today
 from groups.general.suggest import room_options, suggest_room
 from rooms import services
 from rooms.actions import (
     INVALID,
+    XLSX,
     done,
     get_person_for_user,
     get_room_for_user,
