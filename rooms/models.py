@@ -171,9 +171,19 @@ class Person(Versioned):
         CHILD = "child", _("child")
         DISABILITY = "disability", _("disability")
         HEARING = "hearing", _("hearing-impaired")
+        SIGHT = "sight", _("sight-impaired")
+        DIALYSIS = "dialysis", _("dialysis")
+        MENTAL = "mental", _("mental illness")
+        NEEDS_CARER = "needs_carer", _("needs a carer")
 
     # Needs that call for a low floor when a room is suggested.
-    LOW_FLOOR_NEEDS = frozenset({Need.ELDERLY, Need.DISABILITY, Need.PREGNANT})
+    LOW_FLOOR_NEEDS = frozenset({Need.ELDERLY, Need.DISABILITY, Need.PREGNANT, Need.SIGHT})
+    # Needs that are health information: the medical group's, the general
+    # group's and the site head's to read, never the serving groups' (catering,
+    # disinfection, security), who see only how to deliver and how to talk.
+    CLINICAL_NEEDS = frozenset({Need.CHRONIC, Need.PREGNANT, Need.DIALYSIS, Need.MENTAL})
+    # Under this age a person is a child on the care ledger, with or without the tag.
+    CHILD_UNDER = 14
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="people")
     name = models.CharField(_("name"), max_length=50)

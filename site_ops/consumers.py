@@ -60,6 +60,9 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         self.language = query.get("lang") if query.get("lang") in live.languages() else live.languages()[0]
         floor = query.get("floor", "")
         self.params = {"floor": int(floor)} if floor.lstrip("-").isdigit() else {}
+        # A board filtered to the people on the care ledger stays filtered when it is resent.
+        if query.get("care") == "1":
+            self.params["care"] = True
         self.site_id = await self.allowed_site_id()
         if self.site_id is None:
             # Accept then close, so the browser sees our code and does not

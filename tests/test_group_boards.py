@@ -189,7 +189,13 @@ class AudienceTests(GroupBoardTestCase):
         self.assertEqual(affected(rooms=frozenset({self.room.pk})), {"control", "general", "medical"})
         self.assertEqual(
             affected(rooms=frozenset({self.room.pk}), topics=frozenset({"occupants"})),
-            {"control", "general", "medical", "catering"},
+            # The care ledger lists who is in the rooms (added deliberately).
+            {"control", "general", "medical", "catering", "care"},
+        )
+        # A care plan or follow-up: the ledger, the counters of follow-ups due, catering's door notes.
+        self.assertEqual(
+            affected(rooms=frozenset({self.room.pk}), topics=frozenset({"care"})),
+            {"control", "general", "medical", "catering", "care"},
         )
 
     def test_the_control_screen_shows_each_rooms_food_and_disinfection_badges(self):

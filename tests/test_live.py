@@ -41,7 +41,8 @@ class PublishTests(SiteTestCase):
         seqs = dict(BoardSequence.objects.values_list("board", "seq"))
         # A check-in changes a meal round; the disinfection board shows no
         # occupied rooms, so it is left alone.
-        expected = {"control": 1, "general": 1, "medical": 1, "catering": 1}
+        # The care ledger lists who is in the rooms (added deliberately).
+        expected = {"control": 1, "general": 1, "medical": 1, "catering": 1, "care": 1}
         expected.update({f"room-{self.room.pk}": 1, f"person-{self.person.pk}": 1, f"medperson-{self.person.pk}": 1})
         self.assertEqual(seqs, expected)
 

@@ -87,13 +87,14 @@ class QueryCountTests(SiteTestCase):
         # 7-16 the groups' overview (see overview.group_overview), 17-18 medical counters,
         # 19-20 test and health badges, 21 alerts, 22 urgent medicines (added deliberately: the medical board's
         # urgent requests shown to the site head), 23-24 the groups' shifts and their handovers for the current
-        # shift change (added deliberately: the control screen shows which groups have handed over)
+        # shift change (added deliberately: the control screen shows which groups have handed over),
+        # 25 the care follow-ups due today (added deliberately: the medical counters count the care ledger's)
         with frozen(12):
             self.fill_groups(20)
-            with self.assertNumQueries(24):
+            with self.assertNumQueries(25):
                 control_screen(self.big)
             self.fill_groups(500)
-            with self.assertNumQueries(24):
+            with self.assertNumQueries(25):
                 control_screen(self.big)
 
     def test_the_group_boards_reads_and_pages_are_constant_in_rooms(self):
@@ -103,7 +104,8 @@ class QueryCountTests(SiteTestCase):
         # security: 1 inside, 2 log, 3 floors, 4 last patrols, 5 today's patrols, 6 open and 7 resolved incidents,
         # 8 transfers to escort
         # each, last (added deliberately): the group's shifts and its handovers (rooms.handover.group_handover)
-        expected = {catering_board: 6, disinfection_board: 11, security_board: 10}
+        # catering, added deliberately: the door notes of the care plans (how to talk, meals and knocking)
+        expected = {catering_board: 7, disinfection_board: 11, security_board: 10}
         counts = {}
         with frozen(12):
             for size in (20, 500):
@@ -346,12 +348,13 @@ class MedicalQueryCountTests(QueryCountTests):
             self.fill(size)
             # 1 floors, 2-3 counters, 4-5 rooms with open stays and people, 6 samples, 7 health checks,
             # 8 alerts (other groups' reports among them), 9 medicine requests, 10 patients' transfers,
-            # 11-12 the shifts and the handovers (added deliberately: the board shows the shift handover)
-            with self.subTest("medical board", rooms=size), self.assertNumQueries(12):
+            # 11-12 the shifts and the handovers (added deliberately: the board shows the shift handover),
+            # 13 the care follow-ups due today (added deliberately: a medical counter)
+            with self.subTest("medical board", rooms=size), self.assertNumQueries(13):
                 context = medical_board(self.big, floor=1)
             self.assertTrue(any(room.open_stays for room in context["rooms"]))
             # as pinned above (QueryCountTests), with the badges, medical counters, alerts and urgent medicines
-            with self.subTest("control screen", rooms=size), self.assertNumQueries(24):
+            with self.subTest("control screen", rooms=size), self.assertNumQueries(25):
                 context = control_screen(self.big)
             self.assertTrue(context["alerts"])
             # as pinned above (eight, with the people in sealed rooms), 9 the releases' carers, and for the

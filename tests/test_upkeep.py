@@ -215,7 +215,7 @@ def job(name: str, run, at=clock_time(3, 0)) -> scheduler.Job:
 
 class SchedulerTests(TestCase):
     def test_the_jobs_are_registered(self):
-        self.assertEqual(set(scheduler.JOBS), {"backup", "mark_missed_samples"})
+        self.assertEqual(set(scheduler.JOBS), {"backup", "mark_missed_samples", "request_hospital_visits"})
         self.assertEqual(scheduler.JOBS["mark_missed_samples"].at, clock_time(0, 5))
         self.assertEqual(scheduler.JOBS["backup"].at, clock_time(3, 0))
 

@@ -9,7 +9,7 @@ from django.test import SimpleTestCase
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Free text that happens to share a choice field's name elsewhere (a transfer's
 # reason is typed; a sample's reason is a choice).
-FREE_TEXT = {"task.reason", "t.reason", "transfer.reason", "entry.reason", "person.source"}
+FREE_TEXT = {"task.reason", "t.reason", "transfer.reason", "entry.reason", "person.source", "visit.reason"}
 # A form's field renders its widget, not a value.
 FORM_FIELDS = {"round_form.round"}
 

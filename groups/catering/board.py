@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from groups.catering.rounds import PENDING, diet_counts, meal_round, next_slot, open_stays, site_slots
 from groups.catering.services import TOPIC
+from groups.medical.care_board import door_notes
+from groups.medical.services import CARE_TOPIC
 from rooms.handover import group_handover, handover_topic
 from rooms.models import Room, Site
 from rooms.reads import load_site
@@ -37,19 +39,29 @@ def kitchen(stays, slots, now) -> dict:
     }
 
 
+def attach_door_notes(stays) -> None:
+    """Give each person ``door_notes``: how to talk to them and the meals-and-knocking
+    note of their care plan, the only part of it catering reads (one query)."""
+    notes = door_notes({stay.person_id for stay in stays}) if stays else {}
+    for stay in stays:
+        stay.person.door_notes = notes.get(stay.person_id)
+
+
 def catering_board(site: Site, floor: int | None = None, now=None) -> dict:
-    """The catering board: six queries.
+    """The catering board: seven queries.
 
     1. the site's meal slots
     2. the site's floors
     3. open stays with their people and rooms (the round, the kitchen counts)
-    4. the current round's recorded deliveries, with their rooms
-    5-6. the shift handover (rooms.handover.group_handover)
+    4. the door notes of their care plans (how to talk, meals and knocking)
+    5. the current round's recorded deliveries, with their rooms
+    6-7. the shift handover (rooms.handover.group_handover)
     """
     now = now or timezone.now()
     slots = site_slots(site.pk)
     floors = site.floors()
     stays = open_stays(site)
+    attach_door_notes(stays)
     meals = meal_round(site, now=now, slots=slots, stays=stays)
     by_floor = meals.floors() if meals else {}
     shown = [floor] if floor is not None else floors
@@ -77,7 +89,8 @@ def _floor(number: int, meals, round_) -> dict:
 @dataclass(frozen=True)
 class CateringBoard(Board):
     # Arrivals, departures and a diet corrected (occupants) change the round.
-    topics: frozenset[str] | None = frozenset({TOPIC, OCCUPANTS, HANDOVER})
+    # A care plan's door note changed (care).
+    topics: frozenset[str] | None = frozenset({TOPIC, OCCUPANTS, HANDOVER, CARE_TOPIC})
 
     def affected_by(self, change):
         # A room sealed or unsealed (the disinfection topic, with its room)

@@ -32,7 +32,7 @@ def _feed(site_id: int):
 
 
 def control_screen(site: Site) -> dict:
-    """Everything on the site head's control screen: twenty-four queries.
+    """Everything on the site head's control screen: twenty-five queries.
 
     1-2. counters (rooms by status; people and stays)
     3.   every room of the site, in floor order
@@ -40,7 +40,7 @@ def control_screen(site: Site) -> dict:
     5-6. open transfers (requests awaiting approval, counts by state) and today's transfer log
     7-16. the catering, disinfection and security badges, counters and open
           incidents (see overview.group_overview)
-    17-18. medical counters (samples; fevers)
+    17-18. medical counters (samples; fevers), and 25. care follow-ups due today
     19-20. each room's test and health badges
     21.   the site head's alerts
     22.   urgent medicines not delivered yet

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groups.medical.care_board import mark_care_rooms, person_care
 from groups.medical.models import Sample
 from groups.medical.reads import attach_eligibility
 from groups.transfers.models import Transfer
@@ -69,7 +70,7 @@ def arrivals(site: Site) -> list[Person]:
     )
 
 
-def general_board(site: Site, floor: int | None = None) -> dict:
+def general_board(site: Site, floor: int | None = None, care: bool = False) -> dict:
     """The general group's board: ten queries.
 
     1-2. counters
@@ -85,6 +86,8 @@ def general_board(site: Site, floor: int | None = None) -> dict:
     rooms = Room.objects.filter(site=site).prefetch_related(open_stays_prefetch()).order_by("floor", "number")
     if floor is not None:
         rooms = rooms.filter(floor=floor)
+    # Each room marked when someone in it is on the care ledger (the filter shows only those).
+    rooms = mark_care_rooms(list(rooms), site.elderly_age)
     return {
         "site": site,
         "counters": site_counters(site),
@@ -95,6 +98,7 @@ def general_board(site: Site, floor: int | None = None) -> dict:
         "floor": floor,
         "floors": by_floor(rooms),
         "handover": group_handover(site, Role.GENERAL),
+        "care": care,
     }
 
 
@@ -145,7 +149,7 @@ def room_page(room: Room) -> dict:
 
 
 def person_page(person: Person) -> dict:
-    """One person: stays, transfers, carers, history: four queries (five with a carer link)."""
+    """One person: stays, transfers, carers, history, care plan: seven queries (eight with a carer link)."""
     stays = list(person.stays.select_related("room").order_by("-started_at"))
     transfers = list(person.transfers.select_related("updated_by").order_by("-created_at"))
     return {
@@ -156,12 +160,14 @@ def person_page(person: Person) -> dict:
         "open_transfer": next((transfer for transfer in transfers if transfer.is_open), None),
         "carers": list(person.carers.all()),
         "history": list(AuditEvent.objects.filter(person=person).order_by("-at", "-pk")[:100]),
+        # The care plan: the general group and the site head see all of it.
+        **person_care(person),
     }
 
 
 class GeneralBoard(Board):
     def render_snapshot(self, site_id, params):
-        context = general_board(load_site(site_id), floor=params.get("floor"))
+        context = general_board(load_site(site_id), floor=params.get("floor"), care=bool(params.get("care")))
         return render_to_string("general/board.html#board-body", context)
 
     def change_parts(self, change):
@@ -176,7 +182,8 @@ class GeneralBoard(Board):
             ]
         if change.persons or change.rooms:
             parts.append(("general/board.html#sealed", {"sealed": sealed_rooms(site)}))
-        parts += [("general/board.html#room-card", {"room": room}) for room in changed_rooms(site.pk, change.rooms)]
+        rooms = mark_care_rooms(changed_rooms(site.pk, change.rooms), site.elderly_age)
+        parts += [("general/board.html#room-card", {"room": room}) for room in rooms]
         if handover_topic(Role.GENERAL) in change.topics:
             parts.append(("rooms/handover.html#handover", {"handover": group_handover(site, Role.GENERAL)}))
         return parts

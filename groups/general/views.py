@@ -402,7 +402,7 @@ def general_board(request):
     site = site_for_user(request, *boards.BOARDS["general"].roles)
     floor = request.GET.get("floor", "")
     floor = int(floor) if floor.lstrip("-").isdigit() else None
-    context = board.general_board(site, floor=floor)
+    context = board.general_board(site, floor=floor, care=request.GET.get("care") == "1")
     query = request.GET.get("q", "").strip()
     context["q"] = query
     context["results"] = search_people(site, query) if query else None

@@ -13,6 +13,7 @@ class MedicalConfig(AppConfig):
     def ready(self):
         from groups.medical import jobs, services
         from groups.medical.board import MedicalBoard, MedicalPersonPage, transfer_handover
+        from groups.medical.care_board import CARE_BOARD_ROLES, CareBoard
         from groups.medical.handover import OPEN_LISTS
         from groups.transfers.board import HANDOVER_SHEET
         from rooms import handover
@@ -22,6 +23,8 @@ class MedicalConfig(AppConfig):
 
         medical_roles = frozenset({Role.SITE_HEAD, Role.MEDICAL})
         boards.register(MedicalBoard(key="medical", roles=medical_roles))
+        # The care ledger (关爱台账): the medical group's, kept with the general group.
+        boards.register(CareBoard(key="care", roles=CARE_BOARD_ROLES))
         # A person's medical page follows every change to the person.
         boards.register_pages(
             "medperson", lambda key, pk: MedicalPersonPage(key=key, roles=medical_roles, person_id=pk), "persons"
@@ -36,6 +39,15 @@ class MedicalConfig(AppConfig):
                 label=_("Mark missed samples"),
                 at=time(0, 5),
                 run=jobs.mark_missed_samples,
+            )
+        )
+        # Early each morning: the day's planned hospital visits (dialysis) are requested as round trips.
+        scheduler.register(
+            scheduler.Job(
+                name="request_hospital_visits",
+                label=_("Request the day's planned hospital visits"),
+                at=time(0, 15),
+                run=jobs.request_hospital_visits,
             )
         )
         # What the group leaves open at a shift change, kept on its handovers.

@@ -15,9 +15,11 @@ from django.db.models import Count, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from groups.medical.care_board import mark_care_rooms, person_care
 from groups.medical.forms import ExtendForm, MedicineNeedForm, MedicineRequestForm
 from groups.medical.models import HealthCheck, MedicineNeed, MedicineRequest, Sample, SampleResult
 from groups.medical.reads import alert_feed, attach_eligibility, cleared_by_pcr, day_bounds, medical_counters
+from groups.medical.services import CARE_TOPIC
 from groups.medical.services import MEDICAL_TOPIC as MEDICAL
 from groups.transfers.models import Transfer
 from rooms.handover import group_handover, handover_topic
@@ -56,8 +58,11 @@ def floor_rounds(site: Site) -> list[dict]:
     )
 
 
-def attach_round(rooms: list[Room]) -> list[Room]:
+def attach_round(rooms: list[Room], elderly_age: int | None = None) -> list[Room]:
     """Give each occupant's stay what the round needs today: two queries.
+
+    ``stay.care_needs`` and ``stay.care_labels``: their care needs, tags and
+    age (``elderly_age``, the site's; read from ``room.site`` when not given);
 
     ``stay.round_samples``: due or overdue, collected and awaiting a result,
     or resulted today; ``stay.positive``: a current positive PCR;
@@ -68,6 +73,7 @@ def attach_round(rooms: list[Room]) -> list[Room]:
     if not stays:
         return rooms
     today = timezone.localdate()
+    mark_care_rooms(rooms, rooms[0].site.elderly_age if elderly_age is None else elderly_age, today)
     start, _end = day_bounds(today)
     samples = defaultdict(list)
     relevant = (
@@ -100,12 +106,13 @@ def attach_round(rooms: list[Room]) -> list[Room]:
 
 def floor_rooms(site: Site, floor: int) -> list[Room]:
     rooms = list(Room.objects.filter(site=site, floor=floor).prefetch_related(open_stays_prefetch()).order_by("number"))
-    return attach_round(rooms)
+    return attach_round(rooms, site.elderly_age)
 
 
 def room_round(room_id: int) -> Room:
     """One room of the board, as a one-tap action answers with it: three queries."""
-    return attach_round(list(Room.objects.filter(pk=room_id).prefetch_related(open_stays_prefetch())))[0]
+    rooms = Room.objects.filter(pk=room_id).select_related("site").prefetch_related(open_stays_prefetch())
+    return attach_round(list(rooms))[0]
 
 
 def open_medicine_requests(site: Site) -> list[MedicineRequest]:
@@ -127,11 +134,11 @@ def patient_transfers(site: Site) -> list[Transfer]:
     )
 
 
-def medical_board(site: Site, floor: int | None = None) -> dict:
-    """The medical group's board, one floor at a time: twelve queries.
+def medical_board(site: Site, floor: int | None = None, care: bool = False) -> dict:
+    """The medical group's board, one floor at a time: thirteen queries.
 
     1.    the floors, with people and samples waiting per floor
-    2-3.  counters (samples; fevers)
+    2-3.  counters (samples; fevers), 13. care follow-ups due
     4-5.  the floor's rooms with their open stays and people
     6.    the samples of those stays that matter today
     7.    today's health checks of those stays
@@ -156,6 +163,8 @@ def medical_board(site: Site, floor: int | None = None) -> dict:
         "transfers": patient_transfers(site),
         "handover": group_handover(site, Role.MEDICAL),
         "today": timezone.localdate(),
+        # The board's filter: only the people on the care ledger.
+        "care": care,
         # One-time tokens of this render's forms: a double tap counts once.
         "token": uuid.uuid4().hex,
     }
@@ -193,8 +202,8 @@ def health_round(site: Site, floor: int, day, round: str) -> dict:
 
 
 def person_medical(person) -> dict:
-    """One person's tests with every result and correction, health rounds, medicines and transfers:
-    eight queries, and five for release eligibility while the stay is open."""
+    """One person's tests with every result and correction, health rounds, medicines, transfers and
+    care plan: eleven queries, and five for release eligibility while the stay is open."""
     stays = list(person.stays.select_related("room", "sampling_plan").order_by("-started_at"))
     stay = next((stay for stay in stays if stay.is_open), stays[0] if stays else None)
     results = Prefetch(
@@ -219,6 +228,7 @@ def person_medical(person) -> dict:
         "requests": list(MedicineRequest.objects.filter(person=person).select_related("delivered_by")),
         "transfers": list(person.transfers.order_by("-created_at")),
         "today": timezone.localdate(),
+        **person_care(person),
     }
 
 
@@ -287,7 +297,7 @@ class MedicalBoard(Board):
         return bool(change.topics & MEDICAL_TOPICS or change.rooms or change.transfers or HANDOVER in change.topics)
 
     def render_snapshot(self, site_id, params):
-        context = medical_board(load_site(site_id), floor=params.get("floor"))
+        context = medical_board(load_site(site_id), floor=params.get("floor"), care=bool(params.get("care")))
         return render_to_string("medical/board.html#board-body", context)
 
     def change_parts(self, change):
@@ -295,7 +305,7 @@ class MedicalBoard(Board):
         change is about tests, health or who is in the rooms."""
         site = load_site(change.site_id)
         token = uuid.uuid4().hex
-        rooms = attach_round(changed_rooms(site.pk, change.rooms))
+        rooms = attach_round(changed_rooms(site.pk, change.rooms), site.elderly_age)
         parts = []
         if change.topics & MEDICAL_TOPICS:
             parts += [
@@ -317,6 +327,7 @@ class MedicalBoard(Board):
 
 
 # Results, rounds and alerts say "medical"; check-ins and departures change
-# who is in the rooms: both move the medical counters and lists.
-MEDICAL_TOPICS = frozenset({MEDICAL, OCCUPANTS})
+# who is in the rooms: both move the medical counters and lists; a care
+# follow-up moves the count of follow-ups due.
+MEDICAL_TOPICS = frozenset({MEDICAL, OCCUPANTS, CARE_TOPIC})
 HANDOVER = handover_topic(Role.MEDICAL)

@@ -1,7 +1,7 @@
 """The medical group's scheduled jobs (site_ops/upkeep/scheduler.py runs them; apps.py registers them)."""
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from groups.medical import services as medical
@@ -21,3 +21,20 @@ def mark_missed_samples() -> str:
         _("%(site)s: %(count)s samples marked missed") % {"site": site, "count": count}
         for site, count in mark_missed_everywhere()
     )
+
+
+def request_hospital_visits() -> str:
+    """The scheduled job: today's planned hospital visits become round-trip requests, on every site.
+
+    Running it twice asks for each trip once (care_models.HospitalVisitTrip).
+    """
+    today = timezone.localdate()
+    parts = []
+    for site in Site.objects.order_by("pk"):
+        trips = medical.hospital_visits_request(site=site, day=today)
+        asked = sum(trip.transfer_id is not None for trip in trips)
+        parts.append(
+            _("%(site)s: %(asked)s hospital visits requested, %(skipped)s not")
+            % {"site": site, "asked": asked, "skipped": len(trips) - asked}
+        )
+    return "; ".join(parts)

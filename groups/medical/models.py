@@ -751,3 +751,12 @@ must look at. The service that records it writes one of these rows in the
 same transaction and publishes the change with the "medical" topic, so that
 the medical board can list the open ones live.
 """
+
+
+# The care ledger and planned hospital visits live in their own module.
+from groups.medical.care_models import (  # noqa: E402, F401
+    CareFollowUp,
+    CarePlan,
+    HospitalVisitPlan,
+    HospitalVisitTrip,
+)

@@ -15,6 +15,7 @@ from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from groups.medical.care_models import care_due_count
 from groups.medical.models import (
     HEALTH_ALERT_KINDS,
     Alert,
@@ -60,7 +61,8 @@ def _overdue(today) -> Q:
 
 
 def medical_counters(site) -> dict:
-    """Samples due, collected, overdue and awaiting results; positives, suspected and fevers today: two queries.
+    """Samples due, collected, overdue and awaiting results; positives, suspected and fevers today;
+    care follow-ups due today (the care ledger): three queries.
 
     A fever is the site's protocol's (its threshold read in the same query).
     """
@@ -80,6 +82,7 @@ def medical_counters(site) -> dict:
         .distinct()
         .count()
     )
+    counters["care_due"] = care_due_count(site, today)
     return counters
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from groups.medical import views
+from groups.medical import care_views, views
 
 urlpatterns = [
     path("medical/", views.medical_board, name="medical-board"),
@@ -22,5 +22,10 @@ urlpatterns = [
     path("medical/lab-results/", views.lab_import, name="lab-import"),
     path("medical/lab-results/<int:pk>/", views.lab_import_preview, name="lab-import-preview"),
     path("medical/lab-results/<int:pk>/apply/", views.lab_import_apply, name="lab-import-apply"),
+    path("medical/care/", care_views.ledger, name="care-ledger"),
+    path("medical/care/people/<int:pk>/plan/", care_views.plan_edit, name="care-plan"),
+    path("medical/care/people/<int:pk>/follow-up/", care_views.follow_up, name="care-follow-up"),
+    path("medical/care/people/<int:pk>/visits/", care_views.visit_plan_add, name="care-visits"),
+    path("medical/care/visits/<int:pk>/stop/", care_views.visit_plan_stop, name="care-visit-stop"),
     path("people/<int:pk>/certificate/", views.release_certificate, name="release-certificate"),
 ]

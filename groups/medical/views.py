@@ -82,7 +82,9 @@ def _get_sample_for_user(request, pk: int) -> Sample:
 @require_GET
 def medical_board(request):
     site = site_for_user(request, *boards.BOARDS["medical"].roles)
-    context = board.medical_board(site, floor=parse_floor(request.GET.get("floor")))
+    context = board.medical_board(
+        site, floor=parse_floor(request.GET.get("floor")), care=request.GET.get("care") == "1"
+    )
     return render(request, "medical/board.html", context)
 
 

@@ -107,6 +107,9 @@ class ArrangeForm(TransferMoveForm):
         if not self.is_bound:
             self.initial.setdefault("destination_name", transfer.destination_name)
             self.initial.setdefault("destination_contact", transfer.destination_contact)
+            # A planned hospital visit was asked for with its departure time.
+            if transfer.planned_departure_at:
+                self.initial.setdefault("planned_departure_at", timezone.localtime(transfer.planned_departure_at))
 
     def clean_driver_phone(self):
         return validate_phone(self.cleaned_data["driver_phone"])

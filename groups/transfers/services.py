@@ -122,11 +122,55 @@ def transfer_request(
 ) -> Transfer:
     """Ask for a person in isolation to be transferred; raises TransferOpen if one is open."""
     require_role(by, *TRANSFER_REQUEST_ROLES)
+    return _request(
+        person=person,
+        by=by,
+        reason=reason,
+        destination_type=destination_type,
+        destination_name=destination_name,
+        destination_contact=destination_contact,
+        urgency=urgency,
+        note=note,
+        token=token,
+    )
+
+
+def transfer_request_planned(
+    *, person: Person, reason: str, destination_name: str, planned_departure_at, note: str = ""
+) -> Transfer:
+    """A planned hospital visit's round trip, asked for by the clock (the
+    medical group's scheduled job): a request like any other, by "system",
+    with its planned departure. Raises TransferOpen if one is open."""
+    return _request(
+        person=person,
+        by=None,
+        reason=reason,
+        destination_type=Transfer.Destination.HOSPITAL_VISIT,
+        destination_name=destination_name,
+        note=note,
+        planned_departure_at=planned_departure_at,
+    )
+
+
+def _request(
+    *,
+    person: Person,
+    by,
+    reason: str,
+    destination_type: str,
+    destination_name: str = "",
+    destination_contact: str = "",
+    urgency: str = Transfer.Urgency.ROUTINE,
+    note: str = "",
+    token: str | None = None,
+    planned_departure_at=None,
+) -> Transfer:
     if destination_type not in Transfer.Destination.values or urgency not in Transfer.Urgency.values:
         raise ServiceError(_("Choose where the person is going and how urgently."))
     _required(reason=reason)
     with transaction.atomic():
-        claim_form(token, by)
+        if by is not None:
+            claim_form(token, by)
         person = lock_row(Person, person.pk)
         current = Transfer.objects.filter(person=person, state__in=Transfer.OPEN_STATES).first()
         if current is not None:
@@ -149,6 +193,7 @@ def transfer_request(
                     destination_type=destination_type,
                     destination_name=destination_name.strip(),
                     destination_contact=destination_contact.strip(),
+                    planned_departure_at=planned_departure_at,
                     created_at=now,
                     requested_by=by,
                     updated_at=now,

@@ -13,11 +13,21 @@ One module per concern: ``sampling`` (rounds, collection, missed samples),
 (the plan at check-in, release eligibility, extension and replanning, the
 certificate, and what the stay services call: ``connect_stay_hooks``),
 ``health`` (health rounds), ``medicines`` (medicines, alerts, the alerts
-other groups raise), ``lab_import`` (the lab's result sheets); ``common``
+other groups raise), ``lab_import`` (the lab's result sheets), ``care`` (the care ledger and
+planned hospital visits); ``common``
 holds what they share. The public functions are named here, so that other
 groups and the views call ``groups.medical.services.<function>``.
 """
 
+from groups.medical.services.care import (  # noqa: F401
+    CARE_ROLES,
+    CARE_TOPIC,
+    care_follow_up_record,
+    care_plan_save,
+    hospital_visit_plan_add,
+    hospital_visit_plan_stop,
+    hospital_visits_request,
+)
 from groups.medical.services.common import (  # noqa: F401
     CERTIFICATE_ROLES,
     MEDICAL_ROLES,

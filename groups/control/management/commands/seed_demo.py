@@ -5,8 +5,8 @@ Everything is made up (see demo_people.py) and dated relative to now; the same
 random seed gives the same demo every time. The parts, in the order they are
 written: the site and its plan (demo_site.py), the staff (demo_staff.py), the
 people, rooms, stays and their history (demo_stays.py), the open transfers
-(demo_transfers.py), the medical group's day (demo_medical.py) and the other
-groups' records (demo_groups.py).
+(demo_transfers.py), the medical group's day (demo_medical.py), the care
+ledger (demo_care.py) and the other groups' records (demo_groups.py).
 
 Most rows are written directly rather than through the services: the services
 check the acting user's group, publish to the live boards and stamp "now",
@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from groups.control.management.demo import Demo
+from groups.control.management.demo_care import CareDemo
 from groups.control.management.demo_groups import write_group_records
 from groups.control.management.demo_medical import MedicalDemo
 from groups.control.management.demo_site import SITE_NAME, create_site, plan_site
@@ -55,6 +56,7 @@ class Command(BaseCommand):
         stays, stay_events = write_stays(demo, plan)
         transfer_events = write_transfers(demo, plan)
         medical = MedicalDemo(demo, stays).write()
+        care = CareDemo(demo, stays).write()
         group_counts = write_group_records(demo, plan.rooms)
         return {
             "rooms": len(plan.rooms),
@@ -65,6 +67,7 @@ class Command(BaseCommand):
             "transfers": Transfer.objects.filter(site=demo.site).count(),
             "occupied_rooms": sum(room.status == Room.Status.OCCUPIED for room in plan.rooms.values()),
             "medical": medical,
+            "care": care,
             **group_counts,
         }
 
@@ -80,6 +83,11 @@ class Command(BaseCommand):
         m = c["medical"]
         write(f"  samples: {m['samples']}, health checks: {m['checks']}, alerts: {m['alerts']}")
         write(f"  positive today: room {m['positive']} (sealed)")
+        care = c["care"]
+        write(
+            f"  care ledger: {care['care_plans']} plans, {care['care_follow_ups']} follow-ups,"
+            f" {care['hospital_visits']} planned hospital visits"
+        )
         write(
             f"  meals recorded this round: {c['meals']}, disinfection tasks: {c['tasks']}, incidents: {c['incidents']}"
         )
