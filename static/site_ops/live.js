@@ -49,7 +49,10 @@
     if (!target || !target.querySelectorAll) return;
     [target].concat(Array.prototype.slice.call(target.querySelectorAll("[id]"))).forEach(function (el) {
       if (el.scrollTop > 0) scrolled[el.id] = el.scrollTop;
-      if ((el.tagName === "INPUT" || el.tagName === "TEXTAREA") && el.type !== "hidden" && el.value) typed[el.id] = el.value;
+      // A form being sent (htmx marks it) took its words with it: a push that
+      // arrives before its answer does not put them back.
+      var sending = el.closest && el.closest(".htmx-request");
+      if ((el.tagName === "INPUT" || el.tagName === "TEXTAREA") && el.type !== "hidden" && el.value && !sending) typed[el.id] = el.value;
     });
   }
   function restoreReaderState() {
@@ -68,6 +71,11 @@
     if (event.detail.shouldSwap !== false) keepReaderState(event.detail.target);
   });
   document.addEventListener("htmx:beforeSwap", function (event) {
+    // The answer to a form sent from inside the part it replaces: what was
+    // typed into it went with it, and is not put back (a follow-up recorded
+    // on the care ledger leaves an empty form, not one to send twice).
+    var sent = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (sent && event.detail.target && event.detail.target.contains(sent)) return;
     if (event.detail.shouldSwap) keepReaderState(event.detail.target);
   });
   document.addEventListener("htmx:oobAfterSwap", restoreReaderState);
