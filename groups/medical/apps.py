@@ -13,9 +13,9 @@ class MedicalConfig(AppConfig):
     def ready(self):
         from groups.medical import jobs, services
         from groups.medical.board import MedicalBoard, MedicalPersonPage, transfer_handover
-        from groups.medical.care_board import CARE_BOARD_ROLES, CareBoard
+        from groups.medical.care_board import CARE_BOARD_ROLES, CareBoard, transfer_talk
         from groups.medical.handover import OPEN_LISTS
-        from groups.transfers.board import HANDOVER_SHEET
+        from groups.transfers.board import ESCORT_NOTES, HANDOVER_SHEET
         from rooms import handover
         from rooms.roles import Role
         from site_ops import boards
@@ -32,6 +32,8 @@ class MedicalConfig(AppConfig):
         services.connect_stay_hooks()
         # The receiving hospital reads the results, temperatures and medicines on the handover sheet.
         HANDOVER_SHEET.append(transfer_handover)
+        # The escort reads how to talk to the person (hearing-impaired: write), never why they go.
+        ESCORT_NOTES.append(transfer_talk)
         # Just after midnight: yesterday's samples not collected become missed.
         scheduler.register(
             scheduler.Job(

@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -67,13 +66,12 @@ class LedgerRow:
 
 
 def care_ledger(site: Site, today: date | None = None) -> dict:
-    """The ledger: four queries however many people are on it.
+    """The ledger: three queries however many people are on it.
 
     1. the open stays of the people on the ledger, with person, room, plan and
-       the plan's responsible staff, and the day of their last follow-up
+       the plan's responsible staff, and the id of their last follow-up
     2. those last follow-ups, with who recorded them
     3. their active hospital visit plans
-    4. the site's staff (who may be made responsible)
     """
     today = today or timezone.localdate()
     last = CareFollowUp.objects.filter(person=OuterRef("person")).order_by("-at", "-pk").values("pk")[:1]
@@ -116,21 +114,10 @@ def care_ledger(site: Site, today: date | None = None) -> dict:
         "rows": rows,
         "due_count": sum(row.due for row in rows),
         "today": today,
-        "staff": site_staff(site),
         # One-time tokens of this render's forms: a double tap counts once.
         "token": uuid.uuid4().hex,
         "ws_path": "/ws/boards/care/",
     }
-
-
-def site_staff(site: Site) -> list:
-    """The active staff of the site, by name: who may be responsible for a person's care."""
-    return list(
-        get_user_model()
-        .objects.filter(staff__site=site, is_active=True)
-        .order_by("last_name", "first_name", "username")
-        .distinct()
-    )
 
 
 def person_care(person: Person) -> dict:
@@ -153,6 +140,12 @@ def door_notes(person_ids) -> dict[int, dict]:
         .values("person_id", "how_to_talk", "door_note")
     )
     return {row["person_id"]: {"how_to_talk": row["how_to_talk"], "door_note": row["door_note"]} for row in rows}
+
+
+def transfer_talk(transfer) -> str:
+    """How to talk to the person moved, for the transfer's pages, the escort's
+    included (transfers.board.ESCORT_NOTES): one query."""
+    return CarePlan.objects.filter(person_id=transfer.person_id).values_list("how_to_talk", flat=True).first() or ""
 
 
 CARE_BOARD_ROLES = frozenset({Role.MEDICAL, Role.GENERAL, Role.SITE_HEAD})

@@ -127,6 +127,7 @@ def transfer_page(transfer: Transfer, *, escort: bool = False) -> dict:
         )
     )
     page = {"transfer": transfer, "timeline": timeline, "stale_minutes": minutes, "escort": escort}
+    page["talk"] = [note for hook in ESCORT_NOTES if (note := hook(transfer))]
     if not escort:
         page["companions"] = companions(transfer)
         page["handover"] = [render_to_string(*part) for sheet in HANDOVER_SHEET if (part := sheet(transfer))]
@@ -138,6 +139,12 @@ def transfer_page(transfer: Transfer, *, escort: bool = False) -> dict:
 # values, temperatures and symptoms, medicines): each a function (transfer)
 # -> (template, context) or None. Never on the escort's page.
 HANDOVER_SHEET: list[Callable] = []
+
+# How to talk to the person on the way, from the groups that know it (the
+# medical group: the care plan's "how to talk to them", written never to name
+# a diagnosis): each a function (transfer) -> str, "" for nothing. On every
+# page of the transfer, the escort's too.
+ESCORT_NOTES: list[Callable] = []
 
 
 def companions(transfer: Transfer) -> list:
