@@ -38,7 +38,7 @@ from rooms.models import AuditEvent, Person, Room
 from rooms.roles import NotInGroup
 from site_ops.boards import BOARDS, Change, board_for_key
 from site_ops.upkeep import scheduler
-from tests.base import SiteTestCase
+from tests.base import SiteTestCase, ViewAccessMixin
 from tests.clock import frozen
 from tests.factories import make_person, make_site, make_user
 
@@ -220,6 +220,22 @@ class FollowUpTests(SiteTestCase):
         affected = [key for key, board in BOARDS.items() if board.affected_by(change)]
         for key in ("care", "medical", "control"):
             self.assertIn(key, affected)
+
+    def test_a_fever_found_on_a_follow_up_alerts_the_medical_group(self):
+        from groups.medical.models import Alert
+
+        medical.care_follow_up_record(person=self.old, by=self.clerk, temperature=Decimal("37.0"))
+        self.assertFalse(Alert.objects.exists())
+        with self.captureOnCommitCallbacks(execute=True) as callbacks:
+            medical.care_follow_up_record(person=self.old, by=self.clerk, temperature=Decimal("38.1"))
+        alert = Alert.objects.get()
+        self.assertEqual(
+            (alert.kind, alert.person, alert.room, alert.raised_by), ("fever", self.old, self.room, self.clerk)
+        )
+        self.assertFalse(alert.for_site_head)
+        self.assertIn("medical", callbacks[0].change.topics)
+        self.client.force_login(self.nurse)
+        self.assertContains(self.client.get(reverse("medical-board")), "38.1")
 
     def test_a_nurse_records_a_follow_up_in_one_tap_from_the_ledger(self):
         self.client.force_login(self.nurse)
@@ -597,3 +613,28 @@ class HospitalVisitTests(SiteTestCase):
         response = self.client.post(url, {"weekdays": [], "leave_at": "25:00", "hospital": "", "reason": ""})
         self.assertEqual(response.status_code, 422)
         self.assertEqual(HospitalVisitPlan.objects.filter(person=self.patient).count(), 2)
+
+
+class CareViewAccessTests(ViewAccessMixin, SiteTestCase):
+    """Every care view: the medical and general groups and the site head; nobody else."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.old = make_person(cls.site, birth_date=born_aged(77))
+        cls.plan = medical.hospital_visit_plan_add(
+            person=cls.old, by=cls.nurse, weekdays=[1], leave_at=time(8), hospital="医院", reason="复查"
+        )
+
+    def urls(self):
+        allowed = [self.head, self.clerk, self.nurse]
+        pk = self.old.pk
+        return {
+            "ledger": (reverse("care-ledger"), "get", allowed),
+            "plan form": (reverse("care-plan", args=[pk]), "get", allowed),
+            "plan save": (reverse("care-plan", args=[pk]), "post", allowed),
+            "follow-up": (reverse("care-follow-up", args=[pk]), "post", allowed),
+            "visits form": (reverse("care-visits", args=[pk]), "get", allowed),
+            "visits save": (reverse("care-visits", args=[pk]), "post", allowed),
+            "visit stop": (reverse("care-visit-stop", args=[self.plan.pk]), "post", allowed),
+        }

@@ -7,6 +7,7 @@ the catering board's door notes) and the person, so their pages follow.
 """
 
 from datetime import date
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,6 +15,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from groups.medical.care_models import CareFollowUp, CarePlan, HospitalVisitPlan, HospitalVisitTrip, on_care_ledger
+from groups.medical.models import Alert, TestProtocol
+from groups.medical.services.medicines import MEDICAL_TOPIC
 from groups.transfers import services as transfers
 from rooms.models import Person, Site, Stay
 from rooms.roles import Role, require_role
@@ -32,12 +35,12 @@ def _open_stay(person: Person) -> Stay | None:
     return Stay.objects.open().filter(person=person).first()
 
 
-def _publish(person: Person, stay: Stay | None) -> None:
+def _publish(person: Person, stay: Stay | None, *topics: str) -> None:
     live.publish(
         site=person.site,
         rooms=[stay.room_id] if stay else [],
         persons=[person.pk],
-        topics=[CARE_TOPIC],
+        topics=[CARE_TOPIC, *topics],
     )
 
 
@@ -149,6 +152,18 @@ def care_follow_up_record(
             by=by,
             at=now,
         )
+        # A fever found on a follow-up (by the general group as well) reaches
+        # the medical group as the health round's would, and holds the release.
+        fever = temperature is not None and Decimal(temperature) >= TestProtocol.numbers_for(person.site_id).fever_from
+        if fever:
+            Alert.objects.create(
+                site_id=person.site_id,
+                kind=Alert.Kind.FEVER,
+                person=person,
+                room=stay.room,
+                note=_("fever on a care follow-up: %(temperature)s °C") % {"temperature": temperature},
+                raised_by=by,
+            )
         audit(
             site=person.site,
             by=by,
@@ -165,7 +180,7 @@ def care_follow_up_record(
             note=" ".join(part for part in (asked.strip(), note.strip()) if part),
             label=person.name,
         )
-        _publish(person, stay)
+        _publish(person, stay, *([MEDICAL_TOPIC] if fever else []))
     return follow_up
 
 
