@@ -5,12 +5,17 @@ axe-core runs in the page through axe-playwright-python; only serious and
 critical findings fail the test (moderate ones are reported by axe itself).
 """
 
+from datetime import time
+
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 
 from groups.medical import services as medical
+from groups.medical.care_models import years_before
 from groups.medical.models import Sample
 from rooms import services
 from tests.browser.test_live_boards import LOCALE, TABLET, WALL, BrowserTestCase
+from tests.factories import make_person
 
 # The smallest touch target for a gloved hand, in CSS pixels (a little slack for rounding).
 TOUCH = 47.5
@@ -38,6 +43,20 @@ class AccessibilityTests(BrowserTestCase):
         stay = self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
         sample = Sample.objects.get(stay=stay, day=1)
         self.elsewhere(medical.sample_collect, sample=sample, by=self.nurse)
+        # Someone on the care ledger, with a plan, a follow-up and planned hospital visits.
+        old = make_person(self.site, name="王秀珍", birth_date=years_before(timezone.localdate(), 80))
+        self.elsewhere(services.stay_check_in, person=old, room=self.rooms[1], by=self.clerk)
+        self.elsewhere(medical.care_plan_save, person=old, by=self.nurse, data={"how_to_talk": "说话慢一点"})
+        self.elsewhere(medical.care_follow_up_record, person=old, by=self.nurse, fed=False)
+        self.elsewhere(
+            medical.hospital_visit_plan_add,
+            person=old,
+            by=self.nurse,
+            weekdays=[0, 2, 4],
+            leave_at=time(7),
+            hospital="市第一人民医院",
+            reason="血液透析",
+        )
         self.axe = Axe()
 
     def screens(self):
@@ -55,6 +74,8 @@ class AccessibilityTests(BrowserTestCase):
             (self.nurse, "/medical/?floor=1", TABLET),
             (self.nurse, f"/medical/people/{person}/", TABLET),
             (self.nurse, "/medical/health-round/?floor=1", TABLET, False),
+            (self.nurse, "/medical/care/", TABLET),
+            (self.nurse, "/medical/?floor=1&care=1", TABLET),
             (self.cook, "/catering/", TABLET),
             (self.cleaner, "/disinfection/", TABLET),
             (self.guard, "/security/", TABLET),
