@@ -38,7 +38,7 @@ from rooms.models import AuditEvent, Person, Room
 from rooms.roles import NotInGroup
 from site_ops.boards import BOARDS, Change, board_for_key
 from site_ops.upkeep import scheduler
-from tests.base import SiteTestCase, ViewAccessMixin
+from tests.base import LiveTestCase, SiteTestCase, ViewAccessMixin
 from tests.clock import frozen
 from tests.factories import make_person, make_site, make_user
 
@@ -638,3 +638,47 @@ class CareViewAccessTests(ViewAccessMixin, SiteTestCase):
             "visits save": (reverse("care-visits", args=[pk]), "post", allowed),
             "visit stop": (reverse("care-visit-stop", args=[self.plan.pk]), "post", allowed),
         }
+
+
+class CareSocketTests(LiveTestCase):
+    """The ledger's socket against the real ASGI application: its audience, and a follow-up arriving live."""
+
+    async def connect(self, path, user):
+        from asgiref.sync import sync_to_async
+        from channels.testing import WebsocketCommunicator
+        from django.test import Client
+
+        from site_ops.asgi import application
+
+        client = Client()
+        await sync_to_async(client.force_login)(user)
+        headers = [
+            (b"origin", b"http://127.0.0.1:8000"),
+            (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
+        ]
+        communicator = WebsocketCommunicator(application, path, headers=headers)
+        connected, _code = await communicator.connect()
+        self.assertTrue(connected)
+        return communicator
+
+    async def test_a_follow_up_reaches_every_open_ledger_and_other_groups_are_refused(self):
+        from asgiref.sync import sync_to_async
+
+        old = await sync_to_async(make_person)(self.site, name="周大妈", birth_date=born_aged(83))
+        await sync_to_async(services.stay_check_in)(person=old, room=self.room, by=self.clerk)
+        cook = await self.connect("/ws/boards/care/?lang=en", self.cook)
+        self.assertEqual((await cook.receive_output())["code"], 4403)
+        await cook.disconnect()
+
+        ledger = await self.connect("/ws/boards/care/?lang=en", self.nurse)
+        snapshot = await ledger.receive_from()
+        self.assertIn(f'id="care-row-{old.pk}" class="care-row due"', snapshot)
+        await sync_to_async(medical.care_follow_up_record)(person=old, by=self.clerk, temperature=Decimal("36.5"))
+        pushed = await ledger.receive_from()
+        self.assertIn(f'id="care-row-{old.pk}" class="care-row" data-due="0"', pushed)
+        await ledger.disconnect()
+
+        # A board filtered to the ledger stays filtered when the socket sends it whole.
+        board = await self.connect("/ws/boards/medical/?lang=en&floor=1&care=1", self.nurse)
+        self.assertIn('class="medical care-only"', await board.receive_from())
+        await board.disconnect()
