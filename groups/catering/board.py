@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from groups.catering.rounds import PENDING, diet_counts, meal_round, next_slot, open_stays, site_slots
 from groups.catering.services import TOPIC
+from rooms import requests
 from rooms.handover import group_handover, handover_topic
 from rooms.models import Room, Site
 from rooms.reads import load_site
@@ -22,6 +23,7 @@ from site_ops.boards import Board
 
 TEMPLATE = "catering/board.html"
 HANDOVER = handover_topic(Role.CATERING)
+REQUESTS = requests.requests_topic(Role.CATERING)
 
 
 def kitchen(stays, slots, now) -> dict:
@@ -38,13 +40,14 @@ def kitchen(stays, slots, now) -> dict:
 
 
 def catering_board(site: Site, floor: int | None = None, now=None) -> dict:
-    """The catering board: six queries.
+    """The catering board: seven queries.
 
     1. the site's meal slots
     2. the site's floors
     3. open stays with their people and rooms (the round, the kitchen counts)
     4. the current round's recorded deliveries, with their rooms
     5-6. the shift handover (rooms.handover.group_handover)
+    7. the group's open requests (rooms.requests.group_list)
     """
     now = now or timezone.now()
     slots = site_slots(site.pk)
@@ -62,6 +65,7 @@ def catering_board(site: Site, floor: int | None = None, now=None) -> dict:
         "floor": floor,
         "floors": [_floor(f, by_floor.get(f, []), meals) for f in shown],
         "handover": group_handover(site, Role.CATERING, now),
+        **requests.group_list(site, Role.CATERING),
     }
 
 
@@ -77,7 +81,7 @@ def _floor(number: int, meals, round_) -> dict:
 @dataclass(frozen=True)
 class CateringBoard(Board):
     # Arrivals, departures and a diet corrected (occupants) change the round.
-    topics: frozenset[str] | None = frozenset({TOPIC, OCCUPANTS, HANDOVER})
+    topics: frozenset[str] | None = frozenset({TOPIC, OCCUPANTS, HANDOVER, REQUESTS})
 
     def affected_by(self, change):
         # A room sealed or unsealed (the disinfection topic, with its room)
@@ -93,8 +97,12 @@ class CateringBoard(Board):
             return [
                 ("rooms/handover.html#handover", {"handover": group_handover(load_site(change.site_id), Role.CATERING)})
             ]
+        if change.topics <= {REQUESTS, requests.REQUESTS}:
+            # A request alone: the list of the kitchen's requests, not the round.
+            return requests.board_parts(load_site(change.site_id), change, Role.CATERING)
         context = catering_board(load_site(change.site_id))
         parts = [(f"{TEMPLATE}#{name}", context) for name in ("round-head", "kitchen", "late-meals", "handover")]
+        parts += requests.board_parts(context["site"], change, Role.CATERING)
         # The floors the change touched; a page showing one floor ignores the others.
         touched = set(Room.objects.filter(pk__in=change.rooms).values_list("floor", flat=True))
         for floor in context["floors"]:

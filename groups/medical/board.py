@@ -15,13 +15,14 @@ from django.db.models import Count, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from groups.medical.forms import ExtendForm, MedicineNeedForm, MedicineRequestForm
-from groups.medical.models import HealthCheck, MedicineNeed, MedicineRequest, Sample, SampleResult
+from groups.medical.forms import ExtendForm, MedicineNeedForm
+from groups.medical.models import HealthCheck, MedicineNeed, Sample, SampleResult
 from groups.medical.reads import alert_feed, attach_eligibility, cleared_by_pcr, day_bounds, medical_counters
 from groups.medical.services import MEDICAL_TOPIC as MEDICAL
 from groups.transfers.models import Transfer
+from rooms import requests
 from rooms.handover import group_handover, handover_topic
-from rooms.models import Person, Room, Site
+from rooms.models import Person, Request, Room, Site
 from rooms.reads import changed_rooms, load_site, open_stays_prefetch
 from rooms.roles import Role
 from rooms.services import OCCUPANTS
@@ -108,15 +109,6 @@ def room_round(room_id: int) -> Room:
     return attach_round(list(Room.objects.filter(pk=room_id).prefetch_related(open_stays_prefetch())))[0]
 
 
-def open_medicine_requests(site: Site) -> list[MedicineRequest]:
-    """The medicines still to deliver: urgent ones first, then today's, then the rest, oldest first."""
-    return list(
-        MedicineRequest.objects.filter(site=site, status=MedicineRequest.Status.OPEN)
-        .select_related("person", "stay__room")
-        .order_by(MedicineRequest.urgency_rank(), "requested_at", "pk")
-    )
-
-
 def patient_transfers(site: Site) -> list[Transfer]:
     """The open transfers of the site's people, urgent first: the medical group follows its patients (one query)."""
     return list(
@@ -136,7 +128,7 @@ def medical_board(site: Site, floor: int | None = None) -> dict:
     6.    the samples of those stays that matter today
     7.    today's health checks of those stays
     8.    alerts
-    9.    open medicine requests
+    9.    the medical group's open requests (medicine, emotional support)
     10.   the patients' open transfers
     11-12. the shift handover (rooms.handover.group_handover)
     """
@@ -152,7 +144,7 @@ def medical_board(site: Site, floor: int | None = None) -> dict:
         "counters": medical_counters(site),
         "rooms": floor_rooms(site, floor) if floor is not None else [],
         "alerts": alert_feed(site, site_head=False),
-        "requests": open_medicine_requests(site),
+        **requests.group_list(site, Role.MEDICAL),
         "transfers": patient_transfers(site),
         "handover": group_handover(site, Role.MEDICAL),
         "today": timezone.localdate(),
@@ -216,7 +208,11 @@ def person_medical(person) -> dict:
             HealthCheck.objects.filter(person=person).select_related("recorded_by").order_by("-day", "-round")[:14]
         ),
         "needs": list(MedicineNeed.objects.filter(person=person)),
-        "requests": list(MedicineRequest.objects.filter(person=person).select_related("delivered_by")),
+        "requests": list(
+            Request.objects.filter(person=person, kind=Request.Kind.MEDICINE)
+            .select_related("closed_by")
+            .order_by("-requested_at", "-pk")
+        ),
         "transfers": list(person.transfers.order_by("-created_at")),
         "today": timezone.localdate(),
     }
@@ -242,9 +238,9 @@ def transfer_handover(transfer: Transfer) -> tuple[str, dict] | None:
             ),
             "needs": list(MedicineNeed.objects.filter(person=person)),
             "requests": list(
-                MedicineRequest.objects.filter(person=person, status=MedicineRequest.Status.OPEN).order_by(
-                    "requested_at"
-                )
+                Request.objects.filter(
+                    person=person, kind=Request.Kind.MEDICINE, status__in=Request.OPEN_STATUSES
+                ).order_by("requested_at")
             ),
         },
     )
@@ -257,7 +253,6 @@ def person_medical_page(person) -> dict:
         {
             "extend_form": ExtendForm(initial={"version": context["stay"].version}) if context["stay"] else None,
             "need_form": MedicineNeedForm(),
-            "request_form": MedicineRequestForm(),
             # One-time tokens of this render's forms: a double tap counts once.
             "token": uuid.uuid4().hex,
             "results": Sample.Result.choices,
@@ -284,7 +279,13 @@ class MedicalPersonPage(WholeBoard):
 class MedicalBoard(Board):
     def affected_by(self, change: Change) -> bool:
         # Every room's section shows its status too; the patients' transfers are followed.
-        return bool(change.topics & MEDICAL_TOPICS or change.rooms or change.transfers or HANDOVER in change.topics)
+        return bool(
+            change.topics & MEDICAL_TOPICS
+            or change.rooms
+            or change.transfers
+            or HANDOVER in change.topics
+            or REQUESTS in change.topics
+        )
 
     def render_snapshot(self, site_id, params):
         context = medical_board(load_site(site_id), floor=params.get("floor"))
@@ -301,7 +302,6 @@ class MedicalBoard(Board):
             parts += [
                 ("medical/parts.html#medical-counters", {"medical": medical_counters(site)}),
                 ("medical/parts.html#alerts", {"alerts": alert_feed(site, site_head=False)}),
-                ("medical/board.html#medicine-requests", {"requests": open_medicine_requests(site)}),
             ]
             changed_floors = {room.floor for room in rooms}
             for row in floor_rounds(site):
@@ -312,6 +312,7 @@ class MedicalBoard(Board):
             parts.append(("medical/board.html#patient-transfers", {"transfers": patient_transfers(site)}))
         if HANDOVER in change.topics:
             parts.append(("rooms/handover.html#handover", {"handover": group_handover(site, Role.MEDICAL)}))
+        parts += requests.board_parts(site, change, Role.MEDICAL)
         parts += [("medical/board.html#med-room", {"room": room, "token": token}) for room in rooms]
         return parts
 
@@ -320,3 +321,4 @@ class MedicalBoard(Board):
 # who is in the rooms: both move the medical counters and lists.
 MEDICAL_TOPICS = frozenset({MEDICAL, OCCUPANTS})
 HANDOVER = handover_topic(Role.MEDICAL)
+REQUESTS = requests.requests_topic(Role.MEDICAL)

@@ -31,11 +31,10 @@ from groups.medical.forms import (
     HealthFormSet,
     LabSheetForm,
     MedicineNeedForm,
-    MedicineRequestForm,
     ResultForm,
     RoundForm,
 )
-from groups.medical.models import Alert, HealthCheck, LabImport, MedicineRequest, Sample, TestProtocol
+from groups.medical.models import Alert, HealthCheck, LabImport, Sample, TestProtocol
 from groups.medical.notice import release_notice
 from rooms import services
 from rooms.actions import (
@@ -178,20 +177,6 @@ def alert_acknowledge(request, pk):
     if request.htmx:
         return HttpResponse(status=204)
     return redirect(request.headers.get("referer") or "home")
-
-
-@login_required
-@require_POST
-def medicine_deliver(request, pk):
-    site = site_for_user(request, *MEDICAL_ROLES)
-    medicine_request = get_object_or_404(MedicineRequest, pk=pk, site=site)
-    call = partial(medical.medicine_request_deliver, request=medicine_request, by=request.user)
-    _result, refusal = _act(request, OnceForm(request.POST), call, reverse("medical-board"))
-    if refusal:
-        return refusal
-    if request.htmx:
-        return HttpResponse(status=204)
-    return redirect(back_to(request, reverse("medical-board")))
 
 
 # --- health round ---------------------------------------------------------
@@ -338,16 +323,6 @@ def medicine_need_add(request, pk):
         return refused_in_panel(request, _("Name the medicine."), INVALID, fallback)
     medical.medicine_need_add(person=person, by=request.user, **form.cleaned_data)
     return done(request, _("Regular medicine recorded."), fallback)
-
-
-@login_required
-@require_POST
-def medicine_request_add(request, pk):
-    person = get_person_for_user(request, pk, *MEDICAL_ROLES)
-    fallback = reverse("person-medical", args=[person.pk])
-    call = partial(medical.medicine_request_add, person=person, by=request.user)
-    _result, refusal = _act(request, MedicineRequestForm(request.POST), call, fallback)
-    return refusal or done(request, _("Medicine request recorded; it stays open until delivered."), fallback)
 
 
 # --- lab sheets -----------------------------------------------------------
