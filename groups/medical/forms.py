@@ -144,6 +144,3 @@ class HealthEntryForm(forms.Form):
             "mood": data.get("mood") or HealthCheck.Mood.STABLE,
             "version": data.get("version"),
         }
-
-
-HealthFormSet = forms.formset_factory(HealthEntryForm, extra=0)
