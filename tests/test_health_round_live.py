@@ -206,12 +206,15 @@ class HealthRoundPageTests(SiteTestCase):
         self.client.force_login(self.nurse)
         self.url = reverse("health-round") + "?floor=1&round=am"
 
-    def post(self, rows: dict):
+    def data(self, rows: dict) -> dict:
         data = {"floor": 1, "day": timezone.localdate().isoformat(), "round": "am", "token": "t1"}
         for person, row in rows.items():
             data.update({f"hc-{person.pk}-person": person.pk, f"hc-{person.pk}-outcome": "checked"})
             data.update({f"hc-{person.pk}-{key}": value for key, value in row.items()})
-        return self.client.post(self.url, data)
+        return data
+
+    def post(self, rows: dict):
+        return self.client.post(self.url, self.data(rows))
 
     def test_the_page_opens_its_floors_round_socket_with_rows_named_by_person(self):
         page = self.client.get(self.url).content.decode()
@@ -241,5 +244,12 @@ class HealthRoundPageTests(SiteTestCase):
         self.assertIn(f'name="hc-{self.person.pk}-version" value="0"', page)
         record(self.site, self.person, self.head, temperature="38.0")
         response = self.post({self.person: {"temperature": "36.5", "version": 0}})
-        self.assertEqual(response.status_code, 409)
+        self.assertContains(response, "was changed by", status_code=409)
         self.assertEqual(str(HealthCheck.objects.get().temperature), "38.0")
+        # The page comes back with what she typed, on the check's version now:
+        # saving again, knowing, records hers.
+        page = response.content.decode()
+        self.assertIn(f'name="hc-{self.person.pk}-temperature" value="36.5"', page)
+        self.assertIn(f'name="hc-{self.person.pk}-version" value="1"', page)
+        self.client.post(self.url, {**self.data({self.person: {"temperature": "36.5", "version": 1}}), "token": "t2"})
+        self.assertEqual(str(HealthCheck.objects.get().temperature), "36.5")

@@ -244,6 +244,10 @@ def health_round(request):
                 except services.ServiceError as error:
                     round_form.add_error(None, error.message)
                     status = refused_status(error)
+                    if isinstance(error, services.Conflict):
+                        # What she typed stays, now on the current versions:
+                        # told who recorded it, she may save it over theirs.
+                        rows = board.round_forms(rows, _on_current_versions(request.POST, rows))
                 else:
                     messages.success(
                         request,
@@ -260,6 +264,16 @@ def health_round(request):
         }
     )
     return render(request, "medical/health_round.html", context, status=status)
+
+
+def _on_current_versions(data, rows):
+    """The posted round with each row's version set to its check's version now."""
+    data = data.copy()
+    for row in rows:
+        key = f"{board.round_prefix(row['person'].pk)}-version"
+        if key in data:
+            data[key] = row["check"].version if row["check"] else 0
+    return data
 
 
 def _left_the_floor(data, rows) -> bool:
