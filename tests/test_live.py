@@ -43,6 +43,8 @@ class PublishTests(SiteTestCase):
         # occupied rooms, so it is left alone.
         expected = {"control": 1, "general": 1, "medical": 1, "catering": 1}
         expected.update({f"room-{self.room.pk}": 1, f"person-{self.person.pk}": 1, f"medperson-{self.person.pk}": 1})
+        # Both health rounds of the room's floor show who checked in.
+        expected.update({f"health-round-am-{self.room.floor}": 1, f"health-round-pm-{self.room.floor}": 1})
         self.assertEqual(seqs, expected)
 
     def test_a_boards_number_is_read_as_bumped_and_zero_before_any_change(self):

@@ -417,6 +417,7 @@ class PositiveTests(MedicalTestCase):
         keys = ["control", "general", "medical", "disinfection", "catering", f"room-{self.family_room.pk}"]
         keys += [f"person-{self.mother.pk}", f"person-{self.son.pk}", "transfers"]
         keys += [f"medperson-{self.mother.pk}", f"medperson-{self.son.pk}"]
+        keys += [f"health-round-{round_}-{self.family_room.floor}" for round_ in ("am", "pm")]
         transfer = Transfer.objects.get(person=self.mother)
         keys += [f"transfer-{transfer.pk}", f"escort-{transfer.pk}"]
         self.assertEqual(sorted(seqs), sorted(keys))

@@ -149,13 +149,11 @@ class HealthRoundViewTests(MedicalViewTestCase):
             "day": timezone.localdate().isoformat(),
             "round": "am",
             "token": "h1",
-            "hc-TOTAL_FORMS": 1,
-            "hc-INITIAL_FORMS": 1,
-            "hc-0-person": self.person.pk,
-            "hc-0-outcome": "checked",
-            "hc-0-mood": "stable",
+            f"hc-{self.person.pk}-person": self.person.pk,
+            f"hc-{self.person.pk}-outcome": "checked",
+            f"hc-{self.person.pk}-mood": "stable",
         }
-        data.update({f"hc-0-{key}": value for key, value in row.items()})
+        data.update({f"hc-{self.person.pk}-{key}": value for key, value in row.items()})
         return self.client.post(self.url, data)
 
     def test_the_round_lists_everyone_on_the_floor_with_special_needs(self):

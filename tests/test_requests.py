@@ -87,7 +87,9 @@ class MoveTests(RequestTestCase):
         request = ledger.request_take(request=request, by=self.nurse)
         self.assertEqual((request.status, request.taken_by), ("in_progress", self.nurse))
         request = ledger.request_resolve(request=request, by=self.nurse, outcome="已送到房门口")
-        self.assertEqual((request.status, request.closed_by, request.resolution), ("resolved", self.nurse, "已送到房门口"))
+        self.assertEqual(
+            (request.status, request.closed_by, request.resolution), ("resolved", self.nurse, "已送到房门口")
+        )
         self.assertEqual(
             list(AuditEvent.objects.filter(object_type="request").order_by("pk").values_list("action", flat=True)),
             ["request.log", "request.take", "request.resolve"],

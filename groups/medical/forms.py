@@ -128,6 +128,3 @@ class HealthEntryForm(forms.Form):
             "mood": data.get("mood") or HealthCheck.Mood.STABLE,
             "version": data.get("version"),
         }
-
-
-HealthFormSet = forms.formset_factory(HealthEntryForm, extra=0)
