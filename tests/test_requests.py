@@ -318,7 +318,7 @@ class ScreenTests(ListenMixin, RequestTestCase):
         self.assertIn(MEDICINE, html)
         self.assertNotIn("不吃辣", html)
         control_html = self.received(*control)
-        self.assertIn('data-counter="requests-open">2 · 0<', control_html)
+        self.assertIn('data-counter="requests-open">2<', control_html)
         self.assertIn(MEDICINE, control_html.split('id="pressing-requests"')[1])
         with self.captureOnCommitCallbacks(execute=True):
             ledger.request_resolve(request=request, by=self.nurse, outcome="已送达")
