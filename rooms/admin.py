@@ -4,7 +4,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from rooms.handover import GROUPS, HANDOVER, handover_topic
-from rooms.models import AuditEvent, Handover, Person, Room, Shift, Site, Staff, Stay
+from rooms.models import AuditEvent, Handover, Person, Request, RequestRoute, Room, Shift, Site, Staff, Stay
 from rooms.services import audit
 from site_ops import live
 
@@ -162,3 +162,21 @@ class StaffUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, StaffUserAdmin)
+
+
+@admin.register(RequestRoute)
+class RequestRouteAdmin(AuditedAdmin):
+    """Which group works each kind of residents' request on a site (a kind with no row goes to its default group)."""
+
+    list_display = ["site", "kind", "group"]
+    list_filter = ["site", "group"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a route sends the kind back to its default group.
+        return True
+
+
+@admin.register(Request)
+class RequestAdmin(ReadOnlyAdmin):
+    list_display = ["requested_at", "room", "kind", "urgency", "group", "status", "site"]
+    list_filter = ["site", "kind", "group", "status"]

@@ -13,3 +13,5 @@ class RoomsConfig(AppConfig):
         from site_ops import boards
 
         boards.set_access(board_site)
+        # Every group's handover lists its open requests.
+        import rooms.requests  # noqa: F401

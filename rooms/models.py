@@ -1,4 +1,4 @@
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -531,6 +531,13 @@ ACTION_LABELS = {
     "handover.acknowledge": _("shift handover acknowledged"),
     "shift.set_up": _("shift added"),
     "shift.admin_change": _("shift changed"),
+    "request.log": _("request logged"),
+    "request.take": _("request taken"),
+    "request.resolve": _("request resolved"),
+    "request.decline": _("request declined"),
+    "request.delivery": _("family delivery logged for a request"),
+    "requestroute.set_up": _("request route set up"),
+    "requestroute.admin_change": _("request route changed"),
 }
 
 
@@ -573,3 +580,179 @@ class Staff(models.Model):
 
     def __str__(self):
         return self.user.get_full_name() or self.user.get_username()
+
+
+# --- residents' requests (诉求) and the supplies ledger --------------------------
+#
+# Every group logs them and every group works its own, so they live here with
+# the rooms and people they concern; the general group's screens keep the
+# ledger (groups/general/requests.py).
+
+
+class RequestKind(models.TextChoices):
+    MEDICINE = "medicine", _("medicine")
+    SUPPLIES = "supplies", _("daily supplies")
+    MEAL = "meal", pgettext_lazy("request", "meal")
+    EMOTIONAL = "emotional", _("emotional support")
+    REPAIR = "repair", _("repair")
+    FAMILY = "family", _("contact with family")
+    OTHER = "other", pgettext_lazy("request", "other")
+
+
+# Which group works each kind when the site has not said otherwise (RequestRoute).
+DEFAULT_REQUEST_ROUTES = {
+    RequestKind.MEDICINE: "medical",
+    RequestKind.SUPPLIES: "general",
+    RequestKind.MEAL: "catering",
+    RequestKind.EMOTIONAL: "medical",
+    RequestKind.REPAIR: "general",
+    RequestKind.FAMILY: "general",
+    RequestKind.OTHER: "general",
+}
+
+
+class RequestRoute(models.Model):
+    """Site data: the group that works one kind of request on this site."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="request_routes")
+    kind = models.CharField(_("kind"), max_length=12, choices=RequestKind.choices)
+    group = models.CharField(_("group"), max_length=16, choices=GROUP_CHOICES)
+
+    class Meta:
+        verbose_name = _("request route")
+        verbose_name_plural = _("request routes")
+        constraints = [models.UniqueConstraint(fields=["site", "kind"], name="request_route_one_per_kind")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.get_group_display()}"
+
+
+class Request(Versioned):
+    """What a person in a room asks for, from logging to its resolution."""
+
+    Kind = RequestKind
+
+    class Urgency(models.TextChoices):
+        # In the order the boards list them.
+        URGENT = "urgent", _("urgent")
+        TODAY = "today", _("today")
+        WHEN_POSSIBLE = "when_possible", _("when possible")
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("request", "open")
+        IN_PROGRESS = "in_progress", _("in progress")
+        RESOLVED = "resolved", _("resolved")
+        DECLINED = "declined", _("declined")
+
+    class Via(models.TextChoices):
+        PHONE = "phone", _("phone call from the room")
+        DOOR = "door", _("at the door")
+        FAMILY = "family", _("family outside")
+        STAFF = "staff", _("staff noticed")
+
+    class Source(models.TextChoices):
+        STOCK = "stock", _("site stock")
+        PHARMACY = "pharmacy", _("pharmacy purchase")
+        FAMILY = "family", _("family delivery")
+        DONATION = "donation", _("donation")
+
+    # How long each urgency may stay open before the boards flag it.
+    ALLOWED = {
+        Urgency.URGENT: timedelta(hours=1),
+        Urgency.TODAY: timedelta(hours=8),
+        Urgency.WHEN_POSSIBLE: timedelta(hours=48),
+    }
+    OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+    # Kinds whose contents are health data: the medical group, the site head
+    # and the general group (who log and route them) read them; the others
+    # see only that there is one.
+    HEALTH_KINDS = frozenset({RequestKind.MEDICINE, RequestKind.EMOTIONAL})
+    # Kinds that hand goods to the person: items, cost, source and hand-over.
+    GOODS_KINDS = frozenset({RequestKind.MEDICINE, RequestKind.SUPPLIES})
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="requests", verbose_name=_("room"))
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="requests", verbose_name=_("person")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=RequestKind.choices)
+    urgency = models.CharField(_("urgency"), max_length=13, choices=Urgency.choices, default=Urgency.TODAY)
+    what = models.CharField(_("what exactly"), max_length=200)
+    via = models.CharField(_("who asked"), max_length=8, choices=Via.choices, default=Via.PHONE)
+    # The group it was routed to when logged (the route may change later).
+    group = models.CharField(_("group"), max_length=16, choices=GROUP_CHOICES)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    requested_at = models.DateTimeField(_("logged"), default=timezone.now)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_at = models.DateTimeField(_("due"))
+    taken_at = models.DateTimeField(null=True, blank=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # What was done, or why it was declined.
+    resolution = models.CharField(_("what was done"), max_length=300, blank=True)
+    # Goods (medicine, supplies): where they came from, what they cost, and
+    # the hand-over to the person; a family's delivery is disinfected first.
+    source = models.CharField(_("sourced from"), max_length=10, choices=Source.choices, blank=True)
+    cost = models.DecimalField(_("cost (¥)"), max_digits=9, decimal_places=2, null=True, blank=True)
+    handed_to = models.CharField(_("handed to"), max_length=50, blank=True)
+    goods_disinfected = models.BooleanField(_("goods disinfected before hand-over"), default=False)
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["requested_at", "pk"]
+        indexes = [
+            models.Index(fields=["site", "group", "status"]),
+            models.Index(fields=["site", "requested_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.room.number} · {self.get_kind_display()}"
+
+    @classmethod
+    def urgency_rank(cls):
+        """Urgent first, then today's, then the ones for when possible: an ORDER BY term."""
+        return models.Case(
+            *(models.When(urgency=value, then=models.Value(rank)) for rank, value in enumerate(cls.Urgency.values)),
+            default=models.Value(len(cls.Urgency.values)),
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at < timezone.now()
+
+    @property
+    def is_goods(self) -> bool:
+        return self.kind in self.GOODS_KINDS
+
+    @property
+    def resolution_time(self) -> timedelta | None:
+        if self.status != self.Status.RESOLVED or self.closed_at is None:
+            return None
+        return self.closed_at - self.requested_at
+
+
+class RequestItem(models.Model):
+    """One line of the goods a request handed over: 2 盒 硝苯地平."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="items")
+    name = models.CharField(_("item"), max_length=60)
+    quantity = models.DecimalField(_("quantity"), max_digits=8, decimal_places=2, default=1)
+    unit = models.CharField(_("unit"), max_length=10, blank=True, help_text=_("盒, 瓶, 件 …"))
+
+    class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.name} {self.quantity.normalize():f}{self.unit}"

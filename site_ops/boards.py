@@ -9,11 +9,12 @@ at read time: labels stay lazy until the template renders them.
 Boards register themselves from their app's ``AppConfig.ready`` (the live
 spine imports nothing above it): ``register`` for a group's board,
 ``register_pages`` for the page of one record (a room, a person, a
-transfer), whose key is ``<prefix>-<pk>``. Who may open a board is decided
-by the function ``set_access`` was given (the roles and sites are rooms').
+transfer) or of one floor (a health round), whose key is ``<prefix>-<pk>``.
+Who may open a board is decided by the function ``set_access`` was given
+(the roles and sites are rooms').
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
@@ -86,8 +87,9 @@ class WholeBoard(Board):
 # --- the registry ---------------------------------------------------------
 
 BOARDS: dict[str, Board] = {}
-# prefix -> (make the page's board from its key and pk, the Change field it follows)
-PAGES: dict[str, tuple[Callable[[str, int], Board], str]] = {}
+# prefix -> (make the page's board from its key and pk, what it follows: a
+# Change field, or a function of the change giving the pks it touched)
+PAGES: dict[str, tuple[Callable[[str, int], Board], str | Callable[[Change], Iterable[int]]]] = {}
 _access: Callable | None = None
 
 
@@ -96,10 +98,17 @@ def register(*boards: Board) -> None:
         BOARDS[board.key] = board
 
 
-def register_pages(prefix: str, make: Callable[[str, int], Board], follows: str) -> None:
+def register_pages(prefix: str, make: Callable[[str, int], Board], follows: str | Callable) -> None:
     """Pages of one record each: ``make(key, pk)`` gives the board of
     ``<prefix>-<pk>``, which a change touching that record (``follows``: the
-    change's ``rooms``, ``persons`` or ``transfers``) reaches."""
+    change's ``rooms``, ``persons`` or ``transfers``) reaches.
+
+    ``follows`` may instead be a function of the change that returns the pks
+    it touched (the floors of its rooms, say). It runs inside the writing
+    transaction, once per change however many prefixes share it, so it
+    should read little (one query) and only for the changes it cares about.
+    A prefix may contain "-" (``health-round-am``): the pk is after the last one.
+    """
     PAGES[prefix] = (make, follows)
 
 
@@ -116,7 +125,7 @@ def site_for(user, board: Board) -> int | None:
 def board_for_key(key: str) -> Board:
     if key in BOARDS:
         return BOARDS[key]
-    prefix, _sep, pk = key.partition("-")
+    prefix, _sep, pk = key.rpartition("-")
     if prefix in PAGES and pk.isdigit():
         return PAGES[prefix][0](key, int(pk))
     raise KeyError(key)
@@ -126,6 +135,13 @@ def affected_boards(change: Change) -> list[str]:
     """Every board a change shows on: the boards that say so, and the pages
     of the rooms, people and transfers it touched."""
     keys = [key for key, board in BOARDS.items() if board.affected_by(change)]
+    found = {}
     for prefix, (_make, follows) in PAGES.items():
-        keys += [f"{prefix}-{pk}" for pk in sorted(getattr(change, follows))]
+        if callable(follows):
+            if follows not in found:
+                found[follows] = sorted(follows(change))
+            pks = found[follows]
+        else:
+            pks = sorted(getattr(change, follows))
+        keys += [f"{prefix}-{pk}" for pk in pks]
     return keys

@@ -72,3 +72,13 @@ def satisfy_protocol(stay) -> None:
     Sample.objects.filter(stay=stay).update(
         status=Sample.Status.RESULTED, result=Sample.Result.NEGATIVE, collected_at=now, resulted_at=now
     )
+
+
+def log_request(person, by, what, *, urgency="today", kind="medicine", **kwargs):
+    """A request for a person in isolation, logged as a tablet would (rooms.requests.request_log)."""
+    from rooms.requests import request_log
+
+    stay = person.stays.open().select_related("room").get()
+    return request_log(
+        site=person.site, room=stay.room, person=person, by=by, kind=kind, what=what, urgency=urgency, **kwargs
+    )

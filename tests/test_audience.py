@@ -18,7 +18,7 @@ from rooms.models import Person
 from rooms.roles import Role
 from site_ops.boards import BOARDS, board_for_key
 from tests.base import SiteTestCase
-from tests.factories import make_person
+from tests.factories import log_request, make_person
 
 CT = "21.3"
 FEVER = "38.7"
@@ -63,7 +63,7 @@ class AudienceTests(SiteTestCase):
             entries=[{"person": cls.mate, "temperature": FEVER, "mood": "anxious"}],
             by=cls.nurse,
         )
-        medical.medicine_request_add(person=cls.person, by=cls.nurse, item=MEDICINE)
+        log_request(cls.person, cls.nurse, MEDICINE)
         sample = Sample.objects.filter(person=cls.sick).order_by("scheduled_on").first()
         medical.sample_collect(sample=sample, by=cls.nurse)
         medical.sample_record_result(

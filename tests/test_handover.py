@@ -10,19 +10,20 @@ from django.utils import timezone
 
 from groups.catering.models import MealDelivery, MealSlot
 from groups.disinfection.models import DisinfectionTask
-from groups.medical.models import Alert, MedicineRequest, Sample
+from groups.medical.models import Alert, Sample
 from groups.security.models import CheckpointEntry, Incident
 from groups.transfers import services as transfers
 from rooms import handover as handovers
 from rooms import services
 from rooms.models import AuditEvent, Handover, Room, Shift, Stay
+from rooms.requests import request_resolve
 from rooms.roles import NotInGroup, Role
 from site_ops import live
 from site_ops.boards import Change, board_for_key
 from site_ops.models import BoardSequence
 from tests.base import SiteTestCase, ViewAccessMixin
 from tests.clock import frozen, local
-from tests.factories import make_person, make_site, make_user
+from tests.factories import log_request, make_person, make_site, make_user
 
 
 def texts(items: list[dict]) -> list[str]:
@@ -96,23 +97,21 @@ class HandoverServiceTests(SiteTestCase):
         self.assertEqual(handover.notes, "302 夜里发热, 请复测体温")
         self.assertEqual(
             [section["key"] for section in handover.open_items],
-            ["overdue_samples", "open_alerts", "medicine_requests"],
+            ["requests", "overdue_samples", "open_alerts"],
         )
         self.assertFalse(handover.is_acknowledged)
         self.assertIn("08:00-20:00", handover.outgoing)
 
     def test_the_list_is_kept_as_it_was_at_hand_over(self):
         services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
-        stay = Stay.objects.get(person=self.person)
+        Stay.objects.get(person=self.person)
         alert = Alert.objects.create(site=self.site, kind=Alert.Kind.FEVER, person=self.person, room=self.room)
         handover = self.give()
         Alert.objects.filter(pk=alert.pk).update(acknowledged_at=timezone.now())
-        MedicineRequest.objects.create(
-            site=self.site, person=self.person, stay=stay, item="布洛芬", requested_by=self.nurse
-        )
+        log_request(self.person, self.nurse, "布洛芬")
         kept = {section["key"]: section["items"] for section in self.fresh(handover).open_items}
         self.assertEqual(len(kept["open_alerts"]), 1)
-        self.assertEqual(kept["medicine_requests"], [])
+        self.assertEqual(kept["requests"], [])
 
     def test_an_incoming_member_acknowledges(self):
         handover = self.give()
@@ -264,17 +263,17 @@ class OpenListTests(SiteTestCase):
         Alert.objects.create(
             site=self.site, kind=Alert.Kind.DISTRESSED, person=stay.person, acknowledged_at=timezone.now()
         )
-        MedicineRequest.objects.create(
-            site=self.site, person=stay.person, stay=stay, item="硝苯地平", requested_by=self.nurse
-        )
-        MedicineRequest.objects.create(
-            site=self.site, person=stay.person, stay=stay, item="已送", requested_by=self.nurse, status="delivered"
-        )
+        log_request(stay.person, self.nurse, "硝苯地平")
+        done = log_request(stay.person, self.nurse, "已送")
+        request_resolve(request=done, by=self.nurse, outcome="已送达")
+        # Another group's request is that group's to hand over.
+        log_request(stay.person, self.nurse, "拖鞋", kind="supplies")
         found = self.lists(Role.MEDICAL)
         self.assertTrue(found["overdue_samples"])
         self.assertTrue(all(item["text"].startswith("102 王五 · ") for item in found["overdue_samples"]))
         self.assertEqual([item["tag"] for item in found["open_alerts"]], ["fever"])
-        self.assertEqual(texts(found["medicine_requests"]), ["102 王五 · 硝苯地平"])
+        self.assertEqual(texts(found["requests"]), ["102 王五 · 硝苯地平"])
+        self.assertEqual(texts(self.lists(Role.GENERAL)["requests"]), ["102 王五 · 拖鞋"])
 
     def test_general(self):
         stay = self.check_in(name="赵六")

@@ -44,6 +44,8 @@ class PublishTests(SiteTestCase):
         # The care ledger lists who is in the rooms (added deliberately).
         expected = {"control": 1, "general": 1, "medical": 1, "catering": 1, "care": 1}
         expected.update({f"room-{self.room.pk}": 1, f"person-{self.person.pk}": 1, f"medperson-{self.person.pk}": 1})
+        # Both health rounds of the room's floor show who checked in.
+        expected.update({f"health-round-am-{self.room.floor}": 1, f"health-round-pm-{self.room.floor}": 1})
         self.assertEqual(seqs, expected)
 
     def test_a_boards_number_is_read_as_bumped_and_zero_before_any_change(self):

@@ -16,16 +16,17 @@ from groups.catering.models import MealDelivery, MealSlot
 from groups.control.board import control_screen
 from groups.medical import services as medical
 from groups.medical.board import medical_board
-from groups.medical.models import Alert, HealthCheck, MedicineRequest, Sample, SampleResult, TestProtocol
+from groups.medical.models import Alert, HealthCheck, Sample, SampleResult, TestProtocol
 from groups.medical.reads import attach_badges, medical_counters
 from groups.security import services as security
 from groups.security.models import Incident
 from groups.transfers.models import Transfer
 from rooms import services
-from rooms.models import AuditEvent, Person, Room
+from rooms.models import AuditEvent, Person, Request, Room
+from rooms.requests import request_resolve
 from site_ops import live
 from tests.clock import frozen
-from tests.factories import make_person, satisfy_protocol
+from tests.factories import log_request, make_person, satisfy_protocol
 from tests.test_medical_services import MedicalTestCase, set_protocol
 
 TODAY = timezone.localdate
@@ -274,40 +275,40 @@ class MedicineUrgencyTests(MedicalTestCase, ListenMixin):
         self.stay = self.check_in()
 
     def add(self, item, **kwargs):
-        return medical.medicine_request_add(person=self.person, by=self.nurse, item=item, **kwargs)
+        return log_request(self.person, self.nurse, item, **kwargs)
 
     def test_a_request_is_for_today_unless_said_otherwise_and_audited(self):
         request = self.add("布洛芬")
-        self.assertEqual(request.urgency, MedicineRequest.Urgency.TODAY)
+        self.assertEqual(request.urgency, Request.Urgency.TODAY)
         self.add("硝酸甘油", urgency="urgent")
-        event = AuditEvent.objects.filter(action="medicine.request").order_by("pk").last()
-        self.assertEqual(event.after, {"item": "硝酸甘油", "urgency": "urgent"})
+        event = AuditEvent.objects.filter(action="request.log").order_by("pk").last()
+        self.assertEqual(event.after, {"kind": "medicine", "urgency": "urgent", "group": "medical"})
 
     def test_urgent_ones_come_first_on_the_medical_board(self):
         self.add("维生素C", urgency="when_possible")
         self.add("布洛芬")
         self.add("硝酸甘油", urgency="urgent")
         self.add("沙丁胺醇气雾剂", urgency="urgent")
-        items = [request.item for request in medical_board(self.site, floor=1)["requests"]]
+        items = [request.what for request in medical_board(self.site, floor=1)["requests"]]
         self.assertEqual(items, ["硝酸甘油", "沙丁胺醇气雾剂", "布洛芬", "维生素C"])
 
     def test_an_unknown_urgency_is_refused_and_nothing_is_recorded(self):
         with self.assertRaisesMessage(services.ServiceError, "Choose how urgent"):
             self.add("布洛芬", urgency="asap")
-        self.assertFalse(MedicineRequest.objects.exists())
+        self.assertFalse(Request.objects.exists())
 
     def test_the_control_screen_flags_open_urgent_requests_live(self):
         self.add("布洛芬")
         control = self.listen("control")
         with self.captureOnCommitCallbacks(execute=True):
             urgent = self.add("硝酸甘油", urgency="urgent")
-        html = self.received(*control).split('id="urgent-medicines"')[1]
+        html = self.received(*control).split('id="pressing-requests"')[1]
         self.assertIn("硝酸甘油", html)
         self.assertNotIn("布洛芬", html)
-        self.assertEqual([r.item for r in control_screen(self.site)["urgent_medicines"]], ["硝酸甘油"])
+        self.assertEqual([r.what for r in control_screen(self.site)["pressing"]], ["硝酸甘油"])
         with self.captureOnCommitCallbacks(execute=True):
-            medical.medicine_request_deliver(request=urgent, by=self.nurse)
-        html = self.received(*control).split('id="urgent-medicines"')[1]
+            request_resolve(request=urgent, by=self.nurse, outcome="已送到房门口")
+        html = self.received(*control).split('id="pressing-requests"')[1]
         self.assertNotIn("硝酸甘油", html)
 
     def test_the_boards_of_other_groups_never_hear_of_it(self):
@@ -333,25 +334,29 @@ class MedicineUrgencyViewTests(MedicalTestCase):
         page_url = reverse("person-medical", args=[self.person.pk])
         self.assertContains(board, f'href="{page_url}"')
         page = self.client.get(page_url)
-        self.assertContains(page, reverse("medicine-request-add", args=[self.person.pk]))
-        self.assertContains(page, 'name="urgency" value="urgent"')
-        self.assertContains(page, 'name="urgency" value="today"')
+        form_url = f"{reverse('request-new')}?room=101&amp;person={self.person.pk}&amp;kind=medicine"
+        self.assertContains(page, f'hx-get="{form_url}"')
+        form = self.client.get(form_url.replace("&amp;", "&"), headers={"HX-Request": "true"})
+        self.assertContains(form, 'name="urgency" value="urgent"')
+        self.assertContains(form, 'name="urgency" value="today"')
+        self.assertContains(form, 'value="medicine" id="id_kind_0" required checked')
 
     def test_an_urgent_request_from_the_page(self):
-        url = reverse("medicine-request-add", args=[self.person.pk])
-        response = self.client.post(url, {"item": "硝酸甘油", "urgency": "urgent", "token": "u1"})
-        self.assertRedirects(response, reverse("person-medical", args=[self.person.pk]), fetch_redirect_response=False)
-        self.assertEqual(MedicineRequest.objects.get().urgency, "urgent")
+        url = reverse("request-new")
+        data = {"room": "101", "person": self.person.pk, "kind": "medicine", "via": "phone"}
+        response = self.client.post(url, {**data, "what": "硝酸甘油", "urgency": "urgent", "token": "u1"})
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(Request.objects.get().urgency, "urgent")
         board = self.client.get(reverse("medical-board"), {"floor": 1})
         self.assertContains(board, 'data-urgency="urgent"')
 
     def test_a_bad_urgency_is_a_clear_refusal_and_changes_nothing(self):
-        url = reverse("medicine-request-add", args=[self.person.pk])
+        data = {"room": "101", "person": self.person.pk, "kind": "medicine", "via": "phone", "what": "布洛芬"}
         response = self.client.post(
-            url, {"item": "布洛芬", "urgency": "asap", "token": "u2"}, headers={"HX-Request": "true"}
+            reverse("request-new"), {**data, "urgency": "asap", "token": "u2"}, headers={"HX-Request": "true"}
         )
         self.assertContains(response, "Select a valid choice", status_code=422)
-        self.assertFalse(MedicineRequest.objects.exists())
+        self.assertFalse(Request.objects.exists())
 
 
 # --- 4. the Ct threshold and antigen positives -----------------------------------------

@@ -11,7 +11,6 @@ from groups.medical import services as medical
 from groups.medical.models import (
     Alert,
     HealthCheck,
-    MedicineRequest,
     ProtocolDay,
     Sample,
     SampleResult,
@@ -22,10 +21,11 @@ from groups.medical.services import common
 from groups.transfers.models import Transfer
 from rooms import services
 from rooms.models import AuditEvent, Person, Room, Stay
+from rooms.requests import request_resolve
 from rooms.roles import NotInGroup
 from site_ops.models import BoardSequence
 from tests.base import SiteTestCase
-from tests.factories import make_person, satisfy_protocol
+from tests.factories import log_request, make_person, satisfy_protocol
 
 TODAY = timezone.localdate
 
@@ -417,6 +417,7 @@ class PositiveTests(MedicalTestCase):
         keys = ["control", "general", "medical", "disinfection", "catering", f"room-{self.family_room.pk}"]
         keys += [f"person-{self.mother.pk}", f"person-{self.son.pk}", "transfers"]
         keys += [f"medperson-{self.mother.pk}", f"medperson-{self.son.pk}"]
+        keys += [f"health-round-{round_}-{self.family_room.floor}" for round_ in ("am", "pm")]
         transfer = Transfer.objects.get(person=self.mother)
         keys += [f"transfer-{transfer.pk}", f"escort-{transfer.pk}"]
         self.assertEqual(sorted(seqs), sorted(keys))
@@ -552,16 +553,16 @@ class HealthRoundTests(MedicalTestCase):
 
 
 class MedicineAndAlertTests(MedicalTestCase):
-    def test_a_medicine_request_is_open_until_delivered(self):
+    def test_a_medicine_request_is_open_until_resolved(self):
         self.check_in()
         medical.medicine_need_add(person=self.person, by=self.nurse, name="硝苯地平缓释片", dose="每日一次 10mg")
-        request = medical.medicine_request_add(person=self.person, by=self.nurse, item="布洛芬")
-        self.assertEqual(request.status, MedicineRequest.Status.OPEN)
-        medical.medicine_request_deliver(request=request, by=self.nurse)
+        request = log_request(self.person, self.nurse, "布洛芬")
+        self.assertEqual((request.status, request.group), ("open", "medical"))
+        request_resolve(request=request, by=self.nurse, outcome="已送达")
         request.refresh_from_db()
-        self.assertEqual((request.status, request.delivered_by), ("delivered", self.nurse))
-        with self.assertRaisesMessage(services.ServiceError, "already delivered"):
-            medical.medicine_request_deliver(request=request, by=self.nurse)
+        self.assertEqual((request.status, request.closed_by), ("resolved", self.nurse))
+        with self.assertRaisesMessage(services.ServiceError, "already resolved"):
+            request_resolve(request=request, by=self.nurse, outcome="again")
 
     def test_acknowledging_an_alert_records_who_and_when_once(self):
         stay = self.check_in()

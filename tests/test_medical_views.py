@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from groups.medical import services as medical
-from groups.medical.models import Alert, HealthCheck, LabImport, MedicineRequest, Sample, SampleResult
+from groups.medical.models import Alert, HealthCheck, LabImport, Sample, SampleResult
 from rooms import services
-from rooms.models import AuditEvent, Stay
+from rooms.models import AuditEvent, Request, Stay
 from rooms.roles import Role
 from tests.base import SiteTestCase, ViewAccessMixin
 from tests.factories import make_person, make_rooms, make_site, make_user, satisfy_protocol
@@ -35,7 +35,6 @@ class AccessTests(ViewAccessMixin, MedicalViewTestCase):
     def urls(self):
         person, sample = self.person.pk, self.sample.pk
         alert = Alert.objects.create(site=self.site, kind=Alert.Kind.FEVER, person=self.person, room=self.room)
-        request = medical.medicine_request_add(person=self.person, by=self.nurse, item="布洛芬")
         imported = LabImport.objects.create(site=self.site, filename="a.csv", digest="x", uploaded_by=self.nurse)
         medical_users = [self.head, self.nurse]
         return {
@@ -47,12 +46,10 @@ class AccessTests(ViewAccessMixin, MedicalViewTestCase):
             "correct": (reverse("sample-correct", args=[sample]), "post", medical_users),
             "cancel": (reverse("sample-cancel", args=[sample]), "post", medical_users),
             "acknowledge": (reverse("alert-acknowledge", args=[alert.pk]), "post", medical_users),
-            "deliver": (reverse("medicine-deliver", args=[request.pk]), "post", medical_users),
             "person": (reverse("person-medical", args=[person]), "get", medical_users),
             "extend": (reverse("stay-extend", args=[person]), "post", medical_users),
             "replan": (reverse("stay-replan", args=[person]), "post", medical_users),
             "need": (reverse("medicine-need-add", args=[person]), "post", medical_users),
-            "request": (reverse("medicine-request-add", args=[person]), "post", medical_users),
             "import": (reverse("lab-import"), "get", medical_users),
             "import-preview": (reverse("lab-import-preview", args=[imported.pk]), "get", medical_users),
             "import-apply": (reverse("lab-import-apply", args=[imported.pk]), "post", medical_users),
@@ -152,13 +149,11 @@ class HealthRoundViewTests(MedicalViewTestCase):
             "day": timezone.localdate().isoformat(),
             "round": "am",
             "token": "h1",
-            "hc-TOTAL_FORMS": 1,
-            "hc-INITIAL_FORMS": 1,
-            "hc-0-person": self.person.pk,
-            "hc-0-outcome": "checked",
-            "hc-0-mood": "stable",
+            f"hc-{self.person.pk}-person": self.person.pk,
+            f"hc-{self.person.pk}-outcome": "checked",
+            f"hc-{self.person.pk}-mood": "stable",
         }
-        data.update({f"hc-0-{key}": value for key, value in row.items()})
+        data.update({f"hc-{self.person.pk}-{key}": value for key, value in row.items()})
         return self.client.post(self.url, data)
 
     def test_the_round_lists_everyone_on_the_floor_with_special_needs(self):
@@ -210,11 +205,15 @@ class PersonPageTests(MedicalViewTestCase):
 
     def test_medicines_from_the_page(self):
         self.client.post(reverse("medicine-need-add", args=[self.person.pk]), {"name": "二甲双胍片", "dose": "0.5g"})
-        self.client.post(reverse("medicine-request-add", args=[self.person.pk]), {"item": "布洛芬", "token": "m"})
+        self.client.post(
+            reverse("request-new"),
+            {"room": self.room.number, "person": self.person.pk, "kind": "medicine", "what": "布洛芬", "token": "m"}
+            | {"urgency": "today", "via": "phone"},
+        )
         response = self.client.get(reverse("person-medical", args=[self.person.pk]))
         self.assertContains(response, "二甲双胍片")
         self.assertContains(response, "布洛芬")
-        self.assertEqual(MedicineRequest.objects.get().status, "open")
+        self.assertEqual(Request.objects.get().status, "open")
 
 
 class LabImportViewTests(MedicalViewTestCase):

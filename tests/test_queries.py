@@ -85,16 +85,17 @@ class QueryCountTests(SiteTestCase):
     def test_the_control_screen_read_is_constant_in_rooms(self):
         # 1-2 counters, 3 rooms, 4 feed, 5 open transfers, 6 today's transfer log,
         # 7-16 the groups' overview (see overview.group_overview), 17-18 medical counters,
-        # 19-20 test and health badges, 21 alerts, 22 urgent medicines (added deliberately: the medical board's
-        # urgent requests shown to the site head), 23-24 the groups' shifts and their handovers for the current
+        # 19-20 test and health badges, 21 alerts, 22-23 the requests ledger's headline and 24 the urgent and
+        # overdue requests of every group (added deliberately: residents' requests reach the site head),
+        # 25-26 the groups' shifts and their handovers for the current
         # shift change (added deliberately: the control screen shows which groups have handed over),
-        # 25 the care follow-ups due today (added deliberately: the medical counters count the care ledger's)
+        # 27 the care follow-ups due today (added deliberately: the medical counters count the care ledger's)
         with frozen(12):
             self.fill_groups(20)
-            with self.assertNumQueries(25):
+            with self.assertNumQueries(27):
                 control_screen(self.big)
             self.fill_groups(500)
-            with self.assertNumQueries(25):
+            with self.assertNumQueries(27):
                 control_screen(self.big)
 
     def test_the_group_boards_reads_and_pages_are_constant_in_rooms(self):
@@ -103,9 +104,10 @@ class QueryCountTests(SiteTestCase):
         # 5 routine rows, 6 done today, 7 the site's disinfection settings (how long waste may wait), 8-9 waste
         # security: 1 inside, 2 log, 3 floors, 4 last patrols, 5 today's patrols, 6 open and 7 resolved incidents,
         # 8 transfers to escort
-        # each, last (added deliberately): the group's shifts and its handovers (rooms.handover.group_handover)
+        # each (added deliberately): the group's shifts and its handovers (rooms.handover.group_handover),
+        # and last the group's open residents' requests (rooms.requests.group_list);
         # catering, added deliberately: the door notes of the care plans (how to talk, meals and knocking)
-        expected = {catering_board: 7, disinfection_board: 11, security_board: 10}
+        expected = {catering_board: 8, disinfection_board: 12, security_board: 11}
         counts = {}
         with frozen(12):
             for size in (20, 500):
@@ -126,12 +128,13 @@ class QueryCountTests(SiteTestCase):
     def test_the_general_board_read_is_constant_in_rooms(self):
         # 1 floors, 2-3 counters, 4 arrivals, 5 releases, 6 people in sealed rooms,
         # 7-8 rooms with open stays and people, 9-10 the shifts and the handovers (added deliberately: the
-        # board shows the group's shift handover)
+        # board shows the group's shift handover), 11-12 the requests ledger's headline and 13 the group's open
+        # requests (added deliberately: the general group keeps the ledger)
         self.fill(20)
-        with self.assertNumQueries(10):
+        with self.assertNumQueries(13):
             general_board(self.big)
         self.fill(500)
-        with self.assertNumQueries(10):
+        with self.assertNumQueries(13):
             general_board(self.big)
 
     def test_the_pages_run_the_same_queries_for_20_and_500_rooms(self):
@@ -347,21 +350,22 @@ class MedicalQueryCountTests(QueryCountTests):
         for size in (20, 500):
             self.fill(size)
             # 1 floors, 2-3 counters, 4-5 rooms with open stays and people, 6 samples, 7 health checks,
-            # 8 alerts (other groups' reports among them), 9 medicine requests, 10 patients' transfers,
+            # 8 alerts (other groups' reports among them), 9 the group's open requests, 10 patients' transfers,
             # 11-12 the shifts and the handovers (added deliberately: the board shows the shift handover),
             # 13 the care follow-ups due today (added deliberately: a medical counter)
             with self.subTest("medical board", rooms=size), self.assertNumQueries(13):
                 context = medical_board(self.big, floor=1)
             self.assertTrue(any(room.open_stays for room in context["rooms"]))
-            # as pinned above (QueryCountTests), with the badges, medical counters, alerts and urgent medicines
-            with self.subTest("control screen", rooms=size), self.assertNumQueries(25):
+            # as pinned above (QueryCountTests), with the badges, medical counters, alerts and requests
+            with self.subTest("control screen", rooms=size), self.assertNumQueries(27):
                 context = control_screen(self.big)
             self.assertTrue(context["alerts"])
             # as pinned above (eight, with the people in sealed rooms), 9 the releases' carers, and for the
             # releases due: 10 samples, 11 sampling plans, 12 the protocol, 13 fevers in the protocol's window,
             # 14 open health alerts (13-14 added deliberately: release also needs no fever and no open health alert),
-            # 15-16 the shifts and the handovers (added deliberately: the board shows the shift handover)
-            with self.subTest("general board", rooms=size), self.assertNumQueries(16):
+            # 15-16 the shifts and the handovers (added deliberately: the board shows the shift handover),
+            # 17-19 the requests' headline and the group's open requests (added deliberately)
+            with self.subTest("general board", rooms=size), self.assertNumQueries(19):
                 context = general_board(self.big)
             self.assertTrue(all(hasattr(stay, "eligibility") for stay in context["releases"]))
             # 1 floors, 2-3 the floor's rooms with open stays and people, 4 the checks

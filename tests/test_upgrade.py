@@ -25,7 +25,6 @@ from groups.medical.models import (
     HealthCheck,
     LabImport,
     MedicineNeed,
-    MedicineRequest,
     ProtocolDay,
     Sample,
     SampleResult,
@@ -34,7 +33,7 @@ from groups.medical.models import (
 )
 from groups.security.models import CheckpointEntry, Incident, Patrol
 from groups.transfers.models import Transfer
-from rooms.models import AuditEvent, Person, Room, Site, Staff, Stay, SubmittedForm
+from rooms.models import AuditEvent, Person, Request, Room, Site, Staff, Stay, SubmittedForm
 from site_ops.models import BoardSequence
 from tests.base import AuditFlushMixin
 
@@ -144,7 +143,7 @@ class UpgradeToGroupAppsTests(AuditFlushMixin, TransactionTestCase):
             for model in (
                 Site, Room, Person, Stay, AuditEvent, SubmittedForm, Staff, BoardSequence, MealSlot, MealDelivery,
                 RoutineSchedule, DisinfectionTask, WasteHandover, WasteCollection, TestProtocol, ProtocolDay,
-                SamplingPlan, LabImport, Sample, SampleResult, HealthCheck, MedicineNeed, MedicineRequest,
+                SamplingPlan, LabImport, Sample, SampleResult, HealthCheck, MedicineNeed, Request,
                 Incident, CheckpointEntry, Patrol, Transfer,
             )
         }  # fmt: skip
@@ -168,6 +167,11 @@ class UpgradeToGroupAppsTests(AuditFlushMixin, TransactionTestCase):
         self.assertEqual(DisinfectionTask.objects.get().schedule_id, ids["schedule"])
         self.assertEqual(Transfer.objects.get(person_id=ids["person"]).pk, ids["transfer"])
         self.assertEqual(MealDelivery.objects.get().slot.delivery_time, time(11, 30))
+        # The medicine request became a residents' request of kind medicine, still open for the medical group.
+        request = Request.objects.get()
+        found = (request.kind, request.group, request.status, request.what, request.room_id, request.person_id)
+        self.assertEqual(found, ("medicine", "medical", "open", "硝苯地平缓释片", ids["room"], ids["person"]))
+        self.assertEqual(request.requested_by_id, ids["user"])
 
         # Content types followed their models, so permissions and the admin's log did too.
         for app, models in MOVED.items():

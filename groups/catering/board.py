@@ -15,6 +15,7 @@ from groups.catering.rounds import PENDING, diet_counts, meal_round, next_slot, 
 from groups.catering.services import TOPIC
 from groups.medical.care_board import door_notes
 from groups.medical.services import CARE_TOPIC
+from rooms import requests
 from rooms.handover import group_handover, handover_topic
 from rooms.models import Room, Site
 from rooms.reads import load_site
@@ -24,6 +25,7 @@ from site_ops.boards import Board
 
 TEMPLATE = "catering/board.html"
 HANDOVER = handover_topic(Role.CATERING)
+REQUESTS = requests.requests_topic(Role.CATERING)
 
 
 def kitchen(stays, slots, now) -> dict:
@@ -56,6 +58,7 @@ def catering_board(site: Site, floor: int | None = None, now=None) -> dict:
     4. the door notes of their care plans (how to talk, meals and knocking)
     5. the current round's recorded deliveries, with their rooms
     6-7. the shift handover (rooms.handover.group_handover)
+    8. the group's open requests (rooms.requests.group_list)
     """
     now = now or timezone.now()
     slots = site_slots(site.pk)
@@ -74,6 +77,7 @@ def catering_board(site: Site, floor: int | None = None, now=None) -> dict:
         "floor": floor,
         "floors": [_floor(f, by_floor.get(f, []), meals) for f in shown],
         "handover": group_handover(site, Role.CATERING, now),
+        **requests.group_list(site, Role.CATERING),
     }
 
 
@@ -90,7 +94,7 @@ def _floor(number: int, meals, round_) -> dict:
 class CateringBoard(Board):
     # Arrivals, departures and a diet corrected (occupants) change the round.
     # A care plan's door note changed (care).
-    topics: frozenset[str] | None = frozenset({TOPIC, OCCUPANTS, HANDOVER, CARE_TOPIC})
+    topics: frozenset[str] | None = frozenset({TOPIC, OCCUPANTS, HANDOVER, REQUESTS, CARE_TOPIC})
 
     def affected_by(self, change):
         # A room sealed or unsealed (the disinfection topic, with its room)
@@ -106,8 +110,12 @@ class CateringBoard(Board):
             return [
                 ("rooms/handover.html#handover", {"handover": group_handover(load_site(change.site_id), Role.CATERING)})
             ]
+        if change.topics <= {REQUESTS, requests.REQUESTS}:
+            # A request alone: the list of the kitchen's requests, not the round.
+            return requests.board_parts(load_site(change.site_id), change, Role.CATERING)
         context = catering_board(load_site(change.site_id))
         parts = [(f"{TEMPLATE}#{name}", context) for name in ("round-head", "kitchen", "late-meals", "handover")]
+        parts += requests.board_parts(context["site"], change, Role.CATERING)
         # The floors the change touched; a page showing one floor ignores the others.
         touched = set(Room.objects.filter(pk__in=change.rooms).values_list("floor", flat=True))
         for floor in context["floors"]:

@@ -3,11 +3,12 @@ from django.template.loader import render_to_string
 from groups.catering.services import TOPIC as MEALS
 from groups.control.overview import attach_group_badges, group_overview
 from groups.medical.board import MEDICAL_TOPICS
-from groups.medical.reads import alert_feed, attach_badges, medical_counters, urgent_medicine_requests
+from groups.medical.reads import alert_feed, attach_badges, medical_counters
 from groups.medical.services import MEDICAL_TOPIC as MEDICAL
 from groups.security.services import TOPIC as SECURITY
 from groups.transfers.board import control_transfers
 from groups.transfers.services import TRANSFERS
+from rooms import requests
 from rooms.handover import HANDOVER, control_handovers
 from rooms.models import AuditEvent, Room, Site
 from rooms.reads import by_floor, changed_rooms, load_site, site_counters
@@ -32,7 +33,7 @@ def _feed(site_id: int):
 
 
 def control_screen(site: Site) -> dict:
-    """Everything on the site head's control screen: twenty-five queries.
+    """Everything on the site head's control screen: twenty-seven queries.
 
     1-2. counters (rooms by status; people and stays)
     3.   every room of the site, in floor order
@@ -40,11 +41,12 @@ def control_screen(site: Site) -> dict:
     5-6. open transfers (requests awaiting approval, counts by state) and today's transfer log
     7-16. the catering, disinfection and security badges, counters and open
           incidents (see overview.group_overview)
-    17-18. medical counters (samples; fevers), and 25. care follow-ups due today
+    17-18. medical counters (samples; fevers), and 27. care follow-ups due today
     19-20. each room's test and health badges
     21.   the site head's alerts
-    22.   urgent medicines not delivered yet
-    23-24. the groups' shift handovers (rooms.handover.control_handovers)
+    22-23. the requests ledger's headline (rooms.requests.headline)
+    24.   urgent and overdue requests of every group
+    25-26. the groups' shift handovers (rooms.handover.control_handovers)
     """
     rooms = attach_badges(site, list(Room.objects.filter(site=site).order_by("floor", "number")))
     return {
@@ -57,7 +59,8 @@ def control_screen(site: Site) -> dict:
         "groups": group_overview(site, rooms),
         "medical": medical_counters(site),
         "alerts": alert_feed(site, site_head=True),
-        "urgent_medicines": urgent_medicine_requests(site),
+        "request_headline": requests.headline(site),
+        "pressing": requests.pressing_requests(site),
         "handovers": control_handovers(site),
     }
 
@@ -93,7 +96,7 @@ class ControlBoard(Board):
             parts.append(("medical/parts.html#medical-counters", {"medical": medical_counters(site)}))
         if MEDICAL in change.topics:
             parts.append(("medical/parts.html#alerts", {"alerts": alert_feed(site, site_head=True)}))
-            parts.append(("medical/parts.html#urgent-medicines", {"urgent_medicines": urgent_medicine_requests(site)}))
         if HANDOVER in change.topics:
             parts.append(("control/screen.html#handovers", {"handovers": control_handovers(site)}))
+        parts += requests.headline_parts(site, change, pressing=True)
         return parts

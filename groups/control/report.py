@@ -32,7 +32,7 @@ from groups.disinfection.models import DisinfectionTask, WasteCollection, WasteH
 from groups.medical.models import Alert, Sample, SampleResult
 from groups.security.models import Incident
 from groups.transfers.models import Transfer
-from rooms.models import AuditEvent, Person, Room, Site, Stay
+from rooms.models import AuditEvent, Person, Request, Room, Site, Stay
 from rooms.reads import day_start
 from rooms.roles import Role, display_name, require_role
 from rooms.services import ServiceError, audit, claim_form, who_and_when
@@ -68,6 +68,7 @@ def daily_report(site: Site, day: date) -> list[Section]:
         _disinfection(site, start, end),
         _waste(site, start, end),
         _incidents(site, start, end),
+        _requests(site, start, end),
         _rooms(site, end),
         _staff(site, start, end),
     ]
@@ -298,6 +299,43 @@ def _incidents(site, start, end) -> Section:
     )
     for kind, label in Incident.Kind.choices:
         section.add(label, reported[kind], still_open[kind])
+    return section
+
+
+def _requests(site, start, end) -> Section:
+    """Residents' requests by kind: logged, resolved and declined that day, open at its end, and the money spent.
+
+    Read from the requests' own times, so a past day's figures stay as they were.
+    """
+    section = Section(
+        "requests",
+        pgettext_lazy("daily report", "Residents' requests"),
+        [
+            pgettext_lazy("daily report", "kind"),
+            pgettext_lazy("daily report", "logged"),
+            pgettext_lazy("daily report", "resolved"),
+            pgettext_lazy("daily report", "declined"),
+            pgettext_lazy("daily report", "open at the end of the day"),
+            pgettext_lazy("daily report", "cost (¥)"),
+        ],
+    )
+    requests = Request.objects.filter(site=site, requested_at__lt=end)
+    logged = Counter(requests.filter(requested_at__gte=start).values_list("kind", flat=True))
+    closed = requests.filter(closed_at__gte=start, closed_at__lt=end)
+    resolved = Counter(closed.filter(status=Request.Status.RESOLVED).values_list("kind", flat=True))
+    declined = Counter(closed.filter(status=Request.Status.DECLINED).values_list("kind", flat=True))
+    still_open = Counter(
+        requests.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end)).values_list("kind", flat=True)
+    )
+    money = dict(
+        closed.filter(status=Request.Status.RESOLVED, cost__isnull=False)
+        .values_list("kind")
+        .annotate(total=Sum("cost"))
+        .values_list("kind", "total")
+    )
+    for kind, label in Request.Kind.choices:
+        spent = f"{money.get(kind) or 0:.2f}"
+        section.add(label, logged[kind], resolved[kind], declined[kind], still_open[kind], spent)
     return section
 
 

@@ -21,6 +21,7 @@ from groups.disinfection.models import (
 )
 from groups.disinfection.routines import routine_today
 from groups.disinfection.services import TOPIC
+from rooms import requests
 from rooms.handover import group_handover, handover_topic
 from rooms.models import Room, Site
 from rooms.reads import day_start, load_site
@@ -61,7 +62,7 @@ def waste_today(site: Site, now, max_days: int = 2) -> dict:
 
 
 def disinfection_board(site: Site, now=None) -> dict:
-    """The disinfection board: eleven queries.
+    """The disinfection board: twelve queries.
 
     1. open terminal and spot tasks, with their rooms
     2. ventilating rooms (to inspect), each with its open environmental sample
@@ -72,6 +73,7 @@ def disinfection_board(site: Site, now=None) -> dict:
     7. the site's disinfection settings (how long waste may wait)
     8-9. waste: collections (today's and those waiting) and today's hand-overs
     10-11. the shift handover (rooms.handover.group_handover)
+    12. the group's open requests (rooms.requests.group_list)
     """
     now = now or timezone.now()
     tasks = list(
@@ -118,6 +120,7 @@ def disinfection_board(site: Site, now=None) -> dict:
         "waste": waste_today(site, now, settings.waste_max_days),
         "floor_choices": floors,
         "handover": group_handover(site, Role.DISINFECTION, now),
+        **requests.group_list(site, Role.DISINFECTION),
     }
 
 
@@ -125,7 +128,9 @@ def disinfection_board(site: Site, now=None) -> dict:
 class DisinfectionBoard(WholeBoard):
     # Departures (which open terminal tasks) and room moves into, out of and
     # between the statuses this board shows name this topic too.
-    topics: frozenset[str] | None = frozenset({TOPIC, handover_topic(Role.DISINFECTION)})
+    topics: frozenset[str] | None = frozenset(
+        {TOPIC, handover_topic(Role.DISINFECTION), requests.requests_topic(Role.DISINFECTION)}
+    )
 
     def part(self, site_id, params):
         return (f"{TEMPLATE}#board-body", disinfection_board(load_site(site_id)))

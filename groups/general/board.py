@@ -20,6 +20,7 @@ from groups.medical.care_board import mark_care_rooms, person_care
 from groups.medical.models import Sample
 from groups.medical.reads import attach_eligibility
 from groups.transfers.models import Transfer
+from rooms import requests
 from rooms.handover import group_handover, handover_topic
 from rooms.models import AuditEvent, Person, Room, Site, Stay
 from rooms.reads import by_floor, changed_rooms, load_site, open_stays_prefetch, site_counters
@@ -71,7 +72,7 @@ def arrivals(site: Site) -> list[Person]:
 
 
 def general_board(site: Site, floor: int | None = None, care: bool = False) -> dict:
-    """The general group's board: ten queries.
+    """The general group's board: thirteen queries.
 
     1-2. counters
     3.   expected arrivals
@@ -81,6 +82,8 @@ def general_board(site: Site, floor: int | None = None, care: bool = False) -> d
     6.   the site's floors (for the filter)
     7-8. rooms of the chosen floor (or all) with their open stays and people
     9-10. the shift handover (rooms.handover.group_handover)
+    11-12. the requests ledger's headline (rooms.requests.headline)
+    13.  the general group's open requests
     """
     floors = sorted(set(Room.objects.filter(site=site).values_list("floor", flat=True)))
     rooms = Room.objects.filter(site=site).prefetch_related(open_stays_prefetch()).order_by("floor", "number")
@@ -98,6 +101,8 @@ def general_board(site: Site, floor: int | None = None, care: bool = False) -> d
         "floor": floor,
         "floors": by_floor(rooms),
         "handover": group_handover(site, Role.GENERAL),
+        "request_headline": requests.headline(site),
+        **requests.group_list(site, Role.GENERAL),
         "care": care,
     }
 
@@ -129,7 +134,8 @@ def room_moves(room: Room) -> list[dict]:
 
 
 def room_page(room: Room) -> dict:
-    """One room: the room, its stays with people, who is away on a hospital visit, its history: three queries."""
+    """One room: the room, its stays with people, who is away on a hospital visit, its requests, its history:
+    four queries."""
     stays = list(room.stays.select_related("person").order_by("-started_at"))
     # A person on a hospital visit keeps their stay and their bed.
     away = set(
@@ -145,11 +151,12 @@ def room_page(room: Room) -> dict:
         "occupants": [stay for stay in stays if stay.is_open],
         "past_stays": [stay for stay in stays if not stay.is_open],
         "history": list(AuditEvent.objects.filter(room=room).order_by("-at", "-pk")[:100]),
+        "requests": requests.record_requests(room=room),
     }
 
 
 def person_page(person: Person) -> dict:
-    """One person: stays, transfers, carers, history, care plan: seven queries (eight with a carer link)."""
+    """One person: stays, transfers, carers, requests, history, care plan: eight queries (nine with a carer link)."""
     stays = list(person.stays.select_related("room").order_by("-started_at"))
     transfers = list(person.transfers.select_related("updated_by").order_by("-created_at"))
     return {
@@ -159,6 +166,7 @@ def person_page(person: Person) -> dict:
         "transfers": transfers,
         "open_transfer": next((transfer for transfer in transfers if transfer.is_open), None),
         "carers": list(person.carers.all()),
+        "requests": requests.record_requests(person=person),
         "history": list(AuditEvent.objects.filter(person=person).order_by("-at", "-pk")[:100]),
         # The care plan: the general group and the site head see all of it.
         **person_care(person),
@@ -186,6 +194,7 @@ class GeneralBoard(Board):
         parts += [("general/board.html#room-card", {"room": room}) for room in rooms]
         if handover_topic(Role.GENERAL) in change.topics:
             parts.append(("rooms/handover.html#handover", {"handover": group_handover(site, Role.GENERAL)}))
+        parts += requests.headline_parts(site, change) + requests.board_parts(site, change, Role.GENERAL)
         return parts
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from groups.general import views
+from groups.general import requests, views
 
 urlpatterns = [
     path("general/", views.general_board, name="general-board"),
@@ -17,6 +17,12 @@ urlpatterns = [
     path("people/<int:pk>/carer/", views.person_carer, name="person-carer"),
     path("people/<int:pk>/room-change/", views.person_room_change, name="person-room-change"),
     path("people/<int:pk>/reveal/", views.person_reveal, name="person-reveal"),
+    path("requests/", requests.request_ledger, name="request-ledger"),
+    path("requests/ledger.xlsx", requests.request_ledger_xlsx, name="request-ledger-xlsx"),
+    path("requests/new/", requests.request_new, name="request-new"),
+    path("requests/<int:pk>/take/", requests.request_take, name="request-take"),
+    path("requests/<int:pk>/resolve/", requests.request_resolve, name="request-resolve"),
+    path("requests/<int:pk>/decline/", requests.request_decline, name="request-decline"),
     path("rooms/<int:pk>/", views.room_detail, name="room-detail"),
     path("rooms/<int:pk>/move/", views.room_move, name="room-move"),
 ]

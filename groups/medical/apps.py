@@ -12,9 +12,16 @@ class MedicalConfig(AppConfig):
 
     def ready(self):
         from groups.medical import jobs, services
-        from groups.medical.board import MedicalBoard, MedicalPersonPage, transfer_handover
+        from groups.medical.board import (
+            HealthRoundPage,
+            MedicalBoard,
+            MedicalPersonPage,
+            round_floors,
+            transfer_handover,
+        )
         from groups.medical.care_board import CARE_BOARD_ROLES, CareBoard, transfer_talk
         from groups.medical.handover import OPEN_LISTS
+        from groups.medical.models import HealthCheck
         from groups.transfers.board import ESCORT_NOTES, HANDOVER_SHEET
         from rooms import handover
         from rooms.roles import Role
@@ -29,6 +36,14 @@ class MedicalConfig(AppConfig):
         boards.register_pages(
             "medperson", lambda key, pk: MedicalPersonPage(key=key, roles=medical_roles, person_id=pk), "persons"
         )
+        # A floor's round, morning and afternoon, follows the floors a change
+        # touched: health-round-am-3 is floor 3's morning round.
+        for round_ in HealthCheck.Round.values:
+            boards.register_pages(
+                f"health-round-{round_}",
+                lambda key, pk, round_=round_: HealthRoundPage(key=key, roles=medical_roles, floor=pk, round=round_),
+                round_floors,
+            )
         services.connect_stay_hooks()
         # The receiving hospital reads the results, temperatures and medicines on the handover sheet.
         HANDOVER_SHEET.append(transfer_handover)

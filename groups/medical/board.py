@@ -3,7 +3,8 @@ round of a floor, and a person's medical page.
 
 The board is live: a change re-renders the rooms it touched (each room has a
 stable id, so a tablet showing another floor ignores them), the counters,
-the alerts and the medicine requests.
+the alerts and the medicine requests. So are the round (a page per floor and
+round: a change to the floor re-sends its rows) and the person's page.
 """
 
 import uuid
@@ -16,14 +17,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from groups.medical.care_board import mark_care_rooms, person_care
-from groups.medical.forms import ExtendForm, MedicineNeedForm, MedicineRequestForm
-from groups.medical.models import HealthCheck, MedicineNeed, MedicineRequest, Sample, SampleResult
+from groups.medical.forms import ExtendForm, HealthEntryForm, MedicineNeedForm
+from groups.medical.models import HealthCheck, MedicineNeed, Sample, SampleResult
 from groups.medical.reads import alert_feed, attach_eligibility, cleared_by_pcr, day_bounds, medical_counters
 from groups.medical.services import CARE_TOPIC
 from groups.medical.services import MEDICAL_TOPIC as MEDICAL
 from groups.transfers.models import Transfer
+from rooms import requests
 from rooms.handover import group_handover, handover_topic
-from rooms.models import Person, Room, Site
+from rooms.models import Person, Request, Room, Site
 from rooms.reads import changed_rooms, load_site, open_stays_prefetch
 from rooms.roles import Role
 from rooms.services import OCCUPANTS
@@ -115,15 +117,6 @@ def room_round(room_id: int) -> Room:
     return attach_round(list(rooms))[0]
 
 
-def open_medicine_requests(site: Site) -> list[MedicineRequest]:
-    """The medicines still to deliver: urgent ones first, then today's, then the rest, oldest first."""
-    return list(
-        MedicineRequest.objects.filter(site=site, status=MedicineRequest.Status.OPEN)
-        .select_related("person", "stay__room")
-        .order_by(MedicineRequest.urgency_rank(), "requested_at", "pk")
-    )
-
-
 def patient_transfers(site: Site) -> list[Transfer]:
     """The open transfers of the site's people, urgent first: the medical group follows its patients (one query)."""
     return list(
@@ -143,7 +136,7 @@ def medical_board(site: Site, floor: int | None = None, care: bool = False) -> d
     6.    the samples of those stays that matter today
     7.    today's health checks of those stays
     8.    alerts
-    9.    open medicine requests
+    9.    the medical group's open requests (medicine, emotional support)
     10.   the patients' open transfers
     11-12. the shift handover (rooms.handover.group_handover)
     """
@@ -159,7 +152,7 @@ def medical_board(site: Site, floor: int | None = None, care: bool = False) -> d
         "counters": medical_counters(site),
         "rooms": floor_rooms(site, floor) if floor is not None else [],
         "alerts": alert_feed(site, site_head=False),
-        "requests": open_medicine_requests(site),
+        **requests.group_list(site, Role.MEDICAL),
         "transfers": patient_transfers(site),
         "handover": group_handover(site, Role.MEDICAL),
         "today": timezone.localdate(),
@@ -174,14 +167,23 @@ def health_round(site: Site, floor: int, day, round: str) -> dict:
     """A floor's occupants with this round's check and the one before: four queries.
 
     1.   the site's floors
-    2-3. the floor's rooms with their open stays and people
-    4.   the checks of that day and the day before
+    2-4. the floor's rows (``round_rows``)
     """
     floors = sorted(set(Room.objects.filter(site=site).values_list("floor", flat=True)))
+    return {"site": site, "floors": floors, **round_rows(site, floor, day, round)}
+
+
+def round_rows(site: Site, floor: int, day, round: str) -> dict:
+    """The rows of a floor's round, a person each: three queries.
+
+    1-2. the floor's rooms with their open stays and people
+    3.   the checks of that day and the day before, with who recorded them
+    """
     rooms = list(Room.objects.filter(site=site, floor=floor).prefetch_related(open_stays_prefetch()).order_by("number"))
     stays = [stay for room in rooms for stay in room.open_stays]
     checks = {}
-    for check in HealthCheck.objects.filter(stay__in=stays, day__gte=day - timedelta(days=1), day__lte=day):
+    found = HealthCheck.objects.filter(stay__in=stays, day__gte=day - timedelta(days=1), day__lte=day)
+    for check in found.select_related("recorded_by"):
         checks[(check.person_id, check.day, check.round)] = check
     previous = (
         (day, HealthCheck.Round.MORNING) if round == HealthCheck.Round.AFTERNOON else (day - timedelta(days=1), "pm")
@@ -198,7 +200,75 @@ def health_round(site: Site, floor: int, day, round: str) -> dict:
                     "previous": checks.get((stay.person_id, *previous)),
                 }
             )
-    return {"site": site, "floors": floors, "floor": floor, "day": day, "round": round, "rows": rows}
+    return {"floor": floor, "day": day, "round": round, "rows": rows}
+
+
+def round_forms(rows: list[dict], data=None) -> list[dict]:
+    """Give each row its form, filled from the check already recorded, or
+    bound to ``data`` if the posted form has the row.
+
+    Each form's prefix is its person's (``hc-<person pk>``), not its place
+    in the list: a row keeps its field names and ids when someone checks
+    in above it while the page is open, so a live update can keep the rows
+    a nurse is filling in (static/site_ops/live.js) and the form posts
+    what she typed for whom she typed it.
+    """
+    for row in rows:
+        check = row["check"]
+        initial = {
+            "person": row["person"].pk,
+            # 0 for no check yet: a check someone else records meanwhile
+            # makes this row's save a conflict, not an overwrite.
+            "version": check.version if check else 0,
+            "outcome": check.outcome if check else HealthCheck.Outcome.CHECKED,
+            "temperature": check.temperature if check else None,
+            "symptoms": check.symptoms if check else [],
+            "mood": (check.mood if check else "") or HealthCheck.Mood.STABLE,
+        }
+        prefix = round_prefix(row["person"].pk)
+        sent = data is not None and f"{prefix}-person" in data
+        row["form"] = HealthEntryForm(data if sent else None, prefix=prefix, initial=initial)
+    return rows
+
+
+def round_prefix(person_id: int) -> str:
+    return f"hc-{int(person_id)}"
+
+
+def round_ws_path(floor: int, round: str) -> str | None:
+    """The socket of a floor's round; None for a floor below ground, whose
+    number cannot be a page key (such floors hold no one in isolation)."""
+    return f"/ws/pages/health-round-{round}/{floor}/" if floor >= 0 else None
+
+
+def round_floors(change: Change) -> set[int]:
+    """The floors whose health rounds a change shows on: who is in the rooms
+    and their checks (one query, for changes to rooms that are about health
+    or occupants; none for the rest)."""
+    if not change.rooms or not change.topics & MEDICAL_TOPICS:
+        return set()
+    floors = Room.objects.filter(pk__in=change.rooms).order_by().values_list("floor", flat=True)
+    return {floor for floor in floors if floor >= 0}
+
+
+@dataclass(frozen=True)
+class HealthRoundPage(WholeBoard):
+    """Today's morning or afternoon round of one floor: live like the boards.
+
+    A change to the floor (a check recorded, someone checking in, moving or
+    leaving) re-sends its rows; the page keeps the rows a nurse is filling in.
+    """
+
+    floor: int = 0
+    round: str = HealthCheck.Round.MORNING
+
+    def exists(self, site_id):
+        return Room.objects.filter(site_id=site_id, floor=self.floor).exists()
+
+    def part(self, site_id, params):
+        context = round_rows(load_site(site_id), self.floor, timezone.localdate(), self.round)
+        round_forms(context["rows"])
+        return ("medical/health_round.html#hr-rows", context)
 
 
 def person_medical(person) -> dict:
@@ -225,7 +295,11 @@ def person_medical(person) -> dict:
             HealthCheck.objects.filter(person=person).select_related("recorded_by").order_by("-day", "-round")[:14]
         ),
         "needs": list(MedicineNeed.objects.filter(person=person)),
-        "requests": list(MedicineRequest.objects.filter(person=person).select_related("delivered_by")),
+        "requests": list(
+            Request.objects.filter(person=person, kind=Request.Kind.MEDICINE)
+            .select_related("closed_by")
+            .order_by("-requested_at", "-pk")
+        ),
         "transfers": list(person.transfers.order_by("-created_at")),
         "today": timezone.localdate(),
         **person_care(person),
@@ -252,9 +326,9 @@ def transfer_handover(transfer: Transfer) -> tuple[str, dict] | None:
             ),
             "needs": list(MedicineNeed.objects.filter(person=person)),
             "requests": list(
-                MedicineRequest.objects.filter(person=person, status=MedicineRequest.Status.OPEN).order_by(
-                    "requested_at"
-                )
+                Request.objects.filter(
+                    person=person, kind=Request.Kind.MEDICINE, status__in=Request.OPEN_STATUSES
+                ).order_by("requested_at")
             ),
         },
     )
@@ -267,7 +341,6 @@ def person_medical_page(person) -> dict:
         {
             "extend_form": ExtendForm(initial={"version": context["stay"].version}) if context["stay"] else None,
             "need_form": MedicineNeedForm(),
-            "request_form": MedicineRequestForm(),
             # One-time tokens of this render's forms: a double tap counts once.
             "token": uuid.uuid4().hex,
             "results": Sample.Result.choices,
@@ -294,7 +367,13 @@ class MedicalPersonPage(WholeBoard):
 class MedicalBoard(Board):
     def affected_by(self, change: Change) -> bool:
         # Every room's section shows its status too; the patients' transfers are followed.
-        return bool(change.topics & MEDICAL_TOPICS or change.rooms or change.transfers or HANDOVER in change.topics)
+        return bool(
+            change.topics & MEDICAL_TOPICS
+            or change.rooms
+            or change.transfers
+            or HANDOVER in change.topics
+            or REQUESTS in change.topics
+        )
 
     def render_snapshot(self, site_id, params):
         context = medical_board(load_site(site_id), floor=params.get("floor"), care=bool(params.get("care")))
@@ -311,7 +390,6 @@ class MedicalBoard(Board):
             parts += [
                 ("medical/parts.html#medical-counters", {"medical": medical_counters(site)}),
                 ("medical/parts.html#alerts", {"alerts": alert_feed(site, site_head=False)}),
-                ("medical/board.html#medicine-requests", {"requests": open_medicine_requests(site)}),
             ]
             changed_floors = {room.floor for room in rooms}
             for row in floor_rounds(site):
@@ -322,6 +400,7 @@ class MedicalBoard(Board):
             parts.append(("medical/board.html#patient-transfers", {"transfers": patient_transfers(site)}))
         if HANDOVER in change.topics:
             parts.append(("rooms/handover.html#handover", {"handover": group_handover(site, Role.MEDICAL)}))
+        parts += requests.board_parts(site, change, Role.MEDICAL)
         parts += [("medical/board.html#med-room", {"room": room, "token": token}) for room in rooms]
         return parts
 
@@ -331,3 +410,4 @@ class MedicalBoard(Board):
 # follow-up moves the count of follow-ups due.
 MEDICAL_TOPICS = frozenset({MEDICAL, OCCUPANTS, CARE_TOPIC})
 HANDOVER = handover_topic(Role.MEDICAL)
+REQUESTS = requests.requests_topic(Role.MEDICAL)

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from groups.medical.models import HealthCheck, MedicineRequest, Sample
+from groups.medical.models import HealthCheck, Sample
 from rooms.forms import DateInput, OnceForm, VersionedForm
 
 MAX_SHEET_BYTES = 5 * 1024 * 1024
@@ -58,22 +58,6 @@ class MedicineNeedForm(forms.Form):
     name = _text(_("medicine"))
     dose = _text(_("dose and times"), required=False)
     note = _text(_("note"), required=False, max_length=200)
-
-
-class MedicineRequestForm(OnceForm):
-    item = _text(_("medicine asked for"))
-    note = _text(_("note"), required=False, max_length=200)
-    urgency = forms.ChoiceField(
-        label=_("urgency"),
-        choices=MedicineRequest.Urgency.choices,
-        initial=MedicineRequest.Urgency.TODAY,
-        required=False,
-        widget=forms.RadioSelect,
-    )
-
-    def clean_urgency(self):
-        # Left unset (an older page, no JavaScript), a request is for today.
-        return self.cleaned_data["urgency"] or MedicineRequest.Urgency.TODAY
 
 
 class LabSheetForm(forms.Form):
@@ -144,6 +128,3 @@ class HealthEntryForm(forms.Form):
             "mood": data.get("mood") or HealthCheck.Mood.STABLE,
             "version": data.get("version"),
         }
-
-
-HealthFormSet = forms.formset_factory(HealthEntryForm, extra=0)

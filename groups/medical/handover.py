@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groups.medical.models import Alert, MedicineRequest, Sample
+from groups.medical.models import Alert, Sample
 from rooms.handover import OpenList
 
 
@@ -41,25 +41,7 @@ def open_alerts(site, now) -> list[dict]:
     ]
 
 
-def open_medicine_requests(site, now) -> list[dict]:
-    requests = (
-        MedicineRequest.objects.filter(site=site, status=MedicineRequest.Status.OPEN)
-        .select_related("person", "stay__room")
-        .order_by(MedicineRequest.urgency_rank(), "requested_at", "pk")
-    )
-    return [
-        {"text": f"{_where(request.stay.room, request.person)} · {request.item}", "tag": request.urgency}
-        for request in requests
-    ]
-
-
 OPEN_LISTS = (
     OpenList("overdue_samples", _("Overdue samples"), overdue_samples, dict(Sample.Kind.choices)),
     OpenList("open_alerts", _("Alerts not acknowledged"), open_alerts, dict(Alert.Kind.choices)),
-    OpenList(
-        "medicine_requests",
-        _("Medicine requests not delivered"),
-        open_medicine_requests,
-        dict(MedicineRequest.Urgency.choices),
-    ),
 )

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -478,49 +478,6 @@ class MedicineNeed(models.Model):
 
     def __str__(self):
         return self.name
-
-
-class MedicineRequest(models.Model):
-    """A person asks for a medicine; open until it is delivered to the room."""
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        DELIVERED = "delivered", _("delivered")
-
-    class Urgency(models.TextChoices):
-        # In the order the board lists them.
-        URGENT = "urgent", _("urgent")
-        TODAY = "today", _("today")
-        WHEN_POSSIBLE = "when_possible", _("when possible")
-
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="medicine_requests")
-    stay = models.ForeignKey(Stay, on_delete=models.PROTECT, related_name="+")
-    item = models.CharField(_("medicine asked for"), max_length=100)
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    urgency = models.CharField(_("urgency"), max_length=13, choices=Urgency.choices, default=Urgency.TODAY)
-    requested_at = models.DateTimeField(default=timezone.now)
-    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    delivered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        # The table keeps the name it had before the group apps (no data moved).
-        db_table = "rooms_medicinerequest"
-        ordering = ["requested_at"]
-        indexes = [models.Index(fields=["site", "status"])]
-
-    def __str__(self):
-        return f"{self.person}: {self.item}"
-
-    @classmethod
-    def urgency_rank(cls) -> Case:
-        """Urgent first, then today's, then the ones for when possible: an ORDER BY term."""
-        return Case(
-            *(When(urgency=value, then=Value(rank)) for rank, value in enumerate(cls.Urgency.values)),
-            default=Value(len(cls.Urgency.values)),
-        )
 
 
 class Alert(models.Model):

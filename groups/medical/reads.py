@@ -20,7 +20,6 @@ from groups.medical.models import (
     HEALTH_ALERT_KINDS,
     Alert,
     HealthCheck,
-    MedicineRequest,
     Sample,
     SamplingPlan,
     TestProtocol,
@@ -151,14 +150,6 @@ def attach_badges(site, rooms: list[Room], *, only: bool = False) -> list[Room]:
         concerns = [name for name in ("fever", "symptoms", "distressed", "anxious") if name in found]
         room.health_badges = concerns or (["normal"] if found else [])
     return rooms
-
-
-def urgent_medicine_requests(site) -> list[MedicineRequest]:
-    """The urgent medicines not delivered yet, oldest first, for the site head: one query."""
-    requests = MedicineRequest.objects.filter(
-        site=site, status=MedicineRequest.Status.OPEN, urgency=MedicineRequest.Urgency.URGENT
-    )
-    return list(requests.select_related("person", "stay__room").order_by("requested_at", "pk"))
 
 
 def alert_feed(site, *, site_head: bool) -> list[Alert]:

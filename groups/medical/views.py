@@ -28,14 +28,13 @@ from groups.medical.forms import (
     CollectForm,
     CorrectionForm,
     ExtendForm,
-    HealthFormSet,
+    HealthEntryForm,
     LabSheetForm,
     MedicineNeedForm,
-    MedicineRequestForm,
     ResultForm,
     RoundForm,
 )
-from groups.medical.models import Alert, HealthCheck, LabImport, MedicineRequest, Sample, TestProtocol
+from groups.medical.models import Alert, HealthCheck, LabImport, Sample, TestProtocol
 from groups.medical.notice import release_notice
 from rooms import services
 from rooms.actions import (
@@ -182,20 +181,6 @@ def alert_acknowledge(request, pk):
     return redirect(request.headers.get("referer") or "home")
 
 
-@login_required
-@require_POST
-def medicine_deliver(request, pk):
-    site = site_for_user(request, *MEDICAL_ROLES)
-    medicine_request = get_object_or_404(MedicineRequest, pk=pk, site=site)
-    call = partial(medical.medicine_request_deliver, request=medicine_request, by=request.user)
-    _result, refusal = _act(request, OnceForm(request.POST), call, reverse("medical-board"))
-    if refusal:
-        return refusal
-    if request.htmx:
-        return HttpResponse(status=204)
-    return redirect(back_to(request, reverse("medical-board")))
-
-
 # --- health round ---------------------------------------------------------
 
 
@@ -215,35 +200,22 @@ def health_round(request):
     round_ = data.get("round") if data.get("round") in HealthCheck.Round.values else _default_round()
     today = timezone.localdate()
     context = board.health_round(site, floor, today, round_)
-    rows = context["rows"]
-    initial = [
-        {
-            "person": row["person"].pk,
-            "version": row["check"].version if row["check"] else None,
-            "outcome": row["check"].outcome if row["check"] else HealthCheck.Outcome.CHECKED,
-            "temperature": row["check"].temperature if row["check"] else None,
-            "symptoms": row["check"].symptoms if row["check"] else [],
-            "mood": (row["check"].mood if row["check"] else "") or HealthCheck.Mood.STABLE,
-        }
-        for row in rows
-    ]
+    rows = board.round_forms(context["rows"], request.POST or None)
+    # A row the page did not show (someone who checked in after it was sent) is not in the form.
+    sent = [row["form"] for row in rows if row["form"].is_bound]
     round_form = RoundForm(request.POST or None, initial={"day": today, "round": round_})
-    formset = HealthFormSet(request.POST or None, initial=initial, prefix="hc")
     status = 200
     if request.method == "POST":
         status = INVALID
-        if round_form.is_valid() and formset.is_valid():
-            people = {row["person"].pk: row["person"] for row in rows}
-            entries = []
-            for form in formset.forms:
-                entry = form.entry()
-                if entry is None:
-                    continue
-                if form.cleaned_data["person"] not in people:
-                    round_form.add_error(None, _("Someone on this list is no longer on this floor; reload the page."))
-                    break
-                entries.append({"person": people[form.cleaned_data["person"]], **entry})
+        if round_form.is_valid() and all(form.is_valid() for form in sent):
+            if _left_the_floor(request.POST, rows):
+                round_form.add_error(None, _("Someone on this list is no longer on this floor; reload the page."))
             else:
+                entries = [
+                    {"person": row["person"], **entry}
+                    for row in rows
+                    if row["form"].is_bound and (entry := row["form"].entry()) is not None
+                ]
                 try:
                     saved = medical.health_round_record(
                         site=site,
@@ -259,6 +231,10 @@ def health_round(request):
                 except services.ServiceError as error:
                     round_form.add_error(None, error.message)
                     status = refused_status(error)
+                    if isinstance(error, services.Conflict):
+                        # What she typed stays, now on the current versions:
+                        # told who recorded it, she may save it over theirs.
+                        rows = board.round_forms(rows, _on_current_versions(request.POST, rows))
                 else:
                     messages.success(
                         request,
@@ -266,17 +242,38 @@ def health_round(request):
                         % {"floor": floor, "round": HealthCheck.Round(round_).label, "count": len(saved)},
                     )
                     return redirect(reverse("medical-board") + f"?floor={floor}")
-    for row, form in zip(rows, formset.forms, strict=False):
-        row["form"] = form
     context.update(
         {
-            "formset": formset,
             "round_form": round_form,
             "rounds": HealthCheck.Round.choices,
             "protocol": TestProtocol.numbers_for(site.pk),
+            "ws_path": board.round_ws_path(floor, round_),
         }
     )
     return render(request, "medical/health_round.html", context, status=status)
+
+
+def _on_current_versions(data, rows):
+    """The posted round with each row's version set to its check's version now."""
+    data = data.copy()
+    for row in rows:
+        key = f"{board.round_prefix(row['person'].pk)}-version"
+        if key in data:
+            data[key] = row["check"].version if row["check"] else 0
+    return data
+
+
+def _left_the_floor(data, rows) -> bool:
+    """Whether the form has a row filled in for someone no longer on the floor
+    (the page showed them; they moved or left before it was sent)."""
+    here = {row["person"].pk for row in rows}
+    for key in data:
+        pk = key.removeprefix("hc-").removesuffix("-person")
+        if key.endswith("-person") and pk.isdigit() and int(pk) not in here:
+            form = HealthEntryForm(data, prefix=board.round_prefix(int(pk)))
+            if form.is_valid() and form.entry() is not None:
+                return True
+    return False
 
 
 # --- a person's medical page ----------------------------------------------
@@ -340,16 +337,6 @@ def medicine_need_add(request, pk):
         return refused_in_panel(request, _("Name the medicine."), INVALID, fallback)
     medical.medicine_need_add(person=person, by=request.user, **form.cleaned_data)
     return done(request, _("Regular medicine recorded."), fallback)
-
-
-@login_required
-@require_POST
-def medicine_request_add(request, pk):
-    person = get_person_for_user(request, pk, *MEDICAL_ROLES)
-    fallback = reverse("person-medical", args=[person.pk])
-    call = partial(medical.medicine_request_add, person=person, by=request.user)
-    _result, refusal = _act(request, MedicineRequestForm(request.POST), call, fallback)
-    return refusal or done(request, _("Medicine request recorded; it stays open until delivered."), fallback)
 
 
 # --- lab sheets -----------------------------------------------------------

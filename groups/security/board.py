@@ -16,6 +16,7 @@ from groups.security.services import TOPIC
 from groups.transfers.board import open_transfers
 from groups.transfers.models import Transfer
 from groups.transfers.services import ESCORTS
+from rooms import requests
 from rooms.handover import group_handover, handover_topic
 from rooms.models import Site
 from rooms.reads import day_start, load_site
@@ -27,7 +28,7 @@ LOG_LENGTH = 40
 
 
 def security_board(site: Site, now=None) -> dict:
-    """The security board: ten queries.
+    """The security board: eleven queries.
 
     1. who and what is inside now
     2. today's checkpoint log, with who logged it
@@ -38,6 +39,7 @@ def security_board(site: Site, now=None) -> dict:
     7. incidents resolved today
     8. the transfers to escort (approved to departed), with rooms
     9-10. the shift handover (rooms.handover.group_handover)
+    11. the group's open requests (rooms.requests.group_list)
     """
     now = now or timezone.now()
     start = day_start(now)
@@ -78,12 +80,15 @@ def security_board(site: Site, now=None) -> dict:
             .order_by("-resolved_at")
         ),
         "handover": group_handover(site, Role.SECURITY),
+        **requests.group_list(site, Role.SECURITY),
     }
 
 
 @dataclass(frozen=True)
 class SecurityBoard(WholeBoard):
-    topics: frozenset[str] | None = frozenset({TOPIC, ESCORTS, handover_topic(Role.SECURITY)})
+    topics: frozenset[str] | None = frozenset(
+        {TOPIC, ESCORTS, handover_topic(Role.SECURITY), requests.requests_topic(Role.SECURITY)}
+    )
 
     def part(self, site_id, params):
         return (f"{TEMPLATE}#board-body", security_board(load_site(site_id)))

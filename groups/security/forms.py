@@ -3,13 +3,40 @@ from django.utils.translation import gettext_lazy as _
 
 from groups.security.models import CheckpointEntry, Incident
 from rooms.forms import FloorChoiceMixin, OnceForm, SiteForm, VersionedForm
-from rooms.models import Room
+from rooms.models import Request, Room
 
 
 class CheckpointInForm(OnceForm):
     kind = forms.ChoiceField(label=_("kind"), choices=CheckpointEntry.Kind.choices, widget=forms.RadioSelect)
     name = forms.CharField(label=_("who or which vehicle"), max_length=60)
     purpose = forms.CharField(label=_("purpose"), max_length=100)
+    request = forms.TypedChoiceField(
+        label=_("for the request"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("A family's delivery for a resident's request: the request's group is told it arrived."),
+    )
+
+    def __init__(self, *args, site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site = site
+        waiting = (
+            Request.objects.filter(site=site, kind__in=Request.GOODS_KINDS, status__in=Request.OPEN_STATUSES)
+            .select_related("room")
+            .order_by("room__number", "requested_at")
+        )
+        # Security sees which room and what kind, not which medicine.
+        self.fields["request"].choices = [("", "—")] + [
+            (request.pk, f"{request.room.number} · {request.get_kind_display()} · {request.requested_at:%m-%d %H:%M}")
+            for request in waiting
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("request") and data.get("kind") != CheckpointEntry.Kind.DELIVERY:
+            self.add_error("request", _("Only a delivery is for a request."))
+        return data
 
 
 class CheckpointOutForm(VersionedForm):

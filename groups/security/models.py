@@ -28,6 +28,15 @@ class CheckpointEntry(Versioned):
     left_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A family's delivery for a resident's request: disinfected, then handed over.
+    request = models.ForeignKey(
+        "rooms.Request",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deliveries",
+        verbose_name=_("for the request"),
+    )
 
     class Meta:
         # The table keeps the name it had before the group apps (no data moved).

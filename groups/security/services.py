@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from groups.medical.models import Alert
 from groups.medical.services import MEDICAL_TOPIC, exposure_in_site, medical_alert_raise
 from groups.security.models import CheckpointEntry, Incident, Patrol
-from rooms.models import Person, Room, Site, Stay
+from rooms.models import Person, Request, Room, Site, Stay
+from rooms.requests import request_delivery_arrived
 from rooms.roles import Role, require_role
 from rooms.services import ServiceError, audit, check_version, claim_form, lock_row, touch, who_and_when
 from site_ops import live
@@ -22,9 +23,13 @@ INCIDENT_MOVES = {(Incident.Status.OPEN, Incident.Status.RESOLVED)}
 
 
 def checkpoint_log_in(
-    *, site: Site, kind: str, name: str, purpose: str, by, token: str | None = None
+    *, site: Site, kind: str, name: str, purpose: str, by, token: str | None = None, request: int | None = None
 ) -> CheckpointEntry:
-    """Log a person, vehicle or delivery in through the checkpoint."""
+    """Log a person, vehicle or delivery in through the checkpoint.
+
+    A family's delivery for a resident's request names it: the request's
+    group sees that it arrived (rooms.requests.request_delivery_arrived).
+    """
     require_role(by, *SECURITY_ROLES)
     name, purpose = name.strip(), purpose.strip()
     if kind not in CheckpointEntry.Kind.values:
@@ -33,6 +38,13 @@ def checkpoint_log_in(
         raise ServiceError(_("Say who or which vehicle, and why they come in."))
     with transaction.atomic():
         claim_form(token, by)
+        waiting = None
+        if request is not None:
+            if kind != CheckpointEntry.Kind.DELIVERY:
+                raise ServiceError(_("Only a delivery is for a request."))
+            waiting = Request.objects.filter(pk=request, site=site).first()
+            if waiting is None:
+                raise ServiceError(_("That request is not on this site."))
         entry = CheckpointEntry.objects.create(
             site=site,
             kind=kind,
@@ -41,8 +53,11 @@ def checkpoint_log_in(
             entered_at=timezone.now(),
             entered_by=by,
             updated_by=by,
+            request=waiting,
         )
         audit(site=site, by=by, action="checkpoint.in", obj=entry, after={"kind": kind, "purpose": entry.purpose})
+        if waiting is not None:
+            request_delivery_arrived(request=waiting, by=by, entry=entry)
         live.publish(site=site, topics=[TOPIC])
     return entry
 

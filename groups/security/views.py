@@ -21,7 +21,7 @@ FALLBACK = "security-board"
 @require_http_methods(["GET", "POST"])
 def checkpoint_in(request):
     site = site_for_user(request, *security.SECURITY_ROLES)
-    form = CheckpointInForm(request.POST or None, initial={"kind": CheckpointEntry.Kind.PERSON})
+    form = CheckpointInForm(request.POST or None, site=site, initial={"kind": CheckpointEntry.Kind.PERSON})
 
     def run(data):
         entry = security.checkpoint_log_in(
@@ -31,7 +31,10 @@ def checkpoint_in(request):
             purpose=data["purpose"],
             by=request.user,
             token=data["token"],
+            request=data.get("request"),
         )
+        if entry.request_id:
+            return _("%(name)s logged in; the request's group is told the delivery is here.") % {"name": entry.name}
         return _("%(name)s logged in.") % {"name": entry.name}
 
     return panel_action(request, form, run=run, fallback=FALLBACK, title=_("Log in at the checkpoint"), submit=_("In"))

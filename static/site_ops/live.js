@@ -29,6 +29,7 @@
   // is being typed waits: the next heartbeat asks for the whole board again,
   // and it goes in once the field is left.
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    if (keepsEdits(event.detail.target)) return;  // its rows look after themselves (below)
     if (typingIn(event.detail.target)) {
       event.detail.shouldSwap = false;
       heldBack = true;
@@ -49,9 +50,10 @@
     if (!target || !target.querySelectorAll) return;
     [target].concat(Array.prototype.slice.call(target.querySelectorAll("[id]"))).forEach(function (el) {
       if (el.scrollTop > 0) scrolled[el.id] = el.scrollTop;
+      if (el.closest("[data-keep-edits]")) return;  // kept whole, by row (below)
       // A form being sent (htmx marks it) took its words with it: a push that
       // arrives before its answer does not put them back.
-      var sending = el.closest && el.closest(".htmx-request");
+      var sending = el.closest(".htmx-request");
       if ((el.tagName === "INPUT" || el.tagName === "TEXTAREA") && el.type !== "hidden" && el.value && !sending) typed[el.id] = el.value;
     });
   }
@@ -80,6 +82,49 @@
   });
   document.addEventListener("htmx:oobAfterSwap", restoreReaderState);
   document.addEventListener("htmx:afterSwap", restoreReaderState);
+
+  // Rows someone is filling in (the health round: a container marked
+  // data-keep-edits, a row with an id per person) are never replaced by a
+  // live update. A row typed or tapped into is kept as it is, and so is the
+  // row holding the focus unless someone else changed it; everything else in
+  // the container (the other rows, rows added or gone) goes in. htmx's
+  // hx-preserve keeps the row's element itself: its text and ticks, and its
+  // focus where the browser can move an element without dropping it
+  // (Element.moveBefore; elsewhere the field is left and tapped again).
+  // A kept row that someone else recorded meanwhile (its data-version moved
+  // on) says so, since saving it will be refused.
+  function keepsEdits(target) {
+    return !!(target && target.hasAttribute && target.hasAttribute("data-keep-edits"));
+  }
+  function rowOf(el) {
+    var row = el && el.closest ? el.closest("[data-keep-edits] > [id]") : null;
+    return row && keepsEdits(row.parentNode) ? row : null;
+  }
+  function markEdited(event) {
+    var row = rowOf(event.target);
+    if (row) row.dataset.edited = "true";
+  }
+  document.addEventListener("input", markEdited);
+  document.addEventListener("change", markEdited);
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    var fragment = event.detail.fragment;
+    if (!keepsEdits(target) || !fragment || event.detail.shouldSwap === false) return;
+    var focused = rowOf(document.activeElement);
+    Array.prototype.forEach.call(target.children, function (row) {
+      if (!row.id || !(row.dataset.edited || row === focused)) return;
+      var incoming = fragment.querySelector("#" + CSS.escape(row.id));
+      if (!incoming) return;
+      var changed = incoming.dataset.version !== row.dataset.version;
+      if (!row.dataset.edited && changed) return;  // only looked at: show the new one
+      incoming.setAttribute("hx-preserve", "");
+      if (changed) {
+        row.dataset.changedElsewhere = "true";
+        var note = row.querySelector("[data-changed-note]");
+        if (note) note.hidden = false;
+      }
+    });
+  });
 
   // A result panel that asks to (data-auto-close, in seconds) closes by
   // itself, unless it holds a form or another result replaced it meanwhile.

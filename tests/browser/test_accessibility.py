@@ -69,6 +69,8 @@ class AccessibilityTests(BrowserTestCase):
             (self.head, "/exports/", TABLET, False),
             (self.head, "/transfers/", TABLET),
             (self.clerk, "/general/", TABLET),
+            (self.clerk, "/requests/", TABLET, False),
+            (self.cook, "/requests/new/", TABLET, False),
             (self.clerk, f"/people/{person}/", TABLET),
             (self.clerk, f"/rooms/{room}/", TABLET),
             (self.nurse, "/medical/?floor=1", TABLET),

@@ -8,12 +8,12 @@ open list and acknowledges it, and the control screen follows.
 
 from playwright.sync_api import expect
 
-from groups.medical.models import Alert, MedicineRequest
+from groups.medical.models import Alert
 from rooms import services
 from rooms.models import Handover, Stay
 from rooms.roles import Role
 from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
-from tests.factories import make_user
+from tests.factories import log_request, make_user
 
 NOTE = "302 房老人夜间血压偏高，22:00 再量一次；硝苯地平已向药房申请。"
 
@@ -27,9 +27,7 @@ class ShiftHandoverTests(BrowserTestCase):
         self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
         stay = Stay.objects.get(person=self.person)
         Alert.objects.create(site=self.site, kind=Alert.Kind.FEVER, person=self.person, room=self.room)
-        MedicineRequest.objects.create(
-            site=self.site, person=self.person, stay=stay, item="硝苯地平", requested_by=self.nurse
-        )
+        log_request(stay.person, self.nurse, "硝苯地平")
 
     def test_a_nurse_hands_over_and_the_next_one_acknowledges(self):
         control = self.open_as(self.head, "/control/", WALL)

@@ -25,7 +25,6 @@ from groups.medical.models import (
     Alert,
     HealthCheck,
     MedicineNeed,
-    MedicineRequest,
     ProtocolDay,
     Sample,
     SampleResult,
@@ -43,7 +42,6 @@ REGULAR = {
     "diabetic": ("二甲双胍片", "0.5g 每日三次 随餐"),
     "chronic": ("硝苯地平缓释片", "10mg 每日一次"),
 }
-REQUESTS = ["布洛芬缓释胶囊", "复方甘草片", "氯雷他定片", "蒙脱石散", "开塞露"]
 
 
 def create_protocol(site) -> TestProtocol:
@@ -380,21 +378,3 @@ class MedicalDemo:
                     )
                 )
         MedicineNeed.objects.bulk_create(needs)
-        askers = self.rng.sample(self.open, 5)
-        requests = []
-        for i, (stay, item) in enumerate(zip(askers, REQUESTS, strict=True)):
-            asked = self.at(self.yesterday if i < 2 else self.today, 9 + 2 * i, 15)
-            request = MedicineRequest(
-                site=self.site,
-                person=stay.person,
-                stay=stay,
-                item=item,
-                requested_at=asked,
-                requested_by=self.nurse(),
-            )
-            if i < 2:
-                request.status = MedicineRequest.Status.DELIVERED
-                request.delivered_at = asked + timedelta(hours=3)
-                request.delivered_by = self.nurse()
-            requests.append(request)
-        MedicineRequest.objects.bulk_create(requests)

@@ -51,8 +51,6 @@ from groups.medical.services.medicines import (  # noqa: F401
     alert_acknowledge,
     medical_alert_raise,
     medicine_need_add,
-    medicine_request_add,
-    medicine_request_deliver,
 )
 from groups.medical.services.quarantine import (  # noqa: F401
     certificate_print,

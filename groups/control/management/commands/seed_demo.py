@@ -24,6 +24,7 @@ from groups.control.management.demo import Demo
 from groups.control.management.demo_care import CareDemo
 from groups.control.management.demo_groups import write_group_records
 from groups.control.management.demo_medical import MedicalDemo
+from groups.control.management.demo_requests import write_requests
 from groups.control.management.demo_site import SITE_NAME, create_site, plan_site
 from groups.control.management.demo_staff import STAFF, create_staff, login_lines
 from groups.control.management.demo_stays import write_stays
@@ -58,6 +59,7 @@ class Command(BaseCommand):
         medical = MedicalDemo(demo, stays).write()
         care = CareDemo(demo, stays).write()
         group_counts = write_group_records(demo, plan.rooms)
+        group_counts["requests"] = write_requests(demo, [stay for stay in stays if stay.is_open])
         return {
             "rooms": len(plan.rooms),
             "in_isolation": len(plan.in_isolation),
@@ -91,6 +93,7 @@ class Command(BaseCommand):
         write(
             f"  meals recorded this round: {c['meals']}, disinfection tasks: {c['tasks']}, incidents: {c['incidents']}"
         )
+        write(f"  residents' requests: {c['requests']}")
         self.logins()
 
     def logins(self) -> None:

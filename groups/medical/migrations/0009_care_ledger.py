@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('medical', '0006_protocol_home_monitoring'),
+        ('medical', '0008_drop_medicine_requests'),
         ('rooms', '0012_shifts_and_handovers'),
         ('transfers', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -1,0 +1,100 @@
+"""The real browser: two nurses on the same floor's health round. One records
+a check; the other's page shows it without a reload, and what she was typing
+in another row (a half-typed temperature, ticked symptoms) stays as it was."""
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from groups.medical import services as medical
+from groups.medical.models import HealthCheck
+from rooms import services
+from rooms.roles import Role
+from tests.browser.test_live_boards import TABLET, BrowserTestCase
+from tests.factories import make_person, make_user
+
+ROUND = "/medical/health-round/?floor=1&round=am"
+
+
+class HealthRoundLiveTests(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        self.second_nurse = make_user(
+            "nurse2", self.site, Role.MEDICAL, first_name="丽", last_name="王", password=self.password
+        )
+        self.neighbour = make_person(self.site, name="周建国")
+        self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
+        self.elsewhere(services.stay_check_in, person=self.neighbour, room=self.rooms[1], by=self.clerk)
+
+    def chip(self, page, person, value):
+        return page.locator(f"#hr-{person.pk} label.chip", has=page.locator(f"input[value={value}]"))
+
+    def assert_kept(self, page, person):
+        """What nurse B had typed and ticked in her row is there, and she is still typing in it."""
+        row = f"#hr-{person.pk}"
+        expect(page.locator(f"{row} input[name$=temperature]")).to_have_value("37.")
+        expect(page.locator(f"{row} input[value=cough]")).to_be_checked()
+        expect(page.locator(f"{row} input[value=fatigue]")).to_be_checked()
+        expect(page.locator(f"{row} input[value=sore_throat]")).not_to_be_checked()
+        self.assertEqual(page.evaluate("document.activeElement.id"), f"id_hc-{person.pk}-temperature")
+
+    def test_a_check_recorded_by_one_nurse_shows_on_the_others_round_while_her_typing_stays(self):
+        nurse_a = self.open_as(self.nurse, ROUND, TABLET)
+        nurse_b = self.open_as(self.second_nurse, ROUND, TABLET)
+        expect(nurse_b.locator("h1")).to_contain_text("健康监测")
+
+        # Nurse B is in the middle of 周建国's row: two symptoms ticked, the temperature half typed.
+        self.chip(nurse_b, self.neighbour, "cough").click()
+        self.chip(nurse_b, self.neighbour, "fatigue").click()
+        nurse_b.locator(f"#id_hc-{self.neighbour.pk}-temperature").click()
+        nurse_b.keyboard.type("37.")
+
+        # Nurse A records 李秀英 on her tablet.
+        nurse_a.fill(f"#id_hc-{self.person.pk}-temperature", "38.5")
+        self.chip(nurse_a, self.person, "sore_throat").click()
+        nurse_a.get_by_role("button", name="保存1层监测").click()
+        nurse_a.wait_for_url("**/medical/?floor=1")
+
+        # Nurse B sees it without a reload, and her row is as she left it.
+        row = nurse_b.locator(f"#hr-{self.person.pk}")
+        expect(row.locator(".tag.recorded")).to_contain_text("已记录")
+        expect(row.locator("input[name$=temperature]")).to_have_value("38.5")
+        expect(row.locator("input[value=sore_throat]")).to_be_checked()
+        self.assert_kept(nurse_b, self.neighbour)
+        self.assert_not_reloaded(nurse_b)
+
+        # Someone checks in on the floor: a new row appears, and her row stays too.
+        arrival = make_person(self.site, name="王芳")
+        self.elsewhere(services.stay_check_in, person=arrival, room=self.rooms[2], by=self.clerk)
+        expect(nurse_b.locator(f"#hr-{arrival.pk}")).to_contain_text("王芳")
+        self.assert_kept(nurse_b, self.neighbour)
+        self.screenshot(nurse_b, "health-round-live-zh-tablet")
+
+        # She finishes the temperature and saves: her row is recorded as she typed it, and nobody else's changes.
+        nurse_b.keyboard.type("2")
+        nurse_b.get_by_role("button", name="保存1层监测").click()
+        nurse_b.wait_for_url("**/medical/?floor=1")
+        theirs = HealthCheck.objects.get(person=self.neighbour, day=timezone.localdate(), round="am")
+        self.assertEqual((str(theirs.temperature), theirs.symptoms), ("37.2", ["cough", "fatigue"]))
+        self.assertEqual(theirs.recorded_by, self.second_nurse)
+        ours = HealthCheck.objects.get(person=self.person, round="am")
+        self.assertEqual((str(ours.temperature), ours.recorded_by), ("38.5", self.nurse))
+        self.assertFalse(HealthCheck.objects.filter(person=arrival).exists())
+
+    def test_a_row_recorded_elsewhere_while_she_fills_it_in_says_so_and_is_not_overwritten(self):
+        nurse_b = self.open_as(self.second_nurse, ROUND, TABLET)
+        nurse_b.locator(f"#id_hc-{self.person.pk}-temperature").fill("36.6")
+        self.elsewhere(
+            medical.health_round_record,
+            site=self.site,
+            day=timezone.localdate(),
+            round="am",
+            entries=[{"person": self.person, "temperature": "38.1"}],
+            by=self.nurse,
+        )
+        row = nurse_b.locator(f"#hr-{self.person.pk}")
+        expect(row.locator("[data-changed-note]")).to_be_visible()
+        expect(row.locator("input[name$=temperature]")).to_have_value("36.6")
+        self.screenshot(nurse_b, "health-round-changed-elsewhere-zh-tablet")
+        nurse_b.get_by_role("button", name="保存1层监测").click()
+        expect(nurse_b.locator("[role=alert]").first).to_be_visible()
+        self.assertEqual(str(HealthCheck.objects.get(person=self.person).temperature), "38.1")
