@@ -146,6 +146,7 @@ class PlanTests(SiteTestCase):
         event = AuditEvent.objects.get(action="care.plan")
         self.assertEqual(event.person, self.old)
         self.assertEqual(event.after["how_to_talk"], "听障：写字，不要喊")
+        self.assertEqual(event.after["responsible"], "nurse")
         (change,) = [callback.change for callback in callbacks]
         self.assertIn("care", change.topics)
         self.assertEqual(change.persons, {self.old.pk})

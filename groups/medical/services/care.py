@@ -19,7 +19,7 @@ from groups.medical.models import Alert, TestProtocol
 from groups.medical.services.medicines import MEDICAL_TOPIC
 from groups.transfers import services as transfers
 from rooms.models import Person, Site, Stay
-from rooms.roles import Role, require_role
+from rooms.roles import Role, display_name, require_role
 from rooms.services import ServiceError, audit, check_version, claim_form, lock_row, touch
 from site_ops import live
 
@@ -60,8 +60,8 @@ def _require_on_ledger(person: Person) -> None:
 def _value(value):
     if value is None or isinstance(value, str | int | date):
         return value
-    # A staff member: their name, not their id, in the history.
-    return str(value)
+    # A staff member: their name as colleagues write it, in the history.
+    return display_name(value)
 
 
 def care_plan_save(*, person: Person, by, data: dict, version: int | None = None, token=None) -> CarePlan:
