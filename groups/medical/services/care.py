@@ -79,7 +79,9 @@ def care_plan_save(*, person: Person, by, data: dict, version: int | None = None
         claim_form(token, by)
         person = lock_row(Person, person.pk)
         _require_on_ledger(person)
-        plan = CarePlan.objects.select_for_update(of=("self",)).filter(person=person).select_related("updated_by").first()
+        plan = (
+            CarePlan.objects.select_for_update(of=("self",)).filter(person=person).select_related("updated_by").first()
+        )
         if plan is None:
             if version not in (None, 0):
                 raise ServiceError(_("This care plan no longer exists; reload the ledger."))
