@@ -97,7 +97,7 @@ class HandoverServiceTests(SiteTestCase):
         self.assertEqual(handover.notes, "302 夜里发热, 请复测体温")
         self.assertEqual(
             [section["key"] for section in handover.open_items],
-            ["requests", "overdue_samples", "open_alerts"],
+            ["requests", "overdue_samples", "open_alerts", "care_due"],
         )
         self.assertFalse(handover.is_acknowledged)
         self.assertIn("08:00-20:00", handover.outgoing)
@@ -255,6 +255,13 @@ class OpenListTests(SiteTestCase):
         person = make_person(self.site, **kwargs)
         services.stay_check_in(person=person, room=room or self.rooms[1], by=self.clerk)
         return Stay.objects.get(person=person)
+
+    def test_medical_care_follow_ups_due(self):
+        from datetime import date
+
+        elderly = self.check_in(name="赵奶奶", birth_date=date(1948, 5, 1))
+        self.check_in(room=self.rooms[2], name="钱六")
+        self.assertEqual(texts(self.lists(Role.MEDICAL)["care_due"]), [f"{elderly.room.number} 赵奶奶"])
 
     def test_medical(self):
         stay = self.check_in(name="王五")

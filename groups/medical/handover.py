@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groups.medical.care_board import care_ledger
 from groups.medical.models import Alert, Sample
 from rooms.handover import OpenList
 
@@ -41,7 +42,14 @@ def open_alerts(site, now) -> list[dict]:
     ]
 
 
+def care_follow_ups_due(site, now) -> list[dict]:
+    """The people on the care ledger whose follow-up is due and not done yet (关爱随访)."""
+    rows = care_ledger(site, timezone.localdate(now))["rows"]
+    return [{"text": _where(row.stay.room, row.person), "tag": ""} for row in rows if row.due]
+
+
 OPEN_LISTS = (
     OpenList("overdue_samples", _("Overdue samples"), overdue_samples, dict(Sample.Kind.choices)),
     OpenList("open_alerts", _("Alerts not acknowledged"), open_alerts, dict(Alert.Kind.choices)),
+    OpenList("care_due", _("Care follow-ups due"), care_follow_ups_due),
 )
