@@ -125,14 +125,9 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
 
     @database_sync_to_async
     def snapshot(self) -> str:
-        from django.utils import translation
-
-        # Read the number first: if a change commits while we render, the
-        # client holds an older number and its next heartbeat catches up.
-        seq = live.current_seq(self.site_id, self.board_key)
-        with translation.override(self.language):
-            html = board_for_key(self.board_key).render_snapshot(self.site_id, self.params)
-        return html + live.seq_tag(seq)
+        # One render serves every socket of the same audience at the same
+        # number (live.SnapshotCache): what a reconnect storm asks for.
+        return live.snapshot(self.site_id, self.board_key, self.language, self.params)
 
     def lost_right(self) -> int | None:
         """Why this socket may no longer show its board (a close code), or None.

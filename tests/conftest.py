@@ -38,3 +38,13 @@ def _one_language_per_test():
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _no_snapshot_from_another_test():
+    # A snapshot is kept for a few seconds per board audience and number; a
+    # test's database starts again at number 0, often with the same ids.
+    from site_ops import live
+
+    live.snapshots.clear()
+    yield
