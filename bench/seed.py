@@ -9,6 +9,7 @@ take minutes of the benchmark's budget. One real login through the login view
 is done by the client for the user who posts the updates.
 """
 
+import functools
 import itertools
 import random
 from datetime import date, timedelta
@@ -24,8 +25,11 @@ from rooms.backends import StaffBackend
 from rooms.masking import national_id_check_digit
 from rooms.models import AuditEvent, Person, Room, Site, Staff, Stay
 from rooms.roles import Role
+from site_ops.models import BoardSequence
 
 PASSWORD = "bench-pass-2026"
+# Sessions per group for the boards of every role (the idle step, the site's day).
+ROLE_SESSIONS = 40
 SIZES = (10, 100, 1000)
 # The site head's sessions: wall displays, and the polling tablets of step 5.
 HEAD_SESSIONS = 240
@@ -113,6 +117,13 @@ def build(tablets: int) -> dict:
         )
         sites[size] = {"site": site, "rooms": rooms, "head": head, "clerks": clerks}
     big = sites[max(SIZES)]
+    # The write floor's one UPDATE (bench/asgi.py) bumps this row: the
+    # statement every update makes, on a board nobody has open.
+    BoardSequence.objects.create(site=big["site"], board="bench-write-floor", seq=0)
+    role_staff = {}
+    for role in (Role.MEDICAL, Role.CATERING, Role.DISINFECTION, Role.SECURITY):
+        group, _ = Group.objects.get_or_create(name=role)
+        role_staff[role] = [_staff(f"{role}{max(SIZES)}-{n}", big["site"], group) for n in range(2)]
     return {
         "floors": (max(SIZES) + ROOMS_PER_FLOOR - 1) // ROOMS_PER_FLOOR,
         "site_ids": {str(size): info["site"].pk for size, info in sites.items()},
@@ -124,11 +135,20 @@ def build(tablets: int) -> dict:
         # One session per general-board tablet, spread over the clerks.
         "head_sessions": [_session(big["head"]) for _ in range(HEAD_SESSIONS)],
         "clerk_sessions": [_session(big["clerks"][n % 4]) for n in range(tablets)],
+        "role_sessions": {
+            str(role): [_session(staff[n % 2]) for n in range(ROLE_SESSIONS)] for role, staff in role_staff.items()
+        },
     }
 
 
+@functools.cache
+def _password_hash() -> str:
+    # Hashed once: the production hasher takes about a second per password.
+    return make_password(PASSWORD)
+
+
 def _staff(username: str, site: Site, group: Group) -> User:
-    user = User.objects.create(username=username, password=make_password(PASSWORD), first_name="宁", last_name="周")
+    user = User.objects.create(username=username, password=_password_hash(), first_name="宁", last_name="周")
     user.groups.add(group)
     Staff.objects.create(user=user, site=site)
     return user
