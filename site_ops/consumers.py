@@ -26,7 +26,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.utils.crypto import constant_time_compare
 
-from site_ops import live, speedups
+from site_ops import clock, live, speedups
 from site_ops.boards import board_for_key, site_for
 from site_ops.speedups.consumer import OwnLoopMixin
 
@@ -75,6 +75,8 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         await self.join_groups()
         await self.accept()
         await self.send_snapshot()
+        # The process that serves board sockets keeps what time changes on them current.
+        clock.start()
 
     def board_key_from_route(self, kwargs) -> str:
         if "room_id" in kwargs:

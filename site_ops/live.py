@@ -269,7 +269,11 @@ def send_change(change: Change, seqs: dict[str, int], site=None) -> None:
     read at all, where the layer can tell. ``site``, when the writer has it
     at hand, is not read again.
     """
+    send_parts(change.site_id, seqs, lambda key: board_for_key(key).change_parts(change), site=site)
 
+
+def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None) -> None:
+    """Send each board in ``seqs`` the parts ``parts_for(key)`` reads, rendered per language, with its number."""
     layer = get_channel_layer()
     # Asked by type: Redis pub/sub's layer answers any attribute only inside
     # an event loop, and this runs in a view's thread.
@@ -279,11 +283,11 @@ def send_change(change: Change, seqs: dict[str, int], site=None) -> None:
     _shared.site = site
     try:
         for key, seq in seqs.items():
-            groups = {language: broadcast_group(change.site_id, key, language) for language in languages()}
+            groups = {language: broadcast_group(site_id, key, language) for language in languages()}
             audience = [language for language, group in groups.items() if has_audience(layer, group)]
             if not audience:
                 continue
-            parts = board_for_key(key).change_parts(change)
+            parts = parts_for(key)
             for language in audience:
                 with translation.override(language):
                     html = render_parts(parts) + seq_tag(seq)
@@ -297,6 +301,21 @@ def send_change(change: Change, seqs: dict[str, int], site=None) -> None:
         _shared.site = None
     if unsent:
         send_all(unsent)
+
+
+def publish_parts(site_id: int, parts: dict[str, list]) -> None:
+    """Bump the boards in ``parts`` and send each its parts (``{key: [(template, context), ...]}``).
+
+    For what no write publishes: the board clock (site_ops/clock.py) sends
+    what time alone changed. The same number and path as a change.
+    """
+    with transaction.atomic():
+        seqs = bump(site_id, list(parts))
+
+        def broadcast():
+            send_parts(site_id, seqs, parts.__getitem__)
+
+        transaction.on_commit(broadcast, robust=True)
 
 
 def has_audience(layer, group: str) -> bool:

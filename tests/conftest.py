@@ -16,6 +16,9 @@ def pytest_configure(config):
     # in this process, nor in the server processes the tests start.
     settings.SCHEDULED_JOBS = False
     os.environ["SCHEDULED_JOBS"] = "0"
+    # Nor the board clock's minute ticks (tests start it where they need it).
+    settings.BOARD_CLOCK = False
+    os.environ["BOARD_CLOCK"] = "0"
 
 
 def pytest_sessionstart(session):
