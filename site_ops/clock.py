@@ -14,8 +14,11 @@ sends nothing. Its first tick in a process sends every board's clock parts
 once (it has nothing to compare with).
 
 ``BOARD_CLOCK=0`` switches it off (the tests, which start it where they need
-it). With several processes on Redis, each process's clock runs and the
-first to take the minute (an update of one row) publishes it.
+it). With several processes on Redis each process's clock runs, cannot tell
+who has a board open, and reads every board that has a number; so a part
+time changed reaches its board once from each process (the same HTML,
+swapped in again). Taking the minute in the database, as the scheduled jobs
+do, would make it once; not done yet.
 """
 
 import hashlib
