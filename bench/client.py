@@ -267,6 +267,8 @@ class BoardSocket:
         self.received = 0
         self.snapshot_at = 0.0
         self.heartbeat = None
+        # (arrival time, bytes) of every message after the snapshot, when a step asks (the site's day).
+        self.log: list[tuple[float, int]] | None = None
 
     async def open(self, retries: int = 0):
         """Open the socket and wait for its snapshot; a refused connection is
@@ -314,6 +316,8 @@ class BoardSocket:
                     self.snapshot_at = at
                     self.snapshot.set_result(text)
                     continue
+                if self.log is not None:
+                    self.log.append((at, len(text.encode())))
                 if text.startswith("<!--"):
                     mark = FLOOR_MARK.match(text)
                     if mark:

@@ -26,7 +26,7 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
-from bench import client
+from bench import client, day
 from bench.client import BoardSocket, Poster, Tracker, ms, percentile, summarise, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,8 +48,10 @@ SIZES = {
     "storm_n": 500,
     "storm_uncached_n": 100,
     "idle_n": 500,
-    "idle_s": 30.0,
+    "idle_s": 20.0,
     "throughput_s": 2.0,
+    # The site's day: a real day's gaps divided by this.
+    "day_speed": 20.0,
 }
 SMOKE_SIZES = {
     "fanout_updates": 6,
@@ -59,6 +61,7 @@ SMOKE_SIZES = {
     "idle_n": 30,
     "idle_s": 3.0,
     "throughput_s": 0.5,
+    "day_speed": 200.0,
 }
 # The boards of every group, for the steps that open them all (idle, site day).
 ROLE_BOARDS = ("general", "medical", "catering", "disinfection", "security")
@@ -614,8 +617,9 @@ async def run_config(bench: Bench, results: list, *, full, profile: Path | None)
     if rich:
         await run_round_four(bench, results, server)
     elif full is False and bench.label["server"] == "daphne" and bench.label["layer"] == "memory":
-        # The server the card names, against uvicorn on the storm too (issue 16).
+        # The server the card names, against uvicorn on the storm and the site's day too (issue 16).
         emit(results, await bench.storm(server, SIZES["storm_n"]))
+        await run_site_day(bench, results, server)
 
 
 async def run_throughput(bench: Bench, results: list, n: int):
@@ -650,6 +654,18 @@ async def run_round_four(bench: Bench, results: list, server: Server):
     emit(results, await bench.storm(server, SIZES["storm_n"], env=env))
     for refetch in (False, True):
         emit(results, await bench.idle(SIZES["idle_n"], SIZES["idle_s"], refetch=refetch))
+    await run_site_day(bench, results, server)
+
+
+async def run_site_day(bench: Bench, results: list, server: Server):
+    if "day" not in bench.data:
+        return
+    await bench.close_sockets(0, 0)
+    rows = await day.run_day(
+        HOST, server.port, bench.data["day"], SIZES["day_speed"], stats=bench.stats, cpu_s=server.cpu_s
+    )
+    for row in rows:
+        emit(results, {**row, **bench.label})
 
 
 def _same(row: dict, label: dict) -> bool:
@@ -715,6 +731,10 @@ COLUMNS = {
         "server_cpu_ms_per_socket", "snapshot_renders", "queries", "pushed_mb",
     ],
     "idle": ["n", "seconds", "minute_refetch", "refetches", "server_cpu_ms", "core_percent", "messages", "queries"],
+    "day": [
+        "action", "actions", "post_p50_ms", "post_p99_ms", "control_p50_ms", "control_p99_ms", "group_p50_ms",
+        "group_p99_ms", "lost", "post_errors", "cpu_ms_per_action", "queries_per_action", "pushed_kb_per_action",
+    ],
     "throughput": ["n", "offered_per_s", "p50_ms", "p99_ms", "lost", "post_p99_ms", "post_errors", "ok"],
     "throughput_max": ["n", "max_ok_rate_per_s"],
     "polling": ["tablets", "requests", "offered_requests", "p50_ms", "p95_ms", "ok"],
@@ -783,6 +803,72 @@ def targets(results: list) -> list[dict]:
                 "ok": ok,
                 "snapshot_ms": big["snapshot_ms"],
                 "queries": queries,
+            }
+        )
+    # Round four (issue 16).
+    for n in (200, 500):
+        for r in find("fanout", n=n, processes=1, **d):
+            out.append(
+                {
+                    "target": f"fan-out p99 at {n} boards <= 1.5x the write floor, none lost",
+                    "ok": r["ratio_wfloor_p99"] <= 1.5 and r["lost"] == 0,
+                    "p99_ms": r["p99_ms"],
+                    "wfloor_p99_ms": r["wfloor_p99_ms"],
+                    "ratio_wfloor_p99": r["ratio_wfloor_p99"],
+                    "lost": r["lost"],
+                }
+            )
+    for r in find("throughput_max", **d):
+        out.append(
+            {
+                "target": ">= 100 updates/s to 200 boards with p99 <= 100 ms",
+                "ok": r["max_ok_rate_per_s"] >= 100,
+                "max_ok_rate_per_s": r["max_ok_rate_per_s"],
+            }
+        )
+    for r in find("peer", **d):
+        out.append(
+            {
+                "target": f"speedup on p99 over the usual Channels peer at {r['n']} boards >= 10x",
+                "ok": r["speedup_p99"] >= 10 and r["n"] == 200,
+                "speedup_p99": r["speedup_p99"],
+                "peer_p99_ms": r["p99_ms"],
+                "ours_p99_ms": r["ours_p99_ms"],
+            }
+        )
+    for r in find("storm", snapshot_cache=True):
+        out.append(
+            {
+                "target": f"reconnect storm ({r['server']}, {r['n']} sockets): all current <= 3 s, CPU < 2 s",
+                "ok": r["not_current"] == 0 and r["all_current_s"] <= 3 and r["server_cpu_s"] < 2,
+                "all_current_s": r["all_current_s"],
+                "server_cpu_s": r["server_cpu_s"],
+                "not_current": r["not_current"],
+            }
+        )
+    for r in find("idle", minute_refetch=False, **d):
+        out.append(
+            {
+                "target": f"{r['n']} idle sockets cost < 3 % of a core",
+                "ok": r["core_percent"] < 3,
+                "core_percent": r["core_percent"],
+                "seconds": r["seconds"],
+            }
+        )
+    for r in find("day"):
+        worst = (
+            max(x for x in (r["control_p99_ms"], r["group_p99_ms"]) if x is not None)
+            if (r["control_p99_ms"] is not None or r["group_p99_ms"] is not None)
+            else None
+        )
+        out.append(
+            {
+                "target": f"site's day ({r['server']}): {r['action']} p99 <= 100 ms to control and group, none lost",
+                "ok": worst is not None and worst <= 100 and r["lost"] == 0 and r["post_errors"] == 0,
+                "control_p99_ms": r["control_p99_ms"],
+                "group_p99_ms": r["group_p99_ms"],
+                "lost": r["lost"],
+                "post_errors": r["post_errors"],
             }
         )
     for r in find("update_cost"):
@@ -888,7 +974,7 @@ def main():
             section(f"scale-out: two {SCALEOUT['server']} processes, PostgreSQL, Redis {SCALEOUT['layer']}")
             redis.flush()
             env = base_env(url)
-            scale_data = prepare("seed", {**env, "BENCH_TABLETS": str(THROUGHPUT_N)})
+            scale_data = prepare("seed", {**env, "BENCH_TABLETS": str(THROUGHPUT_N), "BENCH_DAY": "0"})
             env = layer_env(env, SCALEOUT["layer"], redis)
             procs = [Server(SCALEOUT["server"], free_port(), env), None]
             procs[1] = Server(SCALEOUT["server"], free_port(procs[0].port + 1), env)
