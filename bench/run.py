@@ -44,17 +44,19 @@ POLL_LEVELS = (10, 20, 40, 60, 80, 100, 130, 160, 200, 240)
 # to check that the code works, not to measure.
 SIZES = {
     "fanout_updates": 20,
+    "peer_updates": 12,
     "peer_n": 200,
     "storm_n": 500,
     "storm_uncached_n": 100,
     "idle_n": 500,
-    "idle_s": 20.0,
+    "idle_s": 10.0,
     "throughput_s": 2.0,
     # The site's day: a real day's gaps divided by this.
     "day_speed": 20.0,
 }
 SMOKE_SIZES = {
     "fanout_updates": 6,
+    "peer_updates": 6,
     "peer_n": 20,
     "storm_n": 40,
     "storm_uncached_n": 10,
@@ -63,6 +65,8 @@ SMOKE_SIZES = {
     "throughput_s": 0.5,
     "day_speed": 200.0,
 }
+# --compare-servers: the daphne pair also runs the throughput, the storm and the site's day.
+COMPARE_SERVERS = [False]
 # The boards of every group, for the steps that open them all (idle, site day).
 ROLE_BOARDS = ("general", "medical", "catering", "disinfection", "security")
 # The pages that re-fetched their board once a minute before round four (their #board-clock).
@@ -610,20 +614,23 @@ async def run_config(bench: Bench, results: list, *, full, profile: Path | None)
         emit(results, await bench.fanout(n, updates=SIZES["fanout_updates"]))
         if spy:
             spy.wait()
-        daphne = full is False and bench.label["server"] == "daphne" and bench.label["layer"] == "memory"
-        if (n == THROUGHPUT_N and full is True) or full == "smoke" or daphne:
+        compare = full is False and COMPARE_SERVERS[0] and bench.label["server"] != DEFAULT["server"]
+        compare = compare and bench.label["layer"] == "memory"
+        if (n == THROUGHPUT_N and full is True) or full == "smoke" or compare:
             await bench.close_sockets(n, 0)
             await run_throughput(bench, results, n)
-    if rich:
+    if rich and bench.label["layer"] == "memory":
         await run_round_four(bench, results, server)
-    elif full is False and bench.label["server"] == "daphne" and bench.label["layer"] == "memory":
-        # The server the card names, against uvicorn on the storm and the site's day too (issue 16).
+    elif compare:
+        # The server the card names against uvicorn on the throughput, the
+        # storm and the site's day too (issue 16); --compare-servers, since
+        # it does not fit in make bench's 4 minutes (bench/README.md).
         emit(results, await bench.storm(server, SIZES["storm_n"]))
         await run_site_day(bench, results, server)
 
 
 async def run_throughput(bench: Bench, results: list, n: int):
-    rates = THROUGHPUT_RATES[:2] if SIZES is SMOKE_SIZES else THROUGHPUT_RATES
+    rates = THROUGHPUT_RATES[:2] if SIZES["throughput_s"] == SMOKE_SIZES["throughput_s"] else THROUGHPUT_RATES
     for rate in rates:
         row = await bench.throughput(rate, seconds=SIZES["throughput_s"])
         emit(results, row)
@@ -638,7 +645,7 @@ async def run_round_four(bench: Bench, results: list, server: Server):
     """The peer, the reconnect storms and the idle sockets (bench/README.md, round four)."""
     n = SIZES["peer_n"]
     await bench.close_sockets(0, n)
-    row = await bench.peer(n, updates=SIZES["fanout_updates"])
+    row = await bench.peer(n, updates=SIZES["peer_updates"])
     ours = [r for r in results if r["step"] == "fanout" and r["n"] == n and _same(r, bench.label)]
     if not ours:  # smoke: our own fan-out at the peer's size, for the speedup
         await bench.open_sockets(n, n)
@@ -912,13 +919,26 @@ def main():
         "--smoke", action="store_true", help="every step once at tiny sizes, the default pair only: checks the code"
     )
     parser.add_argument("--profile", action="store_true", help="py-spy the server during the largest fan-out")
+    parser.add_argument(
+        "--compare-servers",
+        action="store_true",
+        help="daphne also runs the throughput, the storm and the site's day (about 45 s more)",
+    )
+    parser.add_argument("--idle-s", type=float, help=f"seconds of the idle steps (default {SIZES['idle_s']})")
+    parser.add_argument(
+        "--day-speed", type=float, help=f"the site's day: real gaps divided by this ({SIZES['day_speed']})"
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
     args = parser.parse_args()
     QUICK_SIZES[:] = [int(n) for n in args.sizes.split(",")]
     if args.smoke:
-        global SIZES
-        SIZES = SMOKE_SIZES
+        SIZES.update(SMOKE_SIZES)
         args.servers, args.layers, args.no_scaleout = DEFAULT["server"], DEFAULT["layer"], True
+    COMPARE_SERVERS[0] = args.compare_servers
+    if args.idle_s:
+        SIZES["idle_s"] = args.idle_s
+    if args.day_speed:
+        SIZES["day_speed"] = args.day_speed
     began = time.time()
     if (os.cpu_count() or 1) > 1 and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {1})
