@@ -95,12 +95,14 @@ def plan(day: dict) -> list[tuple[str, str, float, object]]:
         actions.append((kind, role, gap, make))
 
     arrivals = iter(zip(day["arrivals"], day["free_rooms"], strict=False))
-    for _ in range(6):  # arrivals and check-ins through the morning
+    # Real gaps are those of the day's busy moments (a bus of arrivals at
+    # the desk, teams tapping "floor done"), not the quiet hours between them.
+    for _ in range(5):  # arrivals and check-ins
         person, room = next(arrivals)
         add(
             "check_in",
             "general",
-            60,
+            20,
             lambda p=person, r=room: (
                 f"/people/{p['pk']}/check-in/",
                 {"version": p["version"], "room": r, "token": uuid.uuid4().hex},
@@ -110,25 +112,25 @@ def plan(day: dict) -> list[tuple[str, str, float, object]]:
         add(
             "floor_collected",
             "medical",
-            40,
+            20,
             lambda f=floor: (f"/medical/floors/{f}/collected/", {"token": uuid.uuid4().hex}),
         )
     positive = day["positive"]
     add(
         "positive_result",
         "medical",
-        120,
+        60,
         lambda: (
             f"/medical/samples/{positive['pk']}/result/",
             {"version": positive["version"], "result": "positive", "token": uuid.uuid4().hex},
         ),
     )
     for slot in day["slots"]:  # three meal rounds, batch deliveries floor by floor
-        for floor in range(1, 1 + min(floors, 3)):
+        for floor in range(1, 1 + min(floors, 2)):
             add(
                 "meal_floor",
                 "catering",
-                30,
+                20,
                 lambda s=slot, f=floor: (
                     "/catering/floor/",
                     {"slot": s, "day": today, "floor": f, "token": uuid.uuid4().hex},
@@ -139,7 +141,7 @@ def plan(day: dict) -> list[tuple[str, str, float, object]]:
         add(
             "routine_disinfection",
             "disinfection",
-            60,
+            20,
             lambda r=routine, f=slot % floors + 1: (
                 f"/disinfection/routine/{r}/done/?floor={f}",
                 {
@@ -155,7 +157,7 @@ def plan(day: dict) -> list[tuple[str, str, float, object]]:
         add(
             "incident",
             "security",
-            60,
+            20,
             lambda n=number: (
                 "/security/incidents/new/",
                 {
