@@ -314,6 +314,7 @@ class Bench:
             *(pool.request("POST", path, headers, body, on_sent=sent) for pool in self.floor_pools)
         )
         update.status = 200 if all(a[0] == 204 for a in answers) else answers[0][0]
+        update.post_s = time.perf_counter() - update.sent
         return key
 
     async def write_floor_update(self, n: int) -> tuple:
