@@ -9,7 +9,7 @@ PORT ?= 8000
 # site's Wi-Fi), no lifespan protocol (Channels has none).
 UVICORN_OPTIONS := --ws-per-message-deflate false --lifespan off
 
-.PHONY: run test test-scaleout bench bench-full bench-profile lint format messages clean
+.PHONY: run test test-scaleout bench bench-smoke bench-full bench-profile lint format messages clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,9 +47,13 @@ test: $(VENV)/.installed-dev
 test-scaleout: $(VENV)/.installed-dev
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/site_ops} $(PY) -m pytest -m scaleout $(PYTEST_ARGS)
 
-## The fan-out benchmark against the machine's floor (under 3 minutes): a table and bench/results/latest.json
+## The fan-out benchmark against the machine's floors and a peer, the storm, idle sockets, a site's day (under 4 minutes): bench/results/latest.json
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+## Every benchmark step once at tiny sizes, to check the code works (its figures mean nothing)
+bench-smoke: $(VENV)/.installed-bench
+	$(PY) -m bench.run --smoke --out bench/results/smoke.json
 
 ## Every step for every server and channel layer (about 6 minutes)
 bench-full: $(VENV)/.installed-bench

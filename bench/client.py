@@ -10,20 +10,24 @@ Latency is measured from the moment a POST is written to the moment each
 socket's reader receives the fragment. An application fragment is recognised
 by the room it carries (``id="room-<pk>"``): each update moves a different
 room, so within a step the room names the update. A floor message starts with
-``<!--floor:<n>-->``.
+``<!--floor:<n>-->``, a write floor's with ``<!--wfloor:<n>-->``.
 """
 
 import asyncio
+import json
+import random
 import re
 import statistics
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from websockets.asyncio.client import connect
 
 ROOM_ID = re.compile(r'id="room-(\d+)"')
-FLOOR_MARK = re.compile(r"<!--floor:(\d+)-->")
+FLOOR_MARK = re.compile(r"<!--(w?floor):(\d+)-->")
+SEQ = re.compile(r'id="live-seq" data-seq="(-?\d+)"')
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -217,6 +221,7 @@ class Tracker:
     def __init__(self):
         self.updates: dict[tuple, Update] = {}
         self.done = asyncio.Event()
+        self.markers: dict[str, tuple] = {}
 
     def expect(self, key: tuple, expected: int) -> Update:
         update = self.updates[key] = Update(expected=expected)
@@ -227,52 +232,112 @@ class Tracker:
         if update is not None and update.sent and socket_id not in update.arrivals:
             update.arrivals[socket_id] = at - update.sent
 
+    def watch(self, key: tuple, marker: str) -> None:
+        """Recognise an update by a text its fragments carry (the site day's actions)."""
+        self.markers[marker] = key
+
+    def marks(self, text: str) -> list[tuple]:
+        return [key for marker, key in self.markers.items() if marker in text] if self.markers else []
+
     def missing(self, keys) -> int:
         return sum(self.updates[key].expected - len(self.updates[key].arrivals) for key in keys)
 
 
 class BoardSocket:
-    """One tablet's socket; its reader timestamps every message on arrival."""
+    """One tablet's socket; its reader timestamps every message on arrival.
+
+    It counts what it received (messages, bytes), keeps the board's number
+    from the last message that carried one, and, when asked to
+    (``heartbeat_s``), sends the page's heartbeat with that number as
+    static/site_ops/live.js does.
+    """
 
     ids = iter(range(10**9))
 
-    def __init__(self, url: str, tracker: Tracker, cookie: str | None, origin: str):
+    def __init__(self, url: str, tracker: Tracker, cookie: str | None, origin: str, heartbeat_s: float | None = None):
         self.id = next(self.ids)
         self.url, self.tracker, self.cookie, self.origin = url, tracker, cookie, origin
         self.snapshot = asyncio.get_running_loop().create_future()
         if not cookie:  # the floor sends no snapshot
             self.snapshot.set_result("")
         self.last_text = ""
+        self.heartbeat_s = heartbeat_s
+        self.seq = -1
+        self.received_bytes = 0
+        self.received = 0
+        self.snapshot_at = 0.0
+        self.heartbeat = None
+        # (arrival time, bytes) of every message after the snapshot, when a step asks (the site's day).
+        self.log: list[tuple[float, int]] | None = None
 
-    async def open(self):
+    async def open(self, retries: int = 0):
+        """Open the socket and wait for its snapshot; a refused connection is
+        tried again after 0.5-1.5 s, as the page does, ``retries`` times."""
         headers = {"Cookie": f"sessionid={self.cookie}"} if self.cookie else {}
-        self.ws = await connect(
-            self.url, origin=self.origin, additional_headers=headers, proxy=None, ping_interval=None, max_size=None
-        )
+        for attempt in range(retries + 1):
+            try:
+                self.ws = await connect(
+                    self.url,
+                    origin=self.origin,
+                    additional_headers=headers,
+                    proxy=None,
+                    ping_interval=None,
+                    max_size=None,
+                    open_timeout=30,
+                )
+                break
+            except Exception:  # refused, reset, timed out: the server is not back yet
+                if attempt == retries:
+                    raise
+                await asyncio.sleep(0.5 + random.random())
         self.task = asyncio.create_task(self.read())
         await self.snapshot
+        if self.heartbeat_s:
+            self.heartbeat = asyncio.create_task(self.beat())
         return self
+
+    async def beat(self):
+        # The first beat at a random moment, as pages opened at different times would.
+        await asyncio.sleep(random.random() * self.heartbeat_s)
+        with suppress(Exception):
+            while True:
+                await self.ws.send(json.dumps({"type": "heartbeat", "seq": self.seq}))
+                await asyncio.sleep(self.heartbeat_s)
 
     async def read(self):
         try:
             async for text in self.ws:
                 at = time.perf_counter()
+                self.received += 1
+                self.received_bytes += len(text.encode()) if not text.isascii() else len(text)
+                if (seq := SEQ.search(text)) is not None:
+                    self.seq = int(seq.group(1))
                 if not self.snapshot.done():
+                    self.snapshot_at = at
                     self.snapshot.set_result(text)
                     continue
-                if text.startswith("<!--floor:"):
-                    self.tracker.arrived(("floor", int(FLOOR_MARK.match(text).group(1))), self.id, at)
-                    continue
+                if self.log is not None:
+                    self.log.append((at, len(text.encode())))
+                if text.startswith("<!--"):
+                    mark = FLOOR_MARK.match(text)
+                    if mark:
+                        self.tracker.arrived((mark.group(1), int(mark.group(2))), self.id, at)
+                        continue
                 found = ROOM_ID.search(text)
                 if found:
                     self.last_text = text
                     self.tracker.arrived(("room", int(found.group(1))), self.id, at)
+                for key in self.tracker.marks(text):
+                    self.tracker.arrived(key, self.id, at)
         except Exception as error:  # a closed socket ends its reader
             if not self.snapshot.done():
                 self.snapshot.set_exception(error)
 
     async def close(self):
-        await self.ws.close()
+        if self.heartbeat:
+            self.heartbeat.cancel()
+        with suppress(Exception):
+            await self.ws.close()
         self.task.cancel()
 
 

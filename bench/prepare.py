@@ -115,6 +115,8 @@ def main():
         # As in production: the static files collected (WhiteNoise warns otherwise).
         call_command("collectstatic", interactive=False, verbosity=0)
         result = seed.build(tablets=int(os.environ.get("BENCH_TABLETS", "500")))
+        if os.environ.get("BENCH_DAY", "1") != "0":
+            result["day"] = seed.build_day()
     else:
         result = {"renders": measure_renders(), "update_cost": measure_update_cost()}
     connection.close()

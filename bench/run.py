@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import platform
+import random
 import secrets
 import shutil
 import signal
@@ -25,8 +26,8 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
-from bench import client
-from bench.client import BoardSocket, Poster, Tracker, ms, summarise, wait_for
+from bench import client, day
+from bench.client import BoardSocket, Poster, Tracker, ms, percentile, summarise, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
@@ -36,8 +37,45 @@ HOST = "127.0.0.1"
 FANOUT_SIZES = (500, 200, 50)  # measured top down, so that no socket opens twice
 THROUGHPUT_N = 200
 QUICK_SIZES = [500, 200]
-THROUGHPUT_RATES = (10, 25, 50, 100)
+# Past 100 a second until a rate fails (issue 16 asks where it stops).
+THROUGHPUT_RATES = (10, 25, 50, 100, 150, 200, 300, 400)
 POLL_LEVELS = (10, 20, 40, 60, 80, 100, 130, 160, 200, 240)
+# The sizes of the round-four steps (bench/README.md); --smoke shrinks them
+# to check that the code works, not to measure.
+SIZES = {
+    "fanout_updates": 20,
+    "peer_updates": 12,
+    "peer_n": 200,
+    "storm_n": 500,
+    "storm_uncached_n": 100,
+    "idle_n": 500,
+    "idle_s": 10.0,
+    "throughput_s": 2.0,
+    # The site's day: a real day's gaps divided by this.
+    "day_speed": 20.0,
+}
+SMOKE_SIZES = {
+    "fanout_updates": 6,
+    "peer_updates": 6,
+    "peer_n": 20,
+    "storm_n": 40,
+    "storm_uncached_n": 10,
+    "idle_n": 30,
+    "idle_s": 3.0,
+    "throughput_s": 0.5,
+    "day_speed": 200.0,
+}
+# --compare-servers: the daphne pair also runs the throughput, the storm and the site's day.
+COMPARE_SERVERS = [False]
+# The boards of every group, for the steps that open them all (idle, site day).
+ROLE_BOARDS = ("general", "medical", "catering", "disinfection", "security")
+# The pages that re-fetched their board once a minute before round four (their #board-clock).
+CLOCK_PAGES = {
+    "control": "/control/",
+    "catering": "/catering/",
+    "disinfection": "/disinfection/",
+    "security": "/security/",
+}
 # One key for the whole run: the sessions made at seeding are signed with it.
 SECRET_KEY = secrets.token_urlsafe(50)
 # The pairs `make bench` runs: the default with every step, the others at
@@ -88,22 +126,32 @@ class Server:
             # permessage-deflate, and compressing every fragment once per
             # socket would be the bigger part of uvicorn's cost.
             cmd += ["--ws-per-message-deflate", "false"]
+        self.cmd, self.env, self.core = cmd, env, core
         self.proc = subprocess.Popen(pinned(cmd, core), cwd=ROOT, env=env)
         self.wait_ready()
+
+    def restart(self, env: dict | None = None) -> float:
+        """Stop the process and start a new one on the same port; returns when it accepts connections."""
+        self.stop()
+        if env is not None:
+            self.env = env
+        self.proc = subprocess.Popen(pinned(self.cmd, self.core), cwd=ROOT, env=self.env)
+        self.wait_ready(interval=0.01)
+        return time.perf_counter()
 
     @property
     def pid(self) -> int:
         # taskset execs the server, so the pid is the server's.
         return self.proc.pid
 
-    def wait_ready(self, timeout: float = 30):
+    def wait_ready(self, timeout: float = 30, interval: float = 0.1):
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.kind} exited with {self.proc.returncode}")
             with suppress(OSError), socket.create_connection((HOST, self.port), timeout=0.5):
                 return
-            time.sleep(0.1)
+            time.sleep(interval)
         raise RuntimeError(f"{self.kind} did not start on port {self.port}")
 
     def cpu_s(self) -> float:
@@ -172,6 +220,10 @@ def base_env(database_url: str) -> dict:
         DJANGO_SETTINGS_MODULE="site_ops.settings",
         # The servers measured do not back up or mark samples while measured.
         SCHEDULED_JOBS="0",
+        # Nor send what time changed, once a minute, in the middle of the
+        # fan-out steps (comparable with earlier rounds); the storm restarts
+        # the server with it on, for the idle steps and the site's day.
+        BOARD_CLOCK="0",
     )
     return env
 
@@ -243,19 +295,36 @@ class Bench:
         update.status, update.post_s = await self.poster.move(room, lambda t: setattr(update, "sent", t))
         return key
 
-    async def floor_update(self, n: int) -> tuple:
+    async def floor_update(self, n: int, kind: str = "floor") -> tuple:
+        """One floor broadcast: ``floor`` (raw) or ``wfloor`` (the write floor: session, CSRF, a committed UPDATE)."""
         self.floor_count += 1
-        key = ("floor", self.floor_count)
+        key = (kind, self.floor_count)
         update = self.tracker.expect(key, n)
-        body = f"<!--floor:{self.floor_count}-->{self.floor_html}".encode()
+        body = f"<!--{kind}:{self.floor_count}-->{self.floor_html}".encode()
 
         def sent(t):
             if not update.sent:
                 update.sent = t
 
-        path = "/bench/floor/send/"
-        await asyncio.gather(*(pool.request("POST", path, {}, body, on_sent=sent) for pool in self.floor_pools))
+        path, headers = "/bench/floor/send/", {}
+        if kind == "wfloor":
+            path = "/bench/wfloor/send/"
+            headers = {"Cookie": self.poster.cookie_header(), "X-CSRFToken": self.poster.cookies["csrftoken"]}
+        answers = await asyncio.gather(
+            *(pool.request("POST", path, headers, body, on_sent=sent) for pool in self.floor_pools)
+        )
+        update.status = 200 if all(a[0] == 204 for a in answers) else answers[0][0]
+        update.post_s = time.perf_counter() - update.sent
         return key
+
+    async def write_floor_update(self, n: int) -> tuple:
+        return await self.floor_update(n, "wfloor")
+
+    async def stats(self, reset: bool = False) -> dict:
+        """The server's probes (bench/probes.py): collector pauses, queries, renders."""
+        path = "/bench/stats/reset/" if reset else "/bench/stats/"
+        status, _h, body, _s = await self.floor_pools[0].request("POST", path, {}, b"")
+        return json.loads(body) if status == 200 else {}
 
     async def warm_up(self, n: int, updates: int = 4):
         keys = []
@@ -269,17 +338,25 @@ class Bench:
 
     async def fanout(self, n: int, updates: int = 20, rate: float = 4.0) -> dict:
         await self.warm_up(n)
-        app_tasks, floor_tasks = [], []
+        await self.stats(reset=True)
+        app_tasks, floor_tasks, wfloor_tasks = [], [], []
         start = time.perf_counter()
+        # The application, the floor and the write floor in turn, a third of
+        # the period apart, so that the three see the same machine.
         for i in range(updates):
             await sleep_until(start + i / rate)
             app_tasks.append(asyncio.create_task(self.app_update(n)))
-            await sleep_until(start + (i + 0.5) / rate)
+            await sleep_until(start + (i + 1 / 3) / rate)
             floor_tasks.append(asyncio.create_task(self.floor_update(n)))
+            await sleep_until(start + (i + 2 / 3) / rate)
+            wfloor_tasks.append(asyncio.create_task(self.write_floor_update(n)))
         app_keys = await asyncio.gather(*app_tasks)
         floor_keys = await asyncio.gather(*floor_tasks)
-        await wait_for(self.tracker, app_keys + floor_keys, 2)
+        wfloor_keys = await asyncio.gather(*wfloor_tasks)
+        await wait_for(self.tracker, app_keys + floor_keys + wfloor_keys, 2)
+        probes = await self.stats()
         app, floor = summarise(self.tracker, app_keys), summarise(self.tracker, floor_keys)
+        wfloor = summarise(self.tracker, wfloor_keys)
         errors = sum(self.tracker.updates[key].status != 200 for key in app_keys)
         result = {"step": "fanout", **self.label, "n": n, "updates": updates, "rate_per_s": rate}
         result.update({k: v for k, v in app.items() if k != "messages"})
@@ -288,8 +365,17 @@ class Bench:
         for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms", "last_client_p99_ms"):
             result[f"floor_{key}"] = floor[key]
         result["floor_lost"] = floor["lost"]
+        for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms", "last_client_p99_ms", "post_p50_ms", "post_p99_ms"):
+            result[f"wfloor_{key}"] = wfloor[key]
+        result["wfloor_lost"] = wfloor["lost"]
+        result["wfloor_post_errors"] = sum(self.tracker.updates[key].status != 200 for key in wfloor_keys)
         for key in ("p50", "p95", "p99", "max"):
             result[f"ratio_{key}"] = round(app[f"{key}_ms"] / max(floor[f"{key}_ms"], 0.01), 2)
+            result[f"ratio_wfloor_{key}"] = round(app[f"{key}_ms"] / max(wfloor[f"{key}_ms"], 0.01), 2)
+        # Collector pauses in the server during the step (bench/probes.py).
+        for gen in (0, 1, 2):
+            for figure in ("collections", "max_ms", "total_ms"):
+                result[f"gc_gen{gen}_{figure}"] = probes.get(f"gc_gen{gen}_{figure}")
         result.update(await self.cpu_per_update(n))
         return result
 
@@ -300,7 +386,7 @@ class Bench:
         the figure the before/after comparisons in bench/README.md use.
         """
         figures = {}
-        for kind, send in (("app", self.app_update), ("floor", self.floor_update)):
+        for kind, send in (("app", self.app_update), ("floor", self.floor_update), ("wfloor", self.write_floor_update)):
             before = sum(server.cpu_s() for server in self.servers)
             start = time.perf_counter()
             tasks = []
@@ -311,6 +397,9 @@ class Bench:
             used = sum(server.cpu_s() for server in self.servers) - before
             figures[f"{kind}_cpu_ms_per_update"] = round(used * 1000 / updates, 1)
         figures["ratio_cpu"] = round(figures["app_cpu_ms_per_update"] / max(figures["floor_cpu_ms_per_update"], 0.1), 2)
+        figures["ratio_wfloor_cpu"] = round(
+            figures["app_cpu_ms_per_update"] / max(figures["wfloor_cpu_ms_per_update"], 0.1), 2
+        )
         return figures
 
     async def throughput(self, rate: float, seconds: float) -> dict:
@@ -332,6 +421,160 @@ class Bench:
         result["ok"] = summary["p99_ms"] <= 100 and summary["lost"] == 0 and errors == 0
         return result
 
+    # --- round four ------------------------------------------------------
+
+    async def peer(self, n: int, updates: int = 20, rate: float = 4.0, wait_s: float = 20.0) -> dict:
+        """The same updates to n peer sockets (bench/peer.py): one render per socket."""
+        await self.close_sockets(0, len(self.floor))
+        peers: list[BoardSocket] = []
+        for first in range(0, n, 25):
+
+            async def one(i):
+                url, session, origin = self.app_url(i)
+                url = url.replace("/ws/boards/", "/bench/peer/ws/boards/")
+                return await BoardSocket(url, self.tracker, session, origin).open()
+
+            peers += await asyncio.gather(*(one(i) for i in range(first, min(n, first + 25))))
+        try:
+            warm = [await self.app_update(n) for _ in range(2)]
+            await wait_for(self.tracker, warm, wait_s)
+            await self.stats(reset=True)
+            cpu_before = sum(server.cpu_s() for server in self.servers)
+            tasks = []
+            start = time.perf_counter()
+            for i in range(updates):
+                await sleep_until(start + i / rate)
+                tasks.append(asyncio.create_task(self.app_update(n)))
+            keys = await asyncio.gather(*tasks)
+            await wait_for(self.tracker, keys, wait_s)
+            cpu = sum(server.cpu_s() for server in self.servers) - cpu_before
+            probes = await self.stats()
+        finally:
+            await asyncio.gather(*(socket.close() for socket in peers))
+        summary = summarise(self.tracker, keys)
+        row = {"step": "peer", **self.label, "n": n, "updates": updates, "rate_per_s": rate}
+        row.update({k: v for k, v in summary.items() if k != "messages"})
+        row["post_errors"] = sum(self.tracker.updates[key].status != 200 for key in keys)
+        row["cpu_ms_per_update"] = round(cpu * 1000 / updates, 1)
+        row["renders_per_update"] = round(probes.get("peer_renders", 0) / updates, 1)
+        return row
+
+    async def storm(self, server: Server, n: int, env: dict | None = None, cached: bool = True) -> dict:
+        """n sockets open; the server restarts; every one reconnects at once.
+
+        Measured from the moment the new process accepts connections: when
+        each socket has its snapshot (the board current), and the server's
+        CPU until the last one has it. Each socket retries a refused
+        connection after 0.5-1.5 s, as the page does.
+        """
+        await self.close_sockets(0, 0)
+        await self.open_sockets(n, 0)
+        old, self.app, self.floor = self.app, [], []
+        back = server.restart(env)
+        cpu_before = server.cpu_s()
+        sockets = []
+        for i in range(n):
+            url, session, origin = self.app_url(i)
+            sockets.append(BoardSocket(url, self.tracker, session, origin))
+        outcomes = await asyncio.gather(*(socket.open(retries=20) for socket in sockets), return_exceptions=True)
+        cpu = server.cpu_s() - cpu_before
+        current = [socket for socket, outcome in zip(sockets, outcomes, strict=True) if outcome is socket]
+        times = [socket.snapshot_at - back for socket in current]
+        probes = await self.stats()
+        self.app = current
+        await asyncio.gather(*(socket.close() for socket in old))
+        return {
+            "step": "storm",
+            **self.label,
+            "n": n,
+            "rooms": 1000,
+            "snapshot_cache": cached,
+            "all_current_s": round(max(times), 3) if times else None,
+            "p50_current_s": round(percentile(times, 50), 3) if times else None,
+            "not_current": n - len(current),
+            "server_cpu_s": round(cpu, 3),
+            "server_cpu_ms_per_socket": round(cpu * 1000 / n, 2),
+            "snapshot_renders": probes.get("snapshot_renders"),
+            "queries": probes.get("queries"),
+            "pushed_mb": round(sum(socket.received_bytes for socket in current) / 2**20, 2),
+        }
+
+    def role_url(self, i: int) -> tuple[str, str, str, str | None]:
+        """Socket i of the idle step: every group's board, floors, both languages; and its clock page."""
+        server = self.servers[i % len(self.servers)]
+        base, origin = f"ws://{HOST}:{server.port}", f"http://{HOST}:{server.port}"
+        lang = "en" if i % 4 == 3 else "zh-hans"
+        if i % 10 == 0:
+            session = self.data["head_sessions"][(i // 10) % len(self.data["head_sessions"])]
+            return f"{base}/ws/boards/control/?lang={lang}", session, origin, CLOCK_PAGES["control"]
+        board = ROLE_BOARDS[i % len(ROLE_BOARDS)]
+        floor = (i // len(ROLE_BOARDS)) % self.data["floors"] + 1
+        sessions = self.data["clerk_sessions"] if board == "general" else self.data["role_sessions"][board]
+        session = sessions[i % len(sessions)]
+        page = CLOCK_PAGES.get(board)
+        return f"{base}/ws/boards/{board}/?lang={lang}&floor={floor}", session, origin, page and f"{page}?floor={floor}"
+
+    async def idle(self, n: int, seconds: float, refetch: bool) -> dict:
+        """n sockets of every board, idle but for the page's heartbeat every 10 s, for `seconds`.
+
+        ``refetch``: each page with a board clock also GETs its board once a
+        minute, as the pages did before round four (at a random moment of
+        the minute), to compare in the same run.
+        """
+        await self.close_sockets(0, 0)
+        sockets, pages = [], []
+        for first in range(0, n, 25):
+            batch = [self.role_url(i) for i in range(first, min(n, first + 25))]
+            opening = [BoardSocket(url, self.tracker, s, origin, heartbeat_s=10.0) for url, s, origin, _p in batch]
+            sockets += await asyncio.gather(*(socket.open() for socket in opening))
+            pages += [(session, page) for _u, session, _o, page in batch]
+        fetched, failed = [0], [0]
+
+        async def clock(session: str, page: str):
+            conn = client.HTTPConnection(HOST, self.servers[0].port)
+            headers = {"Cookie": f"sessionid={session}", "HX-Request": "true"}
+            try:
+                await asyncio.sleep(random.random() * 60)
+                while True:
+                    status, _h, _b, _s = await conn.request("GET", page, headers)
+                    fetched[0] += 1
+                    failed[0] += status != 200
+                    await asyncio.sleep(60)
+            finally:
+                conn.close()
+
+        await asyncio.sleep(1.0)
+        received = sum(socket.received for socket in sockets)
+        received_bytes = sum(socket.received_bytes for socket in sockets)
+        await self.stats(reset=True)
+        cpu_before = sum(server.cpu_s() for server in self.servers)
+        clocks = [asyncio.create_task(clock(*pair)) for pair in pages if refetch and pair[1]]
+        await asyncio.sleep(seconds)
+        cpu = sum(server.cpu_s() for server in self.servers) - cpu_before
+        probes = await self.stats()
+        for task in clocks:
+            task.cancel()
+        received = sum(socket.received for socket in sockets) - received
+        received_bytes = sum(socket.received_bytes for socket in sockets) - received_bytes
+        await asyncio.gather(*(socket.close() for socket in sockets))
+        return {
+            "step": "idle",
+            **self.label,
+            "n": n,
+            "seconds": seconds,
+            "minute_refetch": refetch,
+            "clock_pages": sum(1 for _s, page in pages if page),
+            "refetches": fetched[0],
+            "refetch_errors": failed[0],
+            "server_cpu_ms": round(cpu * 1000, 1),
+            "core_percent": round(cpu * 100 / seconds, 2),
+            "messages": received,
+            "pushed_kb": round(received_bytes / 1024, 1),
+            "snapshot_renders": probes.get("snapshot_renders"),
+            "queries": probes.get("queries"),
+            "gc_gen2_max_ms": probes.get("gc_gen2_max_ms"),
+        }
+
     def close(self):
         self.poster.close()
         for pool in self.floor_pools:
@@ -344,8 +587,11 @@ async def sleep_until(moment: float):
         await asyncio.sleep(delay)
 
 
-async def run_config(bench: Bench, results: list, *, full: bool, profile: Path | None):
+async def run_config(bench: Bench, results: list, *, full, profile: Path | None):
+    """The steps of one configuration. ``full``: True (every step), False
+    (the fan-out at 200), "quick" (fan-outs only), "smoke" (every step, tiny)."""
     server = bench.servers[0]
+    rich = full in (True, "smoke")
     await bench.poster.login(bench.data["head"]["username"], bench.data["head"]["password"])
     # Step 4 first, on a fresh process: RSS with 50, then 500 board sockets.
     if full is True:
@@ -365,24 +611,73 @@ async def run_config(bench: Bench, results: list, *, full: bool, profile: Path |
             "per_connection_kb": round((rss500 - rss50) / 450, 1),
         }
         emit(results, row)
-    sizes = {True: FANOUT_SIZES, False: (THROUGHPUT_N,), "quick": QUICK_SIZES}[full]
+    sizes = {True: FANOUT_SIZES, False: (THROUGHPUT_N,), "quick": QUICK_SIZES, "smoke": (50,)}[full]
     for n in sizes:
         await bench.close_sockets(n, n)
         await bench.open_sockets(n, n)
         spy = start_profile(server, profile) if profile and n == max(sizes) else None
-        emit(results, await bench.fanout(n))
+        emit(results, await bench.fanout(n, updates=SIZES["fanout_updates"]))
         if spy:
             spy.wait()
-        if n == THROUGHPUT_N and full is True:
+        compare = full is False and COMPARE_SERVERS[0] and bench.label["server"] != DEFAULT["server"]
+        compare = compare and bench.label["layer"] == "memory"
+        if (n == THROUGHPUT_N and full is True) or full == "smoke" or compare:
             await bench.close_sockets(n, 0)
-            for rate in THROUGHPUT_RATES:
-                row = await bench.throughput(rate, seconds=2.0)
-                emit(results, row)
-                if not row["ok"]:
-                    break
-            rows = [r for r in results if r["step"] == "throughput" and _same(r, bench.label)]
-            best = max((r["offered_per_s"] for r in rows if r["ok"]), default=0)
-            emit(results, {"step": "throughput_max", **bench.label, "n": n, "max_ok_rate_per_s": best})
+            await run_throughput(bench, results, n)
+    if rich and bench.label["layer"] == "memory":
+        await run_round_four(bench, results, server)
+    elif compare:
+        # The server the card names against uvicorn on the throughput, the
+        # storm and the site's day too (issue 16); --compare-servers, since
+        # it does not fit in make bench's 4 minutes (bench/README.md).
+        emit(results, await bench.storm(server, SIZES["storm_n"], env=dict(server.env, BOARD_CLOCK="1")))
+        await run_site_day(bench, results, server)
+
+
+async def run_throughput(bench: Bench, results: list, n: int):
+    rates = THROUGHPUT_RATES[:2] if SIZES["throughput_s"] == SMOKE_SIZES["throughput_s"] else THROUGHPUT_RATES
+    for rate in rates:
+        row = await bench.throughput(rate, seconds=SIZES["throughput_s"])
+        emit(results, row)
+        if not row["ok"]:
+            break
+    rows = [r for r in results if r["step"] == "throughput" and _same(r, bench.label)]
+    best = max((r["offered_per_s"] for r in rows if r["ok"]), default=0)
+    emit(results, {"step": "throughput_max", **bench.label, "n": n, "max_ok_rate_per_s": best})
+
+
+async def run_round_four(bench: Bench, results: list, server: Server):
+    """The peer, the reconnect storms and the idle sockets (bench/README.md, round four)."""
+    n = SIZES["peer_n"]
+    await bench.close_sockets(0, n)
+    row = await bench.peer(n, updates=SIZES["peer_updates"])
+    ours = [r for r in results if r["step"] == "fanout" and r["n"] == n and _same(r, bench.label)]
+    if not ours:  # smoke: our own fan-out at the peer's size, for the speedup
+        await bench.open_sockets(n, n)
+        ours = [await bench.fanout(n, updates=SIZES["fanout_updates"])]
+    row["ours_p99_ms"] = ours[0]["p99_ms"]
+    row["speedup_p99"] = round(row["p99_ms"] / max(ours[0]["p99_ms"], 0.01), 1)
+    row["ours_cpu_ms_per_update"] = ours[0]["app_cpu_ms_per_update"]
+    emit(results, row)
+    # The storm as it was (one render per socket), smaller, then as it is.
+    env = dict(server.env, BOARD_CLOCK="1")
+    uncached = dict(env, BENCH_SNAPSHOT_CACHE="0")
+    emit(results, await bench.storm(server, SIZES["storm_uncached_n"], env=uncached, cached=False))
+    emit(results, await bench.storm(server, SIZES["storm_n"], env=env))
+    for refetch in (False, True):
+        emit(results, await bench.idle(SIZES["idle_n"], SIZES["idle_s"], refetch=refetch))
+    await run_site_day(bench, results, server)
+
+
+async def run_site_day(bench: Bench, results: list, server: Server):
+    if "day" not in bench.data:
+        return
+    await bench.close_sockets(0, 0)
+    rows = await day.run_day(
+        HOST, server.port, bench.data["day"], SIZES["day_speed"], stats=bench.stats, cpu_s=server.cpu_s
+    )
+    for row in rows:
+        emit(results, {**row, **bench.label})
 
 
 def _same(row: dict, label: dict) -> bool:
@@ -435,7 +730,22 @@ COLUMNS = {
     "fanout": [
         "processes", "n", "p50_ms", "p95_ms", "p99_ms", "max_ms", "last_client_p99_ms", "post_p50_ms", "lost",
         "floor_p50_ms", "floor_p99_ms", "ratio_p50", "ratio_p99",
-        "app_cpu_ms_per_update", "floor_cpu_ms_per_update", "ratio_cpu",
+        "wfloor_p50_ms", "wfloor_p99_ms", "wfloor_lost", "ratio_wfloor_p99",
+        "app_cpu_ms_per_update", "floor_cpu_ms_per_update", "wfloor_cpu_ms_per_update", "ratio_cpu",
+        "gc_gen2_collections", "gc_gen2_max_ms",
+    ],
+    "peer": [
+        "n", "updates", "p50_ms", "p99_ms", "lost", "cpu_ms_per_update", "renders_per_update", "ours_p99_ms",
+        "speedup_p99",
+    ],
+    "storm": [
+        "n", "snapshot_cache", "all_current_s", "p50_current_s", "not_current", "server_cpu_s",
+        "server_cpu_ms_per_socket", "snapshot_renders", "queries", "pushed_mb",
+    ],
+    "idle": ["n", "seconds", "minute_refetch", "refetches", "server_cpu_ms", "core_percent", "messages", "queries"],
+    "day": [
+        "action", "actions", "post_p50_ms", "post_p99_ms", "control_p50_ms", "control_p99_ms", "group_p50_ms",
+        "group_p99_ms", "lost", "post_errors", "cpu_ms_per_action", "queries_per_action", "pushed_kb_per_action",
     ],
     "throughput": ["n", "offered_per_s", "p50_ms", "p99_ms", "lost", "post_p99_ms", "post_errors", "ok"],
     "throughput_max": ["n", "max_ok_rate_per_s"],
@@ -507,6 +817,72 @@ def targets(results: list) -> list[dict]:
                 "queries": queries,
             }
         )
+    # Round four (issue 16).
+    for n in (200, 500):
+        for r in find("fanout", n=n, processes=1, **d):
+            out.append(
+                {
+                    "target": f"fan-out p99 at {n} boards <= 1.5x the write floor, none lost",
+                    "ok": r["ratio_wfloor_p99"] <= 1.5 and r["lost"] == 0,
+                    "p99_ms": r["p99_ms"],
+                    "wfloor_p99_ms": r["wfloor_p99_ms"],
+                    "ratio_wfloor_p99": r["ratio_wfloor_p99"],
+                    "lost": r["lost"],
+                }
+            )
+    for r in find("throughput_max", **d):
+        out.append(
+            {
+                "target": ">= 100 updates/s to 200 boards with p99 <= 100 ms",
+                "ok": r["max_ok_rate_per_s"] >= 100,
+                "max_ok_rate_per_s": r["max_ok_rate_per_s"],
+            }
+        )
+    for r in find("peer", **d):
+        out.append(
+            {
+                "target": f"speedup on p99 over the usual Channels peer at {r['n']} boards >= 10x",
+                "ok": r["speedup_p99"] >= 10 and r["n"] == 200,
+                "speedup_p99": r["speedup_p99"],
+                "peer_p99_ms": r["p99_ms"],
+                "ours_p99_ms": r["ours_p99_ms"],
+            }
+        )
+    for r in find("storm", snapshot_cache=True):
+        out.append(
+            {
+                "target": f"reconnect storm ({r['server']}, {r['n']} sockets): all current <= 3 s, CPU < 2 s",
+                "ok": r["not_current"] == 0 and r["all_current_s"] <= 3 and r["server_cpu_s"] < 2,
+                "all_current_s": r["all_current_s"],
+                "server_cpu_s": r["server_cpu_s"],
+                "not_current": r["not_current"],
+            }
+        )
+    for r in find("idle", minute_refetch=False, **d):
+        out.append(
+            {
+                "target": f"{r['n']} idle sockets cost < 3 % of a core",
+                "ok": r["core_percent"] < 3,
+                "core_percent": r["core_percent"],
+                "seconds": r["seconds"],
+            }
+        )
+    for r in find("day"):
+        worst = (
+            max(x for x in (r["control_p99_ms"], r["group_p99_ms"]) if x is not None)
+            if (r["control_p99_ms"] is not None or r["group_p99_ms"] is not None)
+            else None
+        )
+        out.append(
+            {
+                "target": f"site's day ({r['server']}): {r['action']} p99 <= 100 ms to control and group, none lost",
+                "ok": worst is not None and worst <= 100 and r["lost"] == 0 and r["post_errors"] == 0,
+                "control_p99_ms": r["control_p99_ms"],
+                "group_p99_ms": r["group_p99_ms"],
+                "lost": r["lost"],
+                "post_errors": r["post_errors"],
+            }
+        )
     for r in find("update_cost"):
         ok = r["median_ms"] <= 5
         out.append({"target": "per-update server work <= 5 ms median", "ok": ok, "median_ms": r["median_ms"]})
@@ -544,10 +920,30 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fan-out steps only, for before/after runs")
     parser.add_argument("--sizes", default="500,200", help="the fan-out sizes of --quick")
     parser.add_argument("--no-scaleout", action="store_true")
+    parser.add_argument(
+        "--smoke", action="store_true", help="every step once at tiny sizes, the default pair only: checks the code"
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy the server during the largest fan-out")
+    parser.add_argument(
+        "--compare-servers",
+        action="store_true",
+        help="daphne also runs the throughput, the storm and the site's day (about 55 s more)",
+    )
+    parser.add_argument("--idle-s", type=float, help=f"seconds of the idle steps (default {SIZES['idle_s']})")
+    parser.add_argument(
+        "--day-speed", type=float, help=f"the site's day: real gaps divided by this ({SIZES['day_speed']})"
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
     args = parser.parse_args()
     QUICK_SIZES[:] = [int(n) for n in args.sizes.split(",")]
+    if args.smoke:
+        SIZES.update(SMOKE_SIZES)
+        args.servers, args.layers, args.no_scaleout = DEFAULT["server"], DEFAULT["layer"], True
+    COMPARE_SERVERS[0] = args.compare_servers
+    if args.idle_s:
+        SIZES["idle_s"] = args.idle_s
+    if args.day_speed:
+        SIZES["day_speed"] = args.day_speed
     began = time.time()
     if (os.cpu_count() or 1) > 1 and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {1})
@@ -562,7 +958,7 @@ def main():
     env = base_env(f"sqlite:///{pristine}")
     data = prepare("seed", env)
     fresh_copy(pristine, run_db)
-    if not args.quick:
+    if not (args.quick or args.smoke):
         measured = prepare("measure", base_env(f"sqlite:///{run_db}"))
         for row in measured["renders"]:
             emit(results, row)
@@ -590,7 +986,7 @@ def main():
             # The default pair gets every step; the others are compared
             # at N = 200, which keeps `make bench` within 3 minutes.
             full = args.full or (kind, layer) == (DEFAULT["server"], DEFAULT["layer"])
-            full = "quick" if args.quick else full
+            full = "quick" if args.quick else "smoke" if args.smoke else full
             try:
                 bench = Bench([server], data, label)
                 asyncio.run(_config(bench, results, profile, full=full, polling=full is True and layer == "memory"))
@@ -603,7 +999,7 @@ def main():
             section(f"scale-out: two {SCALEOUT['server']} processes, PostgreSQL, Redis {SCALEOUT['layer']}")
             redis.flush()
             env = base_env(url)
-            scale_data = prepare("seed", {**env, "BENCH_TABLETS": str(THROUGHPUT_N)})
+            scale_data = prepare("seed", {**env, "BENCH_TABLETS": str(THROUGHPUT_N), "BENCH_DAY": "0"})
             env = layer_env(env, SCALEOUT["layer"], redis)
             procs = [Server(SCALEOUT["server"], free_port(), env), None]
             procs[1] = Server(SCALEOUT["server"], free_port(procs[0].port + 1), env)
@@ -621,6 +1017,7 @@ def main():
         "scaleout": SCALEOUT,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "took_s": round(time.time() - began, 1),
+        "sizes": SIZES,
         "targets": targets(results),
         "steps": results,
     }

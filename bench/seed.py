@@ -9,6 +9,7 @@ take minutes of the benchmark's budget. One real login through the login view
 is done by the client for the user who posts the updates.
 """
 
+import functools
 import itertools
 import random
 from datetime import date, timedelta
@@ -24,8 +25,11 @@ from rooms.backends import StaffBackend
 from rooms.masking import national_id_check_digit
 from rooms.models import AuditEvent, Person, Room, Site, Staff, Stay
 from rooms.roles import Role
+from site_ops.models import BoardSequence
 
 PASSWORD = "bench-pass-2026"
+# Sessions per group for the boards of every role (the idle step, the site's day).
+ROLE_SESSIONS = 40
 SIZES = (10, 100, 1000)
 # The site head's sessions: wall displays, and the polling tablets of step 5.
 HEAD_SESSIONS = 240
@@ -113,6 +117,13 @@ def build(tablets: int) -> dict:
         )
         sites[size] = {"site": site, "rooms": rooms, "head": head, "clerks": clerks}
     big = sites[max(SIZES)]
+    # The write floor's one UPDATE (bench/asgi.py) bumps this row: the
+    # statement every update makes, on a board nobody has open.
+    BoardSequence.objects.create(site=big["site"], board="bench-write-floor", seq=0)
+    role_staff = {}
+    for role in (Role.MEDICAL, Role.CATERING, Role.DISINFECTION, Role.SECURITY):
+        group, _ = Group.objects.get_or_create(name=role)
+        role_staff[role] = [_staff(f"{role}{max(SIZES)}-{n}", big["site"], group) for n in range(2)]
     return {
         "floors": (max(SIZES) + ROOMS_PER_FLOOR - 1) // ROOMS_PER_FLOOR,
         "site_ids": {str(size): info["site"].pk for size, info in sites.items()},
@@ -124,11 +135,20 @@ def build(tablets: int) -> dict:
         # One session per general-board tablet, spread over the clerks.
         "head_sessions": [_session(big["head"]) for _ in range(HEAD_SESSIONS)],
         "clerk_sessions": [_session(big["clerks"][n % 4]) for n in range(tablets)],
+        "role_sessions": {
+            str(role): [_session(staff[n % 2]) for n in range(ROLE_SESSIONS)] for role, staff in role_staff.items()
+        },
     }
 
 
+@functools.cache
+def _password_hash() -> str:
+    # Hashed once: the production hasher takes about a second per password.
+    return make_password(PASSWORD)
+
+
 def _staff(username: str, site: Site, group: Group) -> User:
-    user = User.objects.create(username=username, password=make_password(PASSWORD), first_name="宁", last_name="周")
+    user = User.objects.create(username=username, password=_password_hash(), first_name="宁", last_name="周")
     user.groups.add(group)
     Staff.objects.create(user=user, site=site)
     return user
@@ -141,3 +161,84 @@ def _session(user: User) -> str:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key
+
+
+# --- the site's day (bench/day.py) ------------------------------------------
+
+DAY_ROOMS = 500
+DAY_IN_ISOLATION = 240  # checked in before the day starts
+DAY_ARRIVALS = 60  # expected, checked in during the day: 300 people in all
+
+
+def build_day(day_sockets: int = 150) -> dict:
+    """A 500-room site set up as the admin sets one up, its people checked in through the services.
+
+    Through the services (not bulk rows) so that every stay has its sampling
+    plan and meal deliveries as on a real site; one person's sample is
+    collected already, for the positive result of the day.
+    """
+    from groups.catering.models import MealSlot
+    from groups.disinfection.models import Disinfectant, DisinfectionStandard, RoutineSchedule
+    from groups.medical.models import Sample
+    from rooms import services
+    from rooms.models import Shift
+
+    rng = random.Random(2023)
+    site = Site.objects.create(name=f"压测隔离点{DAY_ROOMS}日")
+    MealSlot.objects.bulk_create(MealSlot.defaults_for(site))
+    RoutineSchedule.objects.bulk_create(RoutineSchedule.defaults_for(site))
+    agents = Disinfectant.objects.bulk_create(Disinfectant.defaults_for(site))
+    DisinfectionStandard.objects.bulk_create(DisinfectionStandard.defaults_for(site, agents))
+    Shift.objects.bulk_create(Shift.defaults_for(site))
+    rooms = Room.objects.bulk_create(
+        [
+            Room(
+                site=site,
+                floor=1 + i // ROOMS_PER_FLOOR,
+                number=f"{1 + i // ROOMS_PER_FLOOR}{i % ROOMS_PER_FLOOR + 1:02d}",
+            )
+            for i in range(DAY_ROOMS)
+        ]
+    )
+    staff = {}
+    for role in Role.values:
+        group, _ = Group.objects.get_or_create(name=role)
+        staff[role] = [_staff(f"day-{role}-{n}", site, group) for n in range(2)]
+    serials = itertools.count(600_000)
+    people = Person.objects.bulk_create(
+        [
+            _person(rng, site, next(serials), phone=f"171{rng.randrange(10**8):08d}", source="九龙坡区杨家坪街道")
+            for _ in range(DAY_IN_ISOLATION + DAY_ARRIVALS)
+        ]
+    )
+    clerk = staff[Role.GENERAL][0]
+    # Every other room, so that every floor has people and free rooms.
+    for person, room in zip(people[:DAY_IN_ISOLATION], rooms[::2], strict=False):
+        services.stay_check_in(person=person, room=room, by=clerk)
+    # They arrived yesterday: today's meal rounds are theirs (not late-arrival meals).
+    Stay.objects.filter(site=site).update(started_at=timezone.now() - timedelta(days=1))
+    positive = Sample.objects.filter(person=people[0], status=Sample.Status.SCHEDULED).order_by("pk").first()
+    Sample.objects.filter(pk=positive.pk).update(
+        status=Sample.Status.COLLECTED, collected_at=timezone.now(), collected_by=staff[Role.MEDICAL][0]
+    )
+    positive.refresh_from_db()
+    arrivals = people[DAY_IN_ISOLATION:]
+    floors = (DAY_ROOMS + ROOMS_PER_FLOOR - 1) // ROOMS_PER_FLOOR
+    return {
+        "site_id": site.pk,
+        "floors": floors,
+        "arrivals": [{"pk": p.pk, "version": Person.objects.get(pk=p.pk).version} for p in arrivals],
+        # Free rooms spread over the floors, one per arrival.
+        "free_rooms": [r.pk for r in rooms[1::4]][: len(arrivals)],
+        "room_numbers": [r.number for r in rooms],
+        "slots": list(MealSlot.objects.filter(site=site).order_by("pk").values_list("pk", flat=True)),
+        "routines": list(RoutineSchedule.objects.filter(site=site).values_list("pk", "per_floor")),
+        "agent": agents[0].pk,
+        "positive": {
+            "pk": positive.pk,
+            "version": getattr(positive, "version", 1),
+            "room": people[0].stays.first().room_id,
+        },
+        # Sessions per role: the acting tablets and the boards that watch.
+        "sessions": {role: [_session(staff[role][n % 2]) for n in range(day_sockets // 4)] for role in Role.values},
+    }

@@ -68,6 +68,14 @@ class Board:
     def render_change(self, change: Change) -> str:
         return render_parts(self.change_parts(change))
 
+    def clock_parts(self, site_id: int) -> list[tuple[str, str, dict]] | None:
+        """What time alone changes on this board (a task becoming overdue,
+        the next meal round, the shift change), read now, as ``(id,
+        template, context)``: the board clock (site_ops/clock.py) renders
+        them once a minute and sends the ones that changed. None: time
+        changes nothing here."""
+        return None
+
 
 @dataclass(frozen=True)
 class WholeBoard(Board):

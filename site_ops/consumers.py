@@ -26,7 +26,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.utils.crypto import constant_time_compare
 
-from site_ops import live, speedups
+from site_ops import clock, live, speedups
 from site_ops.boards import board_for_key, site_for
 from site_ops.speedups.consumer import OwnLoopMixin
 
@@ -78,6 +78,8 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         await self.join_groups()
         await self.accept()
         await self.send_snapshot()
+        # The process that serves board sockets keeps what time changes on them current.
+        clock.start()
 
     def board_key_from_route(self, kwargs) -> str:
         if "room_id" in kwargs:
@@ -128,14 +130,9 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
 
     @database_sync_to_async
     def snapshot(self) -> str:
-        from django.utils import translation
-
-        # Read the number first: if a change commits while we render, the
-        # client holds an older number and its next heartbeat catches up.
-        seq = live.current_seq(self.site_id, self.board_key)
-        with translation.override(self.language):
-            html = board_for_key(self.board_key).render_snapshot(self.site_id, self.params)
-        return html + live.seq_tag(seq)
+        # One render serves every socket of the same audience at the same
+        # number (live.SnapshotCache): what a reconnect storm asks for.
+        return live.snapshot(self.site_id, self.board_key, self.language, self.params)
 
     def lost_right(self) -> int | None:
         """Why this socket may no longer show its board (a close code), or None.

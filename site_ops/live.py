@@ -132,6 +132,95 @@ def seq_tag(seq: int) -> str:
     return f'<div id="live-seq" data-seq="{int(seq)}" hidden></div>'
 
 
+# --- snapshots: one render per board audience and number ------------------
+
+# How long one render of a snapshot serves the others who ask for it. The
+# number says when a board changed; this bounds what it cannot say: a write
+# that published nothing (the admin, a script) and what time alone changes
+# show within this long on a reconnecting page.
+SNAPSHOT_CACHE_SECONDS = 5.0
+# How many snapshots a process keeps (a 1,000-room board is about 250 KB).
+SNAPSHOT_CACHE_SIZE = 64
+
+
+class SnapshotCache:
+    """The whole board for one audience at one number, rendered once.
+
+    When every tablet reconnects at once (the server restarted, the Wi-Fi came
+    back), each asked for its own snapshot: 500 renders of the same boards.
+    A snapshot depends on exactly the board (its key: the audience, such as
+    the medical or the general view of a person), the site, the page's filter
+    (the floor), the language and the board's data, whose number is the
+    sequence; so one render is served to everyone asking with the same key.
+    An entry is used only while the board's number is the one it was rendered
+    at and for ``SNAPSHOT_CACHE_SECONDS``; a newer number replaces the older
+    entries of the same audience. Per process, bounded, least recently used
+    out first. Renders of the same key wait for the first (one lock per key),
+    so a storm renders each board once even on several threads.
+    """
+
+    def __init__(self):
+        self.entries: dict[tuple, tuple[int, float, str]] = {}  # audience -> (seq, rendered at, html)
+        self.locks: dict[tuple, threading.Lock] = {}
+        self.lock = threading.Lock()
+        self.renders = 0  # for the benchmark and the tests
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.locks.clear()
+
+    def get(self, audience: tuple, seq: int, render) -> str:
+        if SNAPSHOT_CACHE_SECONDS <= 0:
+            self.renders += 1
+            return render()
+        with self.lock:
+            key_lock = self.locks.setdefault(audience, threading.Lock())
+        with key_lock:
+            found = self.fresh(audience, seq)
+            if found is None:
+                found = render()
+                self.renders += 1
+                with self.lock:
+                    self.entries.pop(audience, None)
+                    self.entries[audience] = (seq, time.monotonic(), found)
+                    while len(self.entries) > SNAPSHOT_CACHE_SIZE:
+                        oldest = next(iter(self.entries))
+                        del self.entries[oldest]
+                        self.locks.pop(oldest, None)
+            return found
+
+    def fresh(self, audience: tuple, seq: int) -> str | None:
+        with self.lock:
+            entry = self.entries.get(audience)
+            if entry is None or entry[0] != seq or time.monotonic() - entry[1] > SNAPSHOT_CACHE_SECONDS:
+                return None
+            # Used: to the back of the line for eviction.
+            del self.entries[audience]
+            self.entries[audience] = entry
+            return entry[2]
+
+
+snapshots = SnapshotCache()
+
+
+def snapshot(site_id: int, key: str, language: str, params: dict) -> str:
+    """The whole board for a socket that opened or fell behind, with its number.
+
+    The number is read first: if a change commits while the board renders,
+    the page holds an older number than what it shows, and its next
+    heartbeat catches up (never the reverse).
+    """
+    seq = current_seq(site_id, key)
+    audience = (site_id, key, language, tuple(sorted(params.items())))
+
+    def render():
+        with translation.override(language):
+            return board_for_key(key).render_snapshot(site_id, params)
+
+    return snapshots.get(audience, seq, render) + seq_tag(seq)
+
+
 _shared = threading.local()
 
 
@@ -180,7 +269,11 @@ def send_change(change: Change, seqs: dict[str, int], site=None) -> None:
     read at all, where the layer can tell. ``site``, when the writer has it
     at hand, is not read again.
     """
+    send_parts(change.site_id, seqs, lambda key: board_for_key(key).change_parts(change), site=site)
 
+
+def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None) -> None:
+    """Send each board in ``seqs`` the parts ``parts_for(key)`` reads, rendered per language, with its number."""
     layer = get_channel_layer()
     # Asked by type: Redis pub/sub's layer answers any attribute only inside
     # an event loop, and this runs in a view's thread.
@@ -190,11 +283,11 @@ def send_change(change: Change, seqs: dict[str, int], site=None) -> None:
     _shared.site = site
     try:
         for key, seq in seqs.items():
-            groups = {language: broadcast_group(change.site_id, key, language) for language in languages()}
+            groups = {language: broadcast_group(site_id, key, language) for language in languages()}
             audience = [language for language, group in groups.items() if has_audience(layer, group)]
             if not audience:
                 continue
-            parts = board_for_key(key).change_parts(change)
+            parts = parts_for(key)
             for language in audience:
                 with translation.override(language):
                     html = render_parts(parts) + seq_tag(seq)
@@ -208,6 +301,21 @@ def send_change(change: Change, seqs: dict[str, int], site=None) -> None:
         _shared.site = None
     if unsent:
         send_all(unsent)
+
+
+def publish_parts(site_id: int, parts: dict[str, list]) -> None:
+    """Bump the boards in ``parts`` and send each its parts (``{key: [(template, context), ...]}``).
+
+    For what no write publishes: the board clock (site_ops/clock.py) sends
+    what time alone changed. The same number and path as a change.
+    """
+    with transaction.atomic():
+        seqs = bump(site_id, list(parts))
+
+        def broadcast():
+            send_parts(site_id, seqs, parts.__getitem__)
+
+        transaction.on_commit(broadcast, robust=True)
 
 
 def has_audience(layer, group: str) -> bool:

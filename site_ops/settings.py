@@ -142,6 +142,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # the server process itself; SCHEDULED_JOBS=0 leaves them to a systemd timer
 # (docs/deploy.md). Backups go beside the database unless BACKUP_DIR says otherwise.
 SCHEDULED_JOBS = env_bool("SCHEDULED_JOBS", True)
+# The board clock (site_ops/clock.py): what time alone changes on the boards
+# (an overdue task, the next meal round) is sent from the server once per
+# board, just after each minute turns; BOARD_CLOCK=0 switches it off.
+BOARD_CLOCK = env_bool("BOARD_CLOCK", True)
+BOARD_CLOCK_SECONDS = 60.0
 _beside_database = "sqlite" in DATABASES["default"]["ENGINE"]
 BACKUP_DIR = Path(
     os.environ.get("BACKUP_DIR")

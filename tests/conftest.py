@@ -16,6 +16,9 @@ def pytest_configure(config):
     # in this process, nor in the server processes the tests start.
     settings.SCHEDULED_JOBS = False
     os.environ["SCHEDULED_JOBS"] = "0"
+    # Nor the board clock's minute ticks (tests start it where they need it).
+    settings.BOARD_CLOCK = False
+    os.environ["BOARD_CLOCK"] = "0"
 
 
 def pytest_sessionstart(session):
@@ -38,3 +41,13 @@ def _one_language_per_test():
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _no_snapshot_from_another_test():
+    # A snapshot is kept for a few seconds per board audience and number; a
+    # test's database starts again at number 0, often with the same ids.
+    from site_ops import live
+
+    live.snapshots.clear()
+    yield

@@ -108,15 +108,19 @@ class AccessTests(ViewAccessMixin, GroupBoardTestCase):
         self.client.force_login(self.guard)
         self.assertEqual(self.client.post(reverse("checkpoint-out", args=[stranger.pk])).status_code, 404)
 
-    def test_the_boards_clock_gets_the_board_body_alone(self):
-        # Time alone (a task becoming overdue, the next meal round) changes a
-        # board; the page fetches its body once a minute for that.
+    def test_an_htmx_request_gets_the_board_body_alone_and_no_page_polls(self):
+        # What time alone changes (a task becoming overdue, the next meal
+        # round) comes from the server's board clock (site_ops/clock.py),
+        # once per board: no page re-fetches its board on a timer.
         self.client.force_login(self.head)
-        for name in ("catering-board", "disinfection-board", "security-board"):
+        for name in ("catering-board", "disinfection-board", "security-board", "control-screen"):
             page = self.client.get(reverse(name)).content.decode()
+            with self.subTest(board=name):
+                self.assertNotIn('id="board-clock"', page)
+                self.assertNotIn('hx-trigger="every', page)
+        for name in ("catering-board", "disinfection-board", "security-board"):
             body = self.client.get(reverse(name), headers=HTMX).content.decode()
             with self.subTest(board=name):
-                self.assertIn('id="board-clock"', page)
                 self.assertTrue(body.lstrip().startswith('<div id="board-body"'))
                 self.assertNotIn("<html", body)
 

@@ -122,3 +122,13 @@ class CateringBoard(Board):
             if not change.rooms or floor["number"] in touched:
                 parts.append((f"{TEMPLATE}#floor-section", {**context, "section": floor}))
         return parts
+
+    def clock_parts(self, site_id):
+        """The meal round moves on with the clock (the next slot, late meals)."""
+        context = catering_board(load_site(site_id))
+        parts = [(name, f"{TEMPLATE}#{name}", context) for name in ("round-head", "kitchen", "late-meals", "handover")]
+        parts += [
+            (f"floor-{floor['number']}", f"{TEMPLATE}#floor-section", {**context, "section": floor})
+            for floor in context["floors"]
+        ]
+        return parts

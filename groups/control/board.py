@@ -100,3 +100,23 @@ class ControlBoard(Board):
             parts.append(("control/screen.html#handovers", {"handovers": control_handovers(site)}))
         parts += requests.headline_parts(site, change, pressing=True)
         return parts
+
+    def clock_parts(self, site_id):
+        """What time moves on the wall: the counters (overdue samples and
+        tasks, the meal round), each room's badges and the shift handovers;
+        the side's lists (being read, scrolled, typed into) change only with
+        writes."""
+        context = control_screen(load_site(site_id))
+        template = "control/screen.html"
+        parts = [
+            ("counters", f"{template}#counters", context),
+            ("group-counters", f"{template}#group-counters", context),
+            ("medical-counters", "medical/parts.html#medical-counters", context),
+            ("handovers", f"{template}#handovers", context),
+        ]
+        parts += [
+            (f"room-{room.pk}", f"{template}#room-cell", {"room": room})
+            for _floor, rooms in context["floors"]
+            for room in rooms
+        ]
+        return parts

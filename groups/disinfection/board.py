@@ -134,3 +134,7 @@ class DisinfectionBoard(WholeBoard):
 
     def part(self, site_id, params):
         return (f"{TEMPLATE}#board-body", disinfection_board(load_site(site_id)))
+
+    def clock_parts(self, site_id):
+        """Tasks become overdue and rooms ready for inspection with the clock: the whole board, as a change sends it."""
+        return [("board-body", *self.part(site_id, {}))]

@@ -93,6 +93,10 @@ class SecurityBoard(WholeBoard):
     def part(self, site_id, params):
         return (f"{TEMPLATE}#board-body", security_board(load_site(site_id)))
 
+    def clock_parts(self, site_id):
+        """Patrols and incidents age with the clock: the whole board, as a change sends it."""
+        return [("board-body", *self.part(site_id, {}))]
+
 
 # Most severe first.
 SEVERITY_ORDER = Case(

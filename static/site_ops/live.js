@@ -25,19 +25,16 @@
     return el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && !/^(hidden|button|submit|checkbox|radio)$/.test(el.type));
   }
 
-  // A live fragment (or the board clock's refresh) that would replace what
-  // is being typed waits: the next heartbeat asks for the whole board again,
-  // and it goes in once the field is left.
+  // A live fragment (a change, or what the server's board clock sends when
+  // time alone changed the board) that would replace what is being typed
+  // waits: the next heartbeat asks for the whole board again, and it goes in
+  // once the field is left.
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     if (keepsEdits(event.detail.target)) return;  // its rows look after themselves (below)
     if (typingIn(event.detail.target)) {
       event.detail.shouldSwap = false;
       heldBack = true;
     }
-  });
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var clock = event.detail.elt && event.detail.elt.id === "board-clock";
-    if (clock && typingIn(event.detail.target)) event.detail.shouldSwap = false;
   });
 
   // A fragment swapped in (over the socket, or the whole board after a lost

@@ -1,0 +1,75 @@
+"""What the benchmark's server counts while it runs: collector pauses, queries, renders.
+
+Installed by bench/asgi.py in the server process; read and reset over HTTP
+(``/bench/stats/``). Each probe is a counter bumped where the thing happens,
+cheap enough (a function call) not to move the figures it sits beside.
+"""
+
+import gc
+import threading
+import time
+
+from django.db.backends.signals import connection_created
+
+from site_ops import live
+
+_lock = threading.Lock()
+_pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+_started: list[float] = [0.0]
+_queries = [0]
+peer_renders = [0]
+_snapshot_base = [0]
+
+
+def _on_gc(phase, info):
+    if phase == "start":
+        _started[0] = time.perf_counter()
+    else:
+        _pauses[info["generation"]].append(time.perf_counter() - _started[0])
+
+
+def _count(execute, sql, params, many, context):
+    _queries[0] += 1
+    return execute(sql, params, many, context)
+
+
+def _on_connection(sender, connection, **kwargs):
+    # A pooled connection opened again is the same wrapper: count it once.
+    if _count not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_count)
+
+
+def install():
+    gc.callbacks.append(_on_gc)
+    connection_created.connect(_on_connection, weak=False)
+    # The connections the application opened already (the pool) count from now.
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        _on_connection(None, conn)
+
+
+def reset():
+    with _lock:
+        for pauses in _pauses.values():
+            pauses.clear()
+        _queries[0] = 0
+        peer_renders[0] = 0
+        _snapshot_base[0] = live.snapshots.renders
+
+
+def figures() -> dict:
+    out = {"queries": _queries[0], "snapshot_renders": live.snapshots.renders - _snapshot_base[0]}
+    out["peer_renders"] = peer_renders[0]
+    for generation, pauses in _pauses.items():
+        ordered = sorted(pauses)
+        out[f"gc_gen{generation}_collections"] = len(ordered)
+        out[f"gc_gen{generation}_max_ms"] = round(ordered[-1] * 1000, 2) if ordered else 0.0
+        out[f"gc_gen{generation}_total_ms"] = round(sum(ordered) * 1000, 2)
+        out[f"gc_gen{generation}_p50_ms"] = round(ordered[len(ordered) // 2] * 1000, 2) if ordered else 0.0
+    out["gc_frozen_objects"] = gc.get_freeze_count()
+    out["gc_thresholds"] = list(gc.get_threshold())
+    return out
+
+
+install()

@@ -1,0 +1,133 @@
+"""The board clock: what time alone changes, published once per board when it happens.
+
+A task becomes overdue, the next meal round comes up, a shift hands over:
+nothing is written, so nothing is published. The pages used to re-fetch
+their board once a minute for that, each for itself (one render per page per
+minute). Now one thread per process that serves board sockets wakes just
+after each minute turns, and for each board someone has open (on a site with
+a board audience) reads the board's ``clock_parts`` once, renders them once
+in the site's language and compares each with what it rendered the minute
+before. The parts that changed are sent to the board's audience like any
+change (``live.publish_parts``: the board's number is bumped, each language
+rendered once); a board where nothing changed costs one render a minute and
+sends nothing. Its first tick in a process sends every board's clock parts
+once (it has nothing to compare with).
+
+``BOARD_CLOCK=0`` switches it off (the tests, which start it where they need
+it). With several processes on Redis each process's clock runs, cannot tell
+who has a board open, and reads every board that has a number; so a part
+time changed reaches its board once from each process (the same HTML,
+swapped in again). Taking the minute in the database, as the scheduled jobs
+do, would make it once; not done yet.
+"""
+
+import hashlib
+import logging
+import os
+import threading
+import time
+
+from django.conf import settings
+from django.db import close_old_connections, connections
+from django.utils import translation
+
+from site_ops import live
+from site_ops.boards import BOARDS, Board, render_parts
+
+logger = logging.getLogger(__name__)
+
+# The sent parts' renders, by site, board and part id: what the next tick compares with.
+_last: dict[tuple[int, str, str], str] = {}
+
+
+def audience_sites(key: str) -> set[int]:
+    """The sites where someone has the board open (where the layer can tell), else every site that has its number."""
+    from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        sites = set()
+        for group, members in layer.groups.items():
+            site, _sep, rest = group.partition(".")
+            if members and site.startswith("site-") and rest.rsplit(".", 1)[0] == key:
+                sites.add(int(site.removeprefix("site-")))
+        return sites
+    from site_ops.models import BoardSequence
+
+    return set(BoardSequence.objects.filter(board=key).values_list("site_id", flat=True))
+
+
+def tick() -> dict[tuple[int, str], int]:
+    """Send what time changed on every board someone has open; returns how many parts went to each."""
+    sent = {}
+    for key, board in BOARDS.items():
+        if type(board).clock_parts is Board.clock_parts:
+            continue  # time changes nothing on this board
+        for site_id in sorted(audience_sites(key)):
+            try:
+                changed = changed_parts(site_id, key, board)
+            except Exception:
+                # One site's board failing (a site deleted, a read gone wrong)
+                # leaves the other boards their minute.
+                logger.exception("board clock: %s of site %s", key, site_id)
+                continue
+            if changed:
+                live.publish_parts(site_id, {key: changed})
+                sent[(site_id, key)] = len(changed)
+    return sent
+
+
+def changed_parts(site_id: int, key: str, board: Board) -> list:
+    """The board's clock parts whose render differs from the last one sent (all of them the first time)."""
+    parts = board.clock_parts(site_id) or []
+    changed = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for part_id, template, context in parts:
+            html = render_parts([(template, context)])
+            digest = hashlib.blake2b(html.encode(), digest_size=16).hexdigest()
+            if _last.get((site_id, key, part_id)) != digest:
+                _last[(site_id, key, part_id)] = digest
+                changed.append((template, context))
+    return changed
+
+
+class BoardClock(threading.Thread):
+    def __init__(self, period: float):
+        super().__init__(name="site-ops-board-clock", daemon=True)
+        self.period = period
+        self.stopped = threading.Event()
+
+    def next_delay(self) -> float:
+        # Just after the minute turns (a quarter of a second in), when an
+        # "overdue at 10:05" has become true.
+        return self.period - time.time() % self.period + min(0.25, self.period / 4)
+
+    def run(self):
+        while not self.stopped.wait(self.next_delay()):
+            try:
+                close_old_connections()
+                tick()
+            except Exception:
+                logger.exception("board clock tick failed")
+            finally:
+                connections.close_all()
+
+    def stop(self):
+        self.stopped.set()
+
+
+_started: dict[int, BoardClock] = {}
+_lock = threading.Lock()
+
+
+def start() -> BoardClock | None:
+    """Start this process's board clock once (a forked process starts its own), unless ``BOARD_CLOCK`` is off."""
+    if not settings.BOARD_CLOCK:
+        return None
+    pid = os.getpid()
+    if pid not in _started:
+        with _lock:
+            if pid not in _started:
+                _started[pid] = BoardClock(settings.BOARD_CLOCK_SECONDS)
+                _started[pid].start()
+    return _started[pid]

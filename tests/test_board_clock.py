@@ -1,0 +1,104 @@
+"""The board clock: what time alone changes is sent from the server once per board (site_ops/clock.py)."""
+
+import asyncio
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from rooms.models import Room
+from site_ops import clock, live
+from site_ops.models import BoardSequence
+from tests.base import SiteTestCase
+from tests.clock import frozen
+
+
+class BoardClockTests(SiteTestCase):
+    def setUp(self):
+        super().setUp()
+        clock._last.clear()
+        self.addCleanup(clock._last.clear)
+        # Listeners other tests left in the in-memory layer would be an audience here.
+        async_to_sync(get_channel_layer().flush)()
+
+    def listen(self, key, language="en"):
+        layer = get_channel_layer()
+        channel = async_to_sync(layer.new_channel)()
+        async_to_sync(layer.group_add)(live.broadcast_group(self.site.pk, key, language), channel)
+        self.addCleanup(async_to_sync(layer.group_discard), live.broadcast_group(self.site.pk, key, language), channel)
+        return layer, channel
+
+    def receive(self, layer, channel):
+        return async_to_sync(asyncio.wait_for)(layer.receive(channel), 5)
+
+    def nothing(self, layer, channel) -> bool:
+        with self.assertRaises(TimeoutError):
+            async_to_sync(asyncio.wait_for)(layer.receive(channel), 0.2)
+        return True
+
+    def tick(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            return clock.tick()
+
+    def test_a_board_nobody_has_open_is_not_read_nor_sent(self):
+        self.assertEqual(self.tick(), {})
+        self.assertFalse(BoardSequence.objects.exists())
+
+    def test_a_minute_that_changed_nothing_sends_nothing(self):
+        layer, channel = self.listen("control")
+        with frozen(10, 0):
+            self.tick()  # the first tick has nothing to compare with: it sends the parts once
+            first = self.receive(layer, channel)["html"]
+        self.assertIn('id="counters"', first)
+        self.assertIn('data-seq="1"', first)
+        with frozen(10, 1):
+            self.assertEqual(self.tick(), {})
+        self.assertTrue(self.nothing(layer, channel))
+        self.assertEqual(live.current_seq(self.site.pk, "control"), 1)
+
+    def test_only_the_parts_that_changed_are_sent_once_per_board_and_language(self):
+        en = self.listen("control", "en")
+        zh = self.listen("control", "zh-hans")
+        self.tick()
+        self.receive(*en), self.receive(*zh)
+        # A change no write published (as time makes one): the room's cell alone moves.
+        other = Room.objects.exclude(pk=self.room.pk).filter(site=self.site).first()
+        Room.objects.filter(pk=self.room.pk).update(status=Room.Status.OUT_OF_SERVICE)
+        sent = self.tick()
+        self.assertEqual(sent[(self.site.pk, "control")], 2)  # the counters and the room's cell
+        html = self.receive(*en)["html"]
+        self.assertIn(f'id="room-{self.room.pk}"', html)
+        if other is not None:
+            self.assertNotIn(f'id="room-{other.pk}"', html)
+        self.assertIn('data-seq="2"', html)
+        self.assertIn(f'id="room-{self.room.pk}"', self.receive(*zh)["html"])
+
+    def test_the_meal_round_moves_on_with_the_clock(self):
+        layer, channel = self.listen("catering")
+        with frozen(7, 0):
+            self.tick()
+            self.receive(layer, channel)
+        with frozen(7, 1):
+            self.assertEqual(self.tick(), {})
+        with frozen(12, 30):
+            sent = self.tick()
+        self.assertIn((self.site.pk, "catering"), sent)
+        self.assertIn('id="round-head"', self.receive(layer, channel)["html"])
+
+    def test_a_boards_snapshot_after_a_clock_change_is_rendered_again(self):
+        self.listen("control")
+        before = live.snapshot(self.site.pk, "control", "en", {})
+        Room.objects.filter(pk=self.room.pk).update(status=Room.Status.OUT_OF_SERVICE)
+        self.tick()
+        after = live.snapshot(self.site.pk, "control", "en", {})
+        self.assertNotEqual(before, after)
+        self.assertIn('data-status="out_of_service"', after)
+
+    def test_a_board_that_fails_leaves_the_others_their_minute(self):
+        layer = get_channel_layer()
+        gone = async_to_sync(layer.new_channel)()
+        async_to_sync(layer.group_add)(live.broadcast_group(self.site.pk + 999, "control", "en"), gone)
+        listener = self.listen("control")
+        with self.assertLogs("site_ops.clock", "ERROR"):
+            sent = self.tick()
+        self.assertEqual(list(sent), [(self.site.pk, "control")])
+        self.assertIn('id="counters"', self.receive(*listener)["html"])

@@ -1,0 +1,118 @@
+"""One render per board audience and number: what a reconnect storm asks for (live.SnapshotCache)."""
+
+from unittest import mock
+
+from asgiref.sync import sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from rooms import services
+from site_ops import boards, live
+from tests.base import LiveTestCase, SiteTestCase, SocketMixin
+
+
+def counting_renders():
+    """Count every board's snapshot renders (the registry's boards are frozen: patch their classes)."""
+    calls = []
+    patches = []
+    for cls in {type(board) for board in boards.BOARDS.values()}:
+        original = cls.render_snapshot
+
+        def counted(self, site_id, params, _original=original):
+            calls.append((self.key, site_id, dict(params)))
+            return _original(self, site_id, params)
+
+        patches.append(mock.patch.object(cls, "render_snapshot", counted))
+    return calls, patches
+
+
+class SnapshotCacheTests(SiteTestCase):
+    def setUp(self):
+        super().setUp()
+        self.calls, patches = counting_renders()
+        for patch in patches:
+            patch.start()
+            self.addCleanup(patch.stop)
+
+    def test_the_same_audience_at_the_same_number_is_rendered_once(self):
+        first = live.snapshot(self.site.pk, "control", "en", {})
+        with CaptureQueriesContext(connection) as queries:
+            second = live.snapshot(self.site.pk, "control", "en", {})
+        self.assertEqual(second, first)
+        self.assertEqual(len(self.calls), 1)
+        # The board's number, nothing else.
+        self.assertEqual(len(queries), 1)
+
+    def test_audiences_languages_and_floors_never_share(self):
+        renders = live.snapshots.renders
+        en = live.snapshot(self.site.pk, "control", "en", {})
+        zh = live.snapshot(self.site.pk, "control", "zh-hans", {})
+        general = live.snapshot(self.site.pk, "general", "en", {})
+        floor = live.snapshot(self.site.pk, "general", "en", {"floor": 3})
+        # The medical and the general view of one person are two audiences
+        # (only the medical one shows test results).
+        person = live.snapshot(self.site.pk, f"person-{self.person.pk}", "en", {})
+        medical = live.snapshot(self.site.pk, f"medperson-{self.person.pk}", "en", {})
+        self.assertEqual(live.snapshots.renders - renders, 6)
+        self.assertNotEqual(en, zh)
+        self.assertNotEqual(general, floor)
+        self.assertNotEqual(person, medical)
+        for key, language, params, html in (
+            ("control", "en", {}, en),
+            ("control", "zh-hans", {}, zh),
+            ("general", "en", {}, general),
+            ("general", "en", {"floor": 3}, floor),
+            (f"person-{self.person.pk}", "en", {}, person),
+            (f"medperson-{self.person.pk}", "en", {}, medical),
+        ):
+            with self.subTest(key=key, language=language, params=params):
+                self.assertEqual(live.snapshot(self.site.pk, key, language, params), html)
+        self.assertEqual(live.snapshots.renders - renders, 6)
+
+    def test_a_change_renders_again(self):
+        before = live.snapshot(self.site.pk, "control", "en", {})
+        with self.captureOnCommitCallbacks(execute=True):
+            services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        after = live.snapshot(self.site.pk, "control", "en", {})
+        self.assertEqual(len(self.calls), 2)
+        self.assertIn('data-seq="0"', before)
+        self.assertIn('data-seq="1"', after)
+        self.assertIn('data-status="occupied"', after)
+
+    def test_an_old_snapshot_is_not_served_past_its_time(self):
+        live.snapshot(self.site.pk, "control", "en", {})
+        with mock.patch.object(live.time, "monotonic", return_value=live.time.monotonic() + 60):
+            live.snapshot(self.site.pk, "control", "en", {})
+        self.assertEqual(len(self.calls), 2)
+
+    def test_the_cache_is_bounded(self):
+        with mock.patch.object(live, "SNAPSHOT_CACHE_SIZE", 2):
+            for floor in (1, 2, 3):
+                live.snapshot(self.site.pk, "general", "en", {"floor": floor})
+            self.assertEqual(len(live.snapshots.entries), 2)
+            live.snapshot(self.site.pk, "general", "en", {"floor": 1})
+        self.assertEqual(len(self.calls), 4)
+
+
+class SnapshotOverSocketsTests(SocketMixin, LiveTestCase):
+    async def test_two_sockets_of_one_audience_cause_one_render(self):
+        calls, patches = counting_renders()
+        for patch in patches:
+            patch.start()
+            self.addCleanup(patch.stop)
+        first, *_ = await self.connect("/ws/boards/general/?lang=en&floor=1", self.clerk)
+        second, *_ = await self.connect("/ws/boards/general/?lang=en&floor=1", self.head)
+        other_language, *_ = await self.connect("/ws/boards/general/?lang=zh-hans&floor=1", self.clerk)
+        one, two, three = [await socket.receive_from() for socket in (first, second, other_language)]
+        self.assertEqual(one, two)
+        self.assertNotEqual(one, three)
+        self.assertEqual(len(calls), 2)
+
+        await sync_to_async(services.stay_check_in)(person=self.person, room=self.room, by=self.clerk)
+        for socket in (first, second, other_language):
+            await socket.receive_from()  # the change
+        third, *_ = await self.connect("/ws/boards/general/?lang=en&floor=1", self.clerk)
+        self.assertIn('data-seq="1"', await third.receive_from())
+        self.assertEqual(len(calls), 3)
+        for socket in (first, second, other_language, third):
+            await socket.disconnect()
