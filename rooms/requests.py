@@ -464,6 +464,18 @@ def board_parts(site: Site, change, group: str) -> list:
     return []
 
 
+def clock_parts(site: Site, *, group: str | None = None, headline_too: bool = False, pressing: bool = False) -> list:
+    """What time alone changes (a request becoming overdue), for the board clock: ``(id, template, context)``."""
+    parts = []
+    if group is not None:
+        parts.append((f"requests-{group}", f"{TEMPLATE}#group-list", group_list(site, group)))
+    if headline_too:
+        parts.append(("request-headline", f"{TEMPLATE}#headline", {"request_headline": headline(site)}))
+    if pressing:
+        parts.append(("pressing-requests", f"{TEMPLATE}#pressing", {"pressing": pressing_requests(site)}))
+    return parts
+
+
 def headline_parts(site: Site, change, *, pressing: bool = False) -> list:
     """The ledger's headline (and the site head's pressing requests) when any request changed."""
     if REQUESTS not in change.topics:

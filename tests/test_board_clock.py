@@ -102,3 +102,28 @@ class BoardClockTests(SiteTestCase):
             sent = self.tick()
         self.assertEqual(list(sent), [(self.site.pk, "control")])
         self.assertIn('id="counters"', self.receive(*listener)["html"])
+
+    def test_a_request_becomes_overdue_on_its_board_and_the_control_screen(self):
+        from rooms import requests as ledger
+        from rooms import services
+
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        with frozen(9, 0):
+            ledger.request_log(
+                site=self.site, room=self.room, person=self.person, by=self.clerk, kind="repair", what="灯不亮",
+                urgency="urgent",
+            )  # fmt: skip
+        general = self.listen("general")
+        control = self.listen("control")
+        with frozen(9, 30):
+            self.tick()
+            self.assertNotIn("overdue-row", self.receive(*general)["html"])
+            self.receive(*control)
+        # Urgent: an hour allowed. Time alone makes it overdue, and the two boards hear it.
+        with frozen(10, 1):
+            sent = self.tick()
+        self.assertIn((self.site.pk, "general"), sent)
+        self.assertIn("overdue-row", self.receive(*general)["html"])
+        html = self.receive(*control)["html"]
+        self.assertIn('id="request-headline"', html)
+        self.assertIn("灯不亮", html.split('id="pressing-requests"')[1])

@@ -127,6 +127,8 @@ class CateringBoard(Board):
         """The meal round moves on with the clock (the next slot, late meals)."""
         context = catering_board(load_site(site_id))
         parts = [(name, f"{TEMPLATE}#{name}", context) for name in ("round-head", "kitchen", "late-meals", "handover")]
+        # A request becomes overdue with time.
+        parts.append((f"requests-{Role.CATERING}", "rooms/requests.html#group-list", context))
         parts += [
             (f"floor-{floor['number']}", f"{TEMPLATE}#floor-section", {**context, "section": floor})
             for floor in context["floors"]

@@ -113,6 +113,9 @@ class ControlBoard(Board):
             ("group-counters", f"{template}#group-counters", context),
             ("medical-counters", "medical/parts.html#medical-counters", context),
             ("handovers", f"{template}#handovers", context),
+            # A request becomes overdue with time.
+            ("request-headline", "rooms/requests.html#headline", context),
+            ("pressing-requests", "rooms/requests.html#pressing", context),
         ]
         parts += [
             (f"room-{room.pk}", f"{template}#room-cell", {"room": room})

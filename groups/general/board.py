@@ -197,6 +197,10 @@ class GeneralBoard(Board):
         parts += requests.headline_parts(site, change) + requests.board_parts(site, change, Role.GENERAL)
         return parts
 
+    def clock_parts(self, site_id):
+        """Requests become overdue with time: the ledger's headline and the group's list."""
+        return requests.clock_parts(load_site(site_id), group=Role.GENERAL, headline_too=True)
+
 
 @dataclass(frozen=True)
 class RoomBoard(WholeBoard):

@@ -379,6 +379,10 @@ class MedicalBoard(Board):
         context = medical_board(load_site(site_id), floor=params.get("floor"), care=bool(params.get("care")))
         return render_to_string("medical/board.html#board-body", context)
 
+    def clock_parts(self, site_id):
+        """Requests become overdue with time: the medical group's list."""
+        return requests.clock_parts(load_site(site_id), group=Role.MEDICAL)
+
     def change_parts(self, change):
         """The rooms' sections; the counters, lists and floor rounds when the
         change is about tests, health or who is in the rooms."""
