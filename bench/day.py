@@ -169,6 +169,23 @@ def plan(day: dict) -> list[tuple[str, str, float, object]]:
                 },
             ),
         )
+        # A phone call from a room: an urgent medicine request, logged at the general desk.
+        add(
+            "request_log",
+            "general",
+            20,
+            lambda n=number: (
+                "/requests/new/",
+                {
+                    "room": n,
+                    "kind": "medicine",
+                    "urgency": "urgent",
+                    "via": "phone",
+                    "what": "硝苯地平缓释片",
+                    "token": uuid.uuid4().hex,
+                },
+            ),
+        )
     return actions
 
 
