@@ -220,7 +220,14 @@ class DistrictAdmin(admin.ModelAdmin):
                 "officers": len(before_officers),
             }
             for site in {**before_sites, **after_sites}.values():
-                audit(site=site, by=request.user, action="district.admin_change", obj=district, before=previous, after=record)
+                audit(
+                    site=site,
+                    by=request.user,
+                    action="district.admin_change",
+                    obj=district,
+                    before=previous,
+                    after=record,
+                )
                 live.publish(site=site)
             for user_id in before_officers | after_officers:
                 live.recheck_user_sockets(user_id)

@@ -441,7 +441,9 @@ def stay_check_in(
                     room=room,
                     started_at=now,
                     ends_on=(
-                        date.fromisoformat(carried_end) if carried_end else quarantine_end(site, timezone.localdate(now))
+                        date.fromisoformat(carried_end)
+                        if carried_end
+                        else quarantine_end(site, timezone.localdate(now))
                     ),
                     updated_by=by,
                 )

@@ -97,7 +97,7 @@ class MembershipTests(DistrictTestCase):
         self.assertContains(response, 'id="room-grid"')
         self.assertContains(response, self.person.name)
         self.assertNotContains(response, reverse("transfer-move", args=[transfer.pk, "approved"]))
-        self.assertNotContains(response, "<form method=\"post\"")
+        self.assertNotContains(response, '<form method="post"')
 
     def test_an_officer_cannot_write_anywhere_on_a_site(self):
         self.check_in()
@@ -132,7 +132,9 @@ class OverviewTests(DistrictTestCase):
         self.assertEqual((here.in_isolation, here.arrived_today, here.released_today), (1, 1, 0))
         self.assertEqual(here.free["single"], 8)  # ten rooms, one occupied, one sealed
         self.assertEqual((here.sealed, here.open_transfers, here.office_transfers), (1, 1, 1))
-        self.assertEqual((there.in_isolation, there.free["single"], there.free["family"], there.free_beds), (0, 9, 1, 12))
+        self.assertEqual(
+            (there.in_isolation, there.free["single"], there.free["family"], there.free_beds), (0, 9, 1, 12)
+        )
         total = office.totals([here, there])
         self.assertEqual((total.in_isolation, total.free["single"], total.open_transfers), (1, 17, 1))
 
@@ -266,13 +268,28 @@ class CrossSiteArrivalTests(DistrictTestCase):
         arrival = transfer.arrival
         origin = self.fresh(self.person)
         self.assertEqual((arrival.site, arrival.status), (self.other, Person.Status.EXPECTED))
-        for name in ("name", "national_id", "phone", "sex", "birth_date", "category", "special_needs", "diet", "household"):
+        for name in (
+            "name",
+            "national_id",
+            "phone",
+            "sex",
+            "birth_date",
+            "category",
+            "special_needs",
+            "diet",
+            "household",
+        ):
             with self.subTest(field=name):
                 self.assertEqual(getattr(arrival, name), getattr(origin, name))
         self.assertEqual(arrival.arrived_from, origin)
         self.assertEqual(arrival.carried_plan["ends_on"], self.stay.ends_on.isoformat())
-        waiting = Sample.objects.filter(stay=self.stay, status=Sample.Status.SCHEDULED, scheduled_on__gte=timezone.localdate())
-        self.assertEqual([on for on, _kind in arrival.carried_plan["samples"]], [s.scheduled_on.isoformat() for s in waiting.order_by("scheduled_on")])
+        waiting = Sample.objects.filter(
+            stay=self.stay, status=Sample.Status.SCHEDULED, scheduled_on__gte=timezone.localdate()
+        )
+        self.assertEqual(
+            [on for on, _kind in arrival.carried_plan["samples"]],
+            [s.scheduled_on.isoformat() for s in waiting.order_by("scheduled_on")],
+        )
         self.assertEqual((transfer.receiving_site, transfer.receiving_room), (self.other, self.other_rooms[0]))
         # The receiving site's general board lists them, masked.
         self.client.force_login(self.other_clerk)
@@ -293,7 +310,9 @@ class CrossSiteArrivalTests(DistrictTestCase):
         self.assertEqual(stay.ends_on, self.stay.ends_on)
         # The samples go on on the dates they had, none retyped and none from the start again.
         origin_dates = sorted(
-            Sample.objects.filter(stay=self.stay, scheduled_on__gte=timezone.localdate()).values_list("scheduled_on", flat=True)
+            Sample.objects.filter(stay=self.stay, scheduled_on__gte=timezone.localdate()).values_list(
+                "scheduled_on", flat=True
+            )
         )
         new_dates = sorted(Sample.objects.filter(stay=stay).values_list("scheduled_on", flat=True))
         self.assertEqual(new_dates, origin_dates)
@@ -307,7 +326,9 @@ class CrossSiteArrivalTests(DistrictTestCase):
 class FreeBedTests(DistrictTestCase):
     def test_a_family_of_three_finds_the_family_room(self):
         results = office.free_beds([self.site, self.other], beds=3)
-        self.assertEqual([(entry["site"], [r.number for r in entry["rooms"]]) for entry in results], [(self.other, ["199"])])
+        self.assertEqual(
+            [(entry["site"], [r.number for r in entry["rooms"]]) for entry in results], [(self.other, ["199"])]
+        )
 
     def test_the_elderly_get_low_floors_first(self):
         results = office.free_beds([self.other], beds=1, room_type="single", elderly=True)

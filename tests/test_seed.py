@@ -6,10 +6,10 @@ from django.test import TestCase
 
 from groups.catering.models import MealDelivery, MealSlot
 from groups.catering.rounds import meal_round
+from groups.control.management.demo_site import SITE_NAME
 from groups.disinfection.models import DisinfectionTask
 from groups.medical.models import Alert
 from groups.security.models import CheckpointEntry, Incident
-from groups.control.management.demo_site import SITE_NAME
 from rooms.masking import validate_national_id
 from rooms.models import Person, Room, Site, Staff, Stay
 

@@ -132,7 +132,8 @@ def site_rows(sites: list[Site]) -> list[SiteRow]:
         ),
     )
     tasks = _grouped(
-        DisinfectionTask.objects.filter(site__in=ids, status=DisinfectionTask.Status.OPEN, due_at__lt=now), n=Count("pk")
+        DisinfectionTask.objects.filter(site__in=ids, status=DisinfectionTask.Status.OPEN, due_at__lt=now),
+        n=Count("pk"),
     )
     requests = _grouped(
         Request.objects.filter(site__in=ids, status__in=Request.OPEN_STATUSES, due_at__lt=now), n=Count("pk")
@@ -249,7 +250,11 @@ def free_beds(sites: list[Site], *, beds: int = 1, room_type: str = "", elderly:
         if key == room_type:
             rooms = rooms.filter(q)
     rooms = rooms.annotate(
-        low=Case(When(floor__lte=F("site__low_floor_max"), then=Value(True)), default=Value(False), output_field=BooleanField())
+        low=Case(
+            When(floor__lte=F("site__low_floor_max"), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
     ).select_related("site")
     order = ["-low"] if elderly else []
     found: dict[int, dict] = {}

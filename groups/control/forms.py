@@ -33,9 +33,10 @@ class OfficeConfirmForm(VersionedForm):
                 site__in=[site.pk for site in sites if site.pk != transfer.site_id], status=Room.Status.AVAILABLE
             ).select_related("site")
             self.fields["receiving_room"].queryset = rooms.order_by("site__name", "floor", "number")
-            self.fields["receiving_room"].label_from_instance = lambda room: _(
-                "%(site)s · room %(room)s (F%(floor)s, %(beds)s beds)"
-            ) % {"site": room.site.name, "room": room.number, "floor": room.floor, "beds": room.capacity}
+            self.fields["receiving_room"].label_from_instance = lambda room: (
+                _("%(site)s · room %(room)s (F%(floor)s, %(beds)s beds)")
+                % {"site": room.site.name, "room": room.number, "floor": room.floor, "beds": room.capacity}
+            )
             self.fields["receiving_room"].required = True
         else:
             del self.fields["receiving_room"]

@@ -66,7 +66,11 @@ def write_district(demo: Demo, *, password: str) -> dict:
     stays = []
     for person, room in zip(persons, singles, strict=True):
         started = demo.at(person.expected_on, demo.rng.randint(9, 17))
-        stays.append(Stay(site=site, person=person, room=room, started_at=started, ends_on=person.expected_on + timedelta(days=7)))
+        stays.append(
+            Stay(
+                site=site, person=person, room=room, started_at=started, ends_on=person.expected_on + timedelta(days=7)
+            )
+        )
         room.status, room.occupant_count, room.status_changed_at = Room.Status.OCCUPIED, 1, started
     Stay.objects.bulk_create(stays)
     Room.objects.bulk_update(singles, ["status", "occupant_count", "status_changed_at"])

@@ -86,7 +86,9 @@ def samples_carried(*, stay: Stay) -> dict:
     waiting = Sample.objects.filter(stay=stay, status=Sample.Status.SCHEDULED, scheduled_on__gte=today)
     plan = SamplingPlan.objects.filter(stay=stay).values_list("required_negatives", flat=True).first()
     return {
-        "samples": [[on.isoformat(), kind] for on, kind in waiting.order_by("scheduled_on").values_list("scheduled_on", "kind")],
+        "samples": [
+            [on.isoformat(), kind] for on, kind in waiting.order_by("scheduled_on").values_list("scheduled_on", "kind")
+        ],
         "required_negatives": plan if plan is not None else 2,
     }
 
