@@ -400,3 +400,23 @@ class DistrictSocketTests(SocketMixin, LiveTestCase):
 
         await sync_to_async(leave)()
         self.assertEqual((await socket.receive_output(timeout=2))["code"], 4403)
+
+
+class DistrictAdminTests(DistrictTestCase):
+    def test_setting_up_a_district_is_audited_on_each_of_its_sites_and_rechecks_the_officers_sockets(self):
+        from django.contrib.auth.models import User
+
+        User.objects.filter(pk=self.head.pk).update(is_staff=True, is_superuser=True)
+        self.client.force_login(self.head)
+        url = reverse("admin:rooms_district_change", args=[self.district.pk])
+        data = {"name": self.district.name, "sites": [self.site.pk], "officers": []}
+        with self.captureOnCommitCallbacks(execute=False) as callbacks:
+            response = self.client.post(url, data)
+        self.assertEqual(response.status_code, 302)
+        # Both sites (the one that left and the one that stayed) record it; the officer's sockets check again.
+        events = AuditEvent.objects.filter(action="district.admin_change")
+        self.assertEqual(set(events.values_list("site_id", flat=True)), {self.site.pk, self.other.pk})
+        self.assertIn("第二隔离点", events.first().before["sites"])
+        self.assertIn("recheck", {callback.__name__ for callback in callbacks})
+        self.assertEqual(list(self.district.officers.all()), [])
+        self.assertEqual(self.client.get(reverse("admin:rooms_district_delete", args=[self.district.pk])).status_code, 403)
