@@ -89,7 +89,19 @@ class DistrictBrowserTests(BrowserTestCase):
         self.assert_not_reloaded(office)
         self.screenshot(receiving, "district-arrival-general-tablet")
 
-    def test_screenshots_of_the_office_pages_on_a_tablet(self):
+    def serious(self, page) -> list[str]:
+        """axe-core's serious and critical findings on the page (as tests/browser/test_accessibility.py)."""
+        from axe_playwright_python.sync_playwright import Axe
+
+        found = Axe().run(page).response["violations"]
+        return [
+            f"{v['id']} ({v['impact']}): {node['target']}"
+            for v in found
+            if v["impact"] in ("serious", "critical")
+            for node in v["nodes"]
+        ]
+
+    def test_the_office_pages_on_a_tablet_and_their_accessibility(self):
         transfer_services.transfer_request(
             person=Person.objects.get(pk=self.person.pk),
             by=self.clerk,
@@ -101,8 +113,15 @@ class DistrictBrowserTests(BrowserTestCase):
         self.screenshot(overview, "district-overview-tablet")
         office = self.open_as(self.officer, "/district/transfers/", TABLET)
         self.screenshot(office, "district-transfers-tablet")
+        office.locator("#office-waiting a.button").click()
+        office.locator("#panel form").wait_for()
+        self.screenshot(office, "district-confirm-form-tablet")
         beds = self.open_as(self.officer, "/district/beds/?beds=3&elderly=on", WALL, live=False)
         self.screenshot(beds, "district-beds-wall")
         site = self.open_as(self.officer, f"/district/sites/{self.site.pk}/", WALL, live=False)
         self.assertEqual(site.locator("#room-grid form").count(), 0)
         self.screenshot(site, "district-site-read-only-wall")
+        problems = []
+        for page in (overview, office, beds, site):
+            problems += [f"{page.url}: {problem}" for problem in self.serious(page)]
+        self.assertEqual(problems, [])
