@@ -419,4 +419,6 @@ class DistrictAdminTests(DistrictTestCase):
         self.assertIn("第二隔离点", events.first().before["sites"])
         self.assertIn("recheck", {callback.__name__ for callback in callbacks})
         self.assertEqual(list(self.district.officers.all()), [])
-        self.assertEqual(self.client.get(reverse("admin:rooms_district_delete", args=[self.district.pk])).status_code, 403)
+        self.assertEqual(
+            self.client.get(reverse("admin:rooms_district_delete", args=[self.district.pk])).status_code, 403
+        )
