@@ -52,6 +52,7 @@ class DistrictBrowserTests(BrowserTestCase):
         self.assertEqual(there.locator("[data-figure=expected]").inner_text(), "0")
         office = self.open_as(self.officer, "/district/transfers/", WALL)
         receiving = self.open_as(self.other_clerk, "/general/", TABLET)
+        sending = self.open_as(self.clerk, "/transfers/", TABLET)
 
         # The sending site asks for the transfer: it reaches the office's board and the overview as it is requested.
         transfer = self.elsewhere(
@@ -77,6 +78,10 @@ class DistrictBrowserTests(BrowserTestCase):
         form.locator("button[type=submit]").click()
         office.locator("#panel .done").wait_for()
         office.wait_for_selector(f"#office-confirmed #office-transfer-{transfer.pk}")
+
+        # The sending site's transfer board follows live.
+        sending.wait_for_selector(f"#transfer-{transfer.pk} [data-office=confirmed]")
+        self.assert_not_reloaded(sending)
 
         # The receiving site's general board lists the arrival, with no reload.
         arrival = Person.objects.get(site=self.other, status=Person.Status.EXPECTED)
