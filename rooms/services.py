@@ -497,14 +497,17 @@ def carried_plan_of(stay: Stay) -> dict:
     return plan
 
 
-def person_transfer_in(*, person: Person, site: Site, by, source: str, note: str = "") -> Person:
+def person_transfer_in(
+    *, person: Person, site: Site, by, source: str, room: Room | None = None, note: str = ""
+) -> Person:
     """Put a person of another site on this site's arrival list, with their
     record and what their isolation carries over (the caller, the district
     office's confirmation, holds the transaction and checked the right).
 
     Nothing is retyped here: the name, ID, phone, category, needs, diet and
     household are copied, the quarantine keeps its end date and the samples
-    still to come are scheduled at check-in (STAY_HOOKS.checked_in)."""
+    still to come are scheduled at check-in (STAY_HOOKS.checked_in). ``room``:
+    the room the office chose there, which check-in suggests."""
     stay = Stay.objects.open().filter(person=person).select_related("site").first()
     if stay is None:
         raise ServiceError(_("%(name)s is not in a room; the transfer cannot go on.") % {"name": person.name})
@@ -517,7 +520,7 @@ def person_transfer_in(*, person: Person, site: Site, by, source: str, note: str
         site=site,
         updated_by=by,
         arrived_from=person,
-        carried_plan=carried_plan_of(stay),
+        carried_plan={**carried_plan_of(stay), **({"room": room.pk} if room is not None else {})},
         expected_on=timezone.localdate(),
         source=source[:100],
         **values,

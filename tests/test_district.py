@@ -317,6 +317,17 @@ class CrossSiteArrivalTests(DistrictTestCase):
         new_dates = sorted(Sample.objects.filter(stay=stay).values_list("scheduled_on", flat=True))
         self.assertEqual(new_dates, origin_dates)
 
+    def test_the_receiving_check_in_suggests_the_room_the_office_kept(self):
+        kept = self.other_rooms[4]
+        transfer = self.confirm(self.transfer, room=kept)
+        transfer = transfer_services.transfer_approve(transfer=transfer, by=self.head, version=transfer.version)
+        transfer = transfer_services.transfer_arrange(transfer=transfer, by=self.clerk, **move_arguments(S.ARRANGED))
+        transfer_services.transfer_depart(transfer=transfer, by=self.guard)
+        self.client.force_login(self.other_clerk)
+        response = self.client.get(reverse("person-check-in", args=[transfer.arrival_id]))
+        self.assertEqual(response.context["form"].initial["room"], kept)
+        self.assertEqual(self.fresh(transfer.arrival).carried_plan["room"], kept.pk)
+
     def test_a_cancelled_transfer_takes_the_arrival_off_the_list(self):
         transfer = self.confirm(self.transfer)
         transfer_services.transfer_cancel(transfer=transfer, by=self.clerk, reason="家属改变主意")

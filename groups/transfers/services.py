@@ -314,7 +314,9 @@ def _leave(transfer: Transfer, by) -> list[int]:
     if transfer.arrival_id:
         # The receiving site's record takes what the stay is as it leaves
         # (an extension since the office confirmed, the samples still due).
-        Person.objects.filter(pk=transfer.arrival_id).update(carried_plan=carried_plan_of(stay))
+        arrival = lock_row(Person, transfer.arrival_id)
+        arrival.carried_plan = {**arrival.carried_plan, **carried_plan_of(stay)}
+        arrival.save(update_fields=["carried_plan"])
     room = end_stay(stay=stay, person=person, reason=Stay.EndReason.TRANSFERRED, by=by)
     return [room.pk]
 
@@ -548,7 +550,7 @@ def transfer_office_confirm(
                 "site": transfer.site.name,
                 "room": room.number,
             }
-            arrival = person_transfer_in(person=person, site=room.site, by=by, source=source, note=note)
+            arrival = person_transfer_in(person=person, site=room.site, by=by, source=source, room=room, note=note)
             changes.update(receiving_site=room.site, receiving_room=room, arrival=arrival, receiving_bed=room.number)
         else:
             _required(destination_name=destination_name, receiving_bed=receiving_bed)
