@@ -4,7 +4,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from rooms.handover import GROUPS, HANDOVER, handover_topic
-from rooms.models import AuditEvent, Handover, Person, Request, RequestRoute, Room, Shift, Site, Staff, Stay
+from rooms.models import AuditEvent, District, Handover, Person, Request, RequestRoute, Room, Shift, Site, Staff, Stay
 from rooms.services import audit
 from site_ops import live
 
@@ -180,3 +180,57 @@ class RequestRouteAdmin(AuditedAdmin):
 class RequestAdmin(ReadOnlyAdmin):
     list_display = ["requested_at", "room", "kind", "urgency", "group", "status", "site"]
     list_filter = ["site", "kind", "group", "status"]
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    """A district isolation office: its sites and its officers' logins.
+
+    Audited on every site it covers (before and after the change), since the
+    audit log is per site; the officers' open sockets check their right at
+    once, so a site taken out of a district, or an officer taken off it,
+    stops showing at once.
+    """
+
+    list_display = ["name", "site_names"]
+    filter_horizontal = ["sites", "officers"]
+
+    @admin.display(description="sites")
+    def site_names(self, district):
+        return ", ".join(site.name for site in district.sites.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("sites")
+
+    def save_related(self, request, form, formsets, change):
+        district = form.instance
+        with transaction.atomic():
+            before_sites = {site.pk: site for site in district.sites.all()} if change else {}
+            before_officers = set(district.officers.values_list("pk", flat=True)) if change else set()
+            super().save_related(request, form, formsets, change)
+            after_sites = {site.pk: site for site in district.sites.all()}
+            after_officers = set(district.officers.values_list("pk", flat=True))
+            record = {
+                "name": district.name,
+                "sites": ", ".join(sorted(site.name for site in after_sites.values())),
+                "officers": len(after_officers),
+            }
+            previous = {
+                "sites": ", ".join(sorted(site.name for site in before_sites.values())),
+                "officers": len(before_officers),
+            }
+            for site in {**before_sites, **after_sites}.values():
+                audit(
+                    site=site,
+                    by=request.user,
+                    action="district.admin_change",
+                    obj=district,
+                    before=previous,
+                    after=record,
+                )
+                live.publish(site=site)
+            for user_id in before_officers | after_officers:
+                live.recheck_user_sockets(user_id)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

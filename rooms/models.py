@@ -224,6 +224,15 @@ class Person(Versioned):
     expected_on = models.DateField(_("expected arrival"), default=timezone.localdate)
     source = models.CharField(_("arriving from"), max_length=100, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.EXPECTED)
+    # A transfer from another site of the district: the person's record there,
+    # and what their isolation carries over (rooms.services.carried_plan_of):
+    # {"ends_on": "YYYY-MM-DD", "samples": [["YYYY-MM-DD", kind], ...],
+    #  "required_negatives": n, "from_site": name}. Check-in keeps the end
+    # date and the medical group continues the samples, so nothing is retyped.
+    arrived_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("transferred from")
+    )
+    carried_plan = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -538,6 +547,8 @@ ACTION_LABELS = {
     "request.delivery": _("family delivery logged for a request"),
     "requestroute.set_up": _("request route set up"),
     "requestroute.admin_change": _("request route changed"),
+    "district.admin_change": _("district office set-up changed"),
+    "person.transfer_in": _("expected by transfer from another site"),
 }
 
 
@@ -558,6 +569,34 @@ class SubmittedForm(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class District(models.Model):
+    """A district isolation office (隔离办): the sites it oversees and its officers.
+
+    An officer (role ``district``) sees every site of their districts: the
+    live overview, each control screen read-only, the transfers that need the
+    office and the free beds. A site may belong to more than one district (a
+    city's office over the districts' ones).
+    """
+
+    name = models.CharField(pgettext_lazy("district", "name"), max_length=100)
+    sites = models.ManyToManyField(Site, related_name="districts", verbose_name=_("sites"))
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="districts",
+        blank=True,
+        verbose_name=_("officers"),
+        help_text=_("Logins of the district isolation office (give them the district office group too)."),
+    )
+
+    class Meta:
+        verbose_name = _("district isolation office")
+        verbose_name_plural = _("district isolation offices")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
 
 
 class Staff(models.Model):

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from rooms import handover
 from rooms.models import DEFAULT_REQUEST_ROUTES, GROUP_CHOICES, Person, Request, RequestItem, RequestRoute, Room, Site
 from rooms.reads import day_start
-from rooms.roles import NotInGroup, Role, has_role, roles_of
+from rooms.roles import SITE_ROLES, NotInGroup, Role, has_role, roles_of
 from rooms.services import ServiceError, audit, check_version, claim_form, touch
 from site_ops import live
 
@@ -31,7 +31,7 @@ from site_ops import live
 # control screen and the general board) and its group's (that group's list).
 REQUESTS = "requests"
 # Anyone on the staff logs one.
-LOG_ROLES = tuple(Role.values)
+LOG_ROLES = SITE_ROLES
 
 
 def requests_topic(group: str) -> str:

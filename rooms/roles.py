@@ -13,6 +13,13 @@ class Role(models.TextChoices):
     DISINFECTION = "disinfection", _("disinfection group")
     SECURITY = "security", _("security group")
     CATERING = "catering", _("catering group")
+    # The district isolation office (隔离办): sees its district's sites,
+    # works at none of them (no Staff row), and confirms transfers.
+    DISTRICT = "district", _("district isolation office")
+
+
+# The roles of people who work at one site: every role but the district office's.
+SITE_ROLES = tuple(role for role in Role.values if role != Role.DISTRICT)
 
 
 class NotInGroup(PermissionDenied):
@@ -66,8 +73,28 @@ def display_name(user) -> str:
     return f"{first} {last}".strip()
 
 
+def district_sites(user):
+    """The sites a district office user sees: those of every district they are in (a queryset)."""
+    from rooms.models import Site
+
+    if not has_role(user, Role.DISTRICT):
+        return Site.objects.none()
+    return Site.objects.filter(districts__officers=user).distinct().order_by("name", "pk")
+
+
 def board_site(user, board) -> int | None:
-    """The site whose board ``board`` this user may open, or None (the consumer asks)."""
+    """The site whose board ``board`` this user may open, or None (the consumer asks).
+
+    A board across sites (``district_id``) is the district office's: open to
+    its officers, under ``boards.NO_SITE``."""
+    district_id = getattr(board, "district_id", None)
+    if district_id is not None:
+        from rooms.models import District
+        from site_ops.boards import NO_SITE
+
+        if has_role(user, Role.DISTRICT) and District.objects.filter(pk=district_id, officers=user).exists():
+            return NO_SITE
+        return None
     site = site_of(user)
     if site is None or not roles_of(user) & board.roles or not board.exists(site.pk):
         return None

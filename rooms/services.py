@@ -183,6 +183,9 @@ class StayHooks:
     room_move_checks: list[Callable] = field(default_factory=list)
     # sealed(room=, by=, note=): a room was sealed for a positive (room_seal)
     sealed: list[Callable] = field(default_factory=list)
+    # carry(stay=) -> dict: what a stay hands on to a transfer to another site
+    # of the district (the medical group: the samples still to come)
+    carry: list[Callable] = field(default_factory=list)
 
 
 STAY_HOOKS = StayHooks()
@@ -417,12 +420,16 @@ def stay_check_in(
                 _("%(name)s cannot be checked in: their status is %(status)s.")
                 % {"name": person.name, "status": person.get_status_display()}
             )
+        require_left_sending_site(person)
         room = lock_row(Room, room.pk)
         require_takes_people(room)
         overridden = require_may_share(person, room, by, override)
         site = person.site
         before = {"room_status": room.status, "occupants": room.occupant_count}
         now = timezone.now()
+        # A person transferred from another site keeps the end date their
+        # quarantine had there: it goes on, it does not start again.
+        carried_end = person.carried_plan.get("ends_on")
         try:
             with transaction.atomic():
                 # The row is locked; the database's check constraint refuses
@@ -433,7 +440,11 @@ def stay_check_in(
                     person=person,
                     room=room,
                     started_at=now,
-                    ends_on=quarantine_end(site, timezone.localdate(now)),
+                    ends_on=(
+                        date.fromisoformat(carried_end)
+                        if carried_end
+                        else quarantine_end(site, timezone.localdate(now))
+                    ),
                     updated_by=by,
                 )
         except IntegrityError:
@@ -459,6 +470,93 @@ def stay_check_in(
         )
         live.publish(site=site, rooms=[room.pk], persons=[person.pk], topics=[OCCUPANTS])
     return stay
+
+
+def require_left_sending_site(person: Person) -> None:
+    """A person transferred from another site is checked in here once they have left there."""
+    origin = person.arrived_from
+    if origin is not None and origin.status == Person.Status.IN_ISOLATION:
+        raise ServiceError(
+            _("%(name)s is still at %(site)s: check them in once the transfer has left there.")
+            % {"name": person.name, "site": origin.site.name}
+        )
+
+
+# --- a transfer to another site of the district -----------------------------
+
+# What a person's record at the receiving site copies from the sending site's:
+# everything typed at registration but the arrival date and where from.
+TRANSFER_COPY_FIELDS = tuple(name for name in PERSON_FIELDS if name not in ("expected_on", "source"))
+
+
+def carried_plan_of(stay: Stay) -> dict:
+    """What a stay hands on to another site: its end date and what the groups carry (STAY_HOOKS.carry)."""
+    plan = {"ends_on": stay.ends_on.isoformat(), "from_site": stay.site.name}
+    for hook in STAY_HOOKS.carry:
+        plan.update(hook(stay=stay))
+    return plan
+
+
+def person_transfer_in(
+    *, person: Person, site: Site, by, source: str, room: Room | None = None, note: str = ""
+) -> Person:
+    """Put a person of another site on this site's arrival list, with their
+    record and what their isolation carries over (the caller, the district
+    office's confirmation, holds the transaction and checked the right).
+
+    Nothing is retyped here: the name, ID, phone, category, needs, diet and
+    household are copied, the quarantine keeps its end date and the samples
+    still to come are scheduled at check-in (STAY_HOOKS.checked_in). ``room``:
+    the room the office chose there, which check-in suggests."""
+    stay = Stay.objects.open().filter(person=person).select_related("site").first()
+    if stay is None:
+        raise ServiceError(_("%(name)s is not in a room; the transfer cannot go on.") % {"name": person.name})
+    values = {name: getattr(person, name) for name in TRANSFER_COPY_FIELDS}
+    if Person.objects.filter(
+        site=site, national_id=person.national_id, status__in=[Person.Status.EXPECTED, Person.Status.IN_ISOLATION]
+    ).exists():
+        raise ServiceError(_("Already on this site: %(ids)s.") % {"ids": mask_national_id(person.national_id)})
+    arrival = Person.objects.create(
+        site=site,
+        updated_by=by,
+        arrived_from=person,
+        carried_plan={**carried_plan_of(stay), **({"room": room.pk} if room is not None else {})},
+        expected_on=timezone.localdate(),
+        source=source[:100],
+        **values,
+    )
+    audit(
+        site=site,
+        by=by,
+        action="person.transfer_in",
+        obj=arrival,
+        person=arrival,
+        after={**values, "ends_on": stay.ends_on, "from_site": person.site.name},
+        note=note,
+    )
+    live.publish(site=site, persons=[arrival.pk], topics=[OCCUPANTS])
+    return arrival
+
+
+def person_transfer_withdrawn(*, arrival: Person, by, reason: str) -> None:
+    """The transfer that announced this arrival was cancelled or rejected: off the list, as a no-show."""
+    arrival = lock_row(Person, arrival.pk)
+    if arrival.status != Person.Status.EXPECTED:
+        return
+    arrival.status = Person.Status.NO_SHOW
+    touch(arrival, by)
+    arrival.save(update_fields=["status", "version", "updated_at", "updated_by"])
+    audit(
+        site=arrival.site,
+        by=by,
+        action="person.no_show",
+        obj=arrival,
+        person=arrival,
+        before={"person_status": Person.Status.EXPECTED},
+        after={"person_status": arrival.status},
+        note=reason[:200],
+    )
+    live.publish(site=arrival.site, persons=[arrival.pk], topics=[OCCUPANTS])
 
 
 def require_takes_people(room: Room) -> None:

@@ -29,6 +29,7 @@ HOME = [
     (Role.CATERING, "catering-board"),
     (Role.DISINFECTION, "disinfection-board"),
     (Role.SECURITY, "security-board"),
+    (Role.DISTRICT, "district-overview"),
 ]
 
 

@@ -12,6 +12,10 @@ spine imports nothing above it): ``register`` for a group's board,
 transfer) or of one floor (a health round), whose key is ``<prefix>-<pk>``.
 Who may open a board is decided by the function ``set_access`` was given
 (the roles and sites are rooms').
+
+A board across sites (the district office's, ``register_across_sites``)
+belongs to no one site: its number and broadcast groups are kept under
+``NO_SITE``, and a change on any site reaches it through its ``follows``.
 """
 
 from collections.abc import Callable, Iterable
@@ -94,10 +98,17 @@ class WholeBoard(Board):
 
 # --- the registry ---------------------------------------------------------
 
+# The namespace of the boards that belong to no one site (the district
+# office's): their sequence rows have no site, their broadcast groups "site-0".
+NO_SITE = 0
+
 BOARDS: dict[str, Board] = {}
 # prefix -> (make the page's board from its key and pk, what it follows: a
 # Change field, or a function of the change giving the pks it touched)
 PAGES: dict[str, tuple[Callable[[str, int], Board], str | Callable[[Change], Iterable[int]]]] = {}
+# prefix -> (make, follows) of the boards across sites, like PAGES; ``follows``
+# must be a function of the change (the districts a site belongs to, say).
+ACROSS: dict[str, tuple[Callable[[str, int], Board], Callable[[Change], Iterable[int]]]] = {}
 _access: Callable | None = None
 
 
@@ -120,6 +131,16 @@ def register_pages(prefix: str, make: Callable[[str, int], Board], follows: str 
     PAGES[prefix] = (make, follows)
 
 
+def register_across_sites(prefix: str, make: Callable[[str, int], Board], follows: Callable) -> None:
+    """Boards of ``<prefix>-<pk>`` whose audience sees several sites: a change
+    on a site reaches the pks ``follows(change)`` returns (one query at most,
+    run once per change however many prefixes share it). They are numbered
+    and broadcast under ``NO_SITE``; ``make(key, pk)`` gives the board, whose
+    ``render_snapshot`` ignores the site id and whose ``change_parts`` renders
+    what the change's site shows on it."""
+    ACROSS[prefix] = (make, follows)
+
+
 def set_access(site_for_user: Callable) -> None:
     """``site_for_user(user, board)``: the site id whose board the user may open, or None."""
     global _access
@@ -136,6 +157,8 @@ def board_for_key(key: str) -> Board:
     prefix, _sep, pk = key.rpartition("-")
     if prefix in PAGES and pk.isdigit():
         return PAGES[prefix][0](key, int(pk))
+    if prefix in ACROSS and pk.isdigit():
+        return ACROSS[prefix][0](key, int(pk))
     raise KeyError(key)
 
 
@@ -152,4 +175,14 @@ def affected_boards(change: Change) -> list[str]:
         else:
             pks = sorted(getattr(change, follows))
         keys += [f"{prefix}-{pk}" for pk in pks]
+    return keys
+
+
+def affected_across_sites(change: Change) -> list[str]:
+    """The boards across sites a change shows on (kept under ``NO_SITE``)."""
+    keys, found = [], {}
+    for prefix, (_make, follows) in ACROSS.items():
+        if follows not in found:
+            found[follows] = sorted(follows(change))
+        keys += [f"{prefix}-{pk}" for pk in found[follows]]
     return keys

@@ -29,7 +29,7 @@ from django.utils import translation
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from site_ops.boards import Change, affected_boards, board_for_key, render_parts
+from site_ops.boards import NO_SITE, Change, affected_across_sites, affected_boards, board_for_key, render_parts
 from site_ops.models import BoardSequence
 from site_ops.speedups.layers import InMemoryChannelLayer as HandOffLayer
 
@@ -66,12 +66,17 @@ def publish(*, site, rooms=(), persons=(), transfers=(), topics=()) -> None:
     )
     keys = affected_boards(change)
     seqs = bump(site.pk, keys)
+    # The district office's boards see several sites: numbered apart.
+    across = affected_across_sites(change)
+    across_seqs = bump(NO_SITE, across) if across else {}
 
     # A named function, not a partial: a robust callback that fails is logged
     # by its __qualname__, and a partial has none, so the logging itself would
     # raise and a committed change would reach its user as an error.
     def broadcast():
         send_change(change, seqs, site=site)
+        if across_seqs:
+            send_change(change, across_seqs, site=site, namespace=NO_SITE)
 
     broadcast.change = change  # for tests that inspect what was published
     transaction.on_commit(broadcast, robust=True)
@@ -82,24 +87,27 @@ def bump(site_id: int, keys: list[str]) -> dict[str, int]:
 
     One statement (``UPDATE ... RETURNING``, which SQLite and PostgreSQL
     both have) rather than an update and a read: it runs in every change.
+    ``NO_SITE``: the boards across sites, whose rows have no site.
     """
     table, board, seq, site = _sequence_names()
     placeholders = ", ".join(["%s"] * len(keys))
+    where, params = (f"{site} IS NULL", []) if site_id == NO_SITE else (f"{site} = %s", [site_id])
     sql = (
         f"UPDATE {table} SET {seq} = {seq} + 1"  # noqa: S608
-        f" WHERE {site} = %s AND {board} IN ({placeholders}) RETURNING {board}, {seq}"
+        f" WHERE {where} AND {board} IN ({placeholders}) RETURNING {board}, {seq}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [site_id, *keys])
+        cursor.execute(sql, [*params, *keys])
         seqs = dict(cursor.fetchall())
     missing = [key for key in keys if key not in seqs]
     if missing:
         # First change to a room or person page: create its row at 1.
         # ignore_conflicts keeps a concurrent first change from failing.
+        row_site = None if site_id == NO_SITE else site_id
         BoardSequence.objects.bulk_create(
-            [BoardSequence(site_id=site_id, board=key, seq=1) for key in missing], ignore_conflicts=True
+            [BoardSequence(site_id=row_site, board=key, seq=1) for key in missing], ignore_conflicts=True
         )
-        rows = BoardSequence.objects.filter(site_id=site_id, board__in=missing)
+        rows = BoardSequence.objects.filter(site_id=row_site, board__in=missing)
         seqs.update(rows.values_list("board", "seq"))
     return seqs
 
@@ -108,15 +116,19 @@ def current_seq(site_id: int, key: str) -> int:
     """A board's number: every socket's heartbeat reads it (every 10 s), so
     the statement is written once, as ``bump``'s, not compiled each time."""
     with connection.cursor() as cursor:
-        cursor.execute(_seq_statement(), [site_id, key])
+        if site_id == NO_SITE:
+            cursor.execute(_seq_statement(no_site=True), [key])
+        else:
+            cursor.execute(_seq_statement(), [site_id, key])
         row = cursor.fetchone()
     return row[0] if row else 0
 
 
 @functools.cache
-def _seq_statement() -> str:
+def _seq_statement(no_site: bool = False) -> str:
     table, board, seq, site = _sequence_names()
-    return f"SELECT {seq} FROM {table} WHERE {site} = %s AND {board} = %s"  # noqa: S608
+    where = f"{site} IS NULL" if no_site else f"{site} = %s"
+    return f"SELECT {seq} FROM {table} WHERE {where} AND {board} = %s"  # noqa: S608
 
 
 @functools.cache
@@ -261,15 +273,17 @@ def broadcast_site(site_id: int):
     return site if site is not None and site.pk == site_id else None
 
 
-def send_change(change: Change, seqs: dict[str, int], site=None) -> None:
+def send_change(change: Change, seqs: dict[str, int], site=None, namespace: int | None = None) -> None:
     """Render each affected board's fragments and send them to its audience.
 
     A board's data is read once (``change_parts``) and rendered once for each
     language someone has the board open in; a board nobody has open is not
     read at all, where the layer can tell. ``site``, when the writer has it
-    at hand, is not read again.
+    at hand, is not read again. ``namespace``: ``NO_SITE`` for the boards
+    across sites, whose broadcast groups are not the change's site's.
     """
-    send_parts(change.site_id, seqs, lambda key: board_for_key(key).change_parts(change), site=site)
+    namespace = change.site_id if namespace is None else namespace
+    send_parts(namespace, seqs, lambda key: board_for_key(key).change_parts(change), site=site)
 
 
 def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None) -> None:

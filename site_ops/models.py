@@ -10,7 +10,8 @@ class BoardSequence(models.Model):
     socket).
     """
 
-    site = models.ForeignKey("rooms.Site", on_delete=models.CASCADE, related_name="+")
+    # No site: a board across sites (the district office's, boards.NO_SITE).
+    site = models.ForeignKey("rooms.Site", null=True, on_delete=models.CASCADE, related_name="+")
     board = models.CharField(max_length=40)
     seq = models.PositiveBigIntegerField(default=0)
 
@@ -19,6 +20,10 @@ class BoardSequence(models.Model):
         db_table = "groups_boardsequence"
         constraints = [
             models.UniqueConstraint(fields=["site", "board"], name="board_sequence_unique"),
+            # NULLs are distinct in a unique constraint: the boards across sites get their own.
+            models.UniqueConstraint(
+                fields=["board"], condition=models.Q(site__isnull=True), name="board_sequence_unique_across_sites"
+            ),
         ]
 
     def __str__(self):

@@ -6,6 +6,7 @@ from django.test import TestCase
 
 from groups.catering.models import MealDelivery, MealSlot
 from groups.catering.rounds import meal_round
+from groups.control.management.demo_site import SITE_NAME
 from groups.disinfection.models import DisinfectionTask
 from groups.medical.models import Alert
 from groups.security.models import CheckpointEntry, Incident
@@ -14,12 +15,25 @@ from rooms.models import Person, Room, Site, Staff, Stay
 
 
 class SeedDemoTests(TestCase):
+    def check_district(self):
+        """A second site with people in it, and the district office over both, whose officer works at neither."""
+        from rooms.models import District
+
+        district = District.objects.get()
+        self.assertEqual(district.sites.count(), 2)
+        officer = district.officers.get()
+        self.assertEqual((officer.username, hasattr(officer, "staff")), ("zhoutao", False))
+        self.assertIn("district", officer.groups.values_list("name", flat=True))
+        second = district.sites.exclude(name=SITE_NAME).get()
+        self.assertGreater(Stay.objects.open().filter(site=second).count(), 0)
+
     def test_it_loads_a_consistent_demo_site_once(self):
         out = StringIO()
         call_command("seed_demo", stdout=out)
         self.assertIn("demo-pass-2026", out.getvalue())
-        self.assertEqual(Room.objects.count(), 160)
-        self.assertEqual(sorted(set(Room.objects.values_list("floor", flat=True))), list(range(1, 9)))
+        main = Site.objects.get(name=SITE_NAME)
+        self.assertEqual(Room.objects.filter(site=main).count(), 160)
+        self.assertEqual(sorted(set(Room.objects.filter(site=main).values_list("floor", flat=True))), list(range(1, 9)))
         in_isolation = Person.objects.filter(status=Person.Status.IN_ISOLATION).count()
         self.assertGreaterEqual(in_isolation, 90)
         self.assertGreaterEqual(Person.objects.filter(status=Person.Status.EXPECTED).count(), 12)
@@ -38,17 +52,18 @@ class SeedDemoTests(TestCase):
             validate_national_id(national_id)
             # Region codes 500990-500999 do not exist: the IDs are not real.
             self.assertTrue(national_id.startswith("50099"), national_id)
-        self.assertEqual(Staff.objects.count(), 12)
+        self.assertEqual(Staff.objects.count(), 14)
+        self.check_district()
         self.check_group_records()
 
         again = StringIO()
         call_command("seed_demo", stdout=again)
         self.assertIn("already loaded", again.getvalue())
-        self.assertEqual(Site.objects.count(), 1)
+        self.assertEqual(Site.objects.count(), 2)
 
     def check_group_records(self):
         """The groups' records are what their services would have written."""
-        site = Site.objects.get()
+        site = Site.objects.get(name=SITE_NAME)
         self.assertEqual(MealSlot.objects.filter(site=site).count(), 3)
         lunch_or_whichever = meal_round(site)
         for delivery in MealDelivery.objects.filter(slot=lunch_or_whichever.slot, day=lunch_or_whichever.day):

@@ -14,3 +14,6 @@ class ControlConfig(AppConfig):
         from site_ops import boards
 
         boards.register(ControlBoard(key="control", roles=frozenset({Role.SITE_HEAD})))
+        from groups.control.district import register_boards
+
+        register_boards()

@@ -12,4 +12,9 @@ urlpatterns = [
     path("exports/", views.exports, name="exports"),
     path("exports/<slug:key>/", views.export_download, name="export-download"),
     path("control/upkeep/", views.upkeep, name="upkeep"),
+    path("district/", views.district_overview, name="district-overview"),
+    path("district/transfers/", views.district_transfers, name="district-transfers"),
+    path("district/transfers/<int:pk>/confirm/", views.district_confirm, name="district-confirm"),
+    path("district/beds/", views.district_beds, name="district-beds"),
+    path("district/sites/<int:pk>/", views.district_site, name="district-site"),
 ]

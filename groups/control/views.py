@@ -1,18 +1,23 @@
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groups.control import board, report
+from groups.control import district as district_module
 from groups.control import exports as exports_module
+from groups.control.forms import FreeBedForm, OfficeConfirmForm
 from groups.control.models import DailyReport
-from rooms.actions import INVALID, XLSX, done, refused_response, refused_status, site_for_user
+from groups.transfers.models import Transfer
+from groups.transfers.services import transfer_office_confirm
+from rooms.actions import INVALID, XLSX, done, panel_action, refused_response, refused_status, site_for_user
 from rooms.forms import OnceForm
-from rooms.roles import Role
+from rooms.models import District, Site
+from rooms.roles import Role, district_sites, require_role
 from rooms.services import AlreadySubmitted, ServiceError
 from site_ops import boards
 from site_ops.upkeep import reads
@@ -134,3 +139,113 @@ def upkeep(request):
     """Backups and scheduled jobs, for the site head: did last night's run, and the backup?"""
     site_for_user(request, Role.SITE_HEAD)
     return render(request, "control/upkeep.html", reads.upkeep_status())
+
+
+# --- the district isolation office --------------------------------------------
+
+
+def _district(request):
+    """The district the officer is looking at (``?district=``, else their first), or 404."""
+    require_role(request.user, Role.DISTRICT)
+    districts = list(District.objects.filter(officers=request.user).order_by("name", "pk"))
+    wanted = request.GET.get("district", "")
+    for district in districts:
+        if str(district.pk) == wanted:
+            return district, districts
+    if not districts:
+        raise Http404(_("Your login is not attached to a district office."))
+    return districts[0], districts
+
+
+def _district_site(request, pk):
+    """A site of one of the officer's districts, or 404."""
+    require_role(request.user, Role.DISTRICT)
+    try:
+        return district_sites(request.user).get(pk=pk)
+    except Site.DoesNotExist:
+        raise Http404(_("Not a site of your district.")) from None
+
+
+@login_required
+@require_GET
+def district_overview(request):
+    """Every site of the district live: one row each."""
+    district, districts = _district(request)
+    context = district_module.overview_context(district)
+    context.update(districts=districts, ws_path=f"/ws/pages/district/{district.pk}/")
+    return render(request, "control/district.html", context)
+
+
+@login_required
+@require_GET
+def district_site(request, pk):
+    """A site's control screen for the office: the same figures and grid, nothing to act on."""
+    site = _district_site(request, pk)
+    context = board.control_screen(site)
+    context["read_only"] = True
+    return render(request, "control/district_site.html", context)
+
+
+@login_required
+@require_GET
+def district_transfers(request):
+    """The transfers that need the office, as they are requested."""
+    district, districts = _district(request)
+    context = district_module.office_transfers_context(district.pk)
+    context.update(districts=districts, ws_path=f"/ws/pages/district-transfers/{district.pk}/")
+    return render(request, "control/district_transfers.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def district_confirm(request, pk):
+    """The office confirms a transfer's destination and receiving bed."""
+    require_role(request.user, Role.DISTRICT)
+    sites = list(district_sites(request.user))
+    try:
+        transfer = Transfer.objects.select_related("site", "person").get(pk=pk, site__in=[s.pk for s in sites])
+    except Transfer.DoesNotExist:
+        raise Http404(_("Not a transfer of your district.")) from None
+    data = request.POST if request.method == "POST" else None
+    form = OfficeConfirmForm(data, transfer=transfer, sites=sites)
+
+    def run(cleaned):
+        transfer_office_confirm(
+            transfer=transfer,
+            by=request.user,
+            destination_name=cleaned.get("destination_name", ""),
+            receiving_bed=cleaned.get("receiving_bed", ""),
+            receiving_room=cleaned.get("receiving_room"),
+            version=cleaned["version"],
+            note=cleaned.get("note", ""),
+            token=cleaned.get("token") or None,
+        )
+        return _("%(transfer)s: the destination and bed are confirmed.") % {"transfer": transfer.person.name}
+
+    return panel_action(
+        request,
+        form,
+        run=run,
+        fallback="district-transfers",
+        title=_("Confirm the destination: %(name)s → %(destination)s")
+        % {"name": transfer.person.name, "destination": transfer.get_destination_type_display()},
+        submit=_("Confirm destination and bed"),
+    )
+
+
+@login_required
+@require_GET
+def district_beds(request):
+    """Free beds across the district's sites: where can this family go?"""
+    district, districts = _district(request)
+    form = FreeBedForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid():
+        results = district_module.free_beds(
+            district_module.district_sites_list(district),
+            beds=form.cleaned_data["beds"],
+            room_type=form.cleaned_data["room_type"],
+            elderly=form.cleaned_data["elderly"],
+        )
+    context = {"district": district, "districts": districts, "form": form, "results": results}
+    return render(request, "control/district_beds.html", context)

@@ -73,6 +73,11 @@ def suggest_room(person: Person, options: RoomOptions, *, single: bool = False) 
         return Suggestion(room, _("%(placement)s; %(floors)s") % {"placement": placement, "floors": floors})
 
     rooms = options.fit
+    # Transferred from another site of the district: the room its office chose.
+    kept = person.carried_plan.get("room")
+    for room in rooms:
+        if room.pk == kept:
+            return found(room, _("the room the district office kept"))
     empty = [room for room in rooms if room.status == Room.Status.AVAILABLE]
     singles = [room for room in empty if room.capacity == 1]
     if single:

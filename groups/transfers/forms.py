@@ -110,6 +110,9 @@ class ArrangeForm(TransferMoveForm):
             # A planned hospital visit was asked for with its departure time.
             if transfer.planned_departure_at:
                 self.initial.setdefault("planned_departure_at", timezone.localtime(transfer.planned_departure_at))
+            # The district office confirmed the bed: the site arranges the vehicle on that.
+            if transfer.confirmed_with:
+                self.initial.setdefault("confirmed_with", transfer.confirmed_with)
 
     def clean_driver_phone(self):
         return validate_phone(self.cleaned_data["driver_phone"])

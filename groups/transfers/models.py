@@ -41,6 +41,10 @@ class Transfer(Versioned):
         URGENT = "urgent", _("urgent")
 
     OPEN_STATES = (State.REQUESTED, State.APPROVED, State.ARRANGED, State.DEPARTED)
+    # Where the district isolation office finds the bed (the seed: the office
+    # found the relative's hospital); it confirms before the transfer is arranged.
+    OFFICE_DESTINATIONS = (Destination.DESIGNATED_HOSPITAL, Destination.RELATIVES_HOSPITAL, Destination.OTHER_SITE)
+    OFFICE_CONFIRM_STATES = (State.REQUESTED, State.APPROVED)
     # What the security group escorts: arranging the vehicle, then the ride.
     ESCORT_STATES = (State.APPROVED, State.ARRANGED, State.DEPARTED)
 
@@ -71,6 +75,23 @@ class Transfer(Versioned):
     vehicle_disinfected = models.BooleanField(_("vehicle disinfected"), default=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closing_reason = models.CharField(_("reason for rejection or cancellation"), max_length=300, blank=True)
+    # Recorded by the district isolation office for the destinations it
+    # finds (OFFICE_DESTINATIONS): the receiving bed, and for another site of
+    # the district the room there and the person's expected arrival.
+    office_confirmed_at = models.DateTimeField(_("confirmed by the isolation office at"), null=True, blank=True)
+    office_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    receiving_bed = models.CharField(_("receiving bed"), max_length=100, blank=True)
+    receiving_site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("receiving site")
+    )
+    receiving_room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("receiving room")
+    )
+    arrival = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("expected arrival")
+    )
 
     class Meta:
         # The table keeps the name it had before the group apps (no data moved).
@@ -129,6 +150,14 @@ class Transfer(Versioned):
             )
         )
 
+    @property
+    def needs_office(self) -> bool:
+        return self.destination_type in self.OFFICE_DESTINATIONS
+
+    @property
+    def is_office_confirmed(self) -> bool:
+        return self.office_confirmed_at is not None
+
     def stale_at(self, minutes: int) -> datetime:
         """When an open transfer that nobody moves counts as stale."""
         return self.updated_at + timedelta(minutes=minutes)
@@ -149,5 +178,6 @@ ACTION_LABELS.update(
         "transfer.print": _("handover sheet printed with the full ID"),
         "transfer.returned": _("back in the room"),
         "transfer.cancelled": _("transfer cancelled"),
+        "transfer.office_confirmed": _("destination and bed confirmed by the isolation office"),
     }
 )

@@ -21,19 +21,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groups.transfers.models import Transfer
-from rooms.models import Person, Stay
-from rooms.roles import Role, require_role
+from rooms.models import Person, Room, Stay
+from rooms.roles import SITE_ROLES, Role, display_name, district_sites, require_role
 from rooms.services import (
     DISINFECTION,
     OCCUPANTS,
     STAY_HOOKS,
     ServiceError,
     audit,
+    carried_plan_of,
     check_version,
     claim_form,
     end_stay,
     lock_row,
+    person_transfer_in,
+    person_transfer_withdrawn,
     require_reveal,
+    require_takes_people,
     touch,
 )
 from site_ops import live
@@ -47,7 +51,7 @@ T = Transfer.State
 # Who may move a transfer from one state to the next. The empty state is a
 # transfer that does not exist yet: any group member may request one.
 TRANSFER_MOVES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("", T.REQUESTED): tuple(Role.values),
+    ("", T.REQUESTED): SITE_ROLES,
     (T.REQUESTED, T.APPROVED): (Role.SITE_HEAD,),
     (T.REQUESTED, T.REJECTED): (Role.SITE_HEAD,),
     (T.APPROVED, T.ARRANGED): (Role.GENERAL, Role.SECURITY),
@@ -307,6 +311,12 @@ def _leave(transfer: Transfer, by) -> list[int]:
     # Ending the stay cancels the person's samples to come and opens the
     # room's terminal disinfection (rooms.services.STAY_HOOKS); the meal
     # rounds are derived from open stays, so their meals stop with it.
+    if transfer.arrival_id:
+        # The receiving site's record takes what the stay is as it leaves
+        # (an extension since the office confirmed, the samples still due).
+        arrival = lock_row(Person, transfer.arrival_id)
+        arrival.carried_plan = {**arrival.carried_plan, **carried_plan_of(stay)}
+        arrival.save(update_fields=["carried_plan"])
     room = end_stay(stay=stay, person=person, reason=Stay.EndReason.TRANSFERRED, by=by)
     return [room.pk]
 
@@ -344,6 +354,13 @@ def transfer_approve(*, transfer: Transfer, by, version: int | None = None, note
     return _move(transfer=transfer, to=Transfer.State.APPROVED, by=by, version=version, token=token, note=note)
 
 
+def _withdraw_arrival(transfer: Transfer, by) -> list[int]:
+    """A transfer to another site that will not happen: the receiving site stops expecting the person."""
+    if transfer.arrival_id:
+        person_transfer_withdrawn(arrival=transfer.arrival, by=by, reason=transfer.closing_reason)
+    return []
+
+
 def _close_with_reason(*, transfer: Transfer, to: str, by, reason: str, version, token) -> Transfer:
     """A rejection or a cancellation: the reason is kept on the transfer and is the step's note."""
     _required(closing_reason=reason)
@@ -355,6 +372,7 @@ def _close_with_reason(*, transfer: Transfer, to: str, by, reason: str, version,
         token=token,
         note=reason.strip(),
         changes={"closing_reason": reason.strip()},
+        effect=_withdraw_arrival,
     )
 
 
@@ -469,6 +487,96 @@ def transfer_cancel(*, transfer: Transfer, by, reason: str, version: int | None 
     return _close_with_reason(
         transfer=transfer, to=Transfer.State.CANCELLED, by=by, reason=reason, version=version, token=token
     )
+
+
+# --- the district isolation office ----------------------------------------
+
+
+def transfer_office_confirm(
+    *,
+    transfer: Transfer,
+    by,
+    destination_name: str = "",
+    receiving_bed: str = "",
+    receiving_room: Room | None = None,
+    version: int | None = None,
+    note: str = "",
+    token=None,
+) -> Transfer:
+    """The district isolation office confirms where the person goes and the bed waiting there.
+
+    For a hospital: its name and the bed (ward, bed number). For another
+    site of the district: a room there with a free bed, and the person is
+    put on that site's arrival list at once, with their record, the rest of
+    their quarantine and their samples to come (rooms.services.
+    person_transfer_in): the receiving site prepares the room while the
+    sending site arranges the vehicle. A cancellation or rejection takes
+    them off that list again. Not a state of its own: the transfer stays
+    requested or approved, and the site arranges the vehicle next.
+    """
+    require_role(by, Role.DISTRICT)
+    with transaction.atomic():
+        claim_form(token, by)
+        transfer = lock_row(Transfer, transfer.pk)
+        sites = {site.pk: site for site in district_sites(by)}
+        if transfer.site_id not in sites:
+            raise ServiceError(_("This transfer is not from a site of your district."))
+        check_version(transfer, version)
+        if not transfer.needs_office:
+            raise ServiceError(
+                _("A transfer to %(destination)s is arranged by the site, not by the isolation office.")
+                % {"destination": transfer.get_destination_type_display()}
+            )
+        if transfer.state not in Transfer.OFFICE_CONFIRM_STATES:
+            raise ServiceError(
+                _("This transfer is %(state)s: the office confirms only requested or approved transfers.")
+                % {"state": transfer.get_state_display()}
+            )
+        if transfer.is_office_confirmed:
+            raise ServiceError(_("The isolation office has already confirmed this transfer; cancel it to change it."))
+        changes = {"office_confirmed_at": timezone.now(), "office_confirmed_by": by}
+        person = transfer.person
+        if transfer.destination_type == Transfer.Destination.OTHER_SITE:
+            if receiving_room is None:
+                raise ServiceError(_("Choose the room at the receiving site."))
+            room = lock_row(Room, receiving_room.pk)
+            if room.site_id not in sites or room.site_id == transfer.site_id:
+                raise ServiceError(_("Choose a room at another site of your district."))
+            require_takes_people(room)
+            if room.is_full:
+                raise ServiceError(_("Room %(room)s is full.") % {"room": room.number})
+            destination_name = f"{room.site.name} {room.number}"
+            source = _("Transfer from %(site)s; room %(room)s kept") % {
+                "site": transfer.site.name,
+                "room": room.number,
+            }
+            arrival = person_transfer_in(person=person, site=room.site, by=by, source=source, room=room, note=note)
+            changes.update(receiving_site=room.site, receiving_room=room, arrival=arrival, receiving_bed=room.number)
+        else:
+            _required(destination_name=destination_name, receiving_bed=receiving_bed)
+            changes["receiving_bed"] = receiving_bed.strip()
+        changes["destination_name"] = destination_name.strip()
+        changes["confirmed_with"] = _("isolation office: %(name)s") % {"name": display_name(by)}
+        for name, value in changes.items():
+            setattr(transfer, name, value)
+        touch(transfer, by)
+        transfer.save()
+        audit(
+            site=transfer.site,
+            by=by,
+            action="transfer.office_confirmed",
+            obj=transfer,
+            room=transfer.room,
+            person=person,
+            after={
+                "destination_name": transfer.destination_name,
+                "receiving_bed": transfer.receiving_bed,
+                "receiving_site": transfer.receiving_site.name if transfer.receiving_site else "",
+            },
+            note=note,
+        )
+        live.publish(site=transfer.site, persons=[person.pk], transfers=[transfer.pk], topics=_topics(transfer.state))
+    return transfer
 
 
 def require_no_open_transfer(*, stay: Stay) -> None:

@@ -46,12 +46,22 @@ def samples_schedule_for_stay(*, stay: Stay, by) -> SamplingPlan:
     does not change this person's schedule. The caller (the check-in) holds
     the transaction and publishes.
     """
-    protocol = TestProtocol.for_site(stay.site)
-    days = protocol.schedule()
+    carried = stay.person.carried_plan
+    if "samples" in carried:
+        # Transferred from another site of the district: its plan goes on,
+        # on the days it had, counted from this stay's first day.
+        first = timezone.localdate(stay.started_at)
+        days = [((date.fromisoformat(on) - first).days + 1, kind) for on, kind in carried["samples"]]
+        days = [(day, kind) for day, kind in days if day >= 1]
+        required_negatives = carried.get("required_negatives", 2)
+    else:
+        protocol = TestProtocol.for_site(stay.site)
+        days = protocol.schedule()
+        required_negatives = protocol.required_negatives
     plan = SamplingPlan.objects.create(
         stay=stay,
         days=[[day, kind] for day, kind in days],
-        required_negatives=protocol.required_negatives,
+        required_negatives=required_negatives,
         planned_by=by,
     )
     Sample.objects.bulk_create(
@@ -64,9 +74,23 @@ def samples_schedule_for_stay(*, stay: Stay, by) -> SamplingPlan:
         obj=stay,
         room=stay.room,
         person=stay.person,
-        after={"days": " ".join(str(day) for day, _kind in days), "required_negatives": protocol.required_negatives},
+        after={"days": " ".join(str(day) for day, _kind in days), "required_negatives": required_negatives},
     )
     return plan
+
+
+def samples_carried(*, stay: Stay) -> dict:
+    """What a transfer to another site carries of the sampling plan: the
+    samples still scheduled (on their dates) and the negatives release needs."""
+    today = timezone.localdate()
+    waiting = Sample.objects.filter(stay=stay, status=Sample.Status.SCHEDULED, scheduled_on__gte=today)
+    plan = SamplingPlan.objects.filter(stay=stay).values_list("required_negatives", flat=True).first()
+    return {
+        "samples": [
+            [on.isoformat(), kind] for on, kind in waiting.order_by("scheduled_on").values_list("scheduled_on", "kind")
+        ],
+        "required_negatives": plan if plan is not None else 2,
+    }
 
 
 def samples_cancel_for_departure(*, stay: Stay, by) -> int:
@@ -269,5 +293,6 @@ def connect_stay_hooks() -> None:
     cancelled at departure."""
     STAY_HOOKS.quarantine_end = quarantine_end
     STAY_HOOKS.checked_in.append(samples_schedule_for_stay)
+    STAY_HOOKS.carry.append(samples_carried)
     STAY_HOOKS.release_checks.append(require_release_eligible)
     STAY_HOOKS.left.append(lambda *, stay, room, by: samples_cancel_for_departure(stay=stay, by=by))

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from groups.control.management.demo import Demo
 from groups.control.management.demo_care import CareDemo
+from groups.control.management.demo_district import SECOND_SITE_NAME, district_login_lines, write_district
 from groups.control.management.demo_groups import write_group_records
 from groups.control.management.demo_medical import MedicalDemo
 from groups.control.management.demo_requests import write_requests
@@ -60,7 +61,10 @@ class Command(BaseCommand):
         care = CareDemo(demo, stays).write()
         group_counts = write_group_records(demo, plan.rooms)
         group_counts["requests"] = write_requests(demo, [stay for stay in stays if stay.is_open])
+        # The district: a second site and the isolation office over both.
+        district = write_district(demo, password=PASSWORD)
         return {
+            "district": district,
             "rooms": len(plan.rooms),
             "in_isolation": len(plan.in_isolation),
             "expected": len(plan.expected),
@@ -94,6 +98,8 @@ class Command(BaseCommand):
             f"  meals recorded this round: {c['meals']}, disinfection tasks: {c['tasks']}, incidents: {c['incidents']}"
         )
         write(f"  residents' requests: {c['requests']}")
+        d = c["district"]
+        write(f"  second site: {SECOND_SITE_NAME}, rooms: {d['rooms']}, in isolation: {d['in_isolation']}")
         self.logins()
 
     def logins(self) -> None:
@@ -101,5 +107,7 @@ class Command(BaseCommand):
         write("")
         write(self.style.WARNING(f"Demo logins (demo only) - password for all: {PASSWORD}"))
         for line in login_lines():
+            write(line)
+        for line in district_login_lines():
             write(line)
         write(self.style.WARNING("Demo only: never use these logins or this password on a real site."))

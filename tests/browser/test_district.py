@@ -1,0 +1,132 @@
+"""The district isolation office in the browser, in Chinese: two sites live, a
+transfer between them confirmed, and the receiving site's general board shows
+the arrival without a reload."""
+
+import re
+
+from groups.transfers import services as transfer_services
+from groups.transfers.models import Transfer
+from rooms import services
+from rooms.models import Person
+from tests.browser.test_live_boards import LOCALE, TABLET, WALL, BrowserTestCase
+from tests.test_district import make_district
+
+
+class DistrictBrowserTests(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        make_district(self)
+        self.officer.set_password(self.password)
+        self.officer.save()
+        self.other_clerk.set_password(self.password)
+        self.other_clerk.save()
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+
+    def open_as(self, user, path, viewport, locale=LOCALE, live=True):
+        """As the shared helper, but an officer's start page is the district overview."""
+        context = self.browser.new_context(viewport=viewport, locale=locale)
+        self.addCleanup(context.close)
+        context.add_init_script(
+            "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+            " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+        )
+        page = context.new_page()
+        self.addCleanup(self.assert_no_csp_violation, page)
+        page.set_default_timeout(10_000)
+        page.goto(self.live_server_url + "/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", self.password)
+        page.click("main button[type=submit]")
+        page.wait_for_url(re.compile(r"/(district|general|control)/"))
+        page.goto(self.live_server_url + path)
+        if live:
+            self.wait_live(page)
+        page.evaluate("window.__notReloaded = true")
+        return page
+
+    def test_the_office_watches_two_sites_and_confirms_a_transfer_the_receiving_site_sees_live(self):
+        overview = self.open_as(self.officer, "/district/", WALL)
+        here = overview.locator(f"#district-site-{self.site.pk}")
+        there = overview.locator(f"#district-site-{self.other.pk}")
+        self.assertEqual(here.locator("[data-figure=in-isolation]").inner_text(), "1")
+        self.assertEqual(there.locator("[data-figure=expected]").inner_text(), "0")
+        office = self.open_as(self.officer, "/district/transfers/", WALL)
+        receiving = self.open_as(self.other_clerk, "/general/", TABLET)
+        sending = self.open_as(self.clerk, "/transfers/", TABLET)
+
+        # The sending site asks for the transfer: it reaches the office's board and the overview as it is requested.
+        transfer = self.elsewhere(
+            transfer_services.transfer_request,
+            person=Person.objects.get(pk=self.person.pk),
+            by=self.clerk,
+            reason="家属在第二隔离点，申请同住照顾",
+            destination_type=Transfer.Destination.OTHER_SITE,
+        )
+        card = office.locator(f"#office-transfer-{transfer.pk}")
+        card.wait_for()
+        self.assertIn("李秀英", card.inner_text())
+        self.assertNotIn(self.person.national_id, card.inner_text())
+        overview.wait_for_selector(f"#district-site-{self.site.pk} [data-figure=office-transfers]")
+        self.screenshot(overview, "district-overview-wall")
+        self.screenshot(office, "district-transfers-wall")
+
+        # The office confirms the room at the other site.
+        card.locator(f"a[href='/district/transfers/{transfer.pk}/confirm/']").click()
+        form = office.locator("#panel form")
+        form.wait_for()
+        form.locator("select[name=receiving_room]").select_option(str(self.other_rooms[0].pk))
+        form.locator("button[type=submit]").click()
+        office.locator("#panel .done").wait_for()
+        office.wait_for_selector(f"#office-confirmed #office-transfer-{transfer.pk}")
+
+        # The sending site's transfer board follows live.
+        sending.wait_for_selector(f"#transfer-{transfer.pk} [data-office=confirmed]")
+        self.assert_not_reloaded(sending)
+
+        # The receiving site's general board lists the arrival, with no reload.
+        arrival = Person.objects.get(site=self.other, status=Person.Status.EXPECTED)
+        receiving.wait_for_selector(f"#arrival-{arrival.pk}")
+        self.assertIn("李秀英", receiving.locator(f"#arrival-{arrival.pk}").inner_text())
+        self.assert_not_reloaded(receiving)
+        # And the overview's row of the receiving site moved on live.
+        overview.wait_for_selector(f"#district-site-{self.other.pk} [data-figure=expected]:text('1')")
+        self.assert_not_reloaded(overview)
+        self.assert_not_reloaded(office)
+        self.screenshot(receiving, "district-arrival-general-tablet")
+
+    def serious(self, page) -> list[str]:
+        """axe-core's serious and critical findings on the page (as tests/browser/test_accessibility.py)."""
+        from axe_playwright_python.sync_playwright import Axe
+
+        found = Axe().run(page).response["violations"]
+        return [
+            f"{v['id']} ({v['impact']}): {node['target']}"
+            for v in found
+            if v["impact"] in ("serious", "critical")
+            for node in v["nodes"]
+        ]
+
+    def test_the_office_pages_on_a_tablet_and_their_accessibility(self):
+        transfer_services.transfer_request(
+            person=Person.objects.get(pk=self.person.pk),
+            by=self.clerk,
+            reason="女儿在市第九人民医院工作，申请转往该院",
+            destination_type=Transfer.Destination.RELATIVES_HOSPITAL,
+            destination_name="重庆市第九人民医院",
+        )
+        overview = self.open_as(self.officer, "/district/", TABLET)
+        self.screenshot(overview, "district-overview-tablet")
+        office = self.open_as(self.officer, "/district/transfers/", TABLET)
+        self.screenshot(office, "district-transfers-tablet")
+        office.locator("#office-waiting a.button").click()
+        office.locator("#panel form").wait_for()
+        self.screenshot(office, "district-confirm-form-tablet")
+        beds = self.open_as(self.officer, "/district/beds/?beds=3&elderly=on", WALL, live=False)
+        self.screenshot(beds, "district-beds-wall")
+        site = self.open_as(self.officer, f"/district/sites/{self.site.pk}/", WALL, live=False)
+        self.assertEqual(site.locator("#room-grid form").count(), 0)
+        self.screenshot(site, "district-site-read-only-wall")
+        problems = []
+        for page in (overview, office, beds, site):
+            problems += [f"{page.url}: {problem}" for problem in self.serious(page)]
+        self.assertEqual(problems, [])

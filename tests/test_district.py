@@ -1,0 +1,435 @@
+"""The district isolation office (隔离办): several sites live, read-only drill-down,
+the transfers it confirms (and the arrival they announce at another site), free beds."""
+
+import asyncio
+
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from groups.control import district as office
+from groups.medical.models import Sample
+from groups.transfers import services as transfer_services
+from groups.transfers.models import Transfer
+from rooms import services
+from rooms.models import AuditEvent, District, Person, Room, Stay
+from rooms.roles import Role
+from site_ops import live
+from site_ops.boards import NO_SITE
+from tests.base import LiveTestCase, SiteTestCase, SocketMixin
+from tests.factories import make_person, make_rooms, make_site, make_user
+from tests.test_transfers import move_arguments
+
+D = Transfer.Destination
+S = Transfer.State
+
+
+def make_district(target) -> None:
+    """A second site (with its own clerk), a district of both, its officer, and a third site in another district."""
+    target.other = make_site(name="第二隔离点")
+    target.other_rooms = make_rooms(target.other, floors=3, per_floor=3)
+    target.family_room = Room.objects.create(site=target.other, floor=1, number="199", capacity=3)
+    target.other_clerk = make_user("clerk2", target.other, Role.GENERAL, first_name="芳", last_name="王")
+    target.district = District.objects.create(name="九龙坡区隔离办")
+    target.district.sites.set([target.site, target.other])
+    target.officer = make_user("officer", None, Role.DISTRICT, first_name="韬", last_name="周")
+    target.district.officers.add(target.officer)
+    target.far = make_site(name="别区隔离点")
+    target.far_district = District.objects.create(name="别区隔离办")
+    target.far_district.sites.set([target.far])
+
+
+class DistrictTestCase(SiteTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        make_district(cls)
+
+    def check_in(self, person=None, room=None):
+        return services.stay_check_in(person=person or self.person, room=room or self.room, by=self.clerk)
+
+    def request_to_other_site(self, **overrides):
+        values = {"reason": "家属在第二隔离点,申请同住", "destination_type": D.OTHER_SITE}
+        values.update(overrides)
+        return transfer_services.transfer_request(person=self.fresh(self.person), by=self.clerk, **values)
+
+    def confirm(self, transfer, room=None, **overrides):
+        values = {"receiving_room": room or self.other_rooms[0], "version": transfer.version}
+        values.update(overrides)
+        return transfer_services.transfer_office_confirm(transfer=transfer, by=self.officer, **values)
+
+
+class MembershipTests(DistrictTestCase):
+    def test_the_officers_start_page_is_the_overview(self):
+        self.client.force_login(self.officer)
+        self.assertRedirects(self.client.get(reverse("home")), reverse("district-overview"))
+
+    def test_the_overview_shows_the_districts_sites_only(self):
+        self.client.force_login(self.officer)
+        response = self.client.get(reverse("district-overview"))
+        self.assertContains(response, f'id="district-site-{self.site.pk}"')
+        self.assertContains(response, f'id="district-site-{self.other.pk}"')
+        self.assertNotContains(response, "别区隔离点")
+        self.assertContains(response, f"/ws/pages/district/{self.district.pk}/")
+
+    def test_other_roles_cannot_open_the_district_pages(self):
+        for name in ("district-overview", "district-transfers", "district-beds"):
+            for user in (self.head, self.clerk, self.outsider):
+                self.client.force_login(user)
+                with self.subTest(page=name, user=user.username):
+                    self.assertEqual(self.client.get(reverse(name)).status_code, 403)
+        self.client.force_login(self.head)
+        self.assertEqual(self.client.get(reverse("district-site", args=[self.site.pk])).status_code, 403)
+
+    def test_a_site_of_another_district_is_not_found(self):
+        self.client.force_login(self.officer)
+        self.assertEqual(self.client.get(reverse("district-site", args=[self.far.pk])).status_code, 404)
+
+    def test_the_drill_down_is_the_control_screen_without_anything_to_act_on(self):
+        self.check_in()
+        transfer = self.request_to_other_site()
+        self.client.force_login(self.officer)
+        response = self.client.get(reverse("district-site", args=[self.site.pk]))
+        self.assertContains(response, 'id="room-grid"')
+        self.assertContains(response, self.person.name)
+        self.assertNotContains(response, reverse("transfer-move", args=[transfer.pk, "approved"]))
+        self.assertNotContains(response, '<form method="post"')
+
+    def test_an_officer_cannot_write_anywhere_on_a_site(self):
+        self.check_in()
+        transfer = self.request_to_other_site()
+        self.client.force_login(self.officer)
+        # The site's own screens and actions refuse a login that is not in their groups.
+        for url in (reverse("control-screen"), reverse("general-board"), reverse("transfer-board")):
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 403)
+        response = self.client.post(
+            reverse("transfer-move", args=[transfer.pk, "approved"]), {"version": transfer.version, "token": "t1"}
+        )
+        self.assertIn(response.status_code, (403, 404))
+        # And the services refuse them, whatever view calls them.
+        with self.assertRaises(PermissionDenied):
+            transfer_services.transfer_approve(transfer=transfer, by=self.officer, version=transfer.version)
+        with self.assertRaises(PermissionDenied):
+            transfer_services.transfer_request(person=self.person, by=self.officer, reason="x", destination_type=D.HOME)
+        with self.assertRaises(PermissionDenied):
+            services.person_register(site=self.site, by=self.officer, data={})
+        self.assertEqual(self.fresh(transfer).state, S.REQUESTED)
+
+
+class OverviewTests(DistrictTestCase):
+    def test_each_sites_figures(self):
+        self.check_in()
+        far_room = self.rooms[-1]
+        Room.objects.filter(pk=far_room.pk).update(status=Room.Status.SEALED)
+        self.request_to_other_site()
+        rows = {row.site.pk: row for row in office.site_rows([self.site, self.other])}
+        here, there = rows[self.site.pk], rows[self.other.pk]
+        self.assertEqual((here.in_isolation, here.arrived_today, here.released_today), (1, 1, 0))
+        self.assertEqual(here.free["single"], 8)  # ten rooms, one occupied, one sealed
+        self.assertEqual((here.sealed, here.open_transfers, here.office_transfers), (1, 1, 1))
+        self.assertEqual(
+            (there.in_isolation, there.free["single"], there.free["family"], there.free_beds), (0, 9, 1, 12)
+        )
+        total = office.totals([here, there])
+        self.assertEqual((total.in_isolation, total.free["single"], total.open_transfers), (1, 17, 1))
+
+    def test_the_overview_reads_a_fixed_number_of_queries_however_many_sites_and_rooms(self):
+        def count(sites, rooms_each):
+            district = District.objects.create(name=f"测{sites}")
+            for n in range(sites):
+                site = make_site(name=f"点{sites}-{n}")
+                make_rooms(site, floors=rooms_each // 10, per_floor=10)
+                make_person(site)
+                district.sites.add(site)
+            with CaptureQueriesContext(connection) as queries:
+                office.overview_context(district)
+            return len(queries)
+
+        # 1 the sites; 2 rooms; 3 people; 4 stays; 5 samples; 6 transfers; 7 disinfection; 8 requests
+        self.assertEqual(count(2, 20), 8)
+        self.assertEqual(count(6, 200), 8)
+
+    def test_the_benchmark_hook_renders_the_overview_for_n_sites(self):
+        html = office.bench_overview(2)
+        self.assertIn('id="board-body"', html)
+        self.assertIn(f'id="district-site-{self.site.pk}"', html)
+
+
+class ConfirmTests(DistrictTestCase):
+    def setUp(self):
+        self.check_in()
+        self.stay = Stay.objects.get(person=self.person)
+
+    def test_it_confirms_a_hospital_bed_and_the_sites_board_follows(self):
+        transfer = transfer_services.transfer_request(
+            person=self.fresh(self.person), by=self.clerk, reason="女儿在医院", destination_type=D.RELATIVES_HOSPITAL
+        )
+        with self.captureOnCommitCallbacks(execute=True) as callbacks:
+            transfer = transfer_services.transfer_office_confirm(
+                transfer=transfer,
+                by=self.officer,
+                destination_name="重庆市第九人民医院",
+                receiving_bed="3病区 12床",
+                version=transfer.version,
+            )
+        self.assertEqual((transfer.destination_name, transfer.receiving_bed), ("重庆市第九人民医院", "3病区 12床"))
+        self.assertIsNotNone(transfer.office_confirmed_at)
+        self.assertEqual(transfer.state, S.REQUESTED)
+        event = AuditEvent.objects.get(action="transfer.office_confirmed")
+        self.assertEqual((event.site_id, event.actor_id, event.role), (self.site.pk, self.officer.pk, "district"))
+        published = [callback.change for callback in callbacks if hasattr(callback, "change")]
+        self.assertTrue(any(change.site_id == self.site.pk and transfer.pk in change.transfers for change in published))
+        # The site's transfer board shows it.
+        self.client.force_login(self.clerk)
+        self.assertContains(self.client.get(reverse("transfer-board")), 'data-office="confirmed"')
+
+    def test_a_hospital_needs_its_name_and_the_bed(self):
+        transfer = self.request_to_other_site(destination_type=D.DESIGNATED_HOSPITAL)
+        with self.assertRaises(services.ServiceError):
+            transfer_services.transfer_office_confirm(transfer=transfer, by=self.officer, destination_name="某医院")
+
+    def test_it_refuses_a_transfer_in_the_wrong_state(self):
+        transfer = self.request_to_other_site()
+        transfer = transfer_services.transfer_cancel(transfer=transfer, by=self.clerk, reason="家属改变主意")
+        with self.assertRaisesMessage(services.ServiceError, "cancelled"):
+            self.confirm(transfer)
+        self.assertFalse(Person.objects.filter(site=self.other).exists())
+
+    def test_it_refuses_a_stale_version(self):
+        transfer = self.request_to_other_site()
+        stale = transfer.version
+        transfer = transfer_services.transfer_approve(transfer=transfer, by=self.head, version=stale)
+        with self.assertRaises(services.Conflict):
+            self.confirm(transfer, version=stale)
+        self.assertIsNone(self.fresh(transfer).office_confirmed_at)
+
+    def test_a_double_submit_confirms_once(self):
+        transfer = self.request_to_other_site()
+        self.confirm(transfer, token="confirm-1")
+        with self.assertRaises(services.AlreadySubmitted):
+            self.confirm(transfer, token="confirm-1")
+        self.assertEqual(Person.objects.filter(site=self.other).count(), 1)
+        self.assertEqual(AuditEvent.objects.filter(action="transfer.office_confirmed").count(), 1)
+
+    def test_a_second_confirmation_is_refused(self):
+        transfer = self.request_to_other_site()
+        transfer = self.confirm(transfer)
+        with self.assertRaises(services.ServiceError):
+            self.confirm(transfer, room=self.other_rooms[1])
+
+    def test_it_refuses_a_room_at_the_sending_site_or_outside_the_district(self):
+        transfer = self.request_to_other_site()
+        far_room = make_rooms(self.far, floors=1, per_floor=1)[0]
+        for room in (self.rooms[1], far_room):
+            with self.subTest(room=room.number), self.assertRaises(services.ServiceError):
+                self.confirm(transfer, room=room)
+
+    def test_it_refuses_what_the_site_arranges_alone_and_other_districts(self):
+        home = self.request_to_other_site(destination_type=D.HOME)
+        with self.assertRaises(services.ServiceError):
+            self.confirm(home)
+        transfer_services.transfer_cancel(transfer=home, by=self.clerk, reason="改")
+        transfer = self.request_to_other_site()
+        stranger = make_user("officer2", None, Role.DISTRICT)
+        self.far_district.officers.add(stranger)
+        with self.assertRaisesMessage(services.ServiceError, "not from a site of your district"):
+            transfer_services.transfer_office_confirm(
+                transfer=transfer, by=stranger, receiving_room=self.other_rooms[0], version=transfer.version
+            )
+
+    def test_the_confirm_view_confirms_for_the_officer_only(self):
+        transfer = self.request_to_other_site()
+        url = reverse("district-confirm", args=[transfer.pk])
+        data = {"version": transfer.version, "token": "v1", "receiving_room": self.other_rooms[0].pk}
+        self.client.force_login(self.head)
+        self.assertEqual(self.client.post(url, data).status_code, 403)
+        self.client.force_login(self.officer)
+        self.assertContains(self.client.get(url), "第二隔离点")
+        self.assertEqual(self.client.post(url, data).status_code, 302)
+        self.assertIsNotNone(self.fresh(transfer).office_confirmed_at)
+
+
+class CrossSiteArrivalTests(DistrictTestCase):
+    def setUp(self):
+        self.check_in()
+        self.stay = Stay.objects.get(person=self.person)
+        Person.objects.filter(pk=self.person.pk).update(
+            special_needs=["hearing"], diet=Person.Diet.HALAL, household="李家", category=Person.Category.INBOUND
+        )
+        self.transfer = self.request_to_other_site()
+
+    def test_confirming_puts_the_person_on_the_receiving_sites_arrival_list_with_their_record(self):
+        transfer = self.confirm(self.transfer)
+        arrival = transfer.arrival
+        origin = self.fresh(self.person)
+        self.assertEqual((arrival.site, arrival.status), (self.other, Person.Status.EXPECTED))
+        for name in (
+            "name",
+            "national_id",
+            "phone",
+            "sex",
+            "birth_date",
+            "category",
+            "special_needs",
+            "diet",
+            "household",
+        ):
+            with self.subTest(field=name):
+                self.assertEqual(getattr(arrival, name), getattr(origin, name))
+        self.assertEqual(arrival.arrived_from, origin)
+        self.assertEqual(arrival.carried_plan["ends_on"], self.stay.ends_on.isoformat())
+        waiting = Sample.objects.filter(
+            stay=self.stay, status=Sample.Status.SCHEDULED, scheduled_on__gte=timezone.localdate()
+        )
+        self.assertEqual(
+            [on for on, _kind in arrival.carried_plan["samples"]],
+            [s.scheduled_on.isoformat() for s in waiting.order_by("scheduled_on")],
+        )
+        self.assertEqual((transfer.receiving_site, transfer.receiving_room), (self.other, self.other_rooms[0]))
+        # The receiving site's general board lists them, masked.
+        self.client.force_login(self.other_clerk)
+        page = self.client.get(reverse("general-board")).content.decode()
+        self.assertIn(origin.name, page)
+        self.assertNotIn(origin.national_id, page)
+
+    def test_the_receiving_site_checks_them_in_after_departure_with_the_rest_of_their_quarantine(self):
+        transfer = self.confirm(self.transfer)
+        arrival = transfer.arrival
+        room = self.other_rooms[0]
+        with self.assertRaisesMessage(services.ServiceError, "still at"):
+            services.stay_check_in(person=arrival, room=room, by=self.other_clerk)
+        transfer = transfer_services.transfer_approve(transfer=transfer, by=self.head, version=transfer.version)
+        transfer = transfer_services.transfer_arrange(transfer=transfer, by=self.clerk, **move_arguments(S.ARRANGED))
+        transfer_services.transfer_depart(transfer=transfer, by=self.guard)
+        stay = services.stay_check_in(person=self.fresh(arrival), room=room, by=self.other_clerk)
+        self.assertEqual(stay.ends_on, self.stay.ends_on)
+        # The samples go on on the dates they had, none retyped and none from the start again.
+        origin_dates = sorted(
+            Sample.objects.filter(stay=self.stay, scheduled_on__gte=timezone.localdate()).values_list(
+                "scheduled_on", flat=True
+            )
+        )
+        new_dates = sorted(Sample.objects.filter(stay=stay).values_list("scheduled_on", flat=True))
+        self.assertEqual(new_dates, origin_dates)
+
+    def test_the_receiving_check_in_suggests_the_room_the_office_kept(self):
+        kept = self.other_rooms[4]
+        transfer = self.confirm(self.transfer, room=kept)
+        transfer = transfer_services.transfer_approve(transfer=transfer, by=self.head, version=transfer.version)
+        transfer = transfer_services.transfer_arrange(transfer=transfer, by=self.clerk, **move_arguments(S.ARRANGED))
+        transfer_services.transfer_depart(transfer=transfer, by=self.guard)
+        self.client.force_login(self.other_clerk)
+        response = self.client.get(reverse("person-check-in", args=[transfer.arrival_id]))
+        self.assertEqual(response.context["form"].initial["room"], kept)
+        self.assertEqual(self.fresh(transfer.arrival).carried_plan["room"], kept.pk)
+
+    def test_a_cancelled_transfer_takes_the_arrival_off_the_list(self):
+        transfer = self.confirm(self.transfer)
+        transfer_services.transfer_cancel(transfer=transfer, by=self.clerk, reason="家属改变主意")
+        self.assertEqual(self.fresh(transfer.arrival).status, Person.Status.NO_SHOW)
+
+
+class FreeBedTests(DistrictTestCase):
+    def test_a_family_of_three_finds_the_family_room(self):
+        results = office.free_beds([self.site, self.other], beds=3)
+        self.assertEqual(
+            [(entry["site"], [r.number for r in entry["rooms"]]) for entry in results], [(self.other, ["199"])]
+        )
+
+    def test_the_elderly_get_low_floors_first(self):
+        results = office.free_beds([self.other], beds=1, room_type="single", elderly=True)
+        floors = [room.floor for room in results[0]["rooms"]]
+        self.assertEqual(floors[:3], [1, 1, 1])
+        self.assertTrue(all(room.low for room in results[0]["rooms"][: results[0]["low"]]))
+        self.assertEqual(results[0]["low"], 6)  # floors 1 and 2 (low_floor_max 2)
+
+    def test_the_search_page_links_to_each_site(self):
+        self.client.force_login(self.officer)
+        response = self.client.get(reverse("district-beds"), {"beds": 3, "elderly": "on"})
+        self.assertContains(response, reverse("district-site", args=[self.other.pk]))
+        self.assertNotContains(response, "别区隔离点")
+
+
+class DistrictLiveTests(DistrictTestCase):
+    def listen(self, key, language="en"):
+        layer = get_channel_layer()
+        channel = async_to_sync(layer.new_channel)()
+        async_to_sync(layer.group_add)(live.broadcast_group(NO_SITE, key, language), channel)
+        return layer, channel
+
+    def test_a_change_on_a_site_sends_that_sites_row_to_its_districts(self):
+        layer, channel = self.listen(f"district-{self.district.pk}")
+        far_layer, far_channel = self.listen(f"district-{self.far_district.pk}")
+        with self.captureOnCommitCallbacks(execute=True):
+            self.check_in()
+        html = async_to_sync(asyncio.wait_for)(layer.receive(channel), 5)["html"]
+        self.assertIn(f'id="district-site-{self.site.pk}"', html)
+        self.assertIn('id="district-totals"', html)
+        self.assertNotIn(f'id="district-site-{self.other.pk}"', html)
+        self.assertEqual(live.current_seq(NO_SITE, f"district-{self.district.pk}"), 1)
+        self.assertEqual(live.current_seq(NO_SITE, f"district-{self.far_district.pk}"), 0)
+
+    def test_a_transfer_change_reaches_the_offices_transfer_board(self):
+        self.check_in()
+        layer, channel = self.listen(f"district-transfers-{self.district.pk}")
+        with self.captureOnCommitCallbacks(execute=True):
+            transfer = self.request_to_other_site()
+        html = async_to_sync(asyncio.wait_for)(layer.receive(channel), 5)["html"]
+        self.assertIn(f'id="office-transfer-{transfer.pk}"', html)
+        self.assertNotIn(self.person.national_id, html)
+
+
+class DistrictSocketTests(SocketMixin, LiveTestCase):
+    def setUp(self):
+        super().setUp()
+        make_district(self)
+
+    async def test_the_officer_gets_the_overview_and_others_are_refused(self):
+        path = f"/ws/pages/district/{self.district.pk}/"
+        socket, _client = await self.open_logged_in(path, self.officer)
+        await socket.disconnect()
+        for user in (self.head, self.clerk):
+            communicator, *_ = await self.connect(path, user)
+            self.assertEqual((await communicator.receive_output())["code"], 4403)
+        communicator, *_ = await self.connect(f"/ws/pages/district/{self.far_district.pk}/", self.officer)
+        self.assertEqual((await communicator.receive_output())["code"], 4403)
+
+    async def test_the_socket_ends_when_the_officer_leaves_the_district(self):
+        socket, _client = await self.open_logged_in(f"/ws/pages/district/{self.district.pk}/", self.officer)
+
+        def leave():
+            from django.db import transaction
+
+            with transaction.atomic():
+                self.district.officers.remove(self.officer)
+                live.recheck_user_sockets(self.officer.pk)
+
+        await sync_to_async(leave)()
+        self.assertEqual((await socket.receive_output(timeout=2))["code"], 4403)
+
+
+class DistrictAdminTests(DistrictTestCase):
+    def test_setting_up_a_district_is_audited_on_each_of_its_sites_and_rechecks_the_officers_sockets(self):
+        from django.contrib.auth.models import User
+
+        User.objects.filter(pk=self.head.pk).update(is_staff=True, is_superuser=True)
+        self.client.force_login(self.head)
+        url = reverse("admin:rooms_district_change", args=[self.district.pk])
+        data = {"name": self.district.name, "sites": [self.site.pk], "officers": []}
+        with self.captureOnCommitCallbacks(execute=False) as callbacks:
+            response = self.client.post(url, data)
+        self.assertEqual(response.status_code, 302)
+        # Both sites (the one that left and the one that stayed) record it; the officer's sockets check again.
+        events = AuditEvent.objects.filter(action="district.admin_change")
+        self.assertEqual(set(events.values_list("site_id", flat=True)), {self.site.pk, self.other.pk})
+        self.assertIn("第二隔离点", events.first().before["sites"])
+        self.assertIn("recheck", {callback.__name__ for callback in callbacks})
+        self.assertEqual(list(self.district.officers.all()), [])
+        self.assertEqual(
+            self.client.get(reverse("admin:rooms_district_delete", args=[self.district.pk])).status_code, 403
+        )
