@@ -89,3 +89,14 @@ class ExportTests(MedicalTestCase):
     def test_the_menu_leads_to_it(self):
         self.client.force_login(self.clerk)
         self.assertContains(self.client.get(reverse("general-board")), reverse("exports"))
+
+    def test_what_staff_typed_stays_text_never_a_formula(self):
+        security.checkpoint_log_in(
+            site=self.site, kind="person", name="=HYPERLINK(\"http://x\")", purpose="+1+2", by=self.guard
+        )
+        response = self.download(self.guard, "checkpoint")
+        found = {row[1]: row[2] for row in self.rows(response)[1:]}
+        self.assertEqual(found['=HYPERLINK("http://x")'], "+1+2")
+        book = load_workbook(BytesIO(b"".join(self.download(self.guard, "checkpoint").streaming_content)))
+        cell = next(c for c in book.worksheets[0]["B"] if c.value == '=HYPERLINK("http://x")')
+        self.assertEqual(cell.data_type, "s")

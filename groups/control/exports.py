@@ -4,7 +4,8 @@ Each export is a table over a date range, for the site head and the group
 whose records it holds. National IDs and phone numbers are masked unless the
 user may reveal personal data and asks for them; every export is one audit
 row (which, the range, how many rows, full IDs or not). Rows are read with
-an iterator and written by openpyxl's write-only workbook to a temporary
+an iterator and written by XlsxWriter in its constant-memory mode (each row
+goes to disk as the next begins, strings inline, no shared-string table) to a temporary
 file that is streamed back: a large export does not build in memory.
 """
 
@@ -12,13 +13,12 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
+import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from groups.disinfection.models import DisinfectionTask, WasteCollection
 from groups.medical.models import SampleResult
@@ -330,21 +330,30 @@ def export_file(*, site: Site, key: str, first: date, last: date, by, full_id: b
         raise ServiceError(_("Export at most %(days)s days at a time.") % {"days": MAX_DAYS})
 
     start, end = day_start(first), day_start(date.fromordinal(last.toordinal() + 1))
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(str(export.title)[:31])
-    bold = Font(bold=True)
-    header = []
-    for column in export.columns:
-        cell = WriteOnlyCell(sheet, value=str(column))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for row in export.rows(site, start, end, full_id):
-        sheet.append([_cell(sheet, value) for value in row])
-        count += 1
     out = tempfile.TemporaryFile()  # noqa: SIM115 (streamed back, then closed by the response)
-    book.save(out)
+    book = xlsxwriter.Workbook(
+        out,
+        {
+            "constant_memory": True,
+            # What staff typed stays text: no formulas, links or numbers read into it.
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    sheet = book.add_worksheet(str(export.title)[:31])
+    formats = {
+        "bold": book.add_format({"bold": True}),
+        "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+    }
+    sheet.write_row(0, 0, [str(column) for column in export.columns], formats["bold"])
+    count = 0
+    for count, row in enumerate(export.rows(site, start, end, full_id), start=1):  # noqa: B007 (the count is used)
+        for column, value in enumerate(row):
+            _write(sheet, count, column, value, formats)
+    sheet.freeze_panes(1, 0)
+    book.close()
     out.seek(0)
     audit(
         site=site,
@@ -358,15 +367,17 @@ def export_file(*, site: Site, key: str, first: date, last: date, by, full_id: b
     return out, name, count
 
 
-def _cell(sheet, value):
-    """Dates and times as Excel dates, everything else as it is (numbers stay numbers)."""
-
+def _write(sheet, row: int, column: int, value, formats: dict) -> None:
+    """Dates and times as Excel dates, numbers as numbers, everything else as text."""
+    if value is None or value == "":
+        return
     if isinstance(value, datetime):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd hh:mm"
-        return cell
-    if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    return value
+        sheet.write_datetime(row, column, value, formats["datetime"])
+    elif isinstance(value, date):
+        sheet.write_datetime(row, column, value, formats["date"])
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, column, value)
+    elif isinstance(value, (int, float, Decimal)):
+        sheet.write_number(row, column, value)
+    else:
+        sheet.write_string(row, column, str(value))
