@@ -92,7 +92,7 @@ class ExportTests(MedicalTestCase):
 
     def test_what_staff_typed_stays_text_never_a_formula(self):
         security.checkpoint_log_in(
-            site=self.site, kind="person", name="=HYPERLINK(\"http://x\")", purpose="+1+2", by=self.guard
+            site=self.site, kind="person", name='=HYPERLINK("http://x")', purpose="+1+2", by=self.guard
         )
         response = self.download(self.guard, "checkpoint")
         found = {row[1]: row[2] for row in self.rows(response)[1:]}
