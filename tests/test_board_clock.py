@@ -4,6 +4,7 @@ import asyncio
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.test import override_settings
 
 from rooms.models import Room
 from site_ops import clock, live
@@ -12,6 +13,10 @@ from tests.base import SiteTestCase
 from tests.clock import frozen
 
 
+# The clock tells who has a board open from the in-memory layer's groups (with
+# Redis it reads every board that has a number): these tests are about the
+# former, so they run on it whatever layer the suite was given.
+@override_settings(CHANNEL_LAYERS={"default": {"BACKEND": "site_ops.speedups.layers.InMemoryChannelLayer"}})
 class BoardClockTests(SiteTestCase):
     def setUp(self):
         super().setUp()
