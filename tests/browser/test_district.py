@@ -2,13 +2,11 @@
 transfer between them confirmed, and the receiving site's general board shows
 the arrival without a reload."""
 
-import re
-
 from groups.transfers import services as transfer_services
 from groups.transfers.models import Transfer
 from rooms import services
 from rooms.models import Person
-from tests.browser.test_live_boards import LOCALE, TABLET, WALL, BrowserTestCase
+from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
 from tests.test_district import make_district
 
 
@@ -21,28 +19,6 @@ class DistrictBrowserTests(BrowserTestCase):
         self.other_clerk.set_password(self.password)
         self.other_clerk.save()
         services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
-
-    def open_as(self, user, path, viewport, locale=LOCALE, live=True):
-        """As the shared helper, but an officer's start page is the district overview."""
-        context = self.browser.new_context(viewport=viewport, locale=locale)
-        self.addCleanup(context.close)
-        context.add_init_script(
-            "window.__csp = []; document.addEventListener('securitypolicyviolation',"
-            " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
-        )
-        page = context.new_page()
-        self.addCleanup(self.assert_no_csp_violation, page)
-        page.set_default_timeout(10_000)
-        page.goto(self.live_server_url + "/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", self.password)
-        page.click("main button[type=submit]")
-        page.wait_for_url(re.compile(r"/(district|general|control)/"))
-        page.goto(self.live_server_url + path)
-        if live:
-            self.wait_live(page)
-        page.evaluate("window.__notReloaded = true")
-        return page
 
     def test_the_office_watches_two_sites_and_confirms_a_transfer_the_receiving_site_sees_live(self):
         overview = self.open_as(self.officer, "/district/", WALL)

@@ -82,7 +82,9 @@ class BrowserTestCase(AuditFlushMixin, SiteMixin, ChannelsLiveServerTestCase):
         page.fill("#id_password", self.password)
         page.click("main button[type=submit]")
         try:
-            page.wait_for_url(re.compile(r"/(control|general|medical|transfers|catering|disinfection|security)/"))
+            page.wait_for_url(
+                re.compile(r"/(control|general|medical|transfers|catering|disinfection|security|district)/")
+            )
         except Exception:
             self.screenshot(page, "login-failed")
             raise
