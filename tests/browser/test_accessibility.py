@@ -75,7 +75,7 @@ class AccessibilityTests(BrowserTestCase):
             (self.clerk, f"/rooms/{room}/", TABLET),
             (self.nurse, "/medical/?floor=1", TABLET),
             (self.nurse, f"/medical/people/{person}/", TABLET),
-            (self.nurse, "/medical/health-round/?floor=1", TABLET, False),
+            (self.nurse, "/medical/health-round/?floor=1", TABLET),
             (self.nurse, "/medical/care/", TABLET),
             (self.nurse, "/medical/?floor=1&care=1", TABLET),
             (self.cook, "/catering/", TABLET),
