@@ -9,9 +9,9 @@ class RoomsConfig(AppConfig):
     verbose_name = _("rooms")
 
     def ready(self):
-        from rooms.roles import board_site
+        from rooms.roles import board_site, board_site_inputs
         from site_ops import boards
 
-        boards.set_access(board_site)
+        boards.set_access(board_site, board_site_inputs)
         # Every group's handover lists its open requests.
         import rooms.requests  # noqa: F401

@@ -110,6 +110,7 @@ PAGES: dict[str, tuple[Callable[[str, int], Board], str | Callable[[Change], Ite
 # must be a function of the change (the districts a site belongs to, say).
 ACROSS: dict[str, tuple[Callable[[str, int], Board], Callable[[Change], Iterable[int]]]] = {}
 _access: Callable | None = None
+_access_inputs: Callable | None = None
 
 
 def register(*boards: Board) -> None:
@@ -141,10 +142,21 @@ def register_across_sites(prefix: str, make: Callable[[str, int], Board], follow
     ACROSS[prefix] = (make, follows)
 
 
-def set_access(site_for_user: Callable) -> None:
-    """``site_for_user(user, board)``: the site id whose board the user may open, or None."""
-    global _access
+def set_access(site_for_user: Callable, inputs: Callable | None = None) -> None:
+    """``site_for_user(user, board)``: the site id whose board the user may open, or None.
+
+    ``inputs(user_id)``: everything besides the board that ``site_for_user``
+    decides a named board by (``BOARDS``), read cheaply and comparable, so
+    that a socket's heartbeat asks ``site_for_user`` again only when they
+    changed (site_ops/consumers.py)."""
+    global _access, _access_inputs
     _access = site_for_user
+    _access_inputs = inputs
+
+
+def access_inputs(user_id: int):
+    """What the right to a named board depends on, or None if unknown."""
+    return _access_inputs(user_id) if _access_inputs is not None else None
 
 
 def site_for(user, board: Board) -> int | None:

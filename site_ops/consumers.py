@@ -8,7 +8,9 @@ sequence number with the board's and resends the board when the client fell
 behind, and it re-joins the broadcast groups so a Redis restart heals too.
 
 The right to the board is checked again on every heartbeat and whenever the
-user's account changes (``live.recheck_user_sockets``): a session that ended
+user's account changes (``live.recheck_user_sockets``). On a heartbeat the
+rows the check depends on are read in two written-out statements and the
+full check runs only when they changed since it last passed. A session that ended
 or expired closes the socket with 4401, a right that is gone (deactivated,
 out of the group, moved to another site) with 4403, and nothing of the board
 is sent after that. A frame the page would never send (not a JSON object,
@@ -17,6 +19,7 @@ socket with 1008 and one log line.
 """
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -24,10 +27,13 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from site_ops import clock, live, speedups
-from site_ops.boards import board_for_key, site_for
+from site_ops.boards import BOARDS, access_inputs, board_for_key, site_for
 from site_ops.speedups.consumer import OwnLoopMixin
 
 logger = logging.getLogger(__name__)
@@ -53,6 +59,8 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
     # whatever the page still sends is ignored.
     revoked = False
     last_snapshot = float("-inf")
+    # What the right to the board was last checked in full against (right_inputs).
+    verified_inputs = None
 
     async def connect(self):
         self.board_key = self.board_key_from_route(self.scope["url_route"]["kwargs"])
@@ -108,6 +116,14 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
     async def join_groups(self):
         await self.on_groups(self.channel_layer.group_add, self.groups_joined)
 
+    async def keep_groups(self):
+        """Join the groups again: those a layer that can say so (the in-memory
+        one) says the socket left or is about to leave, else all of them."""
+        stale = getattr(self.channel_layer, "stale_groups", None)
+        groups = stale(self.groups_joined, self.channel_name) if stale else self.groups_joined
+        if groups:
+            await self.on_groups(self.channel_layer.group_add, groups)
+
     async def disconnect(self, code):
         await self.on_groups(self.channel_layer.group_discard, getattr(self, "groups_joined", ()))
 
@@ -152,10 +168,41 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
             return CLOSE_NOT_ALLOWED
         return None
 
+    def right_inputs(self) -> tuple | None:
+        """Every row ``lost_right`` decides by, as read now, or None where
+        that is more than these rows (a page of one record, a board across
+        sites): the session's stored data while it has not expired, and the
+        account, its groups and its site (``boards.access_inputs``).
+
+        The same rows give the same answer: the session's data holds the
+        user and the password's hash it was opened with, and the account's
+        password is what that hash is made from.
+        """
+        board = BOARDS.get(self.board_key)
+        key = self.scope["session"].session_key
+        if board is None or getattr(board, "district_id", None) is not None or not key:
+            return None
+        user_inputs = access_inputs(self.scope["user"].pk)
+        if user_inputs is None:
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(_session_statement(), [key, connection.ops.adapt_datetimefield_value(timezone.now())])
+            row = cursor.fetchone()
+        return (row[0] if row else None, user_inputs)
+
+    def lost_right_since(self) -> int | None:
+        """``lost_right``, run in full only when what it reads changed since it last passed."""
+        inputs = self.right_inputs()
+        if inputs is not None and inputs == self.verified_inputs:
+            return None
+        code = self.lost_right()
+        self.verified_inputs = inputs if code is None else None
+        return code
+
     @database_sync_to_async
     def heartbeat_state(self) -> tuple[int | None, int]:
         """The close code if the right is gone, else the board's number."""
-        code = self.lost_right()
+        code = self.lost_right_since()
         return code, 0 if code else live.current_seq(self.site_id, self.board_key)
 
     async def close_for(self, code: int) -> None:
@@ -188,7 +235,7 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         # Re-joining is idempotent; it restores membership a restarted Redis
         # lost, and a Redis that does not answer delays the reply by at most
         # LAYER_TIMEOUT_SECONDS.
-        await self.join_groups()
+        await self.keep_groups()
         if client_seq < board_seq and time.monotonic() - self.last_snapshot >= SNAPSHOT_MIN_SECONDS:
             self.last_snapshot = time.monotonic()
             await self.send_snapshot()
@@ -210,6 +257,16 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         code, _seq = await self.heartbeat_state()
         if code:
             await self.close_for(code)
+
+
+@functools.cache
+def _session_statement() -> str:
+    quote = connection.ops.quote_name
+    table, data, key, expires = (
+        quote(name) for name in (Session._meta.db_table, "session_data", "session_key", "expire_date")
+    )
+    # Only table and column names go into the text; every value is a parameter.
+    return f"SELECT {data} FROM {table} WHERE {key} = %s AND {expires} > %s"  # noqa: S608
 
 
 class NoSuchSocket(AsyncWebsocketConsumer):

@@ -8,6 +8,7 @@ guaranteed: order, clean endings, errors that are not lost.
 
 import asyncio
 import json
+import time
 from unittest import mock
 
 from channels.db import database_sync_to_async
@@ -47,6 +48,23 @@ class ConsumerPathTests(SocketMixin, LiveTestCase):
 
     async def broadcast(self, html):
         await self.layer.group_send(self.group, {"type": "board.html", "html": html})
+
+    async def test_a_heartbeat_joins_again_only_the_groups_the_socket_left(self):
+        (board,) = await self.open_boards(1)
+        heartbeat = json.dumps({"type": "heartbeat", "seq": 10**9})
+        with mock.patch.object(self.layer, "group_add", wraps=self.layer.group_add) as group_add:
+            await board.send_to(text_data=heartbeat)
+            await board.receive_from()
+            self.assertEqual(group_add.call_count, 0)  # still in every group
+            # Swept out of its board's group (messages left unread past their expiry).
+            (channel,) = self.layer.groups[self.group]
+            await self.layer.group_discard(self.group, channel)
+            await board.send_to(text_data=heartbeat)
+            await board.receive_from()
+            self.assertEqual([call.args[0] for call in group_add.call_args_list], [self.group])
+        await self.broadcast("<p>back</p>")
+        self.assertEqual(await board.receive_from(), "<p>back</p>")
+        await board.disconnect()
 
     async def test_a_broadcast_reaches_every_socket_in_order(self):
         readers = len(layer_readers())
@@ -167,6 +185,11 @@ class InMemoryLayerTests(SimpleTestCase):
         await layer.group_add("board", channel)  # the heartbeat re-joins
         await layer.group_send("board", {"type": "board.html", "html": "<p>new</p>"})
         self.assertEqual((await asyncio.wait_for(receive, 1))["html"], "<p>new</p>")
+
+    def test_a_group_joined_half_its_expiry_ago_is_stale(self):
+        layer = InMemoryChannelLayer(group_expiry=100)
+        layer.groups = {"a": {"ch": 0}, "b": {"ch": time.time()}, "c": {"ch": 1}}
+        self.assertEqual(layer.stale_groups(["a", "b", "c", "d"], "ch"), ["a", "c", "d"])
 
     async def test_a_channel_name_is_still_checked_before_its_queue_is_made(self):
         layer = InMemoryChannelLayer()

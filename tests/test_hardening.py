@@ -1,18 +1,25 @@
 """What a hostile user or a flaky network tries: the answers are clear, and nothing leaks or breaks."""
 
 import json
+from unittest import mock
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import Group, User
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from rooms import services
+from rooms.models import Staff
 from rooms.roles import Role
+from site_ops import live
+from site_ops.consumers import BoardConsumer
 from site_ops.models import BoardSequence
 from tests.base import LiveTestCase, SiteTestCase, SocketMixin
-from tests.factories import make_user
+from tests.factories import make_site, make_user
 
 ACK = '<div id="live-ack" hidden></div>'
 
@@ -102,6 +109,87 @@ class SocketRightTests(SocketMixin, LiveTestCase):
         # A change after that reaches nobody on this socket.
         await sync_to_async(services.stay_check_in)(person=self.person, room=self.room, by=self.head)
         self.assertTrue(await socket.receive_nothing(timeout=0.3))
+
+
+class CheckedSocketRightTests(SocketMixin, LiveTestCase):
+    """After one full check, a heartbeat re-reads only the rows the right depends on
+    (consumers.BoardConsumer.right_inputs); any change to them still ends the socket."""
+
+    async def open_checked(self):
+        socket, client = await self.open_logged_in("/ws/boards/general/?lang=en", self.clerk)
+        await socket.send_to(text_data=json.dumps({"type": "heartbeat", "seq": 0}))
+        self.assertEqual(await socket.receive_from(), ACK)
+        return socket, client.cookies["sessionid"].value
+
+    async def assert_next_heartbeat_closes(self, change, code):
+        socket, key = await self.open_checked()
+        await sync_to_async(change)(key)
+        await socket.send_to(text_data=json.dumps({"type": "heartbeat", "seq": 0}))
+        self.assertEqual(await socket.receive_output(timeout=2), {"type": "websocket.close", "code": code})
+
+    async def test_an_unchanged_right_is_not_checked_again_in_full(self):
+        socket, _key = await self.open_checked()
+        with mock.patch.object(BoardConsumer, "lost_right", side_effect=AssertionError("checked in full")):
+            for _ in range(3):
+                await socket.send_to(text_data=json.dumps({"type": "heartbeat", "seq": 0}))
+                self.assertEqual(await socket.receive_from(), ACK)
+        await socket.disconnect()
+
+    async def test_a_deactivated_account(self):
+        await self.assert_next_heartbeat_closes(
+            lambda key: User.objects.filter(pk=self.clerk.pk).update(is_active=False), 4401
+        )
+
+    async def test_a_deleted_session(self):
+        await self.assert_next_heartbeat_closes(lambda key: Session.objects.filter(session_key=key).delete(), 4401)
+
+    async def test_an_expired_session(self):
+        await self.assert_next_heartbeat_closes(
+            lambda key: Session.objects.filter(session_key=key).update(expire_date=timezone.now()), 4401
+        )
+
+    async def test_a_changed_password(self):
+        def change(key):
+            user = User.objects.get(pk=self.clerk.pk)
+            user.set_password("a-new-one-2027")
+            user.save()
+
+        await self.assert_next_heartbeat_closes(change, 4401)
+
+    async def test_a_group_left(self):
+        await self.assert_next_heartbeat_closes(
+            lambda key: self.clerk.groups.remove(Group.objects.get(name=Role.GENERAL)), 4403
+        )
+
+    async def test_a_group_renamed(self):
+        await self.assert_next_heartbeat_closes(
+            lambda key: Group.objects.filter(name=Role.GENERAL).update(name="前台（旧）"), 4403
+        )
+
+    async def test_a_move_to_another_site(self):
+        await self.assert_next_heartbeat_closes(
+            lambda key: Staff.objects.filter(user=self.clerk).update(site=make_site(name="另一隔离点")), 4403
+        )
+
+    async def test_a_heartbeat_after_the_check_runs_three_statements(self):
+        socket, _key = await self.open_checked()
+        counted = []
+
+        async def counting(consumer):
+            def run():
+                with CaptureQueriesContext(connection) as queries:
+                    result = consumer.lost_right_since(), live.current_seq(consumer.site_id, consumer.board_key)
+                counted.append(len(queries))
+                return result
+
+            return await sync_to_async(run)()
+
+        with mock.patch.object(BoardConsumer, "heartbeat_state", counting):
+            await socket.send_to(text_data=json.dumps({"type": "heartbeat", "seq": 0}))
+            self.assertEqual(await socket.receive_from(), ACK)
+        # The session, the account with its groups and site, the board's number.
+        self.assertEqual(counted, [3])
+        await socket.disconnect()
 
 
 class BadFrameTests(SocketMixin, LiveTestCase):

@@ -39,6 +39,15 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
     sweep_interval = 1.0
     _next_sweep = 0.0
 
+    def stale_groups(self, groups, channel) -> list:
+        """Of ``groups``, those ``channel`` is not in, or joined more than half
+        the group expiry ago: what a board socket's heartbeat joins again
+        (site_ops/consumers.py). A dict lookup each, where joining is a call
+        per group; on Redis, which loses every group when it restarts, the
+        heartbeat joins them all."""
+        refresh_before = time.time() - self.group_expiry / 2
+        return [group for group in groups if self.groups.get(group, {}).get(channel, 0) < refresh_before]
+
     def _clean_expired(self):
         """Drop expired messages and group memberships, as stock, at most once a sweep interval."""
         now = time.monotonic()
