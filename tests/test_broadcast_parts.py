@@ -16,6 +16,7 @@ from site_ops.boards import BOARDS, Change
 from site_ops.models import BoardSequence
 from site_ops.speedups.layers import InMemoryChannelLayer
 from tests.base import SiteTestCase
+from tests.factories import make_person
 
 
 class BroadcastPartsTests(SiteTestCase):
@@ -36,6 +37,33 @@ class BroadcastPartsTests(SiteTestCase):
         with self.captureOnCommitCallbacks(execute=True) as callbacks:
             services.room_move(room=room, to=to, by=self.head, version=self.fresh(room).version)
         return callbacks[0].change
+
+    def test_a_check_in_takes_its_row_off_the_arrivals_without_resending_the_list(self):
+        later = make_person(self.site, name="王桂兰")
+        general = self.listen("general", "zh-hans")
+        with self.captureOnCommitCallbacks(execute=True):
+            services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        html = general()
+        self.assertIn('<small id="arrivals-count">1</small>', html)
+        self.assertIn(f'data-remove="arrival-{self.person.pk}"', html)
+        self.assertNotIn('id="arrivals"', html)
+        self.assertNotIn("王桂兰", html)
+        # Someone newly expected: a row to put in its place, so the whole list.
+        newcomer = make_person(self.site, name="赵建国")
+        live.send_change(Change(site_id=self.site.pk, persons=frozenset({newcomer.pk})), {"general": 9})
+        html = general()
+        self.assertIn('id="arrivals"', html)
+        self.assertIn("王桂兰", html)
+        self.assertIn("赵建国", html)
+        # The last one checked in: the list says nobody is expected.
+        for person in (later, newcomer):
+            with self.captureOnCommitCallbacks(execute=True):
+                services.stay_check_in(
+                    person=person, room=Room.objects.filter(status="available").first(), by=self.clerk
+                )
+            html = general()
+        self.assertIn('id="arrivals"', html)
+        self.assertIn("暂无待入住人员", html)
 
     def test_a_room_taken_out_of_service_leaves_the_group_boards_alone(self):
         BoardSequence.objects.all().delete()

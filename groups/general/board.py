@@ -71,6 +71,26 @@ def arrivals(site: Site) -> list[Person]:
     )
 
 
+def arrivals_parts(site: Site, persons) -> list:
+    """The expected arrivals after a change to ``persons``.
+
+    When none of them is expected any more (checked in, did not arrive),
+    their rows go and the count follows: two small fragments, where the
+    whole list was 74 KB a language with 60 people expected, most of what a
+    check-in pushed to the general tablets (bench/README.md, round four).
+    When one of them is expected, a row is new or changed and the whole list
+    goes, in its order; so does an empty list, which says nobody is expected.
+    """
+    expected = Person.objects.filter(site=site, status=Person.Status.EXPECTED)
+    count = expected.count()
+    if not count or expected.filter(pk__in=persons).exists():
+        return [("general/board.html#arrivals", {"arrivals": arrivals(site)})]
+    return [
+        ("general/board.html#arrivals-count", {"count": count}),
+        ("live_socket.html#live-remove", {"remove": [f"arrival-{pk}" for pk in sorted(persons)]}),
+    ]
+
+
 def general_board(site: Site, floor: int | None = None, care: bool = False) -> dict:
     """The general group's board: thirteen queries.
 
@@ -184,10 +204,8 @@ class GeneralBoard(Board):
         # The arrivals and releases lists show people: a change to rooms alone
         # leaves them as they were, and they are most of the render's cost.
         if change.persons:
-            parts += [
-                ("general/board.html#arrivals", {"arrivals": arrivals(site)}),
-                ("general/board.html#releases", {"releases": releases_due(site)}),
-            ]
+            parts += arrivals_parts(site, change.persons)
+            parts.append(("general/board.html#releases", {"releases": releases_due(site)}))
         if change.persons or change.rooms:
             parts.append(("general/board.html#sealed", {"sealed": sealed_rooms(site)}))
         rooms = mark_care_rooms(changed_rooms(site.pk, change.rooms), site.elderly_age)

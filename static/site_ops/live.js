@@ -171,6 +171,16 @@
   document.addEventListener("htmx:wsAfterMessage", function () {
     lastMessageAt = Date.now();
     setState("live");
+    // Rows a change took off a list (a check-in takes a person off the
+    // expected arrivals): the server names them rather than resend the list.
+    var remove = document.getElementById("live-remove");
+    if (remove && remove.dataset.remove) {
+      remove.dataset.remove.split(" ").forEach(function (id) {
+        var row = document.getElementById(id);
+        if (row) row.remove();
+      });
+      remove.dataset.remove = "";
+    }
   });
 
   document.addEventListener("htmx:wsClose", function (event) {

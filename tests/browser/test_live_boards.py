@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from rooms import services
 from rooms.models import Room
 from tests.base import AuditFlushMixin, SiteMixin
+from tests.factories import make_person
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -135,6 +136,8 @@ class BrowserTestCase(AuditFlushMixin, SiteMixin, ChannelsLiveServerTestCase):
 
 class CheckInLiveTests(BrowserTestCase):
     def test_a_check_in_on_a_tablet_shows_on_the_control_screen_without_reload(self):
+        # Someone else is expected too: their row stays, the count goes down.
+        other = make_person(self.site, name="王桂兰")
         control = self.open_as(self.head, "/control/", WALL)
         room_cell = control.locator(f"#room-{self.room.pk}")
         self.assertEqual(room_cell.get_attribute("data-status"), "available")
@@ -156,7 +159,9 @@ class CheckInLiveTests(BrowserTestCase):
         self.assert_not_reloaded(control)
         # The tablet's own board moved the person from arrivals to the room card.
         tablet.wait_for_selector(f"#room-{self.room.pk}[data-status=occupied]")
-        self.assertEqual(tablet.locator(f"#arrival-{self.person.pk}").count(), 0)
+        expect(tablet.locator(f"#arrival-{self.person.pk}")).to_have_count(0)
+        expect(tablet.locator("#arrivals-count")).to_have_text("1")
+        self.assertIn("王桂兰", tablet.locator(f"#arrival-{other.pk}").inner_text())
         self.assert_not_reloaded(tablet)
         self.screenshot(control, "control-screen-wall")
         self.screenshot(tablet, "general-board-tablet")
