@@ -14,11 +14,14 @@ room, so within a step the room names the update. A floor message starts with
 """
 
 import asyncio
+import base64
 import json
 import random
 import re
+import secrets
 import statistics
 import time
+import zlib
 from contextlib import suppress
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -135,6 +138,41 @@ def cookies_from(headers: list[tuple[str, str]]) -> dict[str, str]:
             key, _sep, val = pair.partition("=")
             jar[key.strip()] = val.strip()
     return jar
+
+
+def multipart(fields: dict, files: dict[str, tuple[str, bytes, str]]) -> tuple[str, bytes]:
+    """A form with a file as a browser sends it (multipart/form-data): (content type, body).
+
+    ``files``: field name -> (file name, content, content type).
+    """
+    boundary = f"----benchform{secrets.token_hex(12)}"
+    parts = []
+    for name, value in fields.items():
+        for one in value if isinstance(value, list) else [value]:
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{one}\r\n'.encode())
+    for name, (filename, content, content_type) in files.items():
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        parts.append(f"{head}Content-Type: {content_type}\r\n\r\n".encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return f"multipart/form-data; boundary={boundary}", b"".join(parts)
+
+
+def flash_levels(headers: list[tuple[str, str]]) -> list[int]:
+    """The levels of the messages a response leaves for the next page (40: an error).
+
+    A plain form's answer is a redirect whether the action was done or
+    refused; what tells them apart is the message it leaves, which Django's
+    messages framework keeps in a signed cookie: base64 JSON, zlib-compressed
+    when that is shorter (a leading "."), then ":", the time and the signature.
+    """
+    value = cookies_from(headers).get("messages", "").strip('"')
+    if not value:
+        return []
+    payload = value.split(":", 1)[0]
+    data = base64.urlsafe_b64decode(payload.lstrip(".") + "=" * (-len(payload.lstrip(".")) % 4))
+    if payload.startswith("."):
+        data = zlib.decompress(data)
+    return [m[2] for m in json.loads(data) if isinstance(m, list) and m[:1] == ["__json_message"]]
 
 
 class Poster:

@@ -933,8 +933,18 @@ def main():
     parser.add_argument(
         "--day-speed", type=float, help=f"the site's day: real gaps divided by this ({SIZES['day_speed']})"
     )
+    parser.add_argument(
+        "--only",
+        metavar="STEPS",
+        help=f"only these steps, comma-separated, for the default pair ({', '.join(ONLY_STEPS)})",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
     args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else set()
+    if only - set(ONLY_STEPS):
+        parser.error(f"--only: no step {', '.join(sorted(only - set(ONLY_STEPS)))} (steps: {', '.join(ONLY_STEPS)})")
+    if only:
+        args.servers, args.layers, args.no_scaleout = DEFAULT["server"], DEFAULT["layer"], True
     QUICK_SIZES[:] = [int(n) for n in args.sizes.split(",")]
     if args.smoke:
         SIZES.update(SMOKE_SIZES)
@@ -958,7 +968,7 @@ def main():
     env = base_env(f"sqlite:///{pristine}")
     data = prepare("seed", env)
     fresh_copy(pristine, run_db)
-    if not (args.quick or args.smoke):
+    if not (args.quick or args.smoke or only) or only & {"render", "update_cost"}:
         measured = prepare("measure", base_env(f"sqlite:///{run_db}"))
         for row in measured["renders"]:
             emit(results, row)
@@ -989,7 +999,10 @@ def main():
             full = "quick" if args.quick else "smoke" if args.smoke else full
             try:
                 bench = Bench([server], data, label)
-                asyncio.run(_config(bench, results, profile, full=full, polling=full is True and layer == "memory"))
+                if only:
+                    asyncio.run(_only(bench, results, server, only, smoke=args.smoke))
+                else:
+                    asyncio.run(_config(bench, results, profile, full=full, polling=full is True and layer == "memory"))
             except Exception as error:  # one configuration failing must not lose the others' figures
                 emit(results, {"step": "error", **label, "error": f"{type(error).__name__}: {error}"})
             finally:
@@ -1035,6 +1048,47 @@ async def _config(bench: Bench, results: list, profile, full: bool, polling: boo
     try:
         await run_config(bench, results, full=full, profile=profile)
         if polling:
+            await run_polling(bench, results)
+    finally:
+        await bench.close_sockets(0, 0)
+        bench.close()
+
+
+# --only: the steps that run alone (render and update_cost are measured together).
+ONLY_STEPS = ("render", "update_cost", "fanout", "throughput", "storm", "idle", "day", "polling")
+
+
+async def _only(bench: Bench, results: list, server: Server, steps: set[str], smoke: bool):
+    """--only: the named steps of the default pair, in the order of a full run, at its sizes (--smoke's
+    with --smoke). The idle steps and the day run with the board clock on, as after the storm's restart."""
+    try:
+        await bench.poster.login(bench.data["head"]["username"], bench.data["head"]["password"])
+        for n in ((50,) if smoke else FANOUT_SIZES) if "fanout" in steps else ():
+            await bench.close_sockets(n, n)
+            await bench.open_sockets(n, n)
+            emit(results, await bench.fanout(n, updates=SIZES["fanout_updates"]))
+        if "throughput" in steps:
+            n = 50 if smoke else THROUGHPUT_N
+            await bench.close_sockets(n, 0)
+            await bench.open_sockets(n, 0)
+            await run_throughput(bench, results, n)
+        clock = dict(server.env, BOARD_CLOCK="1")
+        if "storm" in steps:
+            emit(
+                results,
+                await bench.storm(
+                    server, SIZES["storm_uncached_n"], env=dict(clock, BENCH_SNAPSHOT_CACHE="0"), cached=False
+                ),
+            )
+            emit(results, await bench.storm(server, SIZES["storm_n"], env=clock))
+        elif steps & {"idle", "day"}:
+            await bench.close_sockets(0, 0)
+            server.restart(clock)
+        for refetch in (False, True) if "idle" in steps else ():
+            emit(results, await bench.idle(SIZES["idle_n"], SIZES["idle_s"], refetch=refetch))
+        if "day" in steps:
+            await run_site_day(bench, results, server)
+        if "polling" in steps:
             await run_polling(bench, results)
     finally:
         await bench.close_sockets(0, 0)

@@ -168,18 +168,30 @@ def _session(user: User) -> str:
 DAY_ROOMS = 500
 DAY_IN_ISOLATION = 240  # checked in before the day starts
 DAY_ARRIVALS = 60  # expected, checked in during the day: 300 people in all
+DAY_ROUND_FLOORS = 5  # the morning health round, floor by floor
+DAY_SAMPLED_FLOORS = 5  # the sampling round, floor by floor; the lab sheet has their results
 
 
 def build_day(day_sockets: int = 150) -> dict:
     """A 500-room site set up as the admin sets one up, its people checked in through the services.
 
     Through the services (not bulk rows) so that every stay has its sampling
-    plan and meal deliveries as on a real site; one person's sample is
-    collected already, for the positive result of the day.
+    plan and meal deliveries as on a real site. What the day's actions need
+    from the night before, also through the services: one person's sample
+    collected already (the lab sheet's positive); two people moved to
+    another room, whose rooms wait for terminal disinfection; an urgent
+    transfer requested, waiting for the site head's approval. Returned: the
+    ids and versions the pages would show, the health rounds' rows (who is
+    on each floor) and the lab sheet's lines (the day's samples, by national
+    ID, one positive).
     """
+    from django.conf import settings
+
     from groups.catering.models import MealSlot
-    from groups.disinfection.models import Disinfectant, DisinfectionStandard, RoutineSchedule
+    from groups.disinfection.models import Disinfectant, DisinfectionStandard, DisinfectionTask, RoutineSchedule
     from groups.medical.models import Sample
+    from groups.transfers import services as transfers
+    from groups.transfers.models import Transfer
     from rooms import services
     from rooms.models import Shift
 
@@ -222,8 +234,38 @@ def build_day(day_sockets: int = 150) -> dict:
         status=Sample.Status.COLLECTED, collected_at=timezone.now(), collected_by=staff[Role.MEDICAL][0]
     )
     positive.refresh_from_db()
+    # Moved last night (a wrong assignment), from floor 11 to the empty
+    # floor 13: their rooms wait for terminal disinfection.
+    for person, room in zip((people[200], people[210]), (rooms[481], rooms[483]), strict=True):
+        services.stay_move(person=person, room=room, reason=Stay.MoveReason.WRONG_ROOM, by=clerk)
+    terminal = DisinfectionTask.objects.filter(
+        site=site, kind=DisinfectionTask.Kind.TERMINAL, status=DisinfectionTask.Status.OPEN
+    ).order_by("pk")
+    # Chest pain in the night (floor 12): the doctor asked for a transfer.
+    transfer = transfers.transfer_request(
+        person=people[230],
+        by=staff[Role.MEDICAL][0],
+        reason="夜间胸闷、胸痛，需转诊排查",
+        destination_type=Transfer.Destination.DESIGNATED_HOSPITAL,
+        destination_name="重庆市公共卫生医疗救治中心",
+        destination_contact="急诊科 023-65432100",
+        urgency=Transfer.Urgency.URGENT,
+    )
     arrivals = people[DAY_IN_ISOLATION:]
     floors = (DAY_ROOMS + ROOMS_PER_FLOOR - 1) // ROOMS_PER_FLOOR
+    sampled = range(1, 1 + min(floors, DAY_SAMPLED_FLOORS))
+    today = timezone.localdate()
+    due = Sample.objects.filter(site=site, status=Sample.Status.SCHEDULED, scheduled_on=today)
+    # The lab's sheet: the results of the samples the morning's round collects
+    # floor by floor (by national ID: the round takes no barcodes), and the
+    # one collected already, positive.
+    lab = [
+        [national_id, "negative"]
+        for national_id in due.filter(stay__room__floor__in=sampled)
+        .order_by("stay__room__number")
+        .values_list("person__national_id", flat=True)
+    ]
+    lab.insert(len(lab) // 2, [people[0].national_id, "positive"])
     return {
         "site_id": site.pk,
         "floors": floors,
@@ -239,6 +281,22 @@ def build_day(day_sockets: int = 150) -> dict:
             "version": getattr(positive, "version", 1),
             "room": people[0].stays.first().room_id,
         },
+        # The server's time zone: the day, the round's date and the times the forms send are its.
+        "time_zone": settings.TIME_ZONE,
+        # Who each floor's health round lists (the page's rows), room by room.
+        "health_rounds": {
+            str(floor): list(
+                Stay.objects.open()
+                .filter(site=site, room__floor=floor)
+                .order_by("room__number", "person__name")
+                .values_list("person_id", flat=True)
+            )
+            for floor in range(1, 1 + min(floors, DAY_ROUND_FLOORS))
+        },
+        "sampled_floors": list(sampled),
+        "lab_sheet": lab,
+        "terminal": [{"pk": task.pk, "version": task.version} for task in terminal],
+        "transfer": {"pk": transfer.pk, "version": Transfer.objects.get(pk=transfer.pk).version},
         # Sessions per role: the acting tablets and the boards that watch.
         "sessions": {role: [_session(staff[role][n % 2]) for n in range(day_sockets // 4)] for role in Role.values},
     }
