@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from groups.catering import services as meals
-from groups.catering.board import catering_board
+from groups.catering.board import catering_board, catering_change
 from groups.catering.models import MealSlot
 from groups.control.board import control_screen
 from groups.disinfection import services as disinfection
@@ -124,6 +124,21 @@ class QueryCountTests(SiteTestCase):
                     counts[(name, size)] = len(queries)
         for name in ("control-screen", "catering-board", "disinfection-board", "security-board"):
             self.assertEqual(counts[(name, 20)], counts[(name, 500)], name)
+
+    def test_a_catering_change_reads_its_floors_and_counts_the_rest(self):
+        # 1 the site, 2 the floors of the rooms changed; catering_change: 3 slots, 4 open stays on those
+        # floors and the late arrivals, 5 their door notes, 6 those floors' deliveries and the late meals',
+        # 7-8 the round's progress (rooms per outcome, rooms pending), 9-10 people per diet, allergy notes.
+        # (Before: the whole board was read, as a snapshot, and the handover with it.)
+        with frozen(12):
+            for size in (20, 500):
+                self.fill_groups(size)
+                rooms = Room.objects.filter(site=self.big, occupant_count__gt=0).values_list("pk", flat=True)
+                change = boards.Change(site_id=self.big.pk, rooms=frozenset(rooms[:3]), topics=frozenset({"meals"}))
+                with self.subTest(rooms=size), self.assertNumQueries(10):
+                    boards.BOARDS["catering"].change_parts(change)
+                with self.subTest(rooms=size), self.assertNumQueries(8):
+                    catering_change(self.big, [1])
 
     def test_the_general_board_read_is_constant_in_rooms(self):
         # 1 floors, 2-3 counters, 4 arrivals, 5 releases, 6 people in sealed rooms,
@@ -302,6 +317,7 @@ class MedicalQueryCountTests(QueryCountTests):
     test_the_general_board_read_is_constant_in_rooms = None
     test_the_pages_run_the_same_queries_for_20_and_500_rooms = None
     test_a_broadcast_renders_with_constant_queries = None
+    test_a_catering_change_reads_its_floors_and_counts_the_rest = None
 
     def fill(self, rooms: int) -> None:
         """As above, with a day of medical work: samples collected and resulted, a round, alerts, releases due.

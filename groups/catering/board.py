@@ -6,12 +6,25 @@ never names, IDs, phone numbers or anything about health.
 """
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from groups.catering.rounds import PENDING, diet_counts, meal_round, next_slot, open_stays, site_slots
+from groups.catering.rounds import (
+    PENDING,
+    counted_diets,
+    current_slot,
+    floor_stays,
+    meal_round,
+    next_slot,
+    open_stays,
+    round_progress,
+    site_diets,
+    site_slots,
+    slot_moment,
+)
 from groups.catering.services import TOPIC
 from groups.medical.care_board import door_notes
 from groups.medical.services import CARE_TOPIC
@@ -26,18 +39,26 @@ from site_ops.boards import Board
 TEMPLATE = "catering/board.html"
 HANDOVER = handover_topic(Role.CATERING)
 REQUESTS = requests.requests_topic(Role.CATERING)
+# Arrivals, departures and a diet corrected (occupants), a meal recorded, a
+# care plan's door note changed (care): the round changes.
+ROUND_TOPICS = frozenset({TOPIC, OCCUPANTS, CARE_TOPIC})
 
 
 def kitchen(stays, slots, now) -> dict:
     """What the kitchen cooks next: counts per diet of everyone in a room now."""
+    diets = Counter(stay.person.diet for stay in stays)
+    allergies = [(stay.room.number, stay.person.allergy_note) for stay in stays if stay.person.allergy_note]
+    return _kitchen(slots, now, diets, allergies)
+
+
+def _kitchen(slots, now, diets: Counter, allergies: list) -> dict:
     upcoming = next_slot(slots, now)
-    people = [stay.person for stay in stays]
     return {
         "slot": upcoming[0] if upcoming else None,
         "day": upcoming[1] if upcoming else None,
-        "total": len(people),
-        "diets": diet_counts(people),
-        "allergies": [(stay.room.number, stay.person.allergy_note) for stay in stays if stay.person.allergy_note],
+        "total": sum(diets.values()),
+        "diets": counted_diets(diets),
+        "allergies": allergies,
     }
 
 
@@ -81,6 +102,37 @@ def catering_board(site: Site, floor: int | None = None, now=None) -> dict:
     }
 
 
+def catering_change(site: Site, floors: list[int], now=None) -> dict:
+    """What a change to rooms on these floors re-sends: their sections, and
+    the round's head, the kitchen and the late-arrival meals as a snapshot
+    shows them, without reading the other floors' stays: eight queries,
+    however many rooms.
+
+    1. the site's meal slots
+    2. open stays on these floors, and everyone who checked in after the
+       delivery time (the late-arrival meals), with their people and rooms
+    3. the door notes of their care plans
+    4. the deliveries recorded on these floors, and the late-arrival meals recorded
+    5-6. the round's progress over the site: rooms per recorded outcome, rooms pending
+    7-8. the kitchen: people per diet, and the allergy notes
+    """
+    now = now or timezone.now()
+    slots = site_slots(site.pk)
+    slot = current_slot(slots, now)
+    moment = slot_moment(slot, timezone.localdate(now)) if slot else None
+    stays = floor_stays(site, floors, moment)
+    attach_door_notes(stays)
+    meals = meal_round(site, now=now, slot=slot, stays=stays, floors=floors) if slot else None
+    by_floor = meals.floors() if meals else {}
+    return {
+        "site": site,
+        "round": meals,
+        "progress": round_progress(site, meals) if meals else None,
+        "kitchen": _kitchen(slots, now, *site_diets(site)),
+        "floors": [_floor(f, by_floor.get(f, []), meals) for f in floors],
+    }
+
+
 def _floor(number: int, meals, round_) -> dict:
     pending = [meal.room.pk for meal in meals if meal.status == PENDING]
     # The floor button's one-time token names the rooms it covers, so a
@@ -92,35 +144,43 @@ def _floor(number: int, meals, round_) -> dict:
 
 @dataclass(frozen=True)
 class CateringBoard(Board):
-    # Arrivals, departures and a diet corrected (occupants) change the round.
-    # A care plan's door note changed (care).
-    topics: frozenset[str] | None = frozenset({TOPIC, OCCUPANTS, HANDOVER, REQUESTS, CARE_TOPIC})
+    topics: frozenset[str] | None = ROUND_TOPICS | {HANDOVER, REQUESTS}
 
     def affected_by(self, change):
+        return super().affected_by(change) or self.seals(change)
+
+    @staticmethod
+    def seals(change) -> bool:
         # A room sealed or unsealed (the disinfection topic, with its room)
         # changes how its meals are delivered: contactless.
-        return super().affected_by(change) or bool(DISINFECTION in change.topics and change.rooms)
+        return bool(DISINFECTION in change.topics and change.rooms)
 
     def render_snapshot(self, site_id, params):
         context = catering_board(load_site(site_id), floor=params.get("floor"))
         return render_to_string(f"{TEMPLATE}#board-body", context)
 
     def change_parts(self, change):
-        if change.topics == {HANDOVER}:
-            return [
-                ("rooms/handover.html#handover", {"handover": group_handover(load_site(change.site_id), Role.CATERING)})
-            ]
-        if change.topics <= {REQUESTS, requests.REQUESTS}:
-            # A request alone: the list of the kitchen's requests, not the round.
-            return requests.board_parts(load_site(change.site_id), change, Role.CATERING)
-        context = catering_board(load_site(change.site_id))
-        parts = [(f"{TEMPLATE}#{name}", context) for name in ("round-head", "kitchen", "late-meals", "handover")]
-        parts += requests.board_parts(context["site"], change, Role.CATERING)
-        # The floors the change touched; a page showing one floor ignores the others.
-        touched = set(Room.objects.filter(pk__in=change.rooms).values_list("floor", flat=True))
-        for floor in context["floors"]:
-            if not change.rooms or floor["number"] in touched:
-                parts.append((f"{TEMPLATE}#floor-section", {**context, "section": floor}))
+        site = load_site(change.site_id)
+        parts = []
+        if HANDOVER in change.topics:
+            parts.append(("rooms/handover.html#handover", {"handover": group_handover(site, Role.CATERING)}))
+        parts += requests.board_parts(site, change, Role.CATERING)
+        if change.topics & ROUND_TOPICS or self.seals(change):
+            parts += self.round_parts(site, change)
+        return parts
+
+    def round_parts(self, site, change):
+        """The round's head, the kitchen, the late-arrival meals and the
+        sections of the floors the change touched (a page showing one floor
+        ignores the others), read for those floors only. A change naming no
+        room re-sends every floor."""
+        if change.rooms:
+            floors = Room.objects.filter(site=site, pk__in=change.rooms).values_list("floor", flat=True)
+            context = catering_change(site, sorted(set(floors)))
+        else:
+            context = catering_board(site)
+        parts = [(f"{TEMPLATE}#{name}", context) for name in ("round-head", "kitchen", "late-meals")]
+        parts += [(f"{TEMPLATE}#floor-section", {**context, "section": floor}) for floor in context["floors"]]
         return parts
 
     def clock_parts(self, site_id):

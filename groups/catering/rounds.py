@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from groups.catering.models import MealDelivery, MealSlot
@@ -57,7 +58,11 @@ def next_slot(slots: list[MealSlot], now: datetime) -> tuple[MealSlot, date] | N
 
 def diet_counts(people) -> list[tuple[str, str, int]]:
     """(diet, label, count) in the order of Person.Diet, for the diets present."""
-    counts = Counter(person.diet for person in people)
+    return counted_diets(Counter(person.diet for person in people))
+
+
+def counted_diets(counts: Counter) -> list[tuple[str, str, int]]:
+    """``diet_counts`` of people already counted per diet."""
     return [(value, label, counts[value]) for value, label in Person.Diet.choices if counts[value]]
 
 
@@ -149,22 +154,91 @@ def site_slots(site_id: int):
     return MealSlot.objects.filter(site_id=site_id)
 
 
+# The order of a round's rooms and of the kitchen's allergy notes; the pk
+# settles two people who checked in to one room at the same moment.
+STAY_ORDER = ("room__floor", "room__number", "started_at", "pk")
+
+
+def in_rooms(site: Site):
+    """The open stays of everyone in a room now, as a queryset. Someone away
+    on a hospital visit is fed where they are."""
+    return Stay.objects.open().filter(site=site).exclude(Transfer.away_now())
+
+
 def open_stays(site: Site, room_ids=None):
     """Everyone in a room now (in the given rooms only, if given), with their
-    room: one query. Someone away on a hospital visit is fed where they are."""
-    stays = Stay.objects.open().filter(site=site).exclude(Transfer.away_now())
+    room: one query."""
+    stays = in_rooms(site)
     if room_ids is not None:
         stays = stays.filter(room_id__in=room_ids)
-    return list(stays.select_related("person", "room").order_by("room__floor", "room__number", "started_at"))
+    return list(stays.select_related("person", "room").order_by(*STAY_ORDER))
+
+
+def floor_stays(site: Site, floors, arrived_after: datetime | None):
+    """Everyone in a room now on these floors, and everyone who checked in
+    after ``arrived_after`` (the round's delivery time) wherever they are,
+    with their rooms: one query. A change to a few rooms re-sends their
+    floors and the late-arrival meals, which are listed for the whole site."""
+    wanted = Q(room__floor__in=floors)
+    if arrived_after is not None:
+        wanted |= Q(started_at__gt=arrived_after)
+    return list(in_rooms(site).filter(wanted).select_related("person", "room").order_by(*STAY_ORDER))
+
+
+def round_progress(site: Site, meals: MealRound) -> dict[str, int]:
+    """``meals.progress`` for the whole site when ``meals`` holds only some
+    floors' rooms (and every late-arrival meal): two counting queries,
+    however many rooms.
+
+    As in ``meal_round``, a room is in the round when its delivery was
+    recorded or someone in it checked in by the delivery time; a recorded
+    outcome is its status, and the other rooms are pending.
+    """
+    recorded = MealDelivery.objects.filter(slot=meals.slot, day=meals.day, person__isnull=True)
+    outcomes = dict(recorded.values_list("status").annotate(n=Count("pk")).order_by())
+    pending = (
+        in_rooms(site)
+        .filter(started_at__lte=meals.moment)
+        .exclude(room_id__in=recorded.values("room_id"))
+        .aggregate(rooms=Count("room_id", distinct=True))["rooms"]
+    )
+    delivered = outcomes.get(MealDelivery.Status.DELIVERED, 0)
+    refused = outcomes.get(MealDelivery.Status.REFUSED, 0)
+    return {
+        "delivered": delivered,
+        "refused": refused,
+        "pending": pending,
+        "done": delivered + refused,
+        "total": delivered + refused + pending,
+        "late_pending": sum(meal.status == PENDING for meal in meals.late),
+    }
+
+
+def site_diets(site: Site) -> tuple[Counter, list[tuple[str, str]]]:
+    """How many people of each diet are in the rooms now, and the allergy
+    notes as (room number, note) in the round's order: two queries, whose
+    rows are the diets present and the people with a note."""
+    everyone = in_rooms(site)
+    counts = Counter(dict(everyone.values_list("person__diet").annotate(n=Count("pk")).order_by()))
+    notes = everyone.exclude(person__allergy_note="").order_by(*STAY_ORDER)
+    return counts, list(notes.values_list("room__number", "person__allergy_note"))
 
 
 def meal_round(
-    site: Site, *, now: datetime | None = None, slot: MealSlot | None = None, slots=None, stays=None, room_ids=None
+    site: Site,
+    *,
+    now: datetime | None = None,
+    slot: MealSlot | None = None,
+    slots=None,
+    stays=None,
+    room_ids=None,
+    floors=None,
 ) -> MealRound | None:
     """Today's round of a slot (the current one by default): one query for the
     recorded deliveries, plus the slots and the open stays unless the caller
     already has them. ``room_ids``: the round of those rooms only (a
-    broadcast touching a few)."""
+    broadcast touching a few). ``floors``: the rooms of those floors only,
+    with every late-arrival meal (the stays, if given, are ``floor_stays``)."""
     now = now or timezone.now()
     if slot is None:
         slots = site_slots(site.pk) if slots is None else slots
@@ -173,10 +247,13 @@ def meal_round(
             return None
     day = timezone.localdate(now)
     moment = slot_moment(slot, day)
-    stays = open_stays(site, room_ids) if stays is None else stays
+    if stays is None:
+        stays = open_stays(site, room_ids) if floors is None else floor_stays(site, floors, moment)
     recorded = MealDelivery.objects.filter(slot=slot, day=day)
     if room_ids is not None:
         recorded = recorded.filter(room_id__in=room_ids)
+    if floors is not None:
+        recorded = recorded.filter(Q(room__floor__in=floors) | Q(person__isnull=False))
     recorded = list(recorded.select_related("room"))
     by_room = {row.room_id: row for row in recorded if row.person_id is None}
     by_person = {row.person_id: row for row in recorded if row.person_id is not None}
