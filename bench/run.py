@@ -781,7 +781,7 @@ def emit(results: list, row: dict):
     results.append(row)
     where = " ".join(str(row[k]) for k in ("server", "layer") if k in row)
     cells = "  ".join(f"{k}={row.get(k)}" for k in COLUMNS.get(row["step"], []))
-    log(f"  {row['step']:<14} {where:<16} {cells}")
+    log(f"  {row['step']:<14} {where:<16} {cells}  ({time.time() - BEGAN:.0f} s)")
 
 
 def table(results: list) -> str:

@@ -14,7 +14,7 @@ from unittest import mock
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, override_settings
 
 from site_ops import live
 from site_ops.consumers import BoardConsumer
@@ -48,23 +48,6 @@ class ConsumerPathTests(SocketMixin, LiveTestCase):
 
     async def broadcast(self, html):
         await self.layer.group_send(self.group, {"type": "board.html", "html": html})
-
-    async def test_a_heartbeat_joins_again_only_the_groups_the_socket_left(self):
-        (board,) = await self.open_boards(1)
-        heartbeat = json.dumps({"type": "heartbeat", "seq": 10**9})
-        with mock.patch.object(self.layer, "group_add", wraps=self.layer.group_add) as group_add:
-            await board.send_to(text_data=heartbeat)
-            await board.receive_from()
-            self.assertEqual(group_add.call_count, 0)  # still in every group
-            # Swept out of its board's group (messages left unread past their expiry).
-            (channel,) = self.layer.groups[self.group]
-            await self.layer.group_discard(self.group, channel)
-            await board.send_to(text_data=heartbeat)
-            await board.receive_from()
-            self.assertEqual([call.args[0] for call in group_add.call_args_list], [self.group])
-        await self.broadcast("<p>back</p>")
-        self.assertEqual(await board.receive_from(), "<p>back</p>")
-        await board.disconnect()
 
     async def test_a_broadcast_reaches_every_socket_in_order(self):
         readers = len(layer_readers())
@@ -149,6 +132,36 @@ class ConsumerPathTests(SocketMixin, LiveTestCase):
             with self.assertRaisesMessage(RuntimeError, "the handler failed"):
                 await board.wait(timeout=2)
         self.assertEqual(len(layer_readers()), readers)
+
+
+@override_settings(CHANNEL_LAYERS={"default": {"BACKEND": "site_ops.speedups.layers.InMemoryChannelLayer"}})
+class RejoinTests(SocketMixin, LiveTestCase):
+    """On the in-memory layer, which can say which groups a socket is in (on Redis every heartbeat re-joins all)."""
+
+    def setUp(self):
+        super().setUp()
+        self.layer = get_channel_layer()
+        self.group = live.broadcast_group(self.site.pk, "control", "en")
+
+    open_boards = ConsumerPathTests.open_boards
+    broadcast = ConsumerPathTests.broadcast
+
+    async def test_a_heartbeat_joins_again_only_the_groups_the_socket_left(self):
+        (board,) = await self.open_boards(1)
+        heartbeat = json.dumps({"type": "heartbeat", "seq": 10**9})
+        with mock.patch.object(self.layer, "group_add", wraps=self.layer.group_add) as group_add:
+            await board.send_to(text_data=heartbeat)
+            await board.receive_from()
+            self.assertEqual(group_add.call_count, 0)  # still in every group
+            # Swept out of its board's group (messages left unread past their expiry).
+            (channel,) = self.layer.groups[self.group]
+            await self.layer.group_discard(self.group, channel)
+            await board.send_to(text_data=heartbeat)
+            await board.receive_from()
+            self.assertEqual([call.args[0] for call in group_add.call_args_list], [self.group])
+        await self.broadcast("<p>back</p>")
+        self.assertEqual(await board.receive_from(), "<p>back</p>")
+        await board.disconnect()
 
 
 class InMemoryLayerTests(SimpleTestCase):
