@@ -227,12 +227,48 @@ def snapshot(site_id: int, key: str, language: str, params: dict) -> str:
     audience = (site_id, key, language, tuple(sorted(params.items())))
 
     def render():
-        with translation.override(language):
-            return board_for_key(key).render_snapshot(site_id, params)
+        # The board's other audiences at this number (each floor, each
+        # language) read the same counters and lists: read once for them all.
+        outer, _shared.cache = getattr(_shared, "cache", None), snapshot_reads.get((site_id, key, seq))
+        try:
+            with translation.override(language):
+                return board_for_key(key).render_snapshot(site_id, params)
+        finally:
+            _shared.cache = outer
 
     return snapshots.get(audience, seq, render) + seq_tag(seq)
 
 
+class SnapshotReads:
+    """What ``shared_by_renders`` reads serve, kept for the snapshots of one
+    board at one number: its floors and languages (a reconnect storm renders
+    the general board for every floor in both languages, and each read the
+    whole site's counters, arrivals and releases). As fresh as the snapshots
+    themselves (``SNAPSHOT_CACHE_SECONDS``), bounded, oldest out first."""
+
+    def __init__(self):
+        self.entries: dict[tuple, tuple[float, dict]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, board: tuple) -> dict | None:
+        if SNAPSHOT_CACHE_SECONDS <= 0:
+            return None
+        now = time.monotonic()
+        with self.lock:
+            entry = self.entries.get(board)
+            if entry is None or now - entry[0] > SNAPSHOT_CACHE_SECONDS:
+                self.entries.pop(board, None)
+                entry = self.entries[board] = (now, {})
+                while len(self.entries) > SNAPSHOT_CACHE_SIZE:
+                    del self.entries[next(iter(self.entries))]
+            return entry[1]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+snapshot_reads = SnapshotReads()
 _shared = threading.local()
 
 

@@ -50,4 +50,5 @@ def _no_snapshot_from_another_test():
     from site_ops import live
 
     live.snapshots.clear()
+    live.snapshot_reads.clear()
     yield

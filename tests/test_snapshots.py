@@ -93,6 +93,29 @@ class SnapshotCacheTests(SiteTestCase):
             live.snapshot(self.site.pk, "general", "en", {"floor": 1})
         self.assertEqual(len(self.calls), 4)
 
+    def test_the_floors_and_languages_of_a_board_read_its_site_wide_lists_once(self):
+        with CaptureQueriesContext(connection) as first:
+            live.snapshot(self.site.pk, "general", "zh-hans", {"floor": 1})
+        with CaptureQueriesContext(connection) as others:
+            shared = live.snapshot(self.site.pk, "general", "en", {"floor": 2})
+        self.assertEqual(len(self.calls), 2)
+        self.assertLess(len(others), len(first))
+        # The arrivals list was read by the first render only.
+        arrivals = [q for q in first.captured_queries if "expected_on" in q["sql"] and "ORDER BY" in q["sql"]]
+        self.assertTrue(arrivals)
+        self.assertFalse([q for q in others.captured_queries if q["sql"] == arrivals[0]["sql"]])
+        # And it shows what a render of its own shows.
+        live.snapshot_reads.clear()
+        live.snapshots.clear()
+        self.assertEqual(live.snapshot(self.site.pk, "general", "en", {"floor": 2}), shared)
+
+    def test_a_new_number_reads_again(self):
+        live.snapshot(self.site.pk, "general", "en", {"floor": 1})
+        with self.captureOnCommitCallbacks(execute=True):
+            services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        html = live.snapshot(self.site.pk, "general", "en", {"floor": 2})
+        self.assertNotIn(f'id="arrival-{self.person.pk}"', html)
+
 
 class SnapshotOverSocketsTests(SocketMixin, LiveTestCase):
     async def test_two_sockets_of_one_audience_cause_one_render(self):
