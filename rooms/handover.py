@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rooms.models import GROUP_CHOICES, Handover, Shift, Site
+from site_ops.live import shared_by_renders
 
 GROUPS = [value for value, _label in GROUP_CHOICES]
 
@@ -122,6 +123,7 @@ def current_change(site: Site, group: str, now: datetime | None = None) -> Shift
 # --- what the screens read -------------------------------------------------------
 
 
+@shared_by_renders
 def group_handover(site: Site, group: str, now: datetime | None = None) -> dict:
     """A group board's handover section: two queries.
 

@@ -301,6 +301,7 @@ def _listed(requests) -> list[Request]:
     return found
 
 
+@live.shared_by_renders
 def group_requests(site: Site, group: str) -> list[Request]:
     """A group's open requests, urgent first, then the oldest: one query."""
     requests = (
@@ -329,6 +330,7 @@ def record_requests(*, person: Person | None = None, room: Room | None = None) -
     return _listed(requests[:50])
 
 
+@live.shared_by_renders
 def headline(site: Site, now: datetime | None = None) -> dict:
     """The ledger's headline: collected today and in all, resolved, open, overdue, median time to resolution.
 

@@ -18,7 +18,9 @@ from channels.auth import AuthMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402
-from django.urls import path, re_path  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.urls import path, re_path, reverse  # noqa: E402
+from django.utils import translation  # noqa: E402
 
 from site_ops import speedups  # noqa: E402
 from site_ops.consumers import BoardConsumer, NoSuchSocket  # noqa: E402
@@ -58,6 +60,14 @@ application = ProtocolTypeRouter(
 # process itself, so a site needs no cron entry; SCHEDULED_JOBS=0 leaves them
 # to a systemd timer (site_ops/upkeep/scheduler.py, docs/deploy.md).
 scheduler.start()
+
+# Load now what the first requests and sockets would otherwise load while
+# every tablet waits (a restart's reconnect storm): every app's URLs and
+# views (the first {% url %} imports them all) and the translations.
+reverse("login")
+for code, _name in settings.LANGUAGES:
+    with translation.override(code):
+        translation.gettext("Rooms")
 
 if speedups.ENABLED:
     # What is loaded by now (Django, the apps, the URL and model machinery)
