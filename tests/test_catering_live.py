@@ -216,6 +216,23 @@ class CateringChangeTests(SiteTestCase):
                 self.assertNotIn(value, html)
         self.assertNotIn("chronic", html)
 
+    def test_the_control_screens_meal_counters_count_what_the_round_shows(self):
+        from groups.control.overview import group_overview
+
+        def both():
+            counted = group_overview(self.site, [])["meals"]
+            read = group_overview(self.site, list(Room.objects.filter(site=self.site)))["meals"]
+            self.assertEqual(counted, read)
+            return counted
+
+        with frozen(12):
+            self.assertEqual((both()["done"], both()["late_pending"]), (1, 1))
+            meals.meal_record(
+                site=self.site, slot=self.lunch, day=timezone.localdate(), room=self.floor[2][1], status="refused",
+                by=self.cook,
+            )  # fmt: skip
+            self.assertEqual((both()["refused"], both()["done"]), (1, 2))
+
     def test_a_handover_or_a_request_alone_leaves_the_round_unread(self):
         for topic, part in (("handover.catering", "handover-catering"), ("requests.catering", "requests-catering")):
             change = Change(site_id=self.site.pk, rooms=frozenset({self.room.pk}), topics=frozenset({topic}))

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from groups.catering.rounds import meal_round
+from groups.catering.rounds import meal_round, round_progress
 from groups.disinfection.models import DisinfectionTask, RoutineSchedule, WasteCollection
 from groups.disinfection.routines import routine_today
 from groups.security.board import open_incidents
@@ -120,7 +120,8 @@ def group_overview(site: Site, rooms: list[Room], now=None) -> dict:
     as ``food_badge`` and ``disinfection_badge``), the groups' counters and the
     open incidents: ten queries, however many rooms.
 
-    1-3. the meal round: slots, open stays, recorded deliveries
+    1-3. the meal round: slots, open stays, recorded deliveries (with no
+         rooms, a broadcast's: slots, late arrivals, deliveries and two counts)
     4.   terminal and spot tasks open or done today
     5-7. routine disinfection: schedule, floors, today's rows
     8.   medical waste collected today
@@ -129,7 +130,14 @@ def group_overview(site: Site, rooms: list[Room], now=None) -> dict:
     """
     now = now or timezone.now()
     start = day_start(now)
-    meals = meal_round(site, now=now)
+    if rooms:
+        meals = meal_round(site, now=now)
+        progress = meals.progress if meals else None
+    else:
+        # No room's badge to set (a broadcast's counters): the round's
+        # figures counted, not every open stay of the site read.
+        meals = meal_round(site, now=now, floors=[])
+        progress = round_progress(site, meals) if meals else None
     tasks = _group_tasks(site, start)
     _set_badges(rooms, meals, tasks, now)
     open_tasks = [task for task in tasks if task.status == DisinfectionTask.Status.OPEN]
@@ -143,7 +151,7 @@ def group_overview(site: Site, rooms: list[Room], now=None) -> dict:
     )
     incidents = open_incidents(site)
     return {
-        "meals": {"slot": meals.slot, **meals.progress} if meals else None,
+        "meals": {"slot": meals.slot, **progress} if meals else None,
         "disinfection_backlog": len(open_tasks),
         "disinfection_overdue": sum(task.is_overdue(now) for task in open_tasks),
         "routine_overdue": sum(len(area.overdue) for area in routine),
