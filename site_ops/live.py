@@ -303,6 +303,20 @@ def shared_by_renders(read):
     return wrapper
 
 
+def shared_render(key: tuple, render) -> str:
+    """A part that is the same for a board's every audience at one number
+    and language (the general board's column beside its floor's rooms),
+    rendered once for them where renders share their reads (a broadcast,
+    the snapshots of one board at one number); elsewhere, rendered."""
+    cache = getattr(_shared, "cache", None)
+    if cache is None:
+        return render()
+    found = ("render", *key, translation.get_language())
+    if found not in cache:
+        cache[found] = render()
+    return cache[found]
+
+
 def broadcast_site(site_id: int):
     """The site the writer handed to the broadcast under way, if it is this one (not read again)."""
     site = getattr(_shared, "site", None)

@@ -109,6 +109,20 @@ class SnapshotCacheTests(SiteTestCase):
         live.snapshots.clear()
         self.assertEqual(live.snapshot(self.site.pk, "general", "en", {"floor": 2}), shared)
 
+    def test_the_general_boards_column_beside_the_rooms_is_rendered_once_per_language(self):
+        from groups.general import board as general
+
+        with mock.patch.object(general, "render_to_string", wraps=general.render_to_string) as rendered:
+            live.snapshot(self.site.pk, "general", "en", {"floor": 1})
+            shared = live.snapshot(self.site.pk, "general", "en", {"floor": 2})
+            live.snapshot(self.site.pk, "general", "zh-hans", {"floor": 2})
+        sides = [call for call in rendered.call_args_list if call.args[0] == "general/board.html#side-column"]
+        self.assertEqual(len(sides), 2)  # English, Chinese
+        live.snapshot_reads.clear()
+        live.snapshots.clear()
+        self.assertEqual(live.snapshot(self.site.pk, "general", "en", {"floor": 2}), shared)
+        self.assertIn('id="arrivals"', shared)
+
     def test_a_new_number_reads_again(self):
         live.snapshot(self.site.pk, "general", "en", {"floor": 1})
         with self.captureOnCommitCallbacks(execute=True):

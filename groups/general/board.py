@@ -27,7 +27,7 @@ from rooms.reads import by_floor, changed_rooms, load_site, open_stays_prefetch,
 from rooms.roles import Role
 from rooms.services import ROOM_MOVES
 from site_ops.boards import Board, WholeBoard
-from site_ops.live import shared_by_renders
+from site_ops.live import shared_by_renders, shared_render
 
 
 @shared_by_renders
@@ -196,6 +196,10 @@ def person_page(person: Person) -> dict:
 class GeneralBoard(Board):
     def render_snapshot(self, site_id, params):
         context = general_board(load_site(site_id), floor=params.get("floor"), care=bool(params.get("care")))
+        # The column beside the rooms is the same on every floor's page.
+        context["side_column"] = shared_render(
+            ("general-side", site_id), lambda: render_to_string("general/board.html#side-column", context)
+        )
         return render_to_string("general/board.html#board-body", context)
 
     def change_parts(self, change):
