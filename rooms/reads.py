@@ -123,11 +123,9 @@ def changed_rooms(site_id: int, room_ids: frozenset[int]) -> list[Room]:
     ids = sorted(room_ids)
     if not ids:
         return []
-    rooms = _rooms_by_id(site_id, ids)
+    rooms = rooms_by_id(site_id, ids)
     stays = _open_stays_in(ids)
-    people = (
-        {person.pk: person for person in _people_by_id(sorted({stay.person_id for stay in stays}))} if stays else {}
-    )
+    people = {person.pk: person for person in people_by_id(sorted({stay.person_id for stay in stays}))} if stays else {}
     by_room: dict[int, list[Stay]] = {}
     for stay in stays:
         stay.person = people[stay.person_id]
@@ -137,7 +135,7 @@ def changed_rooms(site_id: int, room_ids: frozenset[int]) -> list[Room]:
     return rooms
 
 
-_rooms_by_id = FixedRead(
+rooms_by_id = FixedRead(
     lambda site_id, ids: Room.objects.filter(site_id=site_id).filter(pk__in=ids).order_by("floor", "number"),
     lambda site_id, ids: [site_id, *ids],
 )
@@ -149,7 +147,7 @@ _open_stays_in = FixedRead(
 )
 
 
-_people_by_id = FixedRead(lambda ids: Person.objects.filter(pk__in=ids), lambda ids: list(ids))
+people_by_id = FixedRead(lambda ids: Person.objects.filter(pk__in=ids), lambda ids: list(ids))
 
 
 @shared_by_renders

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -199,6 +200,23 @@ class RoomMatesOfAPositiveTests(MedicalTestCase):
     def record_positive(self):
         with self.captureOnCommitCallbacks(execute=True):
             medical.sample_record_result(sample=self.positive, result="positive", by=self.nurse)
+
+    def test_the_general_board_lists_the_sealed_room_positive_first_as_the_queryset_would(self):
+        from groups.general.board import sealed_rooms
+
+        self.record_positive()
+        listed = sealed_rooms(self.site)
+        self.assertEqual([(stay.person.name, stay.positive, stay.room.number) for stay in listed], [
+            ("王芳", True, "120"), ("王小明", False, "120"),
+        ])  # fmt: skip
+        positive = Sample.objects.filter(stay=OuterRef("pk"), kind=Sample.Kind.PCR, result=Sample.Result.POSITIVE)
+        expected = (
+            Stay.objects.open()
+            .filter(site=self.site, room__status=Room.Status.SEALED)
+            .annotate(positive=Exists(positive))
+            .order_by("room__floor", "room__number", "-positive", "person__name")
+        )
+        self.assertEqual([(stay.pk, stay.positive) for stay in listed], [(stay.pk, stay.positive) for stay in expected])
 
     def test_the_room_mates_quarantine_restarts_from_the_day_of_exposure(self):
         before = self.son_stay.ends_on
