@@ -112,7 +112,10 @@ class BrowserTestCase(AuditFlushMixin, SiteMixin, ChannelsLiveServerTestCase):
             self.assertEqual(page.evaluate("window.__csp || []"), [])
 
     def wait_live(self, page):
+        """The socket is open and the board it sent is in (its number is no longer -1):
+        before that, a check of the page would race the snapshot's swap."""
         page.wait_for_selector("body[data-live=live]")
+        page.wait_for_selector("#live-seq:not([data-seq='-1'])", state="attached")
 
     def assert_not_reloaded(self, page):
         self.assertTrue(page.evaluate("window.__notReloaded === true"))
