@@ -16,6 +16,10 @@ def pytest_configure(config):
     # in this process, nor in the server processes the tests start.
     settings.SCHEDULED_JOBS = False
     os.environ["SCHEDULED_JOBS"] = "0"
+    # Tests set the clock to an hour of today (tests/clock.py); a login made
+    # at the real hour must still hold then, whenever the suite runs: a
+    # shift's twelve hours end before 13:00 for a run just after midnight.
+    settings.SESSION_COOKIE_AGE = 2 * 24 * 3600
     # Nor the board clock's minute ticks (tests start it where they need it).
     settings.BOARD_CLOCK = False
     os.environ["BOARD_CLOCK"] = "0"
