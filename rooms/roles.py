@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
+from site_ops.speedups.fixed_reads import FixedRead
+
 
 class Role(models.TextChoices):
     SITE_HEAD = "site_head", _("site head")
@@ -19,6 +21,9 @@ class Role(models.TextChoices):
     # works at none of them (no Staff row), and confirms transfers.
     DISTRICT = "district", _("district isolation office")
 
+
+# Every request and board socket reads the user's roles: built once.
+_group_names = FixedRead(lambda user_id: Group.objects.filter(user__id=user_id).only("name"), lambda user_id: [user_id])
 
 # The roles of people who work at one site: every role but the district office's.
 SITE_ROLES = tuple(role for role in Role.values if role != Role.DISTRICT)
@@ -39,7 +44,7 @@ def roles_of(user: User | AnonymousUser) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_site_ops_roles", None)
     if cached is None:
-        names = user.groups.values_list("name", flat=True)
+        names = (group.name for group in _group_names(user.pk))
         cached = frozenset(name for name in names if name in Role.values)
         user._site_ops_roles = cached
     return cached

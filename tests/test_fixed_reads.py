@@ -11,7 +11,7 @@ from groups.control import overview
 from groups.control.board import FEED_LENGTH, _feed
 from groups.disinfection.models import DisinfectionTask
 from rooms import services
-from rooms.models import AuditEvent, Room
+from rooms.models import AuditEvent, Person, Room
 from rooms.reads import changed_rooms, day_start, open_stays_prefetch
 from rooms.templatetags.board_tags import feed_row
 from site_ops.speedups.fixed_reads import FixedRead
@@ -135,3 +135,31 @@ class BoardReadsTests(SiteTestCase):
         self.assertEqual([s.person.name for s in got[-1].open_stays], ["王芳", "王小明", "王小红"])
         with self.assertNumQueries(0):
             self.assertEqual(changed_rooms(self.site.pk, frozenset()), [])
+
+
+class FixedReadShapesTests(SiteTestCase):
+    """Instances with their related rows, and the rows of values() and values_list()."""
+
+    def test_related_rows_become_instances_without_another_query(self):
+        from django.contrib.auth.models import User
+
+        read = FixedRead(lambda pk: User.objects.select_related("staff__site").filter(pk=pk), lambda pk: [pk])
+        with self.assertNumQueries(1):
+            user = read(self.nurse.pk)[0]
+            self.assertEqual((user.username, user.staff.site.name), ("nurse", self.site.name))
+        self.assertEqual(user.last_login, User.objects.get(pk=self.nurse.pk).last_login)
+        self.assertEqual(user.date_joined, User.objects.get(pk=self.nurse.pk).date_joined)
+
+    def test_values_and_values_lists_as_their_querysets(self):
+        def floors(site_id):
+            return Room.objects.filter(site_id=site_id).order_by("floor", "number")
+
+        for shape in (
+            lambda q: q.values("number", "floor"),
+            lambda q: q.values_list("number", "capacity"),
+            lambda q: q.values_list("number", flat=True),
+        ):
+            read = FixedRead(lambda site_id, shape=shape: shape(floors(site_id)), lambda site_id: [site_id])
+            with self.subTest(shape=shape):
+                self.assertEqual(read(self.site.pk), list(shape(floors(self.site.pk))))
+

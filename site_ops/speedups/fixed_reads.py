@@ -4,10 +4,13 @@ Django compiles a queryset's SQL every time it runs, and for the small reads
 every broadcast makes (the last twenty activity rows, a site's meal slots, a
 room's disinfection tasks) compiling cost more than the database's own work
 (bench/README.md). A ``FixedRead`` builds its queryset on first use, keeps
-the statement, and afterwards runs only that statement with the new values
-through ``Model.objects.raw``, which makes model instances from the rows as
-the queryset would (fields left out with ``only()`` are deferred, values
-pass the backend's converters).
+the statement with what Django's compiler worked out for it (the columns,
+where each model's fields are in a row), and afterwards runs only that
+statement with the new values and makes the model instances from the rows
+as the queryset would: fields left out with ``only()`` are deferred, the
+values pass the backend's converters, and the rows of ``select_related``
+become the related instances (what ``Manager.raw`` cannot do, and it cost
+four times as much per call).
 
 The values are given separately, in the order the statement takes them. On
 first use the queryset is built from stand-in arguments, every one distinct
@@ -24,8 +27,15 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 from site_ops.speedups import ENABLED
 
@@ -48,23 +58,89 @@ class FixedRead:
         statement = self.statements.get(len(values))
         if statement is None:
             statement = self.compile(args)
-        sql, manager = statement
-        return list(manager.raw(sql, values))
+        return statement.run(values)
 
-    def compile(self, args) -> tuple:
+    def compile(self, args) -> "Statement":
         counter = itertools.count(1)
         stand_ins = [stand_in(arg, counter) for arg in args]
         queryset = self.build(*stand_ins)
-        sql, expected = queryset.query.sql_with_params()
+        if queryset.db != DEFAULT_DB_ALIAS:
+            raise ImproperlyConfigured(f"{self.build.__qualname__}: only the default database is supported")
+        compiler = queryset.query.get_compiler(DEFAULT_DB_ALIAS)
+        sql, expected = compiler.as_sql()
         given = list(self.values(*stand_ins))
-        if given != list(expected):
+        if [comparable(value) for value in given] != [comparable(value) for value in expected]:
             raise ImproperlyConfigured(
                 f"{self.build.__qualname__}: the values {given!r} are not the statement's {list(expected)!r}"
             )
-        if queryset.db != DEFAULT_DB_ALIAS:
-            raise ImproperlyConfigured(f"{self.build.__qualname__}: only the default database is supported")
         with self.lock:
-            return self.statements.setdefault(len(given), (sql, queryset.model._default_manager))
+            return self.statements.setdefault(len(given), Statement(queryset, compiler, sql))
+
+
+class Statement:
+    """One built statement and what Django's compiler worked out for it:
+    the rows made into what the queryset gives (model instances as
+    ``ModelIterable`` makes them, or the dicts, tuples or values of
+    ``values()`` and ``values_list()``), without building the SQL again."""
+
+    def __init__(self, queryset: QuerySet, compiler, sql: str):
+        self.query, self.sql = queryset.query, sql
+        self.select, self.col_count = compiler.select, compiler.col_count
+        self.kind = queryset._iterable_class
+        if self.kind is ModelIterable:
+            klass_info = compiler.klass_info
+            self.model = klass_info["model"]
+            first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            self.model_fields = slice(first, last)
+            self.init_list = [column[0].target.attname for column in self.select[first:last]]
+            self.klass_info = klass_info
+            self.annotations = dict(compiler.annotation_col_map or {})
+        elif self.kind is ValuesIterable:
+            query = queryset.query
+            self.names = (
+                list(query.selected)
+                if query.selected
+                else [
+                    *query.extra_select,
+                    *query.values_select,
+                    *query.annotation_select,
+                ]
+            )
+        elif self.kind not in (ValuesListIterable, FlatValuesListIterable):
+            raise ImproperlyConfigured(f"a fixed read gives instances, values() or values_list(), not {self.kind}")
+
+    def run(self, values: list) -> list:
+        db = DEFAULT_DB_ALIAS
+        with connections[db].cursor() as cursor:
+            cursor.execute(self.sql, values)
+            rows = [row[: self.col_count] for row in cursor.fetchall()]
+        # Converters and populators are of this thread's connection.
+        compiler = self.query.get_compiler(db)
+        converters = compiler.get_converters([column[0] for column in self.select[: self.col_count]])
+        if converters:
+            rows = list(compiler.apply_converters(rows, converters))
+        if self.kind is ValuesIterable:
+            return [dict(zip(self.names, row, strict=True)) for row in rows]
+        if self.kind is ValuesListIterable:
+            return [tuple(row) for row in rows]
+        if self.kind is FlatValuesListIterable:
+            return [row[0] for row in rows]
+        populators = get_related_populators(self.klass_info, self.select, db)
+        found = []
+        for row in rows:
+            obj = self.model.from_db(db, self.init_list, row[self.model_fields])
+            for populator in populators:
+                populator.populate(row, obj)
+            for name, position in self.annotations.items():
+                setattr(obj, name, row[position])
+            found.append(obj)
+        return found
+
+
+def comparable(value):
+    """A statement's value as it compares: PostgreSQL's JSON values are
+    wrappers (psycopg's ``Jsonb``) equal only to themselves; their content is."""
+    return getattr(value, "obj", value) if type(value).__name__ in ("Json", "Jsonb") else value
 
 
 def stand_in(arg, counter):
