@@ -163,3 +163,106 @@ class FixedReadShapesTests(SiteTestCase):
             with self.subTest(shape=shape):
                 self.assertEqual(read(self.site.pk), list(shape(floors(self.site.pk))))
 
+
+class BusySiteReadsTests(SiteTestCase):
+    """The medical and catering reads every board and broadcast makes, built
+    once, against the querysets they run: a positive, a fever, a missed
+    round, a meal delivered, people on the care ledger."""
+
+    @classmethod
+    def setUpTestData(cls):
+        from groups.catering import services as meals
+        from groups.catering.models import MealSlot
+        from groups.medical import services as medical
+        from groups.medical.models import Sample
+
+        super().setUpTestData()
+        cls.people = [make_person(cls.site) for _ in range(4)]
+        for person, room in zip(cls.people, cls.rooms[1:5], strict=True):
+            services.stay_check_in(person=person, room=room, by=cls.clerk)
+        Person.objects.filter(pk=cls.people[0].pk).update(special_needs=["chronic"])
+        sick = cls.people[1]
+        sample = Sample.objects.filter(person=sick).order_by("scheduled_on").first()
+        medical.sample_collect(sample=sample, by=cls.nurse)
+        medical.sample_record_result(
+            sample=Sample.objects.get(pk=sample.pk), result="positive", ct_orf1ab="21.3", ct_n="22.8", by=cls.nurse
+        )
+        medical.health_round_record(
+            site=cls.site,
+            day=timezone.localdate(),
+            round="am",
+            entries=[
+                {"person": cls.people[2], "temperature": "38.7", "mood": "anxious"},
+                {"person": cls.people[3], "outcome": "missed"},
+            ],
+            by=cls.nurse,
+        )
+        slot = MealSlot.objects.filter(site=cls.site).first() or MealSlot.objects.create(
+            site=cls.site, kind="lunch", delivery_time="11:30"
+        )
+        meals.meal_record(
+            site=cls.site, slot=slot, day=timezone.localdate(), room=cls.rooms[2], status="delivered", by=cls.cook
+        )
+        cls.slot = slot
+
+    def same(self, read, *args, shape=lambda rows: rows):
+        """The fixed read gives what its queryset gives, in one query."""
+        with self.assertNumQueries(1):
+            got = read(*args)
+        self.assertEqual(shape(got), shape(list(read.build(*args))))
+        return got
+
+    def test_the_medical_reads(self):
+        from groups.medical import board, reads
+        from groups.medical.care_models import _care_due_rows, years_before
+
+        today = timezone.localdate()
+        start, end = reads.day_bounds(today)
+        site_id = self.site.pk
+        counters = self.same(reads._sample_counters, site_id, today, start, end)
+        self.assertEqual(counters[0]["positives_today"], 1)
+        self.assertEqual(len(self.same(reads._feverish_today, site_id, today)), 1)
+        self.same(_care_due_rows, site_id, years_before(today, 70), years_before(today, 14))
+        room_ids = [room.pk for room in self.rooms[1:5]]
+        self.assertEqual(len(self.same(reads._site_tests, site_id, today)), 4)
+        self.same(reads._room_tests, site_id, today, room_ids[:2])
+        checks = self.same(reads._site_checks, site_id, today - timedelta(days=1))
+        self.assertEqual([row[1] for row in checks], [self.people[2].pk])
+        self.same(reads._room_checks, site_id, today - timedelta(days=1), room_ids)
+
+        def alerts(rows):
+            return [(a.pk, a.kind, a.person.name if a.person else None, a.room_id) for a in rows]
+
+        self.assertTrue(self.same(reads._head_alerts, site_id, start, shape=alerts))
+        self.assertGreater(len(self.same(reads._all_alerts, site_id, start, shape=alerts)), 1)
+        stays = [stay.pk for person in self.people for stay in person.stays.all()]
+
+        def samples(rows):
+            return [(s.pk, s.status, s.result, s.cleared, s.away) for s in rows]
+
+        self.assertTrue(self.same(board._round_samples, stays, today, start, shape=samples))
+        checks = self.same(board._checks_on, stays, today, shape=lambda rows: sorted(c.pk for c in rows))
+        self.assertEqual(len(checks), 2)
+        self.same(board._floor_rounds, site_id, today)
+
+    def test_the_counters_as_counted_by_hand(self):
+        from groups.medical.reads import medical_counters
+
+        counters = medical_counters(self.site)
+        self.assertEqual((counters["positives_today"], counters["fevers_today"]), (1, 1))
+        self.assertEqual(counters["awaiting"], 0)
+        self.assertGreaterEqual(counters["care_due"], 1)
+
+    def test_the_meal_round_of_a_few_rooms(self):
+        from groups.catering import rounds
+
+        room_ids = [room.pk for room in self.rooms[1:4]]
+
+        def stays(rows):
+            return [(s.pk, s.person.name, s.room.number) for s in rows]
+
+        self.assertEqual(len(self.same(rounds._open_stays_in, self.site.pk, room_ids, shape=stays)), 3)
+        delivered = self.same(
+            rounds._recorded_in, self.slot.pk, timezone.localdate(), room_ids, shape=lambda rows: rows
+        )
+        self.assertEqual([(row.room.number, row.status) for row in delivered], [(self.rooms[2].number, "delivered")])

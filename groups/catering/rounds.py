@@ -21,13 +21,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from groups.catering.models import MealDelivery, MealSlot
 from groups.transfers.models import Transfer
 from rooms.models import Person, Room, Site, Stay
-from site_ops.speedups.fixed_reads import fixed_read
+from site_ops.speedups.fixed_reads import FixedRead, fixed_read
 
 ROUND_OPENS_BEFORE = timedelta(hours=1)
 PENDING = "pending"
@@ -168,10 +169,35 @@ def in_rooms(site: Site):
 def open_stays(site: Site, room_ids=None):
     """Everyone in a room now (in the given rooms only, if given), with their
     room: one query."""
-    stays = in_rooms(site)
     if room_ids is not None:
-        stays = stays.filter(room_id__in=room_ids)
-    return list(stays.select_related("person", "room").order_by(*STAY_ORDER))
+        return _open_stays_in(site.pk, list(room_ids))
+    return list(in_rooms(site).select_related("person", "room").order_by(*STAY_ORDER))
+
+
+# A broadcast's rooms (the control screen's food badges, the catering
+# board's changed rooms): statements built once.
+_open_stays_in = FixedRead(
+    lambda site_id, room_ids: (
+        Stay.objects.open()
+        .filter(site_id=site_id, room_id__in=room_ids)
+        .exclude(Transfer.away_now())
+        .select_related("person", "room")
+        .order_by(*STAY_ORDER)
+    ),
+    lambda site_id, room_ids: [
+        *room_ids,
+        site_id,
+        1,
+        Transfer.Destination.HOSPITAL_VISIT,
+        Transfer.State.DEPARTED,
+    ],
+)
+_recorded_in = FixedRead(
+    lambda slot_id, day, room_ids: MealDelivery.objects.filter(
+        slot_id=slot_id, day=day, room_id__in=room_ids
+    ).select_related("room"),
+    lambda slot_id, day, room_ids: [connection.ops.adapt_datefield_value(day), *room_ids, slot_id],
+)
 
 
 def floor_stays(site: Site, floors, arrived_after: datetime | None):
@@ -249,12 +275,15 @@ def meal_round(
     moment = slot_moment(slot, day)
     if stays is None:
         stays = open_stays(site, room_ids) if floors is None else floor_stays(site, floors, moment)
-    recorded = MealDelivery.objects.filter(slot=slot, day=day)
-    if room_ids is not None:
-        recorded = recorded.filter(room_id__in=room_ids)
-    if floors is not None:
-        recorded = recorded.filter(Q(room__floor__in=floors) | Q(person__isnull=False))
-    recorded = list(recorded.select_related("room"))
+    if room_ids is not None and floors is None:
+        recorded = _recorded_in(slot.pk, day, list(room_ids))
+    else:
+        recorded = MealDelivery.objects.filter(slot=slot, day=day)
+        if room_ids is not None:
+            recorded = recorded.filter(room_id__in=room_ids)
+        if floors is not None:
+            recorded = recorded.filter(Q(room__floor__in=floors) | Q(person__isnull=False))
+        recorded = list(recorded.select_related("room"))
     by_room = {row.room_id: row for row in recorded if row.person_id is None}
     by_person = {row.person_id: row for row in recorded if row.person_id is not None}
 

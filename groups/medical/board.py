@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -30,16 +31,20 @@ from rooms.reads import changed_rooms, load_site, open_stays_prefetch
 from rooms.roles import Role
 from rooms.services import OCCUPANTS
 from site_ops.boards import Board, Change, WholeBoard
+from site_ops.speedups.fixed_reads import FixedRead
 
 S = Sample.Status
 
 
 def floor_rounds(site: Site) -> list[dict]:
-    """Each floor with its people and today's samples still waiting or overdue: one query."""
-    today = timezone.localdate()
+    """Each floor with its people and today's samples still waiting or overdue: one query, built once."""
+    return _floor_rounds(site.pk, timezone.localdate())
+
+
+def _floor_rounds_query(site_id: int, today):
     open_stay = Q(stays__ended_at__isnull=True)
-    return list(
-        Room.objects.filter(site=site)
+    return (
+        Room.objects.filter(site_id=site_id)
         .values("floor")
         .annotate(
             people=Count("stays", filter=open_stay, distinct=True),
@@ -60,6 +65,14 @@ def floor_rounds(site: Site) -> list[dict]:
     )
 
 
+def _floor_rounds_values(site_id: int, today) -> list:
+    day = connection.ops.adapt_datefield_value(today)
+    return [day, S.SCHEDULED, S.MISSED, day, S.SCHEDULED, site_id]
+
+
+_floor_rounds = FixedRead(_floor_rounds_query, _floor_rounds_values)
+
+
 def attach_round(rooms: list[Room], elderly_age: int | None = None) -> list[Room]:
     """Give each occupant's stay what the round needs today: two queries.
 
@@ -78,22 +91,11 @@ def attach_round(rooms: list[Room], elderly_age: int | None = None) -> list[Room
     mark_care_rooms(rooms, rooms[0].site.elderly_age if elderly_age is None else elderly_age, today)
     start, _end = day_bounds(today)
     samples = defaultdict(list)
-    relevant = (
-        Q(status__in=[S.SCHEDULED, S.MISSED], scheduled_on__lte=today)
-        | Q(status=S.COLLECTED)
-        | Q(status=S.RESULTED, resulted_at__gte=start)
-        | Q(result=Sample.Result.POSITIVE)
-    )
-    found = (
-        Sample.objects.filter(stay__in=stays)
-        .filter(relevant)
-        # Someone away on a hospital visit gives their sample when back.
-        .annotate(cleared=cleared_by_pcr(), away=Transfer.away_now())
-    )
-    for sample in found.order_by("scheduled_on", "pk"):
+    stay_ids = [stay.pk for stay in stays]
+    for sample in _round_samples(stay_ids, today, start):
         samples[sample.stay_id].append(sample)
     checks = defaultdict(dict)
-    for check in HealthCheck.objects.filter(stay__in=stays, day=today):
+    for check in _checks_on(stay_ids, today):
         checks[check.stay_id][check.round] = check
     for stay in stays:
         stay.round_samples = samples[stay.pk]
@@ -104,6 +106,41 @@ def attach_round(rooms: list[Room], elderly_age: int | None = None) -> list[Room
         )
         stay.checks = checks[stay.pk]
     return rooms
+
+
+def _round_samples_query(stay_ids: list[int], today, start):
+    """The samples of these stays that matter today (``attach_round``), in the order they are due."""
+    relevant = (
+        Q(status__in=[S.SCHEDULED, S.MISSED], scheduled_on__lte=today)
+        | Q(status=S.COLLECTED)
+        | Q(status=S.RESULTED, resulted_at__gte=start)
+        | Q(result=Sample.Result.POSITIVE)
+    )
+    return (
+        Sample.objects.filter(stay_id__in=stay_ids)
+        .filter(relevant)
+        # Someone away on a hospital visit gives their sample when back.
+        .annotate(cleared=cleared_by_pcr(), away=Transfer.away_now())
+        .order_by("scheduled_on", "pk")
+    )
+
+
+def _round_samples_values(stay_ids, today, start) -> list:
+    ops, T = connection.ops, Transfer
+    later_negative = (1, Sample.Kind.PCR, Sample.Result.NEGATIVE)
+    away = (1, T.Destination.HOSPITAL_VISIT, T.State.DEPARTED)
+    # Django orders a filter's keywords: the date before the statuses, the moment before its status.
+    wanted = (ops.adapt_datefield_value(today), S.SCHEDULED, S.MISSED, S.COLLECTED)
+    resulted = (ops.adapt_datetimefield_value(start), S.RESULTED, Sample.Result.POSITIVE)
+    return [*later_negative, *away, *stay_ids, *wanted, *resulted]
+
+
+# Every board render and every change to rooms reads these: built once.
+_round_samples = FixedRead(_round_samples_query, _round_samples_values)
+_checks_on = FixedRead(
+    lambda stay_ids, day: HealthCheck.objects.filter(stay_id__in=stay_ids, day=day),
+    lambda stay_ids, day: [connection.ops.adapt_datefield_value(day), *stay_ids],
+)
 
 
 def floor_rooms(site: Site, floor: int) -> list[Room]:

@@ -9,8 +9,9 @@ fragments never carry test results or health data.
 """
 
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -27,6 +28,8 @@ from groups.medical.models import (
     concerns_of,
 )
 from rooms.models import Room, Stay
+from site_ops.live import shared_by_renders
+from site_ops.speedups.fixed_reads import FixedRead
 
 ALERT_FEED_LENGTH = 15
 # The worst first: a room shows the first of these that applies.
@@ -59,30 +62,76 @@ def _overdue(today) -> Q:
     return Q(status=Sample.Status.MISSED) | Q(status=Sample.Status.SCHEDULED, scheduled_on__lt=today)
 
 
+@shared_by_renders
 def medical_counters(site) -> dict:
     """Samples due, collected, overdue and awaiting results; positives, suspected and fevers today;
-    care follow-ups due today (the care ledger): three queries.
+    care follow-ups due today (the care ledger): three queries, built once.
 
     A fever is the site's protocol's (its threshold read in the same query).
     """
     today = timezone.localdate()
     start, end = day_bounds(today)
-    counters = Sample.objects.filter(site=site).aggregate(
-        due_today=Count("pk", filter=Q(scheduled_on=today) & ~Q(status=Sample.Status.CANCELLED)),
-        collected_today=Count("pk", filter=Q(collected_at__gte=start, collected_at__lt=end)),
-        overdue=Count("pk", filter=_overdue(today)),
-        awaiting=Count("pk", filter=Q(status=Sample.Status.COLLECTED)),
-        positives_today=Count("pk", filter=PCR_POSITIVE & Q(resulted_at__gte=start, resulted_at__lt=end)),
-        suspected_today=Count("pk", filter=ANTIGEN_POSITIVE & Q(resulted_at__gte=start, resulted_at__lt=end)),
-    )
-    counters["fevers_today"] = (
-        HealthCheck.objects.filter(site=site, day=today, temperature__gte=fever_from(site))
-        .values("person")
-        .distinct()
-        .count()
-    )
+    rows = _sample_counters(site.pk, today, start, end)
+    counters = {name: rows[0][name] if rows else 0 for name in SAMPLE_COUNTERS}
+    counters["fevers_today"] = len(_feverish_today(site.pk, today))
     counters["care_due"] = care_due_count(site, today)
     return counters
+
+
+SAMPLE_COUNTERS = ("due_today", "collected_today", "overdue", "awaiting", "positives_today", "suspected_today")
+
+
+def _sample_counters_query(site_id: int, today: date, start: datetime, end: datetime):
+    return (
+        Sample.objects.filter(site_id=site_id)
+        .values("site_id")
+        .annotate(
+            due_today=Count("pk", filter=Q(scheduled_on=today) & ~Q(status=Sample.Status.CANCELLED)),
+            collected_today=Count("pk", filter=Q(collected_at__gte=start, collected_at__lt=end)),
+            overdue=Count("pk", filter=_overdue(today)),
+            awaiting=Count("pk", filter=Q(status=Sample.Status.COLLECTED)),
+            positives_today=Count("pk", filter=PCR_POSITIVE & Q(resulted_at__gte=start, resulted_at__lt=end)),
+            suspected_today=Count("pk", filter=ANTIGEN_POSITIVE & Q(resulted_at__gte=start, resulted_at__lt=end)),
+        )
+        .order_by()
+    )
+
+
+def _feverish_today_query(site_id: int, today: date):
+    """Who had a fever today, by the site's protocol: a person a row."""
+    threshold = Coalesce(
+        Subquery(TestProtocol.objects.filter(site_id=site_id).values("fever_from")[:1]),
+        Value(HealthCheck.FEVER_FROM),
+        output_field=DecimalField(),
+    )
+    return (
+        HealthCheck.objects.filter(site_id=site_id, day=today, temperature__gte=threshold)
+        .values_list("person_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+
+
+def _sample_counters_values(site_id, today, start, end) -> list:
+    day, moment, S = connection.ops.adapt_datefield_value, connection.ops.adapt_datetimefield_value, Sample.Status
+    start, end = moment(start), moment(end)
+    pcr, antigen, positive = Sample.Kind.PCR, Sample.Kind.ANTIGEN, Sample.Result.POSITIVE
+    return [
+        *(day(today), S.CANCELLED, start, end, S.MISSED, day(today), S.SCHEDULED, S.COLLECTED),
+        *(pcr, positive, start, end, antigen, positive, start, end, site_id),
+    ]
+
+
+_sample_counters = FixedRead(_sample_counters_query, _sample_counters_values)
+_feverish_today = FixedRead(
+    _feverish_today_query,
+    lambda site_id, today: [
+        connection.ops.adapt_datefield_value(today),
+        site_id,
+        site_id,
+        connection.ops.adapt_decimalfield_value(HealthCheck.FEVER_FROM),
+    ],
+)
 
 
 def fever_from(site) -> Coalesce:
@@ -108,34 +157,16 @@ def attach_badges(site, rooms: list[Room], *, only: bool = False) -> list[Room]:
             room.test_badge, room.health_badges = "", []
         return rooms
     today = timezone.localdate()
-    in_rooms = Q(stay__room_id__in=[room.pk for room in rooms]) if only else Q()
-    tests = (
-        Sample.objects.filter(in_rooms, site=site, stay__ended_at__isnull=True)
-        .exclude(status=Sample.Status.CANCELLED)
-        .values("stay__room_id")
-        .annotate(
-            positive=Count("pk", filter=PCR_POSITIVE),
-            suspected=Count("pk", filter=ANTIGEN_POSITIVE & ~cleared_by_pcr()),
-            overdue=Count("pk", filter=_overdue(today)),
-            due=Count("pk", filter=Q(status=Sample.Status.SCHEDULED, scheduled_on=today)),
-            negative=Count("pk", filter=Q(result=Sample.Result.NEGATIVE)),
-        )
-    )
+    if only:
+        room_ids = [room.pk for room in rooms]
+        tests = _room_tests(site.pk, today, room_ids)
+        checks = _room_checks(site.pk, today - timedelta(days=1), room_ids)
+    else:
+        tests, checks = _site_tests(site.pk, today), _site_checks(site.pk, today - timedelta(days=1))
     test_badge = {}
     for row in tests:
         test_badge[row["stay__room_id"]] = next((badge for badge in TEST_BADGES if row[badge]), "")
     latest = {}
-    checks = (
-        HealthCheck.objects.filter(
-            in_rooms,
-            site=site,
-            stay__ended_at__isnull=True,
-            day__gte=today - timedelta(days=1),
-            outcome=HealthCheck.Outcome.CHECKED,
-        )
-        .order_by("day", "round")
-        .values_list("stay__room_id", "person_id", "temperature", "symptoms", "mood")
-    )
     for room_id, person_id, temperature, symptoms, mood in checks:
         concerns = concerns_of(temperature, symptoms, mood)
         if mood == HealthCheck.Mood.ANXIOUS:
@@ -152,6 +183,60 @@ def attach_badges(site, rooms: list[Room], *, only: bool = False) -> list[Room]:
     return rooms
 
 
+def _tests_query(site_id: int, today: date, in_rooms: Q | None = None):
+    """Each room's occupants' samples counted by what the test badge shows."""
+    return (
+        Sample.objects.filter(in_rooms or Q(), site_id=site_id, stay__ended_at__isnull=True)
+        .exclude(status=Sample.Status.CANCELLED)
+        .values("stay__room_id")
+        .annotate(
+            positive=Count("pk", filter=PCR_POSITIVE),
+            suspected=Count("pk", filter=ANTIGEN_POSITIVE & ~cleared_by_pcr()),
+            overdue=Count("pk", filter=_overdue(today)),
+            due=Count("pk", filter=Q(status=Sample.Status.SCHEDULED, scheduled_on=today)),
+            negative=Count("pk", filter=Q(result=Sample.Result.NEGATIVE)),
+        )
+        .order_by()
+    )
+
+
+def _checks_query(site_id: int, since: date, in_rooms: Q | None = None):
+    """The occupants' checks since ``since``, in the order they were made."""
+    return (
+        HealthCheck.objects.filter(
+            in_rooms or Q(),
+            site_id=site_id,
+            stay__ended_at__isnull=True,
+            day__gte=since,
+            outcome=HealthCheck.Outcome.CHECKED,
+        )
+        .order_by("day", "round")
+        .values_list("stay__room_id", "person_id", "temperature", "symptoms", "mood")
+    )
+
+
+def _tests_values(site_id: int, today: date, room_ids=()) -> list:
+    S, R, K = Sample.Status, Sample.Result, Sample.Kind
+    day = connection.ops.adapt_datefield_value(today)
+    counted = (K.PCR, R.POSITIVE, K.ANTIGEN, R.POSITIVE, 1, K.PCR, R.NEGATIVE, S.MISSED, day, S.SCHEDULED, day)
+    return [*counted, S.SCHEDULED, R.NEGATIVE, *room_ids, site_id, S.CANCELLED]
+
+
+def _checks_values(site_id: int, since: date, room_ids=()) -> list:
+    return [*room_ids, connection.ops.adapt_datefield_value(since), HealthCheck.Outcome.CHECKED, site_id]
+
+
+# The control screen's badges: the whole site's (its snapshot), or the rooms a change touched.
+_site_tests = FixedRead(_tests_query, _tests_values)
+_site_checks = FixedRead(_checks_query, _checks_values)
+_room_tests = FixedRead(
+    lambda site_id, today, room_ids: _tests_query(site_id, today, Q(stay__room_id__in=room_ids)), _tests_values
+)
+_room_checks = FixedRead(
+    lambda site_id, since, room_ids: _checks_query(site_id, since, Q(stay__room_id__in=room_ids)), _checks_values
+)
+
+
 def alert_feed(site, *, site_head: bool) -> list[Alert]:
     """Open alerts first, then today's acknowledged ones: one query.
 
@@ -160,13 +245,28 @@ def alert_feed(site, *, site_head: bool) -> list[Alert]:
     meal, a medical emergency) included.
     """
     start, _end = day_bounds(timezone.localdate())
-    alerts = Alert.objects.filter(site=site).filter(Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gte=start))
+    return (_head_alerts if site_head else _all_alerts)(site.pk, start)
+
+
+def _alerts_query(site_id: int, start: datetime, site_head: bool):
+    today_or_open = Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gte=start)
+    alerts = Alert.objects.filter(site_id=site_id).filter(today_or_open)
     if site_head:
         alerts = alerts.filter(for_site_head=True)
     alerts = alerts.select_related("person", "room", "sample", "health_check", "raised_by", "acknowledged_by").order_by(
         "acknowledged_at", "-created_at", "-pk"
     )
-    return list(alerts[:ALERT_FEED_LENGTH])
+    return alerts[:ALERT_FEED_LENGTH]
+
+
+_all_alerts = FixedRead(
+    lambda site_id, start: _alerts_query(site_id, start, site_head=False),
+    lambda site_id, start: [site_id, connection.ops.adapt_datetimefield_value(start)],
+)
+_head_alerts = FixedRead(
+    lambda site_id, start: _alerts_query(site_id, start, site_head=True),
+    lambda site_id, start: [site_id, connection.ops.adapt_datetimefield_value(start)],
+)
 
 
 def attach_eligibility(stays: list[Stay]) -> list[Stay]:
