@@ -19,7 +19,7 @@ socket with 1008 and one log line.
 """
 
 import asyncio
-import functools
+import contextlib
 import json
 import logging
 import time
@@ -32,7 +32,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from site_ops import clock, live, speedups
+from site_ops import clock, heartbeats, live, speedups
 from site_ops.boards import BOARDS, access_inputs, board_for_key, site_for
 from site_ops.speedups.consumer import OwnLoopMixin
 
@@ -168,7 +168,7 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
             return CLOSE_NOT_ALLOWED
         return None
 
-    def right_inputs(self) -> tuple | None:
+    def right_inputs(self, sessions: dict | None = None, accounts: dict | None = None) -> tuple | None:
         """Every row ``lost_right`` decides by, as read now, or None where
         that is more than these rows (a page of one record, a board across
         sites): the session's stored data while it has not expired, and the
@@ -177,33 +177,62 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         The same rows give the same answer: the session's data holds the
         user and the password's hash it was opened with, and the account's
         password is what that hash is made from.
+
+        ``sessions`` (session key -> data) and ``accounts`` (user id -> its
+        rows, filled as read): what a batch of heartbeats read for them all.
         """
         board = BOARDS.get(self.board_key)
         key = self.scope["session"].session_key
         if board is None or getattr(board, "district_id", None) is not None or not key:
             return None
-        user_inputs = access_inputs(self.scope["user"].pk)
+        user_id = self.scope["user"].pk
+        if accounts is not None and user_id in accounts:
+            user_inputs = accounts[user_id]
+        else:
+            user_inputs = access_inputs(user_id)
+            if accounts is not None:
+                accounts[user_id] = user_inputs
         if user_inputs is None:
             return None
-        with connection.cursor() as cursor:
-            cursor.execute(_session_statement(), [key, connection.ops.adapt_datetimefield_value(timezone.now())])
-            row = cursor.fetchone()
-        return (row[0] if row else None, user_inputs)
+        if sessions is None:
+            sessions = live_sessions({key})
+        return (sessions.get(key), user_inputs)
 
-    def lost_right_since(self) -> int | None:
+    def lost_right_since(self, sessions: dict | None = None, accounts: dict | None = None) -> int | None:
         """``lost_right``, run in full only when what it reads changed since it last passed."""
-        inputs = self.right_inputs()
+        inputs = self.right_inputs(sessions, accounts)
         if inputs is not None and inputs == self.verified_inputs:
             return None
         code = self.lost_right()
         self.verified_inputs = inputs if code is None else None
         return code
 
-    @database_sync_to_async
-    def heartbeat_state(self) -> tuple[int | None, int]:
-        """The close code if the right is gone, else the board's number."""
-        code = self.lost_right_since()
-        return code, 0 if code else live.current_seq(self.site_id, self.board_key)
+    async def heartbeat_state(self) -> tuple[int | None, int]:
+        """The close code if the right is gone, else the board's number: read
+        with the other heartbeats of the moment (site_ops/heartbeats.py)."""
+        return await heartbeats.batch_for(BoardConsumer.heartbeat_states).state(self)
+
+    @staticmethod
+    def heartbeat_states(consumers: list) -> list:
+        """``heartbeat_state`` of several sockets, in Django's thread: their
+        sessions in one statement, their boards' numbers in one, each account
+        once. A socket whose check fails gets its error; the others go on."""
+        sessions = live_sessions({consumer.scope["session"].session_key for consumer in consumers} - {None, ""})
+        numbers = live.current_seqs({(consumer.site_id, consumer.board_key) for consumer in consumers})
+        accounts, states = {}, []
+        for consumer in consumers:
+            try:
+                code = consumer.lost_right_since(sessions, accounts)
+                states.append((code, 0 if code else numbers[(consumer.site_id, consumer.board_key)]))
+            except Exception as error:  # noqa: BLE001 - handed to that socket's heartbeat, which raises it
+                states.append(error)
+        return states
+
+    def ordered(self):
+        """What keeps this socket's sends in order with its broadcasts: the
+        lock the own loop handles the layer's messages under (speedups), or
+        nothing where channels' loop handles one message at a time."""
+        return getattr(self, "in_order", None) or contextlib.nullcontext()
 
     async def close_for(self, code: int) -> None:
         self.revoked = True
@@ -236,11 +265,16 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         # lost, and a Redis that does not answer delays the reply by at most
         # LAYER_TIMEOUT_SECONDS.
         await self.keep_groups()
-        if client_seq < board_seq and time.monotonic() - self.last_snapshot >= SNAPSHOT_MIN_SECONDS:
-            self.last_snapshot = time.monotonic()
-            await self.send_snapshot()
-        else:
-            await self.send(text_data='<div id="live-ack" hidden></div>')
+        # The snapshot is rendered and sent in its place among the broadcasts:
+        # one that arrives meanwhile follows it (it is newer than the snapshot).
+        async with self.ordered():
+            if self.revoked:
+                return
+            if client_seq < board_seq and time.monotonic() - self.last_snapshot >= SNAPSHOT_MIN_SECONDS:
+                self.last_snapshot = time.monotonic()
+                await self.send_snapshot()
+            else:
+                await self.send(text_data='<div id="live-ack" hidden></div>')
 
     # Broadcast handlers: forward only, no database work.
 
@@ -259,14 +293,19 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
             await self.close_for(code)
 
 
-@functools.cache
-def _session_statement() -> str:
+def live_sessions(keys: set[str]) -> dict[str, str]:
+    """The stored data of the login sessions among ``keys`` that have not expired: one statement."""
+    if not keys:
+        return {}
     quote = connection.ops.quote_name
     table, data, key, expires = (
         quote(name) for name in (Session._meta.db_table, "session_data", "session_key", "expire_date")
     )
-    # Only table and column names go into the text; every value is a parameter.
-    return f"SELECT {data} FROM {table} WHERE {key} = %s AND {expires} > %s"  # noqa: S608
+    # Only table and column names and placeholders go into the text; every value is a parameter.
+    sql = f"SELECT {key}, {data} FROM {table} WHERE {key} IN ({', '.join(['%s'] * len(keys))}) AND {expires} > %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*sorted(keys), connection.ops.adapt_datetimefield_value(timezone.now())])
+        return dict(cursor.fetchall())
 
 
 class NoSuchSocket(AsyncWebsocketConsumer):

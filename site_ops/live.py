@@ -124,6 +124,29 @@ def current_seq(site_id: int, key: str) -> int:
     return row[0] if row else 0
 
 
+def current_seqs(boards: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """The numbers of several boards, ``(site id, key)`` each, in one statement
+    (a batch of heartbeats: site_ops/heartbeats.py); 0 for a board never changed."""
+    if not boards:
+        return {}
+    table, board, seq, site = _sequence_names()
+    keys = sorted({key for _site_id, key in boards})
+    sites = sorted({site_id for site_id, _key in boards if site_id != NO_SITE})
+    in_keys = f"{board} IN ({', '.join(['%s'] * len(keys))})"
+    where = []
+    if sites:
+        where.append(f"{site} IN ({', '.join(['%s'] * len(sites))})")
+    if any(site_id == NO_SITE for site_id, _key in boards):
+        where.append(f"{site} IS NULL")
+    # Only table and column names and placeholders go into the text.
+    sql = f"SELECT {site}, {board}, {seq} FROM {table} WHERE {in_keys} AND ({' OR '.join(where)})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*keys, *sites])
+        rows = cursor.fetchall()
+    found = {(NO_SITE if row_site is None else row_site, key): number for row_site, key, number in rows}
+    return {wanted_board: found.get(wanted_board, 0) for wanted_board in boards}
+
+
 @functools.cache
 def _seq_statement(no_site: bool = False) -> str:
     table, board, seq, site = _sequence_names()

@@ -14,9 +14,11 @@ from unittest import mock
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
+from django.db import connection
 from django.test import SimpleTestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 
-from site_ops import live
+from site_ops import heartbeats, live
 from site_ops.consumers import BoardConsumer
 from site_ops.speedups.layers import InMemoryChannelLayer
 from tests.base import LiveTestCase, SocketMixin
@@ -60,27 +62,101 @@ class ConsumerPathTests(SocketMixin, LiveTestCase):
         for board in boards:
             await board.disconnect()
 
-    async def test_a_broadcast_waits_for_the_heartbeat_being_handled(self):
-        # The heartbeat reads the board's number, then sends a snapshot; a
-        # broadcast delivered meanwhile must follow that snapshot, never
-        # precede it (an older board would then replace the newer fragment).
+    async def test_a_broadcast_is_not_held_back_by_a_heartbeat_being_checked(self):
+        # The check waits for the other heartbeats of its moment
+        # (site_ops/heartbeats.py): the socket's broadcasts go on meanwhile.
         (board,) = await self.open_boards(1)
         reading, release = asyncio.Event(), asyncio.Event()
 
         async def slow_heartbeat_state(consumer):
             reading.set()
             await release.wait()
-            return None, 5
+            return None, 0
 
         with mock.patch.object(BoardConsumer, "heartbeat_state", slow_heartbeat_state):
             await board.send_to(text_data=json.dumps({"type": "heartbeat", "seq": 0}))
             await asyncio.wait_for(reading.wait(), 2)
+            await self.broadcast("<p>meanwhile</p>")
+            self.assertEqual(await board.receive_from(), "<p>meanwhile</p>")
+            release.set()
+            self.assertIn('id="live-ack"', await board.receive_from())
+        await board.disconnect()
+
+    async def test_a_broadcast_waits_for_the_snapshot_being_rendered(self):
+        # A heartbeat found the page behind and renders its snapshot; a
+        # broadcast delivered meanwhile must follow that snapshot, never
+        # precede it (the older board would then replace the newer fragment).
+        (board,) = await self.open_boards(1)
+        rendering, release = asyncio.Event(), asyncio.Event()
+        render = database_sync_to_async(live.snapshot)
+
+        async def slow_snapshot(consumer):
+            rendering.set()
+            await release.wait()
+            return await render(consumer.site_id, consumer.board_key, consumer.language, consumer.params)
+
+        async def behind(consumer):
+            return None, 5
+
+        with (
+            mock.patch.object(BoardConsumer, "heartbeat_state", behind),
+            mock.patch.object(BoardConsumer, "snapshot", slow_snapshot),
+        ):
+            await board.send_to(text_data=json.dumps({"type": "heartbeat", "seq": 0}))
+            await asyncio.wait_for(rendering.wait(), 2)
             await self.broadcast("<p>newer</p>")
             self.assertTrue(await board.receive_nothing(timeout=0.2))
             release.set()
             self.assertIn('id="board-body"', await board.receive_from())
             self.assertEqual(await board.receive_from(), "<p>newer</p>")
         await board.disconnect()
+
+    async def test_heartbeats_of_one_moment_are_checked_in_one_hop(self):
+        boards = await self.open_boards(4)
+        batch = heartbeats.batch_for(BoardConsumer.heartbeat_states)
+        hops, counted = batch.checks, []
+        check_all = batch.check_all
+
+        def counting(consumers):
+            with CaptureQueriesContext(connection) as queries:
+                states = check_all(consumers)
+            counted.append((len(consumers), len(queries)))
+            return states
+
+        with mock.patch.object(batch, "check_all", counting):
+            for _round in range(2):
+                for board in boards:
+                    await board.send_to(text_data=json.dumps({"type": "heartbeat", "seq": 0}))
+                for board in boards:
+                    self.assertIn('id="live-ack"', await board.receive_from())
+        self.assertEqual(batch.checks - hops, 2)
+        # The first heartbeat of each socket checks its right in full; after
+        # that, four sockets of one account cost their sessions, their
+        # boards' numbers and the account: three statements in all.
+        self.assertEqual(counted[1], (4, 3))
+        for board in boards:
+            await board.disconnect()
+
+    async def test_a_failing_check_fails_only_its_own_socket(self):
+        boards = await self.open_boards(2)
+        batch = heartbeats.batch_for(BoardConsumer.heartbeat_states)
+        check_all = batch.check_all
+
+        def last_fails(consumers):
+            states = check_all(consumers)
+            return [*states[:-1], RuntimeError("this socket's check failed")]
+
+        with mock.patch.object(batch, "check_all", last_fails):
+            for board in boards:
+                await board.send_to(text_data=json.dumps({"type": "heartbeat", "seq": 0}))
+            outcomes = await asyncio.gather(
+                *(board.receive_from(timeout=2) for board in boards), return_exceptions=True
+            )
+        failed = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+        answered = [outcome for outcome in outcomes if isinstance(outcome, str)]
+        self.assertEqual([str(error) for error in failed], ["this socket's check failed"])
+        self.assertEqual(len(answered), 1)
+        self.assertIn('id="live-ack"', answered[0])
 
     async def test_no_message_takes_the_stock_hop_to_close_connections(self):
         hop = mock.patch("channels.consumer.aclose_old_connections", side_effect=AssertionError("hopped"))

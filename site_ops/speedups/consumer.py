@@ -33,6 +33,9 @@ class OwnLoopMixin:
         a ``StopConsumer`` ends the socket quietly, and handlers run one at a
         time in arrival order (the lock: a heartbeat's snapshot cannot
         overtake a broadcast, nor the reverse; uncontended it never waits).
+        A frame from the page is handled outside the lock: a heartbeat waits
+        for its check (site_ops/heartbeats.py) without holding the socket's
+        broadcasts back, and takes the lock for what it sends.
         """
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
@@ -43,7 +46,11 @@ class OwnLoopMixin:
         reader = asyncio.create_task(self.read_layer(asyncio.current_task()))
         try:
             while True:
-                await self.handle(await receive())
+                message = await receive()
+                if message["type"] == "websocket.receive":
+                    await self.dispatch(message)
+                else:
+                    await self.handle(message)
         except StopConsumer:
             pass
         except asyncio.CancelledError:
