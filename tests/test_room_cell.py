@@ -1,8 +1,10 @@
-"""The control screen's room cell, written out in Python: the same HTML as the partial it replaced.
+"""The control screen's room cell and the general board's room card, written
+out in Python: the same HTML as the partials they replaced.
 
-The partial is kept here as the oracle, byte for byte as it was in
-templates/control/screen.html, and rendered beside the tag for rooms in
-every status, with every badge, in both languages.
+The partials are kept here as the oracles, byte for byte as they were in
+templates/control/screen.html and templates/general/board.html, and
+rendered beside the tags for rooms in every status, with every badge and
+occupants, in both languages.
 """
 # The partial's lines are kept as they were, however long.
 # ruff: noqa: E501
@@ -13,7 +15,8 @@ from django.utils import translation
 
 from groups.control.overview import Badge
 from groups.control.templatetags.control_tags import cell
-from rooms.models import Room
+from groups.general.templatetags.general_tags import card
+from rooms.models import Person, Room, Stay
 
 PARTIAL = """{% load board_tags l10n %}{% localize off %}
 <a id="room-{{ room.pk }}" class="cell st-{{ room.status }}{% if room.is_family_room %} family{% endif %}" href="{{ room.pk|room_href }}"
@@ -21,6 +24,15 @@ PARTIAL = """{% load board_tags l10n %}{% localize off %}
   <span class="num">{{ room.number }}</span>
   <span class="occ">{{ room.occupant_count }}/{{ room.capacity }}</span>
   <span class="badges" aria-hidden="true">{% if room.test_badge %}<i class="badge t-{{ room.test_badge }}" data-test="{{ room.test_badge }}">{% if room.test_badge == "positive" %}+{% elif room.test_badge == "suspected" %}?{% elif room.test_badge == "overdue" %}!{% elif room.test_badge == "due" %}◔{% else %}−{% endif %}</i>{% endif %}{% for concern in room.health_badges %}<i class="badge h-{{ concern }}" data-health="{{ concern }}">{% if concern == "fever" %}°{% elif concern == "symptoms" %}~{% elif concern == "distressed" %}!{% elif concern == "anxious" %}≈{% else %}✓{% endif %}</i>{% endfor %}{% for badge in room.badges %}<i class="badge {{ badge.kind }}-{{ badge.state }}" data-badge="{{ badge.kind }}" data-state="{{ badge.state }}" title="{{ badge.label }}">{{ badge.letter }}</i>{% endfor %}</span>
+</a>
+{% endlocalize %}"""
+
+CARD = """{% load board_tags l10n %}{% localize off %}
+<a id="room-{{ room.pk }}" class="room-card st-{{ room.status }}" href="{{ room.pk|room_href }}" data-status="{{ room.status }}"{% if room.care %} data-care{% endif %}>
+  <span class="num">{{ room.number }}</span>
+  <span class="status">{{ room.get_status_display }}</span>
+  <span class="occ">{{ room.occupant_count }}/{{ room.capacity }}</span>
+  <span class="names">{% for stay in room.open_stays %}{{ stay.person.name }}{% if not forloop.last %}、{% endif %}{% endfor %}</span>
 </a>
 {% endlocalize %}"""
 
@@ -67,3 +79,18 @@ class RoomCellTests(SimpleTestCase):
         # The district office's view sets no badge on its rooms.
         room = Room(pk=8, number="808", floor=8, capacity=2, occupant_count=1, status="occupied")
         self.assertEqual(cell(room), Template(PARTIAL).render(Context({"room": room})))
+
+
+class RoomCardTests(SimpleTestCase):
+    def test_the_same_html_as_the_partial(self):
+        partial = Template(CARD)
+        names = ["王芳", "李<小>明", 'Tom "T" & Co']
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                for n, (status, _label) in enumerate(Room.Status.choices):
+                    for people in range(4):
+                        room = Room(pk=n, number=f"2{n:02}", floor=2, capacity=3, occupant_count=people, status=status)
+                        room.open_stays = [Stay(person=Person(name=name)) for name in names[:people]]
+                        room.care = bool(people % 2)
+                        with self.subTest(language=language, status=status, people=people):
+                            self.assertEqual(card(room), partial.render(Context({"room": room})))

@@ -1,0 +1,44 @@
+"""The general board's room card, written out in Python.
+
+One card per room, and the general board shows every floor's: a
+reconnecting tablet's snapshot of a 1,000-room site renders a thousand of
+them (the reconnect storm's dearest board). Written out, as the control
+screen's cells (groups/control/templatetags/control_tags.py), it gives the
+same HTML, byte for byte (tests/test_room_cell.py keeps the partial it
+replaced as the oracle).
+"""
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString
+
+from rooms.templatetags.board_tags import room_href
+
+register = template.Library()
+
+
+def card(room) -> str:
+    """One room's card: its number, status, occupancy and who is in it (their stays read with the room)."""
+    status = escape(room.status)
+    care = " data-care" if getattr(room, "care", False) else ""
+    names = "、".join(escape(stay.person.name) for stay in room.open_stays)
+    return (
+        f'\n<a id="room-{int(room.pk)}" class="room-card st-{status}" href="{room_href(room.pk)}"'
+        f' data-status="{status}"{care}>\n'
+        f'  <span class="num">{escape(room.number)}</span>\n'
+        f'  <span class="status">{escape(room.get_status_display())}</span>\n'
+        f'  <span class="occ">{escape(room.occupant_count)}/{escape(room.capacity)}</span>\n'
+        f'  <span class="names">{names}</span>\n'
+        "</a>\n"
+    )
+
+
+@register.simple_tag
+def room_card(room) -> SafeString:
+    return SafeString(card(room))
+
+
+@register.simple_tag
+def room_cards(rooms) -> SafeString:
+    """A floor's cards, in one tag rather than a partial per room."""
+    return SafeString("".join(card(room) for room in rooms))
