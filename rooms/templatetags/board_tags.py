@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
+from django.utils.safestring import SafeString
 
 from rooms.roles import display_name
 
@@ -49,6 +50,14 @@ def feed_row(event) -> str:
             while len(_FEED_ROWS) > FEED_ROWS_KEPT:
                 del _FEED_ROWS[next(iter(_FEED_ROWS))]
     return row
+
+
+def written_out(library: template.Library, render, one: str, many: str) -> None:
+    """Register a room's part written out in Python (``render(room)`` -> HTML,
+    already escaped) as two tags: ``one`` for a room, ``many`` for a floor's
+    rooms in one tag rather than a partial per room."""
+    library.simple_tag(lambda room: SafeString(render(room)), name=one)
+    library.simple_tag(lambda rooms: SafeString("".join(render(room) for room in rooms)), name=many)
 
 
 _ROOM_HREFS: dict[str, str] = {}

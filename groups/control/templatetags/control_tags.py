@@ -11,9 +11,8 @@ as the oracle), in a tenth of the time.
 
 from django import template
 from django.utils.html import escape
-from django.utils.safestring import SafeString
 
-from rooms.templatetags.board_tags import room_href
+from rooms.templatetags.board_tags import room_href, written_out
 
 register = template.Library()
 
@@ -49,12 +48,4 @@ def cell(room) -> str:
     )
 
 
-@register.simple_tag
-def room_cell(room) -> SafeString:
-    return SafeString(cell(room))
-
-
-@register.simple_tag
-def room_cells(rooms) -> SafeString:
-    """A floor's cells, in one tag rather than a partial per room."""
-    return SafeString("".join(cell(room) for room in rooms))
+written_out(register, cell, "room_cell", "room_cells")

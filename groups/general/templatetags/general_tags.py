@@ -10,9 +10,8 @@ replaced as the oracle).
 
 from django import template
 from django.utils.html import escape
-from django.utils.safestring import SafeString
 
-from rooms.templatetags.board_tags import room_href
+from rooms.templatetags.board_tags import room_href, written_out
 
 register = template.Library()
 
@@ -33,12 +32,4 @@ def card(room) -> str:
     )
 
 
-@register.simple_tag
-def room_card(room) -> SafeString:
-    return SafeString(card(room))
-
-
-@register.simple_tag
-def room_cards(rooms) -> SafeString:
-    """A floor's cards, in one tag rather than a partial per room."""
-    return SafeString("".join(card(room) for room in rooms))
+written_out(register, card, "room_card", "room_cards")
