@@ -160,10 +160,10 @@ def site_slots(site_id: int):
 STAY_ORDER = ("room__floor", "room__number", "started_at", "pk")
 
 
-def in_rooms(site: Site):
-    """The open stays of everyone in a room now, as a queryset. Someone away
-    on a hospital visit is fed where they are."""
-    return Stay.objects.open().filter(site=site).exclude(Transfer.away_now())
+def in_rooms(site: Site | int):
+    """The open stays of everyone in a room now, as a queryset (of a site,
+    or of a site's id). Someone away on a hospital visit is fed where they are."""
+    return Stay.objects.open().filter(site_id=getattr(site, "pk", site)).exclude(Transfer.away_now())
 
 
 def open_stays(site: Site, room_ids=None):
@@ -178,19 +178,9 @@ def open_stays(site: Site, room_ids=None):
 # board's changed rooms): statements built once.
 _open_stays_in = FixedRead(
     lambda site_id, room_ids: (
-        Stay.objects.open()
-        .filter(site_id=site_id, room_id__in=room_ids)
-        .exclude(Transfer.away_now())
-        .select_related("person", "room")
-        .order_by(*STAY_ORDER)
+        in_rooms(site_id).filter(room_id__in=room_ids).select_related("person", "room").order_by(*STAY_ORDER)
     ),
-    lambda site_id, room_ids: [
-        *room_ids,
-        site_id,
-        1,
-        Transfer.Destination.HOSPITAL_VISIT,
-        Transfer.State.DEPARTED,
-    ],
+    lambda site_id, room_ids: [site_id, 1, Transfer.Destination.HOSPITAL_VISIT, Transfer.State.DEPARTED, *room_ids],
 )
 _recorded_in = FixedRead(
     lambda slot_id, day, room_ids: MealDelivery.objects.filter(
