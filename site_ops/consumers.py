@@ -9,7 +9,8 @@ behind, and it re-joins the broadcast groups so a Redis restart heals too.
 
 The right to the board is checked again on every heartbeat and whenever the
 user's account changes (``live.recheck_user_sockets``). On a heartbeat the
-rows the check depends on are read in two written-out statements and the
+rows the check depends on are read, with those of the other heartbeats of
+the moment (site_ops/heartbeats.py), in written-out statements, and the
 full check runs only when they changed since it last passed. A session that ended
 or expired closes the socket with 4401, a right that is gone (deactivated,
 out of the group, moved to another site) with 4403, and nothing of the board
@@ -287,8 +288,10 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         await self.close_for(CLOSE_SESSION_ENDED)
 
     async def access_changed(self, event):
-        """The user's account changed (live.recheck_user_sockets): check the right now."""
-        code, _seq = await self.heartbeat_state()
+        """The user's account changed (live.recheck_user_sockets): check the
+        right now, alone (it holds the socket's broadcasts meanwhile, so it
+        does not wait for a batch of heartbeats)."""
+        code = await database_sync_to_async(self.lost_right_since)()
         if code:
             await self.close_for(code)
 
