@@ -99,13 +99,8 @@ def _sample_counters_query(site_id: int, today: date, start: datetime, end: date
 
 def _feverish_today_query(site_id: int, today: date):
     """Who had a fever today, by the site's protocol: a person a row."""
-    threshold = Coalesce(
-        Subquery(TestProtocol.objects.filter(site_id=site_id).values("fever_from")[:1]),
-        Value(HealthCheck.FEVER_FROM),
-        output_field=DecimalField(),
-    )
     return (
-        HealthCheck.objects.filter(site_id=site_id, day=today, temperature__gte=threshold)
+        HealthCheck.objects.filter(site_id=site_id, day=today, temperature__gte=fever_from(site_id))
         .values_list("person_id", flat=True)
         .distinct()
         .order_by()
@@ -135,8 +130,9 @@ _feverish_today = FixedRead(
 
 
 def fever_from(site) -> Coalesce:
-    """The site's fever threshold as a subquery (the national default without a protocol): no query of its own."""
-    protocol = TestProtocol.objects.filter(site=site).values("fever_from")[:1]
+    """The site's fever threshold as a subquery (the national default without a
+    protocol): no query of its own. ``site``: a site or its id."""
+    protocol = TestProtocol.objects.filter(site_id=getattr(site, "pk", site)).values("fever_from")[:1]
     return Coalesce(Subquery(protocol), Value(HealthCheck.FEVER_FROM), output_field=DecimalField())
 
 
