@@ -363,10 +363,14 @@ class Stay(Versioned):
     def is_open(self) -> bool:
         return self.ended_at is None
 
+    def day_on(self, day: date) -> int:
+        """Day of the stay on this day, counting the arrival day as day 1."""
+        return (day - timezone.localdate(self.started_at)).days + 1
+
     @property
     def day_number(self) -> int:
-        """Day of the stay, counting the arrival day as day 1."""
-        return (timezone.localdate() - timezone.localdate(self.started_at)).days + 1
+        """Day of the stay today, counting the arrival day as day 1."""
+        return self.day_on(timezone.localdate())
 
     @property
     def days_left(self) -> int:

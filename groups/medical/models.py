@@ -92,12 +92,14 @@ class Sample(Versioned):
     def __str__(self):
         return f"{self.person} · {self.get_kind_display()} · {self.scheduled_on:%m-%d}"
 
+    def overdue_on(self, day: date) -> bool:
+        """Not collected by the end of its day, on this day (swept to missed, or not yet)."""
+        return self.status == self.Status.MISSED or (self.status == self.Status.SCHEDULED and self.scheduled_on < day)
+
     @property
     def is_overdue(self) -> bool:
         """Not collected by the end of its day (swept to missed, or not yet)."""
-        return self.status == self.Status.MISSED or (
-            self.status == self.Status.SCHEDULED and self.scheduled_on < timezone.localdate()
-        )
+        return self.overdue_on(timezone.localdate())
 
     @property
     def is_open(self) -> bool:

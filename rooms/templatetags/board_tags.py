@@ -53,11 +53,12 @@ def feed_row(event) -> str:
 
 
 def written_out(library: template.Library, render, one: str, many: str) -> None:
-    """Register a room's part written out in Python (``render(room)`` -> HTML,
-    already escaped) as two tags: ``one`` for a room, ``many`` for a floor's
-    rooms in one tag rather than a partial per room."""
-    library.simple_tag(lambda room: SafeString(render(room)), name=one)
-    library.simple_tag(lambda rooms: SafeString("".join(render(room) for room in rooms)), name=many)
+    """Register a room's part written out in Python (``render(room, *args)`` ->
+    HTML, already escaped) as two tags: ``one`` for a room, ``many`` for a
+    floor's rooms in one tag rather than a partial per room; both pass on the
+    tag's further arguments (the medical board's form token)."""
+    library.simple_tag(lambda room, *args: SafeString(render(room, *args)), name=one)
+    library.simple_tag(lambda rooms, *args: SafeString("".join(render(room, *args) for room in rooms)), name=many)
 
 
 _ROOM_HREFS: dict[str, str] = {}
@@ -76,3 +77,21 @@ def room_href(pk) -> str:
     if pattern is None:
         pattern = _ROOM_HREFS[prefix] = reverse("room-detail", args=[987654321]).replace("987654321", "{}")
     return pattern.format(int(pk))
+
+
+_HREFS: dict[tuple[str, str], str] = {}
+
+
+def href_patterns(*names: str) -> tuple[str, ...]:
+    """``{% url name pk %}`` for each name, as a pattern to fill in with
+    ``.format(pk)``: reversed once per script prefix, as ``room_href``
+    (the medical board's room sections have links and forms for each
+    person and sample)."""
+    prefix = get_script_prefix()
+    patterns = []
+    for name in names:
+        pattern = _HREFS.get((prefix, name))
+        if pattern is None:
+            pattern = _HREFS[(prefix, name)] = reverse(name, args=[987654321]).replace("987654321", "{}")
+        patterns.append(pattern)
+    return tuple(patterns)
