@@ -61,9 +61,6 @@ def written_out(library: template.Library, render, one: str, many: str) -> None:
     library.simple_tag(lambda rooms, *args: SafeString("".join(render(room, *args) for room in rooms)), name=many)
 
 
-_ROOM_HREFS: dict[str, str] = {}
-
-
 @register.filter
 def room_href(pk) -> str:
     """The room page's address, as ``{% url 'room-detail' pk %}`` gives it.
@@ -72,11 +69,7 @@ def room_href(pk) -> str:
     was a fifth of its render (bench/README.md). The pattern is reversed once
     per script prefix and filled in.
     """
-    prefix = get_script_prefix()
-    pattern = _ROOM_HREFS.get(prefix)
-    if pattern is None:
-        pattern = _ROOM_HREFS[prefix] = reverse("room-detail", args=[987654321]).replace("987654321", "{}")
-    return pattern.format(int(pk))
+    return href_patterns("room-detail")[0].format(int(pk))
 
 
 _HREFS: dict[tuple[str, str], str] = {}
@@ -84,9 +77,9 @@ _HREFS: dict[tuple[str, str], str] = {}
 
 def href_patterns(*names: str) -> tuple[str, ...]:
     """``{% url name pk %}`` for each name, as a pattern to fill in with
-    ``.format(pk)``: reversed once per script prefix, as ``room_href``
-    (the medical board's room sections have links and forms for each
-    person and sample)."""
+    ``.format(pk)``, reversed once per script prefix: the room cells link
+    to their rooms, the medical board's sections to each person and
+    sample's forms."""
     prefix = get_script_prefix()
     patterns = []
     for name in names:
