@@ -12,6 +12,7 @@ Nothing else in the project calls ``group_send``.
 """
 
 import asyncio
+import contextvars
 import functools
 import hashlib
 import logging
@@ -29,7 +30,16 @@ from django.utils import translation
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from site_ops.boards import NO_SITE, Change, affected_across_sites, affected_boards, board_for_key, render_parts
+from site_ops.boards import (
+    BOARDS,
+    NO_SITE,
+    Change,
+    affected_across_sites,
+    affected_boards,
+    board_for_key,
+    render_parts,
+    site_for,
+)
 from site_ops.models import BoardSequence
 from site_ops.speedups.layers import InMemoryChannelLayer as HandOffLayer
 
@@ -55,6 +65,11 @@ def languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
+# The request being answered, if any (site_ops.middleware.acting_user): whose
+# change a broadcast carries.
+actor_request: contextvars.ContextVar = contextvars.ContextVar("site_ops_actor_request", default=None)
+
+
 def publish(*, site, rooms=(), persons=(), transfers=(), topics=()) -> None:
     """Bump the affected boards and broadcast them once the transaction commits."""
     change = Change(
@@ -69,12 +84,14 @@ def publish(*, site, rooms=(), persons=(), transfers=(), topics=()) -> None:
     # The district office's boards see several sites: numbered apart.
     across = affected_across_sites(change)
     across_seqs = bump(NO_SITE, across) if across else {}
+    # Whose change it is, read now: the commit may come after the request.
+    actor = getattr(actor_request.get(), "user", None)
 
     # A named function, not a partial: a robust callback that fails is logged
     # by its __qualname__, and a partial has none, so the logging itself would
     # raise and a committed change would reach its user as an error.
     def broadcast():
-        send_change(change, seqs, site=site)
+        send_change(change, seqs, site=site, actor=actor)
         if across_seqs:
             send_change(change, across_seqs, site=site, namespace=NO_SITE)
 
@@ -346,7 +363,7 @@ def broadcast_site(site_id: int):
     return site if site is not None and site.pk == site_id else None
 
 
-def send_change(change: Change, seqs: dict[str, int], site=None, namespace: int | None = None) -> None:
+def send_change(change: Change, seqs: dict[str, int], site=None, namespace: int | None = None, actor=None) -> None:
     """Render each affected board's fragments and send them to its audience.
 
     A board's data is read once (``change_parts``) and rendered once for each
@@ -354,13 +371,34 @@ def send_change(change: Change, seqs: dict[str, int], site=None, namespace: int 
     read at all, where the layer can tell. ``site``, when the writer has it
     at hand, is not read again. ``namespace``: ``NO_SITE`` for the boards
     across sites, whose broadcast groups are not the change's site's.
+    ``actor``: the user who made the change, whose boards go first.
     """
     namespace = change.site_id if namespace is None else namespace
-    send_parts(namespace, seqs, lambda key: board_for_key(key).change_parts(change), site=site)
+    send_parts(namespace, seqs, lambda key: board_for_key(key).change_parts(change), site=site, actor=actor)
 
 
-def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None) -> None:
-    """Send each board in ``seqs`` the parts ``parts_for(key)`` reads, rendered per language, with its number."""
+def actor_first(keys, user) -> list[str]:
+    """The board keys with the boards ``user`` (who made the change) may open first.
+
+    A nurse's round, a team's "floor done": the colleagues on the group's
+    other tablets act on it next, so their board is rendered and sent before
+    the control screen and the other groups' (each board waits for the
+    renders before it). Boards nobody in particular acts from (the board
+    clock, a site head's change, which every board of the site shows) keep
+    their order.
+    """
+    keys = list(keys)
+    if user is None or not user.is_authenticated:
+        return keys
+    own = [key for key in keys if key in BOARDS and site_for(user, BOARDS[key]) is not None]
+    if len(own) == sum(key in BOARDS for key in keys):
+        return keys
+    return own + [key for key in keys if key not in own]
+
+
+def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None, actor=None) -> None:
+    """Send each board in ``seqs`` the parts ``parts_for(key)`` reads, rendered per language, with its number
+    (the acting user's boards first: ``actor_first``)."""
     layer = get_channel_layer()
     # Asked by type: Redis pub/sub's layer answers any attribute only inside
     # an event loop, and this runs in a view's thread.
@@ -369,7 +407,8 @@ def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None) -> None
     _shared.cache = {}
     _shared.site = site
     try:
-        for key, seq in seqs.items():
+        for key in actor_first(seqs, actor):
+            seq = seqs[key]
             groups = {language: broadcast_group(site_id, key, language) for language in languages()}
             audience = [language for language, group in groups.items() if has_audience(layer, group)]
             if not audience:

@@ -32,6 +32,23 @@ def no_store_for_staff(get_response):
     return middleware
 
 
+def acting_user(get_response):
+    """Remember which request is being answered while it is, so that the
+    broadcast of its change sends the acting user's own boards first
+    (``live.actor_first``)."""
+    # Not at the top: the logging settings load this module (OneLine) before the models.
+    from site_ops import live
+
+    def middleware(request):
+        token = live.actor_request.set(request)
+        try:
+            return get_response(request)
+        finally:
+            live.actor_request.reset(token)
+
+    return middleware
+
+
 class OneLine(logging.Filter):
     """A refused request logs its message, not a traceback."""
 

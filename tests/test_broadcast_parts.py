@@ -8,11 +8,13 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
+from groups.medical.models import Sample
 from rooms import services
 from rooms.models import AuditEvent, Room
 from site_ops import live
-from site_ops.boards import BOARDS, Change
+from site_ops.boards import BOARDS, Change, render_parts
 from site_ops.models import BoardSequence
 from site_ops.speedups.layers import InMemoryChannelLayer
 from tests.base import SiteTestCase
@@ -164,3 +166,50 @@ class BroadcastPartsTests(SiteTestCase):
             live.send_change(change, {"control": 1})
         live.sender.wait()
         self.assertEqual(layer.sent, [live.broadcast_group(self.site.pk, "control", lang) for lang in live.languages()])
+
+
+class ActorFirstTests(SiteTestCase):
+    """A change's broadcast renders the acting user's own boards first: the
+    colleagues on the group's other tablets act on it next."""
+
+    def setUp(self):
+        async_to_sync(get_channel_layer().flush)()
+        layer = get_channel_layer()
+        channel = async_to_sync(layer.new_channel)()
+        # Someone has each board open, so that each is rendered.
+        for key in ("control", "general", "medical"):
+            async_to_sync(layer.group_add)(live.broadcast_group(self.site.pk, key, "en"), channel)
+        self.stay = services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        self.sample = Sample.objects.get(stay=self.stay, day=1)
+
+    def rendered_boards(self, send) -> list[str]:
+        """The boards a broadcast rendered, in order (by the template of each render's first part)."""
+        order = []
+
+        def render(parts):
+            order.append(parts[0][0].split("/")[0])
+            return render_parts(parts)
+
+        with mock.patch.object(live, "render_parts", side_effect=render):
+            send()
+        return list(dict.fromkeys(order))
+
+    def collect(self):
+        url = reverse("sample-collect", args=[self.sample.pk])
+        form = {"version": self.sample.version, "token": "t-1"}
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(self.client.post(url, form).status_code, 302)
+
+    def test_a_nurses_change_reaches_the_medical_board_first(self):
+        self.client.force_login(self.nurse)
+        order = self.rendered_boards(self.collect)
+        self.assertEqual(order[0], "medical")
+        self.assertEqual(set(order), {"medical", "control", "general"})
+
+    def test_a_site_heads_change_and_a_change_with_no_request_keep_the_boards_order(self):
+        self.client.force_login(self.head)
+        by_head = self.rendered_boards(self.collect)
+        self.assertEqual(by_head[0], "control")
+        change = Change(site_id=self.site.pk, rooms=frozenset({self.room.pk}))
+        no_request = self.rendered_boards(lambda: live.send_change(change, {"control": 7, "general": 7, "medical": 7}))
+        self.assertEqual(no_request, ["control", "general", "medical"])
