@@ -11,14 +11,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from groups.medical.models import Sample
+from groups.security import services as security
 from rooms import services
-from rooms.models import AuditEvent, Room
+from rooms.models import AuditEvent, Room, Stay
 from site_ops import live
 from site_ops.boards import BOARDS, Change, render_parts
 from site_ops.models import BoardSequence
 from site_ops.speedups.layers import InMemoryChannelLayer
 from tests.base import SiteTestCase
-from tests.factories import make_person
+from tests.clock import frozen
+from tests.factories import make_person, satisfy_protocol
 
 
 class BroadcastPartsTests(SiteTestCase):
@@ -109,12 +111,20 @@ class BroadcastPartsTests(SiteTestCase):
         self.assertIn('id="counters"', room_only)
         self.assertIn(f'id="room-{self.room.pk}"', room_only)
         self.assertIn('id="feed"', room_only)
-        for part in ('id="group-counters"', 'id="incidents"', 'id="medical-counters"', 'id="alerts"'):
+        figures = ('id="figures-environment"', 'id="figures-food"', 'id="figures-gate"', 'id="incidents"')
+        for part in (*figures, 'id="medical-counters"', 'id="alerts"'):
             self.assertNotIn(part, room_only)
 
-        meals = BOARDS["control"].render_change(Change(site_id=self.site.pk, topics=frozenset({"meals"})))
-        self.assertIn('id="group-counters"', meals)
-        self.assertIn('id="incidents"', meals)
+        # Each group's figures when its topic changed, and only those.
+        for topic, sent in (
+            ("meals", {'id="figures-food"'}),
+            ("disinfection", {'id="figures-environment"'}),
+            ("security", {'id="figures-gate"', 'id="incidents"'}),
+            ("occupants", {'id="figures-food"'}),
+        ):
+            html = BOARDS["control"].render_change(Change(site_id=self.site.pk, topics=frozenset({topic})))
+            with self.subTest(topic=topic):
+                self.assertEqual({part for part in figures if part in html}, sent)
         medical = BOARDS["control"].render_change(Change(site_id=self.site.pk, topics=frozenset({"medical"})))
         self.assertIn('id="medical-counters"', medical)
         self.assertIn('id="alerts"', medical)
@@ -213,3 +223,45 @@ class ActorFirstTests(SiteTestCase):
         change = Change(site_id=self.site.pk, rooms=frozenset({self.room.pk}))
         no_request = self.rendered_boards(lambda: live.send_change(change, {"control": 7, "general": 7, "medical": 7}))
         self.assertEqual(no_request, ["control", "general", "medical"])
+
+
+class ControlFiguresTests(SiteTestCase):
+    """Each group's figures on the control screen are read again by the
+    changes that move them, sent alone: nothing shows a stale count."""
+
+    def setUp(self):
+        async_to_sync(get_channel_layer().flush)()
+        layer = get_channel_layer()
+        self.channel = async_to_sync(layer.new_channel)()
+        async_to_sync(layer.group_add)(live.broadcast_group(self.site.pk, "control", "en"), self.channel)
+
+    def sent(self, act) -> str:
+        with self.captureOnCommitCallbacks(execute=True):
+            act()
+        layer = get_channel_layer()
+        return async_to_sync(asyncio.wait_for)(layer.receive(self.channel), 5)["html"]
+
+    def test_an_incident_a_departure_and_a_check_in_move_their_figures(self):
+        html = self.sent(
+            lambda: security.incident_report(
+                site=self.site, kind="other", severity="low", description="门未关", by=self.guard
+            )
+        )
+        self.assertIn('data-counter="open-incidents">1<', html)
+        self.assertIn('id="incidents"', html)
+        self.assertNotIn('id="figures-food"', html)
+
+        with frozen(8):
+            html = self.sent(lambda: services.stay_check_in(person=self.person, room=self.room, by=self.clerk))
+        self.assertIn('id="figures-food"', html)
+        self.assertNotIn('id="figures-environment"', html)
+
+        stay = Stay.objects.get(person=self.person)
+        Stay.objects.filter(pk=stay.pk).update(ends_on=stay.started_at.date())
+        satisfy_protocol(stay)
+        with frozen(10):
+            html = self.sent(lambda: services.stay_release(person=self.person, by=self.clerk))
+        # The room left is to be disinfected: the backlog counts its task.
+        self.assertIn('data-counter="disinfection-backlog">1<', html)
+        self.assertIn('id="figures-food"', html)
+        self.assertNotIn('id="figures-gate"', html)

@@ -1,7 +1,13 @@
 from django.template.loader import render_to_string
 
 from groups.catering.services import TOPIC as MEALS
-from groups.control.overview import attach_group_badges, group_overview
+from groups.control.overview import (
+    attach_group_badges,
+    environment_figures,
+    food_figures,
+    gate_figures,
+    group_overview,
+)
 from groups.medical.board import MEDICAL_TOPICS
 from groups.medical.reads import alert_feed, attach_badges, medical_counters
 from groups.medical.services import MEDICAL_TOPIC as MEDICAL
@@ -65,9 +71,16 @@ def control_screen(site: Site) -> dict:
     }
 
 
-# The topics whose changes move the control screen's group counters and
-# incidents (see rooms.services for each topic).
-GROUP_TOPICS = frozenset({MEALS, DISINFECTION, SECURITY, OCCUPANTS})
+# Each group's figures on the control screen, what reads them, and the
+# topics whose changes move them (see rooms.services for each topic): a meal
+# delivered re-reads the meal round, not the disinfection backlog and the gate.
+# Who is in the rooms moves the meal round; a departure that leaves a room
+# to disinfect says DISINFECTION as well.
+GROUP_FIGURES = (
+    ("figures-environment", environment_figures, frozenset({DISINFECTION})),
+    ("figures-food", food_figures, frozenset({MEALS, OCCUPANTS})),
+    ("figures-gate", gate_figures, frozenset({SECURITY})),
+)
 
 
 class ControlBoard(Board):
@@ -81,9 +94,11 @@ class ControlBoard(Board):
         site = load_site(change.site_id)
         template = "control/screen.html"
         parts = [(f"{template}#counters", {"counters": site_counters(site)})]
-        if change.topics & GROUP_TOPICS:
-            groups = group_overview(site, [])
-            parts += [(f"{template}#group-counters", {"groups": groups}), (f"{template}#incidents", {"groups": groups})]
+        for figures, read, topics in GROUP_FIGURES:
+            if change.topics & topics:
+                parts.append((f"{template}#{figures}", {"groups": read(site)}))
+                if figures == "figures-gate":
+                    parts.append((f"{template}#incidents", parts[-1][1]))
         if change.rooms:
             rooms = changed_rooms(site.pk, change.rooms)
             attach_group_badges(site, attach_badges(site, rooms, only=True))

@@ -129,35 +129,51 @@ def group_overview(site: Site, rooms: list[Room], now=None) -> dict:
     10.  open incidents with their rooms
     """
     now = now or timezone.now()
-    start = day_start(now)
     if rooms:
         meals = meal_round(site, now=now)
-        progress = meals.progress if meals else None
+        food = {"meals": {"slot": meals.slot, **meals.progress} if meals else None}
     else:
-        # No room's badge to set (a broadcast's counters): the round's
-        # figures counted, not every open stay of the site read.
-        meals = meal_round(site, now=now, floors=[])
-        progress = round_progress(site, meals) if meals else None
-    tasks = _group_tasks(site, start)
+        meals, food = None, food_figures(site, now)
+    tasks = _group_tasks(site, day_start(now))
     _set_badges(rooms, meals, tasks, now)
+    return {**environment_figures(site, now, tasks), **food, **gate_figures(site)}
+
+
+def food_figures(site: Site, now=None) -> dict:
+    """The meal round's figures, counted rather than read room by room (a
+    broadcast's): the slots, late arrivals, deliveries and two counts."""
+    meals = meal_round(site, now=now or timezone.now(), floors=[])
+    return {"meals": {"slot": meals.slot, **round_progress(site, meals)} if meals else None}
+
+
+def environment_figures(site: Site, now=None, tasks=None) -> dict:
+    """The disinfection backlog, overdue routine areas and today's medical
+    waste: five queries (one fewer given today's tasks)."""
+    now = now or timezone.now()
+    start = day_start(now)
+    tasks = _group_tasks(site, start) if tasks is None else tasks
     open_tasks = [task for task in tasks if task.status == DisinfectionTask.Status.OPEN]
     routine = routine_today(site, now=now, schedules=list(RoutineSchedule.objects.filter(site=site)))
     waste = WasteCollection.objects.filter(site=site, collected_at__gte=start).aggregate(kg=Sum("weight_kg"))
+    return {
+        "disinfection_backlog": len(open_tasks),
+        "disinfection_overdue": sum(task.is_overdue(now) for task in open_tasks),
+        "routine_overdue": sum(len(area.overdue) for area in routine),
+        "waste_kg": waste["kg"] or Decimal(0),
+    }
+
+
+def gate_figures(site: Site) -> dict:
+    """Who and what is inside the gate, and the open incidents: two queries."""
     inside = dict(
         CheckpointEntry.objects.filter(site=site, left_at__isnull=True)
         .values_list("kind")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    incidents = open_incidents(site)
     return {
-        "meals": {"slot": meals.slot, **progress} if meals else None,
-        "disinfection_backlog": len(open_tasks),
-        "disinfection_overdue": sum(task.is_overdue(now) for task in open_tasks),
-        "routine_overdue": sum(len(area.overdue) for area in routine),
-        "waste_kg": waste["kg"] or Decimal(0),
         "people_inside": inside.get(CheckpointEntry.Kind.PERSON, 0),
         "vehicles_inside": inside.get(CheckpointEntry.Kind.VEHICLE, 0),
         "deliveries_inside": inside.get(CheckpointEntry.Kind.DELIVERY, 0),
-        "incidents": incidents,
+        "incidents": open_incidents(site),
     }
