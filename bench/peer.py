@@ -85,9 +85,9 @@ application = AllowedHostsOriginValidator(
 _send_change = live.send_change
 
 
-def send_change(change, seqs, site=None):
+def send_change(change, seqs, site=None, **how):
     """The application's broadcast, then the peer's "board changed" events (to boards someone has open there)."""
-    _send_change(change, seqs, site=site)
+    _send_change(change, seqs, site=site, **how)
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()

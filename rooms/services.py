@@ -62,14 +62,24 @@ def _json(value):
     return value
 
 
-def audit(*, site, by, action, obj, room=None, person=None, before=None, after=None, note="", label=None):
-    """Append one audit event; personal data in before/after is masked.
+def audit(**fields):
+    """Append one audit event (``audit_event``'s fields); personal data in
+    before/after is masked."""
+    event = audit_event(**fields)
+    event.save(force_insert=True)
+    return event
+
+
+def audit_event(*, site, by, action, obj, room=None, person=None, before=None, after=None, note="", label=None):
+    """One audit event, not yet saved; personal data in before/after is masked.
 
     ``label`` names the object in the history when its own name says too
     little (a batch: "F3 lunch, 18 rooms"). ``by`` is None for what the
-    clock does (a sample missed at midnight).
+    clock does (a sample missed at midnight). ``audit`` saves one; a batch
+    that moves many records (a floor's samples, a health round) saves its
+    events in one statement (``audit_all``).
     """
-    return AuditEvent.objects.create(
+    return AuditEvent(
         site=site,
         at=timezone.now(),
         actor=by,
@@ -85,6 +95,11 @@ def audit(*, site, by, action, obj, room=None, person=None, before=None, after=N
         after={key: _json(value) for key, value in _masked(after or {}).items()},
         note=note[:300],
     )
+
+
+def audit_all(events: list) -> None:
+    """Append a batch's audit events (``audit_event``) in one statement."""
+    AuditEvent.objects.bulk_create(events)
 
 
 def claim_form(token: str | None, by) -> None:

@@ -17,6 +17,8 @@ from rooms.roles import Role
 from rooms.services import (
     ServiceError,
     audit,
+    audit_all,
+    audit_event,
     check_version,
     lock_row,
 )
@@ -147,22 +149,26 @@ def _schedule_extra(stay: Stay, *, kind: str, reason: str, on: date, by) -> Samp
 
 
 def _audit_moves(site: Site, samples: list[Sample], *, by, action: str, was: str, note: str = "") -> Touched:
-    """One audit event per sample a batch moved (with its stay, room and person loaded)."""
+    """One audit event per sample a batch moved (with its stay, room and person loaded), saved together."""
     touched = Touched()
+    events = []
     for sample in samples:
-        audit(
-            site=site,
-            by=by,
-            action=action,
-            obj=sample,
-            room=sample.stay.room,
-            person=sample.person,
-            before={"status": was},
-            after={"status": sample.status},
-            note=note,
+        events.append(
+            audit_event(
+                site=site,
+                by=by,
+                action=action,
+                obj=sample,
+                room=sample.stay.room,
+                person=sample.person,
+                before={"status": was},
+                after={"status": sample.status},
+                note=note,
+            )
         )
         touched.rooms.add(sample.stay.room_id)
         touched.persons.add(sample.person_id)
+    audit_all(events)
     return touched
 
 

@@ -16,7 +16,8 @@ from rooms.models import Person, Site, Stay
 from rooms.roles import require_role
 from rooms.services import (
     ServiceError,
-    audit,
+    audit_all,
+    audit_event,
     check_version,
     claim_form,
     touch,
@@ -91,6 +92,7 @@ def health_round_record(*, site: Site, day: date, round: str, entries: list[dict
         touched = Touched()
         saved = []
         not_done = []
+        events = []  # the round's audit events, saved together
         for entry in entries:
             person = entry["person"]
             stay = stays.get(person.pk)
@@ -129,25 +131,28 @@ def health_round_record(*, site: Site, day: date, round: str, entries: list[dict
                     room=stay.room,
                     health_check=check,
                 )
-            audit(
-                site=site,
-                by=by,
-                action="health.record",
-                obj=check,
-                room=stay.room,
-                person=person,
-                before={key: str(value) if isinstance(value, Decimal) else value for key, value in before.items()},
-                after={
-                    key: str(value) if isinstance(value, Decimal) else value
-                    for key, value in values.items()
-                    if value not in ("", None, [])
-                },
+            events.append(
+                audit_event(
+                    site=site,
+                    by=by,
+                    action="health.record",
+                    obj=check,
+                    room=stay.room,
+                    person=person,
+                    before={key: str(value) if isinstance(value, Decimal) else value for key, value in before.items()},
+                    after={
+                        key: str(value) if isinstance(value, Decimal) else value
+                        for key, value in values.items()
+                        if value not in ("", None, [])
+                    },
+                )
             )
             touched.rooms.add(stay.room_id)
             touched.persons.add(person.pk)
             saved.append(check)
             if was_done and check.outcome != HealthCheck.Outcome.CHECKED:
                 not_done.append(check)
+        audit_all(events)
         if not_done:
             _welfare_alerts(site, not_done, stays=stays, after=protocol.welfare_after_missed)
         if saved:

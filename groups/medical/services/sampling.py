@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -98,7 +99,18 @@ def samples_collect_floor(*, site: Site, floor: int, by, token=None) -> int:
         now = timezone.now()
         for sample in due:
             _collect(sample, by=by, at=now)
-        Sample.objects.bulk_update(due, SAMPLE_FIELDS)
+            sample.updated_at = now
+        # Every row moves the same way (their versions each one up, under
+        # lock): one UPDATE, where bulk_update wrote a CASE per field and
+        # row (two thirds of the request on a floor of twenty).
+        Sample.objects.filter(pk__in=[sample.pk for sample in due]).update(
+            status=Sample.Status.COLLECTED,
+            collected_at=now,
+            collected_by=by,
+            version=F("version") + 1,
+            updated_at=now,
+            updated_by=by,
+        )
         note = _("floor %(floor)s round") % {"floor": floor}
         _publish(site, _audit_moves(site, due, by=by, action="sample.collect", was=Sample.Status.SCHEDULED, note=note))
     return len(due)
@@ -152,7 +164,9 @@ def samples_mark_missed(*, site: Site, today: date | None = None) -> int:
             sample.status = Sample.Status.MISSED
             sample.version += 1
             sample.updated_at = now
-        Sample.objects.bulk_update(overdue, ["status", "version", "updated_at"])
+        Sample.objects.filter(pk__in=[sample.pk for sample in overdue]).update(
+            status=Sample.Status.MISSED, version=F("version") + 1, updated_at=now
+        )
         touched = _audit_moves(site, overdue, by=None, action="sample.missed", was=Sample.Status.SCHEDULED)
         if overdue:
             _publish(site, touched)
