@@ -62,9 +62,14 @@ def diet_counts(people) -> list[tuple[str, str, int]]:
     return counted_diets(Counter(person.diet for person in people))
 
 
+# Read once: ``Diet.choices`` builds its list on each read, and each card of
+# the catering board reads its room's diets.
+DIETS = Person.Diet.choices
+
+
 def counted_diets(counts: Counter) -> list[tuple[str, str, int]]:
     """``diet_counts`` of people already counted per diet."""
-    return [(value, label, counts[value]) for value, label in Person.Diet.choices if counts[value]]
+    return [(value, label, counts[value]) for value, label in DIETS if counts[value]]
 
 
 @dataclass

@@ -26,34 +26,25 @@ What the template did, done here the same way:
 - ``{% url %}`` is escaped.
 """
 
-import threading
-from html import escape as _escape
-
 from django import template
-from django.conf import settings
-from django.core.signals import setting_changed
 from django.utils import timezone
-from django.utils.formats import localize
-from django.utils.functional import Promise
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from groups.medical.models import HealthCheck, Sample
 from rooms.models import Person
-from rooms.templatetags.board_tags import href_patterns, written_out
+from rooms.templatetags.board_tags import (
+    Words,
+    counter,
+    esc,
+    href_patterns,
+    in_time_zone,
+    label,
+    localized,
+    written_out,
+)
 
 register = template.Library()
-
-
-def esc(value) -> str:
-    """``{{ value }}`` of a string: as Django's conditional_escape."""
-    if type(value) is str:
-        return _escape(value)
-    if isinstance(value, Promise):
-        value = str(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return _escape(str(value))
 
 
 # What the section says, by language. A room's section has some twenty words
@@ -99,55 +90,7 @@ LABELS = {
     "symptom": HealthCheck.Symptom,
 }
 
-_WORDS: dict[str | None, dict] = {}
-_WORDS_LOCK = threading.Lock()
-
-
-def words() -> dict:
-    """The section's words in the active language: each message by its key
-    in ``MESSAGES``; the labels of each field's choices, escaped, by value."""
-    language = get_language()
-    found = _WORDS.get(language)
-    if found is None:
-        found = {key: str(message) for key, message in MESSAGES.items()}
-        found.update(
-            {name: {value: esc(label) for value, label in choices.choices} for name, choices in LABELS.items()}
-        )
-        with _WORDS_LOCK:
-            _WORDS[language] = found
-    return found
-
-
-def _forget_words(*, setting, **kwargs) -> None:
-    # As Django forgets its catalogs when a test changes the languages.
-    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
-        _WORDS.clear()
-
-
-setting_changed.connect(_forget_words)
-
-
-def _number(value) -> str:
-    """``{{ value }}`` of a number: localized (a thousand separator only if the settings ask for it)."""
-    return esc(localize(value))
-
-
-def _count(value) -> str:
-    """``{{ value }}`` of a whole number, as ``_number`` gives it when there is no thousand separator."""
-    return str(value) if type(value) is int else _number(value)
-
-
-def _label(labels: dict, value) -> str:
-    """A choice's label, as ``{{ obj.get_FOO_display }}``: the value itself, escaped, if it is not a choice."""
-    label = labels.get(value)
-    return esc(value) if label is None else label
-
-
-def _local(moment):
-    """As ``|date`` reads a moment: an aware one in the current time zone."""
-    if timezone.is_aware(moment):
-        return timezone.localtime(moment)
-    return moment
+words = Words(MESSAGES, LABELS)
 
 
 def health_summary(check, w: dict | None = None) -> str:
@@ -156,11 +99,11 @@ def health_summary(check, w: dict | None = None) -> str:
         return '<span class="muted">—</span>'
     w = w or words()
     if check.outcome != "checked":
-        return f'<span class="hc c-missed">{_label(w["outcome"], check.outcome)}</span>'
+        return f'<span class="hc c-missed">{label(w["outcome"], check.outcome)}</span>'
     concerns = "".join(f" c-{esc(concern)}" for concern in check.concerns)
-    symptoms = "".join(f" · {_label(w['symptom'], symptom)}" for symptom in check.symptoms)
+    symptoms = "".join(f" · {label(w['symptom'], symptom)}" for symptom in check.symptoms)
     return (
-        f'<span class="hc{concerns}">{_number(check.temperature)}°{symptoms} · {_label(w["mood"], check.mood)}</span>'
+        f'<span class="hc{concerns}">{localized(check.temperature)}°{symptoms} · {label(w["mood"], check.mood)}</span>'
     )
 
 
@@ -171,7 +114,7 @@ class _Section:
 
     def __init__(self, room, token):
         self.w = words()
-        self.count = _number if settings.USE_THOUSAND_SEPARATOR else _count
+        self.count = counter()
         self.today = timezone.localdate()
         self.room_pk, self.number, self.token = self.count(room.pk), esc(room.number), esc(token)
         # {% url %} escapes the address; the pk filled in is digits.
@@ -184,7 +127,7 @@ def _sample(sample, stay, section: _Section) -> str:
     pk, status = count(sample.pk), esc(sample.status)
     overdue = sample.overdue_on(section.today)
     protocol = sample.reason == "protocol"
-    what = w["day"] % {"day": count(sample.day)} if protocol else _label(w["reason"], sample.reason)
+    what = w["day"] % {"day": count(sample.day)} if protocol else label(w["reason"], sample.reason)
     if overdue:
         day = sample.scheduled_on
         missed = w["missed"] % {"day": f"{day.month:02d}-{day.day:02d}"}
@@ -192,7 +135,7 @@ def _sample(sample, stay, section: _Section) -> str:
     html = (
         f'\n          <div id="sample-{pk}" class="sample s-{status}{" overdue" if overdue else ""}"'
         f' data-sample-status="{status}">\n'
-        f'            <span class="what">{_label(w["kind"], sample.kind)} · {what}</span>\n'
+        f'            <span class="what">{label(w["kind"], sample.kind)} · {what}</span>\n'
         "            "
     )
     is_open = sample.is_open
@@ -220,7 +163,7 @@ def _sample(sample, stay, section: _Section) -> str:
         if collected_at in (None, ""):
             time = ""
         else:
-            local = _local(collected_at)
+            local = in_time_zone(collected_at)
             time = f"{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
         collected = w["collected"] % {"time": time}
         if sample.tube_barcode:
@@ -255,7 +198,7 @@ def _sample(sample, stay, section: _Section) -> str:
         )
     elif sample.status == "resulted":
         html += (
-            f'\n              <span class="result r-{esc(sample.result)}">{_label(w["result"], sample.result)}</span>\n'
+            f'\n              <span class="result r-{esc(sample.result)}">{label(w["result"], sample.result)}</span>\n'
             "            "
         )
     return html + "\n          </div>\n        "
@@ -284,7 +227,7 @@ def _person(stay, section: _Section) -> str:
         f"{' data-care' if getattr(stay, 'care_needs', None) else ''}>\n"
         '      <div class="who">\n'
         f'        <a href="{section.person_href.format(int(stay.person_id))}"><b>{esc(person.name)}</b></a>\n'
-        f'        <span class="muted">{_label(w["sex"], person.sex)} · {age} · {day}</span>\n'
+        f'        <span class="muted">{label(w["sex"], person.sex)} · {age} · {day}</span>\n'
         f"        {needs}\n"
         f"        {tag}\n"
         "      </div>\n"
