@@ -31,8 +31,10 @@ MEAL_MOVES = {(PENDING, D.DELIVERED), (PENDING, D.REFUSED), (D.REFUSED, D.DELIVE
 del D
 
 
-def _round(site: Site, slot: MealSlot, day: date) -> MealRound:
-    """Today's round of the slot the form was made for."""
+def _round(site: Site, slot: MealSlot, day: date, **which) -> MealRound:
+    """Today's round of the slot the form was made for; ``which``: of some
+    rooms or floors only, as ``meal_round`` reads them (a tap on a room reads
+    that room, not the whole site's stays)."""
     if slot.site_id != site.pk:
         raise ServiceError(_("This meal slot belongs to another site."))
     if day != timezone.localdate():
@@ -40,7 +42,7 @@ def _round(site: Site, slot: MealSlot, day: date) -> MealRound:
             _("The %(meal)s round of %(day)s is over; reload the board.")
             % {"meal": slot, "day": date_format(day, "SHORT_DATE_FORMAT")}
         )
-    return meal_round(site, slot=slot)
+    return meal_round(site, slot=slot, **which)
 
 
 def _recorded(delivery: MealDelivery) -> str:
@@ -70,7 +72,7 @@ def meal_record(
         raise ServiceError(_("Choose delivered or refused."))
     with transaction.atomic():
         claim_form(token, by)
-        meal = _round(site, slot, day).for_room(room.pk)
+        meal = _round(site, slot, day, room_ids=[room.pk]).for_room(room.pk)
         if meal is None:
             raise ServiceError(
                 _(
@@ -162,7 +164,9 @@ def meal_floor_deliver(
     with transaction.atomic():
         claim_form(token, by)
         pending = [
-            meal for meal in _round(site, slot, day).rooms if meal.room.floor == floor and meal.status == PENDING
+            meal
+            for meal in _round(site, slot, day, floors=[floor]).rooms
+            if meal.room.floor == floor and meal.status == PENDING
         ]
         if not pending:
             raise ServiceError(
@@ -213,7 +217,8 @@ def meal_late_deliver(
     require_role(by, *MEAL_ROLES)
     with transaction.atomic():
         claim_form(token, by)
-        late = _round(site, slot, day).late_for(person.pk)
+        # The late arrivals only (no floor's rooms).
+        late = _round(site, slot, day, floors=[]).late_for(person.pk)
         if late is None:
             raise ServiceError(_("No late-arrival %(meal)s is due for this person any more.") % {"meal": slot})
         if late.delivery:
