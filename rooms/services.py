@@ -585,12 +585,25 @@ def require_takes_people(room: Room) -> None:
         raise ServiceError(_("Room %(room)s is full.") % {"room": room.number})
 
 
-def sharing_refusal(person: Person, occupants) -> str | None:
-    """Why this person may not join these people in a room, or None.
+def may_share(person: Person, occupants) -> bool:
+    """Whether this person may join these people in a room.
 
     Only a household shares a room, and only within one category (close
-    contact, secondary contact, inbound traveller): strangers never do.
+    contact, secondary contact, inbound traveller): strangers never do. The
+    room forms ask this of every free room of the site (``sharing_refusal``
+    says why not, in words, for the one chosen).
     """
+    household, category = person.household, person.category
+    return all(
+        other.pk == person.pk or (household and other.household == household and other.category == category)
+        for other in occupants
+    )
+
+
+def sharing_refusal(person: Person, occupants) -> str | None:
+    """Why this person may not join these people in a room (``may_share``), or None."""
+    if may_share(person, occupants):
+        return None
     for other in occupants:
         if other.pk == person.pk:
             continue

@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from rooms.models import Person, Room, Stay
-from rooms.services import sharing_refusal
+from rooms.services import may_share
 
 
 @dataclass
@@ -37,7 +37,7 @@ def room_options(person: Person, *, leaving: Room | None = None) -> RoomOptions:
     options = RoomOptions(fit=[], others=[])
     for room in free:
         room.occupants = occupants[room.pk]
-        (options.others if sharing_refusal(person, room.occupants) else options.fit).append(room)
+        (options.fit if may_share(person, room.occupants) else options.others).append(room)
     return options
 
 
