@@ -438,6 +438,9 @@ async def run_day(host: str, port: int, day: dict, speed: float, stats, cpu_s) -
                     "group": [first(s) for s in sockets[role]] if role != "site_head" else [],
                     "cpu_s": cpu,
                     "queries": probes.get("queries", 0),
+                    # The collector's longest pause meanwhile (an action's outlier).
+                    "gc_max_s": max(probes.get(f"gc_gen{gen}_max_ms") or 0.0 for gen in range(3)) / 1000,
+                    "gc_gen2": probes.get("gc_gen2_collections") or 0,
                     "bytes": sum(b for s in everyone for at, b in s.log if at >= sent[0]),
                 }
             )
@@ -468,6 +471,8 @@ async def run_day(host: str, port: int, day: dict, speed: float, stats, cpu_s) -
                 "cpu_ms_per_action": round(sum(r["cpu_s"] for r in runs) * 1000 / len(runs), 1),
                 "queries_per_action": round(sum(r["queries"] for r in runs) / len(runs), 1),
                 "pushed_kb_per_action": round(sum(r["bytes"] for r in runs) / 1024 / len(runs), 1),
+                "gc_max_ms": ms(max(r["gc_max_s"] for r in runs)),
+                "gc_gen2_collections": sum(r["gc_gen2"] for r in runs),
             }
         )
     return rows
