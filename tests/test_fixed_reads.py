@@ -16,6 +16,7 @@ from rooms.reads import changed_rooms, day_start, open_stays_prefetch
 from rooms.templatetags.board_tags import feed_row
 from site_ops.speedups.fixed_reads import FixedRead
 from tests.base import SiteTestCase
+from tests.clock import frozen
 from tests.factories import make_person, make_rooms, make_site
 
 
@@ -178,8 +179,11 @@ class BusySiteReadsTests(SiteTestCase):
 
         super().setUpTestData()
         cls.people = [make_person(cls.site) for _ in range(4)]
-        for person, room in zip(cls.people, cls.rooms[1:5], strict=True):
-            services.stay_check_in(person=person, room=room, by=cls.clerk)
+        # Before the first meal of the day, whatever the hour the test runs:
+        # the room is due the meal recorded below.
+        with frozen(6):
+            for person, room in zip(cls.people, cls.rooms[1:5], strict=True):
+                services.stay_check_in(person=person, room=room, by=cls.clerk)
         Person.objects.filter(pk=cls.people[0].pk).update(special_needs=["chronic"])
         sick = cls.people[1]
         sample = Sample.objects.filter(person=sick).order_by("scheduled_on").first()
