@@ -82,3 +82,31 @@ def log_request(person, by, what, *, urgency="today", kind="medicine", **kwargs)
     return request_log(
         site=person.site, room=stay.room, person=person, by=by, kind=kind, what=what, urgency=urgency, **kwargs
     )
+
+
+def hospital_visit_arranged(person: Person, *, clerk, head):
+    """A hospital visit for this person (dialysis), asked for, approved and
+    arranged: the escort's next step is its departure."""
+    from django.utils import timezone
+
+    from groups.transfers import services as transfers
+    from groups.transfers.models import Transfer
+
+    transfer = transfers.transfer_request(
+        person=person,
+        by=clerk,
+        reason="透析",
+        destination_type=Transfer.Destination.HOSPITAL_VISIT,
+        destination_name="区人民医院",
+    )
+    transfer = transfers.transfer_approve(transfer=transfer, by=head)
+    return transfers.transfer_arrange(
+        transfer=transfer,
+        by=clerk,
+        confirmed_with="王医生",
+        vehicle_plate="渝A12345",
+        driver_name="李师傅",
+        driver_phone="17000000001",
+        escort="吴刚",
+        planned_departure_at=timezone.now(),
+    )

@@ -15,7 +15,7 @@ from rooms import services
 from rooms.models import AuditEvent, Person, Room, Stay
 from rooms.roles import NotInGroup
 from site_ops.models import BoardSequence
-from tests.factories import make_person
+from tests.factories import hospital_visit_arranged, make_person
 from tests.test_medical_services import TODAY, MedicalTestCase, set_protocol
 
 
@@ -375,24 +375,7 @@ class HospitalVisitTests(MedicalTestCase):
         from groups.transfers import services as transfers
 
         self.check_in()
-        transfer = transfers.transfer_request(
-            person=self.person,
-            by=self.clerk,
-            reason="透析",
-            destination_type=Transfer.Destination.HOSPITAL_VISIT,
-            destination_name="区人民医院",
-        )
-        transfer = transfers.transfer_approve(transfer=transfer, by=self.head)
-        transfer = transfers.transfer_arrange(
-            transfer=transfer,
-            by=self.clerk,
-            confirmed_with="王医生",
-            vehicle_plate="渝A12345",
-            driver_name="李师傅",
-            driver_phone="17000000001",
-            escort="吴刚",
-            planned_departure_at=timezone.now(),
-        )
+        transfer = hospital_visit_arranged(self.person, clerk=self.clerk, head=self.head)
         self.assertEqual([s.person for s in open_stays(self.site)], [self.person])
         transfer = transfers.transfer_depart(transfer=transfer, by=self.guard)
         self.assertEqual(open_stays(self.site), [])

@@ -23,7 +23,7 @@ from groups.transfers import services as transfers
 from groups.transfers.models import Transfer
 from rooms.models import Room
 from tests.clock import frozen
-from tests.factories import make_person, make_site, satisfy_protocol
+from tests.factories import hospital_visit_arranged, make_person, make_site, satisfy_protocol
 from tests.test_medical_services import MedicalTestCase, set_protocol
 
 HEALTH_SUMMARY = r"""{% partialdef health-summary %}{% if check %}{% if check.outcome == "checked" %}<span class="hc{% for c in check.concerns %} c-{{ c }}{% endfor %}">{{ check.temperature }}°{% for symptom in check.get_symptoms_display %} · {{ symptom }}{% endfor %} · {{ check.get_mood_display }}</span>{% else %}<span class="hc c-missed">{{ check.get_outcome_display }}</span>{% endif %}{% else %}<span class="muted">—</span>{% endif %}{% endpartialdef %}"""
@@ -173,24 +173,7 @@ class MedRoomTests(MedicalTestCase):
         )
 
     def hospital_visit(self, person) -> Transfer:
-        transfer = transfers.transfer_request(
-            person=person,
-            by=self.clerk,
-            reason="透析",
-            destination_type=Transfer.Destination.HOSPITAL_VISIT,
-            destination_name="区人民医院",
-        )
-        transfer = transfers.transfer_approve(transfer=transfer, by=self.head)
-        transfer = transfers.transfer_arrange(
-            transfer=transfer,
-            by=self.clerk,
-            confirmed_with="王医生",
-            vehicle_plate="渝A12345",
-            driver_name="李师傅",
-            driver_phone="17000000001",
-            escort="吴刚",
-            planned_departure_at=timezone.now(),
-        )
+        transfer = hospital_visit_arranged(person, clerk=self.clerk, head=self.head)
         return transfers.transfer_depart(transfer=transfer, by=self.guard)
 
     def floor(self) -> dict[str, Room]:
