@@ -71,15 +71,15 @@ def control_screen(site: Site) -> dict:
     }
 
 
-# Each group's figures on the control screen, what reads them, and the
+# Each group's parts on the control screen, what reads them, and the
 # topics whose changes move them (see rooms.services for each topic): a meal
 # delivered re-reads the meal round, not the disinfection backlog and the gate.
 # Who is in the rooms moves the meal round; a departure that leaves a room
 # to disinfect says DISINFECTION as well.
 GROUP_FIGURES = (
-    ("figures-environment", environment_figures, frozenset({DISINFECTION})),
-    ("figures-food", food_figures, frozenset({MEALS, OCCUPANTS})),
-    ("figures-gate", gate_figures, frozenset({SECURITY})),
+    (("figures-environment",), environment_figures, frozenset({DISINFECTION})),
+    (("figures-food",), food_figures, frozenset({MEALS, OCCUPANTS})),
+    (("figures-gate", "incidents"), gate_figures, frozenset({SECURITY})),
 )
 
 
@@ -94,11 +94,10 @@ class ControlBoard(Board):
         site = load_site(change.site_id)
         template = "control/screen.html"
         parts = [(f"{template}#counters", {"counters": site_counters(site)})]
-        for figures, read, topics in GROUP_FIGURES:
+        for names, read, topics in GROUP_FIGURES:
             if change.topics & topics:
-                parts.append((f"{template}#{figures}", {"groups": read(site)}))
-                if figures == "figures-gate":
-                    parts.append((f"{template}#incidents", parts[-1][1]))
+                context = {"groups": read(site)}
+                parts += [(f"{template}#{name}", context) for name in names]
         if change.rooms:
             rooms = changed_rooms(site.pk, change.rooms)
             attach_group_badges(site, attach_badges(site, rooms, only=True))

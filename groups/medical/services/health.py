@@ -92,7 +92,7 @@ def health_round_record(*, site: Site, day: date, round: str, entries: list[dict
         touched = Touched()
         saved = []
         not_done = []
-        recorded = []  # (check, stay, values, before, old concerns, was done), in the round's order
+        recorded = []  # (check, person, stay, values, before, old concerns, was done), in the round's order
         for entry in entries:
             person = entry["person"]
             stay = stays.get(person.pk)
@@ -121,12 +121,11 @@ def health_round_record(*, site: Site, day: date, round: str, entries: list[dict
                 check.save()
             else:
                 check.updated_by = by
-            recorded.append((check, stay, values, before, old_concerns, was_done))
+            recorded.append((check, person, stay, values, before, old_concerns, was_done))
         # A floor's new checks in one statement (their ids come back with it).
         HealthCheck.objects.bulk_create([check for check, *_rest in recorded if check.pk is None])
         events = []  # the round's audit events, saved together
-        for check, stay, values, before, old_concerns, was_done in recorded:
-            person = check.person
+        for check, person, stay, values, before, old_concerns, was_done in recorded:
             concerns = concerns_of(check.temperature, check.symptoms, check.mood, protocol.fever_from)
             new = [concern for concern in concerns if concern not in old_concerns]
             if new:
