@@ -4,7 +4,8 @@ from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from groups.medical import services as medical
@@ -665,6 +666,42 @@ class LabImportTests(MedicalTestCase):
         self.assertEqual((positive.result, positive.source, positive.lab_import), ("positive", "import", imported))
         self.assertEqual(positive.ct_n, Decimal("24.1"))
         self.assertEqual(self.fresh(self.rooms[1]).status, Room.Status.SEALED)
+
+    def test_a_sheet_of_negatives_is_written_in_statements_that_do_not_grow_with_it(self):
+        def apply(count, first):
+            tubes = []
+            for index in range(count):
+                person = make_person(self.site, name=f"周{first + index}")
+                stay = self.check_in(person=person, room=self.rooms[first + index])
+                tubes.append(self.collected(stay, barcode=f"NB-{first + index}"))
+            lines = [f"{tube.tube_barcode},,阴性,36.5,37,2026-11-22 21:30" for tube in tubes]
+            imported = self.preview(self.sheet(*lines))
+            with CaptureQueriesContext(connection) as queries:
+                self.assertEqual(medical.lab_import_apply(lab_import=imported, by=self.nurse), count)
+            return tubes, imported, len(queries)
+
+        _, _, two = apply(2, 2)
+        tubes, imported, six = apply(6, 4)
+        self.assertEqual(two, six)
+        for tube in tubes:
+            was = tube.version
+            fresh = self.fresh(tube)
+            self.assertEqual((fresh.status, fresh.result, fresh.version), ("resulted", "negative", was + 1))
+            self.assertEqual(fresh.updated_by, self.nurse)
+            result = fresh.results.get()
+            self.assertEqual((result.source, result.lab_import, result.ct_n), ("import", imported, Decimal("37")))
+            event = AuditEvent.objects.get(action="sample.result", object_id=tube.pk)
+            after = {"result": "negative", "ct_orf1ab": "36.5", "ct_n": "37.0"}
+            self.assertEqual((event.room_id, event.after), (tube.stay.room_id, after))
+
+    def test_a_negative_its_ct_values_contradict_stops_the_sheet(self):
+        imported = self.preview(self.sheet("HX-1,,阴性,,,"))
+        imported.rows[0]["ct_n"] = "20"  # changed behind the preview's back
+        imported.save()
+        with self.assertRaisesMessage(services.ServiceError, "By the protocol"):
+            medical.lab_import_apply(lab_import=imported, by=self.nurse)
+        self.assertEqual(self.fresh(self.tube).status, Sample.Status.COLLECTED)
+        self.assertFalse(SampleResult.objects.exists())
 
     def test_a_sheet_imported_again_records_nothing_twice(self):
         content = self.sheet("HX-1,,阴性,,,2026-11-22 21:30", f",{self.other.national_id},阴性,,,2026-11-22 21:30")

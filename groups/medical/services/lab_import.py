@@ -14,7 +14,7 @@ from groups.medical.models import (
     TestProtocol,
 )
 from groups.medical.services.common import MEDICAL_ROLES, Touched, _publish
-from groups.medical.services.results import _apply_result
+from groups.medical.services.results import _apply_result, _record_negatives, plain_negative
 from rooms.masking import mask_national_id
 from rooms.models import Person, Site, Stay
 from rooms.roles import display_name, require_role
@@ -155,6 +155,7 @@ def lab_import_apply(*, lab_import: LabImport, by, token=None) -> int:
         samples = Sample.objects.select_for_update(of=("self",)).select_related("site").in_bulk(wanted)
         stay_ids = {sample.stay_id for sample in samples.values()}
         stays = Stay.objects.select_related("room", "person", "site").in_bulk(stay_ids)
+        negatives = []  # the sheet's plain negatives, written together below
         for line in lab_import.rows:
             if line["action"] != "apply":
                 continue
@@ -165,21 +166,25 @@ def lab_import_apply(*, lab_import: LabImport, by, token=None) -> int:
             stay = stays[sample.stay_id]
             sample.person = stay.person  # the same row: its name labels the audit event
             reported = datetime.fromisoformat(line["reported_at"]) if line["reported_at"] else None
-            touched.add(
-                _apply_result(
-                    sample,
-                    stay,
-                    result=line["result"],
-                    by=by,
-                    ct_orf1ab=line["ct_orf1ab"],
-                    ct_n=line["ct_n"],
-                    reported_at=reported,
-                    source=SampleResult.Source.IMPORT,
-                    lab_import=lab_import,
+            if plain_negative(sample, line["result"]):
+                negatives.append((sample, stay, line["ct_orf1ab"], line["ct_n"], reported))
+            else:
+                touched.add(
+                    _apply_result(
+                        sample,
+                        stay,
+                        result=line["result"],
+                        by=by,
+                        ct_orf1ab=line["ct_orf1ab"],
+                        ct_n=line["ct_n"],
+                        reported_at=reported,
+                        source=SampleResult.Source.IMPORT,
+                        lab_import=lab_import,
+                    )
                 )
-            )
             line["applied"] = True
             applied += 1
+        touched.add(_record_negatives(negatives, by=by, lab_import=lab_import))
         lab_import.status = LabImport.Status.APPLIED
         lab_import.applied_at = timezone.now()
         lab_import.applied_by = by

@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -10,6 +11,7 @@ from groups.medical.models import (
     LabImport,
     Sample,
     SampleResult,
+    TestProtocol,
 )
 from groups.medical.services.common import (
     MEDICAL_ROLES,
@@ -22,7 +24,7 @@ from groups.medical.services.common import (
     _stay_of,
 )
 from groups.medical.services.exposure import exposure_in_site
-from groups.medical.services.readings import check_ct_reading, follow_up_antigen
+from groups.medical.services.readings import check_ct_reading, ct_disagreement, follow_up_antigen
 from groups.transfers import services as transfers
 from rooms.models import Room, Stay
 from rooms.roles import require_role
@@ -30,6 +32,8 @@ from rooms.services import (
     DISINFECTION,
     ServiceError,
     audit,
+    audit_all,
+    audit_event,
     claim_form,
     lock_row,
     room_seal,
@@ -118,6 +122,77 @@ def _apply_result(
             room=stay.room,
             sample=sample,
         )
+    return touched
+
+
+def plain_negative(sample: Sample, result: str) -> bool:
+    """A negative that follows nothing up: no retest, no alert, no seal (``_record_negatives``)."""
+    return result == Sample.Result.NEGATIVE and sample.result != Sample.Result.POSITIVE
+
+
+def _record_negatives(entries: list[tuple], *, by, lab_import: LabImport | None = None) -> Touched:
+    """Record plain negatives on locked samples, as ``_apply_result`` would, in three statements.
+
+    ``entries`` are (sample, stay, ct_orf1ab, ct_n, reported_at). A morning's
+    lab sheet is mostly negatives: their results, their samples and their
+    audit events are each written at once rather than three statements a line.
+    """
+    touched = Touched()
+    if not entries:
+        return touched
+    protocol = TestProtocol.numbers_for(entries[0][1].site_id)
+    now = timezone.now()
+    results, events = [], []
+    for sample, stay, ct_orf1ab, ct_n, reported_at in entries:
+        _move(sample, Sample.Status.RESULTED)
+        reading = protocol.read_ct(ct_orf1ab, ct_n) if sample.kind == Sample.Kind.PCR else ""
+        if reading and reading != Sample.Result.NEGATIVE:
+            raise ServiceError(ct_disagreement(protocol, reading=reading, result=Sample.Result.NEGATIVE))
+        previous = sample.result
+        results.append(
+            SampleResult(
+                sample=sample,
+                result=Sample.Result.NEGATIVE,
+                ct_orf1ab=_ct(ct_orf1ab),
+                ct_n=_ct(ct_n),
+                reported_at=reported_at,
+                entered_at=now,
+                entered_by=by,
+                source=SampleResult.Source.IMPORT if lab_import else SampleResult.Source.MANUAL,
+                lab_import=lab_import,
+            )
+        )
+        sample.status, sample.result, sample.resulted_at = Sample.Status.RESULTED, Sample.Result.NEGATIVE, now
+        touch(sample, by)
+        after = {"result": Sample.Result.NEGATIVE}
+        if ct_orf1ab not in (None, ""):
+            after["ct_orf1ab"] = str(ct_orf1ab)
+        if ct_n not in (None, ""):
+            after["ct_n"] = str(ct_n)
+        events.append(
+            audit_event(
+                site=stay.site,
+                by=by,
+                action="sample.result",
+                obj=sample,
+                room=stay.room,
+                person=stay.person,
+                before={"result": previous} if previous else {},
+                after=after,
+            )
+        )
+        touched.add(Touched({stay.room_id}, {stay.person_id}))
+    SampleResult.objects.bulk_create(results)
+    # Every row moves the same way, each version one up under lock.
+    Sample.objects.filter(pk__in=[sample.pk for sample, *_ in entries]).update(
+        status=Sample.Status.RESULTED,
+        result=Sample.Result.NEGATIVE,
+        resulted_at=now,
+        version=F("version") + 1,
+        updated_at=now,
+        updated_by=by,
+    )
+    audit_all(events)
     return touched
 
 
