@@ -4,6 +4,7 @@ connection, the login with its site, the socket's session."""
 import asyncio
 import importlib
 import tempfile
+import threading
 from pathlib import Path
 from unittest import mock, skipUnless
 from urllib.parse import urlencode
@@ -11,12 +12,14 @@ from urllib.parse import urlencode
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import HttpCommunicator
 from django.contrib.auth.models import User
+from django.core.signals import request_started
 from django.db import connection
 from django.test import SimpleTestCase, TransactionTestCase
 
 from rooms.backends import StaffBackend
 from rooms.roles import site_of
 from site_ops.asgi import SocketSessionMiddleware, application, django_asgi_app
+from site_ops.speedups import asgi as speedups_asgi
 from site_ops.speedups.sqlite import base as pool
 from tests.base import LiveTestCase, SiteTestCase, SocketMixin
 
@@ -173,6 +176,39 @@ class SyncChainTests(SocketMixin, LiveTestCase):
         self.assertEqual(response["status"], 200)
         await self.room.arefresh_from_db()
         self.assertEqual(self.room.status, "out_of_service")
+
+    def login_page(self):
+        return HttpCommunicator(application, "GET", "/login/", headers=[(b"host", b"127.0.0.1")]).get_response()
+
+    async def test_requests_one_after_another_reuse_one_thread_not_the_loops(self):
+        threads = []
+
+        def record(**kwargs):
+            threads.append(threading.current_thread())
+
+        request_started.connect(record)
+        self.addCleanup(request_started.disconnect, record)
+        for _ in range(3):
+            self.assertEqual((await self.login_page())["status"], 200)
+        self.assertEqual(len(set(threads)), 1)
+        self.assertIsNot(threads[0], threading.current_thread())
+        self.assertLessEqual(len(django_asgi_app.idle_threads), speedups_asgi.IDLE_REQUEST_THREADS)
+
+    async def test_requests_at_once_each_have_a_thread_of_their_own(self):
+        # Each request waits in its thread for the other: in one shared
+        # thread the second would never start and the barrier would break.
+        both = threading.Barrier(2, timeout=5)
+        threads = []
+
+        def meet(**kwargs):
+            threads.append(threading.current_thread())
+            both.wait()
+
+        request_started.connect(meet)
+        self.addCleanup(request_started.disconnect, meet)
+        answers = await asyncio.gather(self.login_page(), self.login_page())
+        self.assertEqual([answer["status"] for answer in answers], [200, 200])
+        self.assertEqual(len(set(threads)), 2)
 
 
 class SessionsBeforeStaffBackendTests(SiteTestCase):
