@@ -376,10 +376,13 @@ class BoardSocket:
                     if mark:
                         self.tracker.arrived((mark.group(1), int(mark.group(2))), self.id, at)
                         continue
-                found = ROOM_ID.search(text)
-                if found:
+                # A broadcast that merged changes queued behind another
+                # (site_ops.live.Broadcasts) carries each of their rooms.
+                rooms = set(ROOM_ID.findall(text))
+                if rooms:
                     self.last_text = text
-                    self.tracker.arrived(("room", int(found.group(1))), self.id, at)
+                for room in rooms:
+                    self.tracker.arrived(("room", int(room)), self.id, at)
                 for key in self.tracker.marks(text):
                     self.tracker.arrived(key, self.id, at)
         except Exception as error:  # a closed socket ends its reader

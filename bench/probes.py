@@ -19,6 +19,7 @@ _started: list[float] = [0.0]
 _queries = [0]
 peer_renders = [0]
 _snapshot_base = [0]
+_merged_base = [0]
 
 
 def _on_gc(phase, info):
@@ -56,11 +57,14 @@ def reset():
         _queries[0] = 0
         peer_renders[0] = 0
         _snapshot_base[0] = live.snapshots.renders
+        _merged_base[0] = live.broadcasts.merged
 
 
 def figures() -> dict:
     out = {"queries": _queries[0], "snapshot_renders": live.snapshots.renders - _snapshot_base[0]}
     out["peer_renders"] = peer_renders[0]
+    # Changes that went out in another change's broadcast (site_ops.live.Broadcasts).
+    out["merged_changes"] = live.broadcasts.merged - _merged_base[0]
     for generation, pauses in _pauses.items():
         ordered = sorted(pauses)
         out[f"gc_gen{generation}_collections"] = len(ordered)

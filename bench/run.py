@@ -418,6 +418,7 @@ class Bench:
         return figures
 
     async def throughput(self, rate: float, seconds: float) -> dict:
+        await self.stats(reset=True)
         tasks = []
         start = time.perf_counter()
         lag = 0.0
@@ -433,6 +434,8 @@ class Bench:
         result.update({k: v for k, v in summary.items() if k != "messages"})
         result["post_errors"] = errors
         result["client_lag_ms"] = ms(lag)
+        # Updates that went out in another's broadcast, merged (site_ops.live.Broadcasts).
+        result["merged_updates"] = (await self.stats()).get("merged_changes")
         result["ok"] = summary["p99_ms"] <= 100 and summary["lost"] == 0 and errors == 0
         return result
 
@@ -801,7 +804,9 @@ COLUMNS = {
         "action", "actions", "post_p50_ms", "post_p99_ms", "control_p50_ms", "control_p99_ms", "group_p50_ms",
         "group_p99_ms", "lost", "post_errors", "cpu_ms_per_action", "queries_per_action", "pushed_kb_per_action",
     ],
-    "throughput": ["n", "offered_per_s", "p50_ms", "p99_ms", "lost", "post_p99_ms", "post_errors", "ok"],
+    "throughput": [
+        "n", "offered_per_s", "p50_ms", "p99_ms", "lost", "post_p99_ms", "post_errors", "merged_updates", "ok",
+    ],
     "throughput_max": ["n", "max_ok_rate_per_s"],
     "polling": ["tablets", "requests", "offered_requests", "p50_ms", "p95_ms", "ok"],
     "polling_max": ["tablets_served"],

@@ -91,12 +91,78 @@ def publish(*, site, rooms=(), persons=(), transfers=(), topics=()) -> None:
     # by its __qualname__, and a partial has none, so the logging itself would
     # raise and a committed change would reach its user as an error.
     def broadcast():
-        send_change(change, seqs, site=site, actor=actor)
-        if across_seqs:
-            send_change(change, across_seqs, site=site, namespace=NO_SITE)
+        broadcasts.send([(change.site_id, change, seqs, site, actor), (NO_SITE, change, across_seqs, site, None)])
 
     broadcast.change = change  # for tests that inspect what was published
     transaction.on_commit(broadcast, robust=True)
+
+
+class Broadcasts:
+    """Committed changes sent to their boards one broadcast at a time, merged when they queue.
+
+    A request's change is sent before the request returns, as it always
+    was. When requests commit faster than their boards are rendered, the
+    ones that committed while another broadcast was under way wait for it,
+    and the first of them to go on sends every change that is waiting as
+    one: each affected board read and rendered once for all of them, with
+    the highest of their numbers, and one message to each socket rather
+    than one per change (group commit, as a database does with its log).
+    A board's parts are read from the database after the commits, so the
+    merged render shows every change it covers. Nothing waits for a timer:
+    alone, a change goes out as soon as it is committed.
+    """
+
+    def __init__(self):
+        self.sending = threading.RLock()
+        self.waiting_lock = threading.Lock()
+        self.waiting: list[tuple] = []
+        self.merged = 0  # changes sent in another's broadcast (for the benchmark)
+
+    def send(self, items) -> None:
+        """``items``: (namespace, change, seqs, site, actor); a namespace's boards numbered apart."""
+        with self.waiting_lock:
+            self.waiting.extend(item for item in items if item[2])
+        with self.sending:
+            with self.waiting_lock:
+                taken, self.waiting = self.waiting, []
+            failed = None
+            for namespace, change, seqs, site, actor in merge_changes(taken):
+                try:
+                    send_change(change, seqs, site=site, namespace=namespace, actor=actor)
+                except Exception as error:  # the other merged changes are still sent
+                    failed = failed or error
+            self.merged += max(0, len(taken) - len({(item[0], item[1].site_id) for item in taken}))
+            if failed:
+                raise failed
+
+
+def merge_changes(items) -> list[tuple]:
+    """The changes of each namespace and site as one: their rooms, people,
+    transfers and topics together, each board at the highest number; the
+    actor kept only when every change is theirs."""
+    merged: dict[tuple, list] = {}
+    for namespace, change, seqs, site, actor in items:
+        key = (namespace, change.site_id)
+        if key not in merged:
+            merged[key] = [namespace, change, dict(seqs), site, actor]
+            continue
+        entry = merged[key]
+        was = entry[1]
+        entry[1] = Change(
+            site_id=was.site_id,
+            rooms=was.rooms | change.rooms,
+            persons=was.persons | change.persons,
+            transfers=was.transfers | change.transfers,
+            topics=was.topics | change.topics,
+        )
+        for board, seq in seqs.items():
+            entry[2][board] = max(seq, entry[2].get(board, 0))
+        if entry[4] != actor:
+            entry[4] = None
+    return [tuple(entry) for entry in merged.values()]
+
+
+broadcasts = Broadcasts()
 
 
 def bump(site_id: int, keys: list[str]) -> dict[str, int]:

@@ -2,6 +2,8 @@
 
 import asyncio
 import os
+import threading
+import time
 from unittest import mock
 
 from asgiref.sync import async_to_sync
@@ -82,6 +84,67 @@ class PublishTests(SiteTestCase):
         self.assertIn(self.person.national_id_masked, html)
         self.assertNotIn(self.person.national_id, html)
         self.assertNotIn(self.person.phone, html)
+
+
+class MergedBroadcastTests(SiteTestCase):
+    """Changes committed while another is being broadcast go out together."""
+
+    def change(self, room, topic="rooms"):
+        return live.Change(site_id=self.site.pk, rooms=frozenset({room}), topics=frozenset({topic}))
+
+    def test_changes_waiting_behind_a_broadcast_are_sent_as_one_at_the_highest_numbers(self):
+        broadcasts = live.Broadcasts()
+        sent, first_started, go_on = [], threading.Event(), threading.Event()
+
+        def send_change(change, seqs, site=None, namespace=None, actor=None):
+            sent.append((change, seqs, actor))
+            if len(sent) == 1:
+                first_started.set()
+                go_on.wait(5)
+
+        def commit(room, seqs, actor):
+            broadcasts.send([(self.site.pk, self.change(room), seqs, self.site, actor)])
+
+        with mock.patch.object(live, "send_change", send_change):
+            first = threading.Thread(target=commit, args=(1, {"control": 1}, self.head))
+            first.start()
+            self.assertTrue(first_started.wait(5))
+            behind = [
+                threading.Thread(target=commit, args=(2, {"control": 3, "general": 2}, self.head)),
+                threading.Thread(target=commit, args=(3, {"control": 2}, self.clerk)),
+            ]
+            for thread in behind:
+                thread.start()
+            while len(broadcasts.waiting) < 2:  # both committed and waiting
+                time.sleep(0.001)
+            go_on.set()
+            for thread in [first, *behind]:
+                thread.join(5)
+        self.assertEqual(len(sent), 2)
+        self.assertEqual(sent[0], (self.change(1), {"control": 1}, self.head))
+        change, seqs, actor = sent[1]
+        self.assertEqual((change.rooms, change.topics), (frozenset({2, 3}), frozenset({"rooms"})))
+        self.assertEqual(seqs, {"control": 3, "general": 2})
+        self.assertIsNone(actor)  # two people's changes: nobody's boards first
+        self.assertEqual(broadcasts.merged, 1)
+
+    def test_one_change_fails_alone_and_the_others_merged_with_it_still_go(self):
+        broadcasts = live.Broadcasts()
+        sent = []
+
+        def send_change(change, seqs, site=None, namespace=None, actor=None):
+            if namespace == live.NO_SITE:
+                raise RuntimeError("layer down")
+            sent.append(namespace)
+
+        items = [
+            (live.NO_SITE, self.change(1), {"district": 1}, None, None),
+            (self.site.pk, self.change(1), {"control": 1}, self.site, None),
+        ]
+        with mock.patch.object(live, "send_change", send_change), self.assertRaisesMessage(RuntimeError, "layer down"):
+            broadcasts.send(items)
+        self.assertEqual(sent, [self.site.pk])
+        self.assertEqual(broadcasts.waiting, [])
 
 
 class BroadcastFailureTests(LiveTestCase):
