@@ -14,7 +14,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_ops.settings")
 # Load Django (apps, models) before importing anything that uses the ORM.
 django.setup(set_prefix=False)
 
-from channels.auth import AuthMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402
@@ -23,7 +22,7 @@ from django.urls import path, re_path, reverse  # noqa: E402
 from django.utils import translation  # noqa: E402
 
 from site_ops import speedups  # noqa: E402
-from site_ops.consumers import BoardConsumer, NoSuchSocket  # noqa: E402
+from site_ops.consumers import BoardAuthMiddleware, BoardConsumer, NoSuchSocket  # noqa: E402
 from site_ops.upkeep import scheduler  # noqa: E402
 
 if speedups.ENABLED:
@@ -51,7 +50,7 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            CookieMiddleware(SocketSessionMiddleware(AuthMiddleware(URLRouter(websocket_urlpatterns))))
+            CookieMiddleware(SocketSessionMiddleware(BoardAuthMiddleware(URLRouter(websocket_urlpatterns))))
         ),
     }
 )

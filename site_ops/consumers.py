@@ -21,10 +21,12 @@ socket with 1008 and one log line.
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import time
 
+from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
@@ -72,7 +74,7 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         # A board filtered to the people on the care ledger stays filtered when it is resent.
         if query.get("care") == "1":
             self.params["care"] = True
-        self.site_id = await self.allowed_site_id()
+        self.site_id = await apart(self.allowed_site_id())
         if self.site_id is None:
             # Accept then close, so the browser sees our code and does not
             # retry a socket it may never open.
@@ -143,7 +145,7 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
             logger.warning("board socket %s: channel layer unavailable (%r); joins again", self.channel_name, error)
 
     async def send_snapshot(self):
-        await self.send(text_data=await self.snapshot())
+        await self.send(text_data=await apart(self.snapshot()))
 
     @database_sync_to_async
     def snapshot(self) -> str:
@@ -291,9 +293,28 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         """The user's account changed (live.recheck_user_sockets): check the
         right now, alone (it holds the socket's broadcasts meanwhile, so it
         does not wait for a batch of heartbeats)."""
-        code = await database_sync_to_async(self.lost_right_since)()
+        code = await apart(database_sync_to_async(self.lost_right_since)())
         if code:
             await self.close_for(code)
+
+
+def apart(coroutine):
+    """Run ``coroutine`` (a database read in Django's thread) in a task of its own, on a copy of the context.
+
+    After every ``sync_to_async`` call asgiref copies what the thread left in
+    its context-local storage (the language, the URL configuration, ...)
+    back into the awaiting task's context. A socket's task lives as long as
+    the socket, and so did those copies: about 11 KB a socket. A task of its
+    own ends, and its context with it (bench/README.md, round four).
+    """
+    return asyncio.create_task(coroutine, context=contextvars.copy_context())
+
+
+class BoardAuthMiddleware(AuthMiddleware):
+    """channels' ``AuthMiddleware``, reading the socket's user ``apart``."""
+
+    async def resolve_scope(self, scope):
+        await apart(super().resolve_scope(scope))
 
 
 def live_sessions(keys: set[str]) -> dict[str, str]:

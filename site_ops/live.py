@@ -6,7 +6,8 @@ every affected board in the same transaction and registers the broadcast with
 ``on_commit``, so nothing is sent for a change that rolled back. After the
 commit each affected board's fragment is rendered once per language and sent
 to that board's broadcast group; every client of the board receives the same
-HTML and the htmx ws extension swaps it in by id.
+HTML and the htmx ws extension swaps it in by id. Changes that commit while
+another is being broadcast are sent together (``Broadcasts``).
 
 Nothing else in the project calls ``group_send``.
 """

@@ -1,11 +1,16 @@
 """Board sockets against the real ASGI application: routing, origin, auth, live path."""
 
+import asyncio
+import contextvars
 import json
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
+from django.test import SimpleTestCase
+from django.utils import translation
 
 from rooms import services
 from rooms.models import Person
+from site_ops.consumers import apart
 from site_ops.models import BoardSequence
 from tests.base import LiveTestCase, SocketMixin
 
@@ -108,3 +113,31 @@ class BoardSocketTests(SocketMixin, LiveTestCase):
         communicator, *_ = await self.connect(f"/ws/people/{stranger.pk}/", self.clerk)
         self.assertEqual((await communicator.receive_output())["code"], 4403)
         self.assertEqual(await sync_to_async(Person.objects.count)(), 2)
+
+
+class ApartTests(SimpleTestCase):
+    """A socket's task lives as long as the socket: what Django's thread
+    leaves in asgiref's context-local storage must not stay with it."""
+
+    def grows(self, read) -> int:
+        async def socket_task():
+            before = len(contextvars.copy_context())
+            await read(sync_to_async(translation.activate)("en"))
+            return len(contextvars.copy_context()) - before
+
+        async def run():
+            # A task on an empty context, as a new socket's.
+            return await asyncio.create_task(socket_task(), context=contextvars.Context())
+
+        return async_to_sync(run)()
+
+    def test_a_read_apart_leaves_the_sockets_context_as_it_was(self):
+        async def awaited(coroutine):
+            return await coroutine
+
+        self.assertGreater(self.grows(awaited), 0)  # what apart keeps away
+
+        async def read_apart(coroutine):
+            return await apart(coroutine)
+
+        self.assertEqual(self.grows(read_apart), 0)
