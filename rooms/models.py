@@ -102,6 +102,9 @@ class Room(Versioned):
         verbose_name = _("room")
         verbose_name_plural = _("rooms")
         ordering = ["floor", "number"]
+        # The headline figures count a site's rooms by status on every change
+        # (rooms.reads.site_counters): from this index alone.
+        indexes = [models.Index(fields=["site", "status"], name="room_site_status")]
         constraints = [
             models.UniqueConstraint(fields=["site", "number"], name="room_number_unique_per_site"),
             models.CheckConstraint(condition=Q(capacity__gte=1) & Q(capacity__lte=8), name="room_capacity_1_to_8"),
@@ -239,6 +242,8 @@ class Person(Versioned):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["name"]
+        # The headline figures' counts of people by status and expected day.
+        indexes = [models.Index(fields=["site", "status", "expected_on"], name="person_site_status")]
         constraints = [
             # One record per national ID on a site while the person is there.
             models.UniqueConstraint(
@@ -349,6 +354,12 @@ class Stay(Versioned):
         verbose_name = _("stay")
         verbose_name_plural = _("stays")
         ordering = ["-started_at"]
+        # The headline figures: stays due to end, begun today, ended today.
+        indexes = [
+            models.Index(fields=["site", "ended_at", "ends_on"], name="stay_site_open_ends"),
+            models.Index(fields=["site", "started_at"], name="stay_site_started"),
+            models.Index(fields=["site", "end_reason", "ended_at"], name="stay_site_ended"),
+        ]
         constraints = [
             # A person is never in two rooms.
             models.UniqueConstraint(

@@ -20,7 +20,7 @@ from groups.security import services as security
 from groups.security.board import security_board
 from groups.transfers import services as transfer_services
 from groups.transfers.board import transfer_board
-from rooms import services
+from rooms import reads, services
 from rooms.models import Person, Room, Stay
 from rooms.reads import site_counters
 from site_ops import boards
@@ -427,3 +427,32 @@ class RequestQueryTests(SiteTestCase):
         page = self.client.get("/control/").content.decode()
         self.assertIn('data-flags="reveal site_head"', page)
         self.assertIn("周宁", page)
+
+
+class HeadlineFigureIndexTests(SiteTestCase):
+    """The headline figures are read on every change: each count from an index, not the table's rows."""
+
+    def plan(self, sql, params) -> str:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+                return " ".join(str(row[-1]) for row in cursor.fetchall())
+            cursor.execute("SET enable_seqscan = off")  # a test table is too small to plan as a site's
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            cursor.execute("RESET enable_seqscan")
+            return plan
+
+    def test_each_count_has_its_index(self):
+        rooms_sql, people_sql = reads._counter_statements()
+        rooms_plan = self.plan(rooms_sql, [*Room.Status.values, self.site.pk])
+        self.assertIn("room_site_status", rooms_plan)
+        today = connection.ops.adapt_datefield_value(timezone.localdate())
+        moment = connection.ops.adapt_datetimefield_value(timezone.now())
+        site, person = self.site.pk, Person.Status
+        params = [site, person.IN_ISOLATION, site, person.EXPECTED, site, person.EXPECTED, today]
+        params += [site, moment, moment, site, today, site, today, site, Stay.EndReason.RELEASED, moment, moment]
+        people_plan = self.plan(people_sql, params)
+        for index in ("person_site_status", "stay_site_open_ends", "stay_site_started", "stay_site_ended"):
+            with self.subTest(index=index):
+                self.assertIn(index, people_plan)
