@@ -28,6 +28,7 @@ from rooms.models import District, Person, Request, Room, Site, Stay
 from rooms.reads import day_start
 from rooms.roles import Role, display_name
 from site_ops.boards import Board, Change
+from site_ops.speedups.fixed_reads import FixedRead
 
 TEMPLATE = "control/district.html"
 TRANSFERS_TEMPLATE = "control/district_transfers.html"
@@ -270,9 +271,16 @@ def free_beds(sites: list[Site], *, beds: int = 1, room_type: str = "", elderly:
 # --- the boards -------------------------------------------------------------------
 
 
+# Read on every change of every site: its statement built once (FixedRead).
+_districts_of_site = FixedRead(
+    lambda site_id: District.sites.through.objects.filter(site_id=site_id).values_list("district_id", flat=True),
+    lambda site_id: [site_id],
+)
+
+
 def districts_of(change: Change) -> list[int]:
     """The districts a site's change reaches: one query."""
-    return list(District.sites.through.objects.filter(site_id=change.site_id).values_list("district_id", flat=True))
+    return _districts_of_site(change.site_id)
 
 
 def districts_of_transfer_change(change: Change) -> list[int]:
