@@ -45,6 +45,16 @@ def _ct(value) -> Decimal | None:
     return None if value in (None, "") else Decimal(value)
 
 
+def _result_after(result: str, ct_orf1ab, ct_n) -> dict:
+    """What a result's audit event records: the result and the Ct values given."""
+    after = {"result": result}
+    if ct_orf1ab not in (None, ""):
+        after["ct_orf1ab"] = str(ct_orf1ab)
+    if ct_n not in (None, ""):
+        after["ct_n"] = str(ct_n)
+    return after
+
+
 def _apply_result(
     sample: Sample,
     stay: Stay,
@@ -84,11 +94,7 @@ def _apply_result(
     sample.resulted_at = now
     touch(sample, by)
     sample.save(update_fields=["status", "result", "resulted_at", "version", "updated_at", "updated_by"])
-    after = {"result": result}
-    if ct_orf1ab not in (None, ""):
-        after["ct_orf1ab"] = str(ct_orf1ab)
-    if ct_n not in (None, ""):
-        after["ct_n"] = str(ct_n)
+    after = _result_after(result, ct_orf1ab, ct_n)
     audit(
         site=stay.site,
         by=by,
@@ -164,11 +170,7 @@ def _record_negatives(entries: list[tuple], *, by, lab_import: LabImport | None 
         )
         sample.status, sample.result, sample.resulted_at = Sample.Status.RESULTED, Sample.Result.NEGATIVE, now
         touch(sample, by)
-        after = {"result": Sample.Result.NEGATIVE}
-        if ct_orf1ab not in (None, ""):
-            after["ct_orf1ab"] = str(ct_orf1ab)
-        if ct_n not in (None, ""):
-            after["ct_n"] = str(ct_n)
+        after = _result_after(Sample.Result.NEGATIVE, ct_orf1ab, ct_n)
         events.append(
             audit_event(
                 site=stay.site,
