@@ -15,13 +15,14 @@ from rooms.models import Stay
 from rooms.services import ServiceError
 
 
-def check_ct_reading(sample: Sample, stay: Stay, *, result: str, ct_orf1ab=None, ct_n=None) -> None:
-    """Refuse a PCR result its Ct values contradict by the site's protocol (no query without Ct values)."""
+def check_ct_reading(sample: Sample, stay: Stay, *, result: str, ct_orf1ab=None, ct_n=None, protocol=None) -> None:
+    """Refuse a PCR result its Ct values contradict by the site's protocol (no query without Ct values,
+    nor when the caller read the ``protocol`` already)."""
     if sample.kind != Sample.Kind.PCR or result == Sample.Result.INVALID:
         return
     if ct_orf1ab in (None, "") and ct_n in (None, ""):
         return
-    protocol = TestProtocol.numbers_for(stay.site_id)
+    protocol = protocol or TestProtocol.numbers_for(stay.site_id)
     reading = protocol.read_ct(ct_orf1ab, ct_n)
     if reading and reading != result:
         raise ServiceError(ct_disagreement(protocol, reading=reading, result=result))

@@ -24,7 +24,7 @@ from groups.medical.services.common import (
     _stay_of,
 )
 from groups.medical.services.exposure import exposure_in_site
-from groups.medical.services.readings import check_ct_reading, ct_disagreement, follow_up_antigen
+from groups.medical.services.readings import check_ct_reading, follow_up_antigen
 from groups.transfers import services as transfers
 from rooms.models import Room, Stay
 from rooms.roles import require_role
@@ -151,9 +151,7 @@ def _record_negatives(entries: list[tuple], *, by, lab_import: LabImport | None 
     results, events = [], []
     for sample, stay, ct_orf1ab, ct_n, reported_at in entries:
         _move(sample, Sample.Status.RESULTED)
-        reading = protocol.read_ct(ct_orf1ab, ct_n) if sample.kind == Sample.Kind.PCR else ""
-        if reading and reading != Sample.Result.NEGATIVE:
-            raise ServiceError(ct_disagreement(protocol, reading=reading, result=Sample.Result.NEGATIVE))
+        check_ct_reading(sample, stay, result=Sample.Result.NEGATIVE, ct_orf1ab=ct_orf1ab, ct_n=ct_n, protocol=protocol)
         previous = sample.result
         results.append(
             SampleResult(
@@ -183,7 +181,8 @@ def _record_negatives(entries: list[tuple], *, by, lab_import: LabImport | None 
                 after=after,
             )
         )
-        touched.add(Touched({stay.room_id}, {stay.person_id}))
+        touched.rooms.add(stay.room_id)
+        touched.persons.add(stay.person_id)
     SampleResult.objects.bulk_create(results)
     # Every row moves the same way, each version one up under lock.
     Sample.objects.filter(pk__in=[sample.pk for sample, *_ in entries]).update(
