@@ -26,6 +26,7 @@ from site_ops.consumers import BoardAuthMiddleware, BoardConsumer, NoSuchSocket 
 from site_ops.upkeep import scheduler  # noqa: E402
 
 if speedups.ENABLED:
+    from site_ops.speedups import collector
     from site_ops.speedups.asgi import SocketSessionMiddleware, SyncChainHandler
 
     django_asgi_app = SyncChainHandler()
@@ -45,6 +46,7 @@ websocket_urlpatterns = [
     # Anything else is refused at the handshake, not answered with an error.
     re_path(r"", NoSuchSocket.as_asgi()),
 ]
+
 
 application = ProtocolTypeRouter(
     {
@@ -73,3 +75,5 @@ if speedups.ENABLED:
     # lives as long as the process: keep the collector from walking it again
     # on every full collection, a pause that delayed whole broadcasts.
     gc.freeze()
+    # And the full collections that remain come between broadcasts.
+    collector.install()

@@ -42,6 +42,7 @@ from site_ops.boards import (
     site_for,
 )
 from site_ops.models import BoardSequence
+from site_ops.speedups import collector
 from site_ops.speedups.layers import InMemoryChannelLayer as HandOffLayer
 
 logger = logging.getLogger(__name__)
@@ -133,6 +134,7 @@ class Broadcasts:
                 except Exception as error:  # the other merged changes are still sent
                     failed = failed or error
             self.merged += max(0, len(taken) - len({(item[0], item[1].site_id) for item in taken}))
+            collector.after_broadcast()
             if failed:
                 raise failed
 

@@ -7,7 +7,9 @@ guaranteed: order, clean endings, errors that are not lost.
 """
 
 import asyncio
+import gc
 import json
+import threading
 import time
 from unittest import mock
 
@@ -20,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 
 from site_ops import heartbeats, live
 from site_ops.consumers import BoardConsumer
+from site_ops.speedups import collector
 from site_ops.speedups.layers import InMemoryChannelLayer
 from tests.base import LiveTestCase, SocketMixin
 
@@ -321,6 +324,92 @@ class InMemoryLayerTests(SimpleTestCase):
         layer._clean_expired()  # the message expired unread: nobody reads the channel
         self.assertNotIn(channel, layer.channels)
         self.assertFalse(layer.groups.get("board"))
+
+
+class CollectorTests(SimpleTestCase):
+    """A full collection that is due waits until the broadcast before it is sent (speedups/collector.py)."""
+
+    def setUp(self):
+        self.loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        thread.start()
+
+        def stop():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            thread.join(5)
+            self.loop.close()
+
+        self.addCleanup(stop)
+        self.events = []
+        self.fake_gc = mock.Mock()
+        self.fake_gc.get_count.return_value = (0, 0, collector.DUE)
+        self.fake_gc.collect.side_effect = lambda: self.events.append(("collected", threading.current_thread()))
+        for name, value in (("gc", self.fake_gc), ("installed", True), ("serving_loop", self.loop)):
+            patcher = mock.patch.object(collector, name, value)
+            patcher.start()
+            self.addCleanup(patcher.stop)
+
+    def collected(self) -> list:
+        deadline = time.monotonic() + 5
+        while not any(event[0] == "collected" for event in self.events) and time.monotonic() < deadline:
+            time.sleep(0.001)
+        return self.events
+
+    def test_a_due_collection_runs_after_the_sends_of_the_broadcast_it_follows(self):
+        layer = InMemoryChannelLayer()
+
+        async def socket(n):
+            # As a board socket's reader: the layer's message, then its send, in one step.
+            channel = await layer.new_channel()
+            await layer.group_add("board", channel)
+            await layer.receive(channel)
+            self.events.append((f"sent {n}", threading.current_thread()))
+
+        sockets = [asyncio.run_coroutine_threadsafe(socket(n), self.loop) for n in range(3)]
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and sum(bool(q.receivers) for q in list(layer.channels.values())) < 3:
+            time.sleep(0.001)  # every socket waits on the layer
+        # What Broadcasts.send does, from the thread that made the change.
+        self.assertTrue(layer.group_send_soon([("board", {"type": "board.html", "html": "<p>1</p>"})]))
+        collector.after_broadcast()
+        for socket_sent in sockets:
+            socket_sent.result(5)
+        events = self.collected()
+        self.assertEqual([name for name, _thread in events], ["sent 0", "sent 1", "sent 2", "collected"])
+        self.assertNotEqual(events[-1][1], threading.current_thread())  # in the sockets' loop
+
+    def test_nothing_is_collected_before_it_is_due_nor_when_not_installed(self):
+        self.fake_gc.get_count.return_value = (0, 0, collector.DUE - 1)
+        collector.after_broadcast()
+        self.fake_gc.get_count.return_value = (0, 0, collector.DUE)
+        with mock.patch.object(collector, "installed", False):
+            collector.after_broadcast()
+        asyncio.run_coroutine_threadsafe(asyncio.sleep(0), self.loop).result(5)
+        time.sleep(0.05)
+        self.fake_gc.collect.assert_not_called()
+
+    def test_with_no_sockets_loop_it_collects_where_it_is(self):
+        for loop in (None, asyncio.new_event_loop()):  # none yet, or one not running
+            with self.subTest(loop=loop), mock.patch.object(collector, "serving_loop", loop):
+                self.events.clear()
+                collector.after_broadcast()
+                self.assertEqual(self.events, [("collected", threading.current_thread())])
+            if loop:
+                loop.close()
+
+    def test_a_collection_made_meanwhile_is_not_made_again(self):
+        self.fake_gc.get_count.side_effect = [(0, 0, collector.DUE), (0, 0, 0)]
+        collector.after_broadcast()
+        asyncio.run_coroutine_threadsafe(asyncio.sleep(0.01), self.loop).result(5)
+        time.sleep(0.05)
+        self.fake_gc.collect.assert_not_called()
+
+    def test_installed_cpython_collects_by_itself_only_at_three_times_its_cadence(self):
+        before = gc.get_threshold()
+        self.addCleanup(gc.set_threshold, *before)
+        with mock.patch.object(collector, "gc", gc):
+            collector.install()
+        self.assertEqual(gc.get_threshold(), (before[0], before[1], 3 * collector.DUE))
 
 
 class LayerOutageTests(SocketMixin, LiveTestCase):

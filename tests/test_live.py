@@ -146,6 +146,17 @@ class MergedBroadcastTests(SiteTestCase):
         self.assertEqual(sent, [self.site.pk])
         self.assertEqual(broadcasts.waiting, [])
 
+    def test_each_broadcast_gives_a_due_full_collection_its_turn_after_it_failed_or_not(self):
+        broadcasts = live.Broadcasts()
+        item = (self.site.pk, self.change(1), {"control": 1}, self.site, None)
+        with mock.patch.object(live.collector, "after_broadcast") as after:
+            with mock.patch.object(live, "send_change"):
+                broadcasts.send([item])
+            failing = mock.patch.object(live, "send_change", side_effect=RuntimeError("render failed"))
+            with failing, self.assertRaises(RuntimeError):
+                broadcasts.send([item])
+        self.assertEqual(after.call_count, 2)
+
 
 class BroadcastFailureTests(LiveTestCase):
     """With real commits: the on_commit hooks run as in production."""

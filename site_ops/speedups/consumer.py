@@ -10,6 +10,7 @@ from channels.exceptions import StopConsumer
 from channels.layers import get_channel_layer
 
 from site_ops.live import LAYER_ERRORS
+from site_ops.speedups import collector
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class OwnLoopMixin:
         broadcasts back, and takes the lock for what it sends.
         """
         self.scope = scope
+        collector.serve_in(asyncio.get_running_loop())
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.channel_name = await self.channel_layer.new_channel()
         self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
