@@ -359,14 +359,18 @@ class AudienceTests(SiteTestCase):
             data={"watch": DIAGNOSIS + "，按时服药", "bring": MEDICINE, "door_note": DOOR, "how_to_talk": TALK},
         )
         medical.care_follow_up_record(person=self.sick, by=self.nurse, asked=MEDICINE + "用了吗")
-        medical.hospital_visit_plan_add(
-            person=self.sick,
-            by=self.nurse,
-            weekdays=[0, 2, 4],
-            leave_at=time(7, 0),
-            hospital="市一院",
-            reason="血液透析",
-        )
+        # Planned after the day's 07:00 has passed, whatever the clock says:
+        # between midnight and 07:00 of a visit day, adding the plan asks for
+        # today's trip at once, and the person would have a transfer open.
+        with frozen(9):
+            medical.hospital_visit_plan_add(
+                person=self.sick,
+                by=self.nurse,
+                weekdays=[0, 2, 4],
+                leave_at=time(7, 0),
+                hospital="市一院",
+                reason="血液透析",
+            )
 
     def forbidden(self):
         with translation.override("zh-hans"):
