@@ -6,6 +6,7 @@ ALLOWED_HOSTS) and session authentication before any consumer runs.
 
 import gc
 import os
+from pathlib import Path
 
 import django
 from django.core.handlers.asgi import ASGIHandler
@@ -17,7 +18,9 @@ django.setup(set_prefix=False)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402
+from django.apps import apps  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.template.loader import get_template  # noqa: E402
 from django.urls import path, re_path, reverse  # noqa: E402
 from django.utils import translation  # noqa: E402
 
@@ -48,6 +51,17 @@ websocket_urlpatterns = [
 ]
 
 
+def project_templates() -> list[str]:
+    """The names of the project's own templates (not the installed packages')."""
+    folders = [Path(folder) for folder in settings.TEMPLATES[0]["DIRS"]]
+    folders += [
+        Path(config.path) / "templates"
+        for config in apps.get_app_configs()
+        if Path(config.path).is_relative_to(settings.BASE_DIR) and ".venv" not in Path(config.path).parts
+    ]
+    return sorted({str(file.relative_to(folder)) for folder in folders for file in folder.rglob("*.html")})
+
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
@@ -64,11 +78,14 @@ scheduler.start()
 
 # Load now what the first requests and sockets would otherwise load while
 # every tablet waits (a restart's reconnect storm): every app's URLs and
-# views (the first {% url %} imports them all) and the translations.
+# views (the first {% url %} imports them all), the translations and the
+# project's templates, compiled.
 reverse("login")
 for code, _name in settings.LANGUAGES:
     with translation.override(code):
         translation.gettext("Rooms")
+for name in project_templates():
+    get_template(name)
 
 if speedups.ENABLED:
     # What is loaded by now (Django, the apps, the URL and model machinery)

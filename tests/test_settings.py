@@ -39,3 +39,20 @@ class DeploySettingsTests(SimpleTestCase):
                 [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
             )
             self.assertEqual(result.stdout.strip(), expected)
+
+
+class StartupTests(SimpleTestCase):
+    def test_the_server_compiles_every_template_of_the_project_and_none_of_the_packages(self):
+        from site_ops.asgi import project_templates
+
+        names = project_templates()
+        on_disk = {
+            str(path.relative_to(folder))
+            for folder in ROOT.glob("**/templates")
+            if ".venv" not in folder.parts and "node_modules" not in folder.parts
+            for path in folder.rglob("*.html")
+        }
+        self.assertEqual(set(names), on_disk)
+        for board in ("control/screen.html", "general/board.html", "medical/board.html", "catering/board.html"):
+            self.assertIn(board, names)
+        self.assertNotIn("admin/base.html", names)  # Django's own, loaded only if used
