@@ -434,8 +434,12 @@ class Bench:
         result.update({k: v for k, v in summary.items() if k != "messages"})
         result["post_errors"] = errors
         result["client_lag_ms"] = ms(lag)
+        probes = await self.stats()
         # Updates that went out in another's broadcast, merged (site_ops.live.Broadcasts).
-        result["merged_updates"] = (await self.stats()).get("merged_changes")
+        result["merged_updates"] = probes.get("merged_changes")
+        # Full collections in the server during the step (bench/probes.py).
+        for figure in ("collections", "max_ms", "total_ms"):
+            result[f"gc_gen2_{figure}"] = probes.get(f"gc_gen2_{figure}")
         result["ok"] = summary["p99_ms"] <= 100 and summary["lost"] == 0 and errors == 0
         return result
 
@@ -805,7 +809,8 @@ COLUMNS = {
         "group_p99_ms", "lost", "post_errors", "cpu_ms_per_action", "queries_per_action", "pushed_kb_per_action",
     ],
     "throughput": [
-        "n", "offered_per_s", "p50_ms", "p99_ms", "lost", "post_p99_ms", "post_errors", "merged_updates", "ok",
+        "n", "offered_per_s", "p50_ms", "p99_ms", "lost", "post_p99_ms", "post_errors", "merged_updates",
+        "gc_gen2_collections", "gc_gen2_max_ms", "ok",
     ],
     "throughput_max": ["n", "max_ok_rate_per_s"],
     "polling": ["tablets", "requests", "offered_requests", "p50_ms", "p95_ms", "ok"],
