@@ -404,12 +404,12 @@ class CollectorTests(SimpleTestCase):
         time.sleep(0.05)
         self.fake_gc.collect.assert_not_called()
 
-    def test_installed_cpython_collects_by_itself_only_at_three_times_its_cadence(self):
+    def test_installed_cpython_collects_by_itself_only_at_twice_its_cadence(self):
         before = gc.get_threshold()
         self.addCleanup(gc.set_threshold, *before)
         with mock.patch.object(collector, "gc", gc):
             collector.install()
-        self.assertEqual(gc.get_threshold(), (before[0], before[1], 3 * collector.DUE))
+        self.assertEqual(gc.get_threshold(), (before[0], before[1], 2 * collector.DUE))
 
 
 class LayerOutageTests(SocketMixin, LiveTestCase):
