@@ -103,10 +103,11 @@ class Broadcasts:
     """Committed changes sent to their boards one broadcast at a time, merged when they queue.
 
     A request's change is sent before the request returns, as it always
-    was. When requests commit faster than their boards are rendered, the
-    ones that committed while another broadcast was under way wait for it,
-    and the first of them to go on sends every change that is waiting as
-    one: each affected board read and rendered once for all of them, with
+    was (to the sockets themselves where the layer hands the messages to
+    their event loop). When requests commit faster than their boards are
+    rendered and sent, the ones that committed while another broadcast was
+    under way wait for it, and the first of them to go on sends every
+    change that is waiting as one: each affected board read and rendered once for all of them, with
     the highest of their numbers, and one message to each socket rather
     than one per change (group commit, as a database does with its log).
     A board's parts are read from the database after the commits, so the
@@ -134,9 +135,25 @@ class Broadcasts:
                 except Exception as error:  # the other merged changes are still sent
                     failed = failed or error
             self.merged += max(0, len(taken) - len({(item[0], item[1].site_id) for item in taken}))
+            # The next broadcast waits until the sockets have been sent this
+            # one: under load the changes that commit meanwhile go out merged,
+            # instead of each adding its own round of sends to the loop's queue.
+            wait_handed_over()
             collector.after_broadcast()
             if failed:
                 raise failed
+
+
+# How long a broadcast waits for the sockets' loop to send what it handed
+# over; the loop takes about a millisecond per hundred sockets.
+HANDED_OVER_WAIT_SECONDS = 1.0
+
+
+def wait_handed_over() -> None:
+    """Until the sockets' event loop has sent what this thread's broadcast handed it (the in-memory layer)."""
+    layer = get_channel_layer()
+    if isinstance(layer, HandOffLayer) and not layer.wait_handed_over(HANDED_OVER_WAIT_SECONDS):
+        logger.warning("the board sockets' event loop took over %s s to send a broadcast", HANDED_OVER_WAIT_SECONDS)
 
 
 def merge_changes(items) -> list[tuple]:

@@ -326,21 +326,94 @@ class InMemoryLayerTests(SimpleTestCase):
         self.assertFalse(layer.groups.get("board"))
 
 
-class CollectorTests(SimpleTestCase):
-    """A full collection that is due waits until the broadcast before it is sent (speedups/collector.py)."""
+class SocketsLoopMixin:
+    """An event loop in a thread of its own, as the server's, and board sockets waiting in it."""
 
     def setUp(self):
+        super().setUp()
         self.loop = asyncio.new_event_loop()
         thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         thread.start()
 
+        async def end_sockets():
+            sockets = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in sockets:
+                task.cancel()
+            await asyncio.gather(*sockets, return_exceptions=True)
+
         def stop():
+            asyncio.run_coroutine_threadsafe(end_sockets(), self.loop).result(5)
             self.loop.call_soon_threadsafe(self.loop.stop)
             thread.join(5)
             self.loop.close()
 
         self.addCleanup(stop)
         self.events = []
+
+    def waiting_sockets(self, layer, count: int = 3) -> list:
+        """``count`` sockets waiting on ``layer`` in the loop; each records its send."""
+
+        async def socket(n):
+            # As a board socket's reader: the layer's message, then its send, in one step.
+            channel = await layer.new_channel()
+            await layer.group_add("board", channel)
+            await layer.receive(channel)
+            time.sleep(0.005)  # the send's system call, the interpreter lock let go meanwhile
+            self.events.append((f"sent {n}", threading.current_thread()))
+
+        sockets = [asyncio.run_coroutine_threadsafe(socket(n), self.loop) for n in range(count)]
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and sum(bool(q.receivers) for q in list(layer.channels.values())) < count:
+            time.sleep(0.001)
+        return sockets
+
+    def hand_over(self, layer) -> None:
+        """What a broadcast does from the thread that made the change."""
+        self.assertTrue(layer.group_send_soon([("board", {"type": "board.html", "html": "<p>1</p>"})]))
+
+
+class HandOverTests(SocketsLoopMixin, SimpleTestCase):
+    """A broadcast waits until the sockets' loop has sent what it handed over (speedups/layers.py)."""
+
+    def test_the_wait_ends_once_every_socket_was_sent_the_broadcast(self):
+        layer = InMemoryChannelLayer()
+        self.waiting_sockets(layer)
+        self.hand_over(layer)
+        self.assertTrue(layer.wait_handed_over(5))
+        self.assertEqual([name for name, _thread in self.events], ["sent 0", "sent 1", "sent 2"])
+
+    def test_with_nothing_handed_over_or_on_the_loops_own_thread_it_does_not_wait(self):
+        layer = InMemoryChannelLayer()
+        self.waiting_sockets(layer, 1)
+        with mock.patch.object(self.loop, "call_soon_threadsafe") as hop:
+            self.assertTrue(layer.wait_handed_over(5))  # nothing handed over by this thread
+        hop.assert_not_called()
+
+        async def from_the_loop():
+            self.hand_over(layer)
+            started = time.monotonic()
+            return layer.wait_handed_over(5), time.monotonic() - started
+
+        waited, seconds = asyncio.run_coroutine_threadsafe(from_the_loop(), self.loop).result(5)
+        self.assertTrue(waited)
+        self.assertLess(seconds, 1)  # it did not wait for itself
+
+    def test_a_loop_that_does_not_get_there_in_time_ends_the_wait_with_false(self):
+        layer = InMemoryChannelLayer()
+        self.waiting_sockets(layer, 1)
+        release = threading.Event()
+        self.loop.call_soon_threadsafe(release.wait, 5)  # the loop busy
+        self.hand_over(layer)
+        self.assertFalse(layer.wait_handed_over(0.05))
+        release.set()
+        self.assertTrue(layer.wait_handed_over(5))  # nothing more handed over: no second wait
+
+
+class CollectorTests(SocketsLoopMixin, SimpleTestCase):
+    """A full collection that is due waits until the broadcast before it is sent (speedups/collector.py)."""
+
+    def setUp(self):
+        super().setUp()
         self.fake_gc = mock.Mock()
         self.fake_gc.get_count.return_value = (0, 0, collector.DUE)
         self.fake_gc.collect.side_effect = lambda: self.events.append(("collected", threading.current_thread()))
@@ -357,20 +430,8 @@ class CollectorTests(SimpleTestCase):
 
     def test_a_due_collection_runs_after_the_sends_of_the_broadcast_it_follows(self):
         layer = InMemoryChannelLayer()
-
-        async def socket(n):
-            # As a board socket's reader: the layer's message, then its send, in one step.
-            channel = await layer.new_channel()
-            await layer.group_add("board", channel)
-            await layer.receive(channel)
-            self.events.append((f"sent {n}", threading.current_thread()))
-
-        sockets = [asyncio.run_coroutine_threadsafe(socket(n), self.loop) for n in range(3)]
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and sum(bool(q.receivers) for q in list(layer.channels.values())) < 3:
-            time.sleep(0.001)  # every socket waits on the layer
-        # What Broadcasts.send does, from the thread that made the change.
-        self.assertTrue(layer.group_send_soon([("board", {"type": "board.html", "html": "<p>1</p>"})]))
+        sockets = self.waiting_sockets(layer)
+        self.hand_over(layer)
         collector.after_broadcast()
         for socket_sent in sockets:
             socket_sent.result(5)

@@ -115,8 +115,9 @@ class MergedBroadcastTests(SiteTestCase):
             ]
             for thread in behind:
                 thread.start()
-            while len(broadcasts.waiting) < 2:  # both committed and waiting
-                time.sleep(0.001)
+            deadline = time.monotonic() + 5
+            while len(broadcasts.waiting) < 2 and time.monotonic() < deadline:
+                time.sleep(0.001)  # both committed and waiting
             go_on.set()
             for thread in [first, *behind]:
                 thread.join(5)
@@ -145,6 +146,40 @@ class MergedBroadcastTests(SiteTestCase):
             broadcasts.send(items)
         self.assertEqual(sent, [self.site.pk])
         self.assertEqual(broadcasts.waiting, [])
+
+    def test_changes_committed_while_a_broadcast_is_being_sent_go_out_merged_after_it(self):
+        broadcasts = live.Broadcasts()
+        sent, sending, go_on = [], threading.Event(), threading.Event()
+
+        def send_change(change, seqs, site=None, namespace=None, actor=None):
+            sent.append(change.rooms)
+
+        def wait_handed_over():
+            if len(sent) == 1:  # the first broadcast's sockets are being sent
+                sending.set()
+                go_on.wait(5)
+
+        def commit(room):
+            broadcasts.send([(self.site.pk, self.change(room), {"control": room}, self.site, None)])
+
+        with (
+            mock.patch.object(live, "send_change", send_change),
+            mock.patch.object(live, "wait_handed_over", wait_handed_over),
+        ):
+            first = threading.Thread(target=commit, args=(1,))
+            first.start()
+            self.assertTrue(sending.wait(5))
+            behind = [threading.Thread(target=commit, args=(room,)) for room in (2, 3)]
+            for thread in behind:
+                thread.start()
+            deadline = time.monotonic() + 5
+            while len(broadcasts.waiting) < 2 and len(sent) == 1 and time.monotonic() < deadline:
+                time.sleep(0.001)  # until both committed and wait (or, wrongly, went ahead)
+            self.assertEqual(sent, [frozenset({1})])  # nothing rendered while the sends go on
+            go_on.set()
+            for thread in [first, *behind]:
+                thread.join(5)
+        self.assertEqual(sent, [frozenset({1}), frozenset({2, 3})])
 
     def test_each_broadcast_gives_a_due_full_collection_its_turn_after_it_failed_or_not(self):
         broadcasts = live.Broadcasts()

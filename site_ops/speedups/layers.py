@@ -4,6 +4,7 @@ bench/README.md has the profiles and the figures before and after.
 """
 
 import asyncio
+import threading
 import time
 from contextlib import suppress
 from copy import deepcopy
@@ -103,6 +104,10 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
 
     loop = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._handed = threading.local()  # whether a thread handed messages over since it last waited
+
     def group_send_soon(self, messages) -> bool:
         """Hand (group, message) pairs to the event loop the sockets wait in, without waiting.
 
@@ -115,7 +120,30 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         if loop is None or not loop.is_running():
             return False
         loop.call_soon_threadsafe(self._group_send_all, messages)
+        self._handed.over = True
         return True
+
+    def wait_handed_over(self, timeout: float) -> bool:
+        """Wait until the sockets' loop has sent what this thread handed it with ``group_send_soon``.
+
+        That is, until the loop has put the messages in the sockets' queues
+        and run the step each of them woke: a board socket's send (one step,
+        unless the server makes it wait for the network; that rest is not
+        waited for). Returns at once if this thread handed nothing over, or
+        is the loop's own. False if the loop had not got there in ``timeout``
+        seconds.
+        """
+        if not getattr(self._handed, "over", False):
+            return True
+        self._handed.over = False
+        loop = self.loop
+        if loop is None or not loop.is_running() or _running_loop() is loop:
+            return True
+        sent = threading.Event()
+        # Queued twice: the first runs after the hand-overs, the second after
+        # the steps those woke (queued meanwhile).
+        loop.call_soon_threadsafe(loop.call_soon, sent.set)
+        return sent.wait(timeout)
 
     def _group_send_all(self, messages):
         for group, message in messages:
@@ -136,6 +164,13 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         for channel in self.groups.get(group, ()):
             # As stock, a full channel misses the broadcast.
             self._queue(channel).put((expires, copy(message)))
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class ChannelQueue:
