@@ -107,9 +107,10 @@ class Broadcasts:
     their event loop). When requests commit faster than their boards are
     rendered and sent, the ones that committed while another broadcast was
     under way wait for it, and the first of them to go on sends every
-    change that is waiting as one: each affected board read and rendered once for all of them, with
-    the highest of their numbers, and one message to each socket rather
-    than one per change (group commit, as a database does with its log).
+    change that is waiting as one: each affected board read and rendered
+    once for all of them, with the highest of their numbers, and one
+    message to each socket rather than one per change (group commit, as a
+    database does with its log).
     A board's parts are read from the database after the commits, so the
     merged render shows every change it covers. Nothing waits for a timer:
     alone, a change goes out as soon as it is committed.

@@ -2,7 +2,7 @@
 
 CPython starts a full collection when enough objects have been allocated,
 and nothing allocates like a broadcast: every socket's message, task step
-and frame. So the full collection (10-30 ms with a few hundred sockets
+and frame. So the full collection (10-60 ms with a few hundred sockets
 open, everything made since ``gc.freeze()`` walked once) nearly always
 came in the middle of a broadcast, and every socket still to be sent
 waited for it (bench/README.md, round four, sixth part).
@@ -13,8 +13,9 @@ the next change is rarely waiting. CPython is left to make one by itself
 only at twice its own cadence, for a process that goes on allocating with
 no broadcast (pages, sockets opening); nothing is collected less often
 than that. (At three times, the cyclic garbage of sockets opening stayed
-long enough to add 3 KB to each socket's share of the memory.) The young generations are collected by CPython as
-always: those pauses are well under a millisecond.
+long enough to add 3 KB to each socket's share of the memory.) The young
+generations are collected by CPython as always: those pauses are well
+under a millisecond.
 """
 
 import asyncio
