@@ -47,7 +47,7 @@ test: $(VENV)/.installed-dev
 test-scaleout: $(VENV)/.installed-dev
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/site_ops} $(PY) -m pytest -m scaleout $(PYTEST_ARGS)
 
-## The fan-out benchmark against the machine's floors and a peer, the storm, idle sockets, a site's day (3.5-4.5 minutes): bench/results/latest.json
+## The fan-out benchmark against the machine's floors and a peer, the storm, idle sockets, a site's day (about 3 minutes on 2 cores): bench/results/latest.json
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench.run $(BENCH_ARGS)
 
