@@ -21,6 +21,8 @@ under a millisecond.
 import asyncio
 import gc
 
+from site_ops.speedups.layers import after_woken_steps
+
 # A full collection is due after this many collections of the middle
 # generation since the last one: CPython's own default threshold.
 DUE = 10
@@ -52,9 +54,8 @@ def due() -> bool:
 def after_broadcast() -> None:
     """Make the full collection that is due once the broadcast just handed over is sent.
 
-    Called from the thread that made the broadcast. In the sockets' loop,
-    the sends it handed over are queued already; the collection is queued
-    once more, so that it runs after the sockets' tasks those sends wake.
+    Called from the thread that made the broadcast, whose sends are queued
+    in the sockets' loop already: the collection runs behind them.
     """
     if not installed or not due():
         return
@@ -63,7 +64,7 @@ def after_broadcast() -> None:
         collect()
         return
     try:
-        loop.call_soon_threadsafe(loop.call_soon, collect)
+        after_woken_steps(loop, collect)
     except RuntimeError:  # the loop closed meanwhile
         collect()
 

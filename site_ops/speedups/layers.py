@@ -140,9 +140,7 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         if loop is None or not loop.is_running() or _running_loop() is loop:
             return True
         sent = threading.Event()
-        # Queued twice: the first runs after the hand-overs, the second after
-        # the steps those woke (queued meanwhile).
-        loop.call_soon_threadsafe(loop.call_soon, sent.set)
+        after_woken_steps(loop, sent.set)
         return sent.wait(timeout)
 
     def _group_send_all(self, messages):
@@ -164,6 +162,16 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         for channel in self.groups.get(group, ()):
             # As stock, a full channel misses the broadcast.
             self._queue(channel).put((expires, copy(message)))
+
+
+def after_woken_steps(loop: asyncio.AbstractEventLoop, callback) -> None:
+    """From another thread: run ``callback`` in ``loop`` after what was handed to it so far
+    and after the steps of the sockets' tasks that wakes (their sends).
+
+    Queued twice: the first hop runs after the hand-overs queued before it,
+    the second after the task steps those woke, queued meanwhile.
+    """
+    loop.call_soon_threadsafe(loop.call_soon, callback)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
