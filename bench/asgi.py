@@ -95,11 +95,18 @@ class WriteFloor:
 
         self.update = f"UPDATE {BoardSequence._meta.db_table} SET seq = seq + 1 WHERE board = ?"  # noqa: S608
 
-    def connection(self) -> sqlite3.Connection:
+    def connection(self) -> sqlite3.Connection | None:
+        """The SQLite file's connection; None on another database."""
         if self.db is None:
             from django.conf import settings
 
-            name = settings.DATABASES["default"]["NAME"]
+            database = settings.DATABASES["default"]
+            if "sqlite" not in database["ENGINE"]:
+                # The write floor is measured on the SQLite file only; opening
+                # a PostgreSQL database's name as a file would leave an empty
+                # SQLite file behind in the working directory.
+                return None
+            name = database["NAME"]
             self.db = sqlite3.connect(name, isolation_level=None, check_same_thread=False)
             # What the application's connections are opened with (site_ops/settings.py).
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -117,6 +124,8 @@ class WriteFloor:
         csrf_cookie = cookies["csrftoken"].value if "csrftoken" in cookies else ""
         token = headers.get(b"x-csrftoken", b"").decode("latin-1")
         db = self.connection()
+        if db is None:
+            return 501
         now = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
         row = db.execute(
             "SELECT session_data FROM django_session WHERE session_key = ? AND expire_date > ?", (session_key, now)
