@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import HttpCommunicator
 from django.contrib.auth.models import User
 from django.core.signals import request_started
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import SimpleTestCase, TransactionTestCase
 
 from rooms.backends import StaffBackend
@@ -101,6 +101,100 @@ class PooledSQLiteTests(TransactionTestCase):
         elsewhere.ensure_connection()
         self.assertIsNot(elsewhere.connection, raw)
         elsewhere.close()
+
+    def test_a_transaction_waits_for_the_one_before_on_the_process_lock_and_sees_its_write(self):
+        first = self.wrapper()
+        with first.cursor() as cursor:
+            cursor.execute("CREATE TABLE kept (n INTEGER)")
+        queued, began, seen = threading.Event(), threading.Event(), []
+        lock = first._write_lock()
+        watched = WatchedLock(lock, queued)
+        with mock.patch.dict(pool._write_locks, {self.settings_dict["NAME"]: watched}):
+            begin(first)
+            first.cursor().execute("INSERT INTO kept VALUES (1)")
+
+            def second_writer():
+                second = self.wrapper()
+                begin(second)
+                began.set()
+                seen.append(second.connection.execute("SELECT COUNT(*) FROM kept").fetchone()[0])
+                second.commit()
+                second.close()
+
+            thread = threading.Thread(target=second_writer)
+            thread.start()
+            # The second transaction asks the process's lock while the first
+            # holds it, and does not begin until the first has committed.
+            self.assertTrue(queued.wait(10))
+            self.assertFalse(began.is_set())
+            first.commit()
+            thread.join(10)
+        self.assertEqual(seen, [1])
+        self.assertFalse(lock.locked())
+        first.close()
+
+    def test_the_lock_is_given_back_by_a_commit_a_rollback_a_close_and_a_failed_begin(self):
+        wrapper = self.wrapper()
+        lock = wrapper._write_lock()
+        for end in (wrapper.commit, wrapper.rollback, wrapper.close):
+            begin(wrapper)
+            self.assertTrue(lock.locked())
+            end()
+            self.assertFalse(lock.locked(), end.__name__)
+        sqlite_begin = mock.Mock(side_effect=OperationalError("disk I/O error"))
+        failing = mock.patch.object(pool.base.DatabaseWrapper, "_start_transaction_under_autocommit", sqlite_begin)
+        with failing, self.assertRaises(OperationalError):
+            begin(wrapper)
+        self.assertFalse(lock.locked())
+        wrapper.close()
+
+    def test_past_its_timeout_a_transaction_meets_sqlites_own_answer_and_takes_nothing(self):
+        self.settings_dict["OPTIONS"] = {**self.settings_dict["OPTIONS"], "timeout": 0.05}
+        first = self.wrapper()
+        begin(first)
+        lock = first._write_lock()
+        errors = []
+
+        def second_writer():
+            second = self.wrapper()
+            try:
+                begin(second)
+            except OperationalError as error:
+                errors.append(str(error))
+            second.close()
+
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        thread.join(10)
+        self.assertEqual(errors, ["database is locked"])
+        self.assertTrue(lock.locked())  # still the first's
+        first.commit()
+        self.assertFalse(lock.locked())
+        first.close()
+
+
+def begin(wrapper) -> None:
+    """What ``transaction.atomic`` does on entering its outermost block."""
+    wrapper.ensure_connection()
+    wrapper._start_transaction_under_autocommit()
+
+
+class WatchedLock:
+    """A lock that says when someone has to wait for it."""
+
+    def __init__(self, lock, queued: threading.Event):
+        self.lock, self.queued = lock, queued
+
+    def acquire(self, blocking=True, timeout=-1):
+        if self.lock.locked():
+            self.queued.set()
+        return self.lock.acquire(blocking, timeout)
+
+    def release(self):
+        self.lock.release()
+
+    def locked(self):
+        return self.lock.locked()
 
 
 class StaffBackendTests(SiteTestCase):
