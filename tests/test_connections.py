@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import HttpCommunicator
 from django.contrib.auth.models import User
 from django.core.signals import request_started
-from django.db import OperationalError, connection
+from django.db import IntegrityError, OperationalError, connection
 from django.test import SimpleTestCase, TransactionTestCase
 
 from rooms.backends import StaffBackend
@@ -145,6 +145,25 @@ class PooledSQLiteTests(TransactionTestCase):
         failing = mock.patch.object(pool.base.DatabaseWrapper, "_start_transaction_under_autocommit", sqlite_begin)
         with failing, self.assertRaises(OperationalError):
             begin(wrapper)
+        self.assertFalse(lock.locked())
+        wrapper.close()
+
+    def test_a_commit_that_fails_keeps_the_lock_until_the_rollback(self):
+        wrapper = self.wrapper()
+        with wrapper.cursor() as cursor:
+            cursor.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+            cursor.execute(
+                "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)"
+            )
+        lock = wrapper._write_lock()
+        begin(wrapper)
+        wrapper.cursor().execute("INSERT INTO child VALUES (7)")  # no parent 7: refused at the commit
+        with self.assertRaises(IntegrityError):
+            wrapper.commit()
+        # SQLite's transaction, and its lock, are still open: so is the process's.
+        self.assertTrue(wrapper.connection.in_transaction)
+        self.assertTrue(lock.locked())
+        wrapper.rollback()
         self.assertFalse(lock.locked())
         wrapper.close()
 

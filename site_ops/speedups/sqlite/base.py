@@ -84,13 +84,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         try:
             return super()._commit()
         finally:
-            self._release_write_lock()
+            self._release_write_lock_when_done()
 
     def _rollback(self):
         try:
             return super()._rollback()
         finally:
-            self._release_write_lock()
+            self._release_write_lock_when_done()
 
     def _write_lock(self) -> threading.Lock:
         name = str(self.settings_dict["NAME"])
@@ -105,18 +105,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if held is not None:
             held.release()
 
+    def _release_write_lock_when_done(self) -> None:
+        # A COMMIT that fails (a deferred constraint) leaves the transaction
+        # open, and SQLite's lock with it, until the rollback that follows.
+        if self.connection is None or not self.connection.in_transaction:
+            self._release_write_lock()
+
     def _close(self):
         conn = self.connection
         if conn is None or self.is_in_memory_db():
             self._release_write_lock()
             return super()._close()
         with self.wrap_database_errors:
-            if conn.in_transaction:
-                try:
+            try:
+                if conn.in_transaction:
                     conn.rollback()
-                finally:
-                    self._release_write_lock()
-            self._release_write_lock()
+            finally:
+                self._release_write_lock()
         key = self._pool_key
         with _lock:
             pool = _pools.setdefault(key, [])
