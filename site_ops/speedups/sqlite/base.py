@@ -46,6 +46,8 @@ class DatabaseCreation(creation.DatabaseCreation):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     creation_class = DatabaseCreation
+    # The process's write lock while this connection's transaction holds it.
+    _holding = None
 
     def pool_key(self, conn_params) -> tuple:
         return (*sorted((name, repr(value)) for name, value in conn_params.items()), *self.init_commands)
@@ -101,7 +103,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
 
     def _release_write_lock(self) -> None:
-        held, self._holding = getattr(self, "_holding", None), None
+        held, self._holding = self._holding, None
         if held is not None:
             held.release()
 
@@ -113,8 +115,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _close(self):
         conn = self.connection
-        if conn is None or self.is_in_memory_db():
-            self._release_write_lock()
+        if conn is None or self.is_in_memory_db():  # neither holds the process's lock
             return super()._close()
         with self.wrap_database_errors:
             try:
