@@ -20,6 +20,7 @@ from django_htmx.http import reswap, retarget
 from rooms import services
 from rooms.models import Person, Room
 from rooms.roles import require_role, site_of
+from site_ops.speedups.fixed_reads import get_row
 
 # Status codes for a refused action: htmx is configured (base.html) to swap
 # these so the user sees the message and keeps what they typed.
@@ -42,10 +43,10 @@ def site_for_user(request, *roles):
     return site
 
 
-def get_for_site(model, site, pk: int, **filters):
+def get_for_site(model, site, pk: int):
     """A record of the user's site, or 404."""
     try:
-        return model.objects.get(pk=pk, site=site, **filters)
+        return get_row(model, pk, site=site)
     except model.DoesNotExist:
         raise Http404(_("Not found on this site.")) from None
 
@@ -53,7 +54,7 @@ def get_for_site(model, site, pk: int, **filters):
 def get_person_for_user(request, pk: int, *roles) -> Person:
     site = site_for_user(request, *roles)
     try:
-        return Person.objects.select_related("site", "updated_by").get(pk=pk, site=site)
+        return get_row(Person, pk, site=site, related=("site", "updated_by"))
     except Person.DoesNotExist:
         raise Http404(_("No such person on this site.")) from None
 
@@ -61,7 +62,7 @@ def get_person_for_user(request, pk: int, *roles) -> Person:
 def get_room_for_user(request, pk: int, *roles) -> Room:
     site = site_for_user(request, *roles)
     try:
-        return Room.objects.select_related("site", "updated_by").get(pk=pk, site=site)
+        return get_row(Room, pk, site=site, related=("site", "updated_by"))
     except Room.DoesNotExist:
         raise Http404(_("No such room on this site.")) from None
 

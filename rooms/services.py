@@ -21,6 +21,7 @@ from rooms.masking import mask_national_id, mask_phone
 from rooms.models import AuditEvent, Handover, Person, Room, Site, Stay, SubmittedForm
 from rooms.roles import Role, display_name, has_role, require_role, role_label
 from site_ops import live
+from site_ops.speedups.fixed_reads import get_row
 
 PEOPLE_ROLES = (Role.GENERAL, Role.SITE_HEAD)
 
@@ -163,8 +164,8 @@ def lock_row(model, pk):
     # transaction already holds the database's write lock. The site comes
     # along: every service audits and publishes with it. Who changed the row
     # last is read only for a conflict's message (check_version).
-    related = ["site"] if any(f.name == "site" for f in model._meta.concrete_fields) else []
-    return model.objects.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
+    related = ("site",) if any(f.name == "site" for f in model._meta.concrete_fields) else ()
+    return get_row(model, pk, related=related, for_update=True)
 
 
 @dataclass

@@ -1,8 +1,12 @@
 """Reads whose statement is built once: the same rows as their querysets, for any values."""
 
 from datetime import timedelta
+from unittest import mock
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from groups.catering.models import MealSlot
@@ -14,7 +18,7 @@ from rooms import services
 from rooms.models import AuditEvent, Person, Room
 from rooms.reads import changed_rooms, day_start, open_stays_prefetch
 from rooms.templatetags.board_tags import feed_row
-from site_ops.speedups.fixed_reads import FixedRead
+from site_ops.speedups.fixed_reads import FixedRead, get_row
 from tests.base import SiteTestCase
 from tests.clock import frozen
 from tests.factories import make_person, make_rooms, make_site
@@ -163,6 +167,58 @@ class FixedReadShapesTests(SiteTestCase):
             read = FixedRead(lambda site_id, shape=shape: shape(floors(site_id)), lambda site_id: [site_id])
             with self.subTest(shape=shape):
                 self.assertEqual(read(self.site.pk), list(shape(floors(self.site.pk))))
+
+
+class RowByKeyTests(SiteTestCase):
+    """``get_row``: the record an action view reads and the row a write locks, as ``get`` gives them."""
+
+    def test_the_row_and_its_related_rows_in_one_statement_as_get_gives_them(self):
+        room = self.rooms[0]
+        services.room_move(room=room, to=Room.Status.OUT_OF_SERVICE, by=self.head, version=room.version)
+        expected = Room.objects.select_related("site", "updated_by").get(pk=room.pk)
+        for _ in range(2):  # built, then run
+            with self.assertNumQueries(1):
+                got = get_row(Room, room.pk, site=self.site, related=("site", "updated_by"))
+                self.assertEqual((got.site.name, got.updated_by.username), (self.site.name, "head"))
+            self.assertEqual(
+                [getattr(got, f.attname) for f in Room._meta.concrete_fields],
+                [getattr(expected, f.attname) for f in Room._meta.concrete_fields],
+            )
+        # An instance like any other: saved, it updates its row.
+        got.note = "窗户坏了"
+        got.save()
+        self.assertEqual(Room.objects.get(pk=room.pk).note, "窗户坏了")
+
+    def test_another_sites_record_or_none_does_not_exist(self):
+        other = make_site(name="另一隔离点")
+        person = make_person(self.site)
+        missing = ((Room, self.rooms[0].pk, other), (Room, 987_654, self.site), (Person, person.pk, other))
+        for model, pk, site in missing:
+            with self.subTest(model=model, pk=pk), self.assertRaises(model.DoesNotExist):
+                get_row(model, pk, site=site)
+        self.assertEqual(get_row(Person, person.pk, site=self.site).name, person.name)
+
+    def test_a_key_that_is_not_an_integer_goes_to_the_queryset(self):
+        room = self.rooms[1]
+        self.assertEqual(get_row(Room, str(room.pk), site=self.site).number, room.number)
+        with self.assertRaises(ValueError):  # as Room.objects.get(pk="12a")
+            get_row(Room, "12a", site=self.site)
+
+    def test_a_lock_takes_the_row_where_the_database_locks_rows(self):
+        room = self.rooms[2]
+        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+            get_row(Room, room.pk, related=("site",), for_update=True)
+            get_row(Room, room.pk, related=("site",), for_update=True)
+        locking = connection.features.has_select_for_update
+        self.assertEqual(["FOR UPDATE" in query["sql"] for query in queries.captured_queries], [locking, locking])
+        # Outside a transaction it is refused, as select_for_update is
+        # (SQLite locks the whole file in each write's transaction instead).
+        with mock.patch.object(connection, "get_autocommit", return_value=True):
+            if locking:
+                with self.assertRaises(TransactionManagementError):
+                    get_row(Room, room.pk, for_update=True)
+            else:
+                self.assertEqual(get_row(Room, room.pk, for_update=True).pk, room.pk)
 
 
 class BusySiteReadsTests(SiteTestCase):
