@@ -198,7 +198,7 @@ def get_row(model, pk, *, site=None, related: tuple = (), for_update: bool = Fal
     when given and ``select_for_update(of=("self",))`` when ``for_update``, as a
     fixed read: every write locks its row this way and every action view reads
     its record so, and Django compiled each of those reads on every call
-    (0.38 and 0.26 ms of a room move's request, against 0.06 and 0.05:
+    (0.39 and 0.27 ms of a room move's request, against 0.05 and 0.04:
     bench/README.md, round four, eighth part). Raises
     ``model.DoesNotExist`` as ``get`` does. A key that is not an integer goes
     to the queryset, which converts it or refuses it as before.
