@@ -98,6 +98,9 @@ class MembershipTests(DistrictTestCase):
         self.assertContains(response, self.person.name)
         self.assertNotContains(response, reverse("transfer-move", args=[transfer.pk, "approved"]))
         self.assertNotContains(response, '<form method="post"')
+        # No way into the site's own pages, which the office may not open.
+        self.assertNotContains(response, f'href="{reverse("room-detail", args=[self.room.pk])}"')
+        self.assertNotContains(response, reverse("care-ledger"))
 
     def test_an_officer_cannot_write_anywhere_on_a_site(self):
         self.check_in()

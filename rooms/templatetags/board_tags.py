@@ -62,9 +62,11 @@ def written_out(library: template.Library, render, one: str, many: str) -> None:
     HTML, already escaped) as two tags: ``one`` for a room (or a floor), ``many``
     for a floor's rooms (or a board's floors) in one tag rather than a partial
     for each; both pass on the tag's further arguments (the medical board's
-    form token, the catering board's round)."""
-    library.simple_tag(lambda room, *args: SafeString(render(room, *args)), name=one)
-    library.simple_tag(lambda rooms, *args: SafeString("".join(render(room, *args) for room in rooms)), name=many)
+    form token, the catering board's round, the district's ``link=False``)."""
+    library.simple_tag(lambda room, *args, **kwargs: SafeString(render(room, *args, **kwargs)), name=one)
+    library.simple_tag(
+        lambda rooms, *args, **kwargs: SafeString("".join(render(room, *args, **kwargs) for room in rooms)), name=many
+    )
 
 
 @register.filter

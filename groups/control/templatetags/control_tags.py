@@ -20,8 +20,11 @@ TEST_SIGNS = {"positive": "+", "suspected": "?", "overdue": "!", "due": "◔"}
 HEALTH_SIGNS = {"fever": "°", "symptoms": "~", "distressed": "!", "anxious": "≈"}
 
 
-def cell(room) -> str:
-    """One room's cell: its status, occupants and badges (each already set on the room)."""
+def cell(room, link=True) -> str:
+    """One room's cell: its status, occupants and badges (each already set on the room).
+
+    ``link=False``: the cell does not open the room's page (the district
+    office's read-only screen: the office has no right to it)."""
     status, number = escape(room.status), escape(room.number)
     family = " family" if room.is_family_room else ""
     badges = []
@@ -38,13 +41,14 @@ def cell(room) -> str:
             f'<i class="badge {kind}-{state}" data-badge="{kind}" data-state="{state}"'
             f' title="{escape(badge.label)}">{escape(badge.letter)}</i>'
         )
+    tag, href = ("a", f' href="{room_href(room.pk)}"') if link else ("div", "")
     return (
-        f'\n<a id="room-{int(room.pk)}" class="cell st-{status}{family}" href="{room_href(room.pk)}"\n'
+        f'\n<{tag} id="room-{int(room.pk)}" class="cell st-{status}{family}"{href}\n'
         f'   data-status="{status}" title="{number} · {escape(room.get_status_display())}">\n'
         f'  <span class="num">{number}</span>\n'
         f'  <span class="occ">{escape(room.occupant_count)}/{escape(room.capacity)}</span>\n'
         f'  <span class="badges" aria-hidden="true">{"".join(badges)}</span>\n'
-        "</a>\n"
+        f"</{tag}>\n"
     )
 
 
