@@ -202,11 +202,13 @@
   });
 
   // Buttons of other groups are hidden; the server refuses them anyway.
+  // [data-unless]: hidden too for these flags (the medical group's link to
+  // a person, where the site head and the general group have their own).
   function hideForeignActions(root) {
     var flags = (document.body.dataset.flags || "").split(" ");
+    function any(list) { return list.split(" ").some(function (f) { return flags.indexOf(f) >= 0; }); }
     root.querySelectorAll("[data-requires]").forEach(function (el) {
-      var allowed = el.dataset.requires.split(" ").some(function (f) { return flags.indexOf(f) >= 0; });
-      el.hidden = !allowed;
+      el.hidden = !any(el.dataset.requires) || (el.dataset.unless !== undefined && any(el.dataset.unless));
     });
   }
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from groups.transfers import services as transfers
 from groups.transfers.models import Transfer
 from rooms import services
 from rooms.models import Room
@@ -92,3 +93,37 @@ class TransferStoryTests(live.BrowserTestCase):
             self.assert_not_reloaded(page)
         self.screenshot(control, "transfer-log-wall")
         self.screenshot(tablet, "transfer-board-tablet")
+
+
+class TransferPageLinkTests(live.BrowserTestCase):
+    def test_the_nurse_opens_the_persons_medical_page_and_is_not_shown_the_room_page(self):
+        """The transfer page is one page for the site head, the general and the
+        medical group; its links to the person and the room are theirs: the
+        nurse's goes to the person's medical page, and the room page, which
+        the medical group may not open, is not a link for them."""
+        self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
+        transfer = self.elsewhere(
+            transfers.transfer_request,
+            person=self.person,
+            by=self.nurse,
+            reason="复查",
+            destination_type=Transfer.Destination.DESIGNATED_HOSPITAL,
+            destination_name="区人民医院",
+        )
+        for user, person_href, room_linked in (
+            (self.nurse, f"/medical/people/{self.person.pk}/", False),
+            (self.clerk, f"/people/{self.person.pk}/", True),
+        ):
+            with self.subTest(user.username):
+                page = self.open_as(user, f"/transfers/{transfer.pk}/", live.TABLET)
+                facts = page.locator("#transfer-body .facts")
+                name = facts.get_by_role("link", name=self.person.name)
+                expect(name).to_have_count(1)
+                expect(name).to_have_attribute("href", person_href)
+                expect(facts.get_by_role("link", name=self.room.number)).to_have_count(1 if room_linked else 0)
+                # The number is shown either way, once.
+                expect(facts.get_by_text(self.room.number, exact=True).locator("visible=true")).to_have_count(1)
+                if user == self.nurse:
+                    name.click()
+                    page.wait_for_url(f"**{person_href}")
+                    expect(page.get_by_role("heading", name=self.person.name).first).to_be_visible()
