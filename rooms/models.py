@@ -546,6 +546,7 @@ ACTION_LABELS = {
     "stay.move": _("changed room"),
     "stay.exposure": _("quarantine restarted after exposure"),
     "release_list.export": _("on the release list exported for the communities"),
+    "export": _("exported"),
     "room.move": _("room status changed"),
     "room.set_up": _("room added"),
     "room.admin_change": _("room set-up changed"),

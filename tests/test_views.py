@@ -1,10 +1,11 @@
 from datetime import timedelta
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rooms import services
 from rooms.models import AuditEvent, Person, Room, Stay
+from rooms.templatetags.audit import audit_changes
 from tests.base import SiteTestCase, ViewAccessMixin
 from tests.factories import make_person, make_rooms, make_site, make_user, satisfy_protocol
 
@@ -362,6 +363,16 @@ class HistoryTests(SiteTestCase):
         self.assertContains(response, "(general group)")
         response = self.client.get(reverse("room-detail", args=[self.room.pk]), headers={"accept-language": "zh-CN"})
         self.assertContains(response, "空闲 → 已入住")
+
+    def test_a_list_of_choices_reads_in_words(self):
+        """Special needs and symptoms are stored as lists of keys: the history names each."""
+        needs = AuditEvent(object_type="person", after={"special_needs": ["pregnant", "hearing"]})
+        symptoms = AuditEvent(object_type="healthcheck", before={"symptoms": []}, after={"symptoms": ["sore_throat"]})
+        with translation.override("zh-hans"):
+            self.assertEqual(
+                [(str(row["label"]), row["after"]) for row in audit_changes(needs)], [("特殊需求", "孕妇、听障")]
+            )
+            self.assertEqual([(row["before"], row["after"]) for row in audit_changes(symptoms)], [("—", "咽痛")])
 
 
 class RoomMoveViewTests(SiteTestCase):

@@ -40,6 +40,13 @@ def _models_by_name() -> dict:
     return {model._meta.model_name: model for model in apps.get_models()}
 
 
+# Fields that hold a list of choices (JSON): the choices class on their model, by name.
+_LIST_CHOICES = {
+    ("person", "special_needs"): "Need",
+    ("healthcheck", "symptoms"): "Symptom",
+}
+
+
 def _field(event, key):
     app_model = _EXTRA_LABELS.get(key)
     if app_model:
@@ -58,6 +65,9 @@ def _display(field, value):
     if field is None or value in (None, ""):
         return "—" if value in (None, "") else value
     choices = dict(field.flatchoices) if field.choices else {}
+    listed = _LIST_CHOICES.get((field.model._meta.model_name, field.name))
+    if listed:
+        choices = dict(getattr(field.model, listed).choices)
     if isinstance(value, list):
         return "、".join(str(choices.get(item, item)) for item in value) or "—"
     return choices.get(value, value)
