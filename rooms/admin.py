@@ -1,11 +1,29 @@
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from rooms.handover import GROUPS, HANDOVER, handover_topic
-from rooms.models import AuditEvent, District, Handover, Person, Request, RequestRoute, Room, Shift, Site, Staff, Stay
+from rooms.models import (
+    ACTION_LABELS,
+    AuditEvent,
+    District,
+    Handover,
+    Person,
+    Request,
+    RequestRoute,
+    RoleGroup,
+    Room,
+    Shift,
+    Site,
+    Staff,
+    Stay,
+)
+from rooms.roles import Role
 from rooms.services import audit
+from rooms.templatetags.audit import audit_changes, role_labels
 from site_ops import live
 
 
@@ -74,12 +92,16 @@ class PersonAdmin(admin.ModelAdmin):
     list_display = ["name", "masked_id", "site", "status", "category", "expected_on"]
     list_filter = ["site", "status", "category"]
     search_fields = ["name", "household"]
-    exclude = ["national_id", "phone", "emergency_phone"]
-    readonly_fields = ["masked_id", "status", "version", "updated_at", "updated_by"]
+    exclude = ["national_id", "phone", "emergency_phone", "special_needs"]
+    readonly_fields = ["masked_id", "needs", "status", "version", "updated_at", "updated_by"]
 
-    @admin.display(description="national ID")
+    @admin.display(description=_("national ID"))
     def masked_id(self, person):
         return person.national_id_masked
+
+    @admin.display(description=_("special needs"))
+    def needs(self, person):
+        return "、".join(person.get_special_needs_display()) or "—"
 
     def has_add_permission(self, request):
         # People arrive through the general board, which audits and broadcasts.
@@ -95,11 +117,44 @@ class StayAdmin(ReadOnlyAdmin):
     list_filter = ["site", "end_reason"]
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The audit log by what was done, in words (the stored action is a key)."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return sorted(((key, label) for key, label in ACTION_LABELS.items()), key=lambda item: str(item[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor_name", "role", "action", "label"]
-    list_filter = ["site", "action"]
+    list_display = ["at", "actor_name", "roles", "what", "label"]
+    list_filter = ["site", ActionFilter]
     search_fields = ["label", "actor_name"]
+    # An event read as the history reads it: what was done and what changed, in words.
+    fields = ["at", "site", "actor_name", "roles", "what", "label", "room", "person", "changes", "note"]
+    readonly_fields = fields
+
+    @admin.display(description=_("changes"))
+    def changes(self, event):
+        return "; ".join(
+            f"{row['label']}: {row['before']} → {row['after']}"
+            if row["before"] is not None
+            else f"{row['label']}: {row['after']}"
+            for row in audit_changes(event)
+        )
+
+    @admin.display(description=_("role"))
+    def roles(self, event):
+        return role_labels(event.role)
+
+    @admin.display(description=_("action"), ordering="action")
+    def what(self, event):
+        return event.action_label
 
 
 @admin.register(Shift)
@@ -125,7 +180,20 @@ class HandoverAdmin(ReadOnlyAdmin):
 class StaffInline(admin.StackedInline):
     model = Staff
     can_delete = False
-    verbose_name_plural = "site"
+    verbose_name_plural = _("site")
+
+
+class RoleFilter(admin.SimpleListFilter):
+    """Staff by role, in words (a group's name is the role's key)."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(groups__name=self.value()) if self.value() else queryset
 
 
 class StaffUserAdmin(UserAdmin):
@@ -133,11 +201,19 @@ class StaffUserAdmin(UserAdmin):
 
     inlines = [StaffInline]
     list_display = ["username", "last_name", "first_name", "is_active", "group_names"]
-    list_filter = ["groups", "is_active"]
+    list_filter = [RoleFilter, "is_active"]
 
-    @admin.display(description="groups")
+    @admin.display(description=_("groups"))
     def group_names(self, user):
-        return ", ".join(group.name for group in user.groups.all())
+        return role_labels(",".join(group.name for group in user.groups.all()))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups":
+            field.label_from_instance = role_name
+        elif db_field.name == "user_permissions":
+            field.label_from_instance = permission_name
+        return field
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -162,6 +238,53 @@ class StaffUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, StaffUserAdmin)
+
+
+def role_name(group: Group) -> str:
+    """A group is a role: its name is the role's key, shown in words."""
+    return role_labels(group.name)
+
+
+PERMISSION_ACTIONS = {"add": _("may add"), "change": _("may change"), "delete": _("may delete"), "view": _("may view")}
+
+
+def permission_name(permission) -> str:
+    """A permission in words: Django stores its name in English ("Can view room")."""
+    model = permission.content_type.model_class()
+    action, _sep, subject = permission.codename.partition("_")
+    if model is not None and action in PERMISSION_ACTIONS and subject == model._meta.model_name:
+        return f"{model._meta.verbose_name} · {PERMISSION_ACTIONS[action]}"
+    # The project's own (Site's "reveal_personal_data") are in the catalogue.
+    return gettext(permission.name)
+
+
+class RoleGroupAdmin(GroupAdmin):
+    """The groups are the roles the code knows (their names are keys): shown in
+    words, their permissions editable, none added, renamed or deleted."""
+
+    list_display = ["role"]
+    fields = ["role", "permissions"]
+    readonly_fields = ["role"]
+
+    @admin.display(description=_("role"))
+    def role(self, group):
+        return str(group)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "permissions":
+            field.label_from_instance = permission_name
+        return field
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(Group)
+admin.site.register(RoleGroup, RoleGroupAdmin)
 
 
 @admin.register(RequestRoute)
@@ -195,7 +318,7 @@ class DistrictAdmin(admin.ModelAdmin):
     list_display = ["name", "site_names"]
     filter_horizontal = ["sites", "officers"]
 
-    @admin.display(description="sites")
+    @admin.display(description=_("sites"))
     def site_names(self, district):
         return ", ".join(site.name for site in district.sites.all())
 

@@ -1,6 +1,7 @@
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -10,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from rooms.address import street_and_community
 from rooms.masking import mask_national_id, mask_phone
+from rooms.roles import Role
 
 
 class Site(models.Model):
@@ -67,10 +69,15 @@ class Versioned(models.Model):
     and when, so nobody silently overwrites somebody else's work.
     """
 
-    version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
 
     class Meta:
@@ -86,7 +93,7 @@ class Room(Versioned):
         SEALED = "sealed", _("sealed")
         OUT_OF_SERVICE = "out_of_service", _("out of service")
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="rooms")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="rooms", verbose_name=_("site"))
     number = models.CharField(_("number"), max_length=10)
     floor = models.SmallIntegerField(_("floor"))
     capacity = models.PositiveSmallIntegerField(_("capacity"), default=1)
@@ -94,8 +101,8 @@ class Room(Versioned):
     # more people than its capacity, even when two check-ins race.
     occupant_count = models.PositiveSmallIntegerField(_("occupants"), default=0)
     status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.AVAILABLE)
-    status_changed_at = models.DateTimeField(default=timezone.now)
-    ventilation_until = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("status changed at"))
+    ventilation_until = models.DateTimeField(null=True, blank=True, verbose_name=_("ventilation until"))
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
@@ -188,7 +195,7 @@ class Person(Versioned):
     # Under this age a person is a child on the care ledger, with or without the tag.
     CHILD_UNDER = 14
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="people")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="people", verbose_name=_("site"))
     name = models.CharField(_("name"), max_length=50)
     national_id = models.CharField(_("national ID"), max_length=18)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -235,8 +242,8 @@ class Person(Versioned):
     arrived_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("transferred from")
     )
-    carried_plan = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    carried_plan = models.JSONField(default=dict, blank=True, verbose_name=_("carried plan"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("person")
@@ -252,7 +259,7 @@ class Person(Versioned):
                 name="person_one_active_record_per_id",
             ),
         ]
-        permissions = [("reveal_personal_data", "Can reveal national IDs and phone numbers")]
+        permissions = [("reveal_personal_data", _("Can reveal national IDs and phone numbers"))]
 
     def __str__(self):
         return self.name
@@ -340,13 +347,13 @@ class Stay(Versioned):
         CARER = "carer", _("joining a person they care for")
         OTHER = "other", _("other")
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="stays")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="stays")
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="stays")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="stays", verbose_name=_("site"))
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="stays", verbose_name=_("person"))
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="stays", verbose_name=_("room"))
     started_at = models.DateTimeField(_("checked in"), default=timezone.now)
     ends_on = models.DateField(_("quarantine ends"))
     ended_at = models.DateTimeField(_("checked out"), null=True, blank=True)
-    end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True)
+    end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True, verbose_name=_("end reason"))
 
     objects = StayQuerySet.as_manager()
 
@@ -396,23 +403,32 @@ class AuditEvent(models.Model):
     only grow.
     """
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="audit_events")
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="audit_events", verbose_name=_("site"))
+    at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("at"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_name = models.CharField(max_length=150)
-    role = models.CharField(max_length=100, blank=True)
-    action = models.CharField(max_length=50)
+    actor_name = models.CharField(max_length=150, verbose_name=_("actor name"))
+    role = models.CharField(max_length=100, blank=True, verbose_name=_("role"))
+    action = models.CharField(max_length=50, verbose_name=_("action"))
     # The object's name when the event happened (a person's name, a room number).
-    label = models.CharField(max_length=300)
-    object_type = models.CharField(max_length=30)
-    object_id = models.BigIntegerField()
-    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    note = models.CharField(max_length=300, blank=True)
+    label = models.CharField(max_length=300, verbose_name=_("label"))
+    object_type = models.CharField(max_length=30, verbose_name=_("object type"))
+    object_id = models.BigIntegerField(verbose_name=_("object id"))
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("room")
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    before = models.JSONField(default=dict, blank=True, verbose_name=_("before"))
+    after = models.JSONField(default=dict, blank=True, verbose_name=_("after"))
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
 
     class Meta:
         verbose_name = _("audit event")
@@ -425,7 +441,7 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action_label}"
 
     @property
     def action_label(self) -> str:
@@ -450,7 +466,7 @@ class Shift(models.Model):
     acknowledges it (``Handover``).
     """
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="shifts")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("site"))
     group = models.CharField(_("group"), max_length=16, choices=GROUP_CHOICES)
     name = models.CharField(
         pgettext_lazy("shift", "name"), max_length=30, blank=True, help_text=_("For example: day shift, night shift.")
@@ -497,7 +513,7 @@ class Handover(Versioned):
     """A group's shift handover (交接班): what the outgoing member leaves open,
     kept as it was when handed over, their notes, and who acknowledged it."""
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("site"))
     group = models.CharField(_("group"), max_length=16, choices=GROUP_CHOICES)
     # The shift change it is for: the moment the incoming shift starts.
     change_at = models.DateTimeField(_("shift change"))
@@ -505,13 +521,20 @@ class Handover(Versioned):
     incoming = models.CharField(_("incoming shift"), max_length=50, blank=True)
     # What the group left open, as it was at hand-over
     # (rooms.handover.snapshot): [{"key": ..., "items": [{"text": ..., "tag": ...}]}].
-    open_items = models.JSONField(default=list, blank=True)
+    open_items = models.JSONField(default=list, blank=True, verbose_name=_("open items"))
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
-    handed_over_at = models.DateTimeField(default=timezone.now)
-    handed_over_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(default=timezone.now, verbose_name=_("handed over at"))
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("handed over by")
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
     )
     acknowledge_note = models.CharField(_("note"), max_length=300, blank=True)
 
@@ -581,6 +604,8 @@ class SubmittedForm(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("submitted form")
+        verbose_name_plural = _("submitted forms")
         constraints = [models.UniqueConstraint(fields=["user", "token"], name="submitted_form_once_per_user")]
 
     def __str__(self):
@@ -622,8 +647,10 @@ class Staff(models.Model):
     (see groups/roles.py); this row only ties the login to its site.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
-    site = models.ForeignKey("rooms.Site", on_delete=models.PROTECT, related_name="staff")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff", verbose_name=_("login")
+    )
+    site = models.ForeignKey("rooms.Site", on_delete=models.PROTECT, related_name="staff", verbose_name=_("site"))
     organisation = models.CharField(_("organisation"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
@@ -669,7 +696,7 @@ DEFAULT_REQUEST_ROUTES = {
 class RequestRoute(models.Model):
     """Site data: the group that works one kind of request on this site."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="request_routes")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="request_routes", verbose_name=_("site"))
     kind = models.CharField(_("kind"), max_length=12, choices=RequestKind.choices)
     group = models.CharField(_("group"), max_length=16, choices=GROUP_CHOICES)
 
@@ -725,7 +752,7 @@ class Request(Versioned):
     # Kinds that hand goods to the person: items, cost, source and hand-over.
     GOODS_KINDS = frozenset({RequestKind.MEDICINE, RequestKind.SUPPLIES})
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("site"))
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="requests", verbose_name=_("room"))
     person = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="requests", verbose_name=_("person")
@@ -738,15 +765,27 @@ class Request(Versioned):
     group = models.CharField(_("group"), max_length=16, choices=GROUP_CHOICES)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     requested_at = models.DateTimeField(_("logged"), default=timezone.now)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    due_at = models.DateTimeField(_("due"))
-    taken_at = models.DateTimeField(null=True, blank=True)
-    taken_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
     )
-    closed_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("due"))
+    taken_at = models.DateTimeField(null=True, blank=True, verbose_name=_("taken at"))
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("taken by"),
+    )
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("closed by"),
     )
     # What was done, or why it was declined.
     resolution = models.CharField(_("what was done"), max_length=300, blank=True)
@@ -811,3 +850,15 @@ class RequestItem(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.quantity.normalize():f}{self.unit}"
+
+
+class RoleGroup(Group):
+    """A role as the admin shows it: Django's group, named in words (the group's name is the role's key)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+    def __str__(self):
+        return str(Role(self.name).label) if self.name in Role.values else self.name

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class BoardSequence(models.Model):
@@ -16,6 +17,8 @@ class BoardSequence(models.Model):
     seq = models.PositiveBigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("board sequence")
+        verbose_name_plural = _("board sequences")
         # The table keeps the name it had before the group apps (no data moved).
         db_table = "groups_boardsequence"
         constraints = [

@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
-    "axes",
+    "site_ops.login_attempts.LoginAttemptsConfig",  # django-axes
     # The live spine, what every group stands on, then one app per group
     # (each registers its boards; the control screen's are listed first).
     "site_ops",

@@ -2,8 +2,13 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 handler403 = "rooms.views.not_allowed"
+
+# The site head's set-up pages are the product's, not Django's.
+admin.site.site_header = _("Isolation site administration")
+admin.site.site_title = _("Isolation site administration")
 
 urlpatterns = [
     path("", include("rooms.urls")),

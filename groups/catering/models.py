@@ -29,7 +29,7 @@ class MealSlot(models.Model):
         LUNCH = "lunch", _("lunch")
         DINNER = "dinner", _("dinner")
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="meal_slots")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="meal_slots", verbose_name=_("site"))
     kind = models.CharField(_("meal"), max_length=12, choices=Kind.choices)
     delivery_time = models.TimeField(_("delivery time"))
 

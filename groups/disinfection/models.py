@@ -50,7 +50,7 @@ def parse_times(value: str) -> list[time]:
 class RoutineSchedule(models.Model):
     """A public area and the times of day it is disinfected."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="routine_schedules")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="routine_schedules", verbose_name=_("site"))
     area = models.CharField(_("area"), max_length=60)
     per_floor = models.BooleanField(
         _("on every floor"), default=False, help_text=_("Due once on each floor of the site, like a corridor.")
@@ -94,7 +94,7 @@ DEFAULT_ROUTINES = [
 class Disinfectant(models.Model):
     """An agent on the site's list; a record names one of them."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="disinfectants")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="disinfectants", verbose_name=_("site"))
     name = models.CharField(_("name"), max_length=60)
     # Which national default this row started as ("chlorine"), blank for one
     # the site added: a name given in another language still finds it.
@@ -150,7 +150,9 @@ class StandardKind(models.TextChoices):
 class DisinfectionStandard(models.Model):
     """The least a record of one kind of task with one agent must reach."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="disinfection_standards")
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="disinfection_standards", verbose_name=_("site")
+    )
     kind = models.CharField(_("task"), max_length=10, choices=StandardKind.choices)
     disinfectant = models.ForeignKey(
         Disinfectant, on_delete=models.CASCADE, related_name="standards", verbose_name=_("disinfectant")
@@ -209,7 +211,9 @@ DEFAULT_STANDARDS = [
 class DisinfectionSettings(models.Model):
     """The disinfection group's settings for one site."""
 
-    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="disinfection_settings")
+    site = models.OneToOneField(
+        Site, on_delete=models.CASCADE, related_name="disinfection_settings", verbose_name=_("site")
+    )
     environmental_sample_required = models.BooleanField(
         _("environmental sample before a positive case's room is used again"),
         default=True,
@@ -354,20 +358,32 @@ class EnvironmentalSample(Versioned):
 
     OPEN = (Status.DUE, Status.TAKEN)
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="environmental_samples")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("site"))
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, related_name="environmental_samples", verbose_name=_("room")
+    )
     task = models.ForeignKey(
         DisinfectionTask, on_delete=models.PROTECT, related_name="environmental_samples", verbose_name=_("disinfection")
     )
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DUE)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
     taken_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("taken by"),
     )
     resulted_at = models.DateTimeField(_("result at"), null=True, blank=True)
     resulted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("resulted by"),
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -392,11 +408,13 @@ class EnvironmentalSample(Versioned):
 class WasteHandover(models.Model):
     """Medical waste handed to the licensed contractor: who took it, when, how much."""
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("site"))
     contractor = models.CharField(_("contractor"), max_length=100)
     receiver = models.CharField(_("received by"), max_length=50)
-    handed_at = models.DateTimeField(default=timezone.now)
-    handed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    handed_at = models.DateTimeField(default=timezone.now, verbose_name=_("handed at"))
+    handed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("handed by")
+    )
     bags = models.PositiveIntegerField(_("bags"))
     weight_kg = models.DecimalField(_("weight (kg)"), max_digits=8, decimal_places=1)
     # The transfer manifest (转移联单) and the two signatures: the staff member

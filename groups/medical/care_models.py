@@ -292,6 +292,8 @@ class HospitalVisitTrip(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("hospital visit trip")
+        verbose_name_plural = _("hospital visit trips")
         constraints = [models.UniqueConstraint(fields=["plan", "day"], name="hospital_visit_trip_once_a_day")]
 
     def __str__(self):

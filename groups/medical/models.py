@@ -124,7 +124,7 @@ class TestProtocol(models.Model):
         (7, Sample.Kind.PCR),
     )
 
-    site = models.OneToOneField(Site, on_delete=models.PROTECT, related_name="test_protocol")
+    site = models.OneToOneField(Site, on_delete=models.PROTECT, related_name="test_protocol", verbose_name=_("site"))
     length_days = models.PositiveSmallIntegerField(
         _("quarantine length (days)"),
         default=7,
@@ -180,7 +180,7 @@ class TestProtocol(models.Model):
             "the temperature taken morning and evening. 0: none."
         ),
     )
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
 
     class Meta:
         # The table keeps the name it had before the group apps (no data moved).
@@ -274,6 +274,8 @@ class SamplingPlan(models.Model):
     planned_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("sampling plan")
+        verbose_name_plural = _("sampling plans")
         # The table keeps the name it had before the group apps (no data moved).
         db_table = "rooms_samplingplan"
 
@@ -301,6 +303,8 @@ class LabImport(models.Model):
     applied_count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("lab import")
+        verbose_name_plural = _("lab imports")
         # The table keeps the name it had before the group apps (no data moved).
         db_table = "rooms_labimport"
         ordering = ["-uploaded_at"]
@@ -370,6 +374,8 @@ class SampleResult(models.Model):
     reason = models.CharField(_("reason for the correction"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("sample result")
+        verbose_name_plural = _("sample results")
         # The table keeps the name it had before the group apps (no data moved).
         db_table = "rooms_sampleresult"
         ordering = ["entered_at", "pk"]
@@ -474,6 +480,8 @@ class MedicineNeed(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("medicine need")
+        verbose_name_plural = _("medicine needs")
         # The table keeps the name it had before the group apps (no data moved).
         db_table = "rooms_medicineneed"
         ordering = ["name"]

@@ -48,10 +48,10 @@ class Transfer(Versioned):
     # What the security group escorts: arranging the vehicle, then the ride.
     ESCORT_STATES = (State.APPROVED, State.ARRANGED, State.DEPARTED)
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="transfers")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="transfers")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("site"))
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("person"))
     # The room the person was in when the transfer was requested.
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="transfers")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("room"))
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.REQUESTED)
     urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.ROUTINE)
     reason = models.CharField(_("reason"), max_length=300)
@@ -80,7 +80,12 @@ class Transfer(Versioned):
     # the district the room there and the person's expected arrival.
     office_confirmed_at = models.DateTimeField(_("confirmed by the isolation office at"), null=True, blank=True)
     office_confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("office confirmed by"),
     )
     receiving_bed = models.CharField(_("receiving bed"), max_length=100, blank=True)
     receiving_site = models.ForeignKey(

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ScheduledJob(models.Model):
@@ -11,6 +12,10 @@ class ScheduledJob(models.Model):
 
     name = models.CharField(max_length=60, primary_key=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
 
     def __str__(self):
         return self.name
@@ -26,6 +31,8 @@ class JobRun(models.Model):
     message = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
         indexes = [models.Index(fields=["job", "-started_at"], name="jobrun_latest")]
 
     def __str__(self):
