@@ -106,6 +106,8 @@ class Page(HTMLParser):
 def english_in(text: str, logins: set[str]) -> set[str]:
     """The English phrases in a text, but for what an admin page may show in English."""
     found = set()
+    # A masked value (the password hash's salt, "ecfc**********") is not words.
+    text = re.sub(r"\S*\*{3,}\S*", "", text)
     for phrase in ENGLISH.findall(text):
         rest = phrase
         for allowed in sorted(NOT_ENGLISH | logins, key=len, reverse=True):
