@@ -21,7 +21,7 @@ from rooms.models import (
     Staff,
     Stay,
 )
-from rooms.roles import Role
+from rooms.roles import Role, role_words
 from rooms.services import audit
 from rooms.templatetags.audit import audit_changes, role_labels
 from site_ops import live
@@ -242,7 +242,7 @@ admin.site.register(User, StaffUserAdmin)
 
 def role_name(group: Group) -> str:
     """A group is a role: its name is the role's key, shown in words."""
-    return role_labels(group.name)
+    return role_words(group.name)
 
 
 PERMISSION_ACTIONS = {"add": _("may add"), "change": _("may change"), "delete": _("may delete"), "view": _("may view")}

@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from rooms.address import street_and_community
 from rooms.masking import mask_national_id, mask_phone
-from rooms.roles import Role
+from rooms.roles import role_words
 
 
 class Site(models.Model):
@@ -861,4 +861,4 @@ class RoleGroup(Group):
         verbose_name_plural = _("roles")
 
     def __str__(self):
-        return str(Role(self.name).label) if self.name in Role.values else self.name
+        return role_words(self.name)

@@ -22,6 +22,11 @@ class Role(models.TextChoices):
     DISTRICT = "district", _("district isolation office")
 
 
+def role_words(name: str) -> str:
+    """A role's key (a group's name) in the reader's words; a name that is no role, as it is."""
+    return str(Role(name).label) if name in Role.values else name
+
+
 # Every request and board socket reads the user's roles: built once.
 _group_names = FixedRead(lambda user_id: Group.objects.filter(user__id=user_id).only("name"), lambda user_id: [user_id])
 

@@ -7,7 +7,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
-from rooms.roles import Role
+from rooms.roles import role_words
 
 register = template.Library()
 
@@ -94,4 +94,4 @@ def audit_changes(event) -> list[dict]:
 @register.filter
 def role_labels(value: str) -> str:
     """ "general,site_head" -> "general group, site head" in the reader's language."""
-    return ", ".join(str(Role(role).label) if role in Role.values else role for role in value.split(",") if role)
+    return ", ".join(role_words(role) for role in value.split(",") if role)
