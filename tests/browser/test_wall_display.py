@@ -7,8 +7,10 @@ alone what was scrolled or typed.
 """
 
 from django.test import override_settings
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from groups.medical import services as medical
 from groups.medical.models import Alert
 from groups.transfers import services as transfers
 from groups.transfers.models import Transfer
@@ -40,6 +42,21 @@ CONTRAST = """(selector) => {
   const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(rgb(getComputedStyle(bg).backgroundColor))];
   return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
 }"""
+# Text wider than its box (a number cut off at the box's edge or drawn over its neighbour's).
+CLIPPED = """(selector) => [...document.querySelectorAll(selector)]
+  .filter((el) => el.scrollWidth > el.clientWidth + 0.5)
+  .map((el) => `${el.textContent.trim()}: ${el.scrollWidth} > ${el.clientWidth}`)"""
+# Badges below the bottom of their room's cell, in cells of up to four badges (two lines of them).
+BADGES_CUT = """() => [...document.querySelectorAll('.cell')]
+  .filter((cell) => cell.querySelectorAll('.badge').length <= 4)
+  .flatMap((cell) => [...cell.querySelectorAll('.badge')]
+    .filter((b) => b.getBoundingClientRect().bottom > cell.getBoundingClientRect().bottom + 0.5)
+    .map((b) => `${cell.id} ${b.textContent}`))"""
+# The figures of a 1,000-room site's day: hundreds in every count, a meal round of hundreds of rooms.
+LARGE_FIGURES = """() => document.querySelectorAll('.figures .counter b').forEach((el) => {
+  const text = el.textContent;
+  el.textContent = text.includes('/') ? '612/987' : text.includes('·') ? '12 · 3' : text.includes('.') ? '12.5' : '987';
+})"""
 OUTSIDE = """(selector) => {
   const el = document.querySelector(selector);
   if (!el) return "missing";
@@ -115,6 +132,31 @@ class WallDisplayTests(BrowserTestCase):
         self.assertLessEqual(page.evaluate("document.documentElement.scrollHeight"), WALL["height"])
         self.assertEqual(page.locator("#transfer-approvals li.approval").count(), 3)
 
+    def test_a_large_sites_figures_and_rooms_show_whole(self):
+        # A health check: the first person's room shows today's sample, the meal and the check (three badges).
+        self.elsewhere(
+            medical.health_round_record,
+            site=self.site,
+            day=timezone.localdate(),
+            round="am",
+            entries=[{"person": self.person, "temperature": "36.6"}],
+            by=self.nurse,
+        )
+        room = Stay.objects.get(person=self.person).room
+        page = self.open_as(self.head, "/control/", WALL)
+        self.assertGreaterEqual(page.locator(f"#room-{room.pk} .badge").count(), 3)
+        self.assertEqual(page.evaluate(CLIPPED, ".cell .num"), [])
+        # Three badges and the occupancy do not fit a cell of eight floors: the occupancy gives way.
+        self.assertEqual(page.evaluate(BADGES_CUT), [])
+        page.evaluate(LARGE_FIGURES)
+        self.screenshot(page, "wall-display-large-figures")
+        self.assertEqual(page.evaluate(CLIPPED, ".figures .counter b"), [])
+        for name in FIGURE_GROUPS:
+            with self.subTest(name):
+                self.assertEqual(self.outside(page, f"#fig-{name}"), 0)
+        self.assertEqual(self.outside(page, "#room-grid .floor-row:last-child"), 0)
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollHeight"), WALL["height"])
+
     def test_a_whole_board_resent_over_the_socket_keeps_what_was_scrolled_and_typed(self):
         page = self.open_as(self.head, "/control/", WALL)
         page.wait_for_selector("#live-seq:not([data-seq='-1'])", state="attached")
@@ -168,6 +210,9 @@ class WallDisplayTests(BrowserTestCase):
         page = self.open_as(self.head, "/control/", TABLET)
         self.screenshot(page, "control-screen-tablet")
         expect(page.locator("#fig-tests")).to_be_visible()
+        # Beside the side column twenty rooms a row would cut their numbers: a floor takes two rows of ten.
+        self.assertEqual(page.evaluate(CLIPPED, ".cell .num"), [])
+        self.assertEqual(page.locator("#room-grid .floor-row").first.locator(".cell").count(), PER_FLOOR)
         self.assertGreater(page.evaluate("document.documentElement.scrollHeight"), TABLET["height"])
 
 
