@@ -41,4 +41,6 @@ WORDS = [
     gettext_noop("POST Data"),
     gettext_noop("Failed Logins"),
     gettext_noop("Clean up expired attempts"),
+    gettext_noop("Attempt Remaining"),
+    gettext_noop("Not set"),
 ]
