@@ -277,6 +277,10 @@ class CertificateTests(MedicalViewTestCase):
         preview = self.client.get(self.url)
         self.assertContains(preview, self.person.national_id_masked)
         self.assertNotContains(preview, self.person.national_id)
+        # The full ID is offered, not chosen: the print is masked unless the clerk ticks it.
+        self.assertContains(preview, 'name="full_id"')
+        self.assertNotContains(preview, 'name="full_id" checked')
+        self.assertNotRegex(preview.content.decode(), r'<input[^>]*name="full_id"[^>]*checked')
 
         printed = self.client.post(self.url, {"full_id": "on"})
         self.assertContains(printed, self.person.national_id)

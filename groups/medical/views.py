@@ -409,7 +409,8 @@ def release_certificate(request, pk):
     person = get_person_for_user(request, pk, *medical.CERTIFICATE_ROLES)
     notice = release_notice(person)
     can_reveal = request.user.has_perm("rooms.reveal_personal_data")
-    form = CertificateForm(request.POST if request.method == "POST" else None, initial={"full_id": can_reveal})
+    # The full ID is printed only when asked for, as on every other print and export: masked by default.
+    form = CertificateForm(request.POST if request.method == "POST" else None)
     printing = False
     status = 200
     if request.method == "POST":
