@@ -132,6 +132,21 @@ class BrowserTestCase(AuditFlushMixin, SiteMixin, ChannelsLiveServerTestCase):
         with ThreadPoolExecutor(max_workers=1) as pool:
             return pool.submit(run).result()
 
+    def transfer_requested(self, reason):
+        """The cast's person checked in to their room, and a transfer to hospital requested for them by the nurse."""
+        from groups.transfers import services as transfers
+        from groups.transfers.models import Transfer
+
+        self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
+        return self.elsewhere(
+            transfers.transfer_request,
+            person=self.person,
+            by=self.nurse,
+            reason=reason,
+            destination_type=Transfer.Destination.DESIGNATED_HOSPITAL,
+            destination_name="区人民医院",
+        )
+
     def screenshot(self, page, name):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)

@@ -13,8 +13,6 @@ from datetime import timedelta
 from django.utils import timezone
 
 from groups.medical.models import Sample
-from groups.transfers import services as transfers
-from groups.transfers.models import Transfer
 from rooms import services
 from rooms.models import Stay
 from tests.browser.test_live_boards import TABLET, BrowserTestCase
@@ -64,15 +62,7 @@ class PrintTests(BrowserTestCase):
         return pdf
 
     def test_the_sheets_print_inside_the_printers_margins(self):
-        self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
-        transfer = self.elsewhere(
-            transfers.transfer_request,
-            person=self.person,
-            by=self.nurse,
-            reason="持续高热，需转往定点医院进一步诊治",
-            destination_type=Transfer.Destination.DESIGNATED_HOSPITAL,
-            destination_name="市第一人民医院",
-        )
+        transfer = self.transfer_requested("持续高热，需转往定点医院进一步诊治")
         sheets = {
             "daily report": (self.head, "/control/report/"),
             "transfer sheet": (self.clerk, f"/transfers/{transfer.pk}/"),

@@ -12,7 +12,6 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from groups.transfers import services as transfers
 from groups.transfers.models import Transfer
 from rooms import services
 from rooms.models import Room
@@ -101,15 +100,7 @@ class TransferPageLinkTests(live.BrowserTestCase):
         medical group; its links to the person and the room are theirs: the
         nurse's goes to the person's medical page, and the room page, which
         the medical group may not open, is not a link for them."""
-        self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
-        transfer = self.elsewhere(
-            transfers.transfer_request,
-            person=self.person,
-            by=self.nurse,
-            reason="复查",
-            destination_type=Transfer.Destination.DESIGNATED_HOSPITAL,
-            destination_name="区人民医院",
-        )
+        transfer = self.transfer_requested("复查")
         for user, person_href, room_linked in (
             (self.nurse, f"/medical/people/{self.person.pk}/", False),
             (self.clerk, f"/people/{self.person.pk}/", True),
