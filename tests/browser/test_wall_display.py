@@ -213,6 +213,13 @@ class WallDisplayTests(BrowserTestCase):
         # Beside the side column twenty rooms a row would cut their numbers: a floor takes two rows of ten.
         self.assertEqual(page.evaluate(CLIPPED, ".cell .num"), [])
         self.assertEqual(page.locator("#room-grid .floor-row").first.locator(".cell").count(), PER_FLOOR)
+        # A large site's figures, on the tablet and held upright: whole, the page no wider than the screen.
+        page.evaluate(LARGE_FIGURES)
+        for viewport in (TABLET, {"width": 768, "height": 1024}):
+            with self.subTest(**viewport):
+                page.set_viewport_size(viewport)
+                self.assertEqual(page.evaluate(CLIPPED, ".figures .counter b"), [])
+                self.assertLessEqual(page.evaluate("document.documentElement.scrollWidth"), viewport["width"])
         self.assertGreater(page.evaluate("document.documentElement.scrollHeight"), TABLET["height"])
 
 
