@@ -132,11 +132,11 @@ class ActionFilter(admin.SimpleListFilter):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor_name", "roles", "what", "label"]
+    list_display = ["at", "who", "roles", "what", "label"]
     list_filter = ["site", ActionFilter]
     search_fields = ["label", "actor_name"]
     # An event read as the history reads it: what was done and what changed, in words.
-    fields = ["at", "site", "actor_name", "roles", "what", "label", "room", "person", "changes", "note"]
+    fields = ["at", "site", "who", "roles", "what", "label", "room", "person", "changes", "note"]
     readonly_fields = fields
 
     @admin.display(description=_("changes"))
@@ -147,6 +147,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
             else f"{row['label']}: {row['after']}"
             for row in audit_changes(event)
         )
+
+    @admin.display(description=_("actor"), ordering="actor_name")
+    def who(self, event):
+        return event.actor_words
 
     @admin.display(description=_("role"))
     def roles(self, event):

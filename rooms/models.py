@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from rooms.address import street_and_community
 from rooms.masking import mask_national_id, mask_phone
@@ -441,7 +441,13 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action_label}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_words} {self.action_label}"
+
+    @property
+    def actor_words(self) -> str:
+        """Who did it: the user's name as it was, or, for what the clock did, "system" in the reader's language
+        (``actor_name`` keeps the word in the language the event was written in)."""
+        return self.actor_name if self.actor_id else gettext("system")
 
     @property
     def action_label(self) -> str:

@@ -374,6 +374,19 @@ class HistoryTests(SiteTestCase):
             )
             self.assertEqual([(row["before"], row["after"]) for row in audit_changes(symptoms)], [("—", "咽痛")])
 
+    def test_what_the_clock_did_is_by_system_in_the_readers_language(self):
+        """The clock's events keep "system" in the language they were written in; each reader reads their own."""
+        with translation.override("zh-hans"):
+            services.audit(site=self.site, by=None, action="room.move", obj=self.room, room=self.room)
+        self.assertEqual(AuditEvent.objects.get(action="room.move").actor_name, "系统")
+        self.client.force_login(self.head)
+        for language, word, other in (("en", "system", "系统"), ("zh-CN", "系统", ">system<")):
+            with self.subTest(language):
+                for url in (reverse("room-detail", args=[self.room.pk]), reverse("control-screen")):
+                    response = self.client.get(url, headers={"accept-language": language})
+                    self.assertContains(response, f'<span class="actor">{word}</span>', html=False)
+                    self.assertNotContains(response, other)
+
 
 class RoomMoveViewTests(SiteTestCase):
     def test_terminal_disinfection_is_not_a_button_but_a_recorded_task(self):

@@ -34,7 +34,9 @@ def feed(site: Site) -> list[AuditEvent]:
 @fixed_read(values=lambda site_id: [site_id])
 def _feed(site_id: int):
     """The activity feed: the last events, with what a row shows (control/screen.html#feed-row)."""
-    events = AuditEvent.objects.filter(site_id=site_id).only("at", "actor_name", "action", "label", "room_id")
+    events = AuditEvent.objects.filter(site_id=site_id).only(
+        "at", "actor_id", "actor_name", "action", "label", "room_id"
+    )
     return events.order_by("-at", "-pk")[:FEED_LENGTH]
 
 
