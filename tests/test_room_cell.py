@@ -2,7 +2,8 @@
 out in Python: the same HTML as the partials they replaced.
 
 The partials are kept here as the oracles, byte for byte as they were in
-templates/control/screen.html and templates/general/board.html, and
+templates/control/screen.html and templates/general/board.html (the cell's
+title has since named the occupancy too), and
 rendered beside the tags for rooms in every status, with every badge and
 occupants, in both languages.
 """
@@ -20,7 +21,7 @@ from rooms.models import Person, Room, Stay
 
 PARTIAL = """{% load board_tags l10n %}{% localize off %}
 <a id="room-{{ room.pk }}" class="cell st-{{ room.status }}{% if room.is_family_room %} family{% endif %}" href="{{ room.pk|room_href }}"
-   data-status="{{ room.status }}" title="{{ room.number }} · {{ room.get_status_display }}">
+   data-status="{{ room.status }}" title="{{ room.number }} · {{ room.get_status_display }} · {{ room.occupant_count }}/{{ room.capacity }}">
   <span class="num">{{ room.number }}</span>
   <span class="occ">{{ room.occupant_count }}/{{ room.capacity }}</span>
   <span class="badges" aria-hidden="true">{% if room.test_badge %}<i class="badge t-{{ room.test_badge }}" data-test="{{ room.test_badge }}">{% if room.test_badge == "positive" %}+{% elif room.test_badge == "suspected" %}?{% elif room.test_badge == "overdue" %}!{% elif room.test_badge == "due" %}◔{% else %}−{% endif %}</i>{% endif %}{% for concern in room.health_badges %}<i class="badge h-{{ concern }}" data-health="{{ concern }}">{% if concern == "fever" %}°{% elif concern == "symptoms" %}~{% elif concern == "distressed" %}!{% elif concern == "anxious" %}≈{% else %}✓{% endif %}</i>{% endfor %}{% for badge in room.badges %}<i class="badge {{ badge.kind }}-{{ badge.state }}" data-badge="{{ badge.kind }}" data-state="{{ badge.state }}" title="{{ badge.label }}">{{ badge.letter }}</i>{% endfor %}</span>

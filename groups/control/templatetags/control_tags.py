@@ -27,6 +27,8 @@ def cell(room, link=True) -> str:
     office's read-only screen: the office has no right to it)."""
     status, number = escape(room.status), escape(room.number)
     family = " family" if room.is_family_room else ""
+    # Also in the title: a short cell on the wall display leaves the occupancy out.
+    occupancy = f"{escape(room.occupant_count)}/{escape(room.capacity)}"
     badges = []
     test = getattr(room, "test_badge", "")
     if test:
@@ -44,9 +46,9 @@ def cell(room, link=True) -> str:
     tag, href = ("a", f' href="{room_href(room.pk)}"') if link else ("div", "")
     return (
         f'\n<{tag} id="room-{int(room.pk)}" class="cell st-{status}{family}"{href}\n'
-        f'   data-status="{status}" title="{number} · {escape(room.get_status_display())}">\n'
+        f'   data-status="{status}" title="{number} · {escape(room.get_status_display())} · {occupancy}">\n'
         f'  <span class="num">{number}</span>\n'
-        f'  <span class="occ">{escape(room.occupant_count)}/{escape(room.capacity)}</span>\n'
+        f'  <span class="occ">{occupancy}</span>\n'
         f'  <span class="badges" aria-hidden="true">{"".join(badges)}</span>\n'
         f"</{tag}>\n"
     )
