@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from axes.helpers import get_client_ip_address
 from axes.models import AccessAttempt
@@ -6,9 +7,12 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseServerError
 from django.shortcuts import redirect, render
+from django.template import loader
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -52,10 +56,54 @@ def logout_view(request):
     return redirect("login")
 
 
+def came_from(request) -> str:
+    """The page a refused request came from, to go back to: the board a
+    tablet's htmx request was sent from, or the page whose link or form led
+    here (on this site only), or the user's start page."""
+    htmx = getattr(request, "htmx", None)  # not there if an earlier middleware refused
+    if htmx and htmx.current_url_abs_path:
+        return htmx.current_url_abs_path
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()):
+        split = urlsplit(referer)
+        if split.path and split.path != request.path:
+            return split.path + (f"?{split.query}" if split.query else "")
+    return reverse("home")
+
+
+def refused(request, template, status, **context):
+    """An error page in the user's language with a way back. Its
+    [data-request-error] is what the board's banner says when the request
+    was a tablet's htmx request, which swaps nothing in on an error."""
+    return render(request, template, {"back_to": came_from(request), **context}, status=status)
+
+
 def not_allowed(request, exception=None):
     """The 403 page: says which groups may do what was asked."""
-    allowed = [Role(role) for role in getattr(exception, "allowed", ()) if role in Role.values]
-    return render(request, "403.html", {"allowed": allowed}, status=403)
+    allowed = [str(Role(role).label) for role in getattr(exception, "allowed", ()) if role in Role.values]
+    return refused(request, "403.html", 403, allowed=pgettext("between the items of a list", ", ").join(allowed))
+
+
+def not_found(request, exception=None):
+    """The 404 page (Django's own is in English, with no way back)."""
+    return refused(request, "404.html", 404)
+
+
+def bad_request(request, exception=None):
+    """The 400 page: a request the server could not read (a body over the size limit, say)."""
+    return refused(request, "400.html", 400)
+
+
+def csrf_failure(request, reason=""):
+    """The page a form sent from a page older than the login gets (a login in
+    another tab renews the form key): reload and send again, in the user's language."""
+    return refused(request, "403_csrf.html", 403)
+
+
+def server_error(request):
+    """The 500 page, rendered as Django does with no request context (what
+    failed may be the database the context would read)."""
+    return HttpResponseServerError(loader.get_template("500.html").render())
 
 
 def spraying(request) -> bool:

@@ -1,8 +1,11 @@
 """Request guards that every page needs before any view runs."""
 
 import logging
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest
+from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext as _
 
 
@@ -45,6 +48,45 @@ def acting_user(get_response):
             return get_response(request)
         finally:
             live.actor_request.reset(token)
+
+    return middleware
+
+
+def signed_out_htmx(get_response):
+    """A tablet's htmx request after its login ran out (a session lasts a
+    shift) is answered 401 with a page saying so and a link to log in again
+    and come back to the same board, instead of the login page's redirect,
+    which htmx would follow and swap the whole login page into the board,
+    with a "next" that is the action's address rather than a page."""
+
+    def middleware(request):
+        response = get_response(request)
+        if (
+            request.htmx
+            and response.status_code == 302
+            and not request.user.is_authenticated
+            and response.url.startswith(resolve_url(settings.LOGIN_URL))
+        ):
+            back = request.htmx.current_url_abs_path or "/"
+            login = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': back})}"
+            return render(request, "registration/signed_out.html", {"login": login}, status=401)
+        return response
+
+    return middleware
+
+
+def method_not_allowed_page(get_response):
+    """A 405 (an action's address opened as a page: typed, or the "next" of
+    a login that ran out while a form was sent) is a page with a way back,
+    not Django's empty answer."""
+
+    def middleware(request):
+        response = get_response(request)
+        if response.status_code == 405 and not response.content:
+            page = render(request, "405.html", status=405)
+            page["Allow"] = response.get("Allow", "")
+            return page
+        return response
 
     return middleware
 

@@ -47,6 +47,7 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "rooms.views.csrf_failure"
 
 INSTALLED_APPS = [
     # daphne first, so that runserver serves websockets too.
@@ -91,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "site_ops.middleware.signed_out_htmx",
+    "site_ops.middleware.method_not_allowed_page",
     # Last, as django-axes asks, so that it sees the login outcome.
     "axes.middleware.AxesMiddleware",
 ]

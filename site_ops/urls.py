@@ -4,7 +4,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+handler400 = "rooms.views.bad_request"
 handler403 = "rooms.views.not_allowed"
+handler404 = "rooms.views.not_found"
+handler500 = "rooms.views.server_error"
 
 # The site head's set-up pages are the product's, not Django's.
 admin.site.site_header = _("Isolation site administration")

@@ -135,6 +135,64 @@
     }, parseFloat(panel.dataset.autoClose) * 1000);
   });
 
+  // A request that failed (no network, no answer in time, refused, the
+  // server failing) swaps nothing in, so the page would look as if the tap
+  // did nothing: say what happened, above everything, until the next request
+  // succeeds or it is closed. What was typed stays where it was.
+  function failed(what, note, action) {
+    var box = document.getElementById("request-failed");
+    if (!box) return;
+    box.querySelector(".what").textContent = what;
+    box.querySelector(".note").textContent = note || "";
+    var link = box.querySelector("a");
+    link.hidden = !action;
+    if (action) {
+      link.href = action.href;
+      link.textContent = action.text;
+    }
+    box.hidden = false;
+  }
+  document.addEventListener("htmx:sendError", function () {
+    var box = document.getElementById("request-failed");
+    if (box) failed(box.dataset.network);
+  });
+  document.addEventListener("htmx:timeout", function () {
+    var box = document.getElementById("request-failed");
+    if (box) failed(box.dataset.timeout);
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    var box = document.getElementById("request-failed");
+    var xhr = event.detail.xhr;
+    if (!box) return;
+    if (xhr.status >= 500) {
+      failed(box.dataset.server);  // a proxy's page or ours: it may have been recorded
+      return;
+    }
+    // The server's refusals name themselves ([data-request-error] on its
+    // error pages; a short plain-text answer is its own words).
+    var what = "";
+    var action = null;
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    if (type.indexOf("text/html") === 0) {
+      var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      var said = page.querySelector("[data-request-error]");
+      var link = page.querySelector("a[data-request-error-action]");
+      if (said) what = said.textContent.trim();
+      var href = link && link.getAttribute("href");
+      if (href && href.charAt(0) === "/" && href.charAt(1) !== "/") action = { href: href, text: link.textContent.trim() };
+    } else if (type.indexOf("text/plain") === 0 && xhr.responseText.length < 300) {
+      what = xhr.responseText.trim();
+    }
+    failed(what || box.dataset.refused, box.dataset.unchanged, action);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var box = document.getElementById("request-failed");
+    if (box && event.detail.successful) box.hidden = true;
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-close-alert]")) document.getElementById("request-failed").hidden = true;
+  });
+
   function setState(state) {
     document.body.dataset.live = state;
   }

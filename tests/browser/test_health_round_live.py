@@ -96,5 +96,5 @@ class HealthRoundLiveTests(BrowserTestCase):
         expect(row.locator("input[name$=temperature]")).to_have_value("36.6")
         self.screenshot(nurse_b, "health-round-changed-elsewhere-zh-tablet")
         nurse_b.get_by_role("button", name="保存1层监测").click()
-        expect(nurse_b.locator("[role=alert]").first).to_be_visible()
+        expect(nurse_b.locator("main [role=alert]").first).to_be_visible()  # the refusal, in the form
         self.assertEqual(str(HealthCheck.objects.get(person=self.person).temperature), "38.1")

@@ -1,0 +1,98 @@
+"""A tablet's request that fails, in the real browser: the network gone, the
+login ended, a page older than the login, the right gone, a proxy's error and
+no answer at all. Each says so on the board, keeps what was typed and changes
+nothing; once the cause is gone, sending again works."""
+
+import re
+
+from django.contrib.auth.models import Group
+
+from rooms.models import Person
+from tests.browser.test_live_boards import TABLET, BrowserTestCase
+
+REASON = "电话联系不上，家属说已去外地"
+
+
+class RequestFailedTests(BrowserTestCase):
+    def open_no_show(self):
+        """The general board on a tablet, the not-arrived panel open for the expected person, a reason typed."""
+        page = self.open_as(self.clerk, "/general/", TABLET)
+        page.locator(f"#arrival-{self.person.pk}").get_by_role("link", name="未到").click()
+        page.fill("#panel textarea, #panel input[name=reason]", REASON)
+        return page
+
+    def send(self, page):
+        page.locator("#panel").get_by_role("button", name="登记为未到").click()
+
+    def assert_failed(self, page, words, name):
+        banner = page.locator("#request-failed")
+        banner.wait_for()
+        self.assertIn(words, banner.inner_text())
+        self.screenshot(page, f"request-failed-{name}-tablet")
+        # Nothing swapped in, what was typed still there, the button usable again, nothing recorded.
+        self.assertEqual(page.locator("#panel input[name=reason], #panel textarea").input_value(), REASON)
+        self.assertEqual(page.locator("#panel #id_username").count(), 0)
+        self.assertTrue(page.locator("#panel").get_by_role("button", name="登记为未到").is_enabled())
+        self.assertEqual(Person.objects.get(pk=self.person.pk).status, Person.Status.EXPECTED)
+        self.assert_not_reloaded(page)
+        return banner
+
+    def assert_sent(self, page):
+        page.locator("#panel .done").wait_for()
+        self.assertTrue(page.locator("#request-failed").is_hidden())
+        self.assertEqual(Person.objects.get(pk=self.person.pk).status, Person.Status.NO_SHOW)
+
+    def test_without_network_it_says_not_sent_and_sends_once_the_network_is_back(self):
+        page = self.open_no_show()
+        page.context.set_offline(True)
+        self.send(page)
+        self.assert_failed(page, "连不上服务器：这次没有发送出去", "network")
+        page.context.set_offline(False)
+        self.send(page)
+        self.assert_sent(page)
+
+    def test_after_the_login_ended_it_offers_the_login_and_comes_back_to_the_board(self):
+        page = self.open_no_show()
+        page.context.clear_cookies(name="sessionid")  # the browser drops it when the shift's login expires
+        self.send(page)
+        banner = self.assert_failed(page, "您的登录已结束", "signed-out")
+        banner.get_by_role("link", name="重新登录").click()
+        page.wait_for_url(re.compile(r"/login/\?next=%2Fgeneral%2F$"))
+        page.fill("#id_username", self.clerk.username)
+        page.fill("#id_password", self.password)
+        page.click("main button[type=submit]")
+        page.wait_for_url(re.compile(r"/general/$"))
+        self.assertIn("李秀英", page.locator(f"#arrival-{self.person.pk}").inner_text())
+
+    def test_a_page_older_than_the_login_says_reload(self):
+        page = self.open_no_show()
+        page.context.clear_cookies(name="csrftoken")  # a login in another tab renews it
+        self.send(page)
+        banner = self.assert_failed(page, "这个页面已过期", "out-of-date")
+        self.assertEqual(banner.get_by_role("link", name="刷新页面").get_attribute("href"), "/general/")
+
+    def test_a_user_taken_out_of_the_group_is_told_so(self):
+        page = self.open_no_show()
+        self.clerk.groups.remove(Group.objects.get(name="general"))
+        self.send(page)
+        self.assert_failed(page, "您不在该组", "not-in-group")
+
+    def test_a_proxys_error_page_says_it_may_not_have_been_recorded(self):
+        page = self.open_no_show()
+        bad_gateway = {"status": 502, "content_type": "text/html", "body": "<h1>502 Bad Gateway</h1>"}
+        page.route("**/no-show/", lambda route: route.fulfill(**bad_gateway))
+        self.send(page)
+        self.assert_failed(page, "服务器出错：这次操作可能没有记录下来", "server")
+        page.unroute("**/no-show/")
+        self.send(page)
+        self.assert_sent(page)
+
+    def test_no_answer_in_time_says_it_may_not_have_been_recorded(self):
+        page = self.open_no_show()
+        page.evaluate("htmx.config.timeout = 300")  # 30 s on the site
+        page.route("**/no-show/", lambda route: None)  # held: never answered
+        self.send(page)
+        self.assert_failed(page, "服务器 30 秒内没有答复", "timeout")
+        page.unroute("**/no-show/")
+        page.locator("#request-failed").get_by_role("button", name="关闭").click()
+        self.assertTrue(page.locator("#request-failed").is_hidden())
