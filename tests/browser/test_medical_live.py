@@ -52,3 +52,19 @@ class PositiveResultLiveTests(BrowserTestCase):
         self.assertEqual(Alert.objects.get().acknowledged_by, self.head)
         self.assertEqual(Room.objects.get(pk=self.room.pk).status, Room.Status.SEALED)
         self.assert_not_reloaded(control)
+
+
+class SampleRowTests(BrowserTestCase):
+    def test_a_tube_barcode_and_the_days_show_whole_on_a_tablet(self):
+        self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
+        for viewport in (TABLET, {"width": 768, "height": 1024}):
+            page = self.open_as(self.nurse, f"/medical/people/{self.person.pk}/", viewport, live=False)
+            field = page.locator("input.barcode")
+            field.fill("HXS2212040312")  # 13 characters, as a lab's labels print them
+            self.assertEqual(*field.evaluate("e => [e.scrollWidth, e.clientWidth]"))
+            # Dates never break at their hyphen ("12-" above "04").
+            for when in page.locator(".samples-table .when").all():
+                self.assertLess(when.evaluate("e => e.getClientRects().length"), 2, when.inner_text())
+                self.assertLess(when.bounding_box()["height"], 30, when.inner_text())
+        page.get_by_role("button", name="登记采样").click()
+        expect(page.locator(".samples-table")).to_contain_text("HXS2212040312")
