@@ -157,6 +157,24 @@ class WallDisplayTests(BrowserTestCase):
         self.assertEqual(self.outside(page, "#room-grid .floor-row:last-child"), 0)
         self.assertLessEqual(page.evaluate("document.documentElement.scrollHeight"), WALL["height"])
 
+    def test_a_smaller_wall_shows_a_busy_rooms_badges_whole(self):
+        # 1600×900: cells of about 47 px, where one badge a line left the second and third below the cell.
+        self.elsewhere(
+            medical.health_round_record,
+            site=self.site,
+            day=timezone.localdate(),
+            round="am",
+            entries=[{"person": self.person, "temperature": "36.6"}],
+            by=self.nurse,
+        )
+        room = Stay.objects.get(person=self.person).room
+        page = self.open_as(self.head, "/control/", {"width": 1600, "height": 900})
+        self.screenshot(page, "wall-display-1600")
+        self.assertGreaterEqual(page.locator(f"#room-{room.pk} .badge").count(), 3)
+        self.assertEqual(page.evaluate(BADGES_CUT), [])
+        self.assertEqual(page.evaluate(CLIPPED, ".cell .num"), [])
+        self.assertEqual(self.outside(page, "#room-grid .floor-row:last-child"), 0)
+
     def test_a_whole_board_resent_over_the_socket_keeps_what_was_scrolled_and_typed(self):
         page = self.open_as(self.head, "/control/", WALL)
         page.wait_for_selector("#live-seq:not([data-seq='-1'])", state="attached")
