@@ -107,6 +107,17 @@ class WallDisplayTests(BrowserTestCase):
     def outside(self, page, selector):
         return page.evaluate(OUTSIDE, selector)
 
+    def health_checked(self):
+        """The first person's room shows today's sample, the meal and a health check: three badges."""
+        self.elsewhere(
+            medical.health_round_record,
+            site=self.site,
+            day=timezone.localdate(),
+            round="am",
+            entries=[{"person": self.person, "temperature": "36.6"}],
+            by=self.nurse,
+        )
+
     def test_every_section_is_on_one_screen_without_scrolling(self):
         page = self.open_as(self.head, "/control/", WALL)
         self.screenshot(page, "wall-display-1920")
@@ -133,15 +144,7 @@ class WallDisplayTests(BrowserTestCase):
         self.assertEqual(page.locator("#transfer-approvals li.approval").count(), 3)
 
     def test_a_large_sites_figures_and_rooms_show_whole(self):
-        # A health check: the first person's room shows today's sample, the meal and the check (three badges).
-        self.elsewhere(
-            medical.health_round_record,
-            site=self.site,
-            day=timezone.localdate(),
-            round="am",
-            entries=[{"person": self.person, "temperature": "36.6"}],
-            by=self.nurse,
-        )
+        self.health_checked()
         room = Stay.objects.get(person=self.person).room
         page = self.open_as(self.head, "/control/", WALL)
         self.assertGreaterEqual(page.locator(f"#room-{room.pk} .badge").count(), 3)
@@ -159,14 +162,7 @@ class WallDisplayTests(BrowserTestCase):
 
     def test_a_smaller_wall_shows_a_busy_rooms_badges_whole(self):
         # 1600×900: cells of about 47 px, where one badge a line left the second and third below the cell.
-        self.elsewhere(
-            medical.health_round_record,
-            site=self.site,
-            day=timezone.localdate(),
-            round="am",
-            entries=[{"person": self.person, "temperature": "36.6"}],
-            by=self.nurse,
-        )
+        self.health_checked()
         room = Stay.objects.get(person=self.person).room
         page = self.open_as(self.head, "/control/", {"width": 1600, "height": 900})
         self.screenshot(page, "wall-display-1600")
