@@ -11,7 +11,7 @@ panel.
 """
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django_htmx.http import reswap, retarget
 from rooms import services
 from rooms.models import Person, Room
 from rooms.roles import require_role, site_of
+from site_ops.inputs import whole_number
 from site_ops.speedups.fixed_reads import get_row
 
 # Status codes for a refused action: htmx is configured (base.html) to swap
@@ -68,8 +69,7 @@ def get_room_for_user(request, pk: int, *roles) -> Room:
 
 
 def parse_floor(value) -> int | None:
-    value = str(value or "")
-    return int(value) if value.lstrip("-").isdigit() else None
+    return whole_number(value)
 
 
 def floor_param(request) -> int | None:
@@ -79,13 +79,23 @@ def floor_param(request) -> int | None:
 # --- responses ------------------------------------------------------------
 
 
+def on_this_site(request, target) -> bool:
+    """Whether ``target`` is a path of this site or an address on its host
+    ("abc" would be read as a view's name, "https://elsewhere/" leave the site)."""
+    return (
+        bool(target)
+        and (target.startswith("/") or "://" in target)
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    )
+
+
 def back_to(request, fallback: str, **kwargs) -> str:
     """Where a plain form goes after the action: the ``next`` it names, else
     the page it was sent from (both only on this site), else ``fallback``."""
     for target in (request.POST.get("next"), request.GET.get("next"), request.headers.get("referer")):
-        if target and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
+        if on_this_site(request, target):
             return target
     return resolve_url(fallback, **kwargs)
 
@@ -100,7 +110,7 @@ def done(request, message: str, fallback: str, **kwargs):
         return render(request, "rooms/panel_done.html", {"message": message})
     messages.success(request, message)
     if request.POST.get("next") or request.GET.get("next"):
-        return redirect(back_to(request, fallback, **kwargs))
+        return HttpResponseRedirect(back_to(request, fallback, **kwargs))
     return redirect(fallback, **kwargs)
 
 

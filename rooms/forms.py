@@ -1,7 +1,11 @@
 import uuid
+from datetime import date
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
+
+from site_ops.inputs import FIRST_DAY, LAST_DAY
 
 
 class DateInput(forms.DateInput):
@@ -13,6 +17,23 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+# No one staying or arriving was born before this (an ID's own check reads the same century).
+BORN_AFTER = date(1900, 1, 1)
+
+
+class DayField(forms.DateField):
+    """A day in a browser date picker, between ``first`` and ``last`` (the
+    days a site may name, site_ops.inputs): the picker offers only those,
+    and the server refuses others with the reason rather than overflow."""
+
+    def __init__(self, *, first=FIRST_DAY, last=LAST_DAY, **kwargs):
+        kwargs.setdefault("widget", DateInput())
+        super().__init__(**kwargs)
+        self.validators += [MinValueValidator(first), MaxValueValidator(last)]
+        if isinstance(self.widget, DateInput):
+            self.widget.attrs.update(min=first.isoformat(), max=last.isoformat())
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

@@ -9,5 +9,5 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("handover/<str:group>/", views.handover_give, name="handover-give"),
-    path("handover/<int:pk>/acknowledge/", views.handover_acknowledge, name="handover-acknowledge"),
+    path("handover/<id:pk>/acknowledge/", views.handover_acknowledge, name="handover-acknowledge"),
 ]

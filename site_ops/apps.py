@@ -6,3 +6,8 @@ class SiteOpsConfig(AppConfig):
 
     name = "site_ops"
     verbose_name = "site-ops"
+
+    def ready(self):
+        from site_ops import inputs
+
+        inputs.register()

@@ -40,12 +40,12 @@ else:
 
 websocket_urlpatterns = [
     path("ws/boards/<slug:board>/", BoardConsumer.as_asgi()),
-    path("ws/rooms/<int:room_id>/", BoardConsumer.as_asgi()),
-    path("ws/people/<int:person_id>/", BoardConsumer.as_asgi()),
-    path("ws/transfers/<int:transfer_id>/", BoardConsumer.as_asgi()),
-    path("ws/escorts/<int:escort_id>/", BoardConsumer.as_asgi()),
+    path("ws/rooms/<id:room_id>/", BoardConsumer.as_asgi()),
+    path("ws/people/<id:person_id>/", BoardConsumer.as_asgi()),
+    path("ws/transfers/<id:transfer_id>/", BoardConsumer.as_asgi()),
+    path("ws/escorts/<id:escort_id>/", BoardConsumer.as_asgi()),
     # A page of one record that a group registered (site_ops.boards.register_pages).
-    path("ws/pages/<slug:page>/<int:pk>/", BoardConsumer.as_asgi()),
+    path("ws/pages/<slug:page>/<id:pk>/", BoardConsumer.as_asgi()),
     # Anything else is refused at the handshake, not answered with an error.
     re_path(r"", NoSuchSocket.as_asgi()),
 ]

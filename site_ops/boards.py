@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 
+from site_ops.inputs import whole_number
+
 
 @dataclass(frozen=True)
 class Change:
@@ -167,9 +169,9 @@ def board_for_key(key: str) -> Board:
     if key in BOARDS:
         return BOARDS[key]
     prefix, _sep, pk = key.rpartition("-")
-    if prefix in PAGES and pk.isdigit():
+    if prefix in PAGES and whole_number(pk):
         return PAGES[prefix][0](key, int(pk))
-    if prefix in ACROSS and pk.isdigit():
+    if prefix in ACROSS and whole_number(pk):
         return ACROSS[prefix][0](key, int(pk))
     raise KeyError(key)
 

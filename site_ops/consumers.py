@@ -37,6 +37,7 @@ from django.utils.crypto import constant_time_compare
 
 from site_ops import clock, heartbeats, live, speedups
 from site_ops.boards import BOARDS, access_inputs, board_for_key, site_for
+from site_ops.inputs import whole_number
 from site_ops.speedups.consumer import OwnLoopMixin
 
 logger = logging.getLogger(__name__)
@@ -69,8 +70,8 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         self.board_key = self.board_key_from_route(self.scope["url_route"]["kwargs"])
         query = dict(pair.split("=", 1) for pair in self.scope["query_string"].decode().split("&") if "=" in pair)
         self.language = query.get("lang") if query.get("lang") in live.languages() else live.languages()[0]
-        floor = query.get("floor", "")
-        self.params = {"floor": int(floor)} if floor.lstrip("-").isdigit() else {}
+        floor = whole_number(query.get("floor"))
+        self.params = {"floor": floor} if floor is not None else {}
         # A board filtered to the people on the care ledger stays filtered when it is resent.
         if query.get("care") == "1":
             self.params["care"] = True

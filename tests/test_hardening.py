@@ -208,7 +208,9 @@ class BadFrameTests(SocketMixin, LiveTestCase):
                 self.assertIsNone(logs.records[0].exc_info)
 
     async def test_a_socket_to_a_path_with_no_board_is_refused_at_the_handshake(self):
-        for path in ("/ws/nothing/", "/ws/boards/", "/not-a-socket", "/ws/rooms/abc/"):
+        huge = "9" * 20  # more than a 64-bit column holds
+        refused = ("/ws/nothing/", "/ws/boards/", "/not-a-socket", "/ws/rooms/abc/", f"/ws/rooms/{huge}/")
+        for path in (*refused, f"/ws/people/{huge}/", f"/ws/pages/district/{huge}/"):
             with self.subTest(path=path):
                 socket, connected, code = await self.connect(path, self.head)
                 self.assertFalse(connected)

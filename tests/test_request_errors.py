@@ -166,3 +166,73 @@ class ServerErrorTests(ChineseTestCase):
         self.assertIn('href="/"', body)
         self.assertNotIn("a fault in a view", body)
         self.assertNotIn("Server Error (500)", body)
+
+
+HUGE = "99999999999999999999"  # more than a 64-bit column holds
+
+
+class HostileInputTests(ChineseTestCase):
+    """What a fuzzer sent that answered 500: each is now a clear refusal or a page."""
+
+    def setUp(self):
+        super().setUp()
+        self.client.force_login(self.head)
+
+    def test_a_record_number_too_long_for_the_database_is_not_found(self):
+        for method, address in [
+            ("get", f"/people/{HUGE}/"),
+            ("get", f"/rooms/{HUGE}/"),
+            ("post", f"/rooms/{HUGE}/move/"),
+            ("post", f"/people/{HUGE}/no-show/"),
+            ("get", f"/medical/people/{HUGE}/"),
+            ("post", f"/disinfection/tasks/{HUGE}/done/"),
+        ]:
+            with self.subTest(address):
+                self.assertEqual(getattr(self.client, method)(address).status_code, 404)
+
+    def test_a_floor_that_is_not_a_plain_number_shows_every_floor(self):
+        for floor in ["²", "--1", "9" * 5000, "１", "abc", "-1"]:
+            with self.subTest(floor=floor[:10]):
+                self.assertEqual(self.client.get("/general/", {"floor": floor}).status_code, 200)
+                self.assertEqual(self.client.get("/medical/health-round/", {"floor": floor}).status_code, 200)
+
+    def test_a_next_that_is_not_an_address_goes_back_to_the_board(self):
+        data = {"reason": "电话联系不上", "version": self.person.version, "next": "abc"}
+        response = self.client.post(f"/people/{self.person.pk}/no-show/", data)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(response.url, "/general/")
+        self.assertEqual(Person.objects.get(pk=self.person.pk).status, Person.Status.NO_SHOW)
+
+    def test_days_at_the_ends_of_the_calendar_are_refused_not_overflowed(self):
+        for day in ["0001-01-01", "9999-12-31", "1999-12-31"]:
+            with self.subTest(day=day):
+                self.assertLess(self.client.get("/control/report/", {"day": day}).status_code, 500)
+                ledger = self.client.get("/requests/", {"first": day, "last": day})
+                self.assertEqual(ledger.status_code, 200)
+                self.assertIn('class="errorlist" role="alert">从: 确保该值', ledger.content.decode())
+                self.assertLess(self.client.get("/requests/ledger.xlsx", {"first": day, "last": day}).status_code, 500)
+                releases = self.client.post("/general/releases/", {"day": day}, follow=True)
+                self.assertIn("确保该值", releases.content.decode())
+                export = self.client.post("/exports/people/", {"first": day, "last": "2026-12-01"}, follow=True)
+                self.assertIn("请填写起止日期，须在2000-01-01至2099-12-31之间。", export.content.decode())
+
+    def test_a_quarantine_cannot_be_extended_to_the_end_of_the_calendar(self):
+        from rooms import services
+
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        person = Person.objects.get(pk=self.person.pk)
+        response = self.client.post(
+            f"/medical/people/{person.pk}/extend/",
+            {"until": "9999-12-31", "reason": "密接复核", "version": person.version},
+            headers=HTMX,
+        )
+        self.assertEqual(response.status_code, 422)
+        self.assertIn("2099-12-31", response.content.decode())
+
+    def test_a_next_on_another_host_is_not_followed(self):
+        response = self.client.post(
+            "/requests/new/?next=https://evil.example/",
+            {"room": self.room.number, "kind": "supplies", "content": "需要一箱矿泉水"},
+        )
+        self.assertLess(response.status_code, 500)
+        self.assertNotIn("evil.example", response.get("Location", ""))

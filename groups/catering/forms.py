@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from groups.catering.models import MealDelivery, MealSlot
-from rooms.forms import SiteForm, VersionedForm
+from rooms.forms import DayField, SiteForm, VersionedForm
 from rooms.models import Person, Room
 
 # --- catering ---------------------------------------------------------------
@@ -20,7 +20,7 @@ class MealRoundForm(SiteForm):
     site_querysets = {"slot": MealSlot}
 
     slot = forms.ModelChoiceField(queryset=MealSlot.objects.none(), widget=forms.HiddenInput)
-    day = forms.DateField(widget=forms.HiddenInput)
+    day = DayField(widget=forms.HiddenInput)
 
 
 class MealRecordForm(MealRoundForm):

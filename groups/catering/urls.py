@@ -9,5 +9,5 @@ urlpatterns = [
     path("catering/record/", views.meal_record, name="meal-record"),
     path("catering/floor/", views.meal_floor_deliver, name="meal-floor-deliver"),
     path("catering/late/", views.meal_late_deliver, name="meal-late-deliver"),
-    path("catering/feedback/<int:pk>/", views.meal_feedback, name="meal-feedback"),
+    path("catering/feedback/<id:pk>/", views.meal_feedback, name="meal-feedback"),
 ]

@@ -14,7 +14,7 @@ urlpatterns = [
     path("control/upkeep/", views.upkeep, name="upkeep"),
     path("district/", views.district_overview, name="district-overview"),
     path("district/transfers/", views.district_transfers, name="district-transfers"),
-    path("district/transfers/<int:pk>/confirm/", views.district_confirm, name="district-confirm"),
+    path("district/transfers/<id:pk>/confirm/", views.district_confirm, name="district-confirm"),
     path("district/beds/", views.district_beds, name="district-beds"),
-    path("district/sites/<int:pk>/", views.district_site, name="district-site"),
+    path("district/sites/<id:pk>/", views.district_site, name="district-site"),
 ]

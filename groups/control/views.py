@@ -20,6 +20,7 @@ from rooms.models import District, Site
 from rooms.roles import Role, district_sites, require_role
 from rooms.services import AlreadySubmitted, ServiceError
 from site_ops import boards
+from site_ops.inputs import FIRST_DAY, LAST_DAY, site_day
 from site_ops.upkeep import reads
 
 # Everyone who has an export to take.
@@ -38,11 +39,8 @@ def _report_day(request) -> date | None:
     value = request.GET.get("day") or request.POST.get("day") or ""
     if not value:
         return timezone.localdate()
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None
-    return day if day <= timezone.localdate() else None
+    day = site_day(value)
+    return day if day and day <= timezone.localdate() else None
 
 
 @login_required
@@ -119,11 +117,13 @@ def exports(request):
 @require_POST
 def export_download(request, key):
     site = site_for_user(request, *ALL_EXPORT_ROLES)
-    try:
-        first = date.fromisoformat(request.POST.get("first", ""))
-        last = date.fromisoformat(request.POST.get("last", ""))
-    except ValueError:
-        return refused_response(request, _("Enter the first and the last day of the range."), INVALID, "exports")
+    first, last = site_day(request.POST.get("first")), site_day(request.POST.get("last"))
+    if first is None or last is None:
+        message = _("Enter the first and the last day of the range, between %(first)s and %(last)s.") % {
+            "first": FIRST_DAY.isoformat(),
+            "last": LAST_DAY.isoformat(),
+        }
+        return refused_response(request, message, INVALID, "exports")
     try:
         out, name, _count = exports_module.export_file(
             site=site, key=key, first=first, last=last, by=request.user, full_id=request.POST.get("full_id") == "1"

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from groups.disinfection.models import DisinfectionTask, EnvironmentalSample
 from rooms.forms import FloorChoiceMixin, OnceForm, SiteForm, VersionedForm
 from rooms.models import Room
+from site_ops.inputs import whole_number
 
 
 class AgentChoiceField(forms.ModelChoiceField):
@@ -14,7 +15,7 @@ class AgentChoiceField(forms.ModelChoiceField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        if not str(value).strip().isdigit():
+        if whole_number(value) is None:
             return str(value).strip()[:60]
         return super().to_python(value)
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rooms.forms import DateInput, OnceForm, VersionedForm
+from rooms.forms import BORN_AFTER, DayField, OnceForm, VersionedForm
 from rooms.masking import birth_date_from_national_id, validate_national_id, validate_phone
 from rooms.models import Person, Room, Stay
 from rooms.services import PERSON_FIELDS
@@ -17,19 +17,19 @@ class PersonForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    birth_date = forms.DateField(
+    birth_date = DayField(
         label=_("birth date"),
         required=False,
         help_text=_("Left empty, it is read from the national ID."),
-        widget=DateInput(),
+        first=BORN_AFTER,
     )
 
     class Meta:
         model = Person
         # The fields the service accepts; a household is named once for a family.
         fields = [name for name in PERSON_FIELDS if name != "household"]
+        field_classes = {"expected_on": DayField}
         widgets = {
-            "expected_on": DateInput(),
             "national_id": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
             "phone": forms.TextInput(attrs={"inputmode": "tel"}),
             "emergency_phone": forms.TextInput(attrs={"inputmode": "tel"}),
@@ -238,7 +238,7 @@ class RevealForm(forms.Form):
 class ReleaseListForm(forms.Form):
     """The day of the release list for the communities (today when left empty)."""
 
-    day = forms.DateField(label=_("released on"), required=False, widget=DateInput())
+    day = DayField(label=_("released on"), required=False)
     full_id = forms.BooleanField(label=_("full national IDs and phone numbers"), required=False)
 
     def clean_day(self):

@@ -25,11 +25,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from rooms import requests as ledger
-from rooms.actions import XLSX, panel_action, site_for_user, tap_action
-from rooms.forms import DateInput, OnceForm, VersionedForm
+from rooms.actions import XLSX, on_this_site, panel_action, site_for_user, tap_action
+from rooms.forms import DayField, OnceForm, VersionedForm
 from rooms.models import Person, Request, Room
 from rooms.roles import Role
 from rooms.services import audit
+from site_ops.inputs import whole_number
 
 LEDGER_ROLES = (Role.GENERAL, Role.SITE_HEAD)
 # How many item lines the resolve form offers (a tablet form, no scripting).
@@ -156,8 +157,8 @@ class DeclineForm(VersionedForm):
 
 
 class PeriodForm(forms.Form):
-    first = forms.DateField(label=gettext_lazy("from"), widget=DateInput(), required=False)
-    last = forms.DateField(label=gettext_lazy("to"), widget=DateInput(), required=False)
+    first = DayField(label=gettext_lazy("from"), required=False)
+    last = DayField(label=gettext_lazy("to"), required=False)
 
     def period(self):
         today = timezone.localdate()
@@ -175,7 +176,8 @@ class PeriodForm(forms.Form):
 
 
 def _fallback(request) -> str:
-    return request.GET.get("next") or reverse("home")
+    target = request.GET.get("next")
+    return target if on_this_site(request, target) else reverse("home")
 
 
 @login_required
@@ -186,7 +188,7 @@ def request_new(request):
     initial = {key: request.GET[key] for key in ("room", "kind", "person") if request.GET.get(key)}
     form = RequestForm(request.POST or None, site=site, initial=initial)
     person = None
-    if initial.get("person", "").isdigit():
+    if whole_number(initial.get("person")):
         person = Person.objects.filter(pk=initial["person"], site=site).first()
 
     def run(data):

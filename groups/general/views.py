@@ -38,6 +38,7 @@ from rooms.actions import (
     INVALID,
     XLSX,
     done,
+    floor_param,
     get_person_for_user,
     get_room_for_user,
     panel_action,
@@ -400,9 +401,7 @@ def room_move(request, pk):
 @require_GET
 def general_board(request):
     site = site_for_user(request, *boards.BOARDS["general"].roles)
-    floor = request.GET.get("floor", "")
-    floor = int(floor) if floor.lstrip("-").isdigit() else None
-    context = board.general_board(site, floor=floor, care=request.GET.get("care") == "1")
+    context = board.general_board(site, floor=floor_param(request), care=request.GET.get("care") == "1")
     query = request.GET.get("q", "").strip()
     context["q"] = query
     context["results"] = search_people(site, query) if query else None

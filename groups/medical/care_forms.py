@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from groups.medical.care_models import CarePlan, HospitalVisitPlan
-from rooms.forms import DateInput, OnceForm
+from rooms.forms import DayField, OnceForm
 from rooms.roles import display_name
 
 
@@ -57,11 +57,10 @@ class CarePlanForm(OnceForm):
         initial=1,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    due_date = forms.DateField(
+    due_date = DayField(
         label=CarePlan._meta.get_field("due_date").verbose_name,
         help_text=CarePlan._meta.get_field("due_date").help_text,
         required=False,
-        widget=DateInput(),
     )
 
     def __init__(self, *args, site, plan: CarePlan | None = None, pregnant: bool = False, **kwargs):

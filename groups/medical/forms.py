@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from groups.medical.models import HealthCheck, Sample
-from rooms.forms import DateInput, OnceForm, VersionedForm
+from rooms.forms import DayField, OnceForm, VersionedForm
 
 MAX_SHEET_BYTES = 5 * 1024 * 1024
 
@@ -40,7 +40,7 @@ class CancelForm(VersionedForm):
 
 
 class ExtendForm(VersionedForm):
-    until = forms.DateField(label=_("new end date"), widget=DateInput())
+    until = DayField(label=_("new end date"))
     reason = forms.CharField(label=_("reason"), min_length=2, max_length=200)
 
 
@@ -75,7 +75,7 @@ class CertificateForm(forms.Form):
 
 
 class RoundForm(OnceForm):
-    day = forms.DateField(widget=forms.HiddenInput)
+    day = DayField(widget=forms.HiddenInput)
     round = forms.ChoiceField(choices=HealthCheck.Round.choices, widget=forms.HiddenInput)
 
 

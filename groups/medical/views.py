@@ -51,6 +51,7 @@ from rooms.actions import (
 from rooms.forms import OnceForm, VersionedForm
 from rooms.models import Person, Room, Stay
 from site_ops import boards
+from site_ops.inputs import whole_number
 
 MEDICAL_ROLES = medical.MEDICAL_ROLES
 
@@ -269,7 +270,7 @@ def _left_the_floor(data, rows) -> bool:
     here = {row["person"].pk for row in rows}
     for key in data:
         pk = key.removeprefix("hc-").removesuffix("-person")
-        if key.endswith("-person") and pk.isdigit() and int(pk) not in here:
+        if key.endswith("-person") and whole_number(pk) is not None and int(pk) not in here:
             form = HealthEntryForm(data, prefix=board.round_prefix(int(pk)))
             if form.is_valid() and form.entry() is not None:
                 return True

@@ -8,7 +8,7 @@ urlpatterns = [
     path("transfers/", views.transfer_board, name="transfer-board"),
     path("transfers/escorts/", views.escort_board, name="escort-board"),
     path("transfers/new/", views.transfer_new, name="transfer-new"),
-    path("transfers/<int:pk>/", views.transfer_detail, name="transfer-detail"),
-    path("transfers/<int:pk>/print/", views.transfer_print, name="transfer-print"),
-    path("transfers/<int:pk>/<slug:to>/", views.transfer_move, name="transfer-move"),
+    path("transfers/<id:pk>/", views.transfer_detail, name="transfer-detail"),
+    path("transfers/<id:pk>/print/", views.transfer_print, name="transfer-print"),
+    path("transfers/<id:pk>/<slug:to>/", views.transfer_move, name="transfer-move"),
 ]

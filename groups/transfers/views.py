@@ -23,6 +23,7 @@ from rooms.models import ACTION_LABELS
 from rooms.roles import has_role
 from rooms.services import AlreadySubmitted, ServiceError
 from site_ops import boards
+from site_ops.inputs import whole_number
 
 
 def _get_transfer_for_user(request, pk: int) -> Transfer:
@@ -49,7 +50,9 @@ def _done(request, transfer: Transfer, message: str, *, error: bool = False, sta
 def transfer_new(request):
     site = site_for_user(request, *services.TRANSFER_REQUEST_ROLES)
     person = request.GET.get("person", "")
-    form = TransferRequestForm(request.POST or None, site=site, initial={"person": person} if person.isdigit() else {})
+    form = TransferRequestForm(
+        request.POST or None, site=site, initial={"person": person} if whole_number(person) else {}
+    )
     status = 200
     if request.method == "POST":
         status = INVALID
