@@ -1,5 +1,4 @@
 import uuid
-from datetime import date
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,10 +16,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
-
-
-# No one staying or arriving was born before this (an ID's own check reads the same century).
-BORN_AFTER = date(1900, 1, 1)
 
 
 class DayField(forms.DateField):
@@ -43,6 +38,25 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class MomentField(forms.DateTimeField):
+    """A date and time in a browser picker, on a day a site may name (as ``DayField``)."""
+
+    widget = DateTimeLocalInput
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.attrs.update(min=f"{FIRST_DAY.isoformat()}T00:00", max=f"{LAST_DAY.isoformat()}T23:59")
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not FIRST_DAY <= value.date() <= LAST_DAY:
+            raise forms.ValidationError(
+                _("Choose a time between %(first)s and %(last)s.")
+                % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+                code="out_of_range",
+            )
 
 
 class OnceForm(forms.Form):

@@ -1,10 +1,16 @@
 """Masking and checking of personal data: national IDs and phone numbers."""
 
+import re
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from site_ops.inputs import BORN_AFTER
+
+NATIONAL_ID = re.compile(r"[0-9]{17}[0-9X]")
+PHONE = re.compile(r"[0-9]{7,15}")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -35,12 +41,15 @@ def national_id_check_digit(first17: str) -> str:
 def validate_national_id(value: str) -> str:
     """Check the form of an 18-character resident ID: digits, date, check digit."""
     value = value.strip().upper()
-    if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    # ASCII digits only: "²" and full-width digits are digits to str.isdigit, not to int().
+    if not NATIONAL_ID.fullmatch(value):
         raise ValidationError(_("A national ID has 18 characters: 17 digits and a digit or X."))
     try:
-        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise ValidationError(_("The birth date inside this national ID is not a real date.")) from None
+    if not BORN_AFTER <= born <= timezone.localdate():
+        raise ValidationError(_("The birth date inside this national ID is not a real date."))
     if national_id_check_digit(value[:17]) != value[17]:
         raise ValidationError(_("The last character of this national ID does not match: check it for a typo."))
     return value
@@ -52,6 +61,6 @@ def birth_date_from_national_id(value: str) -> date:
 
 def validate_phone(value: str) -> str:
     value = value.strip().replace(" ", "").replace("-", "")
-    if value and not (value.isdigit() and 7 <= len(value) <= 15):
+    if value and not PHONE.fullmatch(value):
         raise ValidationError(_("A phone number has 7 to 15 digits."))
     return value

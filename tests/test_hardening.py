@@ -416,6 +416,23 @@ class SheetBoundTests(SiteTestCase):
         with self.assertRaisesMessage(services.ServiceError, f"at most {MAX_LINES} lines"):
             read_sheet("results.csv", "\n".join(blank).encode())
 
+    def test_a_field_longer_than_the_csv_reader_takes_is_refused(self):
+        from groups.medical.lab_sheets import read_sheet
+
+        sheet = "条码,结果\nHX1," + "阴" * 200_000 + "\n"
+        with self.assertRaisesMessage(services.ServiceError, "The CSV file could not be read"):
+            read_sheet("results.csv", sheet.encode())
+
+    def test_a_report_time_at_the_calendars_ends_fails_its_line_only(self):
+        from groups.medical.lab_sheets import read_sheet
+
+        lines = ["条码,身份证号,结果,报告时间", "HX1,,阴性,0001-01-01 00:00", ",11010119900307123²,阴性,"]
+        sheet = "\n".join([*lines, "HX3,,阴性,2026-12-04 08:00", ""])
+        first, second, third = read_sheet("results.csv", sheet.encode())
+        self.assertEqual(first.error, "bad_time")
+        self.assertEqual(second.error, "bad_id")  # "²" is a digit to str.isdigit, not to int()
+        self.assertEqual(third.error, "")
+
     def test_a_full_sheet_with_blank_lines_after_it_is_read(self):
         from groups.medical.lab_sheets import MAX_LINES, read_sheet
 

@@ -236,3 +236,19 @@ class HostileInputTests(ChineseTestCase):
         )
         self.assertLess(response.status_code, 500)
         self.assertNotIn("evil.example", response.get("Location", ""))
+
+    def test_ids_phones_and_times_read_only_plain_digits_on_real_days(self):
+        from django.core.exceptions import ValidationError
+
+        from rooms.forms import MomentField
+        from rooms.masking import validate_national_id, validate_phone
+
+        for national_id in ["11010119900307123²", "１１０１０１１９９００３０７１２３４", "110101189003071235"]:
+            with self.subTest(national_id=national_id), self.assertRaises(ValidationError):
+                validate_national_id(national_id)
+        with self.assertRaises(ValidationError):
+            validate_phone("１３８１２３４１２３４")
+        for moment in ["0001-01-01T00:00", "9999-12-31T23:59"]:
+            with self.subTest(moment=moment), self.assertRaises(ValidationError):
+                MomentField().clean(moment)
+        self.assertEqual(MomentField().clean("2026-12-04T08:00").hour, 8)

@@ -4,10 +4,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rooms.forms import BORN_AFTER, DayField, OnceForm, VersionedForm
+from rooms.forms import DayField, OnceForm, VersionedForm
 from rooms.masking import birth_date_from_national_id, validate_national_id, validate_phone
 from rooms.models import Person, Room, Stay
 from rooms.services import PERSON_FIELDS
+from site_ops.inputs import BORN_AFTER
 
 
 class PersonForm(forms.ModelForm):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from rooms.masking import validate_national_id
 from rooms.services import ServiceError
+from site_ops.inputs import FIRST_DAY, LAST_DAY
 
 MAX_LINES = 5000
 # What an .xlsx (a zip archive) may unpack to before it is parsed at all: a
@@ -125,7 +126,10 @@ def _table(filename: str, content: bytes) -> Iterator[list]:
                 continue
         else:
             raise ServiceError(_("The CSV file is neither UTF-8 nor GB18030 text."))
-        yield from csv.reader(io.StringIO(text))
+        try:
+            yield from csv.reader(io.StringIO(text))
+        except csv.Error:  # a field longer than the csv module takes (128 KB): no lab writes one
+            raise ServiceError(_("The CSV file could not be read; save it again as .xlsx or .csv.")) from None
         return
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
@@ -223,6 +227,8 @@ def _row(number: int, values: dict) -> SheetRow:
                 continue
         else:
             return fail("bad_time", _text(reported))
+    if row.reported_at and not FIRST_DAY <= row.reported_at.date() <= LAST_DAY:
+        return fail("bad_time", _text(reported))  # 0001-01-01 would overflow the site's time zone
     if row.reported_at and timezone.is_naive(row.reported_at):
         row.reported_at = timezone.make_aware(row.reported_at)
     return row

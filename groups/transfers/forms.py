@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from groups.transfers import services
 from groups.transfers.models import Transfer
-from rooms.forms import DateTimeLocalInput, OnceForm, VersionedForm
+from rooms.forms import MomentField, OnceForm, VersionedForm
 from rooms.masking import validate_phone
 from rooms.models import Person, Stay
 
@@ -88,7 +88,7 @@ class ArrangeForm(TransferMoveForm):
         label=_("driver's phone"), max_length=20, widget=forms.TextInput({"inputmode": "tel"})
     )
     escort = forms.CharField(label=_("escort"), max_length=100, help_text=_("Who goes with the person."))
-    planned_departure_at = forms.DateTimeField(label=_("planned departure"), widget=DateTimeLocalInput())
+    planned_departure_at = MomentField(label=_("planned departure"))
 
     field_order = [
         "destination_name",
@@ -119,7 +119,7 @@ class ArrangeForm(TransferMoveForm):
 
 
 class DepartForm(TransferMoveForm):
-    departed_at = forms.DateTimeField(label=_("departed at"), widget=DateTimeLocalInput())
+    departed_at = MomentField(label=_("departed at"))
     field_order = ["departed_at", "note"]
 
     def __init__(self, *args, transfer: Transfer, **kwargs):
