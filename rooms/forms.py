@@ -4,7 +4,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from site_ops.inputs import FIRST_DAY, LAST_DAY
+from site_ops.inputs import FIRST_DAY, LAST_DAY, MAX_ID
 
 
 class DateInput(forms.DateInput):
@@ -71,7 +71,7 @@ class OnceForm(forms.Form):
 
 
 class VersionedForm(OnceForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 
 
 class SiteForm(OnceForm):

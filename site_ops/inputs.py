@@ -17,6 +17,10 @@ WHOLE = re.compile(r"-?[0-9]{1,9}")
 # picker lets 0001-01-01 and 9999-12-31 through, where the day after or a
 # midnight in the site's time zone overflows (a 500 behind every report).
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+# The largest record number an address or a hidden field may name (<id:pk>'s 18 digits).
+MAX_ID = 10**18 - 1
+# Floors a site may have: basements to a tower's top.
+FLOORS = (-9, 999)
 # No one staying or arriving was born before this (nor after today).
 BORN_AFTER = date(1900, 1, 1)
 

@@ -433,6 +433,14 @@ class SheetBoundTests(SiteTestCase):
         self.assertEqual(second.error, "bad_id")  # "²" is a digit to str.isdigit, not to int()
         self.assertEqual(third.error, "")
 
+    def test_a_ct_that_is_not_a_number_fails_its_line(self):
+        from groups.medical.lab_sheets import read_sheet
+
+        for ct in ("NaN", "Infinity", "-inf", "1e999999"):
+            with self.subTest(ct=ct):
+                (row,) = read_sheet("results.csv", f"条码,结果,ORF1ab\nHX1,阳性,{ct}\n".encode())
+                self.assertEqual(row.error, "bad_ct")
+
     def test_a_full_sheet_with_blank_lines_after_it_is_read(self):
         from groups.medical.lab_sheets import MAX_LINES, read_sheet
 

@@ -253,3 +253,10 @@ class HealthRoundPageTests(SiteTestCase):
         self.assertIn(f'name="hc-{self.person.pk}-version" value="1"', page)
         self.client.post(self.url, {**self.data({self.person: {"temperature": "36.5", "version": 1}}), "token": "t2"})
         self.assertEqual(str(HealthCheck.objects.get().temperature), "36.5")
+
+    def test_a_row_sent_without_its_version_does_not_overwrite_a_check(self):
+        # A hand-made request (the page always sends one): no version is the page's 0, not "any".
+        record(self.site, self.person, self.head, temperature="38.0")
+        response = self.post({self.person: {"temperature": "39.5"}})
+        self.assertContains(response, "was changed by", status_code=409)
+        self.assertEqual(str(HealthCheck.objects.get().temperature), "38.0")

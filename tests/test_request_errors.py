@@ -252,3 +252,25 @@ class HostileInputTests(ChineseTestCase):
             with self.subTest(moment=moment), self.assertRaises(ValidationError):
                 MomentField().clean(moment)
         self.assertEqual(MomentField().clean("2026-12-04T08:00").hour, 8)
+
+    def test_a_meal_floor_beyond_any_building_is_refused(self):
+        from groups.catering.models import MealSlot
+
+        self.client.force_login(self.cook)
+        slot = MealSlot.objects.filter(site=self.site).first()
+        data = {"slot": slot.pk, "day": "2026-12-04", "floor": HUGE, "token": "t"}
+        self.assertEqual(self.client.post("/catering/floor/", data, headers=HTMX).status_code, 422)
+
+    def test_a_search_longer_than_any_name_still_answers(self):
+        response = self.client.get("/general/", {"q": "a" * 60_000})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('maxlength="100"', response.content.decode())
+
+    def test_a_regular_medicine_sent_twice_is_recorded_once(self):
+        from groups.medical.models import MedicineNeed
+
+        self.client.force_login(self.nurse)
+        data = {"name": "二甲双胍", "dose": "每日两次", "token": "once"}
+        for _ in range(2):
+            self.assertEqual(self.client.post(f"/medical/people/{self.person.pk}/medicines/", data).status_code, 302)
+        self.assertEqual(MedicineNeed.objects.filter(person=self.person).count(), 1)

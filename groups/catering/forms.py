@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from groups.catering.models import MealDelivery, MealSlot
 from rooms.forms import DayField, SiteForm, VersionedForm
 from rooms.models import Person, Room
+from site_ops.inputs import FLOORS
 
 # --- catering ---------------------------------------------------------------
 
@@ -32,7 +33,7 @@ class MealRecordForm(MealRoundForm):
 
 
 class MealFloorForm(MealRoundForm):
-    floor = forms.IntegerField(widget=forms.HiddenInput)
+    floor = forms.IntegerField(widget=forms.HiddenInput, min_value=FLOORS[0], max_value=FLOORS[1])
 
 
 class LateMealForm(MealRoundForm):

@@ -30,7 +30,7 @@ from rooms.forms import DayField, OnceForm, VersionedForm
 from rooms.models import Person, Request, Room
 from rooms.roles import Role
 from rooms.services import audit
-from site_ops.inputs import whole_number
+from site_ops.inputs import MAX_ID, whole_number
 
 LEDGER_ROLES = (Role.GENERAL, Role.SITE_HEAD)
 # How many item lines the resolve form offers (a tablet form, no scripting).
@@ -62,7 +62,7 @@ class RequestForm(OnceForm):
         initial=Request.Via.PHONE,
         widget=forms.RadioSelect,
     )
-    person = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    person = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID)
 
     def __init__(self, *args, site, **kwargs):
         super().__init__(*args, **kwargs)

@@ -402,12 +402,16 @@ def room_move(request, pk):
 def general_board(request):
     site = site_for_user(request, *boards.BOARDS["general"].roles)
     context = board.general_board(site, floor=floor_param(request), care=request.GET.get("care") == "1")
-    query = request.GET.get("q", "").strip()
+    # A name or a room number: a hundred characters is more than any (SQLite refuses a LIKE over 50 KB).
+    query = request.GET.get("q", "").strip()[:SEARCH_LENGTH]
     context["q"] = query
     context["results"] = search_people(site, query) if query else None
     if request.htmx and request.htmx.target == "search-results":
         return render(request, "general/board.html#search-results", context)
     return render(request, "general/board.html", context)
+
+
+SEARCH_LENGTH = 100
 
 
 def search_people(site, query: str) -> list[Person]:

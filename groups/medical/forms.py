@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from groups.medical.models import HealthCheck, Sample
 from rooms.forms import DayField, OnceForm, VersionedForm
+from site_ops.inputs import MAX_ID
 
 MAX_SHEET_BYTES = 5 * 1024 * 1024
 
@@ -54,7 +55,7 @@ def _text(label, required=True, max_length=100):
     )
 
 
-class MedicineNeedForm(forms.Form):
+class MedicineNeedForm(OnceForm):
     name = _text(_("medicine"))
     dose = _text(_("dose and times"), required=False)
     note = _text(_("note"), required=False, max_length=200)
@@ -82,8 +83,8 @@ class RoundForm(OnceForm):
 class HealthEntryForm(forms.Form):
     """One person's row of a health round."""
 
-    person = forms.IntegerField(widget=forms.HiddenInput)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    person = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=MAX_ID)
     outcome = forms.ChoiceField(
         label=_("outcome"),
         choices=HealthCheck.Outcome.choices,
@@ -126,5 +127,7 @@ class HealthEntryForm(forms.Form):
             "temperature": data.get("temperature"),
             "symptoms": data.get("symptoms") or [],
             "mood": data.get("mood") or HealthCheck.Mood.STABLE,
-            "version": data.get("version"),
+            # No version: the page showed no check for this round. One recorded
+            # since (another tablet) is then a conflict, not overwritten (0 is no version).
+            "version": data.get("version") or 0,
         }

@@ -210,6 +210,8 @@ def _row(number: int, values: dict) -> SheetRow:
             ct = Decimal(_text(value)).quantize(Decimal("0.1"))
         except InvalidOperation:
             return fail("bad_ct", _text(value))
+        if not ct.is_finite():  # NaN quantizes, then refuses every comparison
+            return fail("bad_ct", _text(value))
         if not Decimal(0) < ct < Decimal(60):
             return fail("bad_ct", _text(value))
         setattr(row, name, str(ct))

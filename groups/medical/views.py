@@ -336,7 +336,10 @@ def medicine_need_add(request, pk):
     form = MedicineNeedForm(request.POST)
     if not form.is_valid():
         return refused_in_panel(request, _("Name the medicine."), INVALID, fallback)
-    medical.medicine_need_add(person=person, by=request.user, **form.cleaned_data)
+    try:
+        medical.medicine_need_add(person=person, by=request.user, **form.cleaned_data)
+    except services.AlreadySubmitted as error:
+        return done(request, error.message, fallback)
     return done(request, _("Regular medicine recorded."), fallback)
 
 

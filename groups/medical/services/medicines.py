@@ -12,6 +12,7 @@ from rooms.roles import require_role
 from rooms.services import (
     ServiceError,
     audit,
+    claim_form,
 )
 from site_ops import live
 
@@ -39,13 +40,16 @@ def alert_acknowledge(*, alert: Alert, by) -> Alert:
     return alert
 
 
-def medicine_need_add(*, person: Person, by, name: str, dose: str = "", note: str = "") -> MedicineNeed:
-    """Record a medicine a person takes regularly."""
+def medicine_need_add(
+    *, person: Person, by, name: str, dose: str = "", note: str = "", token: str | None = None
+) -> MedicineNeed:
+    """Record a medicine a person takes regularly (once for a form sent twice)."""
     require_role(by, *MEDICAL_ROLES)
     name = name.strip()
     if not name:
         raise ServiceError(_("Name the medicine."))
     with transaction.atomic():
+        claim_form(token, by)
         need = MedicineNeed.objects.create(person=person, name=name, dose=dose, note=note, created_by=by)
         audit(site=person.site, by=by, action="medicine.need", obj=need, person=person, after={"medicine": name})
         live.publish(site=person.site, persons=[person.pk], topics=TOPICS)
