@@ -98,3 +98,13 @@ class OneLine(logging.Filter):
         record.exc_info = None
         record.exc_text = None
         return True
+
+
+class RefusalsOneLine(OneLine):
+    """Django logs a refusal (403 for another group's page, 404) with its
+    exception's traceback: one line for those; a server error (5xx) keeps it."""
+
+    def filter(self, record):
+        if getattr(record, "status_code", 500) < 500:
+            return super().filter(record)
+        return True

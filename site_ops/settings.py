@@ -280,11 +280,17 @@ LOGGING = {
     # What Django refuses before any view runs (a body too large, too many
     # fields, a bad host) is one line, not a traceback: it is the sender's
     # mistake or an attack, and the log must stay readable.
-    "filters": {"one_line": {"()": "site_ops.middleware.OneLine"}},
+    "filters": {
+        "one_line": {"()": "site_ops.middleware.OneLine"},
+        "refusals_one_line": {"()": "site_ops.middleware.RefusalsOneLine"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         "one_line": {"class": "logging.StreamHandler", "filters": ["one_line"]},
     },
-    "loggers": {"django.security": {"handlers": ["one_line"], "level": "WARNING", "propagate": False}},
+    "loggers": {
+        "django.security": {"handlers": ["one_line"], "level": "WARNING", "propagate": False},
+        "django.request": {"filters": ["refusals_one_line"], "level": "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

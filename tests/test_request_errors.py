@@ -274,3 +274,17 @@ class HostileInputTests(ChineseTestCase):
         for _ in range(2):
             self.assertEqual(self.client.post(f"/medical/people/{self.person.pk}/medicines/", data).status_code, 302)
         self.assertEqual(MedicineNeed.objects.filter(person=self.person).count(), 1)
+
+
+@override_settings(ROOT_URLCONF=__name__)
+class LogTests(ChineseTestCase):
+    def test_a_refusal_logs_one_line_and_a_server_error_its_traceback(self):
+        self.client.raise_request_exception = False
+        self.client.force_login(self.cook)
+        with self.assertLogs("django.request", "WARNING") as logs:
+            self.client.get("/general/")  # another group's board: 403
+            self.client.get("/boom/")
+        refused, failed = logs.records
+        self.assertEqual((refused.status_code, refused.exc_info), (403, None))
+        self.assertEqual(failed.status_code, 500)
+        self.assertIsNotNone(failed.exc_info)
