@@ -40,6 +40,13 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
+class VersionField(forms.IntegerField):
+    """A record's version as the page saw it, sent back hidden (``services.check_version``)."""
+
+    def __init__(self, *, min_value=1, **kwargs):
+        super().__init__(widget=forms.HiddenInput, min_value=min_value, max_value=MAX_ID, **kwargs)
+
+
 class MomentField(forms.DateTimeField):
     """A date and time in a browser picker, on a day a site may name (as ``DayField``)."""
 
@@ -71,7 +78,7 @@ class OnceForm(forms.Form):
 
 
 class VersionedForm(OnceForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    version = VersionField()
 
 
 class SiteForm(OnceForm):

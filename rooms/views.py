@@ -12,14 +12,13 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rooms import handover as handovers
 from rooms import services
-from rooms.actions import get_for_site, panel_action, site_for_user, tap_action
+from rooms.actions import get_for_site, on_this_site, panel_action, site_for_user, tap_action
 from rooms.forms import HandoverForm, VersionedForm
 from rooms.models import Handover
 from rooms.roles import Role, has_role, require_role, roles_of
@@ -64,7 +63,7 @@ def came_from(request) -> str:
     if htmx and htmx.current_url_abs_path:
         return htmx.current_url_abs_path
     referer = request.headers.get("Referer", "")
-    if referer and url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()):
+    if on_this_site(request, referer):
         split = urlsplit(referer)
         if split.path and split.path != request.path:
             return split.path + (f"?{split.query}" if split.query else "")

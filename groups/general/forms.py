@@ -4,11 +4,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rooms.forms import DayField, OnceForm, VersionedForm
+from rooms.forms import DayField, OnceForm, VersionedForm, VersionField
 from rooms.masking import birth_date_from_national_id, validate_national_id, validate_phone
 from rooms.models import Person, Room, Stay
 from rooms.services import PERSON_FIELDS
-from site_ops.inputs import BORN_AFTER, MAX_ID
+from site_ops.inputs import BORN_AFTER
 
 
 class PersonForm(forms.ModelForm):
@@ -74,7 +74,7 @@ class PersonEditForm(PersonForm):
 
     SECRET_FIELDS = ("national_id", "phone", "emergency_phone")
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    version = VersionField()
     token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, **kwargs):

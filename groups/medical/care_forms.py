@@ -8,9 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from groups.medical.care_models import CarePlan, HospitalVisitPlan
-from rooms.forms import DayField, OnceForm
+from rooms.forms import DayField, OnceForm, VersionField
 from rooms.roles import display_name
-from site_ops.inputs import MAX_ID
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -20,7 +19,7 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 class CarePlanForm(OnceForm):
     # 0: the plan does not exist yet.
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_ID)
+    version = VersionField(min_value=0)
     watch = forms.CharField(
         label=CarePlan._meta.get_field("watch").verbose_name,
         help_text=CarePlan._meta.get_field("watch").help_text,
@@ -116,4 +115,4 @@ class VisitPlanForm(OnceForm):
 
 
 class VisitStopForm(OnceForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    version = VersionField()

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from groups.medical.models import HealthCheck, Sample
-from rooms.forms import DayField, OnceForm, VersionedForm
+from rooms.forms import DayField, OnceForm, VersionedForm, VersionField
 from site_ops.inputs import MAX_ID
 
 MAX_SHEET_BYTES = 5 * 1024 * 1024
@@ -84,7 +84,7 @@ class HealthEntryForm(forms.Form):
     """One person's row of a health round."""
 
     person = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=MAX_ID)
+    version = VersionField(min_value=0, required=False)
     outcome = forms.ChoiceField(
         label=_("outcome"),
         choices=HealthCheck.Outcome.choices,
