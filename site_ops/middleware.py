@@ -65,7 +65,8 @@ def signed_out_htmx(get_response):
             request.htmx
             and response.status_code == 302
             and not request.user.is_authenticated
-            and response.url.startswith(resolve_url(settings.LOGIN_URL))
+            # Location, not .url: a 302 need not be an HttpResponseRedirect.
+            and response.get("Location", "").startswith(resolve_url(settings.LOGIN_URL))
         ):
             back = request.htmx.current_url_abs_path or "/"
             login = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': back})}"
