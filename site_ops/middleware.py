@@ -4,6 +4,7 @@ import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext as _
@@ -90,6 +91,27 @@ def method_not_allowed_page(get_response):
         return response
 
     return middleware
+
+
+class NumbersOutOfRange:
+    """A number sent beyond what the database or the calendar can hold is a
+    bad request (the 400 page), not a server error. The project's own forms
+    and addresses bound their numbers (site_ops/inputs.py); this is for the
+    places they do not reach: the admin's list filters, which pass a year of
+    thirty digits to the calendar and a record number past 64 bits to
+    SQLite, both of which raise ``OverflowError``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OverflowError):
+            # Answered by the project's 400 handler, and logged in one line.
+            raise BadRequest("a number out of range") from exception
+        return None
 
 
 class OneLine(logging.Filter):

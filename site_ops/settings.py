@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "site_ops.middleware.signed_out_htmx",
     "site_ops.middleware.method_not_allowed_page",
+    "site_ops.middleware.NumbersOutOfRange",
     # Last, as django-axes asks, so that it sees the login outcome.
     "axes.middleware.AxesMiddleware",
 ]

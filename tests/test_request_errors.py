@@ -2,7 +2,7 @@
 a way back, and for a tablet's htmx request (which swaps nothing in on an
 error) words the board's banner shows, never the login page inside a board."""
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 from django.urls import path
 
@@ -189,6 +189,21 @@ class HostileInputTests(ChineseTestCase):
         ]:
             with self.subTest(address):
                 self.assertEqual(getattr(self.client, method)(address).status_code, 404)
+
+    def test_the_admins_list_filters_with_numbers_out_of_range_are_a_400_page(self):
+        User.objects.filter(pk=self.head.pk).update(is_staff=True, is_superuser=True)
+        for address, params in [
+            ("/admin/axes/accesslog/", {"attempt_time__year": "9" * 30}),
+            ("/admin/rooms/room/", {"pk__in": HUGE}),
+            ("/admin/rooms/auditevent/", {"id__in": f"1,{HUGE}"}),
+        ]:
+            with self.subTest(address):
+                response = self.client.get(address, params)
+                self.assertEqual(response.status_code, 400)
+                self.assertIn("data-request-error>服务器无法读取发送的内容<", response.content.decode())
+        # The same lists with ordinary filters still answer.
+        self.assertEqual(self.client.get("/admin/rooms/room/", {"pk__in": self.room.pk}).status_code, 200)
+        self.assertEqual(self.client.get("/admin/axes/accesslog/", {"attempt_time__year": "2026"}).status_code, 200)
 
     def test_a_floor_that_is_not_a_plain_number_shows_every_floor(self):
         for floor in ["²", "--1", "9" * 5000, "１", "abc", "-1"]:
