@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from groups.medical import services as medical
 from groups.medical.models import TestProtocol
+from groups.medical.notice import Notice
 from groups.transfers import services as transfers
 from groups.transfers.models import Transfer
 from rooms import services
@@ -55,6 +56,26 @@ class StreetAndCommunityTests(SimpleTestCase):
 
 def valid_id(first17: str) -> str:
     return first17 + national_id_check_digit(first17)
+
+
+class TestColumnsTests(SimpleTestCase):
+    def test_a_long_stays_tests_go_into_up_to_four_columns_oldest_first_down_each(self):
+        for count, lengths in {
+            0: [],
+            1: [1],
+            12: [12],
+            13: [7, 6],
+            24: [12, 12],
+            25: [9, 9, 7],
+            45: [12, 12, 12, 9],
+            48: [12, 12, 12, 12],
+            60: [15, 15, 15, 15],
+        }.items():
+            with self.subTest(count=count):
+                notice = Notice(person=None, stay=None, samples=list(range(count)))
+                columns = notice.sample_columns
+                self.assertEqual([len(column) for column in columns], lengths)
+                self.assertEqual([sample for column in columns for sample in column], list(range(count)))
 
 
 class AddressEntryTests(SiteTestCase):

@@ -9,6 +9,7 @@ The notice states the days of home health monitoring the site's protocol
 asks after release and the street and community that take the person over.
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,6 +21,11 @@ from groups.medical.models import Sample, TestProtocol
 from groups.medical.reads import attach_eligibility
 from groups.transfers.models import Transfer
 from rooms.models import Person, Stay
+
+# The tests one column of the certificate's table holds on its one page, and
+# how many columns fit side by side (a date, a kind and a result each).
+TESTS_PER_COLUMN = 12
+MOST_COLUMNS = 4
 
 # The transfers after which the person is handed over like a release.
 HANDED_OVER = (Transfer.Destination.HOME, Transfer.Destination.OTHER_SITE)
@@ -40,6 +46,18 @@ class Notice:
     @property
     def arrived_on(self) -> date | None:
         return timezone.localdate(self.stay.started_at) if self.stay else None
+
+    @property
+    def sample_columns(self) -> list[list[Sample]]:
+        """The tests in columns side by side, oldest first down each column:
+        a long stay's tests (daily ones after a contact, say) stay on the
+        certificate's one page beside the signatures. Past what four columns
+        hold, the columns grow longer and the table goes on to a second page."""
+        if not self.samples:
+            return []
+        columns = min(MOST_COLUMNS, math.ceil(len(self.samples) / TESTS_PER_COLUMN))
+        rows = math.ceil(len(self.samples) / columns)
+        return [self.samples[start : start + rows] for start in range(0, len(self.samples), rows)]
 
     @property
     def to_other_site(self) -> bool:

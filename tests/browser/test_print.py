@@ -15,7 +15,7 @@ from django.utils import timezone
 from groups.medical.models import Sample
 from rooms import services
 from rooms.models import Stay
-from tests.browser.test_live_boards import TABLET, BrowserTestCase
+from tests.browser.test_live_boards import ARTIFACTS, TABLET, BrowserTestCase
 from tests.factories import satisfy_protocol
 
 # The page's scale into points, then the first clip rectangle (the margin box) in CSS pixels.
@@ -39,19 +39,19 @@ def left_margin_mm(pdf: bytes) -> float:
     raise AssertionError("no page box in the PDF")
 
 
-def released_after_ten_tests(test):
-    """The person's stay ends today with ten negatives on record (a long stay's tests), and they are released."""
+def released_after_tests(test, count=10):
+    """The person's stay ends today with ``count`` negatives on record (a long stay's tests), and they are released."""
     stay = services.stay_check_in(person=test.person, room=test.room, by=test.clerk)
     Stay.objects.filter(pk=stay.pk).update(ends_on=timezone.localdate())
     first = Sample.objects.filter(stay=stay).order_by("scheduled_on").first()
-    for n in range(10 - Sample.objects.filter(stay=stay).count()):
+    for n in range(count - Sample.objects.filter(stay=stay).count()):
         first.pk = None
         first.day = 20 + n
         first.scheduled_on = timezone.localdate() - timedelta(days=n)
         first.save()
     satisfy_protocol(stay)
     services.stay_release(person=test.person, by=test.clerk)
-    assert Sample.objects.filter(stay=stay).count() == 10
+    assert Sample.objects.filter(stay=stay).count() == count
 
 
 class PrintTests(BrowserTestCase):
@@ -74,7 +74,7 @@ class PrintTests(BrowserTestCase):
                 self.assertAlmostEqual(left_margin_mm(self.print_pdf(user, path)), 15, delta=0.5)
 
     def test_the_release_certificate_is_one_page_with_its_own_margins(self):
-        self.elsewhere(released_after_ten_tests, test=self)
+        self.elsewhere(released_after_tests, test=self)
         page = self.open_as(self.clerk, f"/people/{self.person.pk}/certificate/", TABLET, live=False)
         self.screenshot(page, "release-certificate")
         page.emulate_media(media="print")
@@ -83,3 +83,20 @@ class PrintTests(BrowserTestCase):
         self.assertEqual(pages(pdf), 1)
         self.assertEqual(left_margin_mm(pdf), 0)
         self.assertEqual(page.locator(".cert-tests tbody tr").count(), 10)
+        self.assertEqual(page.locator(".cert-tests").count(), 1)
+
+    def test_a_long_stays_tests_go_side_by_side_and_keep_the_certificate_on_one_page(self):
+        # Daily tests after a contact, a month long: four columns beside each other.
+        self.elsewhere(released_after_tests, test=self, count=45)
+        page = self.open_as(self.clerk, f"/people/{self.person.pk}/certificate/", TABLET, live=False)
+        page.emulate_media(media="print")
+        self.screenshot(page, "release-certificate-45-tests")
+        pdf = page.pdf(format="A4", prefer_css_page_size=True)
+        (ARTIFACTS / "release-certificate-45-tests.pdf").write_bytes(pdf)
+        self.assertEqual(pages(pdf), 1)
+        self.assertEqual(page.locator(".cert-tests").count(), 4)
+        self.assertEqual(page.locator(".cert-tests tbody tr").count(), 45)
+        # Each date on one line: the columns are wide enough for a test's row.
+        heights = page.locator(".cert-tests tbody tr").evaluate_all("rows => rows.map(row => row.offsetHeight)")
+        self.assertLess(max(heights), 1.5 * min(heights))
+        self.assertIn("（盖章）", page.locator(".cert-foot").inner_text())
