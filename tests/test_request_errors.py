@@ -3,6 +3,7 @@ a way back, and for a tablet's htmx request (which swaps nothing in on an
 error) words the board's banner shows, never the login page inside a board."""
 
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from django.test import Client, override_settings
 from django.urls import path
 
@@ -190,17 +191,24 @@ class HostileInputTests(ChineseTestCase):
             with self.subTest(address):
                 self.assertEqual(getattr(self.client, method)(address).status_code, 404)
 
-    def test_the_admins_list_filters_with_numbers_out_of_range_are_a_400_page(self):
+    def test_the_admins_list_filters_with_numbers_out_of_range_are_a_page_not_a_fault(self):
         User.objects.filter(pk=self.head.pk).update(is_staff=True, is_superuser=True)
+        # A year the calendar cannot hold is refused on every database.
+        response = self.client.get("/admin/axes/accesslog/", {"attempt_time__year": "9" * 30})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("data-request-error>服务器无法读取发送的内容<", response.content.decode())
+        # A record number past 64 bits: SQLite cannot take it (refused, 400);
+        # PostgreSQL compares it and finds nothing (the empty list).
+        refused = connection.vendor == "sqlite"
         for address, params in [
-            ("/admin/axes/accesslog/", {"attempt_time__year": "9" * 30}),
             ("/admin/rooms/room/", {"pk__in": HUGE}),
             ("/admin/rooms/auditevent/", {"id__in": f"1,{HUGE}"}),
         ]:
             with self.subTest(address):
                 response = self.client.get(address, params)
-                self.assertEqual(response.status_code, 400)
-                self.assertIn("data-request-error>服务器无法读取发送的内容<", response.content.decode())
+                self.assertEqual(response.status_code, 400 if refused else 200)
+                if refused:
+                    self.assertIn("data-request-error>服务器无法读取发送的内容<", response.content.decode())
         # The same lists with ordinary filters still answer.
         self.assertEqual(self.client.get("/admin/rooms/room/", {"pk__in": self.room.pk}).status_code, 200)
         self.assertEqual(self.client.get("/admin/axes/accesslog/", {"attempt_time__year": "2026"}).status_code, 200)
