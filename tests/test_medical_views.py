@@ -386,6 +386,61 @@ class ProtocolAdminTests(SiteTestCase):
         self.assertContains(response, "cannot need more negative results than there are sampling days")
         self.assertFalse(TestProtocol.objects.exists())
 
+    def change(self, days, initial=True):
+        """The change form as the admin renders it, the sampling days set to ``days`` (row by row)."""
+        from groups.medical.models import TestProtocol
+
+        protocol = TestProtocol.objects.get(site=self.site)
+        rows = list(protocol.days.order_by("day"))
+        data = {
+            "site": self.site.pk,
+            "length_days": protocol.length_days,
+            "required_negatives": protocol.required_negatives,
+            "fever_from": "37.3",
+            "no_fever_hours": 24,
+            "ct_negative_from": "35.0",
+            "welfare_after_missed": 2,
+            "home_monitoring_days": 3,
+            "days-TOTAL_FORMS": len(days),
+            "days-INITIAL_FORMS": len(rows) if initial else 0,
+            "days-MIN_NUM_FORMS": 0,
+            "days-MAX_NUM_FORMS": 1000,
+        }
+        for i, (day, kind) in enumerate(days):
+            data.update({f"days-{i}-day": day, f"days-{i}-kind": kind, f"days-{i}-protocol": protocol.pk})
+            if initial and i < len(rows):
+                data[f"days-{i}-id"] = rows[i].pk
+        return self.client.post(reverse("admin:medical_testprotocol_change", args=[protocol.pk]), data)
+
+    def test_days_exchanged_or_all_moved_on_are_saved_not_refused_by_the_database(self):
+        from groups.medical.models import TestProtocol
+
+        self.post([(2, "pcr"), (3, "antigen"), (5, "pcr")])
+        for days in (
+            [(3, "pcr"), (2, "antigen"), (5, "pcr")],  # the first two exchanged
+            [(3, "pcr"), (5, "antigen"), (7, "pcr")],  # each moved on to the next's day
+            [(3, "antigen"), (5, "antigen"), (9, "pcr")],  # a kind changed, a day moved
+        ):
+            with self.subTest(days=days):
+                response = self.change(days)
+                self.assertEqual(response.status_code, 302, response.content.decode()[:3000])
+                self.assertEqual(TestProtocol.objects.get(site=self.site).schedule(), sorted(days))
+        self.assertEqual(AuditEvent.objects.filter(action="test_protocol.admin_change").count(), 3)
+        # The admin's history names what changed, by day.
+        history = self.client.get(
+            reverse("admin:medical_testprotocol_history", args=[TestProtocol.objects.get(site=self.site).pk])
+        )
+        self.assertContains(history, "Added")
+
+    def test_rows_sent_as_new_that_the_protocol_already_has_replace_them(self):
+        from groups.medical.models import TestProtocol
+
+        self.post([(2, "pcr"), (3, "antigen")])
+        # A form whose count of existing rows was altered: every row comes as new.
+        response = self.change([(2, "pcr"), (3, "pcr")], initial=False)
+        self.assertEqual(response.status_code, 302, response.content.decode()[:3000])
+        self.assertEqual(TestProtocol.objects.get(site=self.site).schedule(), [(2, "pcr"), (3, "pcr")])
+
 
 class LinksTests(MedicalViewTestCase):
     def test_the_room_page_links_each_occupant_to_their_tests_for_the_site_head(self):

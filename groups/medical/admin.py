@@ -29,6 +29,32 @@ class ProtocolDayFormSet(forms.BaseInlineFormSet):
         except ValidationError as error:
             raise ValidationError(error.messages) from None
 
+    def save(self, commit=True):
+        """The protocol's days saved as a whole, not row by row.
+
+        They are a set with one row a day: two days exchanged (2 and 3) or
+        all moved on (2, 3, 5 -> 3, 5, 7), saved row by row, write a day a
+        row not yet saved still holds, which the database refuses. So the
+        rows go and the days kept are written anew (in the admin's
+        transaction); what the admin's history says is worked out by day.
+        """
+        kept = {
+            form.cleaned_data["day"]: form.cleaned_data["kind"]
+            for form in self.forms
+            if form.cleaned_data and not self._should_delete_form(form) and form.cleaned_data.get("day")
+        }
+        before = {row.day: row for row in ProtocolDay.objects.filter(protocol=self.instance)}
+        rows = [ProtocolDay(protocol=self.instance, day=day, kind=kind) for day, kind in sorted(kept.items())]
+        self.deleted_objects = [row for day, row in before.items() if day not in kept]
+        self.new_objects = [row for row in rows if row.day not in before]
+        self.changed_objects = [
+            (row, ["kind"]) for row in rows if row.day in before and before[row.day].kind != row.kind
+        ]
+        if commit:
+            ProtocolDay.objects.filter(protocol=self.instance).delete()
+            ProtocolDay.objects.bulk_create(rows)
+        return rows
+
 
 class ProtocolDayInline(admin.TabularInline):
     model = ProtocolDay
