@@ -110,6 +110,10 @@ class PersonAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A person carries their stays, tests and audit history: never deleted.
+        return False
+
 
 @admin.register(Stay)
 class StayAdmin(ReadOnlyAdmin):

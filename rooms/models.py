@@ -2,6 +2,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from rooms.address import street_and_community
 from rooms.masking import mask_national_id, mask_phone
 from rooms.roles import role_words
+from site_ops.inputs import FLOORS
 
 
 class Site(models.Model):
@@ -20,27 +22,37 @@ class Site(models.Model):
     # A site's name (名称), not a person's (姓名).
     name = models.CharField(pgettext_lazy("site", "name"), max_length=100)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # The settings below are bounded by what a site could mean (a day's
+    # ventilation, a week's stale transfer, an age a person reaches): past
+    # that, an admin's slip would put a room out of use for years or make the
+    # boards' date arithmetic overflow.
     ventilation_minutes = models.PositiveSmallIntegerField(
-        _("ventilation after terminal disinfection (minutes)"), default=30
+        _("ventilation after terminal disinfection (minutes)"),
+        default=30,
+        validators=[MaxValueValidator(24 * 60)],
     )
     patrol_interval_minutes = models.PositiveSmallIntegerField(
         _("patrol interval (minutes)"),
         default=120,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
         help_text=_("A floor not patrolled for longer is flagged on the security board."),
     )
     low_floor_max = models.PositiveSmallIntegerField(
         _("highest low floor"),
         default=2,
+        validators=[MaxValueValidator(FLOORS[1])],
         help_text=_("Elderly and disabled people are placed on this floor or below when possible."),
     )
     elderly_age = models.PositiveSmallIntegerField(
         _("elderly from age"),
         default=60,
+        validators=[MinValueValidator(50), MaxValueValidator(100)],
         help_text=_("People this old or older are placed on the low floors when possible (the Chinese norm is 60)."),
     )
     transfer_stale_minutes = models.PositiveSmallIntegerField(
         _("transfer stale after (minutes)"),
         default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
         help_text=_("An open transfer with no change for this long is highlighted on the boards."),
     )
     designated_hospital = models.CharField(
@@ -95,7 +107,9 @@ class Room(Versioned):
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="rooms", verbose_name=_("site"))
     number = models.CharField(_("number"), max_length=10)
-    floor = models.SmallIntegerField(_("floor"))
+    floor = models.SmallIntegerField(
+        _("floor"), validators=[MinValueValidator(FLOORS[0]), MaxValueValidator(FLOORS[1])]
+    )
     capacity = models.PositiveSmallIntegerField(_("capacity"), default=1)
     # Kept by the services and checked by the database: a room never holds
     # more people than its capacity, even when two check-ins race.

@@ -23,6 +23,21 @@ def refuse_null_characters(get_response):
     return middleware
 
 
+def refuse_selections_not_numbers(get_response):
+    """The admin's lists send the records an action is for as record numbers
+    (``_selected_action``); anything else, sent by hand, reached the database
+    as a lookup Django could not convert and answered 500. Refused as a bad
+    request (the 400 page) before any view runs."""
+
+    def middleware(request):
+        selected = request.POST.getlist("_selected_action") if request.method == "POST" else []
+        if not all(value.isascii() and value.isdigit() for value in selected):
+            raise BadRequest("an admin selection that is not record numbers")
+        return get_response(request)
+
+    return middleware
+
+
 def no_store_for_staff(get_response):
     """Nothing a logged-in user is shown is kept by a browser or a proxy:
     every page, fragment, print and reveal may carry personal data."""

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "site_ops.middleware.refuse_null_characters",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "site_ops.middleware.refuse_selections_not_numbers",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "site_ops.middleware.no_store_for_staff",
     "site_ops.middleware.acting_user",

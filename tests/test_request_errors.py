@@ -4,10 +4,11 @@ error) words the board's banner shows, never the login page inside a board."""
 
 from django.contrib.auth.models import Group, User
 from django.db import connection
+from django.forms.models import model_to_dict
 from django.test import Client, override_settings
-from django.urls import path
+from django.urls import path, reverse
 
-from rooms.models import Person
+from rooms.models import Person, Site
 from site_ops import urls as site_urls
 from tests.base import SiteTestCase
 
@@ -212,6 +213,51 @@ class HostileInputTests(ChineseTestCase):
         # The same lists with ordinary filters still answer.
         self.assertEqual(self.client.get("/admin/rooms/room/", {"pk__in": self.room.pk}).status_code, 200)
         self.assertEqual(self.client.get("/admin/axes/accesslog/", {"attempt_time__year": "2026"}).status_code, 200)
+
+    def test_an_admin_action_for_records_that_are_not_numbers_is_a_400_page(self):
+        User.objects.filter(pk=self.head.pk).update(is_staff=True, is_superuser=True)
+        for address in ["/admin/auth/user/", "/admin/axes/accesslog/", "/admin/rooms/shift/"]:
+            for selected in (["abc"], [str(self.clerk.pk), "1;"], ["٣"]):
+                with self.subTest(address, selected=selected):
+                    data = {"action": "delete_selected", "index": 0, "_selected_action": selected}
+                    response = self.client.post(address, data)
+                    self.assertEqual(response.status_code, 400)
+                    self.assertIn("data-request-error>服务器无法读取发送的内容<", response.content.decode())
+        self.assertTrue(User.objects.filter(pk=self.clerk.pk).exists())
+        # Record numbers still reach the action (its confirmation page).
+        data = {"action": "delete_selected", "index": 0, "_selected_action": [self.clerk.pk]}
+        self.assertContains(self.client.post("/admin/auth/user/", data), self.clerk.username)
+
+    def test_people_are_never_deleted_in_the_admin(self):
+        User.objects.filter(pk=self.head.pk).update(is_staff=True, is_superuser=True)
+        self.assertNotContains(self.client.get("/admin/rooms/person/"), "delete_selected")
+        response = self.client.post(f"/admin/rooms/person/{self.person.pk}/delete/", {"post": "yes"})
+        self.assertEqual(response.status_code, 403)
+        self.assertTrue(Person.objects.filter(pk=self.person.pk).exists())
+
+    def test_a_sites_settings_beyond_what_a_site_could_mean_are_refused_in_the_admin(self):
+        User.objects.filter(pk=self.head.pk).update(is_staff=True, is_superuser=True)
+        address = reverse("admin:rooms_site_change", args=[self.site.pk])
+        form = {key: ("" if value is None else value) for key, value in model_to_dict(self.site).items()}
+        for field, value in [
+            ("elderly_age", 2026),
+            ("ventilation_minutes", 2147483647),
+            ("transfer_stale_minutes", 5000000000),
+            ("patrol_interval_minutes", 0),
+        ]:
+            with self.subTest(field):
+                response = self.client.post(address, {**form, field: value})
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(response, "errorlist")
+        self.assertEqual(Site.objects.get(pk=self.site.pk).elderly_age, 60)
+        response = self.client.post(address, {**form, "elderly_age": 65})
+        self.assertEqual(response.status_code, 302)
+
+    def test_an_age_past_the_calendar_stored_before_the_bounds_still_shows_the_boards(self):
+        Site.objects.filter(pk=self.site.pk).update(elderly_age=3000)
+        for address in ["/control/", "/medical/", "/medical/care/"]:
+            with self.subTest(address):
+                self.assertEqual(self.client.get(address).status_code, 200)
 
     def test_a_floor_that_is_not_a_plain_number_shows_every_floor(self):
         for floor in ["²", "--1", "9" * 5000, "１", "abc", "-1"]:

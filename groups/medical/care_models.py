@@ -28,11 +28,13 @@ User = settings.AUTH_USER_MODEL
 
 
 def years_before(day: date, years: int) -> date:
-    """The same day ``years`` years earlier (29 February becomes the 28th)."""
+    """The same day ``years`` years earlier (29 February becomes the 28th),
+    never before the calendar's first year."""
+    year = max(day.year - years, date.min.year)
     try:
-        return day.replace(year=day.year - years)
+        return day.replace(year=year)
     except ValueError:
-        return day.replace(year=day.year - years, day=28)
+        return day.replace(year=year, day=28)
 
 
 def care_filter(site: Site, day: date, prefix: str = "") -> Q:
