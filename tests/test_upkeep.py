@@ -142,6 +142,18 @@ class SqliteBackupTests(TempDirMixin, SimpleTestCase):
         with self.assertRaisesMessage(BackupError, "Cannot use the backup directory"):
             backups._make_directory(not_a_database / "backups")
 
+    def test_restore_refuses_the_database_itself_and_a_file_with_no_tables(self):
+        database = self.make_database()
+        with self.assertRaisesMessage(BackupError, "is the database itself"):
+            backups.sqlite_restore(database, database, force=True, directory=self.tmp / "kept")
+        empty = self.tmp / "empty.sqlite3"
+        empty.write_bytes(b"")
+        with self.assertRaisesMessage(BackupError, "holds no tables"):
+            backups.sqlite_restore(empty, database, force=True, directory=self.tmp / "kept")
+        # Nothing was replaced, nothing saved aside.
+        self.assertEqual(rows(database, "reading"), [])
+        self.assertFalse((self.tmp / "kept").exists())
+
     def test_it_keeps_the_newest_backups_and_nothing_else(self):
         names = [f"site-ops-2026010{day}-030000.sqlite3" for day in range(1, 6)]
         for name in [*names, "notes.txt", "site-ops-20260106-030000.sqlite3.part"]:
@@ -192,6 +204,17 @@ class BackupCommandTests(TempDirMixin, TestCase):
         else:
             with self.assertRaisesMessage(CommandError, "pg_restore"):
                 call_command("restore", str(self.tmp / "site-ops-x.dump"), stdout=StringIO())
+
+    def test_the_backup_command_refuses_to_keep_none_and_an_empty_directory(self):
+        for arguments, message in [
+            (["--keep", "0"], "keep at least 1"),
+            (["--keep", "-1"], "keep at least 1"),
+            (["--keep", "abc"], "is not a whole number"),
+            (["--dir", ""], "give a directory"),
+        ]:
+            with self.subTest(arguments), self.assertRaisesMessage(CommandError, message):
+                call_command("backup", *arguments, stdout=StringIO())
+        self.assertEqual(backups.list_backups(Path.cwd()), [])
 
     def test_an_unwritable_backup_directory_gives_a_clear_error(self):
         blocker = self.tmp / "a-file"

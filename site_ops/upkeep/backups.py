@@ -119,6 +119,15 @@ def _check_sqlite(path: Path) -> None:
         raise BackupError(f"{path} is damaged: {result}.")
 
 
+def _has_tables(path: Path) -> bool:
+    """Whether a SQLite file holds any table (an empty file is a valid, empty database)."""
+    check = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return check.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
+    finally:
+        check.close()
+
+
 def pg_dump(db: dict, target: Path) -> None:
     executable = shutil.which("pg_dump")
     if executable is None:
@@ -181,6 +190,10 @@ def sqlite_restore(source: Path, target: Path, *, force: bool = False, directory
     """
     source, target = Path(source), Path(target)
     _check_sqlite(source)
+    if target.exists() and source.resolve() == target.resolve():
+        raise BackupError(f"{source} is the database itself: name a backup to restore from.")
+    if not _has_tables(source):
+        raise BackupError(f"{source} holds no tables: it is not a backup of a database.")
     saved = None
     if target.exists():
         if not force:
