@@ -195,6 +195,16 @@ class MovesTableTests(TransferTestCase):
             self.move(transfer, S.DEPARTED, self.guard, departed_at=timezone.now() + timedelta(hours=1))
         self.assertIsNone(self.fresh(self.person.stays.get()).ended_at)
 
+    def test_a_departure_before_the_transfer_was_requested_is_refused(self):
+        transfer = self.walk(self.request(), S.APPROVED, S.ARRANGED)
+        with self.assertRaisesMessage(services.ServiceError, "before the transfer was requested"):
+            self.move(transfer, S.DEPARTED, self.guard, departed_at=transfer.created_at - timedelta(days=14))
+        self.assertIsNone(self.fresh(self.person.stays.get()).ended_at)
+        self.assertEqual(self.fresh(transfer).state, S.ARRANGED)
+        # A few minutes of clock difference between tablets is taken as it is.
+        self.move(transfer, S.DEPARTED, self.guard, departed_at=transfer.created_at - timedelta(minutes=2))
+        self.assertEqual(self.fresh(transfer).state, S.DEPARTED)
+
 
 class RequestTests(TransferTestCase):
     def test_a_request_records_who_where_and_why(self):

@@ -438,6 +438,12 @@ def transfer_depart(
     departed_at = departed_at or timezone.now()
     if departed_at > timezone.now() + CLOCK_SLACK:
         raise ServiceError(_("The departure time is in the future."))
+    if departed_at < transfer.created_at - CLOCK_SLACK:
+        # The stay would end before the transfer that ended it was asked for.
+        raise ServiceError(
+            _("The departure time is before the transfer was requested (%(time)s).")
+            % {"time": timezone.localtime(transfer.created_at).strftime("%Y-%m-%d %H:%M")}
+        )
     return _move(
         transfer=transfer,
         to=Transfer.State.DEPARTED,
