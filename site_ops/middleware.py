@@ -1,6 +1,7 @@
 """Request guards that every page needs before any view runs."""
 
 import logging
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -9,14 +10,22 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext as _
 
+# What no field takes: NUL (PostgreSQL refuses it with an error, SQLite
+# matches on it), the other control characters but tab and line breaks, and
+# the marks that turn the direction of the text after them, which make a
+# name or a destination show as something else than what it is.
+NOT_ALLOWED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
-def refuse_null_characters(get_response):
-    """Refuse a request with a NUL character in any parameter: no field takes
-    one, PostgreSQL refuses it with an error and SQLite matches on it."""
+
+def refuse_control_characters(get_response):
+    """Refuse a request with a character no field takes (``NOT_ALLOWED``) in any parameter."""
 
     def middleware(request):
         for values in (request.GET, request.POST):
-            if any("\x00" in key or any("\x00" in value for value in values.getlist(key)) for key in values):
+            if any(
+                NOT_ALLOWED.search(key) or any(NOT_ALLOWED.search(value) for value in values.getlist(key))
+                for key in values
+            ):
                 return HttpResponseBadRequest(_("The request contains a character that is not allowed."))
         return get_response(request)
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rooms import services
-from rooms.models import Staff
+from rooms.models import Person, Staff
 from rooms.roles import Role
 from site_ops import heartbeats, live
 from site_ops.consumers import BoardConsumer
@@ -243,6 +243,17 @@ class RequestGuardTests(SiteTestCase):
         response = self.client.post(reverse("person-new"), {"name": "王\x00", "national_id": "x"})
         self.assertEqual(response.status_code, 400)
         self.assertFalse(User.objects.filter(username="王").exists())
+
+    def test_control_characters_and_direction_marks_are_refused_and_change_nothing(self):
+        self.client.force_login(self.clerk)
+        for name in ["王\x1b[31m", "王\x07", "\u202e芳王", "王\u2066芳"]:
+            with self.subTest(name=name.encode("unicode_escape")):
+                response = self.client.post(reverse("person-new"), {"name": name, "national_id": "x"})
+                self.assertContains(response, "not allowed", status_code=400)
+        self.assertFalse(Person.objects.filter(name__startswith="王").exclude(pk=self.person.pk).exists())
+        # Tabs and line breaks are text (a note of several lines).
+        response = self.client.get(reverse("general-board"), {"q": "李\t秀英\r\n"})
+        self.assertEqual(response.status_code, 200)
 
     def test_a_forwarded_address_does_not_get_round_the_login_throttle(self):
         make_user("victim", self.site, "general", password="right-horse-battery")
