@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 from site_ops import speedups
 
@@ -23,6 +24,21 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_number(name: str, default, *, kind=int, least=None):
+    """A number from the environment, or the reason it is not one, naming the variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        number = kind(value.strip())
+    except ValueError:
+        words = "a whole number" if kind is int else "a number"
+        raise ImproperlyConfigured(f"{name} must be {words}, not {value!r}.") from None
+    if least is not None and not number >= least:
+        raise ImproperlyConfigured(f"{name} must be at least {least}, not {value!r}.")
+    return number
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -158,7 +174,7 @@ BACKUP_DIR = Path(
     os.environ.get("BACKUP_DIR")
     or (Path(DATABASES["default"]["NAME"]).parent if _beside_database else BASE_DIR) / "backups"
 )
-BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+BACKUP_KEEP = env_number("BACKUP_KEEP", 14, least=1)
 BACKUP_AT = os.environ.get("BACKUP_AT", "03:00")
 
 # Channel layer: in-memory for one process, Redis for several. CHANNEL_LAYER
@@ -193,7 +209,7 @@ else:
 
 # Seconds between a board's heartbeats. The heartbeat compares the client's
 # sequence number with the board's and resends the board when it fell behind.
-LIVE_HEARTBEAT_SECONDS = float(os.environ.get("LIVE_HEARTBEAT_SECONDS", "10"))
+LIVE_HEARTBEAT_SECONDS = env_number("LIVE_HEARTBEAT_SECONDS", 10.0, kind=float, least=0.1)
 AUTH_USER_MODEL = "auth.User"
 
 AUTHENTICATION_BACKENDS = [
@@ -203,14 +219,14 @@ AUTHENTICATION_BACKENDS = [
 # Throttle per username *and* address, so that one person guessing at a
 # shared site Wi-Fi does not lock out everyone else behind the same address.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_FAILURE_LIMIT = env_number("AXES_FAILURE_LIMIT", 5, least=1)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
+AXES_IPWARE_PROXY_COUNT = env_number("PROXY_COUNT", 0, least=0) or None
 # Wrong passwords for this many different logins from one address within
 # the cool-off refuse every login from it (rooms.views.spraying).
-LOGIN_SPRAY_LIMIT = int(os.environ.get("LOGIN_SPRAY_LIMIT", "10"))
+LOGIN_SPRAY_LIMIT = env_number("LOGIN_SPRAY_LIMIT", 10, least=1)
 # Forwarded headers are believed only behind the proxy docs/deploy.md sets
 # up (PROXY_COUNT): anyone can send X-Forwarded-For to get round the throttle.
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
@@ -254,7 +270,7 @@ if env_bool("HTTPS"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_number("SECURE_HSTS_SECONDS", 31536000, least=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 

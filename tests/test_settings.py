@@ -40,6 +40,25 @@ class DeploySettingsTests(SimpleTestCase):
             )
             self.assertEqual(result.stdout.strip(), expected)
 
+    def test_a_number_set_wrong_in_the_environment_is_named_with_the_reason(self):
+        code = "import django; django.setup(); from django.conf import settings; print(settings.BACKUP_KEEP)"
+        for name, value, reason in [
+            ("BACKUP_KEEP", "abc", "BACKUP_KEEP must be a whole number, not 'abc'."),
+            ("BACKUP_KEEP", "0", "BACKUP_KEEP must be at least 1, not '0'."),
+            ("LIVE_HEARTBEAT_SECONDS", "soon", "LIVE_HEARTBEAT_SECONDS must be a number, not 'soon'."),
+            ("PROXY_COUNT", "-1", "PROXY_COUNT must be at least 0, not '-1'."),
+        ]:
+            with self.subTest(name=name, value=value):
+                env = {**os.environ, "DJANGO_SETTINGS_MODULE": "site_ops.settings", name: value}
+                result = subprocess.run(
+                    [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+                )
+                self.assertNotEqual(result.returncode, 0)
+                self.assertIn(f"ImproperlyConfigured: {reason}", result.stderr)
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "site_ops.settings", "BACKUP_KEEP": " 7 "}
+        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+        self.assertEqual(result.stdout.strip(), "7")
+
 
 class StartupTests(SimpleTestCase):
     def test_the_server_compiles_every_template_of_the_project_and_none_of_the_packages(self):
