@@ -343,25 +343,33 @@ class ProtocolAdminTests(SiteTestCase):
         self.admin.save()
         self.client.force_login(self.admin)
 
-    def post(self, days, length=10, negatives=2):
+    def form(self, days, length=10, negatives=2, rows=(), protocol=None) -> dict:
+        """The protocol's form as the admin sends it: the national defaults the
+        add form comes prefilled with, and ``days`` (the first ``rows`` existing)."""
         data = {
             "site": self.site.pk,
             "length_days": length,
             "required_negatives": negatives,
-            # The national defaults the add form comes prefilled with.
             "fever_from": "37.3",
             "no_fever_hours": 24,
             "ct_negative_from": "35.0",
             "welfare_after_missed": 2,
             "home_monitoring_days": 3,
             "days-TOTAL_FORMS": len(days),
-            "days-INITIAL_FORMS": 0,
+            "days-INITIAL_FORMS": len(rows),
             "days-MIN_NUM_FORMS": 0,
             "days-MAX_NUM_FORMS": 1000,
         }
         for i, (day, kind) in enumerate(days):
             data.update({f"days-{i}-day": day, f"days-{i}-kind": kind})
-        return self.client.post(reverse("admin:medical_testprotocol_add"), data)
+            if protocol is not None:
+                data[f"days-{i}-protocol"] = protocol.pk
+            if i < len(rows):
+                data[f"days-{i}-id"] = rows[i].pk
+        return data
+
+    def post(self, days, length=10, negatives=2):
+        return self.client.post(reverse("admin:medical_testprotocol_add"), self.form(days, length, negatives))
 
     def test_the_protocol_is_set_up_in_the_admin_audited_and_used_at_check_in(self):
         from groups.medical.models import TestProtocol
@@ -387,29 +395,13 @@ class ProtocolAdminTests(SiteTestCase):
         self.assertFalse(TestProtocol.objects.exists())
 
     def change(self, days, initial=True):
-        """The change form as the admin renders it, the sampling days set to ``days`` (row by row)."""
+        """The change form as the admin renders it, the sampling days set to ``days`` (row by row);
+        ``initial=False``: every row sent as new."""
         from groups.medical.models import TestProtocol
 
         protocol = TestProtocol.objects.get(site=self.site)
-        rows = list(protocol.days.order_by("day"))
-        data = {
-            "site": self.site.pk,
-            "length_days": protocol.length_days,
-            "required_negatives": protocol.required_negatives,
-            "fever_from": "37.3",
-            "no_fever_hours": 24,
-            "ct_negative_from": "35.0",
-            "welfare_after_missed": 2,
-            "home_monitoring_days": 3,
-            "days-TOTAL_FORMS": len(days),
-            "days-INITIAL_FORMS": len(rows) if initial else 0,
-            "days-MIN_NUM_FORMS": 0,
-            "days-MAX_NUM_FORMS": 1000,
-        }
-        for i, (day, kind) in enumerate(days):
-            data.update({f"days-{i}-day": day, f"days-{i}-kind": kind, f"days-{i}-protocol": protocol.pk})
-            if initial and i < len(rows):
-                data[f"days-{i}-id"] = rows[i].pk
+        rows = list(protocol.days.order_by("day")) if initial else []
+        data = self.form(days, protocol.length_days, protocol.required_negatives, rows, protocol)
         return self.client.post(reverse("admin:medical_testprotocol_change", args=[protocol.pk]), data)
 
     def test_days_exchanged_or_all_moved_on_are_saved_not_refused_by_the_database(self):
