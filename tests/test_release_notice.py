@@ -412,6 +412,37 @@ class ReleaseListTests(NoticeTestCase):
         self.assertEqual((line[3], line[4]), (self.person.national_id, self.person.phone))
         self.assertEqual(AuditEvent.objects.get(action="release_list.export").after["id_printed"], "full")
 
+    def test_a_box_sent_as_0_or_no_is_not_a_request_for_the_full_ids(self):
+        self.release()
+        self.client.force_login(self.head)
+        for value in ("0", "no", "false", "off", "x"):
+            with self.subTest(value=value):
+                _header, line = self.read(self.client.post(self.list_url, {"full_id": value}))
+                self.assertEqual((line[3], line[4]), (self.person.national_id_masked, self.person.phone_masked))
+        certificate = self.client.post(reverse("release-certificate", args=[self.person.pk]), {"full_id": "0"})
+        self.assertNotContains(certificate, self.person.national_id)
+        self.assertEqual(
+            set(
+                AuditEvent.objects.filter(action__in=["release_list.export", "certificate.print"]).values_list(
+                    "after__id_printed", flat=True
+                )
+            ),
+            {"masked"},
+        )
+
+    def test_what_staff_typed_stays_text_in_the_sheet_never_a_formula(self):
+        import io
+
+        from openpyxl import load_workbook
+
+        self.release()
+        Person.objects.filter(pk=self.person.pk).update(address='=HYPERLINK("http://evil.example","地址")', name="=1+2")
+        self.client.force_login(self.clerk)
+        response = self.client.post(self.list_url, {})
+        line = load_workbook(io.BytesIO(response.content)).active[2]
+        self.assertEqual((line[0].data_type, line[0].value), ("s", "=1+2"))
+        self.assertEqual((line[5].data_type, line[5].value), ("s", '=HYPERLINK("http://evil.example","地址")'))
+
     def test_a_user_who_may_not_reveal_is_refused_the_full_ids(self):
         from django.contrib.auth.models import Permission
 

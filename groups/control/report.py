@@ -36,6 +36,7 @@ from rooms.models import AuditEvent, Person, Request, Room, Site, Stay
 from rooms.reads import day_start
 from rooms.roles import Role, display_name, require_role
 from rooms.services import ServiceError, audit, claim_form, who_and_when
+from rooms.sheets import append_row
 from rooms.templatetags.audit import role_labels
 
 
@@ -428,7 +429,7 @@ def workbook(site: Site, day: date, sections: list[Section], report: DailyReport
     book = Workbook()
     cover = book.active
     cover.title = str(_("report"))[:31]
-    cover.append([str(_("site")), site.name])
+    append_row(cover, [str(_("site")), site.name])
     cover.append([str(_("day")), day])
     cover.cell(row=2, column=2).number_format = "yyyy-mm-dd"
     if report is not None:
@@ -437,11 +438,13 @@ def workbook(site: Site, day: date, sections: list[Section], report: DailyReport
         cover.cell(row=4, column=2).number_format = "yyyy-mm-dd hh:mm"
     for section in sections:
         sheet = book.create_sheet(_sheet_title(str(section.title)))
-        sheet.append([str(column) for column in section.columns])
+        append_row(sheet, [str(column) for column in section.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in section.rows:
-            sheet.append([Decimal(v) if isinstance(v, str) and _is_decimal(v) and i else v for i, v in enumerate(row)])
+            append_row(
+                sheet, [Decimal(v) if isinstance(v, str) and _is_decimal(v) and i else v for i, v in enumerate(row)]
+            )
         sheet.column_dimensions["A"].width = 28
     out = BytesIO()
     book.save(out)

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from groups.disinfection.models import DisinfectionTask, EnvironmentalSample
-from rooms.forms import FloorChoiceMixin, OnceForm, SiteForm, VersionedForm
+from rooms.forms import FloorChoiceMixin, OnceForm, SiteForm, TickField, VersionedForm
 from rooms.models import Room
 from site_ops.inputs import whole_number
 
@@ -99,7 +99,7 @@ class WasteCollectForm(FloorChoiceMixin, SiteForm):
     floor = forms.TypedChoiceField(label=_("floor"), coerce=int)
     bags = forms.IntegerField(label=_("bags"), min_value=1, max_value=200)
     weight_kg = forms.DecimalField(label=_("weight (kg)"), min_value=0.1, max_value=9999, decimal_places=1)
-    positive = forms.BooleanField(label=_("from a positive case's room"), required=False)
+    positive = TickField(label=_("from a positive case's room"), required=False)
     room = forms.ModelChoiceField(
         label=_("room"),
         queryset=Room.objects.none(),

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rooms.forms import DayField, OnceForm, VersionedForm, VersionField
+from rooms.forms import DayField, OnceForm, TickField, VersionedForm, VersionField
 from rooms.masking import birth_date_from_national_id, validate_national_id, validate_phone
 from rooms.models import Person, Room, Stay
 from rooms.services import PERSON_FIELDS
@@ -196,7 +196,7 @@ class NoShowForm(VersionedForm):
 
 
 class ReleaseForm(VersionedForm):
-    together = forms.BooleanField(required=False)
+    together = TickField(required=False)
 
 
 class CarerForm(VersionedForm):
@@ -240,7 +240,7 @@ class ReleaseListForm(forms.Form):
     """The day of the release list for the communities (today when left empty)."""
 
     day = DayField(label=_("released on"), required=False)
-    full_id = forms.BooleanField(label=_("full national IDs and phone numbers"), required=False)
+    full_id = TickField(label=_("full national IDs and phone numbers"), required=False)
 
     def clean_day(self):
         return self.cleaned_data.get("day") or timezone.localdate()

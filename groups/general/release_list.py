@@ -23,6 +23,7 @@ from groups.medical.reads import day_bounds
 from rooms.models import Site, Stay
 from rooms.roles import require_role
 from rooms.services import PEOPLE_ROLES, ServiceError, audit, require_reveal
+from rooms.sheets import append_row
 from site_ops import live
 
 DATE = "yyyy-mm-dd"
@@ -118,12 +119,13 @@ def release_list_xlsx(rows: list[ReleaseRow], *, day: date, full_id: bool) -> by
         _("home health monitoring (days)"),
         _("home health monitoring until"),
     ]
-    sheet.append(headers)
+    append_row(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
         person = row.person
-        sheet.append(
+        append_row(
+            sheet,
             [
                 person.name,
                 str(person.get_sex_display()),
@@ -137,7 +139,7 @@ def release_list_xlsx(rows: list[ReleaseRow], *, day: date, full_id: bool) -> by
                 row.released_on,
                 row.monitoring_days,
                 row.monitoring_until,
-            ]
+            ],
         )
     for line in sheet.iter_rows(min_row=2):
         for index in (9, 11):

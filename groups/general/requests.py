@@ -26,10 +26,11 @@ from openpyxl.styles import Font
 
 from rooms import requests as ledger
 from rooms.actions import XLSX, on_this_site, panel_action, site_for_user, tap_action
-from rooms.forms import DayField, OnceForm, VersionedForm
+from rooms.forms import DayField, OnceForm, TickField, VersionedForm
 from rooms.models import Person, Request, Room
 from rooms.roles import Role
 from rooms.services import audit
+from rooms.sheets import append_row
 from site_ops.inputs import MAX_ID, whole_number
 
 LEDGER_ROLES = (Role.GENERAL, Role.SITE_HEAD)
@@ -113,7 +114,7 @@ class GoodsResolveForm(ResolveForm):
         required=False,
         help_text=gettext_lazy("Who took the goods at the door."),
     )
-    goods_disinfected = forms.BooleanField(label=gettext_lazy("goods disinfected before hand-over"), required=False)
+    goods_disinfected = TickField(label=gettext_lazy("goods disinfected before hand-over"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -410,11 +411,11 @@ def write_workbook(sheets) -> bytes:
     bold = Font(bold=True)
     for title, header, rows in sheets:
         sheet = book.create_sheet(str(title)[:31])
-        sheet.append([str(column) for column in header])
+        append_row(sheet, [str(column) for column in header])
         for cell in sheet[1]:
             cell.font = bold
         for row in rows:
-            sheet.append([str(value) if isinstance(value, Promise) else value for value in row])
+            append_row(sheet, [str(value) if isinstance(value, Promise) else value for value in row])
         for line in sheet.iter_rows(min_row=2):
             for cell in line:
                 if isinstance(cell.value, datetime):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from groups.medical.care_models import CarePlan, HospitalVisitPlan
-from rooms.forms import DayField, OnceForm, VersionField
+from rooms.forms import DayField, OnceForm, TickField, VersionField
 from rooms.roles import display_name
 
 
@@ -91,9 +91,9 @@ class FollowUpForm(OnceForm):
         max_value=Decimal("43"),
     )
     asked = forms.CharField(label=_("asked"), max_length=200, required=False)
-    warm = forms.BooleanField(label=_("warm enough"), required=False)
-    covered = forms.BooleanField(label=_("bedding enough"), required=False)
-    fed = forms.BooleanField(label=pgettext_lazy("care", "eating"), required=False)
+    warm = TickField(label=_("warm enough"), required=False)
+    covered = TickField(label=_("bedding enough"), required=False)
+    fed = TickField(label=pgettext_lazy("care", "eating"), required=False)
     note = forms.CharField(label=_("note"), max_length=300, required=False)
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from groups.medical.models import HealthCheck, Sample
-from rooms.forms import DayField, OnceForm, VersionedForm, VersionField
+from rooms.forms import DayField, OnceForm, TickField, VersionedForm, VersionField
 from site_ops.inputs import MAX_ID
 
 MAX_SHEET_BYTES = 5 * 1024 * 1024
@@ -72,7 +72,7 @@ class LabSheetForm(forms.Form):
 
 
 class CertificateForm(forms.Form):
-    full_id = forms.BooleanField(label=_("print the full national ID"), required=False)
+    full_id = TickField(label=_("print the full national ID"), required=False)
 
 
 class RoundForm(OnceForm):

@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from groups.transfers import services
 from groups.transfers.models import Transfer
-from rooms.forms import MomentField, OnceForm, VersionedForm
+from rooms.forms import MomentField, OnceForm, TickField, VersionedForm
 from rooms.masking import validate_phone
 from rooms.models import Person, Stay
 
@@ -132,7 +132,7 @@ class CompleteForm(TransferMoveForm):
     handed_over_to = forms.CharField(
         label=_("handed over to"), max_length=100, help_text=_("The receiver who confirmed the handover.")
     )
-    vehicle_disinfected = forms.BooleanField(label=_("vehicle disinfected"), required=True)
+    vehicle_disinfected = TickField(label=_("vehicle disinfected"), required=True)
     field_order = ["handed_over_to", "vehicle_disinfected", "note"]
 
 
