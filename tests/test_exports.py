@@ -40,6 +40,19 @@ class ExportTests(MedicalTestCase):
         book = load_workbook(BytesIO(b"".join(response.streaming_content)))
         return list(book.worksheets[0].iter_rows(values_only=True))
 
+    async def test_under_asgi_the_file_is_sent_as_it_is_read_not_gathered_first(self):
+        await self.async_client.aforce_login(self.nurse)
+        data = {"first": TODAY().isoformat(), "last": TODAY().isoformat()}
+        response = await self.async_client.post(reverse("export-download", args=["results"]), data)
+        self.assertEqual(response.status_code, 200)
+        # An asynchronous iterator: Django sends each block as it is read
+        # (a synchronous one it reads whole into memory first).
+        self.assertTrue(response.is_async)
+        content = b"".join([block async for block in response.streaming_content])
+        self.assertEqual(len(content), int(response["Content-Length"]))
+        rows = list(load_workbook(BytesIO(content)).worksheets[0].iter_rows(values_only=True))
+        self.assertEqual(len(rows), 2)
+
     def test_the_cdc_gets_results_with_ct_values_as_numbers_and_masked_ids(self):
         response = self.download(self.nurse, "results")
         self.assertEqual(response.status_code, 200)

@@ -1,7 +1,7 @@
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from rooms.forms import OnceForm
 from rooms.models import District, Site
 from rooms.roles import Role, district_sites, require_role
 from rooms.services import AlreadySubmitted, ServiceError
+from rooms.sheets import file_download
 from site_ops import boards
 from site_ops.inputs import FIRST_DAY, LAST_DAY, site_day
 from site_ops.upkeep import reads
@@ -130,7 +131,7 @@ def export_download(request, key):
         )
     except ServiceError as error:
         return refused_response(request, error.message, refused_status(error), "exports")
-    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
+    return file_download(request, out, filename=name, content_type=XLSX)
 
 
 @login_required
