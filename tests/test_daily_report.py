@@ -15,7 +15,7 @@ from groups.medical import services as medical
 from groups.medical.models import Sample
 from groups.security import services as security
 from rooms import services
-from rooms.models import AuditEvent, Person, Room, Stay
+from rooms.models import AuditEvent, Person, Room, Site, Stay
 from rooms.roles import NotInGroup
 from tests.factories import make_person, satisfy_protocol
 from tests.test_medical_services import MedicalTestCase
@@ -133,6 +133,21 @@ class DailyReportTests(MedicalTestCase):
         self.assertEqual(total[1:], (1, 2))
         waste = [ws for ws in book.worksheets if ws.title == "Medical waste"][0]
         self.assertEqual(list(waste.iter_rows(values_only=True))[1], ("collected", 3, 4.5))
+
+    def test_names_set_in_the_admin_stay_text_on_the_cover_never_a_formula(self):
+        from openpyxl import load_workbook
+
+        Site.objects.filter(pk=self.site.pk).update(name="=1+2")
+        type(self.head).objects.filter(pk=self.head.pk).update(
+            first_name='=HYPERLINK("http://evil.example")', last_name=""
+        )
+        report.report_submit(site=self.site, day=self.day, by=self.head)
+        self.client.force_login(self.head)
+        cover = load_workbook(
+            BytesIO(self.client.get(reverse("daily-report-xlsx"), {"day": self.day.isoformat()}).content)
+        ).worksheets[0]
+        self.assertEqual((cover["B1"].data_type, cover["B1"].value), ("s", "=1+2"))
+        self.assertEqual((cover["B3"].data_type, cover["B3"].value), ("s", '=HYPERLINK("http://evil.example")'))
 
     def test_the_control_screen_leads_to_it(self):
         self.client.force_login(self.head)

@@ -430,11 +430,11 @@ def workbook(site: Site, day: date, sections: list[Section], report: DailyReport
     cover = book.active
     cover.title = str(_("report"))[:31]
     append_row(cover, [str(_("site")), site.name])
-    cover.append([str(_("day")), day])
+    append_row(cover, [str(_("day")), day])
     cover.cell(row=2, column=2).number_format = "yyyy-mm-dd"
     if report is not None:
-        cover.append([str(_("submitted by")), display_name(report.submitted_by)])
-        cover.append([str(_("submitted at")), timezone.localtime(report.submitted_at).replace(tzinfo=None)])
+        append_row(cover, [str(_("submitted by")), display_name(report.submitted_by)])
+        append_row(cover, [str(_("submitted at")), timezone.localtime(report.submitted_at).replace(tzinfo=None)])
         cover.cell(row=4, column=2).number_format = "yyyy-mm-dd hh:mm"
     for section in sections:
         sheet = book.create_sheet(_sheet_title(str(section.title)))
