@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from rooms.address import street_and_community
 from rooms.masking import mask_national_id, mask_phone
 from rooms.roles import role_words
-from site_ops.inputs import FLOORS
+from site_ops.inputs import FIRST_DAY, FLOORS, LAST_DAY
 
 
 class Site(models.Model):
@@ -61,6 +61,14 @@ class Site(models.Model):
         blank=True,
         help_text=_("Where a positive case is transferred; a positive result drafts a transfer there."),
     )
+    # Before this day the site kept no records here: a daily report for an
+    # earlier day would show every room free and nobody staying.
+    opened_on = models.DateField(
+        _("opened on"),
+        default=timezone.localdate,
+        validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
+        help_text=_("The first day the site took people in. Daily reports start from this day."),
+    )
 
     class Meta:
         verbose_name = _("site")
@@ -68,6 +76,14 @@ class Site(models.Model):
 
     def __str__(self):
         return self.name
+
+    def first_record_day(self) -> date | None:
+        """The day of the site's first audited change or check-in, if it has any."""
+        firsts = [
+            self.audit_events.aggregate(first=models.Min("at"))["first"],
+            self.stays.aggregate(first=models.Min("started_at"))["first"],
+        ]
+        return min((timezone.localdate(first) for first in firsts if first is not None), default=None)
 
     def floors(self) -> list[int]:
         """The floors that have rooms, lowest first: one query."""

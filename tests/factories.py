@@ -1,9 +1,10 @@
 """Named records for tests: a site, rooms, people with valid synthetic IDs, staff."""
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from groups.catering.models import MealSlot
 from groups.disinfection.models import Disinfectant, DisinfectionStandard, RoutineSchedule
@@ -16,6 +17,8 @@ _serial = itertools.count(1)
 def make_site(**kwargs) -> Site:
     """A site set up as the admin sets one up: with meal slots and routine disinfection."""
     kwargs.setdefault("name", "测试隔离点")
+    # Open for a while: the tests date their histories days and weeks back.
+    kwargs.setdefault("opened_on", timezone.localdate() - timedelta(days=90))
     site = Site.objects.create(**kwargs)
     MealSlot.objects.bulk_create(MealSlot.defaults_for(site))
     RoutineSchedule.objects.bulk_create(RoutineSchedule.defaults_for(site))

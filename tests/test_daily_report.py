@@ -118,6 +118,46 @@ class DailyReportTests(MedicalTestCase):
             with self.subTest(day=day):
                 self.assertEqual(self.client.get(reverse("daily-report"), {"day": day}).status_code, 302)
 
+    def test_a_day_before_the_site_opened_is_refused_and_nothing_is_sent(self):
+        Site.objects.filter(pk=self.site.pk).update(opened_on=TODAY())
+        self.site.refresh_from_db()
+        self.client.force_login(self.head)
+        day = {"day": self.day.isoformat()}
+        for response in (
+            self.client.get(reverse("daily-report"), day, follow=True),
+            self.client.get(reverse("daily-report-xlsx"), day, follow=True),
+            self.client.post(reverse("daily-report-submit"), {**day, "token": "t1"}, follow=True),
+        ):
+            self.assertEqual(response.status_code, 200)
+            self.assertContains(response, f"the day the site opened ({TODAY().isoformat()})")
+        with self.assertRaisesMessage(services.ServiceError, "there is no report before it"):
+            report.report_submit(site=self.site, day=self.day, by=self.head)
+        self.assertFalse(DailyReport.objects.exists())
+        # The day it opened is a report's first day, and the picker offers no earlier one.
+        response = self.client.get(reverse("daily-report"))
+        self.assertContains(response, f'min="{TODAY().isoformat()}"')
+        self.client.cookies["django_language"] = "zh-hans"
+        self.assertContains(
+            self.client.get(reverse("daily-report"), day, follow=True), f"从隔离点开放之日（{TODAY().isoformat()}）"
+        )
+
+    def test_a_site_that_existed_before_opened_on_its_first_record(self):
+        from importlib import import_module
+
+        from django.apps import apps
+
+        migration = import_module("rooms.migrations.0018_site_opened_on")
+        first = AuditEvent.objects.filter(site=self.site).order_by("at").first()
+        self.assertEqual(timezone.localdate(first.at), self.day - timedelta(days=3))
+        empty = Site.objects.create(name="新隔离点", opened_on=TODAY() - timedelta(days=30))
+        Site.objects.update(opened_on=TODAY() - timedelta(days=30))
+        migration.opened_when_first_recorded(apps, None)
+        self.site.refresh_from_db()
+        empty.refresh_from_db()
+        self.assertEqual(self.site.opened_on, self.day - timedelta(days=3))
+        # A site with no record keeps the day it was given.
+        self.assertEqual(empty.opened_on, TODAY() - timedelta(days=30))
+
     def test_the_excel_file_has_a_sheet_per_section_with_real_numbers_and_dates(self):
         from openpyxl import load_workbook
 

@@ -1,8 +1,10 @@
+from datetime import timedelta
 from io import StringIO
 
 from django.core.management import call_command
 from django.db.models import Count, Q
 from django.test import TestCase
+from django.utils import timezone
 
 from groups.catering.models import MealDelivery, MealSlot
 from groups.catering.rounds import meal_round
@@ -53,6 +55,10 @@ class SeedDemoTests(TestCase):
             # Region codes 500990-500999 do not exist: the IDs are not real.
             self.assertTrue(national_id.startswith("50099"), national_id)
         self.assertEqual(Staff.objects.count(), 14)
+        # Each site opened when it was set up, two weeks ago, before its first record.
+        for site in Site.objects.all():
+            self.assertEqual(site.opened_on, timezone.localdate() - timedelta(days=14), site.name)
+            self.assertLessEqual(site.opened_on, site.first_record_day(), site.name)
         self.check_district()
         self.check_group_records()
 

@@ -408,6 +408,10 @@ def report_submit(*, site: Site, day: date, by, token: str | None = None) -> Dai
     require_role(by, Role.SITE_HEAD)
     if day > timezone.localdate():
         raise ServiceError(_("A report is for a day that has begun."))
+    if day < site.opened_on:
+        raise ServiceError(
+            _("The site opened on %(day)s: there is no report before it.") % {"day": site.opened_on.isoformat()}
+        )
     with transaction.atomic():
         claim_form(token, by)
         sent = DailyReport.objects.filter(site=site, day=day).select_related("submitted_by").first()

@@ -35,13 +35,20 @@ def control_screen(request):
     return render(request, "control/screen.html", board.control_screen(site))
 
 
-def _report_day(request) -> date | None:
-    """The day asked for (?day=YYYY-MM-DD), today by default; None when it is not a day that has begun."""
+def _report_day(request, site: Site) -> date | None:
+    """The day asked for (?day=YYYY-MM-DD), today by default; None unless the site was open that day."""
     value = request.GET.get("day") or request.POST.get("day") or ""
     if not value:
         return timezone.localdate()
     day = site_day(value)
-    return day if day and day <= timezone.localdate() else None
+    return day if day and site.opened_on <= day <= timezone.localdate() else None
+
+
+def _no_such_report_day(request, site: Site):
+    message = _("Choose a day from the day the site opened (%(opened)s) up to today.") % {
+        "opened": site.opened_on.isoformat()
+    }
+    return refused_response(request, message, INVALID, fallback="control-screen")
 
 
 @login_required
@@ -49,9 +56,9 @@ def _report_day(request) -> date | None:
 def daily_report(request):
     """The day's report for the site head: on screen, printable on A4, as Excel, and submitted."""
     site = site_for_user(request, Role.SITE_HEAD)
-    day = _report_day(request)
+    day = _report_day(request, site)
     if day is None:
-        return refused_response(request, _("Choose a day up to today."), INVALID, fallback="control-screen")
+        return _no_such_report_day(request, site)
     submitted = DailyReport.objects.filter(site=site, day=day).select_related("submitted_by").first()
     context = {
         "site": site,
@@ -69,9 +76,9 @@ def daily_report(request):
 @require_GET
 def daily_report_xlsx(request):
     site = site_for_user(request, Role.SITE_HEAD)
-    day = _report_day(request)
+    day = _report_day(request, site)
     if day is None:
-        return refused_response(request, _("Choose a day up to today."), INVALID, fallback="control-screen")
+        return _no_such_report_day(request, site)
     submitted = DailyReport.objects.filter(site=site, day=day).select_related("submitted_by").first()
     content = report.workbook(site, day, report.daily_report(site, day), submitted)
     response = HttpResponse(content, content_type=XLSX)
@@ -83,10 +90,10 @@ def daily_report_xlsx(request):
 @require_POST
 def daily_report_submit(request):
     site = site_for_user(request, Role.SITE_HEAD)
-    day = _report_day(request)
+    day = _report_day(request, site)
     form = OnceForm(request.POST)
     if day is None or not form.is_valid():
-        return refused_response(request, _("Choose a day up to today."), INVALID, fallback="control-screen")
+        return _no_such_report_day(request, site)
     try:
         report.report_submit(site=site, day=day, by=request.user, token=form.cleaned_data["token"])
     except AlreadySubmitted as error:

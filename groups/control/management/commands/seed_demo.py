@@ -63,6 +63,11 @@ class Command(BaseCommand):
         group_counts["requests"] = write_requests(demo, [stay for stay in stays if stay.is_open])
         # The district: a second site and the isolation office over both.
         district = write_district(demo, password=PASSWORD)
+        # Each site opened when its rooms and staff were set up, two weeks ago
+        # (or on its first record, if earlier): its daily reports go back that far.
+        opened = timezone.localdate(joined)
+        for site in Site.objects.all():
+            Site.objects.filter(pk=site.pk).update(opened_on=min(site.first_record_day() or opened, opened))
         return {
             "district": district,
             "rooms": len(plan.rooms),
