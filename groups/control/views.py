@@ -48,7 +48,8 @@ def _no_such_report_day(request, site: Site):
     message = _("Choose a day from the day the site opened (%(opened)s) up to today.") % {
         "opened": site.opened_on.isoformat()
     }
-    return refused_response(request, message, INVALID, fallback="control-screen")
+    # Back to the report, of today, unless the page it came from is known.
+    return refused_response(request, message, INVALID, fallback="daily-report")
 
 
 @login_required
