@@ -9,6 +9,7 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from groups.medical.models import Sample
 from groups.security import services as security
@@ -97,6 +98,22 @@ class BroadcastPartsTests(SiteTestCase):
             live.send_change(change, {"control": 8})
         self.assertEqual(len(both), len(one))
         self.assertIn('data-seq="8"', english())
+
+    def test_why_a_release_waits_reaches_each_board_in_its_own_language(self):
+        """The releases due are read once for every language: what holds one
+        back is worded for each board, not in the language of who acted."""
+        stay = services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        Stay.objects.filter(pk=stay.pk).update(ends_on=stay.started_at.date())
+        english, chinese = self.listen("general", "en"), self.listen("general", "zh-hans")
+        change = Change(site_id=self.site.pk, persons=frozenset({self.person.pk}))
+        for actor in ("en", "zh-hans"):
+            with self.subTest(actor=actor), translation.override(actor):
+                live.send_change(change, {"general": 5})
+                en, zh = english(), chinese()
+                self.assertIn("negative results in a row needed", en)
+                self.assertIn("需连续", zh)
+                self.assertNotIn("negative results in a row", zh)
+                self.assertNotIn("需连续", en)
 
     def test_nobody_watching_means_nothing_is_read(self):
         if not isinstance(get_channel_layer(), InMemoryChannelLayer):

@@ -335,7 +335,7 @@ class PositiveTests(MedicalTestCase):
     def test_it_flags_the_person_and_blocks_their_release(self):
         self.record_positive()
         found = medical.release_eligibility(self.fresh(self.stay))
-        self.assertIn("Positive result", " ".join(found.reasons))
+        self.assertIn("Positive result", " ".join(map(str, found.reasons)))
 
     def test_the_room_mates_get_an_extra_sample_today(self):
         self.record_positive()

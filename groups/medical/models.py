@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from rooms.models import ACTION_LABELS, Person, Room, Site, Stay, Versioned
@@ -560,11 +560,42 @@ HEALTH_ALERT_KINDS = (
 # --- release eligibility --------------------------------------------------
 
 
+class Reason:
+    """Why a stay cannot be released, in the language it is shown in.
+
+    Translated when it is shown, not when it is found: a broadcast reads the
+    releases due once and renders them for the boards in every language, so
+    a reason translated when found would reach every board in the language
+    of whoever made the change. Reads as the text it shows.
+    """
+
+    __slots__ = ("message", "params")
+
+    def __init__(self, message: str, **params):
+        self.message, self.params = message, params
+
+    def __str__(self) -> str:
+        text = gettext(self.message)
+        return text % {key: str(value) for key, value in self.params.items()} if self.params else text
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other) if isinstance(other, str | Reason) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.message, tuple(sorted(self.params.items()))))
+
+    def __repr__(self) -> str:
+        return f"Reason({str(self)!r})"
+
+
 @dataclass
 class Eligibility:
     """Whether a stay's protocol allows release, and if not, why not."""
 
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
     negatives: int = 0
     required: int = 0
 
@@ -595,7 +626,7 @@ def assess_release(
     """
     found = Eligibility(required=required)
     if room.status == Room.Status.SEALED:
-        found.reasons.append(gettext("Room %(room)s is sealed.") % {"room": room.number})
+        found.reasons.append(Reason(gettext_noop("Room %(room)s is sealed."), room=room.number))
     S = Sample.Status
     # In the order they were taken; samples not taken yet come last.
     ordered = sorted(
@@ -606,18 +637,18 @@ def assess_release(
         day = _short(sample.scheduled_on)
         if sample.result == Sample.Result.POSITIVE and sample.kind == Sample.Kind.ANTIGEN:
             if not _pcr_negative_after(sample, ordered):
-                found.reasons.append(
-                    gettext("Antigen positive (sample of %(day)s): suspected until a PCR re-test is negative.")
-                    % {"day": day}
+                suspected = gettext_noop(
+                    "Antigen positive (sample of %(day)s): suspected until a PCR re-test is negative."
                 )
+                found.reasons.append(Reason(suspected, day=day))
         elif sample.result == Sample.Result.POSITIVE:
-            found.reasons.append(gettext("Positive result (sample of %(day)s).") % {"day": day})
+            found.reasons.append(Reason(gettext_noop("Positive result (sample of %(day)s)."), day=day))
         elif sample.status == S.COLLECTED:
-            found.reasons.append(gettext("Result pending for the sample of %(day)s.") % {"day": day})
+            found.reasons.append(Reason(gettext_noop("Result pending for the sample of %(day)s."), day=day))
         elif sample.status == S.SCHEDULED and sample.scheduled_on == today:
-            found.reasons.append(gettext("Today's sample not collected yet."))
+            found.reasons.append(Reason(gettext_noop("Today's sample not collected yet.")))
         elif sample.status == S.MISSED or (sample.status == S.SCHEDULED and sample.scheduled_on < today):
-            found.reasons.append(gettext("Sample due %(day)s not collected.") % {"day": day})
+            found.reasons.append(Reason(gettext_noop("Sample due %(day)s not collected."), day=day))
     for sample in reversed(ordered):
         if sample.status != S.RESULTED or sample.result == Sample.Result.INVALID:
             continue
@@ -626,23 +657,30 @@ def assess_release(
         found.negatives += 1
     if found.negatives < required:
         found.reasons.append(
-            gettext("%(required)s negative results in a row needed; %(have)s so far.")
-            % {"required": required, "have": found.negatives}
+            Reason(
+                gettext_noop("%(required)s negative results in a row needed; %(have)s so far."),
+                required=required,
+                have=found.negatives,
+            )
         )
     if fevers:
         latest = fevers[0]
         found.reasons.append(
-            gettext("Fever of %(temperature)s °C at %(when)s: release needs %(hours)s hours without fever.")
-            % {
-                "temperature": latest.temperature,
-                "when": date_format(timezone.localtime(latest.recorded_at), "m-d H:i"),
-                "hours": fever_hours,
-            }
+            Reason(
+                gettext_noop("Fever of %(temperature)s °C at %(when)s: release needs %(hours)s hours without fever."),
+                temperature=latest.temperature,
+                when=date_format(timezone.localtime(latest.recorded_at), "m-d H:i"),
+                hours=fever_hours,
+            )
         )
     for alert in open_alerts:
         found.reasons.append(
-            gettext("Health alert “%(kind)s” of %(when)s not yet acknowledged by the medical group.")
-            % {"kind": alert.get_kind_display(), "when": date_format(timezone.localtime(alert.created_at), "m-d H:i")}
+            Reason(
+                gettext_noop("Health alert “%(kind)s” of %(when)s not yet acknowledged by the medical group."),
+                # The label, translated when the reason is shown.
+                kind=Alert.Kind(alert.kind).label,
+                when=date_format(timezone.localtime(alert.created_at), "m-d H:i"),
+            )
         )
     return found
 

@@ -84,7 +84,7 @@ def release_notice(person: Person) -> Notice:
     if stay.is_open:
         attach_eligibility([stay])
         if not stay.eligibility.ok:
-            notice.refusal = " ".join(stay.eligibility.reasons)
+            notice.refusal = " ".join(map(str, stay.eligibility.reasons))
         elif stay.ends_on > timezone.localdate():
             notice.refusal = _("The quarantine ends on %(date)s.") % {"date": stay.ends_on.isoformat()}
         notice.left_on = timezone.localdate()

@@ -131,7 +131,7 @@ def require_release_eligible(stay: Stay) -> None:
     if not found.ok:
         raise ServiceError(
             _("%(name)s cannot be released yet: %(reasons)s")
-            % {"name": stay.person.name, "reasons": " ".join(found.reasons)}
+            % {"name": stay.person.name, "reasons": " ".join(map(str, found.reasons))}
         )
 
 
