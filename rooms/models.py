@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from rooms.address import street_and_community
 from rooms.masking import mask_national_id, mask_phone
 from rooms.roles import role_words
+from rooms.words import site_language
 from site_ops.inputs import FIRST_DAY, FLOORS, LAST_DAY
 
 
@@ -476,7 +477,7 @@ class AuditEvent(models.Model):
     @property
     def actor_words(self) -> str:
         """Who did it: the user's name as it was, or, for what the clock did, "system" in the reader's language
-        (``actor_name`` keeps the word in the language the event was written in)."""
+        (``actor_name`` keeps the word in the site's language, rooms.words)."""
         return self.actor_name if self.actor_id else gettext("system")
 
     @property
@@ -527,13 +528,15 @@ class Shift(models.Model):
 
     @classmethod
     def defaults_for(cls, site: Site, groups=None) -> list["Shift"]:
-        """A site's shifts when nobody set any (unsaved): two of twelve hours for every group."""
+        """A site's shifts when nobody set any (unsaved): two of twelve hours for every group,
+        named in the site's language."""
         groups = groups or [value for value, _label in GROUP_CHOICES]
-        return [
-            cls(site=site, group=group, name=str(name), starts=starts, ends=ends)
-            for group in groups
-            for name, starts, ends in DEFAULT_SHIFTS
-        ]
+        with site_language():
+            return [
+                cls(site=site, group=group, name=str(name), starts=starts, ends=ends)
+                for group in groups
+                for name, starts, ends in DEFAULT_SHIFTS
+            ]
 
     def start_on(self, day: date) -> datetime:
         return timezone.make_aware(datetime.combine(day, self.starts))

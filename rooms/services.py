@@ -20,6 +20,7 @@ from rooms import handover as handovers
 from rooms.masking import mask_national_id, mask_phone
 from rooms.models import AuditEvent, Handover, Person, Room, Site, Stay, SubmittedForm
 from rooms.roles import Role, display_name, has_role, require_role, role_label
+from rooms.words import site_language
 from site_ops import live
 from site_ops.speedups.fixed_reads import get_row
 
@@ -75,19 +76,24 @@ def audit_event(*, site, by, action, obj, room=None, person=None, before=None, a
     """One audit event, not yet saved; personal data in before/after is masked.
 
     ``label`` names the object in the history when its own name says too
-    little (a batch: "F3 lunch, 18 rooms"). ``by`` is None for what the
+    little (a batch: "F3 lunch, 18 rooms"); it and ``note``, when given
+    lazily, and the object's own name are worded in the site's language. ``by`` is None for what the
     clock does (a sample missed at midnight). ``audit`` saves one; a batch
     that moves many records (a floor's samples, a health round) saves its
     events in one statement (``audit_all``).
     """
+    with site_language():
+        # A label or note given lazily is worded here; so is the record's own name.
+        label, note = str(label or obj), str(note)
+        actor_name = display_name(by) if by else _("system")
     return AuditEvent(
         site=site,
         at=timezone.now(),
         actor=by,
-        actor_name=display_name(by) if by else _("system"),
+        actor_name=actor_name,
         role=role_label(by) if by else "",
         action=action,
-        label=(label or str(obj))[:300],
+        label=label[:300],
         object_type=obj._meta.model_name,
         object_id=obj.pk,
         room=room,

@@ -32,9 +32,12 @@ CLINICAL = [CT, FEVER, MEDICINE, REASON]
 # street and community). Never on a board: boards hang on walls and tablets.
 ADDRESS = "重庆市九龙坡区杨家坪街道西郊路社区西郊路12号3单元"
 ADDRESS_ROLES = frozenset({Role.GENERAL, Role.SITE_HEAD})
+SICK = "赵秀兰"
 FORBIDDEN = {
-    Role.CATERING: CLINICAL,
-    Role.DISINFECTION: CLINICAL,
+    # Catering is told a room is sealed, never that someone in it is positive.
+    Role.CATERING: [*CLINICAL, "阳性"],
+    # Disinfection works on rooms and floors: whose result sealed one is not its business.
+    Role.DISINFECTION: [*CLINICAL, SICK],
     Role.SECURITY: CLINICAL,
     Role.GENERAL: [],
     Role.MEDICAL: [],
@@ -46,7 +49,7 @@ class AudienceTests(SiteTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.sick = make_person(cls.site, name="赵秀兰", phone="17000009876", household="赵家", address=ADDRESS)
+        cls.sick = make_person(cls.site, name=SICK, phone="17000009876", household="赵家", address=ADDRESS)
         cls.mate = make_person(cls.site, name="钱玉梅", phone="17000004321", household="赵家", address=ADDRESS)
         Person.objects.filter(pk=cls.person.pk).update(address=ADDRESS)
         family = cls.rooms[5]

@@ -26,7 +26,7 @@ from io import StringIO
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.utils import translation
 from django.utils.timezone import now
 
@@ -130,8 +130,9 @@ def kind(path: str) -> str:
 class LinkWalkTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        # As `make run` loads it: the site's defaults (agents, areas, shifts) named in Chinese.
-        with translation.override("zh-hans"):
+        # As `make run` loads it: the site's language is Chinese, so its
+        # defaults (agents, areas, shifts) and the notes it writes are in Chinese.
+        with translation.override("zh-hans"), override_settings(LANGUAGE_CODE="zh-hans"):
             call_command("seed_demo", stdout=StringIO())
 
     def walk(

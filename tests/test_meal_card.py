@@ -69,7 +69,7 @@ FLOOR_SECTION = r"""{% partialdef floor-section %}
           {% if meal.delivery.feedback %}<span class="tag feedback-{{ meal.delivery.feedback }}">{{ meal.delivery.get_feedback_display }}{% if meal.delivery.feedback_note %}: {{ meal.delivery.feedback_note }}{% endif %}</span>{% endif %}
         </div>
         <div class="meal-actions">
-          {% if meal.room.status == "sealed" %}<p class="contactless">{% translate "Positive case: leave the meal at the door in a sealed bag, knock, step back; no handing over." %}</p>{% endif %}
+          {% if meal.room.status == "sealed" %}<p class="contactless">{% translate "Sealed room: leave the meal at the door in a sealed bag, knock, step back; no handing over." %}</p>{% endif %}
           {% if meal.status == "pending" %}
             {% translate "Confirm delivery" context "action" as label %}{% with status="delivered" %}{% partial meal-form %}{% endwith %}
             {% translate "Record refusal" context "action" as label %}{% with status="refused" %}{% partial meal-form %}{% endwith %}
@@ -229,7 +229,7 @@ class MealCardTests(MealTestCase):
         sealed = self.card(floor_one, one[4])
         self.assertIn('class="meal-card meal-pending meal-sealed"', sealed)
         self.assertIn('<span class="tag st-sealed">sealed: contactless only</span>', sealed)
-        self.assertIn('<p class="contactless">Positive case: leave the meal at the door', sealed)
+        self.assertIn('<p class="contactless">Sealed room: leave the meal at the door', sealed)
 
         family = self.card(floor_one, self.family)
         self.assertIn(f'<b class="num">{escape(FAMILY_ROOM)}</b>', family)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from groups.catering.models import MealDelivery, MealSlot
 from groups.catering.rounds import PENDING, MealRound, meal_round
@@ -19,6 +20,7 @@ from groups.medical.services import MEDICAL_TOPIC, medical_alert_raise
 from rooms.models import Person, Room, Site
 from rooms.roles import Role, require_role
 from rooms.services import ServiceError, audit, check_version, claim_form, lock_row, touch, who_and_when
+from rooms.words import written
 from site_ops import live
 
 MEAL_ROLES = (Role.CATERING, Role.SITE_HEAD)
@@ -134,8 +136,9 @@ def meal_record(
                 kind=Alert.Kind.MEAL_REFUSED,
                 room=room,
                 by=by,
-                note=_("%(meal)s refused in room %(room)s. %(note)s")
-                % {"meal": slot, "room": room.number, "note": note},
+                note=written(
+                    gettext_noop("%(meal)s refused in room %(room)s. %(note)s"), meal=slot, room=room.number, note=note
+                ),
                 meal_delivery=delivery,
             )
             topics.append(MEDICAL_TOPIC)
@@ -203,7 +206,9 @@ def meal_floor_deliver(
             by=by,
             action="meal.floor_deliver",
             obj=slot,
-            label=_("F%(floor)s %(meal)s, %(count)s rooms") % {"floor": floor, "meal": slot, "count": len(rows)},
+            label=written(
+                gettext_noop("F%(floor)s %(meal)s, %(count)s rooms"), floor=floor, meal=slot, count=len(rows)
+            ),
             after={"day": day, "floor": floor, "rooms": [room.number for room in rooms]},
         )
         live.publish(site=site, rooms=[room.pk for room in rooms], topics=[TOPIC])

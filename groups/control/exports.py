@@ -360,7 +360,7 @@ def export_file(*, site: Site, key: str, first: date, last: date, by, full_id: b
         by=by,
         action="export",
         obj=site,
-        label=str(export.title),
+        label=export.title,
         after={"export": key, "from": first, "to": last, "rows": count, "id_printed": "full" if full_id else "masked"},
     )
     name = f"{key}-{first:%Y%m%d}-{last:%Y%m%d}.xlsx"

@@ -423,7 +423,7 @@ def report_submit(*, site: Site, day: date, by, token: str | None = None) -> Dai
         report = DailyReport.objects.create(
             site=site, day=day, figures=as_json(daily_report(site, day)), submitted_by=by
         )
-        audit(site=site, by=by, action="report.submit", obj=report, after={"day": day}, label=str(report))
+        audit(site=site, by=by, action="report.submit", obj=report, after={"day": day})
     return report
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rooms.models import ACTION_LABELS, Room, Site, Versioned
+from rooms.words import site_language
 
 # How long a vacated room may wait for terminal disinfection, and a spot task
 # for its doing, before the board shows it as overdue.
@@ -75,11 +76,12 @@ class RoutineSchedule(models.Model):
 
     @classmethod
     def defaults_for(cls, site: Site) -> list["RoutineSchedule"]:
-        """A new site's schedule (unsaved), named in the active language."""
-        return [
-            cls(site=site, area=str(area), per_floor=per_floor, times=times)
-            for area, per_floor, times in DEFAULT_ROUTINES
-        ]
+        """A new site's schedule (unsaved), named in the site's language."""
+        with site_language():
+            return [
+                cls(site=site, area=str(area), per_floor=per_floor, times=times)
+                for area, per_floor, times in DEFAULT_ROUTINES
+            ]
 
 
 # What a new site starts with: each floor's corridor and lift twice a day, the
@@ -124,8 +126,9 @@ class Disinfectant(models.Model):
 
     @classmethod
     def defaults_for(cls, site: Site) -> list["Disinfectant"]:
-        """A new site's list (unsaved), named in the active language."""
-        return [cls(site=site, code=code, name=str(label)) for code, label in DEFAULT_AGENTS.items()]
+        """A new site's list (unsaved), named in the site's language."""
+        with site_language():
+            return [cls(site=site, code=code, name=str(label)) for code, label in DEFAULT_AGENTS.items()]
 
 
 # The national defaults a site's list starts with; the admin adds others.

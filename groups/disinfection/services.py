@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from groups.disinfection.models import (
     SPOT_DUE,
@@ -42,6 +43,7 @@ from rooms.services import (
     touch,
     who_and_when,
 )
+from rooms.words import written
 from site_ops import live
 
 DISINFECTION_ROLES = (Role.DISINFECTION, Role.SITE_HEAD)
@@ -553,7 +555,12 @@ def environmental_sample_result(
         )
         if result == EnvironmentalSample.Status.POSITIVE:
             # The room stays out of use and is disinfected again, to the positive room's standard.
-            _open_terminal(room=room, by=by, positive=True, reason=_("Environmental sample positive: disinfect again."))
+            _open_terminal(
+                room=room,
+                by=by,
+                positive=True,
+                reason=written(gettext_noop("Environmental sample positive: disinfect again.")),
+            )
         live.publish(site=sample.site, rooms=[room.pk], topics=[TOPIC])
     return sample
 
@@ -700,6 +707,10 @@ def connect_stay_hooks() -> None:
     STAY_HOOKS.room_move_checks.append(environmental_sample_check)
     # A room sealed for a positive: its floor's corridor and lift at once (the
     # sealing service publishes the disinfection board).
+    # The tasks say which room, never whose result: the disinfection group
+    # sees rooms, not people's tests.
     STAY_HOOKS.sealed.append(
-        lambda *, room, by, note: open_floor_spot_tasks(room=room, by=by, reason=note, publish=False)
+        lambda *, room, by, note: open_floor_spot_tasks(
+            room=room, by=by, reason=written(gettext_noop("Room %(room)s was sealed."), room=room.number), publish=False
+        )
     )

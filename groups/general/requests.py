@@ -398,7 +398,7 @@ def request_ledger_xlsx(request):
         by=request.user,
         action="export",
         obj=site,
-        label=_("Requests ledger"),
+        label=gettext_lazy("Requests ledger"),
         after={"export": "requests", "from": first, "to": last, "rows": len(requests)},
     )
     return response

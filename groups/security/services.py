@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from groups.medical.models import Alert
 from groups.medical.services import MEDICAL_TOPIC, exposure_in_site, medical_alert_raise
@@ -12,6 +13,7 @@ from rooms.models import Person, Request, Room, Site, Stay
 from rooms.requests import request_delivery_arrived
 from rooms.roles import Role, require_role
 from rooms.services import ServiceError, audit, check_version, claim_form, lock_row, touch, who_and_when
+from rooms.words import written
 from site_ops import live
 
 SECURITY_ROLES = (Role.SECURITY, Role.SITE_HEAD)
@@ -187,10 +189,11 @@ def incident_mark_exposure(*, incident: Incident, by, version: int | None = None
             )
         rooms = [incident.room_id, incident.visited_room_id]
         stays = Stay.objects.open().filter(room_id__in=rooms).select_related("person", "room", "site")
-        note = _("Exposure: %(incident)s (%(time)s).") % {
-            "incident": incident,
-            "time": date_format(timezone.localtime(incident.reported_at), "m-d H:i"),
-        }
+        note = written(
+            gettext_noop("Exposure: %(incident)s (%(time)s)."),
+            incident=incident,
+            time=date_format(timezone.localtime(incident.reported_at), "m-d H:i"),
+        )
         persons = exposure_in_site(stays=stays, exposed_on=timezone.localdate(incident.reported_at), by=by, note=note)
         incident.exposure_at = timezone.now()
         incident.exposure_by = by

@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from groups.transfers.models import Transfer
 from rooms.models import Person, Room, Stay
@@ -40,6 +41,7 @@ from rooms.services import (
     require_takes_people,
     touch,
 )
+from rooms.words import written
 from site_ops import live
 
 # The topics of a transfer's changes: every open transfer, and those the
@@ -241,11 +243,11 @@ def transfer_draft_for_positive(*, person: Person, by) -> Transfer:
         return transfer_request(
             person=person,
             by=by,
-            reason=_("Positive result: transfer to the designated hospital."),
+            reason=written(gettext_noop("Positive result: transfer to the designated hospital.")),
             destination_type=Transfer.Destination.DESIGNATED_HOSPITAL,
             destination_name=person.site.designated_hospital,
             urgency=Transfer.Urgency.URGENT,
-            note=_("Drafted on a positive result."),
+            note=written(gettext_noop("Drafted on a positive result.")),
         )
     except TransferOpen as error:
         return error.transfer

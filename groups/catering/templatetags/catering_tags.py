@@ -65,7 +65,8 @@ MESSAGES = {
     "mark floor": _("Mark floor %(n)s %(meal)s delivered"),
     "sealed": _("sealed: contactless only"),
     "meals": _("meals"),
-    "contactless": _("Positive case: leave the meal at the door in a sealed bag, knock, step back; no handing over."),
+    # A sealed room, never why: catering is not told test results.
+    "contactless": _("Sealed room: leave the meal at the door in a sealed bag, knock, step back; no handing over."),
     "confirm": pgettext_lazy("action", "Confirm delivery"),
     "refuse": pgettext_lazy("action", "Record refusal"),
     "taken": _("Taken after all"),

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from groups.medical.care_models import CareFollowUp, CarePlan, HospitalVisitPlan, HospitalVisitTrip, on_care_ledger
 from groups.medical.models import Alert, TestProtocol
@@ -21,6 +22,7 @@ from groups.transfers import services as transfers
 from rooms.models import Person, Site, Stay
 from rooms.roles import Role, display_name, require_role
 from rooms.services import ServiceError, audit, check_version, claim_form, lock_row, touch
+from rooms.words import written
 from site_ops import live
 
 # The ledger is the medical group's; the general group (residents' needs) and
@@ -163,7 +165,7 @@ def care_follow_up_record(
                 kind=Alert.Kind.FEVER,
                 person=person,
                 room=stay.room,
-                note=_("fever on a care follow-up: %(temperature)s °C") % {"temperature": temperature},
+                note=written(gettext_noop("fever on a care follow-up: %(temperature)s °C"), temperature=temperature),
                 raised_by=by,
             )
         audit(
@@ -304,11 +306,13 @@ def _request_trip(site: Site, plan: HospitalVisitPlan, trip: HospitalVisitTrip, 
     try:
         transfer = transfers.transfer_request_planned(
             person=person,
-            reason=_("Planned hospital visit: %(reason)s") % {"reason": plan.reason},
+            reason=written(gettext_noop("Planned hospital visit: %(reason)s"), reason=plan.reason),
             destination_name=plan.hospital,
             planned_departure_at=leaves,
-            note=_("Asked for by the visit plan, leaving %(time)s.")
-            % {"time": date_format(timezone.localtime(leaves), "m-d H:i")},
+            note=written(
+                gettext_noop("Asked for by the visit plan, leaving %(time)s."),
+                time=date_format(timezone.localtime(leaves), "m-d H:i"),
+            ),
         )
     except transfers.TransferOpen as error:
         trip.note = error.message

@@ -13,12 +13,13 @@ from datetime import date, timedelta
 from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from groups.medical.models import Sample, TestProtocol
 from groups.medical.services.common import _schedule_extra
 from rooms.models import Person, Stay
 from rooms.services import audit, touch
+from rooms.words import written
 
 
 def stay_restart_for_exposure(*, stay: Stay, exposed_on: date, by, note: str) -> bool:
@@ -37,7 +38,9 @@ def stay_restart_for_exposure(*, stay: Stay, exposed_on: date, by, note: str) ->
         .exclude(status=Sample.Status.SCHEDULED, scheduled_on=today)
         .update(
             status=Sample.Status.CANCELLED,
-            note=_("Re-planned from the exposure on %(date)s.") % {"date": date_format(exposed_on, "Y-m-d")},
+            note=written(
+                gettext_noop("Re-planned from the exposure on %(date)s."), date=date_format(exposed_on, "Y-m-d")
+            ),
             version=F("version") + 1,
             updated_at=timezone.now(),
             updated_by=by,

@@ -5,6 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from groups.medical.models import (
     Eligibility,
@@ -36,6 +37,7 @@ from rooms.services import (
     require_reveal,
     touch,
 )
+from rooms.words import written
 from site_ops import live
 
 
@@ -101,7 +103,7 @@ def samples_cancel_for_departure(*, stay: Stay, by) -> int:
     """
     count = Sample.objects.filter(stay=stay, status__in=[Sample.Status.SCHEDULED, Sample.Status.MISSED]).update(
         status=Sample.Status.CANCELLED,
-        note=_("The person left the site."),
+        note=written(gettext_noop("The person left the site.")),
         version=F("version") + 1,
         updated_at=timezone.now(),
         updated_by=by,
@@ -115,7 +117,7 @@ def samples_cancel_for_departure(*, stay: Stay, by) -> int:
             room=stay.room,
             person=stay.person,
             after={"cancelled": count},
-            note=_("The person left the site."),
+            note=written(gettext_noop("The person left the site.")),
         )
     return count
 
@@ -206,7 +208,7 @@ def sampling_replan(*, stay: Stay, by, version: int | None = None, token=None) -
             stay=stay, status=Sample.Status.SCHEDULED, scheduled_on__gte=today, reason=Sample.Reason.PROTOCOL
         ).update(
             status=Sample.Status.CANCELLED,
-            note=_("Re-planned on the current protocol."),
+            note=written(gettext_noop("Re-planned on the current protocol.")),
             version=F("version") + 1,
             updated_at=timezone.now(),
             updated_by=by,

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from groups.medical.models import (
     Alert,
@@ -39,6 +40,7 @@ from rooms.services import (
     room_seal,
     touch,
 )
+from rooms.words import written
 
 
 def _ct(value) -> Decimal | None:
@@ -207,7 +209,7 @@ def _escalate_positive(sample: Sample, stay: Stay, *, by) -> Touched:
     room = stay.room
     if stay.is_open:
         room = lock_row(Room, stay.room_id)
-        note = _("Positive result of %(name)s.") % {"name": person.name}
+        note = written(gettext_noop("Positive result of %(name)s."), name=person.name)
         # Sealing also opens the spot disinfection of the floor's corridor and lift.
         if room_seal(room=room, by=by, person=person, note=note):
             touched.topics.add(DISINFECTION)
@@ -217,7 +219,7 @@ def _escalate_positive(sample: Sample, stay: Stay, *, by) -> Touched:
             stays=room_mates.select_related("person", "room", "site"),
             exposed_on=timezone.localdate(),
             by=by,
-            note=_("Room-mate of %(name)s, positive.") % {"name": person.name},
+            note=written(gettext_noop("Room-mate of %(name)s, positive."), name=person.name),
         )
     Alert.objects.create(
         site_id=stay.site_id,

@@ -5,6 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from groups.medical.models import (
     Sample,
@@ -29,6 +30,7 @@ from rooms.services import (
     claim_form,
     touch,
 )
+from rooms.words import written
 
 
 def _collect(sample: Sample, *, by, at: datetime, barcode: str = "") -> None:
@@ -111,7 +113,7 @@ def samples_collect_floor(*, site: Site, floor: int, by, token=None) -> int:
             updated_at=now,
             updated_by=by,
         )
-        note = _("floor %(floor)s round") % {"floor": floor}
+        note = written(gettext_noop("floor %(floor)s round"), floor=floor)
         _publish(site, _audit_moves(site, due, by=by, action="sample.collect", was=Sample.Status.SCHEDULED, note=note))
     return len(due)
 
