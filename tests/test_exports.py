@@ -99,6 +99,12 @@ class ExportTests(MedicalTestCase):
                 rows = self.rows(self.download(self.head, key))
                 self.assertEqual(len(rows[0]), len(export.columns))
 
+    def test_the_waste_is_collected_not_sampled_in_chinese(self):
+        self.client.cookies["django_language"] = "zh-hans"
+        header = self.rows(self.download(self.head, "waste"))[0]
+        self.assertEqual(header[0], "收集时间")
+        self.assertEqual(self.rows(self.download(self.head, "results"))[0][6], "已采样")
+
     def test_the_menu_leads_to_it(self):
         self.client.force_login(self.clerk)
         self.assertContains(self.client.get(reverse("general-board")), reverse("exports"))

@@ -364,6 +364,30 @@ class HistoryTests(SiteTestCase):
         response = self.client.get(reverse("room-detail", args=[self.room.pk]), headers={"accept-language": "zh-CN"})
         self.assertContains(response, "空闲 → 已入住")
 
+    def test_a_reveal_and_a_printing_read_in_words_not_keys(self):
+        services.person_reveal(person=self.person, field="emergency_phone", reason="联系家属", by=self.head)
+        services.audit(
+            site=self.site,
+            by=self.head,
+            action="certificate.print",
+            obj=self.person,
+            person=self.person,
+            after={"id_printed": "full"},
+        )
+        self.client.force_login(self.head)
+        url = reverse("person-detail", args=[self.person.pk])
+        for language, words in (
+            ("en", ["what was shown: emergency contact phone", "ID numbers printed: in full"]),
+            ("zh-CN", ["查看内容", "完整"]),
+        ):
+            with self.subTest(language):
+                response = self.client.get(url, headers={"accept-language": language})
+                for word in words:
+                    self.assertContains(response, word)
+                # (emergency_phone stays in the reveal form's choices, as their value.)
+                for key in ("field: ", ": emergency_phone", "id_printed", ": full"):
+                    self.assertNotContains(response, key)
+
     def test_a_list_of_choices_reads_in_words(self):
         """Special needs and symptoms are stored as lists of keys: the history names each."""
         needs = AuditEvent(object_type="person", after={"special_needs": ["pregnant", "hearing"]})

@@ -277,7 +277,8 @@ EXPORTS = {
             _("Medical waste chain"),
             (Role.SITE_HEAD, Role.DISINFECTION),
             (
-                pgettext_lazy("export column", "collected"),
+                # Waste collected, not a sample: a word of its own.
+                pgettext_lazy("waste export column", "collected"),
                 pgettext_lazy("export column", "floor"),
                 pgettext_lazy("export column", "room"),
                 pgettext_lazy("export column", "from a positive case's room"),

@@ -30,7 +30,30 @@ _KEY_LABELS = {
     "reason": _("why"),
     "exposed_on": _("exposed on"),
     "samples": _("samples planned"),
+    "field": _("what was shown"),
+    "id_printed": _("ID numbers printed"),
+    "medicine": _("medicine"),
+    "day": _("day"),
+    "from": _("from"),
+    "to": _("to"),
+    "rows": _("rows"),
+    "floor": _("floor"),
+    "rooms": _("rooms"),
+    "bags": _("bags"),
+    "cancelled": _("cancelled"),
 }
+# Values of those keys that are stored as keys, in words.
+_VALUE_WORDS = {
+    "id_printed": {"full": _("in full"), "masked": _("masked")},
+}
+
+
+def _value_words(key, value):
+    """A key's stored value in words: a revealed field by its own name, a printing by how."""
+    if key == "field" and isinstance(value, str):
+        field = _field_of("person", value)
+        return field.verbose_name if field is not None else value
+    return _VALUE_WORDS.get(key, {}).get(value, value)
 
 
 @functools.cache
@@ -53,6 +76,10 @@ def _field(event, key):
         _app, model, name = app_model
     else:
         model, name = event.object_type, key
+    return _field_of(model, name)
+
+
+def _field_of(model: str, name: str):
     try:
         field = _models_by_name()[model]._meta.get_field(name)
     except (KeyError, FieldDoesNotExist):
@@ -61,9 +88,9 @@ def _field(event, key):
     return field if hasattr(field, "verbose_name") else None
 
 
-def _display(field, value):
+def _display(field, value, key=None):
     if field is None or value in (None, ""):
-        return "—" if value in (None, "") else value
+        return "—" if value in (None, "") else _value_words(key, value)
     choices = dict(field.flatchoices) if field.choices else {}
     listed = _LIST_CHOICES.get((field.model._meta.model_name, field.name))
     if listed:
@@ -83,8 +110,8 @@ def audit_changes(event) -> list[dict]:
         rows.append(
             {
                 "label": field.verbose_name if field is not None else _KEY_LABELS.get(key, key),
-                "before": _display(field, before[key]) if key in before else None,
-                "after": _display(field, after),
+                "before": _display(field, before[key], key) if key in before else None,
+                "after": _display(field, after, key),
                 "changed": key not in before or before[key] != after,
             }
         )
