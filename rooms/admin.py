@@ -1,3 +1,5 @@
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
@@ -21,13 +23,68 @@ from rooms.models import (
     Staff,
     Stay,
 )
-from rooms.roles import Role, role_words
+from rooms.roles import Role, role_words, site_of
 from rooms.services import audit
 from rooms.templatetags.audit import audit_changes, role_labels
 from site_ops import live
 
 
-class AuditedAdmin(admin.ModelAdmin):
+def own_site_choices(model, user):
+    """The records of ``model`` a site head who is not the installation's
+    administrator may choose in a form: their own site's; None when the model
+    belongs to no site."""
+    site = site_of(user)
+    if model is Site:
+        return Site.objects.filter(pk=site.pk if site else None)
+    if model is User:
+        return User.objects.filter(staff__site=site.pk if site else None)
+    if any(field.name == "site" for field in model._meta.get_fields()):
+        return model._default_manager.filter(site=site.pk if site else None)
+    return None
+
+
+class SiteScoped:
+    """Put before an admin class: a user who is not the installation's
+    administrator (a site head, the admin is their site's set-up) sees,
+    chooses and edits only their own site's records, and no list filters by
+    site (its choices would name every site)."""
+
+    # The path from a record to its site.
+    site_path = "site"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        site = site_of(request.user)
+        return queryset.filter(**{self.site_path: site.pk}) if site else queryset.none()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            choices = own_site_choices(db_field.related_model, request.user)
+            if choices is not None:
+                kwargs["queryset"] = choices
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            choices = own_site_choices(db_field.related_model, request.user)
+            if choices is not None:
+                kwargs["queryset"] = choices
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        filters = super().get_list_filter(request)
+        if request.user.is_superuser:
+            return filters
+        return [f for f in filters if f not in ("site", "sites")]
+
+
+class SiteScopedAdmin(SiteScoped, admin.ModelAdmin):
+    pass
+
+
+class AuditedAdmin(SiteScopedAdmin):
     """Site set-up in the admin is audited and reaches the boards like any change."""
 
     # What else the change is about, for boards that opt in by topic.
@@ -56,7 +113,7 @@ class AuditedAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SiteScopedAdmin):
     """Records that change only through the services (which audit and broadcast): shown, never edited."""
 
     def has_add_permission(self, request):
@@ -88,7 +145,7 @@ class RoomAdmin(AuditedAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(SiteScopedAdmin):
     list_display = ["name", "masked_id", "site", "status", "category", "expected_on"]
     list_filter = ["site", "status", "category"]
     search_fields = ["name", "household"]
@@ -185,7 +242,7 @@ class HandoverAdmin(ReadOnlyAdmin):
     list_filter = ["site", "group"]
 
 
-class StaffInline(admin.StackedInline):
+class StaffInline(SiteScoped, admin.StackedInline):
     model = Staff
     can_delete = False
     verbose_name_plural = _("site")
@@ -204,10 +261,27 @@ class RoleFilter(admin.SimpleListFilter):
         return queryset.filter(groups__name=self.value()) if self.value() else queryset
 
 
-class StaffUserAdmin(UserAdmin):
-    """Staff accounts: a personal login, its site and its groups, on one page."""
+class StaffUserAdmin(SiteScoped, UserAdmin):
+    """Staff accounts: a personal login, its site and its groups, on one page.
+
+    A site head who is not the installation's administrator keeps their own
+    site's accounts: no other site's, no superuser's, and no account made a
+    superuser or given permissions one by one (its groups say what it may do).
+    """
 
     inlines = [StaffInline]
+    site_path = "staff__site"
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        kept = ("is_superuser", "user_permissions")
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in kept]})
+            for name, options in fieldsets
+        ]
+
     list_display = ["username", "last_name", "first_name", "is_active", "group_names"]
     list_filter = [RoleFilter, "is_active"]
 
@@ -290,9 +364,44 @@ class RoleGroupAdmin(GroupAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    # What a role may do is the installation's, for every site alike.
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
 
 admin.site.unregister(Group)
 admin.site.register(RoleGroup, RoleGroupAdmin)
+
+
+class OwnSiteLogins:
+    """Put before an admin class of the login records: a site head who is not
+    the installation's administrator sees their own site's accounts' logins
+    and lockouts (and may lift one), no other site's."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        site = site_of(request.user)
+        return queryset.filter(
+            username__in=User.objects.filter(staff__site=site.pk if site else None).values("username")
+        )
+
+
+for _model, _admin_class in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+        admin.site.register(_model, type(_admin_class.__name__, (OwnSiteLogins, _admin_class), {}))
 
 
 @admin.register(RequestRoute)
@@ -325,6 +434,19 @@ class DistrictAdmin(admin.ModelAdmin):
 
     list_display = ["name", "site_names"]
     filter_horizontal = ["sites", "officers"]
+
+    # A district spans sites: the installation's administrator's alone.
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
 
     @admin.display(description=_("sites"))
     def site_names(self, district):

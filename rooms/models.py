@@ -837,7 +837,7 @@ class Request(Versioned):
 
     class Meta:
         verbose_name = _("request")
-        verbose_name_plural = _("requests")
+        verbose_name_plural = pgettext_lazy("records", "requests")
         ordering = ["requested_at", "pk"]
         indexes = [
             models.Index(fields=["site", "group", "status"]),

@@ -18,6 +18,11 @@ class SiteAdmin(AuditedAdmin):
         "patrol_interval_minutes",
     ]
     topics = ("meals", "disinfection", "security", "transfers")
+    site_path = "pk"
+
+    def has_add_permission(self, request):
+        # A new site is the installation's, not a site head's.
+        return request.user.is_superuser
 
     def save_model(self, request, obj, form, change):
         with transaction.atomic():

@@ -87,7 +87,13 @@ def _logins(site: Site, *, password: str, joined, phone) -> dict[str, User]:
     users = {}
     for username, surname, given, role, organisation, at in DISTRICT_STAFF:
         user = User.objects.create(
-            username=username, first_name=given, last_name=surname, password=password, date_joined=joined
+            username=username,
+            first_name=given,
+            last_name=surname,
+            password=password,
+            date_joined=joined,
+            # A site head sets their own site up in the admin.
+            is_staff=role == Role.SITE_HEAD,
         )
         user.groups.add(Group.objects.get(name=role))
         if at is not None:

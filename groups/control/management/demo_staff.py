@@ -46,8 +46,9 @@ def create_staff(site: Site, *, password: str, phone: Callable[[], str], joined:
                 first_name=given,
                 last_name=surname,
                 password=password,
+                # The site head sets their site up in the admin, as a site head:
+                # their own site's records only (rooms.admin), not the installation's.
                 is_staff=role == Role.SITE_HEAD,
-                is_superuser=role == Role.SITE_HEAD,
                 date_joined=joined,
             )
             for username, surname, given, role, _ in STAFF
