@@ -304,6 +304,10 @@ class StaffUserAdmin(SiteScoped, UserAdmin):
     # boards may show: its sockets check again as soon as a change commits.
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        site = site_of(request.user)
+        if not request.user.is_superuser and site is not None:
+            # An account a site head adds works at their site, even with the site left blank.
+            Staff.objects.get_or_create(user=form.instance, defaults={"site": site})
         live.recheck_user_sockets(form.instance.pk)
 
     def delete_model(self, request, obj):

@@ -122,6 +122,27 @@ class SiteHeadAdminTests(SiteTestCase):
         response = self.client.get(reverse("admin:axes_accessattempt_change", args=[other.pk]), follow=True)
         self.assertNotContains(response, OTHER_HEAD)
 
+    def test_an_account_they_add_is_their_sites(self):
+        response = self.client.post(
+            self.admin_url(User, "add"),
+            {
+                "username": "newnurse",
+                "password1": "x-New-pass-2026",
+                "password2": "x-New-pass-2026",
+                "usable_password": "true",
+                "staff-TOTAL_FORMS": "1",
+                "staff-INITIAL_FORMS": "0",
+                "staff-MIN_NUM_FORMS": "0",
+                "staff-MAX_NUM_FORMS": "1",
+            },
+        )
+        self.assertEqual(response.status_code, 302, response.content.decode()[:2000])
+        added = User.objects.get(username="newnurse")
+        self.assertEqual(added.staff.site, self.site)
+        self.assertFalse(added.is_superuser)
+        # And they can go on to give it its groups.
+        self.assertEqual(self.client.get(self.admin_url(User, "change", added.pk)).status_code, 200)
+
     def test_their_own_site_is_theirs_to_set_up(self):
         response = self.client.get(self.admin_url(Site, "change", self.site.pk))
         self.assertContains(response, 'name="ventilation_minutes"')
