@@ -310,6 +310,15 @@ class StaffUserAdmin(SiteScoped, UserAdmin):
             Staff.objects.get_or_create(user=form.instance, defaults={"site": site})
         live.recheck_user_sockets(form.instance.pk)
 
+    def user_change_password(self, request, id, form_url=""):
+        # A new password ends the account's other sessions: their open boards close at once.
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            if user is not None:
+                live.recheck_user_sockets(user.pk)
+        return response
+
     def delete_model(self, request, obj):
         user_id = obj.pk
         super().delete_model(request, obj)

@@ -29,6 +29,7 @@ import time
 from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 from django.db import connection
@@ -53,6 +54,11 @@ SNAPSHOT_MIN_SECONDS = 3.0
 # How long joining or leaving the broadcast groups may wait for the channel
 # layer (Redis answers in well under a millisecond).
 LAYER_TIMEOUT_SECONDS = 1.0
+
+
+def silent_check_seconds() -> float:
+    """How long a socket may send no heartbeat before its right is checked without one: six of the page's."""
+    return 6 * settings.LIVE_HEARTBEAT_SECONDS
 
 
 class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsocketConsumer):
@@ -89,6 +95,8 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
             self.groups_joined += (live.session_group(session_key),)
         await self.join_groups()
         await self.accept()
+        self.last_checked = time.monotonic()
+        self.watch_silence()
         await self.send_snapshot()
         # The process that serves board sockets keeps what time changes on them current.
         clock.start()
@@ -129,7 +137,40 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
             await self.on_groups(self.channel_layer.group_add, groups)
 
     async def disconnect(self, code):
+        if self.silence_timer is not None:
+            self.silence_timer.cancel()
         await self.on_groups(self.channel_layer.group_discard, getattr(self, "groups_joined", ()))
+
+    silence_timer = None
+
+    def watch_silence(self) -> None:
+        """Check the right of a socket that sends no heartbeat all the same.
+
+        The page sends one every LIVE_HEARTBEAT_SECONDS and each is checked;
+        a client that sends none (not the page) would otherwise go on
+        receiving its board after its session expired, or after a change to
+        its account that a Redis outage kept from reaching it.
+        """
+        every = silent_check_seconds()
+        loop = asyncio.get_running_loop()
+        self.silence_timer = loop.call_later(every, self.silence_checked)
+
+    def silence_checked(self) -> None:
+        if self.revoked or getattr(self, "disconnected", False):
+            return
+        if time.monotonic() - self.last_checked >= silent_check_seconds() * 0.9:
+            self.silent_check = apart(self.check_silent())
+        self.watch_silence()
+
+    async def check_silent(self) -> None:
+        try:
+            code, _seq = await self.heartbeat_state()
+        except Exception:  # noqa: BLE001 - the database or the layer down: the next round checks again
+            logger.warning("board socket %s: its right could not be checked", self.channel_name, exc_info=True)
+            return
+        self.last_checked = time.monotonic()
+        if code:
+            await self.close_for(code)
 
     async def on_groups(self, action, groups) -> None:
         """Join or leave the groups, unless the channel layer does not answer in time.
@@ -251,7 +292,7 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
             return
         try:
             message = json.loads(text_data or "")
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past what the parser takes
             await self.refuse_frame("a frame that is not JSON")
             return
         if not isinstance(message, dict) or message.get("type") != "heartbeat":
@@ -262,6 +303,7 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
             await self.refuse_frame("a heartbeat whose number is not a whole number")
             return
         code, board_seq = await self.heartbeat_state()
+        self.last_checked = time.monotonic()
         if code:
             await self.close_for(code)
             return

@@ -182,7 +182,7 @@ BACKUP_AT = os.environ.get("BACKUP_AT", "03:00")
 # bench/README.md has the figures behind the default.
 REDIS_URL = os.environ.get("REDIS_URL")
 REDIS_LAYERS = {
-    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "pubsub": "site_ops.pubsub.RedisPubSubChannelLayer",
     "core": "channels_redis.core.RedisChannelLayer",
 }
 if REDIS_URL:

@@ -16,6 +16,8 @@ logger = logging.getLogger(__name__)
 
 LAYER_RETRY_SECONDS = 0.2
 LAYER_RETRY_MAX_SECONDS = 5.0
+# The most messages read and dropped from a channel a socket leaves behind.
+DRAIN_MAX = 1000
 
 
 class OwnLoopMixin:
@@ -41,7 +43,13 @@ class OwnLoopMixin:
         self.scope = scope
         collector.serve_in(asyncio.get_running_loop())
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        self.channel_name = await self.channel_layer.new_channel()
+        try:
+            self.channel_name = await self.channel_layer.new_channel()
+        except LAYER_ERRORS as error:
+            # Redis down: refuse the handshake (the page tries again shortly), not a server error.
+            logger.warning("board socket refused: channel layer unavailable (%r)", error)
+            await send({"type": "websocket.close", "code": 1013})
+            return
         self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
         self.base_send = send
         self.in_order = asyncio.Lock()
@@ -63,11 +71,55 @@ class OwnLoopMixin:
                 raise
             asyncio.current_task().uncancel()
         finally:
-            # Cancelled while waiting in the in-memory layer's receive, the
-            # reader takes the channel's queue with it.
+            # Cancelled while waiting in the layer's receive, the reader takes
+            # the channel with it (the in-memory queue; Redis pub/sub
+            # unsubscribes).
             reader.cancel()
-            with suppress(asyncio.CancelledError, StopConsumer):
-                await reader
+            try:
+                with suppress(asyncio.CancelledError, StopConsumer):
+                    await reader
+            finally:
+                # Also when the reader's failure is the consumer's outcome (a page gone mid-send).
+                await self.leave_layer()
+
+    disconnected = False
+    # Whether the reader is waiting in the layer's receive.
+    receiving = False
+
+    async def websocket_disconnect(self, message):
+        self.disconnected = True
+        await super().websocket_disconnect(message)
+
+    async def leave_layer(self):
+        """Leave nothing of this socket in the channel layer, however it ended.
+
+        A socket that ended otherwise than by the page closing it (a send to a
+        page already gone, a handler that failed) never had ``disconnect``
+        called, so it stayed in its groups; and its reader, stopped outside
+        the layer's receive, left the channel subscribed. On Redis pub/sub,
+        which expires nothing, every later broadcast then piled up in the
+        process's memory for good.
+        """
+        if not self.disconnected:
+            self.disconnected = True
+            try:
+                await self.disconnect(1006)
+            except Exception:  # noqa: BLE001 - the socket is gone; what failed is logged
+                logger.warning("board socket %s: leaving its groups failed", self.channel_name, exc_info=True)
+        if self.receiving:
+            return
+        # A receive cancelled while it waits drops the channel; what was
+        # still queued is read and dropped first.
+        for _ in range(DRAIN_MAX):
+            receive = asyncio.ensure_future(self.channel_receive())
+            await asyncio.sleep(0)
+            if not receive.done():
+                receive.cancel()
+                with suppress(BaseException):
+                    await receive
+                return
+            if receive.exception() is not None:
+                return
 
     async def read_layer(self, consumer: asyncio.Task):
         """Handle the channel layer's messages until the socket goes.
@@ -84,9 +136,11 @@ class OwnLoopMixin:
         pause = LAYER_RETRY_SECONDS
         try:
             while True:
+                self.receiving = True
                 try:
                     message = await self.channel_receive()
                 except LAYER_ERRORS as error:
+                    self.receiving = False
                     if asyncio.current_task().cancelling():
                         # Stopping: some layers answer a cancelled read with
                         # a connection error; the reader stops, as cancelled.
@@ -96,6 +150,7 @@ class OwnLoopMixin:
                     await asyncio.sleep(pause)
                     pause = min(pause * 2, LAYER_RETRY_MAX_SECONDS)
                     continue
+                self.receiving = False
                 pause = LAYER_RETRY_SECONDS
                 await self.handle(message)
         except Exception:

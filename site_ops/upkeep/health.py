@@ -12,6 +12,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
 
+from site_ops.live import LAYER_ERRORS
+
 logger = logging.getLogger(__name__)
 
 # A healthy layer answers in milliseconds; a monitor waits a few seconds at most.
@@ -31,7 +33,7 @@ def check_database() -> str:
 
 def check_channel_layer() -> str:
     try:
-        async_to_sync(_round_trip)(get_channel_layer())
+        async_to_sync(_checked)(get_channel_layer())
     except TimeoutError:
         logger.error("health check: the channel layer did not answer within %ss", CHANNEL_LAYER_TIMEOUT_SECONDS)
         return "timeout"
@@ -41,20 +43,37 @@ def check_channel_layer() -> str:
     return "ok"
 
 
+async def _checked(layer) -> None:
+    """The round trip, tried once more when the layer's connection failed: the
+    first use of a connection pooled before Redis restarted fails, and a
+    restarted Redis is not a failed check."""
+    try:
+        await _round_trip(layer)
+    except TimeoutError:
+        raise  # a layer that does not answer is not asked twice
+    except LAYER_ERRORS:
+        await _round_trip(layer)
+
+
 async def _round_trip(layer) -> None:
     """Send a message to a throwaway channel of this process and read it back."""
     if layer is None:
         raise RuntimeError("no channel layer is configured")
-    async with asyncio.timeout(CHANNEL_LAYER_TIMEOUT_SECONDS):
-        channel = await layer.new_channel("healthz.")
-        await layer.send(channel, {"type": "healthz.ping"})
-        message = await layer.receive(channel)
+    channel = None
+    try:
+        async with asyncio.timeout(CHANNEL_LAYER_TIMEOUT_SECONDS):
+            channel = await layer.new_channel("healthz.")
+            await layer.send(channel, {"type": "healthz.ping"})
+            message = await layer.receive(channel)
+    finally:
+        if channel is not None:
+            # A receive that is cancelled makes every layer drop the channel
+            # (Redis pub/sub unsubscribes from it): no check, passed or
+            # failed, leaves anything behind.
+            with suppress(Exception):
+                await asyncio.wait_for(layer.receive(channel), 0.01)
     if message.get("type") != "healthz.ping":
         raise RuntimeError(f"the channel layer returned another message: {message.get('type')!r}")
-    # A receive that is cancelled makes every layer drop the channel (Redis
-    # pub/sub unsubscribes from it), so no check leaves anything behind.
-    with suppress(TimeoutError):
-        await asyncio.wait_for(layer.receive(channel), 0.01)
 
 
 def health() -> dict[str, str]:
