@@ -60,18 +60,16 @@ class SiteScoped:
         return queryset.filter(**{self.site_path: site.pk}) if site else queryset.none()
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if not request.user.is_superuser:
-            choices = own_site_choices(db_field.related_model, request.user)
-            if choices is not None:
-                kwargs["queryset"] = choices
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **self.own_choices(db_field, request, kwargs))
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if not request.user.is_superuser:
-            choices = own_site_choices(db_field.related_model, request.user)
-            if choices is not None:
-                kwargs["queryset"] = choices
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        return super().formfield_for_manytomany(db_field, request, **self.own_choices(db_field, request, kwargs))
+
+    @staticmethod
+    def own_choices(db_field, request, kwargs: dict) -> dict:
+        """A form field's arguments, its choices kept to the user's own site unless they are the installation's."""
+        choices = None if request.user.is_superuser else own_site_choices(db_field.related_model, request.user)
+        return kwargs if choices is None else {**kwargs, "queryset": choices}
 
     def get_list_filter(self, request):
         filters = super().get_list_filter(request)

@@ -113,3 +113,30 @@ def hospital_visit_arranged(person: Person, *, clerk, head):
         escort="吴刚",
         planned_departure_at=timezone.now(),
     )
+
+
+def user_change_form(user: User, **fields) -> dict:
+    """What the admin's page of a staff account posts back unchanged (its staff record inline), ``fields`` changed."""
+    staff = user.staff
+    return {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": "",
+        "is_active": "on" if user.is_active else "",
+        "groups": list(user.groups.values_list("pk", flat=True)),
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": "2026-12-01",
+        "date_joined_1": "08:00:00",
+        "staff-TOTAL_FORMS": "1",
+        "staff-INITIAL_FORMS": "1",
+        "staff-MIN_NUM_FORMS": "0",
+        "staff-MAX_NUM_FORMS": "1",
+        "staff-0-id": staff.pk,
+        "staff-0-user": user.pk,
+        "staff-0-site": staff.site_id,
+        "staff-0-organisation": staff.organisation,
+        "staff-0-phone": staff.phone,
+        **fields,
+    }

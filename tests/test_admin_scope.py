@@ -8,7 +8,7 @@ from rooms.models import AuditEvent, District, Person, RoleGroup, Room, Site
 from rooms.roles import Role
 from rooms.services import audit
 from tests.base import SiteTestCase
-from tests.factories import make_person, make_rooms, make_site, make_user
+from tests.factories import make_person, make_rooms, make_site, make_user, user_change_form
 
 OTHER_SITE = "巴国城隔离点"
 OTHER_PERSON = "钱多多"
@@ -84,22 +84,9 @@ class SiteHeadAdminTests(SiteTestCase):
         page = self.client.get(self.admin_url(User, "change", self.clerk.pk)).content.decode()
         self.assertNotIn('name="is_superuser"', page)
         self.assertNotIn('name="user_permissions"', page)
-        data = {
-            "username": self.clerk.username,
-            "is_active": "on",
-            "is_staff": "on",
-            "is_superuser": "on",
-            "groups": [Group.objects.get(name=Role.GENERAL).pk],
-            "date_joined_0": "2026-12-01",
-            "date_joined_1": "08:00:00",
-            "staff-TOTAL_FORMS": "1",
-            "staff-INITIAL_FORMS": "1",
-            "staff-MIN_NUM_FORMS": "0",
-            "staff-MAX_NUM_FORMS": "1",
-            "staff-0-id": self.clerk.staff.pk,
-            "staff-0-user": self.clerk.pk,
-            "staff-0-site": self.site.pk,
-        }
+        data = user_change_form(
+            self.clerk, is_staff="on", is_superuser="on", groups=[Group.objects.get(name=Role.GENERAL).pk]
+        )
         self.client.post(self.admin_url(User, "change", self.clerk.pk), data)
         self.clerk.refresh_from_db()
         self.assertFalse(self.clerk.is_superuser)

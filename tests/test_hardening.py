@@ -19,7 +19,7 @@ from site_ops import heartbeats, live
 from site_ops.consumers import BoardConsumer
 from site_ops.models import BoardSequence
 from tests.base import LiveTestCase, SiteTestCase, SocketMixin
-from tests.factories import make_site, make_user
+from tests.factories import make_site, make_user, user_change_form
 
 ACK = '<div id="live-ack" hidden></div>'
 
@@ -79,27 +79,7 @@ class SocketRightTests(SocketMixin, LiveTestCase):
             admin.force_login(User.objects.get(pk=self.head.pk))
             user = User.objects.get(pk=self.clerk.pk)
             url = reverse("admin:auth_user_change", args=[user.pk])
-            data = {
-                "username": user.username,
-                "first_name": user.first_name,
-                "last_name": user.last_name,
-                "email": "",
-                "is_active": "on",
-                "groups": [],
-                "last_login_0": "",
-                "last_login_1": "",
-                "date_joined_0": "2026-12-01",
-                "date_joined_1": "08:00:00",
-                "staff-TOTAL_FORMS": "1",
-                "staff-INITIAL_FORMS": "1",
-                "staff-MIN_NUM_FORMS": "0",
-                "staff-MAX_NUM_FORMS": "1",
-                "staff-0-id": user.staff.pk,
-                "staff-0-user": user.pk,
-                "staff-0-site": self.site.pk,
-                "staff-0-organisation": "",
-                "staff-0-phone": "",
-            }
+            data = user_change_form(user, groups=[])
             response = admin.post(url, data)
             self.assertEqual(response.status_code, 302, response.content.decode()[:2000])
 
