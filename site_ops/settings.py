@@ -301,6 +301,7 @@ LOGGING = {
     "filters": {
         "one_line": {"()": "site_ops.middleware.OneLine"},
         "refusals_one_line": {"()": "site_ops.middleware.RefusalsOneLine"},
+        "redis_outage_one_line": {"()": "site_ops.pubsub.OutageOneLine"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
@@ -309,6 +310,9 @@ LOGGING = {
     "loggers": {
         "django.security": {"handlers": ["one_line"], "level": "WARNING", "propagate": False},
         "django.request": {"filters": ["refusals_one_line"], "level": "WARNING"},
+        # (A logger's filters apply to what it logs itself, not its children's.)
+        "channels_redis.pubsub": {"filters": ["redis_outage_one_line"], "level": "WARNING"},
+        "channels_redis.core": {"filters": ["redis_outage_one_line"], "level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

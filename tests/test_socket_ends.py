@@ -142,3 +142,28 @@ class PasswordChangeTests(SocketMixin, LiveTestCase):
         )
         self.assertEqual(response.status_code, 302)
         self.assertEqual((await socket.receive_output(timeout=3))["code"], consumers.CLOSE_SESSION_ENDED)
+
+
+class RedisOutageLogTests(TestCase):
+    def test_an_outage_is_one_line_a_minute_not_a_traceback_a_second(self):
+        import logging
+
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        logger = logging.getLogger("channels_redis.pubsub")
+        with self.assertLogs("channels_redis.pubsub", "ERROR") as logs:
+            for _ in range(5):
+                try:
+                    raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+                except RedisConnectionError:
+                    logger.exception("Unexpected exception in receive task")
+            try:
+                raise ValueError("not an outage")
+            except ValueError:
+                logger.exception("Unexpected exception in receive task")
+        self.assertEqual(len(logs.records), 2)
+        outage, other = logs.records
+        self.assertIsNone(outage.exc_info)
+        self.assertIn("Redis unavailable", outage.getMessage())
+        self.assertIn("Connection refused", outage.getMessage())
+        self.assertIsNotNone(other.exc_info)
