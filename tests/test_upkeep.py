@@ -356,12 +356,15 @@ class HealthzTests(TestCase):
         layer.send = mock.AsyncMock(side_effect=ConnectionError("Redis refused the connection"))
         with (
             mock.patch("site_ops.upkeep.health.get_channel_layer", return_value=layer),
-            self.assertLogs("site_ops.upkeep.health", "ERROR"),
+            self.assertLogs("site_ops.upkeep.health", "ERROR") as logs,
         ):
             response = self.client.get(self.url)
         self.assertEqual(response.status_code, 503)
         self.assertEqual(response.json(), {"status": "error", "database": "ok", "channel_layer": "error"})
         self.assertNotIn("Redis", response.content.decode())
+        # Unreachable: one line in the log, not a traceback.
+        self.assertIn("unreachable (ConnectionError: Redis refused the connection)", logs.output[-1])
+        self.assertIsNone(logs.records[-1].exc_info)
 
     def test_a_hung_channel_layer_times_out(self):
         async def never(channel):

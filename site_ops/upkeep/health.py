@@ -37,6 +37,10 @@ def check_channel_layer() -> str:
     except TimeoutError:
         logger.error("health check: the channel layer did not answer within %ss", CHANNEL_LAYER_TIMEOUT_SECONDS)
         return "timeout"
+    except LAYER_ERRORS as error:
+        # Redis down: one line each time a monitor asks, not a traceback.
+        logger.error("health check: the channel layer is unreachable (%s: %s)", type(error).__name__, error)
+        return "error"
     except Exception:
         logger.exception("health check: the channel layer failed")
         return "error"
