@@ -23,13 +23,15 @@ class RoomsConfig(AppConfig):
 def grant_site_heads_the_admin(using="default", **kwargs):
     """The site head's role may use the admin for their site's set-up: every
     model the admin shows, as far as each admin page allows (rooms.admin keeps
-    them to their own site; the roles and the districts stay the
-    installation's administrator's, and get no permission here). After every migrate, once the models'
-    permissions exist: Django makes them only after the migrations ran."""
+    them to their own site; the roles, the districts and the login records
+    of unknown names stay the installation's administrator's). After every
+    migrate, once the models' permissions exist: Django makes them only
+    after the migrations ran."""
     from django.contrib import admin
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
 
+    from rooms.admin import OwnSiteLogins, SiteScoped
     from rooms.models import District
     from rooms.roles import Role
 
@@ -37,8 +39,6 @@ def grant_site_heads_the_admin(using="default", **kwargs):
     if group is None:
         return
     wanted = []
-    from rooms.admin import OwnSiteLogins, SiteScoped
-
     for model, model_admin in admin.site._registry.items():
         # Only what the admin keeps to the site head's own site.
         if not isinstance(model_admin, SiteScoped | OwnSiteLogins) or issubclass(model, Group) or model is District:

@@ -18,11 +18,38 @@ def site_language():
     return translation.override(settings.LANGUAGE_CODE)
 
 
-def written(message: str, **params) -> str:
-    """``message`` (marked with ``gettext_noop``) with ``params`` filled in, in the site's language.
+class Translated:
+    """A message (marked with ``gettext_noop``) and its params, translated when it is made text.
 
-    The params are made text in that language too (a record's name, a lazy label).
+    The params are made text then too (a record's name, a lazy label). What a
+    read shared by every language shows (why a release waits, read once per
+    broadcast and rendered for the boards in both) is kept as this, so each
+    board reads it in its own language.
     """
+
+    __slots__ = ("message", "params")
+
+    def __init__(self, message: str, **params):
+        self.message, self.params = message, params
+
+    def __str__(self) -> str:
+        text = gettext(self.message)
+        return text % {key: str(value) for key, value in self.params.items()} if self.params else text
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other) if isinstance(other, str | Translated) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return f"Translated({str(self)!r})"
+
+
+def written(message: str, **params) -> str:
+    """``message`` (marked with ``gettext_noop``) with ``params`` filled in, in the site's language."""
     with site_language():
-        text = gettext(message)
-        return text % {key: str(value) for key, value in params.items()} if params else text
+        return str(Translated(message, **params))

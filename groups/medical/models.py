@@ -21,6 +21,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from rooms.models import ACTION_LABELS, Person, Room, Site, Stay, Versioned
+from rooms.words import Translated as Reason
 
 User = settings.AUTH_USER_MODEL
 
@@ -560,41 +561,12 @@ HEALTH_ALERT_KINDS = (
 # --- release eligibility --------------------------------------------------
 
 
-class Reason:
-    """Why a stay cannot be released, in the language it is shown in.
-
-    Translated when it is shown, not when it is found: a broadcast reads the
-    releases due once and renders them for the boards in every language, so
-    a reason translated when found would reach every board in the language
-    of whoever made the change. Reads as the text it shows.
-    """
-
-    __slots__ = ("message", "params")
-
-    def __init__(self, message: str, **params):
-        self.message, self.params = message, params
-
-    def __str__(self) -> str:
-        text = gettext(self.message)
-        return text % {key: str(value) for key, value in self.params.items()} if self.params else text
-
-    def __contains__(self, part: str) -> bool:
-        return part in str(self)
-
-    def __eq__(self, other) -> bool:
-        return str(self) == str(other) if isinstance(other, str | Reason) else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.message, tuple(sorted(self.params.items()))))
-
-    def __repr__(self) -> str:
-        return f"Reason({str(self)!r})"
-
-
 @dataclass
 class Eligibility:
     """Whether a stay's protocol allows release, and if not, why not."""
 
+    # Translated when shown, not when found: a broadcast reads the releases
+    # due once and renders them for the boards in every language.
     reasons: list[Reason] = field(default_factory=list)
     negatives: int = 0
     required: int = 0
