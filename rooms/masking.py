@@ -33,6 +33,23 @@ def mask_phone(value: str) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+# Recorded fields that hold personal data, and how each is masked: in the
+# audit log's before/after, and when a history shows an older event (masking
+# a masked value changes nothing).
+MASKED_FIELDS = {
+    "national_id": mask_national_id,
+    "phone": mask_phone,
+    "emergency_phone": mask_phone,
+    "driver_phone": mask_phone,
+}
+
+
+def masked_fields(values: dict) -> dict:
+    return {
+        key: MASKED_FIELDS[key](value) if key in MASKED_FIELDS and value else value for key, value in values.items()
+    }
+
+
 def national_id_check_digit(first17: str) -> str:
     total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11]

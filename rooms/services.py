@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rooms import handover as handovers
-from rooms.masking import mask_national_id, mask_phone
+from rooms.masking import mask_national_id, masked_fields
 from rooms.models import AuditEvent, Handover, Person, Room, Site, Stay, SubmittedForm
 from rooms.roles import Role, display_name, has_role, require_role, role_label
 from rooms.words import site_language
@@ -50,12 +50,6 @@ class AlreadySubmitted(ServiceError):
 
 
 # --- shared steps ---------------------------------------------------------
-
-_MASKED = {"national_id": mask_national_id, "phone": mask_phone, "emergency_phone": mask_phone}
-
-
-def _masked(values: dict) -> dict:
-    return {key: _MASKED[key](value) if key in _MASKED else value for key, value in values.items()}
 
 
 def _json(value):
@@ -98,8 +92,8 @@ def audit_event(*, site, by, action, obj, room=None, person=None, before=None, a
         object_id=obj.pk,
         room=room,
         person=person,
-        before={key: _json(value) for key, value in _masked(before or {}).items()},
-        after={key: _json(value) for key, value in _masked(after or {}).items()},
+        before={key: _json(value) for key, value in masked_fields(before or {}).items()},
+        after={key: _json(value) for key, value in masked_fields(after or {}).items()},
         note=note[:300],
     )
 

@@ -1,7 +1,7 @@
 """Every field to its audience: each role's pages and board snapshots, searched for what it must not see.
 
 A site with a positive result (Ct values), a fever, a medicine, a transfer
-whose reason is a diagnosis, and people's full IDs and phone numbers. Every
+whose reason is a diagnosis, and people's (and a driver's) full IDs and phone numbers. Every
 page a role can open and every board it may watch is rendered as that role
 and searched. Full IDs and phones are shown to nobody unless revealed.
 """
@@ -33,6 +33,7 @@ CLINICAL = [CT, FEVER, MEDICINE, REASON]
 ADDRESS = "重庆市九龙坡区杨家坪街道西郊路社区西郊路12号3单元"
 ADDRESS_ROLES = frozenset({Role.GENERAL, Role.SITE_HEAD})
 SICK = "赵秀兰"
+DRIVER_PHONE = "17000002468"
 FORBIDDEN = {
     # Catering is told a room is sealed, never that someone in it is positive.
     Role.CATERING: [*CLINICAL, "阳性"],
@@ -78,6 +79,16 @@ class AudienceTests(SiteTestCase):
             person=cls.person, by=cls.clerk, reason=REASON, destination_type="hospital_visit"
         )
         transfers.transfer_approve(transfer=other, by=cls.head)
+        other = transfers.transfer_arrange(
+            transfer=other,
+            by=cls.clerk,
+            confirmed_with="区人民医院",
+            vehicle_plate="渝A12345",
+            driver_name="李师傅",
+            driver_phone=DRIVER_PHONE,
+            escort="吴刚",
+            planned_departure_at=timezone.now(),
+        )
         cls.transfers = [transfer, other]
 
     def users(self):
@@ -121,7 +132,7 @@ class AudienceTests(SiteTestCase):
 
     def assert_clean(self, html: str, role: str, where: str, address_allowed: bool = False):
         people = (self.person, self.sick, self.mate)
-        forbidden = [*FORBIDDEN[role], *(p.national_id for p in people), *(p.phone for p in people)]
+        forbidden = [*FORBIDDEN[role], *(p.national_id for p in people), *(p.phone for p in people), DRIVER_PHONE]
         if not (address_allowed and role in ADDRESS_ROLES):
             forbidden.append(ADDRESS)
         for text in forbidden:

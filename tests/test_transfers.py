@@ -484,7 +484,8 @@ class TransferViewTests(TransferTestCase):
         }
 
     def test_each_view_lets_in_its_groups_only(self):
-        transfer = self.request()
+        # Approved, so that the escort's page is the security group's to open.
+        transfer = self.walk(self.request(), S.APPROVED)
         for name, (url, method, allowed) in self.urls(transfer).items():
             for user in (self.head, self.clerk, self.nurse, self.guard, self.cook, self.outsider):
                 self.client.force_login(user)
@@ -624,6 +625,55 @@ class TransferViewTests(TransferTestCase):
         self.assertNotContains(response, self.person.national_id)
         self.assertContains(response, "渝AD1234")
 
+    def test_the_drivers_phone_is_masked_except_on_the_receivers_audited_print(self):
+        transfer = self.walk(self.request(), S.APPROVED, S.ARRANGED)
+        for user in (self.head, self.clerk, self.nurse, self.guard):
+            self.client.force_login(user)
+            with self.subTest(user=user.username):
+                response = self.client.get(reverse("transfer-detail", args=[transfer.pk]))
+                self.assertContains(response, "170****5678")
+                self.assertNotContains(response, "17000005678")
+        # The arrangement's history records it masked, and shows older records masked too.
+        event = AuditEvent.objects.get(object_id=transfer.pk, action="transfer.arranged")
+        self.assertEqual(event.after["driver_phone"], "170****5678")
+        from rooms.templatetags.audit import audit_changes
+
+        event.after["driver_phone"] = "17000005678"
+        self.assertNotIn("17000005678", str(audit_changes(event)))
+        self.client.force_login(self.clerk)
+        history = self.client.get(reverse("person-detail", args=[self.person.pk]))
+        self.assertContains(history, "170****5678")
+        self.assertNotContains(history, "17000005678")
+        # The sheet for the receiver, printed by someone who may reveal, has it whole.
+        self.client.force_login(self.head)
+        printed = self.client.post(reverse("transfer-print", args=[transfer.pk]))
+        self.assertContains(printed, "17000005678")
+        self.assertTrue(AuditEvent.objects.filter(object_id=transfer.pk, action="transfer.print").exists())
+
+    def test_the_escort_page_is_the_security_groups_from_approval_on(self):
+        waiting = self.request()
+        self.client.force_login(self.guard)
+        url = reverse("transfer-detail", args=[waiting.pk])
+        self.assertEqual(self.client.get(url).status_code, 404)
+        self.walk(waiting, S.CANCELLED)
+        self.assertEqual(self.client.get(url).status_code, 404)
+        rejected = self.walk(self.request(), S.REJECTED)
+        self.assertEqual(self.client.get(reverse("transfer-detail", args=[rejected.pk])).status_code, 404)
+        approved = self.walk(self.request(), S.APPROVED)
+        url = reverse("transfer-detail", args=[approved.pk])
+        self.assertNotContains(self.client.get(url), approved.reason)
+        # Once it was theirs, it stays open to them when it is cancelled.
+        self.walk(approved, S.CANCELLED)
+        self.assertEqual(self.client.get(url).status_code, 200)
+        # The site head, the general and the medical groups see every one of them.
+        for user in (self.head, self.clerk, self.nurse):
+            self.client.force_login(user)
+            for transfer in (waiting, rejected):
+                with self.subTest(user=user.username, state=transfer.state):
+                    self.assertContains(
+                        self.client.get(reverse("transfer-detail", args=[transfer.pk])), transfer.reason
+                    )
+
     def test_the_person_page_offers_a_request_or_shows_the_open_one(self):
         self.client.force_login(self.clerk)
         url = reverse("person-detail", args=[self.person.pk])
@@ -699,10 +749,14 @@ class TransferSocketTests(SocketMixin, LiveTestCase):
         transfer = await sync_to_async(transfer_services.transfer_request)(
             person=self.person, by=self.clerk, reason="就医", destination_type=D.HOSPITAL_VISIT
         )
-        page, connected, _code = await self.connect(f"/ws/escorts/{transfer.pk}/?lang=en", self.guard)
-        self.assertIn('id="transfer-body"', await page.receive_from())
+        # Not the security group's before it is approved.
+        early, *_ = await self.connect(f"/ws/escorts/{transfer.pk}/?lang=en", self.guard)
+        self.assertEqual((await early.receive_output())["code"], 4403)
         await sync_to_async(transfer_services.transfer_approve)(transfer=transfer, by=self.head)
+        page, connected, _code = await self.connect(f"/ws/escorts/{transfer.pk}/?lang=en", self.guard)
         self.assertIn('data-state="approved"', await page.receive_from())
+        await sync_to_async(transfer_services.transfer_cancel)(transfer=transfer, by=self.clerk, reason="家属改变主意")
+        self.assertIn('data-state="cancelled"', await page.receive_from())
         await page.disconnect()
         for path, user in ((f"/ws/transfers/{transfer.pk}/", self.cook), (f"/ws/escorts/{transfer.pk}/", self.cook)):
             refused, *_ = await self.connect(path, user)

@@ -162,6 +162,23 @@ def companions(transfer: Transfer) -> list:
     return linked
 
 
+def escort_may_open(transfer: Transfer) -> bool:
+    """Whether the escort's page of this transfer is open to the security group.
+
+    The group sees a transfer from its approval on (its board's columns), and
+    keeps its page when the transfer ends; a request that was never approved
+    (waiting, rejected, or cancelled before approval) is not theirs to see.
+    """
+    S = Transfer.State
+    if transfer.state in (S.REQUESTED, S.REJECTED):
+        return False
+    if transfer.state != S.CANCELLED:
+        return True
+    return AuditEvent.objects.filter(
+        person=transfer.person_id, object_type="transfer", object_id=transfer.pk, action=f"transfer.{S.APPROVED}"
+    ).exists()
+
+
 def load_transfer(pk: int, site_id: int) -> Transfer:
     return Transfer.objects.select_related("site", "person", "room", "requested_by", "updated_by").get(
         pk=pk, site_id=site_id
@@ -192,7 +209,8 @@ class TransferPageBoard(WholeBoard):
     escort: bool = False
 
     def exists(self, site_id):
-        return Transfer.objects.filter(pk=self.transfer_id, site_id=site_id).exists()
+        transfer = Transfer.objects.filter(pk=self.transfer_id, site_id=site_id).first()
+        return transfer is not None and (not self.escort or escort_may_open(transfer))
 
     def part(self, site_id, params):
         page = transfer_page(load_transfer(self.transfer_id, site_id), escort=self.escort)

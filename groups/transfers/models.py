@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rooms.masking import mask_phone
 from rooms.models import ACTION_LABELS, Person, Room, Site, Versioned
 
 
@@ -125,6 +126,10 @@ class Transfer(Versioned):
 
     def get_escort_ws_path(self):
         return f"/ws/escorts/{self.pk}/"
+
+    @property
+    def driver_phone_masked(self) -> str:
+        return mask_phone(self.driver_phone)
 
     @property
     def is_open(self) -> bool:

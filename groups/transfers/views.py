@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groups.transfers import services
-from groups.transfers.board import ESCORT_PAGE_ROLES, TRANSFER_PAGE_ROLES, load_transfer, transfer_page
+from groups.transfers.board import ESCORT_PAGE_ROLES, TRANSFER_PAGE_ROLES, escort_may_open, load_transfer, transfer_page
 from groups.transfers.forms import STEPS, TransferRequestForm
 from groups.transfers.models import Transfer
 from rooms.actions import INVALID, refused_status, site_for_user
@@ -132,6 +132,8 @@ def transfer_detail(request, pk):
     transfer = _get_transfer_for_user(request, pk)
     # The escort's page for the security group, unless the user also has the whole.
     escort = not has_role(request.user, *TRANSFER_PAGE_ROLES)
+    if escort and not escort_may_open(transfer):
+        raise Http404(_("No such transfer on this site."))
     page = transfer_page(transfer, escort=escort)
     page["can_reveal"] = request.user.has_perm("rooms.reveal_personal_data")
     return render(request, "transfers/detail.html", page)

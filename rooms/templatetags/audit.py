@@ -7,6 +7,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
+from rooms.masking import masked_fields
 from rooms.roles import role_words
 
 register = template.Library()
@@ -103,9 +104,9 @@ def _display(field, value, key=None):
 @register.simple_tag
 def audit_changes(event) -> list[dict]:
     """[{label, before, after}] for an event's recorded fields."""
-    before = event.before or {}
+    before = masked_fields(event.before or {})
     rows = []
-    for key, after in (event.after or {}).items():
+    for key, after in masked_fields(event.after or {}).items():
         field = _field(event, key)
         rows.append(
             {
