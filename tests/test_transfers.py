@@ -648,6 +648,10 @@ class TransferViewTests(TransferTestCase):
         self.client.force_login(self.head)
         printed = self.client.post(reverse("transfer-print", args=[transfer.pk]))
         self.assertContains(printed, "17000005678")
+        self.assertContains(printed, self.person.national_id)
+        # A sheet of the moment: no live socket, whose snapshot would mask it again before it prints.
+        self.assertNotContains(printed, "ws-connect")
+        self.assertContains(self.client.get(transfer.get_absolute_url()), "ws-connect")
         self.assertTrue(AuditEvent.objects.filter(object_id=transfer.pk, action="transfer.print").exists())
 
     def test_the_escort_page_is_the_security_groups_from_approval_on(self):
