@@ -203,6 +203,26 @@ class PersonPageTests(MedicalViewTestCase):
         self.assertRedirects(response, reverse("person-medical", args=[self.person.pk]), fetch_redirect_response=False)
         self.assertEqual(Stay.objects.get().ends_on, until)
 
+    def test_the_pages_forms_answer_in_its_panel_so_a_refusal_keeps_what_was_typed(self):
+        page = self.client.get(reverse("person-medical", args=[self.person.pk])).content.decode()
+        for name in ("stay-extend", "stay-replan", "medicine-need-add"):
+            url = reverse(name, args=[self.person.pk])
+            self.assertIn(f'hx-post="{url}" hx-target="#panel"', page)
+        url = reverse("stay-extend", args=[self.person.pk])
+        data = {"version": self.stay.version, "token": "e2", "until": "2020-01-01", "reason": "同住人阳性"}
+        refused = self.client.post(url, data, headers={"hx-request": "true"})
+        self.assertEqual(refused.status_code, 422)
+        self.assertEqual(refused["HX-Retarget"], "#panel")
+        self.assertEqual(Stay.objects.get().ends_on, self.stay.ends_on)
+        # Sent twice (a double tap), it is recorded once and answers in the panel, never with a redirect
+        # (which htmx would follow and put the whole page in the panel).
+        data["until"] = (self.stay.ends_on + timedelta(days=2)).isoformat()
+        for _ in range(2):
+            response = self.client.post(url, data, headers={"hx-request": "true"})
+            self.assertEqual(response.status_code, 200)
+            self.assertContains(response, 'class="panel-inner done"')
+        self.assertEqual(AuditEvent.objects.filter(action="stay.extend").count(), 1)
+
     def test_medicines_from_the_page(self):
         self.client.post(reverse("medicine-need-add", args=[self.person.pk]), {"name": "二甲双胍片", "dose": "0.5g"})
         self.client.post(
@@ -248,7 +268,7 @@ class LabImportViewTests(MedicalViewTestCase):
         book = Workbook()
         sheet = book.active
         sheet.append(["身份证号", "检测结果", "报告时间"])
-        sheet.append([self.person.national_id, "阴性", timezone.now().replace(tzinfo=None)])
+        sheet.append([self.person.national_id, "阴性", timezone.localtime().replace(tzinfo=None)])
         content = io.BytesIO()
         book.save(content)
         self.upload("lab.xlsx", content.getvalue())

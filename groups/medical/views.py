@@ -302,7 +302,7 @@ def stay_extend(request, pk):
     call = partial(medical.stay_extend, stay=_open_stay(person), by=request.user)
     stay, refusal = _act(request, ExtendForm(request.POST), call, fallback)
     if refusal or stay is None:
-        return refusal or redirect(fallback)
+        return refusal or done(request, _already(), fallback)
     message = _("The quarantine of %(name)s now ends on %(date)s; the samples for release are scheduled again.") % {
         "name": person.name,
         "date": stay.ends_on.isoformat(),
@@ -320,7 +320,7 @@ def stay_replan(request, pk):
     call = partial(medical.sampling_replan, stay=stay, by=request.user)
     plan, refusal = _act(request, VersionedForm(request.POST), call, fallback)
     if refusal or plan is None:
-        return refusal or redirect(fallback)
+        return refusal or done(request, _already(), fallback)
     stay.refresh_from_db()
     message = _("The remaining samples follow the current protocol.")
     if stay.ends_on == ends_on:
