@@ -472,7 +472,7 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_words} {self.action_label}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.actor_words} {self.action_label}"
 
     @property
     def actor_words(self) -> str:

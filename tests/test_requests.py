@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from groups.control.report import daily_report
@@ -349,6 +350,9 @@ class ScreenTests(ListenMixin, RequestTestCase):
         form = self.client.get(reverse("checkpoint-in")).content.decode()
         self.assertIn(f"{self.room.number} · ", form)
         self.assertNotIn(MEDICINE, form)
+        # Each request at the site's time, as the guard's clock reads it (not UTC).
+        for logged in Request.objects.filter(kind__in=Request.GOODS_KINDS):
+            self.assertIn(f"{timezone.localtime(logged.requested_at):%m-%d %H:%M}", form)
         # The ledger and its export are the general group's and the site head's.
         self.client.force_login(self.cook)
         self.assertEqual(self.client.get(reverse("request-ledger")).status_code, 403)

@@ -1,9 +1,15 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groups.security.models import CheckpointEntry, Incident
 from rooms.forms import FloorChoiceMixin, OnceForm, SiteForm, VersionedForm
 from rooms.models import Request, Room
+
+
+def _at(moment) -> str:
+    """When, as the clocks on the site read it."""
+    return f"{timezone.localtime(moment):%m-%d %H:%M}"
 
 
 class CheckpointInForm(OnceForm):
@@ -28,7 +34,7 @@ class CheckpointInForm(OnceForm):
         )
         # Security sees which room and what kind, not which medicine.
         self.fields["request"].choices = [("", "—")] + [
-            (request.pk, f"{request.room.number} · {request.get_kind_display()} · {request.requested_at:%m-%d %H:%M}")
+            (request.pk, f"{request.room.number} · {request.get_kind_display()} · {_at(request.requested_at)}")
             for request in waiting
         ]
 

@@ -70,7 +70,7 @@ class Patrol(models.Model):
         indexes = [models.Index(fields=["site", "floor", "-at"])]
 
     def __str__(self):
-        return f"F{self.floor} {self.at:%H:%M}"
+        return f"F{self.floor} {timezone.localtime(self.at):%H:%M}"
 
 
 class Incident(Versioned):
