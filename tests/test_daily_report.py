@@ -55,6 +55,19 @@ class DailyReportTests(MedicalTestCase):
                 site=self.site, kind="conflict", severity="low", description="争吵", room=self.rooms[0], by=self.guard
             )
 
+    def test_the_waste_weighs_in_tenths_of_a_kilogram_on_the_page(self):
+        noon = timezone.make_aware(timezone.datetime.combine(self.day, timezone.datetime.min.time())) + timedelta(
+            hours=12
+        )
+        with mock.patch("django.utils.timezone.now", return_value=noon):
+            for kg in ("0.1", "0.2"):
+                disinfection.waste_collect(site=self.site, floor=1, bags=1, weight_kg=Decimal(kg), by=self.cleaner)
+        # 4.5 + 0.1 + 0.2 in floats, as SQLite sums them, is 4.799999999999999.
+        self.assertEqual(str(figures(self.site, self.day)["waste"]["collected"][1]), "4.8")
+        self.client.force_login(self.head)
+        page = self.client.get(reverse("daily-report") + f"?day={self.day.isoformat()}")
+        self.assertContains(page, "<td>4.8</td>", html=False)
+
     def test_every_figure_of_a_known_day(self):
         got = figures(self.site, self.day)
         self.assertEqual(got["people"]["close contact"], [1, 1])

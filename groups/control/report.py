@@ -260,6 +260,12 @@ def _disinfection(site, start, end) -> Section:
     return section
 
 
+def _kg(total) -> Decimal:
+    """A sum of weights to the tenth of a kilogram they are recorded in
+    (SQLite sums decimals as floats: 63.7000000000000)."""
+    return (total or Decimal("0")).quantize(Decimal("0.1"))
+
+
 def _waste(site, start, end) -> Section:
     section = Section(
         "waste",
@@ -276,8 +282,8 @@ def _waste(site, start, end) -> Section:
     handed = WasteHandover.objects.filter(site=site, handed_at__gte=start, handed_at__lt=end).aggregate(
         bags=Sum("bags"), kg=Sum("weight_kg")
     )
-    section.add(pgettext_lazy("daily report", "collected"), collected["bags"] or 0, collected["kg"] or Decimal("0"))
-    section.add(pgettext_lazy("daily report", "handed over"), handed["bags"] or 0, handed["kg"] or Decimal("0"))
+    section.add(pgettext_lazy("daily report", "collected"), collected["bags"] or 0, _kg(collected["kg"]))
+    section.add(pgettext_lazy("daily report", "handed over"), handed["bags"] or 0, _kg(handed["kg"]))
     return section
 
 
