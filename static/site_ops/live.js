@@ -17,6 +17,29 @@
   var lastMessageAt = 0;
   var heldBack = false;
 
+  // A board shown a floor at a time is sent the changed rooms of every
+  // floor (one message for all its tablets); those of another floor have no
+  // place on this page. They are dropped here, before htmx would report each
+  // one as an error. A message as long as a whole board (a snapshot) is
+  // left alone: its parts are always on the page, and reading it twice would
+  // cost a tablet more than it saves.
+  var FILTERED_UP_TO = 65536;
+  htmx.defineExtension("live-targets", {
+    transformResponse: function (text) {
+      if (text.length > FILTERED_UP_TO) return text;
+      var parsed = document.createElement("template");
+      parsed.innerHTML = text;
+      var dropped = false;
+      Array.prototype.slice.call(parsed.content.children).forEach(function (part) {
+        if (part.id && !document.getElementById(part.id)) {
+          part.remove();
+          dropped = true;
+        }
+      });
+      return dropped ? parsed.innerHTML : text;
+    },
+  });
+
   // Someone is typing into a field inside this element: swapping it would
   // throw their words away.
   function typingIn(target) {

@@ -54,6 +54,38 @@ class PositiveResultLiveTests(BrowserTestCase):
         self.assert_not_reloaded(control)
 
 
+class OneFloorTests(BrowserTestCase):
+    MOVE = """([url, version]) => fetch(url, {method: 'POST', headers: {'x-csrftoken':
+        JSON.parse(document.body.getAttribute('hx-headers'))['x-csrftoken'],
+        'content-type': 'application/x-www-form-urlencoded'}, body: 'to=out_of_service&version=' + version})"""
+
+    def test_a_tablet_showing_one_floor_takes_its_rooms_changes_and_quietly_drops_the_others(self):
+        page = self.open_as(self.nurse, "/medical/?floor=1", TABLET)
+        errors = []
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.evaluate(
+            "window.__noTarget = []; document.body.addEventListener('htmx:oobErrorNoTarget',"
+            " (e) => window.__noTarget.push(e.detail.content.id));"
+            "window.__sent = []; document.body.addEventListener('htmx:wsBeforeMessage',"
+            " (e) => window.__sent.push(e.detail.message));"
+        )
+        upstairs, here = self.rooms[5], self.rooms[1]
+        self.assertEqual((upstairs.floor, here.floor), (2, 1))
+        # The site head takes a room out of service on floor 2, then one on floor 1,
+        # through the server (as another tablet would), so that both broadcasts reach this tablet.
+        head = self.open_as(self.head, "/control/", WALL)
+        for room in (upstairs, here):
+            head.evaluate(self.MOVE, [f"/rooms/{room.pk}/move/", room.version])
+        page.wait_for_selector(f"#med-room-{here.pk}[data-status=out_of_service]", state="attached")
+        sent = "".join(page.evaluate("window.__sent"))
+        self.assertIn(f'id="med-room-{upstairs.pk}"', sent)
+        self.assertEqual(page.locator(f"#med-room-{upstairs.pk}").count(), 0)
+        # The other floor's room was dropped without an error.
+        self.assertEqual(page.evaluate("window.__noTarget"), [])
+        self.assertEqual(errors, [])
+        self.assert_not_reloaded(page)
+
+
 class SampleRowTests(BrowserTestCase):
     def test_a_tube_barcode_and_the_days_show_whole_on_a_tablet(self):
         self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
@@ -68,3 +100,28 @@ class SampleRowTests(BrowserTestCase):
                 self.assertLess(when.bounding_box()["height"], 30, when.inner_text())
         page.get_by_role("button", name="登记采样").click()
         expect(page.locator(".samples-table")).to_contain_text("HXS2212040312")
+
+    def test_a_refused_result_on_the_person_page_keeps_what_the_nurse_chose_and_typed(self):
+        stay = self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
+        sample = self.elsewhere(medical.sample_collect, sample=Sample.objects.get(stay=stay, day=1), by=self.nurse)
+        page = self.open_as(self.nurse, f"/medical/people/{self.person.pk}/", {"width": 768, "height": 1024})
+        form = page.locator(f"form[action$='/samples/{sample.pk}/result/']")
+        form.locator("select[name=result]").select_option("positive")
+        form.locator("input[name=ct_orf1ab]").fill("38")
+        form.locator("input[name=ct_n]").fill("38")
+        form.get_by_role("button", name="录入结果").click()
+        page.locator("#panel .error, #panel [role=alert]").first.wait_for()
+        self.screenshot(page, "person-medical-result-refused-tablet")
+        # Nothing recorded, and nothing the nurse chose or typed was lost (before, the page reloaded on 阴性).
+        self.assertEqual(Sample.objects.get(pk=sample.pk).status, Sample.Status.COLLECTED)
+        self.assertEqual(form.locator("select[name=result]").input_value(), "positive")
+        self.assertEqual(form.locator("input[name=ct_orf1ab]").input_value(), "38")
+        self.assertEqual(form.locator("input[name=ct_n]").input_value(), "38")
+        form.locator("input[name=ct_orf1ab]").fill("24.5")
+        form.locator("input[name=ct_n]").fill("26")
+        form.get_by_role("button", name="录入结果").click()
+        page.locator("#panel .done").wait_for()
+        # The page is live: its own push shows the result in place of the form.
+        expect(form).to_have_count(0)
+        self.assertEqual(Sample.objects.get(pk=sample.pk).result, Sample.Result.POSITIVE)
+        self.assert_not_reloaded(page)
