@@ -23,6 +23,12 @@ MAX_ID = 10**18 - 1
 FLOORS = (-9, 999)
 # No one staying or arriving was born before this (nor after today).
 BORN_AFTER = date(1900, 1, 1)
+# What no field takes: NUL (PostgreSQL refuses it with an error, SQLite
+# matches on it), the other control characters but tab and line breaks, and
+# the marks that turn the direction of the text after them, which make a
+# name or a destination show as something else than what it is. Refused in
+# every request's parameters (site_ops.middleware) and in uploaded sheets.
+NOT_ALLOWED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def whole_number(value) -> int | None:

@@ -10,18 +10,20 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext as _
 
-# What no field takes: NUL (PostgreSQL refuses it with an error, SQLite
-# matches on it), the other control characters but tab and line breaks, and
-# the marks that turn the direction of the text after them, which make a
-# name or a destination show as something else than what it is.
-NOT_ALLOWED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+from site_ops.inputs import NOT_ALLOWED
 
 
 def refuse_control_characters(get_response):
     """Refuse a request with a character no field takes (``NOT_ALLOWED``) in any parameter."""
 
     def middleware(request):
-        for values in (request.GET, request.POST):
+        try:
+            parameters = (request.GET, request.POST)
+        except LookupError:
+            # A form whose declared character set is no text encoding
+            # ("charset=rot13"): Django's parser raises when it decodes it.
+            return HttpResponseBadRequest(_("The request's character set is not one the site reads."))
+        for values in parameters:
             if any(
                 NOT_ALLOWED.search(key) or any(NOT_ALLOWED.search(value) for value in values.getlist(key))
                 for key in values
@@ -117,13 +119,19 @@ def method_not_allowed_page(get_response):
     return middleware
 
 
+# What the calendar says of a year outside 1..9999 (datetime.date(0, 1, 1),
+# and date.fromisocalendar for an ISO year).
+YEAR_OUT_OF_RANGE = re.compile(r"year -?[0-9]+ is out of range|Year is out of range: -?[0-9]+")
+
+
 class NumbersOutOfRange:
     """A number sent beyond what the database or the calendar can hold is a
     bad request (the 400 page), not a server error. The project's own forms
     and addresses bound their numbers (site_ops/inputs.py); this is for the
     places they do not reach: the admin's list filters, which pass a year of
     thirty digits to the calendar and a record number past 64 bits to
-    SQLite, both of which raise ``OverflowError``."""
+    SQLite, both of which raise ``OverflowError``, and a year of 0 or 10000,
+    which the calendar refuses with a ``ValueError`` of its own words."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -132,7 +140,9 @@ class NumbersOutOfRange:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, OverflowError):
+        if isinstance(exception, OverflowError) or (
+            isinstance(exception, ValueError) and YEAR_OUT_OF_RANGE.fullmatch(str(exception))
+        ):
             # Answered by the project's 400 handler, and logged in one line.
             raise BadRequest("a number out of range") from exception
         return None

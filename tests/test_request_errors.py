@@ -210,9 +210,32 @@ class HostileInputTests(ChineseTestCase):
                 self.assertEqual(response.status_code, 400 if refused else 200)
                 if refused:
                     self.assertIn("data-request-error>服务器无法读取发送的内容<", response.content.decode())
+        # A year of 0 or 10000, which the calendar refuses in words of its own.
+        for address, params in [
+            ("/admin/rooms/auditevent/", {"at__year": "0"}),
+            ("/admin/rooms/auditevent/", {"at__year__gte": "-1"}),
+            ("/admin/rooms/stay/", {"started_at__year": "10000"}),
+            ("/admin/rooms/person/", {"birth_date__year": "0"}),
+            ("/admin/auth/user/", {"date_joined__iso_year": "-5"}),
+        ]:
+            with self.subTest(address, params=params):
+                response = self.client.get(address, params)
+                self.assertEqual(response.status_code, 400)
+                self.assertIn("data-request-error>服务器无法读取发送的内容<", response.content.decode())
         # The same lists with ordinary filters still answer.
         self.assertEqual(self.client.get("/admin/rooms/room/", {"pk__in": self.room.pk}).status_code, 200)
         self.assertEqual(self.client.get("/admin/axes/accesslog/", {"attempt_time__year": "2026"}).status_code, 200)
+
+    def test_a_form_in_a_character_set_that_is_no_text_encoding_is_refused(self):
+        body = b'--xx\r\nContent-Disposition: form-data; name="a"\r\n\r\nabc\r\n--xx--\r\n'
+        self.client.logout()
+        for charset in ("rot13", "base64", "zlib_codec"):
+            for address in ("/login/", "/healthz", reverse("person-new")):
+                with self.subTest(charset=charset, address=address):
+                    response = self.client.generic(
+                        "POST", address, body, content_type=f"multipart/form-data; boundary=xx; charset={charset}"
+                    )
+                    self.assertEqual(response.status_code, 400)
 
     def test_an_admin_action_for_records_that_are_not_numbers_is_a_400_page(self):
         User.objects.filter(pk=self.head.pk).update(is_staff=True, is_superuser=True)
