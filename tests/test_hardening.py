@@ -424,6 +424,27 @@ class SheetBoundTests(SiteTestCase):
         self.assertEqual(second.error, "bad_id")  # "²" is a digit to str.isdigit, not to int()
         self.assertEqual(third.error, "")
 
+    def test_a_sheet_with_a_character_no_field_takes_is_refused_and_nothing_is_kept(self):
+        from groups.medical.lab_sheets import read_sheet
+
+        for line in ("HX1\x00,阴性", "HX1,阴\x00性", "\u202eHX1,阴性", "HX1,阴性\x1b"):
+            refused = self.assertRaisesMessage(services.ServiceError, "Line 3 of the sheet has a character")
+            with self.subTest(line=line.encode("unicode_escape")), refused:
+                read_sheet("results.csv", f"条码,结果\nHX0,阴性\n{line}\n".encode())
+        # Through the page (PostgreSQL refused the NUL with a 500 before): a clear refusal, nothing kept.
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from groups.medical.models import LabImport
+
+        self.client.force_login(self.nurse)
+        sheet = SimpleUploadedFile("nul.csv", b"barcode,result\nT1\x00,negative\n")
+        response = self.client.post(reverse("lab-import"), {"sheet": sheet})
+        self.assertContains(response, "a character no field takes", status_code=422)
+        self.assertFalse(LabImport.objects.exists())
+        # Tabs are text.
+        (row,) = read_sheet("results.csv", "条码,结果\nHX1\t,阴性\n".encode())
+        self.assertEqual(row.barcode, "HX1")
+
     def test_a_ct_that_is_not_a_number_fails_its_line(self):
         from groups.medical.lab_sheets import read_sheet
 

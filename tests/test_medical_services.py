@@ -622,7 +622,7 @@ class LabImportTests(MedicalTestCase):
     def test_the_preview_says_line_by_line_what_matched_and_applies_nothing(self):
         imported = self.preview(
             self.sheet(
-                "HX-1,,阴性,,,2026-11-22 21:30",
+                f"HX-1,,阴性,,,{timezone.localtime():%Y-%m-%d %H:%M}",
                 f",{self.other.national_id},positive,23.5,24.1,",
                 "HX-404,,阴性,,,",
                 "HX-1,,阴性,,,",
@@ -655,6 +655,22 @@ class LabImportTests(MedicalTestCase):
         self.assertFalse(SampleResult.objects.exists())
         self.assertEqual(self.fresh(self.tube).status, Sample.Status.COLLECTED)
 
+    def test_a_report_time_still_to_come_or_before_the_sample_was_taken_is_not_applied(self):
+        now = timezone.localtime()
+        imported = self.preview(
+            self.sheet(
+                f"HX-1,,阴性,,,{now + timedelta(days=1):%Y-%m-%d %H:%M}",
+                f",{self.other.national_id},阴性,,,{now - timedelta(days=1):%Y-%m-%d %H:%M}",
+            )
+        )
+        self.assertEqual(self.codes(imported), [(2, "future_time"), (3, "before_collection")])
+        self.assertIn("before the sample was taken", imported.lines()[1]["message"])
+        self.assertEqual(medical.lab_import_apply(lab_import=imported, by=self.nurse), 0)
+        self.assertFalse(SampleResult.objects.exists())
+        # A lab's clock a few minutes ahead, or a report time to the minute, is no error.
+        imported = self.preview(self.sheet(f"HX-1,,阴性,,,{now + timedelta(minutes=2):%Y-%m-%d %H:%M}"))
+        self.assertEqual(self.codes(imported), [(2, "apply")])
+
     def test_applying_records_the_results_and_escalates_a_positive(self):
         imported = self.preview(self.sheet("HX-1,,阴性,,,", f",{self.other.national_id},阳性,23.5,24.1,"))
         with self.captureOnCommitCallbacks(execute=False) as callbacks:
@@ -674,7 +690,7 @@ class LabImportTests(MedicalTestCase):
                 person = make_person(self.site, name=f"周{first + index}")
                 stay = self.check_in(person=person, room=self.rooms[first + index])
                 tubes.append(self.collected(stay, barcode=f"NB-{first + index}"))
-            lines = [f"{tube.tube_barcode},,阴性,36.5,37,2026-11-22 21:30" for tube in tubes]
+            lines = [f"{tube.tube_barcode},,阴性,36.5,37,{timezone.localtime():%Y-%m-%d %H:%M}" for tube in tubes]
             imported = self.preview(self.sheet(*lines))
             with CaptureQueriesContext(connection) as queries:
                 self.assertEqual(medical.lab_import_apply(lab_import=imported, by=self.nurse), count)
@@ -704,7 +720,8 @@ class LabImportTests(MedicalTestCase):
         self.assertFalse(SampleResult.objects.exists())
 
     def test_a_sheet_imported_again_records_nothing_twice(self):
-        content = self.sheet("HX-1,,阴性,,,2026-11-22 21:30", f",{self.other.national_id},阴性,,,2026-11-22 21:30")
+        reported = f"{timezone.localtime():%Y-%m-%d %H:%M}"
+        content = self.sheet(f"HX-1,,阴性,,,{reported}", f",{self.other.national_id},阴性,,,{reported}")
         medical.lab_import_apply(lab_import=self.preview(content), by=self.nurse)
         again = self.preview(content)
         self.assertEqual(self.codes(again), [(2, "already"), (3, "already")])

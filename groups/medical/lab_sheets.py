@@ -11,7 +11,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from rooms.masking import validate_national_id
 from rooms.services import ServiceError
-from site_ops.inputs import FIRST_DAY, LAST_DAY
+from site_ops.inputs import FIRST_DAY, LAST_DAY, NOT_ALLOWED
 
 MAX_LINES = 5000
 # What an .xlsx (a zip archive) may unpack to before it is parsed at all: a
@@ -57,6 +57,10 @@ RESULTS = {
 }
 NOT_DETECTED = {"", "-", "/", "n/a", "na", "undetected", "notdetected", "未检出", "无"}
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d")
+
+
+# A report time a few minutes ahead is the lab's clock, not the future.
+CLOCK_SLACK = timedelta(minutes=5)
 
 
 @dataclass
@@ -176,6 +180,14 @@ def read_sheet(filename: str, content: bytes) -> list[SheetRow]:
         if len(rows) >= MAX_LINES:
             raise ServiceError(too_many)
         values = {key: cells[index] if index < len(cells) else None for key, index in columns.items()}
+        if any(NOT_ALLOWED.search(_text(value)) for value in values.values()):
+            raise ServiceError(
+                _(
+                    "Line %(line)s of the sheet has a character no field takes (a control character or a "
+                    "direction mark): correct the sheet and upload it again."
+                )
+                % {"line": position + 1}
+            )
         rows.append(_row(position + 1, values))
     return rows
 
@@ -233,4 +245,6 @@ def _row(number: int, values: dict) -> SheetRow:
         return fail("bad_time", _text(reported))  # 0001-01-01 would overflow the site's time zone
     if row.reported_at and timezone.is_naive(row.reported_at):
         row.reported_at = timezone.make_aware(row.reported_at)
+    if row.reported_at and row.reported_at > timezone.now() + CLOCK_SLACK:
+        return fail("future_time", _text(reported))
     return row

@@ -350,6 +350,8 @@ LINE_MESSAGES = {
         "check the line with the lab"
     ),
     "bad_time": _("report time not understood: “%(text)s”"),
+    "future_time": _("the report time %(text)s is still to come: check the line with the lab"),
+    "before_collection": _("reported at %(reported)s, before the sample was taken at %(collected)s"),
 }
 
 

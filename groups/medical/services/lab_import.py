@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from groups.medical.lab_sheets import SheetRow, read_sheet
+from groups.medical.lab_sheets import CLOCK_SLACK, SheetRow, read_sheet
 from groups.medical.models import (
     LabImport,
     Sample,
@@ -62,6 +62,11 @@ def _match_rows(site: Site, rows: list[SheetRow]) -> list[dict]:
         line.update(sample=sample.pk, person=sample.person.name, room=sample.stay.room.number)
         if sample.pk in seen:
             line.update(code="duplicate", params={"line": seen[sample.pk]})
+        elif row.reported_at and sample.collected_at and row.reported_at < sample.collected_at - CLOCK_SLACK:
+            line.update(
+                code="before_collection",
+                params={"reported": _local(row.reported_at), "collected": _local(sample.collected_at)},
+            )
         elif sample.kind == Sample.Kind.PCR and _ct_disagrees(protocol, row):
             reading = protocol.read_ct(row.ct_orf1ab, row.ct_n)
             line.update(code="ct_disagrees", params={"reading": reading, "threshold": str(protocol.ct_negative_from)})
@@ -77,6 +82,10 @@ def _match_rows(site: Site, rows: list[SheetRow]) -> list[dict]:
             line.update(code="not_collected")
         seen.setdefault(sample.pk, row.line)
     return lines
+
+
+def _local(moment) -> str:
+    return date_format(timezone.localtime(moment), "m-d H:i")
 
 
 def _ct_disagrees(protocol: TestProtocol, row: SheetRow) -> bool:
