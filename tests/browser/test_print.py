@@ -19,6 +19,7 @@ from tests.browser.test_live_boards import ARTIFACTS, TABLET, BrowserTestCase
 from tests.factories import satisfy_protocol
 
 # The page's scale into points, then the first clip rectangle (the margin box) in CSS pixels.
+PORTRAIT = {"width": 768, "height": 1024}
 PAGE_BOX = re.compile(rb"^([\d.]+) 0 0 -[\d.]+ 0 [\d.]+ cm\nq\n([\d.]+) ([\d.]+) [\d.]+ [\d.]+ re\nW\* n", re.M)
 MM_PER_POINT = 25.4 / 72
 
@@ -84,6 +85,17 @@ class PrintTests(BrowserTestCase):
         self.assertEqual(left_margin_mm(pdf), 0)
         self.assertEqual(page.locator(".cert-tests tbody tr").count(), 10)
         self.assertEqual(page.locator(".cert-tests").count(), 1)
+
+    def test_the_release_certificate_fits_a_portrait_tablet_and_still_prints_on_a4(self):
+        self.elsewhere(released_after_tests, test=self)
+        page = self.open_as(self.clerk, f"/people/{self.person.pk}/certificate/", PORTRAIT, live=False)
+        self.screenshot(page, "release-certificate-portrait")
+        # No sideways scrolling on the screen (A4 is 794 px, the tablet 768).
+        self.assertLessEqual(*page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]"))
+        page.emulate_media(media="print")
+        pdf = page.pdf(format="A4", prefer_css_page_size=True)
+        self.assertEqual(pages(pdf), 1)
+        self.assertEqual(left_margin_mm(pdf), 0)
 
     def test_a_long_stays_tests_go_side_by_side_and_keep_the_certificate_on_one_page(self):
         # Daily tests after a contact, a month long: four columns beside each other.
