@@ -51,6 +51,8 @@ class ShiftHandoverTests(BrowserTestCase):
         self.screenshot(control, "handover-control-wall")
         # The outgoing nurse's own board shows it waiting.
         expect(outgoing.locator("#handover-medical .handover-item")).to_have_attribute("data-state", "waiting")
+        # Another member of the group acknowledges it: the nurse is not offered her own.
+        expect(outgoing.locator("#handover-medical form button[type=submit]")).to_be_hidden()
         self.screenshot(outgoing, "handover-waiting-tablet")
 
         incoming = self.open_as(self.incoming, "/medical/", TABLET)
