@@ -29,7 +29,6 @@ INVALID = 422
 CONFLICT = 409
 
 # The content type of every Excel file the site hands out.
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- who may act, on what -------------------------------------------------

@@ -9,10 +9,30 @@ the same with ``strings_to_formulas``: groups/control/exports.py.)
 """
 
 import asyncio
+import re
 
 from django.core.handlers.asgi import ASGIRequest
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
+from django.utils.http import content_disposition_header
 from openpyxl.cell.cell import TYPE_FORMULA, TYPE_STRING
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What a file name cannot hold on the office's computers.
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def sheet_name(title, *days) -> str:
+    """An Excel file's name in the reader's language: its title and its days
+    (人员登记及入住记录-20261201-20261206.xlsx)."""
+    words = _NOT_IN_FILE_NAMES.sub("_", str(title)).strip("_")
+    return "-".join([words, *(f"{day:%Y%m%d}" for day in days)]) + ".xlsx"
+
+
+def sheet_download(content: bytes, filename: str) -> HttpResponse:
+    """A workbook made in memory, as an attachment under ``filename`` (any script: RFC 6266)."""
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 def append_row(sheet, values) -> None:

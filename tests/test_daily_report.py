@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 from unittest import mock
+from urllib.parse import quote
 
 from django.urls import reverse
 from django.utils import timezone
@@ -177,6 +178,13 @@ class DailyReportTests(MedicalTestCase):
         self.client.force_login(self.head)
         response = self.client.get(reverse("daily-report-xlsx"), {"day": self.day.isoformat()})
         self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["Content-Disposition"], f'attachment; filename="daily_report-{self.day:%Y%m%d}.xlsx"')
+        # A Chinese reader's file is named in Chinese (RFC 6266's filename*).
+        self.client.cookies["django_language"] = "zh-hans"
+        named = self.client.get(reverse("daily-report-xlsx"), {"day": self.day.isoformat()})
+        self.assertEqual(
+            named["Content-Disposition"], f"attachment; filename*=utf-8''{quote('日报')}-{self.day:%Y%m%d}.xlsx"
+        )
         book = load_workbook(BytesIO(response.content))
         self.assertEqual(len(book.sheetnames), 1 + len(report.daily_report(self.site, self.day)))
         cover = book.worksheets[0]

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from io import BytesIO
+from urllib.parse import quote
 
 from django.urls import reverse
 from django.utils import timezone
@@ -101,8 +102,13 @@ class ExportTests(MedicalTestCase):
 
     def test_the_waste_is_collected_not_sampled_in_chinese(self):
         self.client.cookies["django_language"] = "zh-hans"
-        header = self.rows(self.download(self.head, "waste"))[0]
+        response = self.download(self.head, "waste")
+        header = self.rows(response)[0]
         self.assertEqual(header[0], "收集时间")
+        # The file is named by its title in the reader's language, with its days.
+        day = f"{TODAY():%Y%m%d}"
+        name = f"attachment; filename*=utf-8''{quote('医疗废物交接链')}-{day}-{day}.xlsx"
+        self.assertEqual(response["Content-Disposition"], name)
         self.assertEqual(self.rows(self.download(self.head, "results"))[0][6], "已采样")
 
     def test_the_menu_leads_to_it(self):

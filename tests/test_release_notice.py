@@ -15,10 +15,10 @@ from groups.medical.notice import Notice
 from groups.transfers import services as transfers
 from groups.transfers.models import Transfer
 from rooms import services
-from rooms.actions import XLSX
 from rooms.address import street_and_community
 from rooms.masking import national_id_check_digit
 from rooms.models import AuditEvent, Person, Stay
+from rooms.sheets import XLSX
 from tests.base import SiteTestCase
 from tests.factories import make_person, satisfy_protocol
 
@@ -388,7 +388,7 @@ class ReleaseListTests(NoticeTestCase):
         self.client.force_login(self.clerk)
         today = timezone.localdate()
         response = self.client.post(self.list_url, {"day": today.isoformat()})
-        self.assertIn(f'filename="releases-{today.isoformat()}.xlsx"', response["Content-Disposition"])
+        self.assertEqual(response["Content-Disposition"], f'attachment; filename="releases-{today:%Y%m%d}.xlsx"')
         header, line = self.read(response)
         self.assertEqual(header[0], "name")
         self.assertEqual(line[0], "李秀英")

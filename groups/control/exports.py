@@ -28,6 +28,7 @@ from rooms.models import Site, Stay
 from rooms.reads import day_start
 from rooms.roles import Role, display_name, has_role, require_role
 from rooms.services import ServiceError, audit, require_reveal
+from rooms.sheets import sheet_name
 
 # A range longer than this is refused: a year of a site's records at the most.
 MAX_DAYS = 366
@@ -364,7 +365,7 @@ def export_file(*, site: Site, key: str, first: date, last: date, by, full_id: b
         label=export.title,
         after={"export": key, "from": first, "to": last, "rows": count, "id_printed": "full" if full_id else "masked"},
     )
-    name = f"{key}-{first:%Y%m%d}-{last:%Y%m%d}.xlsx"
+    name = sheet_name(export.title, first, last)
     return out, name, count
 
 

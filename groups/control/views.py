@@ -1,10 +1,11 @@
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groups.control import board, report
@@ -14,12 +15,12 @@ from groups.control.forms import FreeBedForm, OfficeConfirmForm
 from groups.control.models import DailyReport
 from groups.transfers.models import Transfer
 from groups.transfers.services import transfer_office_confirm
-from rooms.actions import INVALID, XLSX, done, panel_action, refused_response, refused_status, site_for_user
+from rooms.actions import INVALID, done, panel_action, refused_response, refused_status, site_for_user
 from rooms.forms import OnceForm
 from rooms.models import District, Site
 from rooms.roles import Role, district_sites, require_role
 from rooms.services import AlreadySubmitted, ServiceError
-from rooms.sheets import file_download
+from rooms.sheets import XLSX, file_download, sheet_download, sheet_name
 from site_ops import boards
 from site_ops.inputs import FIRST_DAY, LAST_DAY, site_day
 from site_ops.upkeep import reads
@@ -82,9 +83,7 @@ def daily_report_xlsx(request):
         return _no_such_report_day(request, site)
     submitted = DailyReport.objects.filter(site=site, day=day).select_related("submitted_by").first()
     content = report.workbook(site, day, report.daily_report(site, day), submitted)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="daily-report-{day:%Y-%m-%d}.xlsx"'
-    return response
+    return sheet_download(content, sheet_name(pgettext("file name", "daily report"), day))
 
 
 @login_required

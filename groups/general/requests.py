@@ -19,18 +19,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from rooms import requests as ledger
-from rooms.actions import XLSX, on_this_site, panel_action, site_for_user, tap_action
+from rooms.actions import on_this_site, panel_action, site_for_user, tap_action
 from rooms.forms import DayField, OnceForm, TickField, VersionedForm
 from rooms.models import Person, Request, Room
 from rooms.roles import Role
 from rooms.services import audit
-from rooms.sheets import append_row
+from rooms.sheets import append_row, sheet_download, sheet_name
 from site_ops.inputs import MAX_ID, whole_number
 
 LEDGER_ROLES = (Role.GENERAL, Role.SITE_HEAD)
@@ -390,9 +390,7 @@ def request_ledger_xlsx(request):
             ],
         ),
     ]
-    name = f"requests-{first:%Y%m%d}-{last:%Y%m%d}.xlsx"
-    response = HttpResponse(write_workbook(sheets), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response = sheet_download(write_workbook(sheets), sheet_name(pgettext("file name", "requests"), first, last))
     audit(
         site=site,
         by=request.user,

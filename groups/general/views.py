@@ -8,10 +8,10 @@ so every form also works without JavaScript.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groups.general import board
@@ -36,7 +36,6 @@ from groups.general.suggest import room_options, suggest_room
 from rooms import services
 from rooms.actions import (
     INVALID,
-    XLSX,
     done,
     floor_param,
     get_person_for_user,
@@ -48,6 +47,7 @@ from rooms.actions import (
 )
 from rooms.models import Person, Room, Stay
 from rooms.roles import Role, has_role
+from rooms.sheets import sheet_download, sheet_name
 from site_ops import boards
 
 # --- arrivals -------------------------------------------------------------
@@ -268,9 +268,7 @@ def release_list(request):
                 content, _count = release_list_export(
                     site=site, day=day, by=request.user, full_id=form.cleaned_data["full_id"]
                 )
-                response = HttpResponse(content, content_type=XLSX)
-                response["Content-Disposition"] = f'attachment; filename="releases-{day.isoformat()}.xlsx"'
-                return response
+                return sheet_download(content, sheet_name(pgettext("file name", "releases"), day))
             require_past_or_today(day)
             rows = released_on(site, day)
         except services.ServiceError as error:
