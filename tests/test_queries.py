@@ -425,7 +425,7 @@ class RequestQueryTests(SiteTestCase):
     def test_the_page_frame_still_shows_the_menu_and_the_flags(self):
         self.client.force_login(self.head)
         page = self.client.get("/control/").content.decode()
-        self.assertIn('data-flags="reveal site_head"', page)
+        self.assertIn(f'data-flags="reveal site_head user-{self.head.pk}"', page)
         self.assertIn("周宁", page)
 
 
