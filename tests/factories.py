@@ -87,7 +87,7 @@ def log_request(person, by, what, *, urgency="today", kind="medicine", **kwargs)
     )
 
 
-def hospital_visit_arranged(person: Person, *, clerk, head):
+def hospital_visit_arranged(person: Person, *, clerk, head, reason="透析", driver_phone="17000000001"):
     """A hospital visit for this person (dialysis), asked for, approved and
     arranged: the escort's next step is its departure."""
     from django.utils import timezone
@@ -98,7 +98,7 @@ def hospital_visit_arranged(person: Person, *, clerk, head):
     transfer = transfers.transfer_request(
         person=person,
         by=clerk,
-        reason="透析",
+        reason=reason,
         destination_type=Transfer.Destination.HOSPITAL_VISIT,
         destination_name="区人民医院",
     )
@@ -109,7 +109,7 @@ def hospital_visit_arranged(person: Person, *, clerk, head):
         confirmed_with="王医生",
         vehicle_plate="渝A12345",
         driver_name="李师傅",
-        driver_phone="17000000001",
+        driver_phone=driver_phone,
         escort="吴刚",
         planned_departure_at=timezone.now(),
     )

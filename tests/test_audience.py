@@ -18,7 +18,7 @@ from rooms.models import Person
 from rooms.roles import Role
 from site_ops.boards import BOARDS, board_for_key
 from tests.base import SiteTestCase
-from tests.factories import log_request, make_person
+from tests.factories import hospital_visit_arranged, log_request, make_person
 
 CT = "21.3"
 FEVER = "38.7"
@@ -75,19 +75,8 @@ class AudienceTests(SiteTestCase):
         )
         transfer = Transfer.objects.get(person=cls.sick)
         transfers.transfer_approve(transfer=transfer, by=cls.head)
-        other = transfers.transfer_request(
-            person=cls.person, by=cls.clerk, reason=REASON, destination_type="hospital_visit"
-        )
-        transfers.transfer_approve(transfer=other, by=cls.head)
-        other = transfers.transfer_arrange(
-            transfer=other,
-            by=cls.clerk,
-            confirmed_with="区人民医院",
-            vehicle_plate="渝A12345",
-            driver_name="李师傅",
-            driver_phone=DRIVER_PHONE,
-            escort="吴刚",
-            planned_departure_at=timezone.now(),
+        other = hospital_visit_arranged(
+            cls.person, clerk=cls.clerk, head=cls.head, reason=REASON, driver_phone=DRIVER_PHONE
         )
         cls.transfers = [transfer, other]
 
