@@ -98,3 +98,26 @@ class HealthRoundLiveTests(BrowserTestCase):
         nurse_b.get_by_role("button", name="保存1层监测").click()
         expect(nurse_b.locator("main [role=alert]").first).to_be_visible()  # the refusal, in the form
         self.assertEqual(str(HealthCheck.objects.get(person=self.person).temperature), "38.1")
+
+    def test_a_refused_save_keeps_every_row_typed_once_the_page_is_live_again(self):
+        page = self.open_as(self.nurse, ROUND, TABLET)
+        page.fill(f"#id_hc-{self.person.pk}-temperature", "38.4")
+        self.chip(page, self.person, "cough").click()
+        page.fill(f"#id_hc-{self.neighbour.pk}-temperature", "3.65")  # two decimals: refused
+        page.get_by_role("button", name="保存1层监测").click()
+        page.locator(f"#hr-{self.neighbour.pk}.invalid").wait_for()
+        # The page after the refusal opens its socket, and its snapshot comes in: the rows stay as typed.
+        self.wait_live(page)
+        page.wait_for_timeout(1500)  # a heartbeat (1 s here) and its answer
+        expect(page.locator(f"#id_hc-{self.person.pk}-temperature")).to_have_value("38.4")
+        expect(page.locator(f"#hr-{self.person.pk} input[value=cough]")).to_be_checked()
+        expect(page.locator(f"#id_hc-{self.neighbour.pk}-temperature")).to_have_value("3.65")
+        expect(page.locator(f"#hr-{self.neighbour.pk} .error")).to_be_visible()
+        self.screenshot(page, "health-round-refused-tablet")
+        self.assertFalse(HealthCheck.objects.exists())
+        # Corrected, the whole floor is recorded: the fever too.
+        page.fill(f"#id_hc-{self.neighbour.pk}-temperature", "36.5")
+        page.get_by_role("button", name="保存1层监测").click()
+        page.wait_for_url("**/medical/?floor=1")
+        self.assertEqual(HealthCheck.objects.count(), 2)
+        self.assertEqual(str(HealthCheck.objects.get(person=self.person).temperature), "38.4")
