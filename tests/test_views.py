@@ -388,6 +388,16 @@ class HistoryTests(SiteTestCase):
                 for key in ("field: ", ": emergency_phone", "id_printed", ": full"):
                     self.assertNotContains(response, key)
 
+    def test_a_moment_reads_on_the_sites_clock_and_a_flag_in_words(self):
+        """A terminal disinfection's deadline (stored in UTC, ISO) and whether the room was a positive's."""
+        task = AuditEvent(
+            object_type="disinfectiontask",
+            after={"due_at": "2026-12-06T06:49:30.623742+00:00", "positive_room": False, "note": "2026-12-06"},
+        )
+        with translation.override("zh-hans"):
+            after = [str(row["after"]) for row in audit_changes(task)]
+        self.assertEqual(after, ["2026-12-06 14:49", "否", "2026-12-06"])
+
     def test_a_list_of_choices_reads_in_words(self):
         """Special needs and symptoms are stored as lists of keys: the history names each."""
         needs = AuditEvent(object_type="person", after={"special_needs": ["pregnant", "hearing"]})

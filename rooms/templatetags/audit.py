@@ -1,16 +1,23 @@
 """Audit events read as sentences: field names and states in the reader's language."""
 
 import functools
+import re
+from datetime import datetime
 
 from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from rooms.masking import masked_fields
 from rooms.roles import role_words
 
 register = template.Library()
+
+# A moment as the audit stores it (datetime.isoformat()).
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
 
 # Keys the services record that are not model fields.
 _EXTRA_LABELS = {
@@ -90,6 +97,14 @@ def _field_of(model: str, name: str):
 
 
 def _display(field, value, key=None):
+    if value is True or value is False:
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and _ISO_MOMENT.fullmatch(value):
+        # A moment is stored in ISO form, in UTC: read on the site's clock.
+        moment = datetime.fromisoformat(value)
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return date_format(moment, "Y-m-d H:i")
     if field is None or value in (None, ""):
         return "—" if value in (None, "") else _value_words(key, value)
     choices = dict(field.flatchoices) if field.choices else {}
