@@ -417,6 +417,7 @@ def ledger_totals(site: Site, first_day, last_day) -> dict:
         "days": sorted(days.items()),
         "requests": sum(row["requests"] for row in kinds),
         "resolved": sum(row["resolved"] for row in kinds),
+        "declined": sum(row["declined"] for row in kinds),
         "money": sum((row["money"] for row in kinds), Decimal(0)),
     }
 

@@ -262,6 +262,8 @@ class LedgerFigureTests(RequestTestCase):
         totals = ledger.ledger_totals(self.site, today, today)
         kinds = {row["kind"]: row for row in totals["kinds"]}
         self.assertEqual((totals["requests"], totals["resolved"], totals["money"]), (7, 4, Decimal("79.50")))
+        self.assertEqual(totals["declined"], sum(row["declined"] for row in totals["kinds"]))
+        self.assertEqual(totals["declined"], 1)
         self.assertEqual((kinds["medicine"]["requests"], kinds["medicine"]["money"]), (2, Decimal("64.50")))
         self.assertEqual(
             [(row["unit"], row["quantity"]) for row in kinds["medicine"]["quantities"]], [("盒", Decimal(3))]

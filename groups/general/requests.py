@@ -348,7 +348,7 @@ def request_ledger_xlsx(request):
                 ]
                 for row in totals["kinds"]
             ]
-            + [[_("total"), totals["requests"], totals["resolved"], "", "", totals["money"]]],
+            + [[_("total"), totals["requests"], totals["resolved"], totals["declined"], "", totals["money"]]],
         ),
         (
             _("By day"),
