@@ -98,6 +98,14 @@ class SuggestionTests(MedicalTestCase):
         found = self.suggestion(make_person(self.site, birth_date=date(1991, 2, 3)))
         self.assertIn("no floor preference applied", found.hint)
 
+    def test_a_family_member_moving_alone_is_offered_a_room_of_their_own_not_one_for_a_family_of_0(self):
+        # She is in her room already and moves (a room change); nobody of her family is still to come.
+        mother = make_person(self.site, name="张佳", household="张家", birth_date=date(1990, 5, 1))
+        self.check_in(person=mother, room=self.rooms[0])
+        found = self.suggestion(self.fresh(mother))
+        self.assertNotIn("family of 0", found.hint)
+        self.assertNotIn("family of 1", found.hint)
+
     def test_the_elderly_age_is_the_sites(self):
         elder = make_person(self.site, birth_date=TODAY() - timedelta(days=65 * 366))
         self.site.elderly_age = 70

@@ -86,11 +86,15 @@ def suggest_room(person: Person, options: RoomOptions, *, single: bool = False) 
         for room in sorted(rooms, key=floor_order):
             if room.occupant_count and any(other.household == person.household for other in room.occupants):
                 return found(room, _("with their family in room %(room)s") % {"room": room.number})
-        size = Person.objects.filter(
-            site_id=person.site_id, household=person.household, status=Person.Status.EXPECTED
-        ).count()
+        # The family still to come, with this person (who may be in a room already, moving).
+        size = (
+            Person.objects.filter(site_id=person.site_id, household=person.household, status=Person.Status.EXPECTED)
+            .exclude(pk=person.pk)
+            .count()
+            + 1
+        )
         family = [room for room in empty if room.capacity >= size]
-        if family:
+        if family and size > 1:
             room = min(family, key=lambda room: (room.capacity, floor_order(room)))
             return found(room, _("an empty room for the family of %(size)s") % {"size": size})
     for candidates, placement in ((singles, _("a single room")), (empty, _("an empty room"))):
