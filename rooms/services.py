@@ -635,6 +635,38 @@ def require_may_share(person: Person, room: Room, by, override: str) -> str:
     return _("Shared by the site head's decision: %(reason)s") % {"reason": override[:200]}
 
 
+def require_stays_with_carer(person: Person, left: Room, by, override: str) -> str:
+    """Refuse to move a child away from the adults of their family in the room
+    they leave, or anyone away from their carer (a 0-year-old moved alone);
+    the site head may decide otherwise, with a reason. Returns the audit note.
+
+    The family moves adult first: the child then joins them (the room's
+    suggestion offers "with their family")."""
+    staying = Person.objects.filter(stays__room=left, stays__ended_at__isnull=True).exclude(pk=person.pk)
+    child = person.age < Person.CHILD_UNDER
+
+    def looks_after(other: Person) -> bool:
+        if other.cares_for_id == person.pk:
+            return True
+        family = bool(person.household) and other.household == person.household
+        return child and family and other.age >= Person.CHILD_UNDER
+
+    with_them = [other for other in staying if looks_after(other)]
+    if not with_them:
+        return ""
+    who = "、".join(other.name for other in with_them)
+    refusal = _(
+        "%(name)s (%(age)s y) stays with %(who)s, who remain in room %(room)s: move %(who)s first, "
+        "then %(name)s joins them."
+    ) % {"name": person.name, "age": person.age, "who": who, "room": left.number}
+    if not has_role(by, Role.SITE_HEAD):
+        raise ServiceError(refusal + " " + _("Only the site head can move them apart, with a reason."))
+    override = override.strip()
+    if len(override) < 2:
+        raise ServiceError(refusal + " " + _("To move them apart anyway, give the reason."))
+    return _("Moved apart by the site head's decision: %(reason)s") % {"reason": override[:200]}
+
+
 def stay_move(
     *,
     person: Person,
@@ -673,6 +705,7 @@ def stay_move(
         left, room = locked[stay.room_id], locked[room.pk]
         require_takes_people(room)
         overridden = require_may_share(person, room, by, override)
+        apart = require_stays_with_carer(person, left, by, override)
         now = timezone.now()
         try:
             with transaction.atomic():
@@ -696,7 +729,7 @@ def stay_move(
             person=person,
             before={"room": left.number, "left_room_status": left.status},
             after={"room": room.number, "reason": str(Stay.MoveReason(reason).label)},
-            note=" ".join(part for part in (note.strip()[:150], overridden) if part),
+            note=" ".join(part for part in (note.strip()[:150], overridden, apart) if part)[:300],
         )
         live.publish(site=person.site, rooms=[left.pk, room.pk], persons=[person.pk], topics=[OCCUPANTS, DISINFECTION])
     return stay

@@ -169,6 +169,47 @@ class RoomChangeTests(MedicalTestCase):
         self.assertEqual(self.fresh(self.stay).room, self.rooms[0])
         self.assertFalse(AuditEvent.objects.filter(action="stay.move").exists())
 
+    def test_a_child_is_not_moved_away_from_the_adult_of_their_family(self):
+        family = self.rooms[5]
+        Room.objects.filter(pk=family.pk).update(capacity=2)
+        mother = make_person(self.site, name="张佳", household="张家", birth_date=date(1994, 3, 2))
+        baby = make_person(self.site, name="张浩宇", household="张家", birth_date=TODAY() - timedelta(days=200))
+        for person in (mother, baby):
+            self.check_in(person=person, room=self.fresh(family))
+        away = self.rooms[6]
+
+        def move(person, by, **kwargs):
+            kwargs.setdefault("reason", Stay.MoveReason.WRONG_ROOM)
+            return services.stay_move(person=self.fresh(person), room=self.fresh(away), by=by, **kwargs)
+
+        with self.assertRaisesMessage(services.ServiceError, "张浩宇 (0 y) stays with 张佳, who remain in room"):
+            move(baby, self.clerk)
+        with self.assertRaisesMessage(services.ServiceError, "give the reason"):
+            move(baby, self.head)
+        self.assertEqual(Stay.objects.get(person=baby, ended_at=None).room_id, family.pk)
+        self.assertFalse(AuditEvent.objects.filter(action="stay.move").exists())
+        # The family moves adult first; the child joins them.
+        Room.objects.filter(pk=away.pk).update(capacity=2)
+        move(mother, self.clerk)
+        move(baby, self.clerk)
+        self.assertEqual(
+            set(Stay.objects.filter(ended_at=None, room=away).values_list("person", flat=True)), {mother.pk, baby.pk}
+        )
+
+    def test_someone_is_not_moved_away_from_their_carer_but_the_site_head_may_with_a_reason(self):
+        family = self.rooms[5]
+        Room.objects.filter(pk=family.pk).update(capacity=2)
+        cared = make_person(self.site, name="刘秀英", household="刘家", birth_date=date(1940, 1, 9))
+        carer = make_person(self.site, name="刘军", household="刘家", birth_date=date(1970, 6, 1), cares_for=cared)
+        for person in (cared, carer):
+            self.check_in(person=person, room=self.fresh(family))
+        args = {"person": self.fresh(cared), "room": self.rooms[6], "reason": Stay.MoveReason.OTHER, "note": "漏水"}
+        with self.assertRaisesMessage(services.ServiceError, "stays with 刘军"):
+            services.stay_move(by=self.clerk, **args)
+        services.stay_move(by=self.head, override="刘军核酸阳性，需分开", **args)
+        event = AuditEvent.objects.get(action="stay.move")
+        self.assertIn("Moved apart by the site head's decision: 刘军核酸阳性，需分开", event.note)
+
     def test_a_double_submit_moves_once(self):
         self.move(token="once")
         with self.assertRaises(services.AlreadySubmitted):

@@ -187,6 +187,15 @@ class CheckInForm(RoomChoiceForm):
 class RoomChangeForm(RoomChoiceForm):
     reason = forms.ChoiceField(label=_("why"), choices=Stay.MoveReason.choices)
     note = forms.CharField(label=_("note"), max_length=150, required=False)
+    override = forms.CharField(
+        label=_("the site head's reason"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Site head only: needed to put them with another household, or to move a child or someone "
+            "with a carer away from the family or the carer in their room."
+        ),
+    )
 
     field_order = ["room", "reason", "note", "override"]
 
