@@ -191,6 +191,18 @@ class ConfirmTests(DistrictTestCase):
         self.client.force_login(self.clerk)
         self.assertContains(self.client.get(reverse("transfer-board")), 'data-office="confirmed"')
 
+    def test_another_sites_bed_makes_that_site_the_receiver_and_the_card_says_who_confirmed(self):
+        make_user("head2", self.other, Role.SITE_HEAD, first_name="强", last_name="李")
+        transfer = self.request_to_other_site(destination_name="渝北区回兴隔离点", destination_contact="渝北区隔离办")
+        transfer_services.transfer_approve(transfer=transfer, by=self.head)
+        transfer = self.confirm(self.fresh(transfer))
+        # The request named another place and its office: the contact is now the receiving site's.
+        self.assertEqual(transfer.destination_name, f"{self.other.name} {self.other_rooms[0].number}")
+        self.assertEqual(transfer.destination_contact, f"{self.other.name}, site head 李强")
+        self.client.force_login(self.clerk)
+        card = self.client.get(reverse("transfer-board")).content.decode().split(f'id="transfer-{transfer.pk}"')[1]
+        self.assertIn("last step: <b>destination and bed confirmed by the isolation office</b> · 周韬", card)
+
     def test_a_hospital_needs_its_name_and_the_bed(self):
         transfer = self.request_to_other_site(destination_type=D.DESIGNATED_HOSPITAL)
         with self.assertRaises(services.ServiceError):

@@ -168,6 +168,15 @@ class Transfer(Versioned):
     def is_office_confirmed(self) -> bool:
         return self.office_confirmed_at is not None
 
+    @property
+    def last_step_label(self):
+        """What the last change to it was: its state, or the isolation office's
+        confirmation, which moves no state (the office is its last editor)."""
+        office = self.is_office_confirmed and self.state in self.OFFICE_CONFIRM_STATES
+        if office and self.updated_by_id == self.office_confirmed_by_id:
+            return ACTION_LABELS["transfer.office_confirmed"]
+        return self.get_state_display()
+
     def stale_at(self, minutes: int) -> datetime:
         """When an open transfer that nobody moves counts as stale."""
         return self.updated_at + timedelta(minutes=minutes)

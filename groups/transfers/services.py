@@ -16,6 +16,7 @@ them, the round trip is completed instead and the stay ends then.
 
 from datetime import timedelta
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -560,11 +561,18 @@ def transfer_office_confirm(
             }
             arrival = person_transfer_in(person=person, site=room.site, by=by, source=source, room=room, note=note)
             changes.update(receiving_site=room.site, receiving_room=room, arrival=arrival, receiving_bed=room.number)
+            # The receiver is now that site, whoever the request named: its site head answers for it.
+            heads = "、".join(
+                display_name(head)
+                for head in User.objects.filter(staff__site=room.site, groups__name=Role.SITE_HEAD, is_active=True)
+            )
+            contact = written(gettext_noop("%(site)s, site head %(names)s"), site=room.site.name, names=heads)
+            changes["destination_contact"] = (contact if heads else room.site.name)[:100]
         else:
             _required(destination_name=destination_name, receiving_bed=receiving_bed)
             changes["receiving_bed"] = receiving_bed.strip()
         changes["destination_name"] = destination_name.strip()
-        changes["confirmed_with"] = _("isolation office: %(name)s") % {"name": display_name(by)}
+        changes["confirmed_with"] = written(gettext_noop("isolation office: %(name)s"), name=display_name(by))
         for name, value in changes.items():
             setattr(transfer, name, value)
         touch(transfer, by)
