@@ -627,12 +627,26 @@ def require_may_share(person: Person, room: Room, by, override: str) -> str:
     if refusal is None:
         return ""
     refusal = _("Room %(room)s: %(why)s") % {"room": room.number, "why": refusal}
+    return site_head_decides(
+        refusal,
+        by,
+        override,
+        only=_("Only the site head can put them together, with a reason."),
+        anyway=_("To put them together anyway, give the reason."),
+        decided=_("Shared by the site head's decision: %(reason)s"),
+    )
+
+
+def site_head_decides(refusal: str, by, override: str, *, only: str, anyway: str, decided: str) -> str:
+    """A refusal the site head may overrule with a reason: raises it (saying
+    ``only`` to anyone else, ``anyway`` to the site head without a reason),
+    or returns the audit note ``decided`` with the reason."""
     if not has_role(by, Role.SITE_HEAD):
-        raise ServiceError(refusal + " " + _("Only the site head can put them together, with a reason."))
+        raise ServiceError(refusal + " " + only)
     override = override.strip()
     if len(override) < 2:
-        raise ServiceError(refusal + " " + _("To put them together anyway, give the reason."))
-    return _("Shared by the site head's decision: %(reason)s") % {"reason": override[:200]}
+        raise ServiceError(refusal + " " + anyway)
+    return decided % {"reason": override[:200]}
 
 
 def require_stays_with_carer(person: Person, left: Room, by, override: str) -> str:
@@ -659,12 +673,14 @@ def require_stays_with_carer(person: Person, left: Room, by, override: str) -> s
         "%(name)s (%(age)s y) stays with %(who)s, who remain in room %(room)s: move %(who)s first, "
         "then %(name)s joins them."
     ) % {"name": person.name, "age": person.age, "who": who, "room": left.number}
-    if not has_role(by, Role.SITE_HEAD):
-        raise ServiceError(refusal + " " + _("Only the site head can move them apart, with a reason."))
-    override = override.strip()
-    if len(override) < 2:
-        raise ServiceError(refusal + " " + _("To move them apart anyway, give the reason."))
-    return _("Moved apart by the site head's decision: %(reason)s") % {"reason": override[:200]}
+    return site_head_decides(
+        refusal,
+        by,
+        override,
+        only=_("Only the site head can move them apart, with a reason."),
+        anyway=_("To move them apart anyway, give the reason."),
+        decided=_("Moved apart by the site head's decision: %(reason)s"),
+    )
 
 
 def stay_move(
