@@ -205,14 +205,25 @@ def bump(site_id: int, keys: list[str]) -> dict[str, int]:
         seqs = dict(cursor.fetchall())
     missing = [key for key in keys if key not in seqs]
     if missing:
-        # First change to a room or person page: create its row at 1.
-        # ignore_conflicts keeps a concurrent first change from failing.
-        row_site = None if site_id == NO_SITE else site_id
-        BoardSequence.objects.bulk_create(
-            [BoardSequence(site_id=row_site, board=key, seq=1) for key in missing], ignore_conflicts=True
+        # First change to a room or person page: its row is made at 1, in
+        # one statement too; a first change made meanwhile by another
+        # transaction counts as the row's first, and this one as its next.
+        if site_id == NO_SITE:
+            values, target, params = (
+                ", ".join(["(NULL, %s, 1)"] * len(missing)),
+                f"({board}) WHERE {site} IS NULL",
+                missing,
+            )
+        else:
+            values, target = ", ".join(["(%s, %s, 1)"] * len(missing)), f"({site}, {board})"
+            params = [value for key in missing for value in (site_id, key)]
+        sql = (
+            f"INSERT INTO {table} ({site}, {board}, {seq}) VALUES {values}"  # noqa: S608
+            f" ON CONFLICT {target} DO UPDATE SET {seq} = {table}.{seq} + 1 RETURNING {board}, {seq}"
         )
-        rows = BoardSequence.objects.filter(site_id=row_site, board__in=missing)
-        seqs.update(rows.values_list("board", "seq"))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            seqs.update(cursor.fetchall())
     return seqs
 
 

@@ -58,6 +58,20 @@ class PublishTests(SiteTestCase):
         self.assertEqual(live.current_seq(self.site.pk, "general"), 1)
         self.assertEqual(live.current_seq(self.site.pk + 1, "control"), 0)
 
+    def test_boards_never_changed_are_numbered_from_one_beside_those_that_were(self):
+        # The rows of boards never changed are made by the same bump, in one
+        # statement, beside the rows that are counted on.
+        self.assertEqual(live.bump(self.site.pk, ["control"]), {"control": 1})
+        BoardSequence.objects.create(site=self.site, board="room-2", seq=4)
+        seqs = live.bump(self.site.pk, ["control", "room-1", "room-2"])
+        self.assertEqual(seqs, {"control": 2, "room-1": 1, "room-2": 5})
+        self.assertEqual(live.bump(self.site.pk, ["room-1"]), {"room-1": 2})
+        across = live.bump(live.NO_SITE, ["district-1", "district-2"])
+        self.assertEqual(across, {"district-1": 1, "district-2": 1})
+        self.assertEqual(live.bump(live.NO_SITE, ["district-1"]), {"district-1": 2})
+        self.assertEqual(live.current_seq(live.NO_SITE, "district-1"), 2)
+        self.assertEqual(BoardSequence.objects.filter(board="district-1").count(), 1)
+
     def test_a_failed_broadcast_is_logged_and_the_write_stands(self):
         # Redis down: the change is committed; the boards catch up by heartbeat.
         self.listen("control")

@@ -407,13 +407,13 @@ class RequestQueryTests(SiteTestCase):
     def test_a_room_move_from_a_tablet_reads_only_what_it_needs(self):
         # Session, user with staff row and site, roles, the room; the service
         # in its savepoint: the room with its site under lock, its update, the
-        # audit row, the board numbers (three statements the first time a
+        # audit row, the board numbers (two statements the first time a
         # board changes, one after), the districts the site is in (whose
         # office boards follow it); no permission queries for the "done"
         # panel, which shows no menu.
         room = self.rooms[3]
         self.client.force_login(self.head)
-        with self.assertNumQueries(13) as captured:
+        with self.assertNumQueries(12) as captured:
             response = self.client.post(
                 f"/rooms/{room.pk}/move/",
                 {"to": Room.Status.OUT_OF_SERVICE, "version": room.version, "note": ""},
