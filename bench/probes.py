@@ -12,6 +12,7 @@ import time
 from django.db.backends.signals import connection_created
 
 from site_ops import live
+from site_ops.speedups import frames
 
 _lock = threading.Lock()
 _pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
@@ -20,6 +21,7 @@ _queries = [0]
 peer_renders = [0]
 _snapshot_base = [0]
 _merged_base = [0]
+_frames_base = [0]
 
 
 def _on_gc(phase, info):
@@ -58,6 +60,7 @@ def reset():
         peer_renders[0] = 0
         _snapshot_base[0] = live.snapshots.renders
         _merged_base[0] = live.broadcasts.merged
+        _frames_base[0] = frames.written
 
 
 def figures() -> dict:
@@ -65,6 +68,8 @@ def figures() -> dict:
     out["peer_renders"] = peer_renders[0]
     # Changes that went out in another change's broadcast (site_ops.live.Broadcasts).
     out["merged_changes"] = live.broadcasts.merged - _merged_base[0]
+    # Fragments the layer wrote straight to the sockets' connections (site_ops/speedups/frames.py).
+    out["direct_frames"] = frames.written - _frames_base[0]
     for generation, pauses in _pauses.items():
         ordered = sorted(pauses)
         out[f"gc_gen{generation}_collections"] = len(ordered)

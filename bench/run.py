@@ -384,6 +384,8 @@ class Bench:
             result[f"ratio_wfloor_{key}"] = (
                 round(app[f"{key}_ms"] / max(wfloor[f"{key}_ms"], 0.01), 2) if wfloor_keys else None
             )
+        # Fragments written straight to the connections, of all the step's messages (frames.py).
+        result["direct_frames"] = probes.get("direct_frames")
         # Collector pauses in the server during the step (bench/probes.py).
         for gen in (0, 1, 2):
             for figure in ("collections", "max_ms", "total_ms"):

@@ -10,7 +10,7 @@ from channels.exceptions import StopConsumer
 from channels.layers import get_channel_layer
 
 from site_ops.live import LAYER_ERRORS
-from site_ops.speedups import collector
+from site_ops.speedups import collector, frames
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,14 @@ class OwnLoopMixin:
         self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
         self.base_send = send
         self.in_order = asyncio.Lock()
+        self.loop = asyncio.get_running_loop()
+        # Where the server lets a broadcast's frame be written to the
+        # connection itself, the layer hands this socket its fragments at
+        # once while it waits with nothing queued (frames.py).
+        self.writer = frames.writer_for(send)
+        take_directly = getattr(self.channel_layer, "take_directly", None)
+        if self.writer is not None and take_directly is not None:
+            take_directly(self.channel_name, self)
         reader = asyncio.create_task(self.read_layer(asyncio.current_task()))
         try:
             while True:
@@ -71,6 +79,8 @@ class OwnLoopMixin:
                 raise
             asyncio.current_task().uncancel()
         finally:
+            if self.writer is not None and take_directly is not None:
+                self.channel_layer.stop_taking(self.channel_name)
             # Cancelled while waiting in the layer's receive, the reader takes
             # the channel with it (the in-memory queue; Redis pub/sub
             # unsubscribes).
@@ -85,6 +95,20 @@ class OwnLoopMixin:
     disconnected = False
     # Whether the reader is waiting in the layer's receive.
     receiving = False
+    # Set by a consumer that sends its page nothing more (site_ops/consumers.py).
+    revoked = False
+
+    def take_now(self, frames) -> bool:
+        """A broadcast's fragment, taken at once from the layer's ``group_send`` if this
+        socket is idle: its reader waiting, no handler running, the page still served.
+
+        What ``board_html`` would send, written by the layer straight to the
+        connection (frames.py); False, and the layer queues the message as
+        usual, whenever the socket is busy or the connection cannot take it now.
+        """
+        if not self.receiving or self.disconnected or self.revoked or self.in_order.locked():
+            return False
+        return self.writer.write(frames)
 
     async def websocket_disconnect(self, message):
         self.disconnected = True

@@ -12,6 +12,8 @@ from copy import deepcopy
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer as StockInMemoryChannelLayer
 
+from site_ops.speedups.frames import FrameCache
+
 
 class InMemoryChannelLayer(StockInMemoryChannelLayer):
     """The in-memory layer, same behaviour, with the costs of a broadcast and of an idle socket taken out.
@@ -107,6 +109,15 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._handed = threading.local()  # whether a thread handed messages over since it last waited
+        # Channels whose consumer may take a broadcast's message at once (frames.py): channel -> consumer.
+        self.direct = {}
+
+    def take_directly(self, channel: str, consumer) -> None:
+        """Let ``consumer`` take the messages sent to ``channel`` at once, when its ``take_now`` says it can."""
+        self.direct[channel] = consumer
+
+    def stop_taking(self, channel: str) -> None:
+        self.direct.pop(channel, None)
 
     def group_send_soon(self, messages) -> bool:
         """Hand (group, message) pairs to the event loop the sockets wait in, without waiting.
@@ -159,7 +170,20 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         # awaits, so the group cannot change while it is walked.
         copy = copier(message)
         expires = time.time() + self.expiry
+        direct, frames = self.direct, None
+        if direct and message.get("type") == "board.html":
+            frames = FrameCache(message["html"])
+        loop = _running_loop()
         for channel in self.groups.get(group, ()):
+            if frames is not None:
+                # A consumer waiting for the layer with nothing queued takes
+                # the fragment now, framed once for all (frames.py); a queued
+                # message is never overtaken.
+                consumer = direct.get(channel)
+                if consumer is not None and consumer.loop is loop:
+                    queue = self.channels.get(channel)
+                    if (queue is None or not queue.messages) and consumer.take_now(frames):
+                        continue
             # As stock, a full channel misses the broadcast.
             self._queue(channel).put((expires, copy(message)))
 
