@@ -9,7 +9,7 @@ from pathlib import Path
 from unittest import mock, skipUnless
 from urllib.parse import urlencode
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import SyncToAsync, async_to_sync, sync_to_async
 from channels.testing import HttpCommunicator
 from django.contrib.auth.models import User
 from django.core.signals import request_started
@@ -306,6 +306,42 @@ class SyncChainTests(SocketMixin, LiveTestCase):
         self.assertEqual(len(set(threads)), 1)
         self.assertIsNot(threads[0], threading.current_thread())
         self.assertLessEqual(len(django_asgi_app.idle_threads), speedups_asgi.IDLE_REQUEST_THREADS)
+
+    async def test_request_started_goes_in_the_requests_own_thread_hop(self):
+        # Django's handler sends the signal from the event loop, a thread hop
+        # of its own for its sync receivers; here it rides with the view.
+        hops, started = [], []
+        real_call = SyncToAsync.__call__
+
+        async def counted(wrapper, *args, **kwargs):
+            hops.append(getattr(wrapper.func, "__name__", repr(wrapper.func)))
+            return await real_call(wrapper, *args, **kwargs)
+
+        def record(**kwargs):
+            started.append(threading.current_thread())
+
+        request_started.connect(record)
+        self.addCleanup(request_started.disconnect, record)
+        with mock.patch.object(SyncToAsync, "__call__", counted):
+            self.assertEqual((await self.login_page())["status"], 200)
+        # (The response's close may follow, after the answer is sent.)
+        self.assertEqual([hop for hop in hops if hop != "close"], ["started_and_response"])
+        self.assertEqual(len(started), 1)
+        self.assertIsNot(started[0], threading.current_thread())
+
+    async def test_a_request_refused_before_the_view_is_still_a_started_request(self):
+        # A query string that is not UTF-8: Django answers 400 without a view.
+        started = []
+
+        def record(**kwargs):
+            started.append(kwargs["scope"]["path"])
+
+        request_started.connect(record)
+        self.addCleanup(request_started.disconnect, record)
+        bad = HttpCommunicator(application, "GET", "/login/", headers=[(b"host", b"127.0.0.1")])
+        bad.scope["query_string"] = bytes([0x6E, 0x3D, 0xFF])
+        self.assertEqual((await bad.get_response())["status"], 400)
+        self.assertEqual(started, ["/login/"])
 
     async def test_requests_at_once_each_have_a_thread_of_their_own(self):
         # Each request waits in its thread for the other: in one shared
