@@ -513,9 +513,16 @@ def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None, actor=N
                     html = render_parts(parts) + seq_tag(seq)
                 message = (groups[language], {"type": "board.html", "html": html})
                 # A board's sockets need not wait for the next render: where
-                # the layer can take messages without a round trip, they go now.
+                # the layer can take messages without a round trip, they go
+                # now, and the next render waits until they have gone.
+                # Rendered meanwhile, it held the interpreter against the
+                # sockets' loop, whose every send gives it up: the sends came
+                # in between the render's slices (bench/README.md, round four,
+                # thirteenth part).
                 if not (send_soon and send_soon([message])):
                     unsent.append(message)
+                else:
+                    wait_handed_over()
     finally:
         _shared.cache = None
         _shared.site = None

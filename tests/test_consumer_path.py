@@ -24,7 +24,7 @@ from site_ops import heartbeats, live
 from site_ops.consumers import BoardConsumer
 from site_ops.speedups import collector
 from site_ops.speedups.layers import InMemoryChannelLayer
-from tests.base import LiveTestCase, SocketMixin
+from tests.base import LiveTestCase, SiteTestCase, SocketMixin
 
 
 def layer_readers() -> list[asyncio.Task]:
@@ -407,6 +407,40 @@ class HandOverTests(SocketsLoopMixin, SimpleTestCase):
         self.assertFalse(layer.wait_handed_over(0.05))
         release.set()
         self.assertTrue(layer.wait_handed_over(5))  # nothing more handed over: no second wait
+
+
+class BoardByBoardTests(SocketsLoopMixin, SiteTestCase):
+    """A broadcast renders its next board only once the sockets' loop has sent the one before."""
+
+    def test_each_boards_sockets_are_sent_before_the_next_board_is_rendered(self):
+        layer = InMemoryChannelLayer()
+
+        async def board_socket(key):
+            channel = await layer.new_channel()
+            await layer.group_add(live.broadcast_group(self.site.pk, key, "en"), channel)
+            await layer.receive(channel)
+            time.sleep(0.005)  # the send's system call, the interpreter lock let go meanwhile
+            self.events.append(f"sent {key}")
+
+        for key in ("general", "control"):
+            asyncio.run_coroutine_threadsafe(board_socket(key), self.loop)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and sum(bool(q.receivers) for q in list(layer.channels.values())) < 2:
+            time.sleep(0.001)
+
+        real_render = live.render_parts
+
+        def render(parts):
+            self.events.append(f"render {parts[0][0].split('/')[0]}")
+            return real_render(parts)
+
+        change = live.Change(site_id=self.site.pk, rooms=frozenset({self.room.pk}))
+        with (
+            mock.patch.object(live, "get_channel_layer", return_value=layer),
+            mock.patch.object(live, "render_parts", side_effect=render),
+        ):
+            live.send_change(change, {"control": 1, "general": 1})
+        self.assertEqual(self.events, ["render control", "sent control", "render general", "sent general"])
 
 
 class CollectorTests(SocketsLoopMixin, SimpleTestCase):
