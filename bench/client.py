@@ -208,13 +208,20 @@ class Poster:
         if status != 302 or "sessionid" not in self.cookies:
             raise RuntimeError(f"login failed: {status} {body[:300]!r}")
 
-    def take_room(self) -> dict:
-        """The next room with no move in flight (each update moves a different room)."""
+    def take_room(self, reserve: bool = False) -> dict | None:
+        """The next room with no move in flight (each update moves a different room).
+
+        ``reserve``: marked as moving at once, before its move starts; None
+        when every room has a move in flight (the server that far behind).
+        """
         for _ in range(len(self.rooms)):
             room = self.rooms[self.next_room]
             self.next_room = (self.next_room + 1) % len(self.rooms)
             if not room["busy"]:
+                room["busy"] = room["busy"] or reserve
                 return room
+        if reserve:
+            return None
         raise RuntimeError("every room has a move in flight")
 
     async def move(self, room: dict, on_sent) -> tuple[int, float]:
