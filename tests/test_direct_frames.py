@@ -50,12 +50,12 @@ class FrameTests(SimpleTestCase):
 
 
 class Taker:
-    """A consumer as the layer sees it: its loop and whether it takes a fragment now."""
+    """A consumer as the layer sees it: whether it takes a fragment now."""
 
-    def __init__(self, loop, takes=True):
-        self.loop, self.takes, self.taken = loop, takes, []
+    def __init__(self, takes=True):
+        self.takes, self.taken = takes, []
 
-    def take_now(self, frame_cache) -> bool:
+    def take_now(self, writer, frame_cache) -> bool:
         if self.takes:
             self.taken.append(frame_cache.get())
         return self.takes
@@ -79,8 +79,8 @@ class LayerTests(SimpleTestCase):
 
     def test_an_idle_consumer_takes_the_fragment_at_once(self):
         async def test(layer, channel):
-            taker = Taker(asyncio.get_running_loop())
-            layer.take_directly(channel, taker)
+            taker = Taker()
+            layer.take_directly(channel, taker, None)
             await layer.group_send("board", fragment("<p>1</p>"))
             self.assertEqual(taker.taken, [frames.text_frame("<p>1</p>")])
             self.assertFalse(layer.channels.get(channel) and layer.channels[channel].messages)
@@ -89,8 +89,8 @@ class LayerTests(SimpleTestCase):
 
     def test_a_queued_message_is_never_overtaken(self):
         async def test(layer, channel):
-            taker = Taker(asyncio.get_running_loop())
-            layer.take_directly(channel, taker)
+            taker = Taker()
+            layer.take_directly(channel, taker, None)
             await layer.send(channel, {"type": "access.changed"})
             await layer.group_send("board", fragment("<p>2</p>"))
             self.assertEqual(taker.taken, [])
@@ -101,12 +101,12 @@ class LayerTests(SimpleTestCase):
 
     def test_a_busy_consumer_other_messages_and_a_stopped_one_go_through_the_queue(self):
         async def test(layer, channel):
-            busy = Taker(asyncio.get_running_loop(), takes=False)
-            layer.take_directly(channel, busy)
+            busy = Taker(takes=False)
+            layer.take_directly(channel, busy, None)
             await layer.group_send("board", fragment("<p>3</p>"))
             self.assertEqual((await layer.receive(channel))["html"], "<p>3</p>")
-            idle = Taker(asyncio.get_running_loop())
-            layer.take_directly(channel, idle)
+            idle = Taker()
+            layer.take_directly(channel, idle, None)
             await layer.group_send("board", {"type": "session.ended"})
             self.assertEqual((await layer.receive(channel))["type"], "session.ended")
             layer.stop_taking(channel)
@@ -118,12 +118,18 @@ class LayerTests(SimpleTestCase):
 
     def test_nothing_is_written_from_another_event_loop(self):
         async def test(layer, channel):
-            elsewhere = Taker(asyncio.new_event_loop())
-            layer.take_directly(channel, elsewhere)
+            elsewhere = Taker()
+
+            async def register():
+                layer.take_directly(channel, elsewhere, None)
+
+            # Taken in from another thread's event loop.
+            thread = threading.Thread(target=asyncio.run, args=(register(),))
+            thread.start()
+            thread.join(5)
             await layer.group_send("board", fragment("<p>5</p>"))
             self.assertEqual(elsewhere.taken, [])
             self.assertEqual((await layer.receive(channel))["html"], "<p>5</p>")
-            elsewhere.loop.close()
 
         self.run_in_loop(test)
 
@@ -142,18 +148,18 @@ class TakeNowTests(SimpleTestCase):
 
     def consumer(self) -> BoardConsumer:
         consumer = BoardConsumer()
-        consumer.in_order, consumer.writer, consumer.receiving = asyncio.Lock(), Writer(), True
+        consumer.in_order, consumer.receiving = asyncio.Lock(), True
         return consumer
 
     def test_idle_it_takes_it(self):
-        consumer = self.consumer()
-        self.assertTrue(consumer.take_now(frames.FrameCache("<p>1</p>")))
-        self.assertEqual(consumer.writer.written, [frames.text_frame("<p>1</p>")])
+        consumer, writer = self.consumer(), Writer()
+        self.assertTrue(consumer.take_now(writer, frames.FrameCache("<p>1</p>")))
+        self.assertEqual(writer.written, [frames.text_frame("<p>1</p>")])
 
     def test_busy_revoked_or_gone_it_does_not(self):
         for state in ("handling", "revoked", "disconnected", "not waiting"):
             with self.subTest(state):
-                consumer = self.consumer()
+                consumer, writer = self.consumer(), Writer()
                 if state == "handling":
                     asyncio.run(consumer.in_order.acquire())
                 elif state == "revoked":
@@ -162,8 +168,8 @@ class TakeNowTests(SimpleTestCase):
                     consumer.disconnected = True
                 else:
                     consumer.receiving = False
-                self.assertFalse(consumer.take_now(frames.FrameCache("<p>1</p>")))
-                self.assertEqual(consumer.writer.written, [])
+                self.assertFalse(consumer.take_now(writer, frames.FrameCache("<p>1</p>")))
+                self.assertEqual(writer.written, [])
 
 
 def free_port() -> int:

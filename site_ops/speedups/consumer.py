@@ -53,14 +53,14 @@ class OwnLoopMixin:
         self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
         self.base_send = send
         self.in_order = asyncio.Lock()
-        self.loop = asyncio.get_running_loop()
         # Where the server lets a broadcast's frame be written to the
         # connection itself, the layer hands this socket its fragments at
-        # once while it waits with nothing queued (frames.py).
-        self.writer = frames.writer_for(send)
-        take_directly = getattr(self.channel_layer, "take_directly", None)
-        if self.writer is not None and take_directly is not None:
-            take_directly(self.channel_name, self)
+        # once while it waits with nothing queued (frames.py). The layer
+        # keeps the writer: an idle socket holds nothing more for it.
+        writer = frames.writer_for(send)
+        take_directly = getattr(self.channel_layer, "take_directly", None) if writer else None
+        if take_directly is not None:
+            take_directly(self.channel_name, self, writer)
         reader = asyncio.create_task(self.read_layer(asyncio.current_task()))
         try:
             while True:
@@ -79,7 +79,7 @@ class OwnLoopMixin:
                 raise
             asyncio.current_task().uncancel()
         finally:
-            if self.writer is not None and take_directly is not None:
+            if take_directly is not None:
                 self.channel_layer.stop_taking(self.channel_name)
             # Cancelled while waiting in the layer's receive, the reader takes
             # the channel with it (the in-memory queue; Redis pub/sub
@@ -98,7 +98,7 @@ class OwnLoopMixin:
     # Set by a consumer that sends its page nothing more (site_ops/consumers.py).
     revoked = False
 
-    def take_now(self, frames) -> bool:
+    def take_now(self, writer, frames) -> bool:
         """A broadcast's fragment, taken at once from the layer's ``group_send`` if this
         socket is idle: its reader waiting, no handler running, the page still served.
 
@@ -108,7 +108,7 @@ class OwnLoopMixin:
         """
         if not self.receiving or self.disconnected or self.revoked or self.in_order.locked():
             return False
-        return self.writer.write(frames)
+        return writer.write(frames)
 
     async def websocket_disconnect(self, message):
         self.disconnected = True

@@ -109,12 +109,14 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._handed = threading.local()  # whether a thread handed messages over since it last waited
-        # Channels whose consumer may take a broadcast's message at once (frames.py): channel -> consumer.
+        # Channels whose consumer may take a broadcast's message at once
+        # (frames.py): channel -> (consumer, its connection's writer, its loop).
         self.direct = {}
 
-    def take_directly(self, channel: str, consumer) -> None:
-        """Let ``consumer`` take the messages sent to ``channel`` at once, when its ``take_now`` says it can."""
-        self.direct[channel] = consumer
+    def take_directly(self, channel: str, consumer, writer) -> None:
+        """Let ``consumer`` take the fragments sent to ``channel`` at once, written by ``writer``,
+        when its ``take_now`` says it can (from its own event loop only)."""
+        self.direct[channel] = (consumer, writer, asyncio.get_running_loop())
 
     def stop_taking(self, channel: str) -> None:
         self.direct.pop(channel, None)
@@ -179,10 +181,10 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
                 # A consumer waiting for the layer with nothing queued takes
                 # the fragment now, framed once for all (frames.py); a queued
                 # message is never overtaken.
-                consumer = direct.get(channel)
-                if consumer is not None and consumer.loop is loop:
+                taker = direct.get(channel)
+                if taker is not None and taker[2] is loop:
                     queue = self.channels.get(channel)
-                    if (queue is None or not queue.messages) and consumer.take_now(frames):
+                    if (queue is None or not queue.messages) and taker[0].take_now(taker[1], frames):
                         continue
             # As stock, a full channel misses the broadcast.
             self._queue(channel).put((expires, copy(message)))
