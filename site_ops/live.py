@@ -475,28 +475,28 @@ def send_change(change: Change, seqs: dict[str, int], site=None, namespace: int 
     send_parts(namespace, seqs, lambda key: board_for_key(key).change_parts(change), site=site, actor=actor)
 
 
-def actor_tiers(keys, user) -> list[list[str]]:
-    """The board keys in tiers: the boards ``user`` (who made the change) may open, then the rest.
+def actor_first(keys, user) -> list[str]:
+    """The board keys with the boards ``user`` (who made the change) may open first.
 
     A nurse's round, a team's "floor done": the colleagues on the group's
     other tablets act on it next, so their board is rendered and sent before
     the control screen and the other groups' (each board waits for the
     renders before it). Boards nobody in particular acts from (the board
-    clock, a site head's change, which every board of the site shows) are
-    one tier.
+    clock, a site head's change, which every board of the site shows) keep
+    their order.
     """
     keys = list(keys)
     if user is None or not user.is_authenticated:
-        return [keys]
+        return keys
     own = [key for key in keys if key in BOARDS and site_for(user, BOARDS[key]) is not None]
     if len(own) == sum(key in BOARDS for key in keys):
-        return [keys]
-    return [own, [key for key in keys if key not in own]]
+        return keys
+    return own + [key for key in keys if key not in own]
 
 
 def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None, actor=None) -> None:
     """Send each board in ``seqs`` the parts ``parts_for(key)`` reads, rendered per language, with its number
-    (``send_order``: the acting user's boards first, then the boards open on the most sockets)."""
+    (the acting user's boards first: ``actor_first``)."""
     layer = get_channel_layer()
     # Asked by type: Redis pub/sub's layer answers any attribute only inside
     # an event loop, and this runs in a view's thread.
@@ -505,8 +505,12 @@ def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None, actor=N
     _shared.cache = {}
     _shared.site = site
     try:
-        for key, groups, audience in send_order(layer, site_id, actor_tiers(seqs, actor)):
+        for key in actor_first(seqs, actor):
             seq = seqs[key]
+            groups = {language: broadcast_group(site_id, key, language) for language in languages()}
+            audience = [language for language, group in groups.items() if has_audience(layer, group)]
+            if not audience:
+                continue
             parts = parts_for(key)
             for language in audience:
                 with translation.override(language):
@@ -545,44 +549,6 @@ def publish_parts(site_id: int, parts: dict[str, list]) -> None:
         transaction.on_commit(broadcast, robust=True)
 
 
-def send_order(layer, site_id: int, tiers: list[list[str]]) -> list[tuple[str, dict, list[str]]]:
-    """(key, its group per language, the languages someone has it open in) for each board with an audience
-    (``has_audience``).
-
-    Tier by tier (``actor_tiers``); within a tier, where the layer can
-    count a board's sockets, the board open on the most goes first, and
-    within a board the language open on the most: a board's sockets wait
-    for every render before theirs, so the most tablets wait for the
-    fewest renders (a site head's room move reaches the general group's
-    tablets before the control screen's changed parts, the dearer read, are
-    read). Equal counts, and layers that cannot count, keep the order.
-    """
-    order = []
-    for tier in tiers:
-        boards = []
-        for key in tier:
-            groups = {language: broadcast_group(site_id, key, language) for language in languages()}
-            sizes = {language: audience_size(layer, group) for language, group in groups.items()}
-            audience = [language for language in groups if sizes[language] != 0]
-            if audience:
-                audience.sort(key=lambda language: -max(sizes[language], 0))
-                boards.append((-sum(max(sizes[language], 0) for language in audience), key, groups, audience))
-        boards.sort(key=lambda board: board[0])
-        order += [(key, groups, audience) for _size, key, groups, audience in boards]
-    return order
-
-
-def audience_size(layer, group: str) -> int:
-    """How many sockets have a board open, where the layer can tell for free; -1 where it cannot.
-
-    The in-memory layer knows its groups. Other layers are asked nothing (a
-    round trip to Redis would cost what it saves).
-    """
-    if isinstance(layer, InMemoryChannelLayer):
-        return len(layer.groups.get(group, ()))
-    return -1
-
-
 def has_audience(layer, group: str) -> bool:
     """Whether anyone has the board open, where the layer can tell for free.
 
@@ -591,7 +557,9 @@ def has_audience(layer, group: str) -> bool:
     what it saves), so their boards always render. A page opened just after
     this check gets its snapshot after the commit, so it misses nothing.
     """
-    return audience_size(layer, group) != 0
+    if isinstance(layer, InMemoryChannelLayer):
+        return bool(layer.groups.get(group))
+    return True
 
 
 def send_all(messages) -> None:

@@ -241,35 +241,6 @@ class ActorFirstTests(SiteTestCase):
         no_request = self.rendered_boards(lambda: live.send_change(change, {"control": 7, "general": 7, "medical": 7}))
         self.assertEqual(no_request, ["control", "general", "medical"])
 
-    def join(self, key, language, sockets):
-        layer = get_channel_layer()
-        for _ in range(sockets):
-            channel = async_to_sync(layer.new_channel)()
-            async_to_sync(layer.group_add)(live.broadcast_group(self.site.pk, key, language), channel)
-
-    def test_within_a_tier_the_board_open_on_the_most_sockets_goes_first(self):
-        # The general group's tablets outnumber the control screen: they
-        # wait for the fewest renders. The nurse's own board still leads.
-        self.join("general", "en", 2)
-        change = Change(site_id=self.site.pk, rooms=frozenset({self.room.pk}))
-        order = self.rendered_boards(lambda: live.send_change(change, {"control": 7, "general": 7, "medical": 7}))
-        self.assertEqual(order, ["general", "control", "medical"])
-        self.client.force_login(self.nurse)
-        self.assertEqual(self.rendered_boards(self.collect), ["medical", "general", "control"])
-
-    def test_within_a_board_the_language_open_on_the_most_sockets_goes_first(self):
-        self.join("control", "zh-hans", 2)
-        languages = []
-
-        def render(parts):
-            languages.append(translation.get_language())
-            return render_parts(parts)
-
-        change = Change(site_id=self.site.pk, rooms=frozenset({self.room.pk}))
-        with mock.patch.object(live, "render_parts", side_effect=render):
-            live.send_change(change, {"control": 7})
-        self.assertEqual(list(dict.fromkeys(languages)), ["zh-hans", "en"])
-
 
 class ControlFiguresTests(SiteTestCase):
     """Each group's figures on the control screen are read again by the
