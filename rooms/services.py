@@ -12,9 +12,11 @@ from datetime import date, timedelta
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rooms import handover as handovers
 from rooms.masking import mask_national_id, masked_fields
@@ -649,14 +651,16 @@ def site_head_decides(refusal: str, by, override: str, *, only: str, anyway: str
     return decided % {"reason": override[:200]}
 
 
-def require_stays_with_carer(person: Person, left: Room, by, override: str) -> str:
+def require_stays_with_carer(person: Person, left: Room, by, override: str, moving=()) -> str:
     """Refuse to move a child away from the adults of their family in the room
     they leave, or anyone away from their carer (a 0-year-old moved alone);
     the site head may decide otherwise, with a reason. Returns the audit note.
 
-    The family moves adult first: the child then joins them (the room's
-    suggestion offers "with their family")."""
-    staying = Person.objects.filter(stays__room=left, stays__ended_at__isnull=True).exclude(pk=person.pk)
+    The family moves together (``stay_move(together=True)``), or adult
+    first: the child then joins them (the room's suggestion offers "with
+    their family"). ``moving``: the people moving with them."""
+    moving = {person.pk, *(other.pk for other in moving)}
+    staying = Person.objects.filter(stays__room=left, stays__ended_at__isnull=True).exclude(pk__in=moving)
     child = person.age < Person.CHILD_UNDER
 
     def looks_after(other: Person) -> bool:
@@ -670,8 +674,8 @@ def require_stays_with_carer(person: Person, left: Room, by, override: str) -> s
         return ""
     who = "、".join(other.name for other in with_them)
     refusal = _(
-        "%(name)s (%(age)s y) stays with %(who)s, who remain in room %(room)s: move %(who)s first, "
-        "then %(name)s joins them."
+        "%(name)s (%(age)s y) stays with %(who)s, who remain in room %(room)s: move the family together, "
+        "or %(who)s first, then %(name)s joins them."
     ) % {"name": person.name, "age": person.age, "who": who, "room": left.number}
     return site_head_decides(
         refusal,
@@ -681,6 +685,19 @@ def require_stays_with_carer(person: Person, left: Room, by, override: str) -> s
         anyway=_("To move them apart anyway, give the reason."),
         decided=_("Moved apart by the site head's decision: %(reason)s"),
     )
+
+
+def family_in_room(person: Person, room_id: int) -> list[Person]:
+    """Who moves with ``person`` when their family changes room together: the
+    people in room ``room_id`` of their household, and their carer link
+    either way (a carer need not be of the household). One query."""
+    link = Q(cares_for_id=person.pk)
+    if person.cares_for_id:
+        link |= Q(pk=person.cares_for_id)
+    if person.household:
+        link |= Q(household=person.household)
+    others = Person.objects.filter(link, stays__room_id=room_id, stays__ended_at__isnull=True)
+    return list(others.exclude(pk=person.pk).order_by("pk"))
 
 
 def stay_move(
@@ -693,6 +710,7 @@ def stay_move(
     override: str = "",
     version: int | None = None,
     token: str | None = None,
+    together: bool = False,
 ) -> Stay:
     """Move a person in isolation to another room (换房).
 
@@ -700,6 +718,12 @@ def stay_move(
     samples, health rounds and meals follow the person; the groups' parts
     are in ``STAY_HOOKS.moved``). A room left empty goes to terminal
     disinfection. One audited, live move.
+
+    ``together``: the person's family in the room (``family_in_room``)
+    moves with them, in the same step: a mother and her baby, a carer and
+    the person they look after. Each of them is checked as if moved alone,
+    and the room must hold them all. Not out of a sealed room: after a
+    positive, each room-mate is placed on their own.
     """
     require_role(by, *PEOPLE_ROLES)
     _same_site(person, room)
@@ -709,7 +733,11 @@ def stay_move(
         raise ServiceError(_("Say why the person changes room."))
     with transaction.atomic():
         claim_form(token, by)
-        person = lock_row(Person, person.pk)
+        stay = Stay.objects.open().filter(person_id=person.pk).first()
+        family = family_in_room(person, stay.room_id) if together and stay else []
+        # Everyone moving locked in the order of their ids, as any other move locks them.
+        locked = {pk: lock_row(Person, pk) for pk in sorted([person.pk, *(other.pk for other in family)])}
+        person = locked[person.pk]
         check_version(person, version)
         stay = Stay.objects.open().filter(person=person).first()
         if stay is None:
@@ -717,38 +745,93 @@ def stay_move(
         if stay.room_id == room.pk:
             raise ServiceError(_("%(name)s is in room %(room)s already.") % {"name": person.name, "room": room.number})
         # Both rows locked, always in the same order.
-        locked = {pk: lock_row(Room, pk) for pk in sorted((stay.room_id, room.pk))}
-        left, room = locked[stay.room_id], locked[room.pk]
+        rooms = {pk: lock_row(Room, pk) for pk in sorted((stay.room_id, room.pk))}
+        left, room = rooms[stay.room_id], rooms[room.pk]
         require_takes_people(room)
-        overridden = require_may_share(person, room, by, override)
-        apart = require_stays_with_carer(person, left, by, override)
+        movers = [(person, stay)]
+        if together:
+            movers += _family_moving(person, left, [locked[other.pk] for other in family])
+        if len(movers) > room.free_beds:
+            raise ServiceError(
+                ngettext(
+                    "Room %(room)s has %(free)s free bed; %(names)s are %(count)s.",
+                    "Room %(room)s has %(free)s free beds; %(names)s are %(count)s.",
+                    room.free_beds,
+                )
+                % {
+                    "room": room.number,
+                    "free": room.free_beds,
+                    "names": "、".join(who.name for who, _stay in movers),
+                    "count": len(movers),
+                }
+            )
+        moving = [who for who, _stay in movers]
+        notes = {}
+        for who, _stay in movers:
+            notes[who.pk] = [
+                require_may_share(who, room, by, override),
+                require_stays_with_carer(who, left, by, override, moving=moving),
+            ]
         now = timezone.now()
-        try:
-            with transaction.atomic():
-                enter_room(room, by, now)
-        except IntegrityError:
-            raise ServiceError(_("Room %(room)s is full.") % {"room": room.number}) from None
-        leave_room(left, by, now)
-        stay.room = room
-        touch(stay, by)
-        stay.save(update_fields=["room", "version", "updated_at", "updated_by"])
-        touch(person, by)
-        person.save(update_fields=["version", "updated_at", "updated_by"])
-        for hook in STAY_HOOKS.moved:
-            hook(stay=stay, left=left, by=by)
-        audit(
-            site=person.site,
-            by=by,
-            action="stay.move",
-            obj=stay,
-            room=room,
-            person=person,
-            before={"room": left.number, "left_room_status": left.status},
-            after={"room": room.number, "reason": str(Stay.MoveReason(reason).label)},
-            note=" ".join(part for part in (note.strip()[:150], overridden, apart) if part)[:300],
-        )
-        live.publish(site=person.site, rooms=[left.pk, room.pk], persons=[person.pk], topics=[OCCUPANTS, DISINFECTION])
+        for _who in movers:
+            try:
+                with transaction.atomic():
+                    enter_room(room, by, now)
+            except IntegrityError:
+                raise ServiceError(_("Room %(room)s is full.") % {"room": room.number}) from None
+            leave_room(left, by, now)
+        for who, their_stay in movers:
+            their_stay.room = room
+            touch(their_stay, by)
+            their_stay.save(update_fields=["room", "version", "updated_at", "updated_by"])
+            touch(who, by)
+            who.save(update_fields=["version", "updated_at", "updated_by"])
+        for who, their_stay in movers:
+            for hook in STAY_HOOKS.moved:
+                hook(stay=their_stay, left=left, by=by)
+            with_them = [other.name for other in moving if other.pk != who.pk]
+            together_note = _("with %(names)s") % {"names": "、".join(with_them)} if with_them else ""
+            audit(
+                site=who.site,
+                by=by,
+                action="stay.move",
+                obj=their_stay,
+                room=room,
+                person=who,
+                before={"room": left.number, "left_room_status": left.status},
+                after={"room": room.number, "reason": str(Stay.MoveReason(reason).label)},
+                note=" ".join(part for part in (note.strip()[:150], together_note, *notes[who.pk]) if part)[:300],
+            )
+        stay.moved_with = [who for who in moving if who.pk != person.pk]
+        persons = [who.pk for who in moving]
+        live.publish(site=person.site, rooms=[left.pk, room.pk], persons=persons, topics=[OCCUPANTS, DISINFECTION])
     return stay
+
+
+def _family_moving(person: Person, left: Room, family: list[Person]) -> list[tuple[Person, Stay]]:
+    """The family moving with ``person`` out of ``left`` (locked), with their open stays, or why not."""
+    if not family:
+        raise ServiceError(
+            _("Nobody of %(name)s's family is in room %(room)s with them: move %(name)s alone.")
+            % {"name": person.name, "room": left.number}
+        )
+    if left.status == Room.Status.SEALED:
+        raise ServiceError(
+            _(
+                "Room %(room)s is sealed after a positive: its people are moved one at a time, "
+                "each to a room of their own."
+            )
+            % {"room": left.number}
+        )
+    stays = {stay.person_id: stay for stay in Stay.objects.open().filter(person__in=family, room=left)}
+    missing = [other.name for other in family if other.pk not in stays]
+    if missing:
+        # Moved or released since the form was opened.
+        raise ServiceError(
+            _("%(names)s left room %(room)s meanwhile: open the form again.")
+            % {"names": "、".join(missing), "room": left.number}
+        )
+    return [(other, stays[other.pk]) for other in family]
 
 
 def stay_release(

@@ -188,7 +188,7 @@ class RoomChangeTests(MedicalTestCase):
             move(baby, self.head)
         self.assertEqual(Stay.objects.get(person=baby, ended_at=None).room_id, family.pk)
         self.assertFalse(AuditEvent.objects.filter(action="stay.move").exists())
-        # The family moves adult first; the child joins them.
+        # Or the family moves adult first; the child joins them.
         Room.objects.filter(pk=away.pk).update(capacity=2)
         move(mother, self.clerk)
         move(baby, self.clerk)
@@ -230,6 +230,126 @@ class RoomChangeTests(MedicalTestCase):
         )
         self.assertContains(response, f"to room {self.to.number}")
         self.assertEqual(self.fresh(self.stay).room, self.to)
+
+
+class FamilyMovesTogetherTests(MedicalTestCase):
+    """A mother and her baby, a carer and the person they look after: one room change for all of them."""
+
+    def setUp(self):
+        self.family = self.rooms[5]
+        self.away = self.rooms[6]
+        Room.objects.filter(pk__in=[self.family.pk, self.away.pk]).update(capacity=2)
+        self.mother = make_person(self.site, name="张佳", household="张家", birth_date=date(1994, 3, 2))
+        self.baby = make_person(self.site, name="张浩宇", household="张家", birth_date=TODAY() - timedelta(days=200))
+        for person in (self.mother, self.baby):
+            self.check_in(person=person, room=self.fresh(self.family))
+
+    def move(self, person=None, by=None, **kwargs):
+        kwargs.setdefault("reason", Stay.MoveReason.REPAIR)
+        kwargs.setdefault("room", self.fresh(self.away))
+        return services.stay_move(person=self.fresh(person or self.baby), by=by or self.clerk, **kwargs)
+
+    def where(self) -> dict:
+        return dict(Stay.objects.filter(ended_at=None).values_list("person__name", "room__number"))
+
+    def test_the_family_in_the_room_moves_in_one_step_each_move_audited(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            stay = self.move(together=True)
+        self.assertEqual([who.name for who in stay.moved_with], ["张佳"])
+        self.assertEqual(self.where(), {"张佳": self.away.number, "张浩宇": self.away.number})
+        left, to = self.fresh(self.family), self.fresh(self.away)
+        self.assertEqual((left.occupant_count, left.status), (0, Room.Status.AWAITING_DISINFECTION))
+        self.assertEqual((to.occupant_count, to.status), (2, Room.Status.OCCUPIED))
+        # The room left empty gets one terminal disinfection task, not one per person.
+        self.assertEqual(DisinfectionTask.objects.filter(room=left, kind=DisinfectionTask.Kind.TERMINAL).count(), 1)
+        events = {event.person.name: event for event in AuditEvent.objects.filter(action="stay.move")}
+        self.assertEqual(set(events), {"张佳", "张浩宇"})
+        self.assertIn("with 张佳", events["张浩宇"].note)
+        self.assertIn("with 张浩宇", events["张佳"].note)
+        boards = set(BoardSequence.objects.values_list("board", flat=True))
+        self.assertTrue({f"person-{self.mother.pk}", f"person-{self.baby.pk}", f"room-{to.pk}"} <= boards)
+
+    def test_a_carer_of_another_household_moves_with_the_person_they_look_after(self):
+        carer = make_person(self.site, name="李护工", birth_date=date(1975, 1, 1), cares_for=self.mother)
+        Room.objects.filter(pk__in=[self.family.pk, self.away.pk]).update(capacity=3)
+        services.stay_check_in(person=carer, room=self.fresh(self.family), by=self.head, override="陪护张佳")
+        self.assertEqual(
+            [who.name for who in services.family_in_room(self.fresh(self.mother), self.family.pk)], ["张浩宇", "李护工"]
+        )
+        self.move(person=self.mother, together=True)
+        self.assertEqual(set(self.where().values()), {self.away.number})
+
+    def test_a_family_that_does_not_fit_or_leaves_a_sealed_room_is_refused_whole(self):
+        stranger = make_person(self.site, name="陈杰")
+        cases = {}
+        Room.objects.filter(pk=self.rooms[7].pk).update(capacity=1)
+        cases["one bed for two"] = ({"room": self.fresh(self.rooms[7])}, "has 1 free bed; 张浩宇、张佳 are 2")
+        cases["stale"] = ({"version": self.fresh(self.baby).version - 1}, "")
+        for name, (kwargs, message) in cases.items():
+            with self.subTest(name), self.assertRaisesMessage(services.ServiceError, message):
+                self.move(together=True, **kwargs)
+        self.check_in(person=stranger, room=self.rooms[8])
+        with self.assertRaisesMessage(services.ServiceError, "Nobody of 陈杰's family is in room"):
+            services.stay_move(
+                person=stranger, room=self.away, reason=Stay.MoveReason.REPAIR, by=self.clerk, together=True
+            )
+        Room.objects.filter(pk=self.family.pk).update(status=Room.Status.SEALED)
+        with self.assertRaisesMessage(services.ServiceError, "sealed after a positive"):
+            self.move(together=True)
+        with self.assertRaises(NotInGroup):
+            self.move(together=True, by=self.nurse)
+        self.assertEqual(self.where()["张浩宇"], self.family.number)
+        self.assertEqual(self.where()["张佳"], self.family.number)
+        self.assertEqual(self.fresh(self.away).occupant_count, 0)
+        self.assertFalse(AuditEvent.objects.filter(action="stay.move").exists())
+
+    def test_alone_the_child_is_still_refused_and_told_the_family_can_move_together(self):
+        with self.assertRaisesMessage(services.ServiceError, "move the family together"):
+            self.move()
+        self.move(person=self.mother)
+        self.assertEqual(self.where(), {"张佳": self.away.number, "张浩宇": self.family.number})
+
+    def test_the_form_offers_the_family_ticked_and_moves_them_in_one_submit(self):
+        self.client.force_login(self.clerk)
+        url = reverse("person-room-change", args=[self.baby.pk])
+        page = self.client.get(url).content.decode()
+        self.assertIn('name="together"', page)
+        self.assertRegex(page, r'name="together"[^>]*checked')
+        self.assertIn("张佳 move in the same step", page)
+        # A two-bed empty room is suggested for the two of them.
+        self.assertIn("an empty room for the family of 2", page)
+        response = self.client.post(
+            url,
+            {
+                "room": self.away.pk,
+                "together": "on",
+                "reason": "repair",
+                "version": self.fresh(self.baby).version,
+                "token": "fam1",
+            },
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(
+            response, f"张浩宇、张佳 moved together from room {self.family.number} to room {self.away.number}"
+        )
+        self.assertEqual(set(self.where().values()), {self.away.number})
+        # Asked again (a double tap), nothing moves twice.
+        again = self.client.post(
+            url,
+            {"room": self.rooms[7].pk, "together": "on", "reason": "repair", "version": 1, "token": "fam1"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertNotContains(again, "moved together", status_code=again.status_code)
+        self.assertEqual(set(self.where().values()), {self.away.number})
+
+    def test_someone_alone_is_not_offered_the_box_nor_anyone_in_a_sealed_room(self):
+        self.client.force_login(self.clerk)
+        self.check_in(person=self.person, room=self.rooms[0])
+        page = self.client.get(reverse("person-room-change", args=[self.person.pk])).content.decode()
+        self.assertNotIn('name="together"', page)
+        Room.objects.filter(pk=self.family.pk).update(status=Room.Status.SEALED)
+        page = self.client.get(reverse("person-room-change", args=[self.mother.pk]) + "?reason=exposure")
+        self.assertNotContains(page, 'name="together"')
 
 
 class RoomMatesOfAPositiveTests(MedicalTestCase):

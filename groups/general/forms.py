@@ -197,7 +197,19 @@ class RoomChangeForm(RoomChoiceForm):
         ),
     )
 
-    field_order = ["room", "reason", "note", "override"]
+    together = TickField(label=_("the family moves together"), required=False)
+
+    field_order = ["room", "together", "reason", "note", "override"]
+
+    def __init__(self, *args, family=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offered only when someone of the person's family is in the room with them.
+        if family:
+            self.fields["together"].help_text = _("%(names)s move in the same step, to the same room.") % {
+                "names": "、".join(other.name for other in family)
+            }
+        else:
+            del self.fields["together"]
 
 
 class NoShowForm(VersionedForm):

@@ -48,7 +48,7 @@ class Suggestion:
     hint: str
 
 
-def suggest_room(person: Person, options: RoomOptions, *, single: bool = False) -> Suggestion:
+def suggest_room(person: Person, options: RoomOptions, *, single: bool = False, beds: int = 1) -> Suggestion:
     """A room for this person, as the general group would choose it.
 
     Family members go together (to a relative's room with a free bed, or to an
@@ -57,6 +57,7 @@ def suggest_room(person: Person, options: RoomOptions, *, single: bool = False) 
     and pregnant people go as low as possible, everyone else above the low
     floors first. Strangers never share: only ``options.fit`` is offered.
     ``single``: an empty single room only (away from an exposure).
+    ``beds``: the family in the person's room moves with them, this many in all.
     """
     site = person.site
     low_reason = person.low_floor_reason()
@@ -80,6 +81,10 @@ def suggest_room(person: Person, options: RoomOptions, *, single: bool = False) 
             return found(room, _("the room the district office kept"))
     empty = [room for room in rooms if room.status == Room.Status.AVAILABLE]
     singles = [room for room in empty if room.capacity == 1]
+    if beds > 1:
+        fitting = [room for room in empty if room.capacity >= beds]
+        room = min(fitting, key=lambda room: (room.capacity, floor_order(room)), default=None)
+        return found(room, _("an empty room for the family of %(size)s") % {"size": beds})
     if single:
         return found(min(singles or empty, key=floor_order, default=None), _("an empty room of their own"))
     if person.household:

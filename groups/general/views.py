@@ -129,8 +129,19 @@ def person_room_change(request, pk):
     if stay is None:
         return refused_response(request, _("%(name)s is not in a room.") % {"name": person.name}, INVALID)
 
+    # The family in the room may move with them in one step; not out of a
+    # sealed room, whose people are each placed on their own.
+    sealed = stay.room.status == Room.Status.SEALED
+    family = [] if sealed else services.family_in_room(person, stay.room_id)
+
     def move(data):
         moved = services.stay_move(person=person, by=request.user, **data)
+        if moved.moved_with:
+            return _("%(names)s moved together from room %(from)s to room %(to)s.") % {
+                "names": "、".join(who.name for who in [person, *moved.moved_with]),
+                "from": stay.room.number,
+                "to": moved.room.number,
+            }
         return _("%(name)s moved from room %(from)s to room %(to)s.") % {
             "name": person.name,
             "from": stay.room.number,
@@ -139,17 +150,29 @@ def person_room_change(request, pk):
 
     reason = request.GET.get("reason")
     initial = {"reason": reason} if reason in Stay.MoveReason.values else {}
+    # A family changes room together unless the move is away from an exposure.
+    together = bool(family) and reason != Stay.MoveReason.EXPOSURE
+    if together:
+        initial["together"] = True
     return _room_form(
-        request, person, RoomChangeForm, move, "general/room_change.html", leaving=stay.room, initial=initial
+        request,
+        person,
+        RoomChangeForm,
+        move,
+        "general/room_change.html",
+        leaving=stay.room,
+        initial=initial,
+        form_kwargs={"family": family},
+        beds=1 + len(family) if together else 1,
     )
 
 
-def _room_form(request, person, form_class, act, template, *, leaving, initial=None):
+def _room_form(request, person, form_class, act, template, *, leaving, initial=None, form_kwargs=None, beds=1):
     """The shape both room forms share: offer the rooms this person may go
     to, suggest one, call the service, answer in the panel or the page."""
     options = room_options(person, leaving=leaving)
     site_head = has_role(request.user, Role.SITE_HEAD)
-    kwargs = {"site": person.site, "options": options, "site_head": site_head}
+    kwargs = {"site": person.site, "options": options, "site_head": site_head, **(form_kwargs or {})}
     suggestion = None
     if request.method == "POST":
         form = form_class(request.POST, **kwargs)
@@ -169,7 +192,7 @@ def _room_form(request, person, form_class, act, template, *, leaving, initial=N
             status = INVALID
     else:
         single = (initial or {}).get("reason") == Stay.MoveReason.EXPOSURE
-        suggestion = suggest_room(person, options, single=single)
+        suggestion = suggest_room(person, options, single=single, beds=beds)
         initial = {"version": person.version, "room": suggestion.room, **(initial or {})}
         form = form_class(initial=initial, **kwargs)
         status = 200

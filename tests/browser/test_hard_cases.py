@@ -71,3 +71,43 @@ class PositiveRoomMateTests(BrowserTestCase):
         from groups.medical.models import TestProtocol
 
         return TestProtocol.for_site(self.site).length_days
+
+
+class FamilyMovesTogetherTests(BrowserTestCase):
+    """A mother and her baby change room in one step, from the room's page on a tablet."""
+
+    def setUp(self):
+        super().setUp()
+        self.family_room = Room.objects.create(site=self.site, number="121", floor=1, capacity=2)
+        self.away = Room.objects.create(site=self.site, number="122", floor=1, capacity=2)
+        self.mother = make_person(self.site, name="张佳", household="张家", sex=Person.Sex.FEMALE)
+        baby_born = timezone.localdate() - timedelta(days=200)
+        self.baby = make_person(self.site, name="张浩宇", household="张家", birth_date=baby_born)
+        for person in (self.mother, self.baby):
+            self.elsewhere(services.stay_check_in, person=person, room=self.family_room, by=self.clerk)
+
+    def test_the_clerk_moves_the_family_together_and_the_boards_follow(self):
+        control = self.open_as(self.head, "/control/", WALL)
+        clerk = self.open_as(self.clerk, f"/rooms/{self.family_room.pk}/", TABLET)
+        clerk.locator("li", has_text="张浩宇").get_by_role("link", name="换房").click()
+        panel = clerk.locator("#panel")
+        together = panel.get_by_label("同房家人一起换房")
+        expect(together).to_be_checked()
+        expect(panel).to_contain_text("张佳 同时换到同一房间")
+        expect(panel).to_contain_text("可容纳 2 人家庭的空房间")
+        self.screenshot(clerk, "room-change-family-tablet")
+        clerk.set_viewport_size(WALL)
+        self.screenshot(clerk, "room-change-family-wall")
+        panel.get_by_label("房间").select_option(str(self.away.pk))
+        panel.get_by_label("原因").select_option("repair")
+        panel.get_by_role("button", name="移至此房间").click()
+        expect(panel).to_contain_text("张浩宇、张佳 已一起从 121 房换至 122 房")
+
+        self.assertEqual(
+            set(Stay.objects.filter(ended_at=None, person__household="张家").values_list("room_id", flat=True)),
+            {self.away.pk},
+        )
+        control.wait_for_selector(f"#room-{self.away.pk}[data-status=occupied]")
+        control.wait_for_selector(f"#room-{self.family_room.pk}[data-status=awaiting_disinfection]")
+        self.screenshot(control, "control-screen-family-moved-wall")
+        self.assert_not_reloaded(control)
