@@ -20,6 +20,7 @@ from rooms.models import AuditEvent, District, Person, Room, Stay
 from rooms.roles import Role
 from site_ops import live
 from site_ops.boards import NO_SITE
+from site_ops.models import BoardSequence
 from tests.base import LiveTestCase, SiteTestCase, SocketMixin
 from tests.factories import make_person, make_rooms, make_site, make_user
 from tests.test_transfers import move_arguments
@@ -342,6 +343,64 @@ class CrossSiteArrivalTests(DistrictTestCase):
         response = self.client.get(reverse("person-check-in", args=[transfer.arrival_id]))
         self.assertEqual(response.context["form"].initial["room"], kept)
         self.assertEqual(self.fresh(transfer.arrival).carried_plan["room"], kept.pk)
+
+    def departed(self, room=None):
+        transfer = self.confirm(self.transfer, room=room)
+        transfer = transfer_services.transfer_approve(transfer=transfer, by=self.head, version=transfer.version)
+        transfer = transfer_services.transfer_arrange(transfer=transfer, by=self.clerk, **move_arguments(S.ARRANGED))
+        return transfer_services.transfer_depart(transfer=transfer, by=self.guard)
+
+    def test_the_receiving_check_in_is_recorded_on_the_sending_sites_transfer_and_its_boards_follow(self):
+        transfer = self.departed()
+        version = transfer.version
+        seqs = dict(BoardSequence.objects.filter(site=self.site).values_list("board", "seq"))
+        with self.captureOnCommitCallbacks(execute=True):
+            services.stay_check_in(person=self.fresh(transfer.arrival), room=self.other_rooms[0], by=self.other_clerk)
+        transfer = self.fresh(transfer)
+        self.assertIsNotNone(transfer.received_at)
+        self.assertEqual(transfer.received_by, "第二隔离点 王芳")
+        # Still open: the escort's handover (the vehicle disinfected) closes the loop, and a form
+        # already open for it is not made stale.
+        self.assertEqual((transfer.state, transfer.version), (S.DEPARTED, version))
+        event = AuditEvent.objects.get(action="transfer.received")
+        self.assertEqual(
+            (event.site, event.person, event.actor), (self.site, self.fresh(self.person), self.other_clerk)
+        )
+        after = dict(BoardSequence.objects.filter(site=self.site).values_list("board", "seq"))
+        for board in ("transfers", "escorts", f"transfer-{transfer.pk}", "control"):
+            with self.subTest(board=board):
+                self.assertGreater(after[board], seqs.get(board, 0))
+        # The sending site's transfer board and page say so; the handover form names the receiver.
+        self.client.force_login(self.head)
+        board = self.client.get(reverse("transfer-board")).content.decode()
+        self.assertIn("Checked in at the receiving site", board)
+        self.assertIn("第二隔离点 王芳", board)
+        page = self.client.get(transfer.get_absolute_url()).content.decode()
+        self.assertIn("checked in at the receiving site at", page)
+        self.client.force_login(self.guard)
+        form = self.client.get(reverse("transfer-move", args=[transfer.pk, S.COMPLETED]))
+        self.assertEqual(form.context["form"].initial["handed_over_to"], transfer.received_by)
+        response = self.client.post(
+            reverse("transfer-move", args=[transfer.pk, S.COMPLETED]),
+            {"handed_over_to": transfer.received_by, "vehicle_disinfected": "on", "version": version, "token": "c1"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.fresh(transfer).state, S.COMPLETED)
+
+    def test_the_office_sees_the_check_in_on_its_transfer_board(self):
+        transfer = self.departed()
+        services.stay_check_in(person=self.fresh(transfer.arrival), room=self.other_rooms[0], by=self.other_clerk)
+        self.client.force_login(self.officer)
+        page = self.client.get(reverse("district-transfers")).content.decode()
+        self.assertIn(f'id="office-transfer-{transfer.pk}"', page)
+        self.assertIn("Checked in at the receiving site", page)
+
+    def test_a_check_in_with_no_transfer_behind_it_records_nothing(self):
+        person = make_person(self.site, name="赵磊")
+        services.stay_check_in(person=person, room=self.rooms[5], by=self.clerk)
+        self.assertFalse(AuditEvent.objects.filter(action="transfer.received").exists())
+        self.assertFalse(Transfer.objects.exclude(received_at=None).exists())
 
     def test_a_cancelled_transfer_takes_the_arrival_off_the_list(self):
         transfer = self.confirm(self.transfer)

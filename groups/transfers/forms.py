@@ -135,6 +135,12 @@ class CompleteForm(TransferMoveForm):
     vehicle_disinfected = TickField(label=_("vehicle disinfected"), required=True)
     field_order = ["handed_over_to", "vehicle_disinfected", "note"]
 
+    def __init__(self, *args, transfer: Transfer, **kwargs):
+        super().__init__(*args, transfer=transfer, **kwargs)
+        # The receiving site of the district checked them in: its words name the receiver.
+        if not self.is_bound and transfer.received_by:
+            self.initial.setdefault("handed_over_to", transfer.received_by)
+
 
 # The form each move asks for, by the state it moves to.
 @dataclass(frozen=True)

@@ -98,6 +98,11 @@ class Transfer(Versioned):
     arrival = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("expected arrival")
     )
+    # Recorded by the receiving site of the district as it checks the person
+    # in: the sending site sees the person arrived, and the escort's handover
+    # names the receiver (the loop still closes with the handover).
+    received_at = models.DateTimeField(_("checked in at the receiving site at"), null=True, blank=True)
+    received_by = models.CharField(_("received by"), max_length=100, blank=True)
 
     class Meta:
         # The table keeps the name it had before the group apps (no data moved).
@@ -198,5 +203,6 @@ ACTION_LABELS.update(
         "transfer.returned": _("back in the room"),
         "transfer.cancelled": _("transfer cancelled"),
         "transfer.office_confirmed": _("destination and bed confirmed by the isolation office"),
+        "transfer.received": _("checked in at the receiving site"),
     }
 )

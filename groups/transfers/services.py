@@ -633,7 +633,49 @@ def follow_room_change(*, stay: Stay, left, by) -> None:
         live.publish(site=stay.site, transfers=moved)
 
 
+def record_receipt(*, stay: Stay, by) -> None:
+    """A person transferred from another site of the district is checked in
+    at the receiving site: their transfer at the sending site records it, in
+    the sending site's feed and on its boards at once, so the sending site
+    knows they arrived without a phone call, and the escort's handover names
+    the receiver. The loop still closes with the escort's handover (the
+    vehicle disinfected). Not a change to what anyone edits: the transfer's
+    version stays, and a handover form already open is not made stale."""
+    person = stay.person
+    if person.arrived_from_id is None:
+        return
+    transfer = (
+        Transfer.objects.filter(arrival_id=person.pk, state__in=Transfer.OPEN_STATES).select_related("site").first()
+    )
+    if transfer is None:
+        return
+    transfer = lock_row(Transfer, transfer.pk)
+    if transfer.received_at is not None:
+        return
+    transfer.received_at = timezone.now()
+    # Names only, no words: it reads the same in either language (the room is the destination's).
+    transfer.received_by = f"{stay.site.name} {display_name(by)}"[:100]
+    transfer.save(update_fields=["received_at", "received_by"])
+    audit(
+        site=transfer.site,
+        by=by,
+        action="transfer.received",
+        obj=transfer,
+        room=transfer.room,
+        person=transfer.person,
+        after={"received_by": transfer.received_by},
+    )
+    live.publish(
+        site=transfer.site,
+        persons=[transfer.person_id],
+        transfers=[transfer.pk],
+        topics=_topics(transfer.state),
+    )
+
+
 def connect_stay_hooks() -> None:
-    """No release while a transfer is open; an open transfer follows a room change (rooms.services.STAY_HOOKS)."""
+    """No release while a transfer is open; an open transfer follows a room change;
+    a check-in at the receiving site is recorded on the transfer (rooms.services.STAY_HOOKS)."""
     STAY_HOOKS.release_checks.append(require_no_open_transfer)
     STAY_HOOKS.moved.append(follow_room_change)
+    STAY_HOOKS.checked_in.append(record_receipt)

@@ -2,12 +2,15 @@
 transfer between them confirmed, and the receiving site's general board shows
 the arrival without a reload."""
 
+from playwright.sync_api import expect
+
 from groups.transfers import services as transfer_services
 from groups.transfers.models import Transfer
 from rooms import services
 from rooms.models import Person
 from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
 from tests.test_district import make_district
+from tests.test_transfers import move_arguments
 
 
 class DistrictBrowserTests(BrowserTestCase):
@@ -69,6 +72,31 @@ class DistrictBrowserTests(BrowserTestCase):
         self.assert_not_reloaded(overview)
         self.assert_not_reloaded(office)
         self.screenshot(receiving, "district-arrival-general-tablet")
+
+        # The sending site sends them off; the receiving clerk checks them in from the board.
+        transfer = Transfer.objects.get(pk=transfer.pk)
+        transfer = self.elsewhere(transfer_services.transfer_approve, transfer=transfer, by=self.head)
+        transfer = self.elsewhere(
+            transfer_services.transfer_arrange,
+            transfer=transfer,
+            by=self.clerk,
+            **move_arguments(Transfer.State.ARRANGED),
+        )
+        self.elsewhere(transfer_services.transfer_depart, transfer=transfer, by=self.guard)
+        receiving.locator(f"#arrival-{arrival.pk}").get_by_role("link", name="入住", exact=True).click()
+        panel = receiving.locator("#panel")
+        panel.get_by_label("房间").select_option(str(self.other_rooms[0].pk))
+        panel.get_by_role("button", name="入住", exact=True).click()
+        expect(panel).to_contain_text("李秀英")
+        # The sending site's transfer board shows the arrival there at once, naming the receiver.
+        received = sending.locator(f"#transfer-{transfer.pk} [data-received]")
+        expect(received).to_contain_text("已在接收隔离点入住")
+        expect(received).to_contain_text("第二隔离点")
+        expect(office.locator(f"#office-transfer-{transfer.pk} [data-received]")).to_contain_text("王芳")
+        self.assert_not_reloaded(sending)
+        self.assert_not_reloaded(office)
+        self.screenshot(sending, "transfer-received-tablet")
+        self.screenshot(office, "district-transfers-received-wall")
 
     def serious(self, page) -> list[str]:
         """axe-core's serious and critical findings on the page (as tests/browser/test_accessibility.py)."""
