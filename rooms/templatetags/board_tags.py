@@ -44,9 +44,21 @@ FEED_ROWS_KEPT = 2000
 
 @register.simple_tag
 def feed_row(event) -> str:
+    return SafeString(_feed_row(event, translation.get_language(), timezone.get_current_timezone_name()))
+
+
+@register.simple_tag
+def feed_rows(events) -> str:
+    """The feed's rows in one tag: a loop of ``feed_row`` tags cost the
+    template engine more than the rows, which are rendered once each."""
+    language, zone = translation.get_language(), timezone.get_current_timezone_name()
+    return SafeString("".join(_feed_row(event, language, zone) for event in events))
+
+
+def _feed_row(event, language: str, zone: str) -> str:
     # The time is in the key as well as the id: a test database, or a
     # restored backup, may give an id to another event.
-    key = (event.pk, event.at, translation.get_language(), timezone.get_current_timezone_name())
+    key = (event.pk, event.at, language, zone)
     row = _FEED_ROWS.get(key)
     if row is None:
         row = render_to_string("control/screen.html#feed-row", {"event": event})
