@@ -257,6 +257,17 @@ class ReleaseViewTests(SiteTestCase):
 
 
 class PagesTests(SiteTestCase):
+    def test_the_control_screens_feed_says_when_nothing_happened_and_lists_the_events_newest_first(self):
+        self.client.force_login(self.head)
+        self.assertContains(self.client.get(reverse("control-screen")), "Nothing has happened yet today.")
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        services.room_move(room=self.rooms[2], to=Room.Status.OUT_OF_SERVICE, by=self.head)
+        page = self.client.get(reverse("control-screen")).content.decode()
+        feed = page[page.index('<ol id="feed"') : page.index("</ol>", page.index('<ol id="feed"'))]
+        self.assertNotIn("Nothing has happened yet today.", feed)
+        self.assertLess(feed.index(self.rooms[2].number), feed.index(self.person.name))
+        self.assertEqual(feed.count("<li>"), AuditEvent.objects.filter(site=self.site).count())
+
     def test_national_ids_and_phones_are_masked_on_every_page(self):
         services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
         self.client.force_login(self.head)
