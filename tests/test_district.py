@@ -388,6 +388,17 @@ class CrossSiteArrivalTests(DistrictTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self.fresh(transfer).state, S.COMPLETED)
 
+    def test_a_check_in_typed_after_the_escorts_handover_is_recorded_too(self):
+        transfer = self.departed()
+        transfer = transfer_services.transfer_complete(
+            transfer=transfer, by=self.guard, **move_arguments(S.COMPLETED), version=transfer.version
+        )
+        services.stay_check_in(person=self.fresh(transfer.arrival), room=self.other_rooms[0], by=self.other_clerk)
+        transfer = self.fresh(transfer)
+        self.assertEqual((transfer.state, transfer.received_by), (S.COMPLETED, "第二隔离点 王芳"))
+        self.client.force_login(self.head)
+        self.assertContains(self.client.get(transfer.get_absolute_url()), "checked in at the receiving site at")
+
     def test_the_office_sees_the_check_in_on_its_transfer_board(self):
         transfer = self.departed()
         services.stay_check_in(person=self.fresh(transfer.arrival), room=self.other_rooms[0], by=self.other_clerk)

@@ -644,9 +644,9 @@ def record_receipt(*, stay: Stay, by) -> None:
     person = stay.person
     if person.arrived_from_id is None:
         return
-    transfer = (
-        Transfer.objects.filter(arrival_id=person.pk, state__in=Transfer.OPEN_STATES).select_related("site").first()
-    )
+    # The escort may have confirmed the handover before the receiving site typed the check-in.
+    states = [*Transfer.OPEN_STATES, Transfer.State.COMPLETED]
+    transfer = Transfer.objects.filter(arrival_id=person.pk, state__in=states).select_related("site").first()
     if transfer is None:
         return
     transfer = lock_row(Transfer, transfer.pk)
