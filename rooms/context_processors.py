@@ -30,4 +30,13 @@ def staff(request):
         "heartbeat_seconds": settings.LIVE_HEARTBEAT_SECONDS,
         "my_roles": SimpleLazyObject(lambda: [Role(role) for role in Role.values if role in roles_of(user)]),
         "my_flags": SimpleLazyObject(flags),
+        # The session is loaded already: the user was read from it.
+        "my_session_ends": session_ends(request),
     }
+
+
+def session_ends(request):
+    """When the user's login ends (a shift's length after they logged in), or None."""
+    session = getattr(request, "session", None)
+    ends = getattr(session, "ends", None)
+    return ends() if ends else None

@@ -329,6 +329,22 @@ class PagesTests(SiteTestCase):
 
 
 class LoginTests(SiteTestCase):
+    def test_every_page_knows_when_the_login_ends_as_the_session_row_says(self):
+        from django.contrib.sessions.models import Session
+
+        self.client.force_login(self.clerk)
+        row = Session.objects.get()
+        for ends in (row.expire_date, timezone.now() + timedelta(minutes=7)):
+            Session.objects.update(expire_date=ends)
+            page = self.client.get(reverse("general-board")).content.decode()
+            with self.subTest(ends=ends):
+                self.assertIn('id="session-ending" class="session-ending" role="status" hidden', page)
+                self.assertIn(f'data-ends="{int(ends.timestamp())}"', page)
+                self.assertIn(f"Your login ends at {timezone.localtime(ends):%H:%M}", page)
+        # The fragments a panel answers with carry no page frame, and the login page no warning.
+        self.client.logout()
+        self.assertNotContains(self.client.get(reverse("login")), "session-ending")
+
     def test_logout_needs_post_and_ends_the_session(self):
         self.client.force_login(self.clerk)
         self.assertEqual(self.client.post(reverse("logout")).status_code, 302)

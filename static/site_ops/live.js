@@ -312,7 +312,18 @@
       el.classList.toggle("stale", now >= parseInt(el.dataset.staleAt, 10));
     });
   }
-  setInterval(function () { refreshClock(document); }, 30000);
+  // A login lasts a shift: ten minutes before it ends, say so, while what is
+  // being typed can still be saved (the socket then ends, and the page goes
+  // to the login page, with the session).
+  var SESSION_WARNING_MS = 10 * 60 * 1000;
+  function warnSessionEnding() {
+    var note = document.getElementById("session-ending");
+    if (!note) return;
+    var ends = parseInt(note.dataset.ends || "0", 10) * 1000;
+    note.hidden = !(ends && Date.now() >= ends - SESSION_WARNING_MS);
+  }
+  setInterval(function () { refreshClock(document); warnSessionEnding(); }, 30000);
+  document.addEventListener("DOMContentLoaded", warnSessionEnding);
 
   document.addEventListener("DOMContentLoaded", function () { hideForeignActions(document); refreshClock(document); });
   // A fragment that came over the socket was rendered without a request, so

@@ -96,3 +96,25 @@ class RequestFailedTests(BrowserTestCase):
         page.unroute("**/no-show/")
         page.locator("#request-failed").get_by_role("button", name="关闭").click()
         self.assertTrue(page.locator("#request-failed").is_hidden())
+
+
+class SessionEndingTests(BrowserTestCase):
+    """A login lasts a shift: the tablet says so ten minutes before it ends, while what is typed can be saved."""
+
+    def test_the_board_warns_ten_minutes_before_the_login_ends(self):
+        from datetime import timedelta
+
+        from django.contrib.sessions.models import Session
+        from django.utils import timezone
+        from playwright.sync_api import expect
+
+        page = self.open_as(self.clerk, "/general/", TABLET)
+        note = page.locator("#session-ending")
+        expect(note).to_be_hidden()
+        ends = timezone.now() + timedelta(minutes=8)
+        self.elsewhere(lambda: Session.objects.update(expire_date=ends))
+        page.reload()
+        self.wait_live(page)
+        expect(note).to_be_visible()
+        expect(note).to_contain_text(f"您的登录将于 {timezone.localtime(ends):%H:%M} 随班次结束")
+        self.screenshot(page, "session-ending-tablet")
