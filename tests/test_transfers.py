@@ -445,6 +445,14 @@ class PublishTests(TransferTestCase):
         self.assertNotIn(transfer.reason, got["escorts"])
         self.assertIn(transfer.reason, got["transfers"])
 
+    def test_the_request_form_says_the_escort_sees_the_destination_and_not_the_reason(self):
+        self.client.force_login(self.nurse)
+        form = self.client.get(reverse("transfer-new"), headers={"HX-Request": "true"})
+        self.assertContains(form, "The escort sees it: the department or the illness goes in the reason")
+        self.client.cookies["django_language"] = "zh-hans"
+        form = self.client.get(reverse("transfer-new"), headers={"HX-Request": "true"})
+        self.assertContains(form, "科室或病情请写在转运原因中")
+
     def test_a_departure_reaches_the_room_page_and_the_control_screens_room_cell(self):
         transfer = self.walk(self.request(), S.APPROVED, S.ARRANGED)
         listeners = {key: self.listen(key) for key in ("control", f"room-{self.room.pk}")}

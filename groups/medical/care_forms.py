@@ -106,11 +106,15 @@ class VisitPlanForm(OnceForm):
         help_text=_("Dialysis is usually three times a week: Mon, Wed, Fri."),
     )
     leave_at = forms.TimeField(label=_("leaves at"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    hospital = forms.CharField(label=_("hospital"), max_length=100)
+    hospital = forms.CharField(
+        label=_("hospital"),
+        max_length=100,
+        help_text=_("The hospital's name or address only: the escort sees it."),
+    )
     reason = forms.CharField(
         label=_("reason"),
         max_length=200,
-        help_text=_("Shown on each transfer request, e.g. haemodialysis."),
+        help_text=_("Shown on each transfer request, e.g. haemodialysis; not on the escort's page."),
     )
 
 

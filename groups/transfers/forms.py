@@ -25,7 +25,8 @@ class TransferRequestForm(OnceForm):
         label=_("destination"),
         max_length=100,
         help_text=_(
-            "The hospital, site or address; the isolation office can confirm it when the transfer is arranged."
+            "The hospital, site or address; the isolation office can confirm it when the transfer is arranged. "
+            "The escort sees it: the department or the illness goes in the reason, which the escort's page leaves out."
         ),
     )
     destination_contact = forms.CharField(
