@@ -733,8 +733,11 @@ def stay_move(
         raise ServiceError(_("Say why the person changes room."))
     with transaction.atomic():
         claim_form(token, by)
-        stay = Stay.objects.open().filter(person_id=person.pk).first()
-        family = family_in_room(person, stay.room_id) if together and stay else []
+        family = []
+        if together:
+            # Read before the locks, to take them in order; checked again under them.
+            found = Stay.objects.open().filter(person_id=person.pk).first()
+            family = family_in_room(person, found.room_id) if found else []
         # Everyone moving locked in the order of their ids, as any other move locks them.
         locked = {pk: lock_row(Person, pk) for pk in sorted([person.pk, *(other.pk for other in family)])}
         person = locked[person.pk]
