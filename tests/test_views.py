@@ -329,6 +329,25 @@ class PagesTests(SiteTestCase):
 
 
 class LoginTests(SiteTestCase):
+    def test_a_board_whose_login_ended_comes_to_a_login_that_says_why_and_goes_back(self):
+        self.client.cookies["django_language"] = "zh-hans"
+        page = self.client.get(reverse("login") + "?ended=1&next=/medical/")
+        self.assertContains(page, "您的登录已结束")
+        self.assertContains(page, 'name="next" value="/medical/"')
+        self.assertNotContains(self.client.get(reverse("login")), "您的登录已结束")
+        self.clerk.set_password("a-good-long-one")
+        self.clerk.save()
+        answer = self.client.post(
+            reverse("login"), {"username": "clerk", "password": "a-good-long-one", "next": "/general/"}
+        )
+        self.assertRedirects(answer, "/general/", fetch_redirect_response=False)
+        # Never to another site's address.
+        self.client.logout()
+        answer = self.client.post(
+            reverse("login"), {"username": "clerk", "password": "a-good-long-one", "next": "https://evil.example/"}
+        )
+        self.assertNotIn("evil", answer.get("Location", ""))
+
     def test_every_page_knows_when_the_login_ends_as_the_session_row_says(self):
         from django.contrib.sessions.models import Session
 

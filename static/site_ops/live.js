@@ -268,7 +268,9 @@
     clearInterval(heartbeat);
     var code = event.detail.event.code;
     if (code === SESSION_ENDED) {
-      window.location.href = document.body.dataset.loginUrl;
+      // To the login, saying why, and back to this board after it.
+      var back = window.location.pathname + window.location.search;
+      window.location.href = document.body.dataset.loginUrl + "?ended=1&next=" + encodeURIComponent(back);
       return;
     }
     if (code === NOT_ALLOWED) {

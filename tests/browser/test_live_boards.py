@@ -279,4 +279,11 @@ class RecoveryTests(BrowserTestCase):
         other_tab = page.context.new_page()
         other_tab.goto(self.live_server_url + "/control/")
         other_tab.locator("form[action='/logout/'] button").click()
-        page.wait_for_url(re.compile(r"/login/"))
+        # The login says why, and brings the site head back to the control screen.
+        page.wait_for_url(re.compile(r"/login/\?ended=1&next=%2Fcontrol%2F$"))
+        self.assertIn("您的登录已结束", page.locator("main").inner_text())
+        self.screenshot(page, "login-ended-wall")
+        page.fill("#id_username", self.head.username)
+        page.fill("#id_password", self.password)
+        page.click("main button[type=submit]")
+        page.wait_for_url(re.compile(r"/control/$"))
