@@ -420,74 +420,136 @@ def person_set_carer(*, carer: Person, cares_for: Person | None, by, version: in
 
 
 def stay_check_in(
-    *, person: Person, room: Room, by, version: int | None = None, token: str | None = None, override: str = ""
+    *,
+    person: Person,
+    room: Room,
+    by,
+    version: int | None = None,
+    token: str | None = None,
+    override: str = "",
+    together: bool = False,
 ) -> Stay:
     """Check an expected person in to a room: the stay starts, the room fills.
 
     Only people of one household and one category share a room; the site
     head may put others together with a reason (``override``), audited.
+    ``together``: their family still on the arrival list (``family_expected``)
+    is checked in with them, to the same room, each as if alone; the room
+    must hold them all. The returned stay is the person's.
     """
     require_role(by, *PEOPLE_ROLES)
     _same_site(person, room)
     with transaction.atomic():
         claim_form(token, by)
-        person = lock_row(Person, person.pk)
+        family = family_expected(person) if together else []
+        # Everyone arriving locked in the order of their ids.
+        locked = {pk: lock_row(Person, pk) for pk in sorted([person.pk, *(other.pk for other in family)])}
+        person = locked[person.pk]
         check_version(person, version)
-        if person.status != Person.Status.EXPECTED:
+        if together and not family:
             raise ServiceError(
-                _("%(name)s cannot be checked in: their status is %(status)s.")
-                % {"name": person.name, "status": person.get_status_display()}
+                _("Nobody of %(name)s's family is on the arrival list: check %(name)s in alone.")
+                % {"name": person.name}
             )
-        require_left_sending_site(person)
+        arriving = [person, *(locked[other.pk] for other in family)]
+        for who in arriving:
+            if who.status != Person.Status.EXPECTED:
+                raise ServiceError(
+                    _("%(name)s cannot be checked in: their status is %(status)s.")
+                    % {"name": who.name, "status": who.get_status_display()}
+                )
+            require_left_sending_site(who)
         room = lock_row(Room, room.pk)
         require_takes_people(room)
-        overridden = require_may_share(person, room, by, override)
-        site = person.site
-        before = {"room_status": room.status, "occupants": room.occupant_count}
+        require_beds(room, arriving)
+        notes = {who.pk: require_may_share(who, room, by, override) for who in arriving}
         now = timezone.now()
-        # A person transferred from another site keeps the end date their
-        # quarantine had there: it goes on, it does not start again.
-        carried_end = person.carried_plan.get("ends_on")
-        try:
-            with transaction.atomic():
-                # The row is locked; the database's check constraint refuses
-                # an overfull room as a last line.
-                enter_room(room, by, now)
-                stay = Stay.objects.create(
-                    site=site,
-                    person=person,
-                    room=room,
-                    started_at=now,
-                    ends_on=(
-                        date.fromisoformat(carried_end)
-                        if carried_end
-                        else quarantine_end(site, timezone.localdate(now))
-                    ),
-                    updated_by=by,
-                )
-        except IntegrityError:
-            raise ServiceError(
-                _("Room %(room)s is full or %(name)s is already in a room.")
-                % {"room": room.number, "name": person.name}
-            ) from None
-        person.status = Person.Status.IN_ISOLATION
-        touch(person, by)
-        person.save(update_fields=["status", "version", "updated_at", "updated_by"])
-        for hook in STAY_HOOKS.checked_in:
-            hook(stay=stay, by=by)
-        audit(
-            site=site,
-            by=by,
-            action="stay.check_in",
-            obj=stay,
-            room=room,
-            person=person,
-            before=before,
-            after={"room_status": room.status, "occupants": room.occupant_count, "ends_on": stay.ends_on},
-            note=overridden,
-        )
-        live.publish(site=site, rooms=[room.pk], persons=[person.pk], topics=[OCCUPANTS])
+        stays = [_check_in_one(who, room, by, now, notes[who.pk]) for who in arriving]
+        live.publish(site=person.site, rooms=[room.pk], persons=[who.pk for who in arriving], topics=[OCCUPANTS])
+    stay = stays[0]
+    stay.checked_in_with = arriving[1:]
     return stay
+
+
+def _check_in_one(person: Person, room: Room, by, now, note: str) -> Stay:
+    """One person's stay starts in a locked room they may take (``stay_check_in`` checked it)."""
+    site = person.site
+    before = {"room_status": room.status, "occupants": room.occupant_count}
+    # A person transferred from another site keeps the end date their
+    # quarantine had there: it goes on, it does not start again.
+    carried_end = person.carried_plan.get("ends_on")
+    try:
+        with transaction.atomic():
+            # The row is locked; the database's check constraint refuses
+            # an overfull room as a last line.
+            enter_room(room, by, now)
+            stay = Stay.objects.create(
+                site=site,
+                person=person,
+                room=room,
+                started_at=now,
+                ends_on=(
+                    date.fromisoformat(carried_end) if carried_end else quarantine_end(site, timezone.localdate(now))
+                ),
+                updated_by=by,
+            )
+    except IntegrityError:
+        raise ServiceError(
+            _("Room %(room)s is full or %(name)s is already in a room.") % {"room": room.number, "name": person.name}
+        ) from None
+    person.status = Person.Status.IN_ISOLATION
+    touch(person, by)
+    person.save(update_fields=["status", "version", "updated_at", "updated_by"])
+    for hook in STAY_HOOKS.checked_in:
+        hook(stay=stay, by=by)
+    audit(
+        site=site,
+        by=by,
+        action="stay.check_in",
+        obj=stay,
+        room=room,
+        person=person,
+        before=before,
+        after={"room_status": room.status, "occupants": room.occupant_count, "ends_on": stay.ends_on},
+        note=note,
+    )
+    return stay
+
+
+def family_expected(person: Person) -> list[Person]:
+    """Who is checked in with ``person`` when their family arrives together:
+    the people of their household still on the site's arrival list, and their
+    carer link either way. One query."""
+    others = Person.objects.filter(_family_link(person), site_id=person.site_id, status=Person.Status.EXPECTED)
+    return list(others.exclude(pk=person.pk).order_by("pk"))
+
+
+def _family_link(person: Person) -> Q:
+    """Who belongs with ``person``: their household, and their carer link either way."""
+    link = Q(cares_for_id=person.pk)
+    if person.cares_for_id:
+        link |= Q(pk=person.cares_for_id)
+    if person.household:
+        link |= Q(household=person.household)
+    return link
+
+
+def require_beds(room: Room, people: list[Person]) -> None:
+    """Refuse a (locked) room without a free bed for each of ``people``."""
+    if len(people) > room.free_beds:
+        raise ServiceError(
+            ngettext(
+                "Room %(room)s has %(free)s free bed; %(names)s are %(count)s.",
+                "Room %(room)s has %(free)s free beds; %(names)s are %(count)s.",
+                room.free_beds,
+            )
+            % {
+                "room": room.number,
+                "free": room.free_beds,
+                "names": "、".join(who.name for who in people),
+                "count": len(people),
+            }
+        )
 
 
 def require_left_sending_site(person: Person) -> None:
@@ -691,12 +753,7 @@ def family_in_room(person: Person, room_id: int) -> list[Person]:
     """Who moves with ``person`` when their family changes room together: the
     people in room ``room_id`` of their household, and their carer link
     either way (a carer need not be of the household). One query."""
-    link = Q(cares_for_id=person.pk)
-    if person.cares_for_id:
-        link |= Q(pk=person.cares_for_id)
-    if person.household:
-        link |= Q(household=person.household)
-    others = Person.objects.filter(link, stays__room_id=room_id, stays__ended_at__isnull=True)
+    others = Person.objects.filter(_family_link(person), stays__room_id=room_id, stays__ended_at__isnull=True)
     return list(others.exclude(pk=person.pk).order_by("pk"))
 
 
@@ -754,21 +811,8 @@ def stay_move(
         movers = [(person, stay)]
         if together:
             movers += _family_moving(person, left, [locked[other.pk] for other in family])
-        if len(movers) > room.free_beds:
-            raise ServiceError(
-                ngettext(
-                    "Room %(room)s has %(free)s free bed; %(names)s are %(count)s.",
-                    "Room %(room)s has %(free)s free beds; %(names)s are %(count)s.",
-                    room.free_beds,
-                )
-                % {
-                    "room": room.number,
-                    "free": room.free_beds,
-                    "names": "、".join(who.name for who, _stay in movers),
-                    "count": len(movers),
-                }
-            )
         moving = [who for who, _stay in movers]
+        require_beds(room, moving)
         notes = {}
         for who, _stay in movers:
             notes[who.pk] = [

@@ -352,6 +352,83 @@ class FamilyMovesTogetherTests(MedicalTestCase):
         self.assertNotContains(page, 'name="together"')
 
 
+class FamilyChecksInTogetherTests(MedicalTestCase):
+    """A family off the same bus at 2 a.m.: one check-in for all of them, to one room."""
+
+    def setUp(self):
+        self.family_room = self.rooms[5]
+        Room.objects.filter(pk=self.family_room.pk).update(capacity=3)
+        born = TODAY() - timedelta(days=3 * 365)
+        self.father = make_person(self.site, name="刘强", household="刘家", birth_date=date(1988, 2, 2))
+        self.mother = make_person(self.site, name="刘芳", household="刘家", birth_date=date(1990, 7, 7))
+        self.child = make_person(self.site, name="刘小雨", household="刘家", birth_date=born)
+
+    def check_in_family(self, person=None, room=None, by=None, **kwargs):
+        return services.stay_check_in(
+            person=self.fresh(person or self.child),
+            room=self.fresh(room or self.family_room),
+            by=by or self.clerk,
+            together=True,
+            **kwargs,
+        )
+
+    def test_the_family_on_the_arrival_list_is_checked_in_in_one_step_each_audited(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            stay = self.check_in_family()
+        self.assertEqual([who.name for who in stay.checked_in_with], ["刘强", "刘芳"])
+        stays = Stay.objects.filter(ended_at=None, person__household="刘家")
+        self.assertEqual(set(stays.values_list("room_id", flat=True)), {self.family_room.pk})
+        self.assertEqual(stays.count(), 3)
+        for person in (self.father, self.mother, self.child):
+            with self.subTest(person=person.name):
+                self.assertEqual(self.fresh(person).status, Person.Status.IN_ISOLATION)
+                # What a check-in starts follows for each of them: their sampling plan.
+                self.assertTrue(Sample.objects.filter(stay__person=person).exists())
+        room = self.fresh(self.family_room)
+        self.assertEqual((room.occupant_count, room.status), (3, Room.Status.OCCUPIED))
+        self.assertEqual(AuditEvent.objects.filter(action="stay.check_in").count(), 3)
+        self.assertIn(f"person-{self.father.pk}", set(BoardSequence.objects.values_list("board", flat=True)))
+
+    def test_a_room_too_small_a_stale_form_or_no_family_is_refused_whole(self):
+        Room.objects.filter(pk=self.rooms[6].pk).update(capacity=2)
+        with self.assertRaisesMessage(services.ServiceError, "has 2 free beds; 刘小雨、刘强、刘芳 are 3"):
+            self.check_in_family(room=self.rooms[6])
+        with self.assertRaises(services.ServiceError):
+            self.check_in_family(version=self.fresh(self.child).version - 1)
+        alone = make_person(self.site, name="赵静")
+        with self.assertRaisesMessage(services.ServiceError, "Nobody of 赵静's family is on the arrival list"):
+            self.check_in_family(person=alone)
+        with self.assertRaises(NotInGroup):
+            self.check_in_family(by=self.nurse)
+        self.assertFalse(Stay.objects.exists())
+        self.assertFalse(AuditEvent.objects.filter(action="stay.check_in").exists())
+        self.assertEqual(self.fresh(self.rooms[6]).occupant_count, 0)
+
+    def test_someone_no_longer_expected_is_left_out(self):
+        services.person_no_show(person=self.fresh(self.father), reason="改日单独到达", by=self.clerk)
+        stay = self.check_in_family()
+        self.assertEqual([who.name for who in stay.checked_in_with], ["刘芳"])
+        self.assertEqual(self.fresh(self.father).status, Person.Status.NO_SHOW)
+
+    def test_the_form_offers_the_family_ticked_with_a_room_for_all_and_checks_them_in(self):
+        self.client.force_login(self.clerk)
+        url = reverse("person-check-in", args=[self.child.pk])
+        page = self.client.get(url).content.decode()
+        self.assertRegex(page, r'name="together"[^>]*checked')
+        self.assertIn("刘强、刘芳 are checked in in the same step", page)
+        self.assertIn("an empty room for the family of 3", page)
+        response = self.client.post(
+            url,
+            {"room": self.family_room.pk, "together": "on", "version": self.fresh(self.child).version, "token": "f1"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(response, f"刘小雨、刘强、刘芳 checked in together to room {self.family_room.number}")
+        self.assertEqual(Stay.objects.filter(room=self.family_room, ended_at=None).count(), 3)
+        # Someone arriving alone is not offered the box.
+        alone = make_person(self.site, name="赵静")
+        self.assertNotContains(self.client.get(reverse("person-check-in", args=[alone.pk])), 'name="together"')
+
+
 class RoomMatesOfAPositiveTests(MedicalTestCase):
     def setUp(self):
         set_protocol(self.site)

@@ -148,15 +148,27 @@ class RoomChoiceForm(VersionedForm):
     also the others, which take a reason (the service decides and audits)."""
 
     room = forms.ModelChoiceField(label=_("room"), queryset=Room.objects.none())
+    together = TickField(required=False)
     override = forms.CharField(
         label=_("reason to put them with another household"),
         max_length=200,
         required=False,
         help_text=_("Site head only: needed when the room holds people of another household or category."),
     )
+    # The box for the person's family (``family``: who would come along),
+    # offered only when there is someone.
+    together_label = _("the family is checked in together")
+    together_help = _("%(names)s are checked in in the same step, to the same room.")
 
-    def __init__(self, *args, site, options, site_head: bool, **kwargs):
+    def __init__(self, *args, site, options, site_head: bool, family=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if family:
+            self.fields["together"].label = self.together_label
+            self.fields["together"].help_text = self.together_help % {
+                "names": "、".join(other.name for other in family)
+            }
+        else:
+            del self.fields["together"]
         # Any room of the site validates, so that a full or closed room gets
         # the service's clear message; the select offers only rooms that take
         # this person now.
@@ -197,19 +209,10 @@ class RoomChangeForm(RoomChoiceForm):
         ),
     )
 
-    together = TickField(label=_("the family moves together"), required=False)
+    together_label = _("the family moves together")
+    together_help = _("%(names)s move in the same step, to the same room.")
 
     field_order = ["room", "together", "reason", "note", "override"]
-
-    def __init__(self, *args, family=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        # Offered only when someone of the person's family is in the room with them.
-        if family:
-            self.fields["together"].help_text = _("%(names)s move in the same step, to the same room.") % {
-                "names": "、".join(other.name for other in family)
-            }
-        else:
-            del self.fields["together"]
 
 
 class NoShowForm(VersionedForm):

@@ -81,16 +81,18 @@ def suggest_room(person: Person, options: RoomOptions, *, single: bool = False, 
             return found(room, _("the room the district office kept"))
     empty = [room for room in rooms if room.status == Room.Status.AVAILABLE]
     singles = [room for room in empty if room.capacity == 1]
-    if beds > 1:
-        fitting = [room for room in empty if room.capacity >= beds]
-        room = min(fitting, key=lambda room: (room.capacity, floor_order(room)), default=None)
-        return found(room, _("an empty room for the family of %(size)s") % {"size": beds})
     if single:
         return found(min(singles or empty, key=floor_order, default=None), _("an empty room of their own"))
     if person.household:
         for room in sorted(rooms, key=floor_order):
-            if room.occupant_count and any(other.household == person.household for other in room.occupants):
+            relatives = any(other.household == person.household for other in room.occupants)
+            if room.occupant_count and relatives and room.free_beds >= beds:
                 return found(room, _("with their family in room %(room)s") % {"room": room.number})
+    if beds > 1:
+        fitting = [room for room in empty if room.capacity >= beds]
+        room = min(fitting, key=lambda room: (room.capacity, floor_order(room)), default=None)
+        return found(room, _("an empty room for the family of %(size)s") % {"size": beds})
+    if person.household:
         # The family still to come, with this person (who may be in a room already, moving).
         size = (
             Person.objects.filter(site_id=person.site_id, household=person.household, status=Person.Status.EXPECTED)

@@ -108,15 +108,34 @@ def household_new(request):
 def person_check_in(request, pk):
     person = get_person_for_user(request, pk, *services.PEOPLE_ROLES)
 
+    # A family arriving together is checked in together, to one room.
+    family = services.family_expected(person) if person.status == Person.Status.EXPECTED else []
+
     def check_in(data):
         stay = services.stay_check_in(person=person, by=request.user, **data)
+        if stay.checked_in_with:
+            return _("%(names)s checked in together to room %(room)s until %(date)s.") % {
+                "names": "、".join(who.name for who in [person, *stay.checked_in_with]),
+                "room": stay.room.number,
+                "date": stay.ends_on.isoformat(),
+            }
         return _("%(name)s checked in to room %(room)s until %(date)s.") % {
             "name": person.name,
             "room": stay.room.number,
             "date": stay.ends_on.isoformat(),
         }
 
-    return _room_form(request, person, CheckInForm, check_in, "general/check_in.html", leaving=None)
+    return _room_form(
+        request,
+        person,
+        CheckInForm,
+        check_in,
+        "general/check_in.html",
+        leaving=None,
+        initial={"together": True} if family else None,
+        form_kwargs={"family": family},
+        beds=1 + len(family),
+    )
 
 
 @login_required

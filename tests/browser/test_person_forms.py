@@ -7,8 +7,9 @@ In zh-Hans the date pickers once carried 2026/12/02, which a browser drops:
 from datetime import date
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
-from rooms.models import Person
+from rooms.models import Person, Room, Stay
 from tests.browser.test_live_boards import TABLET, BrowserTestCase
 from tests.factories import national_id
 
@@ -55,6 +56,24 @@ class PersonFormsInChineseTests(BrowserTestCase):
         tablet.locator("#panel .done").wait_for()
         family = Person.objects.filter(household="王家 幸福路3号").order_by("birth_date")
         self.assertEqual([person.name for person in family], ["王丽", "王小宝"])
+
+        # The family checks in together, to one room, from the arrivals list.
+        family_room = Room.objects.create(site=self.site, number="120", floor=1, capacity=2)
+        tablet.locator("#panel [data-close-panel]").click()
+        baby = family[1]
+        tablet.locator(f"#arrival-{baby.pk}").get_by_role("link", name="入住", exact=True).click()
+        panel = tablet.locator("#panel")
+        expect(panel.get_by_label("家人一起入住")).to_be_checked()
+        expect(panel).to_contain_text("王丽 同时入住同一房间")
+        expect(panel).to_contain_text("建议房间 120")
+        self.screenshot(tablet, "check-in-family-tablet")
+        panel.get_by_role("button", name="入住", exact=True).click()
+        expect(panel).to_contain_text("王小宝、王丽已一起入住120房间")
+        self.assertEqual(
+            set(Stay.objects.filter(person__in=family, ended_at=None).values_list("room_id", flat=True)),
+            {family_room.pk},
+        )
+        expect(tablet.locator(f"#arrival-{baby.pk}")).to_have_count(0)
 
         # Correcting a person: the dates are shown, and a save keeps them.
         tablet.goto(f"{self.live_server_url}/people/{self.person.pk}/")
