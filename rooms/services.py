@@ -518,9 +518,15 @@ def _check_in_one(person: Person, room: Room, by, now, note: str) -> Stay:
 
 def family_expected(person: Person) -> list[Person]:
     """Who is checked in with ``person`` when their family arrives together:
-    the people of their household still on the site's arrival list, and their
-    carer link either way. One query."""
-    others = Person.objects.filter(_family_link(person), site_id=person.site_id, status=Person.Status.EXPECTED)
+    the people of their household still on the site's arrival list for today
+    (or overdue; not those expected on a later day), and their carer link
+    either way. One query."""
+    others = Person.objects.filter(
+        _family_link(person),
+        site_id=person.site_id,
+        status=Person.Status.EXPECTED,
+        expected_on__lte=timezone.localdate(),
+    )
     return list(others.exclude(pk=person.pk).order_by("pk"))
 
 

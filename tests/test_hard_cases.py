@@ -404,11 +404,19 @@ class FamilyChecksInTogetherTests(MedicalTestCase):
         self.assertFalse(AuditEvent.objects.filter(action="stay.check_in").exists())
         self.assertEqual(self.fresh(self.rooms[6]).occupant_count, 0)
 
-    def test_someone_no_longer_expected_is_left_out(self):
+    def test_someone_no_longer_expected_or_expected_on_a_later_day_is_left_out(self):
         services.person_no_show(person=self.fresh(self.father), reason="改日单独到达", by=self.clerk)
+        grandmother = make_person(
+            self.site,
+            name="刘奶奶",
+            household="刘家",
+            birth_date=date(1950, 1, 1),
+            expected_on=TODAY() + timedelta(days=1),
+        )
         stay = self.check_in_family()
         self.assertEqual([who.name for who in stay.checked_in_with], ["刘芳"])
         self.assertEqual(self.fresh(self.father).status, Person.Status.NO_SHOW)
+        self.assertEqual(self.fresh(grandmother).status, Person.Status.EXPECTED)
 
     def test_the_form_offers_the_family_ticked_with_a_room_for_all_and_checks_them_in(self):
         self.client.force_login(self.clerk)
