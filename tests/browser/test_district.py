@@ -96,6 +96,8 @@ class DistrictBrowserTests(BrowserTestCase):
         self.assert_not_reloaded(sending)
         self.assert_not_reloaded(office)
         self.screenshot(sending, "transfer-received-tablet")
+        sending.set_viewport_size(WALL)
+        self.screenshot(sending, "transfer-received-wall")
         self.screenshot(office, "district-transfers-received-wall")
 
     def serious(self, page) -> list[str]:

@@ -283,6 +283,8 @@ class RecoveryTests(BrowserTestCase):
         page.wait_for_url(re.compile(r"/login/\?ended=1&next=%2Fcontrol%2F$"))
         self.assertIn("您的登录已结束", page.locator("main").inner_text())
         self.screenshot(page, "login-ended-wall")
+        page.set_viewport_size(TABLET)
+        self.screenshot(page, "login-ended-tablet")
         page.fill("#id_username", self.head.username)
         page.fill("#id_password", self.password)
         page.click("main button[type=submit]")

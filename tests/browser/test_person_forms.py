@@ -67,6 +67,9 @@ class PersonFormsInChineseTests(BrowserTestCase):
         expect(panel).to_contain_text("王丽 同时入住同一房间")
         expect(panel).to_contain_text("建议房间 120")
         self.screenshot(tablet, "check-in-family-tablet")
+        tablet.set_viewport_size({"width": 1920, "height": 1080})
+        self.screenshot(tablet, "check-in-family-wall")
+        tablet.set_viewport_size(TABLET)
         panel.get_by_role("button", name="入住", exact=True).click()
         expect(panel).to_contain_text("王小宝、王丽已一起入住120房间")
         self.assertEqual(

@@ -118,3 +118,5 @@ class SessionEndingTests(BrowserTestCase):
         expect(note).to_be_visible()
         expect(note).to_contain_text(f"您的登录将于 {timezone.localtime(ends):%H:%M} 随班次结束")
         self.screenshot(page, "session-ending-tablet")
+        page.set_viewport_size({"width": 1920, "height": 1080})
+        self.screenshot(page, "session-ending-wall")
