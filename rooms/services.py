@@ -462,9 +462,13 @@ def stay_check_in(
         room = lock_row(Room, room.pk)
         require_takes_people(room)
         require_beds(room, arriving)
-        notes = {who.pk: require_may_share(who, room, by, override) for who in arriving}
         now = timezone.now()
-        stays = [_check_in_one(who, room, by, now, notes[who.pk]) for who in arriving]
+        stays = []
+        for who in arriving:
+            # Checked against those already in, the family checked in before them included:
+            # a carer of another household needs the site head's reason, as when alone.
+            note = require_may_share(who, room, by, override)
+            stays.append(_check_in_one(who, room, by, now, note))
         live.publish(site=person.site, rooms=[room.pk], persons=[who.pk for who in arriving], topics=[OCCUPANTS])
     stay = stays[0]
     stay.checked_in_with = arriving[1:]

@@ -404,6 +404,18 @@ class FamilyChecksInTogetherTests(MedicalTestCase):
         self.assertFalse(AuditEvent.objects.filter(action="stay.check_in").exists())
         self.assertEqual(self.fresh(self.rooms[6]).occupant_count, 0)
 
+    def test_a_carer_of_another_household_needs_the_site_heads_reason_as_when_alone(self):
+        Room.objects.filter(pk=self.family_room.pk).update(capacity=4)
+        carer = make_person(self.site, name="周护工", birth_date=date(1970, 1, 1), cares_for=self.child)
+        with self.assertRaisesMessage(services.ServiceError, "of another household is in this room"):
+            self.check_in_family(person=carer)
+        self.assertFalse(Stay.objects.exists())
+        self.assertEqual(self.fresh(self.family_room).occupant_count, 0)
+        stay = self.check_in_family(person=carer, by=self.head, override="患儿需陪护")
+        self.assertEqual([who.name for who in stay.checked_in_with], ["刘小雨"])
+        note = AuditEvent.objects.get(action="stay.check_in", person=self.child).note
+        self.assertIn("患儿需陪护", note)
+
     def test_someone_no_longer_expected_or_expected_on_a_later_day_is_left_out(self):
         services.person_no_show(person=self.fresh(self.father), reason="改日单独到达", by=self.clerk)
         grandmother = make_person(
