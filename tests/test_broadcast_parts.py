@@ -165,7 +165,7 @@ class BroadcastPartsTests(SiteTestCase):
             rows = {}
             for language in ("en", "zh-hans", "en", "zh-hans"):
                 with translation.override(language):
-                    rows[language] = board_tags.feed_row(event)
+                    rows[language] = board_tags.feed_rows([event])
         finally:
             board_tags.render_to_string = original
         self.assertLessEqual(len(renders), 2)

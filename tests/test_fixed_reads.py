@@ -17,7 +17,7 @@ from groups.disinfection.models import DisinfectionTask
 from rooms import services
 from rooms.models import AuditEvent, Person, Room
 from rooms.reads import changed_rooms, day_start, open_stays_prefetch
-from rooms.templatetags.board_tags import feed_row
+from rooms.templatetags.board_tags import feed_rows
 from site_ops.speedups.fixed_reads import FixedRead, get_row
 from tests.base import SiteTestCase
 from tests.clock import frozen
@@ -80,7 +80,7 @@ class BoardReadsTests(SiteTestCase):
         with self.assertNumQueries(1):
             events = _feed(self.site.pk)
             # What a row shows is read; rendering it asks for nothing more.
-            rows = [feed_row(event) for event in events]
+            rows = [feed_rows([event]) for event in events]
         self.assertEqual([e.pk for e in events], [e.pk for e in expected])
         self.assertEqual(
             [(e.at, e.actor_name, e.label, e.room_id) for e in events][:3],

@@ -646,10 +646,10 @@ def record_receipt(*, stay: Stay, by) -> None:
         return
     # The escort may have confirmed the handover before the receiving site typed the check-in.
     states = [*Transfer.OPEN_STATES, Transfer.State.COMPLETED]
-    transfer = Transfer.objects.filter(arrival_id=person.pk, state__in=states).select_related("site").first()
-    if transfer is None:
+    found = Transfer.objects.filter(arrival_id=person.pk, state__in=states).values_list("pk", flat=True).first()
+    if found is None:
         return
-    transfer = lock_row(Transfer, transfer.pk)
+    transfer = lock_row(Transfer, found)
     if transfer.received_at is not None:
         return
     transfer.received_at = timezone.now()

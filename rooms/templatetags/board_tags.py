@@ -43,13 +43,8 @@ FEED_ROWS_KEPT = 2000
 
 
 @register.simple_tag
-def feed_row(event) -> str:
-    return SafeString(_feed_row(event, translation.get_language(), timezone.get_current_timezone_name()))
-
-
-@register.simple_tag
 def feed_rows(events) -> str:
-    """The feed's rows in one tag: a loop of ``feed_row`` tags cost the
+    """The feed's rows in one tag: a loop of a tag per row cost the
     template engine more than the rows, which are rendered once each."""
     language, zone = translation.get_language(), timezone.get_current_timezone_name()
     return SafeString("".join(_feed_row(event, language, zone) for event in events))
