@@ -2,6 +2,8 @@
 the transfers it confirms (and the arrival they announce at another site), free beds."""
 
 import asyncio
+from datetime import timedelta
+from io import BytesIO
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
@@ -10,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from groups.control import district as office
 from groups.medical.models import Sample
@@ -406,6 +409,22 @@ class CrossSiteArrivalTests(DistrictTestCase):
         page = self.client.get(reverse("district-transfers")).content.decode()
         self.assertIn(f'id="office-transfer-{transfer.pk}"', page)
         self.assertIn("Checked in at the receiving site", page)
+
+    def test_the_transfer_log_export_has_the_receiving_sites_check_in(self):
+        transfer = self.departed()
+        services.stay_check_in(person=self.fresh(transfer.arrival), room=self.other_rooms[0], by=self.other_clerk)
+        self.client.force_login(self.head)
+        today = timezone.localdate().isoformat()
+        response = self.client.post(reverse("export-download", args=["transfers"]), {"first": today, "last": today})
+        self.assertEqual(response.status_code, 200)
+        book = load_workbook(BytesIO(b"".join(response.streaming_content)))
+        header, row = book.worksheets[0].iter_rows(values_only=True)
+        received = dict(zip(header, row, strict=True))
+        self.assertEqual(received["received by at the receiving site"], "第二隔离点 王芳")
+        # Local time, as Excel keeps it (to the millisecond).
+        checked_in = timezone.localtime(self.fresh(transfer).received_at).replace(tzinfo=None)
+        self.assertLess(abs(received["checked in at the receiving site"] - checked_in), timedelta(milliseconds=1))
+        self.assertIsNone(received["closed"])
 
     def test_a_check_in_with_no_transfer_behind_it_records_nothing(self):
         person = make_person(self.site, name="赵磊")

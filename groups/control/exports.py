@@ -125,6 +125,8 @@ def _transfers(site, start, end, full) -> Iterator[list]:
             t.escort,
             _local(t.departed_at),
             t.handed_over_to,
+            _local(t.received_at),
+            t.received_by,
             _local(t.closed_at),
         ]
 
@@ -251,6 +253,8 @@ EXPORTS = {
                 pgettext_lazy("export column", "escort"),
                 pgettext_lazy("export column", "departed"),
                 pgettext_lazy("export column", "handed over to"),
+                pgettext_lazy("export column", "checked in at the receiving site"),
+                pgettext_lazy("export column", "received by at the receiving site"),
                 pgettext_lazy("export column", "closed"),
             ),
             _transfers,
