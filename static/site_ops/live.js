@@ -16,6 +16,7 @@
   var heartbeat = null;
   var lastMessageAt = 0;
   var heldBack = false;
+  var loggingOut = false;
 
   // A board shown a floor at a time is sent the changed rooms of every
   // floor (one message for all its tablets); those of another floor have no
@@ -267,8 +268,11 @@
   document.addEventListener("htmx:wsClose", function (event) {
     clearInterval(heartbeat);
     var code = event.detail.event.code;
+    if (code === SESSION_ENDED && loggingOut) return;  // the log out's own page follows
     if (code === SESSION_ENDED) {
-      // To the login, saying why, and back to this board after it.
+      // To the login, saying why, and back to this board after it, with
+      // what was typed and not sent (below).
+      saveDrafts();
       var back = window.location.pathname + window.location.search;
       window.location.href = document.body.dataset.loginUrl + "?ended=1&next=" + encodeURIComponent(back);
       return;
@@ -348,6 +352,145 @@
     hideForeignActions(root);
     refreshClock(root);
     csrfForms(root);
+  });
+
+  // A login that ends while something is typed and not sent (the shift's
+  // end, a log out in another tab, a tap answered "log in again") would lose
+  // the words with the page. On the way to the login they are kept in this
+  // tab's storage, and once the same person is back they go into the same
+  // form: on the page, or in the panel it was in, opened again. The form's
+  // version goes back too, so a record someone changed meanwhile is still
+  // refused, not overwritten. Another person logging in on the tablet, a
+  // log out, or an hour passing throws them away.
+  var DRAFTS = "site-ops-drafts";
+  var DRAFTS_KEPT_MS = 60 * 60 * 1000;
+  var NOT_TYPED = /^(submit|button|reset|image|file|password)$/;
+  function formKey(form) {
+    return form.getAttribute("hx-post") || form.getAttribute("action") || "";
+  }
+  function isVersion(el) {
+    return el.type === "hidden" && /(^|-)version$/.test(el.name);
+  }
+  function draftFields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && !el.disabled && !NOT_TYPED.test(el.type) && (el.type !== "hidden" || isVersion(el));
+    });
+  }
+  function typedInto(el) {
+    if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+    if (el.tagName === "SELECT") {
+      var options = Array.prototype.slice.call(el.options);
+      var byDefault = options.some(function (o) { return o.defaultSelected; });
+      return options.some(function (o, i) { return o.selected !== (byDefault ? o.defaultSelected : i === 0 && !el.multiple); });
+    }
+    return el.type !== "hidden" && el.value !== el.defaultValue;
+  }
+  function fieldValue(el) {
+    if (el.type === "checkbox" || el.type === "radio") return el.checked;
+    if (el.tagName === "SELECT" && el.multiple) {
+      return Array.prototype.filter.call(el.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
+    }
+    return el.value;
+  }
+  function saveDrafts() {
+    var user = document.body.dataset.user;
+    if (!user || !window.sessionStorage) return;
+    var drafts = [];
+    document.querySelectorAll("main form").forEach(function (form) {
+      var fields = draftFields(form);
+      if (!formKey(form) || !fields.some(typedInto)) return;
+      var panel = form.closest("#panel");
+      drafts.push({
+        key: formKey(form),
+        panel: (panel && panel.dataset.openedFrom) || "",
+        fields: fields.map(function (el) { return { name: el.name, option: el.type === "checkbox" || el.type === "radio" ? el.value : null, value: fieldValue(el) }; }),
+      });
+    });
+    if (!drafts.length) return;
+    var page = window.location.pathname + window.location.search;
+    sessionStorage.setItem(DRAFTS, JSON.stringify({ user: user, at: Date.now(), page: page, drafts: drafts }));
+  }
+  function savedDrafts() {
+    var saved = null;
+    try { saved = JSON.parse(sessionStorage.getItem(DRAFTS) || "null"); } catch (e) { saved = null; }
+    return saved && saved.drafts ? saved : null;
+  }
+  function fillDraft(form, fields) {
+    var seen = {};
+    fields.forEach(function (field) {
+      var el;
+      if (field.option !== null) {
+        el = Array.prototype.find.call(form.elements, function (e) { return e.name === field.name && e.value === field.option; });
+        if (el) el.checked = field.value;
+      } else {
+        var nth = seen[field.name] = (seen[field.name] || 0) + 1;
+        el = Array.prototype.filter.call(form.elements, function (e) { return e.name === field.name; })[nth - 1];
+        if (el && el.tagName === "SELECT" && el.multiple) {
+          Array.prototype.forEach.call(el.options, function (o) { o.selected = field.value.indexOf(o.value) >= 0; });
+        } else if (el) {
+          el.value = field.value;
+        }
+      }
+      if (el) {
+        el.dispatchEvent(new Event("input", { bubbles: true }));
+        el.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+    var note = document.getElementById("draft-restored");
+    if (note) form.prepend(note.content.cloneNode(true));
+  }
+  function restoreDrafts(root, reopen) {
+    var user = document.body.dataset.user;
+    var saved = window.sessionStorage && savedDrafts();
+    if (!user || !saved) return;
+    if (saved.user !== user || Date.now() - saved.at > DRAFTS_KEPT_MS) {
+      sessionStorage.removeItem(DRAFTS);
+      return;
+    }
+    var forms = Array.prototype.slice.call(root.querySelectorAll("main form"));
+    if (root.matches && root.matches("form")) forms.push(root);
+    saved.drafts = saved.drafts.filter(function (draft) {
+      var form = forms.find(function (f) { return formKey(f) === draft.key; });
+      if (form) fillDraft(form, draft.fields);
+      return !form;
+    });
+    var onItsPage = saved.page === window.location.pathname + window.location.search;
+    var panel = document.getElementById("panel");
+    if (reopen && onItsPage) {
+      // Back on the page it was typed on: a form that was in a panel opens
+      // there again (and is filled as it comes in); one no longer offered
+      // (the task done meanwhile) has nothing left to send.
+      var first = saved.drafts.find(function (draft) { return draft.panel && panel; });
+      saved.drafts = first ? [first] : [];
+      if (first) htmx.ajax("GET", first.panel, { target: "#panel" });
+    }
+    if (saved.drafts.length) sessionStorage.setItem(DRAFTS, JSON.stringify(saved));
+    else sessionStorage.removeItem(DRAFTS);
+  }
+  // The panel says where it was opened from, for a draft to open it again.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var panel = event.detail.target;
+    var config = event.detail.requestConfig;
+    if (panel && panel.id === "panel" && config && config.verb === "get") panel.dataset.openedFrom = event.detail.pathInfo.requestPath;
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    restoreDrafts(document, true);
+    // The login page says the words are kept.
+    var kept = document.getElementById("drafts-kept");
+    if (kept && window.sessionStorage && savedDrafts()) kept.hidden = false;
+  });
+  document.addEventListener("htmx:load", function (event) {
+    if (event.detail.elt !== document.body) restoreDrafts(event.detail.elt, false);
+  });
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[href]");
+    var login = document.body.dataset.loginUrl;
+    if (link && login && link.getAttribute("href").indexOf(login) === 0) saveDrafts();
+  });
+  document.addEventListener("submit", function (event) {
+    if (!event.target.hasAttribute("data-log-out")) return;
+    loggingOut = true;  // its socket's end is this log out's, not one to keep words for
+    if (window.sessionStorage) sessionStorage.removeItem(DRAFTS);
   });
 
   // Panels (check-in, add an arrival) close with their button or Escape.

@@ -121,3 +121,33 @@ class HealthRoundLiveTests(BrowserTestCase):
         page.wait_for_url("**/medical/?floor=1")
         self.assertEqual(HealthCheck.objects.count(), 2)
         self.assertEqual(str(HealthCheck.objects.get(person=self.person).temperature), "38.4")
+
+    def test_a_round_typed_when_the_login_ends_comes_back_after_logging_in_again(self):
+        import re
+
+        page = self.open_as(self.nurse, ROUND, TABLET)
+        page.fill(f"#id_hc-{self.person.pk}-temperature", "38.2")
+        self.chip(page, self.person, "cough").click()
+        # Her login ends (a log out in another tab): to the login, which says the round is kept.
+        other_tab = page.context.new_page()
+        other_tab.goto(self.live_server_url + "/medical/")
+        other_tab.locator("form[action='/logout/'] button").click()
+        page.wait_for_url(re.compile(r"/login/\?ended=1&next="))
+        expect(page.locator("#drafts-kept")).to_be_visible()
+        page.fill("#id_username", self.nurse.username)
+        page.fill("#id_password", self.password)
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"**{ROUND}")
+        self.wait_live(page)
+        # The row is as she left it, the form says so, and a snapshot that follows leaves it alone.
+        expect(page.locator("form.health-round .draft-restored")).to_contain_text("登录结束前您输入但尚未提交")
+        page.wait_for_timeout(1500)  # a heartbeat (1 s here) and its answer
+        expect(page.locator(f"#id_hc-{self.person.pk}-temperature")).to_have_value("38.2")
+        expect(page.locator(f"#hr-{self.person.pk} input[value=cough]")).to_be_checked()
+        expect(page.locator(f"#id_hc-{self.neighbour.pk}-temperature")).to_have_value("")
+        self.screenshot(page, "health-round-typed-words-back-tablet")
+        page.get_by_role("button", name="保存1层监测").click()
+        page.wait_for_url("**/medical/?floor=1")
+        check = HealthCheck.objects.get(person=self.person, round="am")
+        self.assertEqual((str(check.temperature), check.symptoms, check.recorded_by), ("38.2", ["cough"], self.nurse))
+        self.assertFalse(HealthCheck.objects.filter(person=self.neighbour).exists())

@@ -7,8 +7,8 @@ import re
 
 from django.contrib.auth.models import Group
 
-from rooms.models import Person
-from tests.browser.test_live_boards import TABLET, BrowserTestCase
+from rooms.models import AuditEvent, Person
+from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
 
 REASON = "电话联系不上，家属说已去外地"
 
@@ -51,18 +51,75 @@ class RequestFailedTests(BrowserTestCase):
         self.send(page)
         self.assert_sent(page)
 
-    def test_after_the_login_ended_it_offers_the_login_and_comes_back_to_the_board(self):
+    def log_in(self, page, user, back=r"/general/$"):
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", self.password)
+        page.click("main button[type=submit]")
+        page.wait_for_url(re.compile(back))
+
+    def assert_typed_words_back(self, page, name):
+        """The panel the words were typed in is open again, with them, saying so; sending them records them."""
+        page.locator("#panel .draft-restored").wait_for()
+        self.assertIn("这是登录结束前您输入但尚未提交的内容", page.locator("#panel").inner_text())
+        self.assertEqual(page.locator("#panel input[name=reason], #panel textarea").input_value(), REASON)
+        self.screenshot(page, f"typed-words-back-{name}-tablet")
+        page.set_viewport_size(WALL)
+        self.screenshot(page, f"typed-words-back-{name}-wall")
+        page.set_viewport_size(TABLET)
+        self.send(page)
+        self.assert_sent(page)
+        self.assertEqual(AuditEvent.objects.get(action="person.no_show").note, REASON)
+        # Used once: the next visit opens no panel.
+        page.reload()
+        self.wait_live(page)
+        self.assertEqual(page.locator("#panel form").count(), 0)
+
+    def test_after_the_login_ended_it_offers_the_login_and_comes_back_to_the_board_with_the_typed_words(self):
         page = self.open_no_show()
         page.context.clear_cookies(name="sessionid")  # the browser drops it when the shift's login expires
         self.send(page)
         banner = self.assert_failed(page, "您的登录已结束", "signed-out")
         banner.get_by_role("link", name="重新登录").click()
         page.wait_for_url(re.compile(r"/login/\?next=%2Fgeneral%2F$"))
-        page.fill("#id_username", self.clerk.username)
-        page.fill("#id_password", self.password)
-        page.click("main button[type=submit]")
-        page.wait_for_url(re.compile(r"/general/$"))
+        self.assertIn("您输入但尚未提交的内容已保留在这台平板上", page.locator("#drafts-kept").inner_text())
+        self.log_in(page, self.clerk)
         self.assertIn("李秀英", page.locator(f"#arrival-{self.person.pk}").inner_text())
+        self.assert_typed_words_back(page, "signed-out")
+
+    def test_a_log_out_elsewhere_keeps_the_typed_words_for_the_same_person_only(self):
+        page = self.open_no_show()
+        other_tab = page.context.new_page()
+        other_tab.goto(self.live_server_url + "/general/")
+        other_tab.locator("form[action='/logout/'] button").click()
+        # The socket ends with the login: to the login, which says the words are kept.
+        page.wait_for_url(re.compile(r"/login/\?ended=1&next=%2Fgeneral%2F$"))
+        page.locator("#drafts-kept").wait_for()
+        self.screenshot(page, "login-ended-words-kept-tablet")
+        page.set_viewport_size(WALL)
+        self.screenshot(page, "login-ended-words-kept-wall")
+        # Someone else logs in on this tablet: they are not shown, and are gone.
+        self.log_in(page, self.head)
+        self.wait_live(page)
+        self.assertEqual(page.locator("#panel form").count(), 0)
+        self.assertNotIn(REASON, page.content())
+        self.assertIsNone(page.evaluate("sessionStorage.getItem('site-ops-drafts')"))
+
+    def test_the_same_person_back_after_a_log_out_elsewhere_gets_them_and_a_log_out_drops_any_left(self):
+        page = self.open_no_show()
+        other_tab = page.context.new_page()
+        other_tab.goto(self.live_server_url + "/general/")
+        other_tab.locator("form[action='/logout/'] button").click()
+        page.wait_for_url(re.compile(r"/login/\?ended=1&next=%2Fgeneral%2F$"))
+        self.log_in(page, self.clerk)
+        self.assert_typed_words_back(page, "logged-out-elsewhere")
+        # Words left over from another page are dropped by a deliberate log out.
+        page.evaluate(
+            "sessionStorage.setItem('site-ops-drafts', JSON.stringify({user: document.body.dataset.user, "
+            "at: Date.now(), page: '/medical/', drafts: [{key: '/x/', panel: '', fields: []}]}))"
+        )
+        page.locator("form[action='/logout/'] button").click()
+        page.wait_for_url(re.compile(r"/login/$"))
+        self.assertIsNone(page.evaluate("sessionStorage.getItem('site-ops-drafts')"))
 
     def test_a_page_older_than_the_login_says_reload(self):
         page = self.open_no_show()
