@@ -2,6 +2,8 @@
 a check; the other's page shows it without a reload, and what she was typing
 in another row (a half-typed temperature, ticked symptoms) stays as it was."""
 
+import re
+
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -122,25 +124,30 @@ class HealthRoundLiveTests(BrowserTestCase):
         self.assertEqual(HealthCheck.objects.count(), 2)
         self.assertEqual(str(HealthCheck.objects.get(person=self.person).temperature), "38.4")
 
-    def test_a_round_typed_when_the_login_ends_comes_back_after_logging_in_again(self):
-        import re
-
+    def typed_when_the_login_ends(self):
+        """She types 李秀英's row, her login ends (a log out in another tab), the login says the round is kept."""
         page = self.open_as(self.nurse, ROUND, TABLET)
         page.fill(f"#id_hc-{self.person.pk}-temperature", "38.2")
         self.chip(page, self.person, "cough").click()
-        # Her login ends (a log out in another tab): to the login, which says the round is kept.
         other_tab = page.context.new_page()
         other_tab.goto(self.live_server_url + "/medical/")
         other_tab.locator("form[action='/logout/'] button").click()
         page.wait_for_url(re.compile(r"/login/\?ended=1&next="))
         expect(page.locator("#drafts-kept")).to_be_visible()
+        return page
+
+    def log_in_again(self, page):
         page.fill("#id_username", self.nurse.username)
         page.fill("#id_password", self.password)
         page.click("main button[type=submit]")
         page.wait_for_url(f"**{ROUND}")
         self.wait_live(page)
-        # The row is as she left it, the form says so, and a snapshot that follows leaves it alone.
         expect(page.locator("form.health-round .draft-restored")).to_contain_text("登录结束前您输入但尚未提交")
+
+    def test_a_round_typed_when_the_login_ends_comes_back_after_logging_in_again(self):
+        page = self.typed_when_the_login_ends()
+        self.log_in_again(page)
+        # The row is as she left it, and a snapshot that follows leaves it alone.
         page.wait_for_timeout(1500)  # a heartbeat (1 s here) and its answer
         expect(page.locator(f"#id_hc-{self.person.pk}-temperature")).to_have_value("38.2")
         expect(page.locator(f"#hr-{self.person.pk} input[value=cough]")).to_be_checked()
@@ -151,3 +158,21 @@ class HealthRoundLiveTests(BrowserTestCase):
         check = HealthCheck.objects.get(person=self.person, round="am")
         self.assertEqual((str(check.temperature), check.symptoms, check.recorded_by), ("38.2", ["cough"], self.nurse))
         self.assertFalse(HealthCheck.objects.filter(person=self.neighbour).exists())
+
+    def test_words_kept_over_a_login_do_not_overwrite_a_row_recorded_meanwhile(self):
+        page = self.typed_when_the_login_ends()
+        self.elsewhere(
+            medical.health_round_record,
+            site=self.site,
+            day=timezone.localdate(),
+            round="am",
+            entries=[{"person": self.person, "temperature": "36.4"}],
+            by=self.second_nurse,
+        )
+        self.log_in_again(page)
+        # Her words are back with the version she typed them on: saving is refused, not an overwrite.
+        expect(page.locator(f"#id_hc-{self.person.pk}-temperature")).to_have_value("38.2")
+        page.get_by_role("button", name="保存1层监测").click()
+        expect(page.locator("main [role=alert]").first).to_be_visible()
+        check = HealthCheck.objects.get(person=self.person, round="am")
+        self.assertEqual((str(check.temperature), check.recorded_by), ("36.4", self.second_nurse))
