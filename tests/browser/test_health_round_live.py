@@ -129,18 +129,12 @@ class HealthRoundLiveTests(BrowserTestCase):
         page = self.open_as(self.nurse, ROUND, TABLET)
         page.fill(f"#id_hc-{self.person.pk}-temperature", "38.2")
         self.chip(page, self.person, "cough").click()
-        other_tab = page.context.new_page()
-        other_tab.goto(self.live_server_url + "/medical/")
-        other_tab.locator("form[action='/logout/'] button").click()
-        page.wait_for_url(re.compile(r"/login/\?ended=1&next="))
+        self.log_out_elsewhere(page, "/medical/")
         expect(page.locator("#drafts-kept")).to_be_visible()
         return page
 
     def log_in_again(self, page):
-        page.fill("#id_username", self.nurse.username)
-        page.fill("#id_password", self.password)
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"**{ROUND}")
+        self.log_in(page, self.nurse, re.escape(ROUND) + "$")
         self.wait_live(page)
         expect(page.locator("form.health-round .draft-restored")).to_contain_text("登录结束前您输入但尚未提交")
 

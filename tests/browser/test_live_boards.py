@@ -147,6 +147,20 @@ class BrowserTestCase(AuditFlushMixin, SiteMixin, ChannelsLiveServerTestCase):
             destination_name="区人民医院",
         )
 
+    def log_out_elsewhere(self, page, board):
+        """The user logs out in another tab of the same browser: this page's socket ends, and it goes to the login."""
+        other_tab = page.context.new_page()
+        other_tab.goto(self.live_server_url + board)
+        other_tab.locator("form[action='/logout/'] button").click()
+        page.wait_for_url(re.compile(r"/login/\?ended=1&next="))
+
+    def log_in(self, page, user, back):
+        """Log in on the login page this page is on, and land back on ``back`` (a pattern of the address)."""
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", self.password)
+        page.click("main button[type=submit]")
+        page.wait_for_url(re.compile(back))
+
     def screenshot(self, page, name):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
@@ -276,16 +290,11 @@ class RecoveryTests(BrowserTestCase):
         page = self.open_as(self.head, "/control/", WALL)
         # Log out from another tab of the same browser: the board's socket is
         # closed by the server and the page goes to the login.
-        other_tab = page.context.new_page()
-        other_tab.goto(self.live_server_url + "/control/")
-        other_tab.locator("form[action='/logout/'] button").click()
+        self.log_out_elsewhere(page, "/control/")
         # The login says why, and brings the site head back to the control screen.
-        page.wait_for_url(re.compile(r"/login/\?ended=1&next=%2Fcontrol%2F$"))
+        self.assertTrue(page.url.endswith("/login/?ended=1&next=%2Fcontrol%2F"))
         self.assertIn("您的登录已结束", page.locator("main").inner_text())
         self.screenshot(page, "login-ended-wall")
         page.set_viewport_size(TABLET)
         self.screenshot(page, "login-ended-tablet")
-        page.fill("#id_username", self.head.username)
-        page.fill("#id_password", self.password)
-        page.click("main button[type=submit]")
-        page.wait_for_url(re.compile(r"/control/$"))
+        self.log_in(page, self.head, r"/control/$")

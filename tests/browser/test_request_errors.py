@@ -51,12 +51,6 @@ class RequestFailedTests(BrowserTestCase):
         self.send(page)
         self.assert_sent(page)
 
-    def log_in(self, page, user, back=r"/general/$"):
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", self.password)
-        page.click("main button[type=submit]")
-        page.wait_for_url(re.compile(back))
-
     def assert_typed_words_back(self, page, name):
         """The panel the words were typed in is open again, with them, saying so; sending them records them."""
         page.locator("#panel .draft-restored").wait_for()
@@ -82,15 +76,13 @@ class RequestFailedTests(BrowserTestCase):
         banner.get_by_role("link", name="重新登录").click()
         page.wait_for_url(re.compile(r"/login/\?next=%2Fgeneral%2F$"))
         self.assertIn("您输入但尚未提交的内容已保留在这台平板上", page.locator("#drafts-kept").inner_text())
-        self.log_in(page, self.clerk)
+        self.log_in(page, self.clerk, r"/general/$")
         self.assertIn("李秀英", page.locator(f"#arrival-{self.person.pk}").inner_text())
         self.assert_typed_words_back(page, "signed-out")
 
     def test_a_log_out_elsewhere_keeps_the_typed_words_for_the_same_person_only(self):
         page = self.open_no_show()
-        other_tab = page.context.new_page()
-        other_tab.goto(self.live_server_url + "/general/")
-        other_tab.locator("form[action='/logout/'] button").click()
+        self.log_out_elsewhere(page, "/general/")
         # The socket ends with the login: to the login, which says the words are kept.
         page.wait_for_url(re.compile(r"/login/\?ended=1&next=%2Fgeneral%2F$"))
         page.locator("#drafts-kept").wait_for()
@@ -98,7 +90,7 @@ class RequestFailedTests(BrowserTestCase):
         page.set_viewport_size(WALL)
         self.screenshot(page, "login-ended-words-kept-wall")
         # Someone else logs in on this tablet: they are not shown, and are gone.
-        self.log_in(page, self.head)
+        self.log_in(page, self.head, r"/general/$")
         self.wait_live(page)
         self.assertEqual(page.locator("#panel form").count(), 0)
         self.assertNotIn(REASON, page.content())
@@ -106,11 +98,9 @@ class RequestFailedTests(BrowserTestCase):
 
     def test_the_same_person_back_after_a_log_out_elsewhere_gets_them_and_a_log_out_drops_any_left(self):
         page = self.open_no_show()
-        other_tab = page.context.new_page()
-        other_tab.goto(self.live_server_url + "/general/")
-        other_tab.locator("form[action='/logout/'] button").click()
+        self.log_out_elsewhere(page, "/general/")
         page.wait_for_url(re.compile(r"/login/\?ended=1&next=%2Fgeneral%2F$"))
-        self.log_in(page, self.clerk)
+        self.log_in(page, self.clerk, r"/general/$")
         self.assert_typed_words_back(page, "logged-out-elsewhere")
         # Words left over from another page are dropped by a deliberate log out.
         page.evaluate(
