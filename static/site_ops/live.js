@@ -411,9 +411,12 @@
     sessionStorage.setItem(DRAFTS, JSON.stringify({ user: user, at: Date.now(), page: page, drafts: drafts }));
   }
   function savedDrafts() {
+    if (!window.sessionStorage) return null;
     var saved = null;
     try { saved = JSON.parse(sessionStorage.getItem(DRAFTS) || "null"); } catch (e) { saved = null; }
-    return saved && saved.drafts ? saved : null;
+    if (saved && saved.drafts && Date.now() - saved.at <= DRAFTS_KEPT_MS) return saved;
+    sessionStorage.removeItem(DRAFTS);  // spoilt or too old: on the login page too
+    return null;
   }
   function fillDraft(form, fields) {
     var seen = {};
@@ -441,9 +444,10 @@
   }
   function restoreDrafts(root, reopen) {
     var user = document.body.dataset.user;
-    var saved = window.sessionStorage && savedDrafts();
-    if (!user || !saved) return;
-    if (saved.user !== user || Date.now() - saved.at > DRAFTS_KEPT_MS) {
+    if (!user) return;  // the login page: kept for whoever logs in next
+    var saved = savedDrafts();
+    if (!saved) return;
+    if (saved.user !== user) {
       sessionStorage.removeItem(DRAFTS);
       return;
     }
@@ -477,7 +481,7 @@
     restoreDrafts(document, true);
     // The login page says the words are kept.
     var kept = document.getElementById("drafts-kept");
-    if (kept && window.sessionStorage && savedDrafts()) kept.hidden = false;
+    if (kept && savedDrafts()) kept.hidden = false;
   });
   document.addEventListener("htmx:load", function (event) {
     if (event.detail.elt !== document.body) restoreDrafts(event.detail.elt, false);

@@ -96,6 +96,18 @@ class RequestFailedTests(BrowserTestCase):
         self.assertNotIn(REASON, page.content())
         self.assertIsNone(page.evaluate("sessionStorage.getItem('site-ops-drafts')"))
 
+    def test_words_kept_for_over_an_hour_are_dropped_even_with_nobody_logging_in(self):
+        page = self.open_no_show()
+        self.log_out_elsewhere(page, "/general/")
+        page.locator("#drafts-kept").wait_for()
+        page.evaluate(
+            "(() => { const saved = JSON.parse(sessionStorage.getItem('site-ops-drafts'));"
+            " saved.at -= 61 * 60 * 1000; sessionStorage.setItem('site-ops-drafts', JSON.stringify(saved)); })()"
+        )
+        page.reload()
+        self.assertTrue(page.locator("#drafts-kept").is_hidden())
+        self.assertIsNone(page.evaluate("sessionStorage.getItem('site-ops-drafts')"))
+
     def test_the_same_person_back_after_a_log_out_elsewhere_gets_them_and_a_log_out_drops_any_left(self):
         page = self.open_no_show()
         self.log_out_elsewhere(page, "/general/")
