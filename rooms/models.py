@@ -425,6 +425,11 @@ class Stay(Versioned):
     def days_left(self) -> int:
         return (self.ends_on - timezone.localdate()).days
 
+    @property
+    def extends_from(self) -> date:
+        """The first day an extension may end on: the day after the current end (it is never shortened)."""
+        return self.ends_on + timedelta(days=1)
+
 
 class AuditEvent(models.Model):
     """Append-only history: who did what to which record, and when.

@@ -36,6 +36,11 @@ class SiteHeadAdminTests(SiteTestCase):
     def admin_url(self, model, view="changelist", *args):
         return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
+    def test_the_admin_greets_them_by_their_whole_name_family_name_first(self):
+        page = self.client.get(reverse("admin:index"))
+        self.assertContains(page, "<strong>周宁</strong>")
+        self.assertContains(page, "Isolation site administration")
+
     def test_the_lists_hold_only_their_own_site(self):
         for model in (Site, Room, Person, User, AuditEvent):
             with self.subTest(model=model.__name__):

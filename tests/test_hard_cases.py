@@ -834,6 +834,20 @@ class HandoverSheetTests(MedicalTestCase):
         self.assertNotIn("For the receiving hospital", escort)
         self.assertNotIn("24.1", escort)
 
+    def test_the_sheet_is_headed_for_whoever_receives_the_person(self):
+        self.client.force_login(self.clerk)
+        for destination, heading in (
+            ("home", "For the community's health monitoring"),
+            ("other_site", "For the receiving site"),
+            ("designated_hospital", "For the receiving hospital"),
+        ):
+            with self.subTest(destination=destination):
+                Transfer.objects.filter(pk=self.transfer.pk).update(destination_type=destination)
+                page = self.client.get(self.transfer.get_absolute_url()).content.decode()
+                self.assertIn(f"<h2>{heading}</h2>", page.replace("&#x27;", "'"))
+                hospital = destination == "designated_hospital"
+                self.assertEqual(page.count("For the receiving hospital"), 2 if hospital else 0)
+
     def test_the_full_id_print_is_for_those_who_may_reveal_and_is_audited(self):
         from django.contrib.auth.models import Permission
 

@@ -171,6 +171,18 @@ class HealthRoundViewTests(MedicalViewTestCase):
         self.assertEqual((str(check.temperature), check.symptoms), ("38.0", ["cough"]))
         self.assertEqual(Alert.objects.get().kind, Alert.Kind.FEVER)
 
+    def test_a_reading_that_cannot_be_right_marks_its_row_and_field_and_records_nothing(self):
+        for reading in ("45", "33.9"):
+            with self.subTest(reading=reading):
+                response = self.post(temperature=reading)
+                self.assertEqual(response.status_code, 422)
+                page = response.content.decode()
+                self.assertIn(f'id="hr-{self.person.pk}" class="hr-row invalid"', page)
+                field = rf'name="hc-{self.person.pk}-temperature" value="{reading}"[^>]*aria-invalid="true"'
+                self.assertRegex(page, field)
+                self.assertIn("°C cannot be right: check the reading.", page)
+        self.assertFalse(HealthCheck.objects.exists())
+
     def test_an_empty_row_is_not_recorded(self):
         response = self.post()
         self.assertEqual(response.status_code, 422)
@@ -202,6 +214,18 @@ class PersonPageTests(MedicalViewTestCase):
         )
         self.assertRedirects(response, reverse("person-medical", args=[self.person.pk]), fetch_redirect_response=False)
         self.assertEqual(Stay.objects.get().ends_on, until)
+
+    def test_the_extension_date_picker_starts_on_the_first_day_the_service_takes(self):
+        page = self.client.get(reverse("person-medical", args=[self.person.pk])).content.decode()
+        first = self.stay.ends_on + timedelta(days=1)
+        self.assertIn(f'name="until" required min="{first.isoformat()}"', page)
+        url = reverse("stay-extend", args=[self.person.pk])
+        for until, status in ((self.stay.ends_on, 422), (first, 200)):
+            with self.subTest(until=until):
+                data = {"version": Stay.objects.get().version, "token": f"m{status}", "until": until.isoformat()}
+                response = self.client.post(url, {**data, "reason": "同住人阳性"}, headers={"hx-request": "true"})
+                self.assertEqual(response.status_code, status)
+        self.assertEqual(Stay.objects.get().ends_on, first)
 
     def test_the_pages_forms_answer_in_its_panel_so_a_refusal_keeps_what_was_typed(self):
         page = self.client.get(reverse("person-medical", args=[self.person.pk])).content.decode()

@@ -296,6 +296,20 @@ class PagesTests(SiteTestCase):
         self.assertContains(response, self.person.national_id)
         self.assertTrue(AuditEvent.objects.filter(action="person.reveal", note="核对身份").exists())
 
+    def test_a_reveal_without_a_reason_says_so_and_reveals_nothing(self):
+        self.client.force_login(self.clerk)
+        for reason in ("   ", "x"):
+            with self.subTest(reason=reason):
+                response = self.client.post(
+                    reverse("person-reveal", args=[self.person.pk]),
+                    {"field": "national_id", "reason": reason},
+                    headers={"HX-Request": "true"},
+                )
+                self.assertEqual(response.status_code, 422)
+                self.assertContains(response, 'id="reveal-reason-error" class="error" role="alert"', status_code=422)
+                self.assertNotContains(response, self.person.national_id, status_code=422)
+        self.assertFalse(AuditEvent.objects.filter(action="person.reveal").exists())
+
     def test_the_room_page_shows_its_history(self):
         services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
         self.client.force_login(self.clerk)

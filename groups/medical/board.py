@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from groups.medical.care_board import mark_care_rooms, person_care
 from groups.medical.forms import ExtendForm, HealthEntryForm, MedicineNeedForm
@@ -343,13 +344,24 @@ def person_medical(person) -> dict:
     }
 
 
+def _receiver(destination: str) -> str:
+    """Whom the handover's medical part is for, by where the person goes."""
+    D = Transfer.Destination
+    if destination == D.OTHER_SITE:
+        return _("For the receiving site")
+    if destination == D.HOME:
+        return _("For the community's health monitoring")
+    return _("For the receiving hospital")
+
+
 def transfer_handover(transfer: Transfer) -> tuple[str, dict] | None:
-    """What the receiving hospital needs from the medical group's records, for
-    the transfer's handover sheet (transfers.board.HANDOVER_SHEET): four queries."""
+    """What the receiver needs from the medical group's records, for the
+    transfer's handover sheet (transfers.board.HANDOVER_SHEET): four queries."""
     person = transfer.person
     return (
         "medical/parts.html#handover",
         {
+            "receiver": _receiver(transfer.destination_type),
             "person": person,
             "results": list(
                 SampleResult.objects.filter(sample__person=person)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from groups.medical.models import HealthCheck, Sample
+from groups.medical.services.health import TEMPERATURE_RANGE
 from rooms.forms import DayField, OnceForm, TickField, VersionedForm, VersionField
 from site_ops.inputs import MAX_ID
 
@@ -108,6 +109,16 @@ class HealthEntryForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
+
+    def clean_temperature(self):
+        # The service refuses it too, for the whole floor; here it marks the row and its field.
+        temperature = self.cleaned_data.get("temperature")
+        low, high = TEMPERATURE_RANGE
+        if temperature is not None and not low <= temperature <= high:
+            raise forms.ValidationError(
+                _("%(value)s °C cannot be right: check the reading."), params={"value": temperature}
+            )
+        return temperature
 
     def clean(self):
         cleaned = super().clean()
