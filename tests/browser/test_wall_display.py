@@ -142,6 +142,15 @@ class WallDisplayTests(BrowserTestCase):
         # The page itself does not scroll: whatever is long scrolls inside its section.
         self.assertLessEqual(page.evaluate("document.documentElement.scrollHeight"), WALL["height"])
         self.assertEqual(page.locator("#transfer-approvals li.approval").count(), 3)
+        # The first request waiting shows whole, its buttons too, without scrolling its section.
+        shown = page.evaluate(
+            """() => {
+              const section = document.querySelector('#transfer-approvals').getBoundingClientRect();
+              const first = document.querySelector('#transfer-approvals li.approval').getBoundingClientRect();
+              return first.top >= section.top && first.bottom <= section.bottom;
+            }"""
+        )
+        self.assertTrue(shown)
 
     def test_a_large_sites_figures_and_rooms_show_whole(self):
         self.health_checked()
