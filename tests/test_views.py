@@ -327,6 +327,9 @@ class PagesTests(SiteTestCase):
             with self.subTest(query=query):
                 self.assertContains(response, "李秀英")
                 self.assertNotContains(response, "board-body")
+                # A way back to the plain board.
+                board = reverse("general-board")
+                self.assertContains(response, f'<a class="button" href="{board}">Clear the search</a>')
 
     def test_the_page_speaks_chinese_by_default_and_english_on_request(self):
         from site_ops import settings as shipped
