@@ -54,6 +54,12 @@ class SeedDemoTests(TestCase):
             validate_national_id(national_id)
             # Region codes 500990-500999 do not exist: the IDs are not real.
             self.assertTrue(national_id.startswith("50099"), national_id)
+        # Everyone has a home whose street and community the communities' list reads; a household one home.
+        for person in Person.objects.all():
+            self.assertTrue(person.street and person.community, person.address)
+        for household in Person.objects.exclude(household="").values_list("household", flat=True).distinct():
+            homes = set(Person.objects.filter(household=household).values_list("address", flat=True))
+            self.assertEqual(len(homes), 1, household)
         self.assertEqual(Staff.objects.count(), 14)
         # Each site opened when it was set up, two weeks ago, before its first record.
         for site in Site.objects.all():

@@ -46,6 +46,10 @@ SOURCES = [
     "巴南区李家沱街道",
 ]
 INBOUND_SOURCE = "江北国际机场(入境)"
+# Home addresses: a street of SOURCES, a made-up community and house (the
+# communities' list and the release notice read the street and community).
+COMMUNITIES = "马家堡 朝阳 建设路 和平 花园 幸福 长安 民主村 红岩 滨江 桂花园 南华".split()
+ROADS = "建设路 人民路 朝阳路 滨江路 新华路 团结路 文化路 育才路".split()
 ALLERGIES = ["青霉素过敏", "海鲜过敏", "花生过敏", "磺胺类药物过敏"]
 
 C = Person.Category
@@ -63,6 +67,9 @@ class People:
         self.ids: set[str] = set()
         self.phones: set[str] = set()
         self.names: set[str] = set()
+        # Addresses draw from a source of their own, so that adding them changed no other demo record.
+        self.places = random.Random(f"demo addresses {site.name}")
+        self.homes: dict[str, str] = {}
 
     def birth(self, lo_age: int, hi_age: int) -> date:
         """A birth date giving an age in [lo_age, hi_age] today, within 1940-2020."""
@@ -97,6 +104,23 @@ class People:
                 break
         self.names.add(value)
         return value
+
+    def address(self, source: str, household: str) -> str:
+        """A home in Chongqing on the street the person came from (any street for an inbound traveller);
+        one home for a household."""
+        if household in self.homes:
+            return self.homes[household]
+        places = self.places
+        street = source if source in SOURCES else places.choice(SOURCES)
+        community = places.choice(COMMUNITIES)
+        community += "" if community.endswith("村") else "社区"
+        home = (
+            f"重庆市{street}{community}{places.choice(ROADS)}{places.randint(1, 180)}号"
+            f"{places.randint(1, 12)}栋{places.randint(1, 4)}单元{places.randint(1, 30)}{places.randint(1, 4):02d}"
+        )
+        if household:
+            self.homes[household] = home
+        return home
 
     def age(self, birth: date) -> int:
         years = self.today.year - birth.year
@@ -140,7 +164,8 @@ class People:
             emergency_phone=self.phone(),
             household=household,
             expected_on=expected_on or self.today,
-            source=source or self.rng.choice(SOURCES),
+            source=(source := source or self.rng.choice(SOURCES)),
+            address=self.address(source, household),
         )
 
     def single_profile(self) -> dict:
