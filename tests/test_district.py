@@ -81,7 +81,7 @@ class MembershipTests(DistrictTestCase):
         self.assertContains(response, f"/ws/pages/district/{self.district.pk}/")
 
     def test_other_roles_cannot_open_the_district_pages(self):
-        for name in ("district-overview", "district-transfers", "district-beds"):
+        for name in ("district-overview", "district-transfers", "district-beds", "district-reports"):
             for user in (self.head, self.clerk, self.outsider):
                 self.client.force_login(user)
                 with self.subTest(page=name, user=user.username):
@@ -126,6 +126,73 @@ class MembershipTests(DistrictTestCase):
         with self.assertRaises(PermissionDenied):
             services.person_register(site=self.site, by=self.officer, data={})
         self.assertEqual(self.fresh(transfer).state, S.REQUESTED)
+
+
+class DailyReportTests(DistrictTestCase):
+    """The office reads the daily reports its sites submitted, as they were sent."""
+
+    def submit(self, site, head, day=None):
+        from groups.control import report
+
+        return report.report_submit(site=site, day=day or timezone.localdate(), by=head)
+
+    def test_the_office_finds_each_submitted_report_and_reads_it_as_sent(self):
+        self.check_in()
+        sent = self.submit(self.site, self.head)
+        self.check_in(person=make_person(self.site, name="赵磊"), room=self.rooms[1])  # after it was sent
+        self.client.force_login(self.officer)
+        overview = self.client.get(reverse("district-overview")).content.decode()
+        self.assertIn(f'href="{reverse("district-reports")}?district={self.district.pk}"', overview)
+        listing = self.client.get(reverse("district-reports")).content.decode()
+        today = timezone.localdate().isoformat()
+        link = f"{reverse('district-report', args=[self.site.pk])}?day={today}"
+        self.assertIn(link, listing)
+        self.assertIn("submitted by 周宁 at", listing)
+        self.assertIn(f'<td data-site="{self.other.pk}"><span class="muted">not submitted</span>', listing)
+        self.assertNotIn(self.far.name, listing)
+        page = self.client.get(link)
+        self.assertEqual(page.status_code, 200)
+        # The figures as sent: one person in isolation then, though two are now.
+        people = next(section for section in sent.figures if section["key"] == "people")
+        self.assertContains(page, f'id="report-{people["key"]}"')
+        self.assertEqual(people["rows"][-1], ["total", 0, 1])
+        self.assertContains(page, '<tr><th scope="row">total</th><td>0</td><td>1</td></tr>')
+        self.assertContains(page, "data-submitted")
+        sheet = self.client.get(reverse("district-report-xlsx", args=[self.site.pk]), {"day": today})
+        self.assertEqual(sheet.status_code, 200)
+        book = load_workbook(BytesIO(b"".join(sheet.streaming_content) if sheet.streaming else sheet.content))
+        self.assertEqual(len(book.worksheets), 1 + len(sent.figures))
+
+    def test_a_report_is_kept_in_the_sites_language_whatever_the_site_heads(self):
+        from django.utils import translation
+
+        with self.settings(LANGUAGE_CODE="zh-hans"), translation.override("en"):
+            sent = self.submit(self.site, self.head)
+        self.assertEqual(sent.figures[0]["title"], "在隔离人员")
+
+    def test_the_office_and_another_sites_clerk_are_not_the_sites_staff_on_duty(self):
+        from groups.control import report
+
+        self.check_in()
+        transfer = self.confirm(self.request_to_other_site())  # the officer's confirmation, on this site's log
+        self.assertTrue(AuditEvent.objects.filter(site=self.site, actor=self.officer).exists())
+        sections = report.daily_report(self.site, timezone.localdate())
+        staff = next(section for section in sections if section.key == "staff")
+        self.assertEqual(staff.rows, [["general group", 1], ["total", 1]])  # the clerk, not the officer
+        self.assertIsNotNone(transfer.office_confirmed_at)
+
+    def test_a_report_not_submitted_or_of_another_district_is_not_found(self):
+        self.submit(self.far, make_user("farhead", self.far, Role.SITE_HEAD))
+        self.client.force_login(self.officer)
+        today = timezone.localdate().isoformat()
+        for site, day in ((self.site, today), (self.far, today), (self.site, "2026-13-01"), (self.site, "")):
+            with self.subTest(site=site.name, day=day):
+                response = self.client.get(reverse("district-report", args=[site.pk]), {"day": day})
+                self.assertEqual(response.status_code, 404)
+        self.client.force_login(self.head)
+        self.submit(self.site, self.head)
+        response = self.client.get(reverse("district-report", args=[self.site.pk]), {"day": today})
+        self.assertEqual(response.status_code, 403)
 
 
 class OverviewTests(DistrictTestCase):

@@ -38,6 +38,7 @@ from rooms.roles import Role, display_name, require_role
 from rooms.services import ServiceError, audit, claim_form, who_and_when
 from rooms.sheets import append_row
 from rooms.templatetags.audit import role_labels
+from rooms.words import site_language
 
 
 @dataclass
@@ -382,14 +383,15 @@ def _rooms(site, end) -> Section:
 
 
 def _staff(site, start, end) -> Section:
-    """Who did something on the site that day, by group: the audit log's actors."""
+    """Who of the site's staff did something on it that day, by group: the audit log's actors.
+    Not the district office, nor another site's clerk who recorded a transfer's arrival there."""
     section = Section(
         "staff",
         pgettext_lazy("daily report", "Staff on duty"),
         [pgettext_lazy("daily report", "group"), pgettext_lazy("daily report", "people")],
     )
     actors = defaultdict(set)
-    rows = AuditEvent.objects.filter(site=site, at__gte=start, at__lt=end, actor__isnull=False).values_list(
+    rows = AuditEvent.objects.filter(site=site, at__gte=start, at__lt=end, actor__staff__site=site).values_list(
         "role", "actor_id"
     )
     for roles, actor in rows.distinct():
@@ -426,9 +428,10 @@ def report_submit(*, site: Site, day: date, by, token: str | None = None) -> Dai
                 _("The report of %(day)s was already submitted by %(who)s at %(time)s.")
                 % {"day": day.isoformat(), **who_and_when(sent.submitted_by, sent.submitted_at)}
             )
-        report = DailyReport.objects.create(
-            site=site, day=day, figures=as_json(daily_report(site, day)), submitted_by=by
-        )
+        # Kept in the site's language, as its other records are: the office reads it as the site wrote it.
+        with site_language():
+            figures = as_json(daily_report(site, day))
+        report = DailyReport.objects.create(site=site, day=day, figures=figures, submitted_by=by)
         audit(site=site, by=by, action="report.submit", obj=report, after={"day": day})
     return report
 

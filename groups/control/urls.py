@@ -17,4 +17,7 @@ urlpatterns = [
     path("district/transfers/<id:pk>/confirm/", views.district_confirm, name="district-confirm"),
     path("district/beds/", views.district_beds, name="district-beds"),
     path("district/sites/<id:pk>/", views.district_site, name="district-site"),
+    path("district/reports/", views.district_reports, name="district-reports"),
+    path("district/sites/<id:pk>/report/", views.district_report, name="district-report"),
+    path("district/sites/<id:pk>/report/export/", views.district_report_xlsx, name="district-report-xlsx"),
 ]

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -192,6 +192,54 @@ def district_site(request, pk):
     context = board.control_screen(site)
     context["read_only"] = True
     return render(request, "control/district_site.html", context)
+
+
+# The office's list of daily reports: the last two weeks, a column per site.
+REPORT_DAYS = 14
+
+
+@login_required
+@require_GET
+def district_reports(request):
+    """The daily reports the district's sites submitted, day by day: which are in, and each to open."""
+    district, districts = _district(request)
+    sites = list(district.sites.order_by("name", "pk"))
+    today = timezone.localdate()
+    days = [today - timedelta(days=n) for n in range(REPORT_DAYS)]
+    sent = {
+        (sent.site_id, sent.day): sent
+        for sent in DailyReport.objects.filter(site__in=sites, day__gte=days[-1]).select_related("submitted_by")
+    }
+    rows = [{"day": day, "reports": [(site, sent.get((site.pk, day))) for site in sites]} for day in days]
+    context = {"district": district, "districts": districts, "sites": sites, "rows": rows, "today": today}
+    return render(request, "control/district_reports.html", context)
+
+
+def _submitted_report(request, pk) -> DailyReport:
+    """A site's daily report as submitted (``?day=``), for an officer of its district; or 404."""
+    site = _district_site(request, pk)
+    day = site_day(request.GET.get("day"))
+    sent = DailyReport.objects.filter(site=site, day=day).select_related("site", "submitted_by").first()
+    if day is None or sent is None:
+        raise Http404(_("This site has not submitted a report for that day."))
+    return sent
+
+
+@login_required
+@require_GET
+def district_report(request, pk):
+    """One submitted daily report, as the site head sent it: to read, print or take as Excel."""
+    sent = _submitted_report(request, pk)
+    return render(request, "control/district_report.html", {"report": sent, "sections": sent.figures})
+
+
+@login_required
+@require_GET
+def district_report_xlsx(request, pk):
+    sent = _submitted_report(request, pk)
+    sections = [report.Section(**section) for section in sent.figures]
+    content = report.workbook(sent.site, sent.day, sections, sent)
+    return sheet_download(content, sheet_name(f"{sent.site.name} {pgettext('file name', 'daily report')}", sent.day))
 
 
 @login_required

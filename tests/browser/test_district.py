@@ -132,7 +132,24 @@ class DistrictBrowserTests(BrowserTestCase):
         site = self.open_as(self.officer, f"/district/sites/{self.site.pk}/", WALL, live=False)
         self.assertEqual(site.locator("#room-grid form").count(), 0)
         self.screenshot(site, "district-site-read-only-wall")
+        # The day's report the site head submitted: from the office's own screens to the report as sent.
+        from django.utils import timezone
+
+        from groups.control import report
+
+        with self.settings(LANGUAGE_CODE="zh-hans"):  # a site in Chinese: its report is kept in Chinese
+            report.report_submit(site=self.site, day=timezone.localdate(), by=self.head)
+        reports = self.open_as(self.officer, "/district/", TABLET, live=False)
+        reports.locator(".district-nav").get_by_role("link", name="各隔离点日报").click()
+        reports.locator(f"td[data-site='{self.site.pk}'] a").first.click()
+        expect(reports.locator("h1")).to_contain_text(f"{self.site.name} · 日报")
+        expect(reports.locator("[data-submitted]")).to_contain_text("周宁")
+        self.screenshot(reports, "district-report-tablet")
+        reports.set_viewport_size(WALL)
+        self.screenshot(reports, "district-report-wall")
+        listing = self.open_as(self.officer, "/district/reports/", WALL, live=False)
+        self.screenshot(listing, "district-reports-wall")
         problems = []
-        for page in (overview, office, beds, site):
+        for page in (overview, office, beds, site, reports, listing):
             problems += [f"{page.url}: {problem}" for problem in self.serious(page)]
         self.assertEqual(problems, [])

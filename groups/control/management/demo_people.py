@@ -48,8 +48,8 @@ SOURCES = [
 INBOUND_SOURCE = "江北国际机场(入境)"
 # Home addresses: a street of SOURCES, a made-up community and house (the
 # communities' list and the release notice read the street and community).
-COMMUNITIES = "马家堡 朝阳 建设路 和平 花园 幸福 长安 民主村 红岩 滨江 桂花园 南华".split()
-ROADS = "建设路 人民路 朝阳路 滨江路 新华路 团结路 文化路 育才路".split()
+COMMUNITIES = ["马家堡", "朝阳", "建设路", "和平", "花园", "幸福", "长安", "民主村", "红岩", "滨江", "桂花园", "南华"]
+ROADS = ["建设路", "人民路", "朝阳路", "滨江路", "新华路", "团结路", "文化路", "育才路"]
 ALLERGIES = ["青霉素过敏", "海鲜过敏", "花生过敏", "磺胺类药物过敏"]
 
 C = Person.Category
