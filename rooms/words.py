@@ -10,7 +10,7 @@ English screen left English text on every Chinese tablet for good.
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 
 
 def site_language():
@@ -53,3 +53,20 @@ def written(message: str, **params) -> str:
     """``message`` (marked with ``gettext_noop``) with ``params`` filled in, in the site's language."""
     with site_language():
         return str(Translated(message, **params))
+
+
+# Django's own messages whose Chinese reads as a programmer's ("确保该变量…": a
+# "variable"): marked here so that makemessages keeps them in the product's
+# catalogue, which Django reads before its own, worded as staff would.
+DJANGO_REWORDED = (
+    ngettext_lazy(
+        "Ensure this value has at least %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at least %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
+    ngettext_lazy(
+        "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
+)

@@ -66,3 +66,20 @@ class TranslationTests(SimpleTestCase):
 
         stale = [msgid for msgid, msgstr in entries.items() if compiled(msgid) != msgstr]
         self.assertEqual(stale, [], "django.mo is older than django.po: run `make messages`")
+
+
+class DjangosOwnWordsTests(SimpleTestCase):
+    def test_a_field_too_long_or_too_short_is_worded_for_staff_not_as_a_variable(self):
+        from django import forms
+        from django.utils import translation
+
+        class NoteForm(forms.Form):
+            note = forms.CharField(min_length=2, max_length=5)
+
+        with translation.override("zh-hans"):
+            cases = (("甲", "请至少填写 2 个字（现在 1 个）。"), ("甲乙丙丁戊己", "最多 5 个字，现在 6 个：请删减。"))
+            for value, said in cases:
+                with self.subTest(value=value):
+                    form = NoteForm({"note": value})
+                    self.assertEqual(form.errors["note"], [said])
+                    self.assertNotIn("变量", str(form.errors))
