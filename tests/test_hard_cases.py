@@ -523,6 +523,24 @@ class RoomMatesOfAPositiveTests(MedicalTestCase):
         for key in ("kind: pcr", "reason: contact", "required_negatives", "exposed_on", "samples:"):
             self.assertNotIn(key, page)
 
+    def test_the_positive_is_offered_the_transfer_not_a_room_of_their_own(self):
+        self.record_positive()
+        self.client.force_login(self.head)
+        exposure = reverse("person-room-change", args=[self.mother.pk]) + "?reason=exposure"
+        transfer = reverse("person-detail", args=[self.mother.pk]) + "#person-transfers"
+        for page in (
+            reverse("room-detail", args=[self.family_room.pk]),
+            reverse("person-detail", args=[self.mother.pk]),
+            reverse("general-board"),
+        ):
+            with self.subTest(page=page):
+                content = self.client.get(page).content.decode()
+                self.assertNotIn(exposure, content)
+                self.assertIn(transfer, content)
+        # The room-mate is still offered the room of their own.
+        room_page = self.client.get(reverse("room-detail", args=[self.family_room.pk])).content.decode()
+        self.assertIn(reverse("person-room-change", args=[self.son.pk]) + "?reason=exposure", room_page)
+
     def test_the_site_head_moves_a_room_mate_out_through_room_change(self):
         self.record_positive()
         self.client.force_login(self.head)

@@ -335,6 +335,8 @@ class TransferNoticeTests(NoticeTestCase):
         self.assertContains(response, "was transferred to 重庆市公共卫生医疗救治中心")
         self.assertContains(response, "that is not a release")
         self.assertNotContains(response, 'class="certificate"')
+        # A way back to the person, not a dead end.
+        self.assertContains(response, f'href="{reverse("person-detail", args=[self.person.pk])}"')
         refused = self.client.post(self.url, {}, headers={"HX-Request": "true"})
         self.assertContains(refused, "that is not a release", status_code=409)
         self.assertFalse(AuditEvent.objects.filter(action="certificate.print").exists())

@@ -77,11 +77,14 @@ def sealed_rooms(site: Site) -> list[Stay]:
     return sorted(stays, key=lambda stay: (stay.room.floor, stay.room.number, not stay.positive, stay.person.name))
 
 
+def _positive():
+    """A stay's PCR positive (a room is sealed for one; an antigen positive is only suspected), to annotate it with."""
+    return Exists(Sample.objects.filter(stay=OuterRef("pk"), kind=Sample.Kind.PCR, result=Sample.Result.POSITIVE))
+
+
 def _sealed_stays_query(site_id: int):
-    # A room is sealed for a PCR positive (an antigen positive is only suspected).
-    positive = Sample.objects.filter(stay=OuterRef("pk"), kind=Sample.Kind.PCR, result=Sample.Result.POSITIVE)
     sealed = Room.objects.filter(site_id=site_id, status=Room.Status.SEALED).values("pk")
-    return Stay.objects.open().filter(room__in=sealed).annotate(positive=Exists(positive))
+    return Stay.objects.open().filter(room__in=sealed).annotate(positive=_positive())
 
 
 _sealed_stays = FixedRead(
@@ -182,7 +185,8 @@ def room_moves(room: Room) -> list[dict]:
 def room_page(room: Room) -> dict:
     """One room: the room, its stays with people, who is away on a hospital visit, its requests, its history:
     four queries."""
-    stays = list(room.stays.select_related("person").order_by("-started_at"))
+    # The positive of a sealed room waits for the hospital: a room of their own is for the room-mates.
+    stays = list(room.stays.select_related("person").annotate(positive=_positive()).order_by("-started_at"))
     # A person on a hospital visit keeps their stay and their bed.
     away = set(
         Transfer.objects.filter(
@@ -203,7 +207,7 @@ def room_page(room: Room) -> dict:
 
 def person_page(person: Person) -> dict:
     """One person: stays, transfers, carers, requests, history, care plan: eight queries (nine with a carer link)."""
-    stays = list(person.stays.select_related("room").order_by("-started_at"))
+    stays = list(person.stays.select_related("room").annotate(positive=_positive()).order_by("-started_at"))
     transfers = list(person.transfers.select_related("updated_by").order_by("-created_at"))
     return {
         "person": person,
