@@ -21,6 +21,7 @@ from groups.transfers.models import Transfer
 from rooms import services
 from rooms.models import AuditEvent, District, Person, Room, Stay
 from rooms.roles import Role
+from rooms.services import ServiceError
 from site_ops import live
 from site_ops.boards import NO_SITE
 from site_ops.models import BoardSequence
@@ -327,6 +328,29 @@ class ConfirmTests(DistrictTestCase):
             transfer_services.transfer_office_confirm(
                 transfer=transfer, by=stranger, receiving_room=self.other_rooms[0], version=transfer.version
             )
+
+    def test_the_site_cannot_arrange_what_waits_for_the_office(self):
+        requested = self.request_to_other_site()
+        transfer = transfer_services.transfer_approve(transfer=requested, by=self.head, version=requested.version)
+        with self.assertRaisesMessage(ServiceError, "Arrange the vehicle once the office has confirmed it."):
+            transfer_services.transfer_arrange(transfer=transfer, by=self.clerk, **move_arguments(S.ARRANGED))
+        self.assertEqual(self.fresh(transfer).state, S.APPROVED)
+        # The clerk's form says so before anything is typed.
+        self.client.force_login(self.clerk)
+        form = self.client.get(reverse("transfer-move", args=[transfer.pk, S.ARRANGED]), headers={"HX-Request": "true"})
+        self.assertEqual(form.status_code, 409)
+        self.assertContains(form, "it is on the office&#x27;s list", status_code=409)
+        # Once the office confirmed, the site arranges the vehicle.
+        transfer = self.confirm(self.fresh(transfer))
+        transfer = transfer_services.transfer_arrange(transfer=transfer, by=self.clerk, **move_arguments(S.ARRANGED))
+        self.assertEqual(transfer.state, S.ARRANGED)
+
+    def test_a_site_whose_office_has_no_officer_arranges_on_a_phoned_confirmation(self):
+        self.district.officers.clear()
+        requested = self.request_to_other_site(destination_type=D.DESIGNATED_HOSPITAL, destination_name="区人民医院")
+        transfer = transfer_services.transfer_approve(transfer=requested, by=self.head, version=requested.version)
+        transfer = transfer_services.transfer_arrange(transfer=transfer, by=self.clerk, **move_arguments(S.ARRANGED))
+        self.assertEqual(transfer.state, S.ARRANGED)
 
     def test_the_confirm_view_confirms_for_the_officer_only(self):
         transfer = self.request_to_other_site()

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from groups.transfers.models import Transfer
-from rooms.models import Person, Room, Stay
+from rooms.models import District, Person, Room, Stay
 from rooms.roles import SITE_ROLES, Role, display_name, district_sites, require_role
 from rooms.services import (
     DISINFECTION,
@@ -385,6 +385,21 @@ def transfer_reject(*, transfer: Transfer, by, reason: str, version: int | None 
     )
 
 
+def waits_for_office(transfer: Transfer) -> str | None:
+    """Why the site may not arrange this transfer yet: its bed is the district
+    office's to confirm, the site's office works in the product (it has an
+    officer) and has not confirmed it. For another site of the district, the
+    confirmation is what puts the person on that site's arrival list."""
+    if not transfer.needs_office or transfer.is_office_confirmed:
+        return None
+    if not District.objects.filter(sites=transfer.site_id, officers__isnull=False).exists():
+        return None  # no office on line: the site confirms by phone and names who confirmed
+    return _(
+        "The isolation office confirms the bed of this transfer; it is on the office's list. "
+        "Arrange the vehicle once the office has confirmed it."
+    )
+
+
 def transfer_arrange(
     *,
     transfer: Transfer,
@@ -402,6 +417,9 @@ def transfer_arrange(
     token=None,
 ) -> Transfer:
     """The destination is confirmed with the isolation office or the receiver; the vehicle is booked."""
+    waiting = waits_for_office(Transfer.objects.get(pk=transfer.pk))
+    if waiting:
+        raise ServiceError(waiting)
     _required(
         confirmed_with=confirmed_with,
         vehicle_plate=vehicle_plate,

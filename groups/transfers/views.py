@@ -18,7 +18,7 @@ from groups.transfers import services
 from groups.transfers.board import ESCORT_PAGE_ROLES, TRANSFER_PAGE_ROLES, escort_may_open, load_transfer, transfer_page
 from groups.transfers.forms import STEPS, TransferRequestForm
 from groups.transfers.models import Transfer
-from rooms.actions import INVALID, refused_status, site_for_user
+from rooms.actions import CONFLICT, INVALID, refused_status, site_for_user
 from rooms.models import ACTION_LABELS
 from rooms.roles import has_role
 from rooms.services import AlreadySubmitted, ServiceError
@@ -114,6 +114,9 @@ def transfer_move(request, pk, to):
                 }
                 return _done(request, transfer, message)
     else:
+        waiting = to == Transfer.State.ARRANGED and services.waits_for_office(transfer)
+        if waiting:  # said before anything is typed, not after
+            return _done(request, transfer, waiting, error=True, status=CONFLICT)
         form = form_class(transfer=transfer)
     context = {
         "form": form,
