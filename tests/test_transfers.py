@@ -623,6 +623,34 @@ class TransferViewTests(TransferTestCase):
         transfer = self.fresh(transfer)
         self.assertEqual((transfer.state, transfer.driver_phone), (S.ARRANGED, "17000005678"))
 
+    def test_an_arrangement_needs_a_real_plate_and_a_departure_after_the_request(self):
+        transfer = self.walk(self.request(), S.APPROVED)
+        self.client.force_login(self.clerk)
+        url = reverse("transfer-move", args=[transfer.pk, "arranged"])
+        later = (timezone.localtime() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+        data = {
+            "version": 2,
+            "destination_name": "重庆国际博览中心方舱医院",
+            "confirmed_with": "区隔离办",
+            "driver_name": "刘师傅",
+            "driver_phone": "170 0000 5678",
+            "escort": "吴刚",
+        }
+        for plate, departure, field in (
+            ("渝A😀123", later, "vehicle_plate"),
+            ("<b>12345</b>", later, "vehicle_plate"),
+            ("渝A1234", later, "vehicle_plate"),
+            ("渝A·12345", "2020-01-01T03:00", "planned_departure_at"),
+        ):
+            with self.subTest(plate=plate, departure=departure):
+                response = self.client.post(url, {**data, "vehicle_plate": plate, "planned_departure_at": departure})
+                self.assertEqual(response.status_code, 422)
+                self.assertIn(field, response.context["form"].errors)
+                self.assertEqual(self.fresh(transfer).state, S.APPROVED)
+        response = self.client.post(url, {**data, "vehicle_plate": "渝 a·d1234 5", "planned_departure_at": later})
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.fresh(transfer).vehicle_plate, "渝AD12345")
+
     def test_the_transfer_page_prints_a_handover_sheet_with_a_masked_id(self):
         transfer = self.walk(self.request(), S.APPROVED, S.ARRANGED)
         self.client.force_login(self.guard)

@@ -1,7 +1,9 @@
 """The transfer request and one form per move; each hands the service its arguments."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django import forms
 from django.db.models import OuterRef, Subquery
@@ -75,6 +77,13 @@ class ReasonForm(TransferMoveForm):
     reason = forms.CharField(label=_("reason"), max_length=300)
 
 
+# A Chinese vehicle plate: the province's character, the city's letter, then five (six on a new-energy
+# vehicle) letters and digits, with a last 挂 (trailer), 学 (learner) or 警 (police) on some.
+PLATE = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z][A-Z0-9]{5,6}[挂学警]?")
+# A departure planned at the request's minute is not "before" it for a clock a few minutes off.
+PLANNED_BEFORE_REQUEST = timedelta(minutes=10)
+
+
 class ArrangeForm(TransferMoveForm):
     destination_name = forms.CharField(label=_("destination, as confirmed"), max_length=100)
     destination_contact = forms.CharField(label=_("destination contact"), max_length=100, required=False)
@@ -117,6 +126,23 @@ class ArrangeForm(TransferMoveForm):
 
     def clean_driver_phone(self):
         return validate_phone(self.cleaned_data["driver_phone"])
+
+    def clean_vehicle_plate(self):
+        # Written as on the plate (渝A·12345, 渝AD12345): the province, the city's letter, five or six letters and
+        # digits, and a last 挂, 学 or 警 on some.
+        plate = re.sub(r"[\s·.\-]", "", self.cleaned_data["vehicle_plate"]).upper()
+        if not PLATE.fullmatch(plate):
+            raise forms.ValidationError(_("Enter the plate as it is on the vehicle, for example 渝A·12345."))
+        return plate
+
+    def clean_planned_departure_at(self):
+        planned = self.cleaned_data["planned_departure_at"]
+        if planned < self.transfer.created_at - PLANNED_BEFORE_REQUEST:
+            raise forms.ValidationError(
+                _("The departure cannot be planned before the transfer was requested (%(time)s).")
+                % {"time": timezone.localtime(self.transfer.created_at).strftime("%Y-%m-%d %H:%M")}
+            )
+        return planned
 
 
 class DepartForm(TransferMoveForm):
