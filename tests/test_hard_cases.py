@@ -566,6 +566,10 @@ class RoomMatesOfAPositiveTests(MedicalTestCase):
         # The positive stays in the sealed room.
         room = self.fresh(self.family_room)
         self.assertEqual((room.status, room.occupant_count), (Room.Status.SEALED, 1))
+        # The room still names who lived in it, for tracing contacts: the room-mate moved out, and where to.
+        page = self.client.get(reverse("room-detail", args=[self.family_room.pk])).content.decode()
+        self.assertIn(f'<li data-moved-out><a href="{reverse("person-detail", args=[self.son.pk])}">王小明</a>', page)
+        self.assertIn(f"moved to room {suggested.number} at", page)
 
 
 class UnsealTests(MedicalTestCase):

@@ -11,7 +11,7 @@ a broadcast has neither.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -183,8 +183,8 @@ def room_moves(room: Room) -> list[dict]:
 
 
 def room_page(room: Room) -> dict:
-    """One room: the room, its stays with people, who is away on a hospital visit, its requests, its history:
-    four queries."""
+    """One room: the room, its stays with people, who is away on a hospital visit, its requests, its history
+    (with who moved out of it): four queries."""
     # The positive of a sealed room waits for the hospital: a room of their own is for the room-mates.
     stays = list(room.stays.select_related("person").annotate(positive=_positive()).order_by("-started_at"))
     # A person on a hospital visit keeps their stay and their bed.
@@ -195,14 +195,26 @@ def room_page(room: Room) -> dict:
     )
     for stay in stays:
         stay.away = stay.person_id in away
+    # A move keeps the stay and changes its room: who lived here and moved on is in the move's record
+    # (the room they left, by number). For tracing contacts, the room's history and earlier stays name them.
+    history = list(
+        AuditEvent.objects.filter(Q(room=room) | _moved_out_of(room))
+        .select_related("person")
+        .order_by("-at", "-pk")[:100]
+    )
     return {
         "room": room,
         "moves": room_moves(room),
         "occupants": [stay for stay in stays if stay.is_open],
         "past_stays": [stay for stay in stays if not stay.is_open],
-        "history": list(AuditEvent.objects.filter(room=room).order_by("-at", "-pk")[:100]),
+        "moved_out": [event for event in history if event.action == "stay.move" and event.room_id != room.pk],
+        "history": history,
         "requests": requests.record_requests(room=room),
     }
+
+
+def _moved_out_of(room: Room) -> Q:
+    return Q(site_id=room.site_id, action="stay.move", before__room=room.number)
 
 
 def person_page(person: Person) -> dict:
