@@ -385,6 +385,12 @@ class Stay(Versioned):
     ends_on = models.DateField(_("quarantine ends"))
     ended_at = models.DateTimeField(_("checked out"), null=True, blank=True)
     end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True, verbose_name=_("end reason"))
+    # A room change keeps the stay: its last one, for what was owed in the room left (a meal the room
+    # had had before the move is not owed again in the new one).
+    moved_at = models.DateTimeField(_("last changed room at"), null=True, blank=True)
+    moved_from = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("last room left")
+    )
 
     objects = StayQuerySet.as_manager()
 

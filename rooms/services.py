@@ -838,9 +838,10 @@ def stay_move(
                 raise ServiceError(_("Room %(room)s is full.") % {"room": room.number}) from None
             leave_room(left, by, now)
         for who, their_stay in movers:
+            their_stay.moved_from, their_stay.moved_at = left, now
             their_stay.room = room
             touch(their_stay, by)
-            their_stay.save(update_fields=["room", "version", "updated_at", "updated_by"])
+            their_stay.save(update_fields=["room", "moved_from", "moved_at", "version", "updated_at", "updated_by"])
             touch(who, by)
             who.save(update_fields=["version", "updated_at", "updated_by"])
         for who, their_stay in movers:

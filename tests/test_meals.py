@@ -140,6 +140,46 @@ class MealRoundTests(MealTestCase):
         # The cell shows a meal still owed.
         self.assertEqual(lunch.badges()[family_room.pk], PENDING)
 
+    def move(self, person, room, hour, minute=0):
+        with frozen(hour, minute):
+            reason = Stay.MoveReason.OTHER
+            return services.stay_move(person=person, room=room, by=self.clerk, reason=reason, note="换房")
+
+    def test_who_had_the_meal_in_the_room_they_left_is_not_owed_it_again_in_the_new_one(self):
+        from groups.catering.rounds import round_progress
+
+        family_room = Room.objects.create(site=self.site, number="120", floor=1, capacity=3)
+        mother, son = make_person(self.site, household="何家"), make_person(self.site, household="何家")
+        self.check_in(mother, family_room, 9)
+        self.check_in(son, family_room, 9)
+        self.check_in(self.person, self.rooms[1], 9)
+        self.record(family_room)  # lunch for two, at 12:00
+        self.move(son, self.room, 12, 30)  # then the son moves to a room of his own
+
+        lunch = self.lunch_round(13)
+        self.assertIsNone(lunch.for_room(self.room.pk))
+        self.assertEqual(lunch.for_room(family_room.pk).status, "delivered")
+        self.assertEqual(lunch.progress, round_progress(self.site, lunch))
+        self.assertEqual((lunch.progress["total"], lunch.progress["pending"]), (2, 1))
+        self.assertNotIn(self.room.pk, lunch.badges())
+        # A round of only his new room (a tap, a broadcast) reads the same.
+        with frozen(13):
+            self.assertIsNone(meal_round(self.site, room_ids=[self.room.pk]).for_room(self.room.pk))
+        with self.assertRaisesMessage(services.ServiceError, "not due lunch"):
+            self.record(self.room, hour=13)
+
+    def test_who_moved_before_the_room_they_left_had_the_meal_is_owed_it_in_the_new_one(self):
+        family_room = Room.objects.create(site=self.site, number="120", floor=1, capacity=3)
+        mother, son = make_person(self.site, household="何家"), make_person(self.site, household="何家")
+        self.check_in(mother, family_room, 9)
+        self.check_in(son, family_room, 9)
+        self.move(son, self.room, 11, 45)  # after the delivery time, before the delivery
+        self.record(family_room, hour=12)
+
+        lunch = self.lunch_round(13)
+        self.assertEqual(lunch.for_room(self.room.pk).status, PENDING)
+        self.assertEqual([person.pk for person in lunch.for_room(self.room.pk).people], [son.pk])
+
     def test_a_round_counts_a_family_rooms_meals_and_diets(self):
         family_room = Room.objects.create(site=self.site, number="120", floor=1, capacity=3)
         people = [

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from groups.catering.models import MealDelivery, MealSlot
@@ -217,10 +217,16 @@ def round_progress(site: Site, meals: MealRound) -> dict[str, int]:
     """
     recorded = MealDelivery.objects.filter(slot=meals.slot, day=meals.day, person__isnull=True)
     outcomes = dict(recorded.values_list("status").annotate(n=Count("pk")).order_by())
+    # Someone who changed room after the delivery time, out of a room whose meal was recorded before
+    # they left it, had this meal there: the room they are in now is not owed it for them.
+    fed_before_moving = Exists(
+        recorded.filter(room_id=OuterRef("moved_from_id"), recorded_at__lte=OuterRef("moved_at"))
+    )
     pending = (
         in_rooms(site)
         .filter(started_at__lte=meals.moment)
         .exclude(room_id__in=recorded.values("room_id"))
+        .exclude(fed_before_moving, moved_at__gt=meals.moment)
         .aggregate(rooms=Count("room_id", distinct=True))["rooms"]
     )
     delivered = outcomes.get(MealDelivery.Status.DELIVERED, 0)
@@ -243,6 +249,25 @@ def site_diets(site: Site) -> tuple[Counter, list[tuple[str, str]]]:
     counts = Counter(dict(everyone.values_list("person__diet").annotate(n=Count("pk")).order_by()))
     notes = everyone.exclude(person__allergy_note="").order_by(*STAY_ORDER)
     return counts, list(notes.values_list("room__number", "person__allergy_note"))
+
+
+def _fed_before_moving(slot: MealSlot, day: date, moment: datetime, stays, by_room: dict) -> set[int]:
+    """The stays whose person changed room after the round's delivery time, when the room they left had
+    its meal recorded before they left it: they were fed there. No query unless someone moved since
+    the delivery time and the room they left is not among the rows already read."""
+    moved = [stay for stay in stays if stay.moved_at and stay.started_at <= moment < stay.moved_at]
+    if not moved:
+        return set()
+    missing = {stay.moved_from_id for stay in moved} - set(by_room)
+    left = dict(by_room)
+    if missing:
+        rows = MealDelivery.objects.filter(slot=slot, day=day, person__isnull=True, room_id__in=missing)
+        left.update((row.room_id, row) for row in rows)
+    return {
+        stay.pk
+        for stay in moved
+        if (row := left.get(stay.moved_from_id)) is not None and row.recorded_at <= stay.moved_at
+    }
 
 
 def meal_round(
@@ -281,6 +306,7 @@ def meal_round(
         recorded = list(recorded.select_related("room"))
     by_room = {row.room_id: row for row in recorded if row.person_id is None}
     by_person = {row.person_id: row for row in recorded if row.person_id is not None}
+    fed = _fed_before_moving(slot, day, moment, stays, by_room)
 
     rooms: dict[int, RoomMeal] = {}
     late = []
@@ -288,6 +314,8 @@ def meal_round(
         if stay.started_at > moment:
             late.append(LateMeal(stay.person, stay.room, stay.started_at, by_person.get(stay.person_id)))
             continue
+        if stay.pk in fed:
+            continue  # had this meal in the room they left: not owed again in this one
         meal = rooms.setdefault(stay.room_id, RoomMeal(stay.room, delivery=by_room.get(stay.room_id)))
         meal.people.append(stay.person)
     for room_id, row in by_room.items():
