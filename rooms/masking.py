@@ -1,6 +1,7 @@
 """Masking and checking of personal data: national IDs and phone numbers."""
 
 import re
+import unicodedata
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -74,6 +75,22 @@ def validate_national_id(value: str) -> str:
 
 def birth_date_from_national_id(value: str) -> date:
     return date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+
+
+# What a name is written with: letters of any script (a Chinese, Uyghur or foreign name), their marks,
+# and between its parts a space, a middle dot (阿卜杜·艾尼), a hyphen, an apostrophe or a full stop.
+NAME_JOINS = " ·・.-'’"
+
+
+def validate_person_name(value: str) -> str:
+    """A person's name with its spaces made single; refused when it holds anything but letters and joins
+    (digits, emoji, angle brackets)."""
+    value = " ".join(value.split())
+    if any(not (unicodedata.category(ch)[0] in "LM" or ch in NAME_JOINS) for ch in value):
+        raise ValidationError(
+            _("Write the name in letters only; a middle dot (·) may join the parts of a minority or foreign name.")
+        )
+    return value
 
 
 def validate_phone(value: str) -> str:

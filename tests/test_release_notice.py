@@ -3,6 +3,7 @@ release notice with the days of home health monitoring, the day's list for
 the communities, and the notice for a person who went home or to another
 site by transfer."""
 
+import uuid
 from datetime import timedelta
 
 from django.test import SimpleTestCase
@@ -100,6 +101,57 @@ class AddressEntryTests(SiteTestCase):
         person = Person.objects.get(name="孙丽")
         self.assertEqual((person.address, person.street, person.community), (ADDRESS, "杨家坪街道", "西郊路社区"))
         self.assertEqual(AuditEvent.objects.get(action="person.register", person=person).after["address"], ADDRESS)
+
+    def add(self, **changes):
+        data = {
+            "name": "孙丽",
+            "national_id": valid_id("50099119920315002"),
+            "sex": "F",
+            "category": "close_contact",
+            "diet": "regular",
+            "expected_on": timezone.localdate().isoformat(),
+            "token": uuid.uuid4().hex,
+        }
+        return self.client.post(reverse("person-new"), {**data, **changes})
+
+    def test_a_name_is_letters_and_an_arrival_is_not_expected_years_ago(self):
+        for changes, field in (
+            ({"name": "😀<script>alert(1)</script>"}, "name"),
+            ({"name": "王2芳"}, "name"),
+            ({"emergency_contact": "<b>张</b>"}, "emergency_contact"),
+            ({"expected_on": "2020-01-01"}, "expected_on"),
+        ):
+            with self.subTest(changes=changes):
+                response = self.add(**changes)
+                self.assertEqual(response.status_code, 422)
+                self.assertIn(field, response.context["form"].errors)
+        self.assertFalse(Person.objects.filter(national_id=valid_id("50099119920315002")).exists())
+        # A minority's or a foreigner's name, and an arrival that was due yesterday, are fine.
+        late = (timezone.localdate() - timedelta(days=1)).isoformat()
+        response = self.add(name="阿卜杜 · 艾尼", emergency_contact="Anna-Maria O'Neil", expected_on=late)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(Person.objects.get(national_id=valid_id("50099119920315002")).name, "阿卜杜 · 艾尼")
+
+    def test_correcting_a_person_expected_long_ago_keeps_their_date(self):
+        long_ago = timezone.localdate() - timedelta(days=30)
+        Person.objects.filter(pk=self.person.pk).update(expected_on=long_ago)
+        response = self.client.post(
+            reverse("person-edit", args=[self.person.pk]),
+            {
+                "name": self.person.name,
+                "address": ADDRESS,
+                "sex": self.person.sex,
+                "birth_date": self.person.birth_date.isoformat(),
+                "category": "close_contact",
+                "diet": "regular",
+                "expected_on": long_ago.isoformat(),
+                "version": 1,
+                "token": "e2",
+            },
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(response, "were saved")
+        self.assertEqual(Person.objects.get(pk=self.person.pk).address, ADDRESS)
 
     def test_a_family_member_has_an_address(self):
         data = {

@@ -1,14 +1,18 @@
 import uuid
+from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rooms.forms import DayField, OnceForm, TickField, VersionedForm, VersionField
-from rooms.masking import birth_date_from_national_id, validate_national_id, validate_phone
+from rooms.masking import birth_date_from_national_id, validate_national_id, validate_person_name, validate_phone
 from rooms.models import Person, Room, Stay
 from rooms.services import PERSON_FIELDS
 from site_ops.inputs import BORN_AFTER
+
+# How long ago an arrival still being added may have been expected (a late bus, a list typed in late).
+EXPECTED_WITHIN = timedelta(days=7)
 
 
 class PersonForm(forms.ModelForm):
@@ -35,6 +39,22 @@ class PersonForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"inputmode": "tel"}),
             "emergency_phone": forms.TextInput(attrs={"inputmode": "tel"}),
         }
+
+    def clean_name(self):
+        return validate_person_name(self.cleaned_data["name"])
+
+    def clean_emergency_contact(self):
+        return validate_person_name(self.cleaned_data.get("emergency_contact", ""))
+
+    def clean_expected_on(self):
+        day = self.cleaned_data.get("expected_on")
+        # An arrival expected a week ago or more is a mistyped year; a record's own older date stays.
+        if day and day != self.instance.expected_on and day < timezone.localdate() - EXPECTED_WITHIN:
+            raise forms.ValidationError(
+                _("An arrival is expected today or later (a late one at most %(days)s days ago).")
+                % {"days": EXPECTED_WITHIN.days}
+            )
+        return day
 
     def clean_national_id(self):
         return validate_national_id(self.cleaned_data["national_id"])

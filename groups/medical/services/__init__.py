@@ -5,7 +5,7 @@ Each public function owns its transaction, checks the caller's group and the
 sample's move (``SAMPLE_MOVES``), audits and publishes with the topic
 "medical". A positive result escalates in the same transaction as the result
 itself: the room is sealed, an urgent alert reaches the site head and the
-medical board, and the room-mates get an extra sample; if any step fails,
+medical board, and the room-mates become close contacts again (quarantine and sampling restart); if any step fails,
 none of it happened.
 
 One module per concern: ``sampling`` (rounds, collection, missed samples),
