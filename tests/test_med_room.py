@@ -67,7 +67,7 @@ MED_ROOM = r"""{% partialdef med-room %}
                 <button type="submit" name="result" value="negative" class="button r-negative">{% translate "Negative" %}</button>
                 <button type="submit" name="result" value="invalid" class="button r-invalid">{% translate "Invalid" %}</button>
                 <button type="submit" name="result" value="positive" class="button r-positive"
-                        hx-post="{% url 'sample-result' sample.pk %}" hx-vals='{"result": "positive"}'
+                        hx-post="{% url 'sample-result' sample.pk %}" hx-vals='{"result": "positive"}' hx-disabled-elt="this"
                         hx-confirm="{% if sample.kind == "antigen" %}{% blocktranslate with name=stay.person.name %}Record an antigen POSITIVE for {{ name }}? It is a suspected result: the medical group is alerted and a PCR re-test is due today.{% endblocktranslate %}{% else %}{% blocktranslate with name=stay.person.name number=room.number %}Record a POSITIVE result for {{ name }}? Room {{ number }} will be sealed and the site head alerted.{% endblocktranslate %}{% endif %}">{% translate "Positive" %}</button>
                 </div>
               </form>

@@ -190,7 +190,7 @@ def _sample(sample, stay, section: _Section) -> str:
             '                <button type="submit" name="result" value="invalid" class="button r-invalid">'
             f"{w['invalid']}</button>\n"
             '                <button type="submit" name="result" value="positive" class="button r-positive"\n'
-            f'                        hx-post="{result}" hx-vals=\'{{"result": "positive"}}\'\n'
+            f'                        hx-post="{result}" hx-vals=\'{{"result": "positive"}}\' hx-disabled-elt="this"\n'
             f'                        hx-confirm="{confirm}">{w["positive button"]}</button>\n'
             "                </div>\n"
             "              </form>\n"
