@@ -318,6 +318,10 @@ class OpenListTests(SiteTestCase):
         self.assertEqual(spots, ["大堂 · " + timezone.localtime(now - timedelta(hours=1)).strftime("%m-%d %H:%M")])
         # The routine areas whose 08:00 or 09:00 round is missed by noon.
         self.assertTrue([item for item in found["overdue_tasks"] if item["tag"] == "routine"])
+        # What is due and not yet late is the incoming shift's too (a terminal after a positive, spot tasks).
+        due = [(item["text"], item["tag"]) for item in found["tasks_due"]]
+        in_an_hour = timezone.localtime(now + timedelta(hours=1)).strftime("%m-%d %H:%M")
+        self.assertEqual(due, [(f"电梯 · {in_an_hour}", "spot")])
 
     def test_security(self):
         Incident.objects.create(
