@@ -426,6 +426,9 @@ class HandoverViewTests(ViewAccessMixin, SiteTestCase):
         )
         self.assertContains(response, 'id="handover-medical"')
         self.assertContains(response, 'data-state="acknowledged"')
+        # What was handed over can be read again during the shift.
+        self.assertContains(response, '<details class="handover-again">')
+        self.assertContains(response, "Read the handover again")
 
     def test_acknowledging_your_own_says_why_in_the_panel(self):
         self.client.force_login(self.nurse2)
