@@ -336,7 +336,8 @@ def plan(day: dict, replies: dict | None = None) -> list[tuple[str, str, float, 
                 },
             ),
         )
-        # A phone call from a room: an urgent medicine request, logged at the general desk.
+        # A phone call from a room someone is in: an urgent medicine request, logged at the general desk.
+        number = day["occupied_numbers"][slot * 7 % len(day["occupied_numbers"])]
         add(
             "request_log",
             "general",

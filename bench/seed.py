@@ -273,6 +273,16 @@ def build_day(day_sockets: int = 150) -> dict:
         # Free rooms spread over the floors, one per arrival.
         "free_rooms": [r.pk for r in rooms[1::4]][: len(arrivals)],
         "room_numbers": [r.number for r in rooms],
+        # Rooms someone is in all day (not the positive's, which the transfer empties): a resident's
+        # request comes from one of them.
+        "occupied_numbers": list(
+            Stay.objects.open()
+            .filter(site=site)
+            .exclude(room_id=people[0].stays.first().room_id)
+            .order_by("room__number")
+            .values_list("room__number", flat=True)
+            .distinct()
+        ),
         "slots": list(MealSlot.objects.filter(site=site).order_by("pk").values_list("pk", flat=True)),
         "routines": list(RoutineSchedule.objects.filter(site=site).values_list("pk", "per_floor")),
         "agent": agents[0].pk,

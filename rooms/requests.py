@@ -78,6 +78,10 @@ def _locked(request: Request) -> Request:
     )
 
 
+# What may be asked for a room with nobody in it.
+FOR_AN_EMPTY_ROOM = (Request.Kind.REPAIR, Request.Kind.OTHER)
+
+
 def request_log(
     *,
     site: Site,
@@ -109,6 +113,13 @@ def request_log(
         claim_form(token, by)
         if person is not None and not person.stays.open().filter(room=room).exists():
             raise ServiceError(_("%(name)s is not in room %(room)s now.") % {"name": person.name, "room": room.number})
+        # A resident's need comes from someone in the room (away on a hospital visit keeps the bed); a repair
+        # or anything else may be for an empty room.
+        if person is None and kind not in FOR_AN_EMPTY_ROOM and not room.stays.open().exists():
+            raise ServiceError(
+                _("Nobody is in room %(room)s now: log a resident's request on the room they are in.")
+                % {"room": room.number}
+            )
         now = at or timezone.now()
         request = Request.objects.create(
             site=site,

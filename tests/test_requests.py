@@ -75,6 +75,15 @@ class RoutingTests(RequestTestCase):
         self.assertEqual(today.due_at, now + timedelta(hours=8))
         self.assertEqual(later.due_at, now + timedelta(hours=48))
 
+    def test_a_residents_need_for_an_empty_room_is_refused_a_repair_is_not(self):
+        empty = self.rooms[3]
+        for kind in ("meal", "supplies", "medicine", "family", "emotional"):
+            with self.subTest(kind=kind), self.assertRaisesMessage(ledger.ServiceError, "Nobody is in room"):
+                ledger.request_log(site=self.site, room=empty, by=self.guard, kind=kind, what="晚饭要素食")
+        self.assertFalse(Request.objects.filter(room=empty).exclude(kind__in=["repair", "other"]).exists())
+        repair = ledger.request_log(site=self.site, room=empty, by=self.guard, kind="repair", what="空调漏水")
+        self.assertEqual(repair.group, "general")
+
     def test_logging_is_audited(self):
         request = self.log(kind="medicine", what=MEDICINE, urgency="urgent")
         event = AuditEvent.objects.get(action="request.log")
