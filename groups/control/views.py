@@ -219,9 +219,10 @@ def _submitted_report(request, pk) -> DailyReport:
     """A site's daily report as submitted (``?day=``), for an officer of its district; or 404."""
     site = _district_site(request, pk)
     day = site_day(request.GET.get("day"))
-    sent = DailyReport.objects.filter(site=site, day=day).select_related("site", "submitted_by").first()
-    if day is None or sent is None:
+    sent = DailyReport.objects.filter(site=site, day=day).select_related("submitted_by").first() if day else None
+    if sent is None:
         raise Http404(_("This site has not submitted a report for that day."))
+    sent.site = site
     return sent
 
 

@@ -128,8 +128,7 @@ class ArrangeForm(TransferMoveForm):
         return validate_phone(self.cleaned_data["driver_phone"])
 
     def clean_vehicle_plate(self):
-        # Written as on the plate (渝A·12345, 渝AD12345): the province, the city's letter, five or six letters and
-        # digits, and a last 挂, 学 or 警 on some.
+        # Written as on the plate (渝A·12345): without its dot or spaces, in capitals.
         plate = re.sub(r"[\s·.\-]", "", self.cleaned_data["vehicle_plate"]).upper()
         if not PLATE.fullmatch(plate):
             raise forms.ValidationError(_("Enter the plate as it is on the vehicle, for example 渝A·12345."))
