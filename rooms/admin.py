@@ -1,9 +1,14 @@
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +30,7 @@ from rooms.models import (
 )
 from rooms.roles import Role, role_words, site_of
 from rooms.services import audit
+from rooms.setup import AddRoomsForm, add_rooms, added_message, fingerprint, preview_of
 from rooms.templatetags.audit import audit_changes, role_labels
 from site_ops import live
 
@@ -140,6 +146,43 @@ class RoomAdmin(AuditedAdmin):
         "updated_at",
         "updated_by",
     ]
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if not change or {"number", "floor"} & set(form.changed_data):
+                # A new room, or one that moved in the grid: no open board has its place yet.
+                live.resync_site(obj.site_id)
+
+    def get_urls(self):
+        add_many = path("add-many/", self.admin_site.admin_view(self.add_many_view), name="rooms_room_add_many")
+        return [add_many, *super().get_urls()]
+
+    def add_many_view(self, request):
+        """Rooms floor by floor (rooms.setup): a preview, then the rooms added in one step."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        sites = Site.objects.all() if request.user.is_superuser else own_site_choices(Site, request.user)
+        form = AddRoomsForm(request.POST or None, sites=sites)
+        preview = None
+        if request.method == "POST" and form.is_valid():
+            numbers = form.cleaned_data["numbers"]
+            # Added only as previewed: a field changed after the preview shows the new preview first.
+            if "confirm" in request.POST and request.POST.get("previewed") == fingerprint(numbers):
+                data = form.cleaned_data
+                rooms = add_rooms(by=request.user, site=data["site"], numbers=numbers, capacity=data["capacity"])
+                self.message_user(request, added_message(rooms), messages.SUCCESS)
+                return redirect("admin:rooms_room_changelist")
+            preview = preview_of(numbers)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Add rooms floor by floor"),
+            "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
+            "preview": preview,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/rooms/room/add_many.html", context)
 
 
 @admin.register(Person)

@@ -329,6 +329,16 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         if not self.revoked:
             await self.base_send({"type": "websocket.send", "text": event["html"]})
 
+    async def board_resync(self, event):
+        """The site's set-up changed what the board is made of (``live.resync_site``): the whole board.
+
+        The one broadcast that reads: a snapshot, rendered once for the
+        audience at the board's new number, in its place among the broadcasts.
+        """
+        if not self.revoked:
+            self.last_snapshot = time.monotonic()
+            await self.send_snapshot()
+
     async def session_ended(self, event):
         await self.close_for(CLOSE_SESSION_ENDED)
 

@@ -534,6 +534,24 @@ def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None, actor=N
         send_all(unsent)
 
 
+def resync_site(site_id: int) -> None:
+    """Every open board of the site gets its whole board again, once the transaction commits.
+
+    For a change of the site's set-up that a fragment has no place for on a
+    board already open: rooms added (a new floor of the control screen's
+    grid, new rows of the general board), a room moved to another floor.
+    Each board's number goes up, so the snapshot, rendered once per audience
+    at that number (``SnapshotCache``), is the new one.
+    """
+    seqs = bump(site_id, list(BOARDS))
+
+    def resync():
+        message = {"type": "board.resync"}
+        send_all([(broadcast_group(site_id, key, language), message) for key in seqs for language in languages()])
+
+    transaction.on_commit(resync, robust=True)
+
+
 def publish_parts(site_id: int, parts: dict[str, list]) -> None:
     """Bump the boards in ``parts`` and send each its parts (``{key: [(template, context), ...]}``).
 

@@ -414,7 +414,8 @@ class AdminTests(SiteTestCase):
         self.assertEqual(response.status_code, 302)
         room = Room.objects.get(number="301")
         self.assertTrue(AuditEvent.objects.filter(action="room.set_up", room=room, actor=admin_user).exists())
-        self.assertEqual(len(callbacks), 1)
+        # Its cell's broadcast, and every open board's whole board (no board has its place yet).
+        self.assertEqual([callback.__name__ for callback in callbacks], ["broadcast", "resync"])
 
 
 class HistoryTests(SiteTestCase):

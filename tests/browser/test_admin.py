@@ -3,7 +3,7 @@
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from tests.browser.test_live_boards import WALL, BrowserTestCase
+from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
 
 
 class AdminUnderCSPTests(BrowserTestCase):
@@ -38,3 +38,37 @@ class AdminUnderCSPTests(BrowserTestCase):
         body = page.locator("#content").inner_text()
         for english in ("Choose all", "by selecting them", "Can view", "general"):
             self.assertNotIn(english, body)
+
+
+class RoomsFloorByFloorTests(BrowserTestCase):
+    def test_the_site_head_adds_three_floors_and_the_open_control_screen_shows_them(self):
+        """From the control screen's "admin" link: the rooms list, "add rooms floor by
+        floor", a preview, then the rooms, on the wall display left open, not reloaded."""
+        User.objects.filter(pk=self.head.pk).update(is_staff=True, is_superuser=True)
+        wall = self.open_as(self.head, "/control/", WALL)
+        self.assertEqual(wall.locator("#room-grid [data-status]").count(), 10)
+        page = self.open_as(self.head, "/control/", TABLET)
+        page.get_by_role("link", name="管理后台").click()
+        page.locator("#rooms-room a").click()
+        page.get_by_role("link", name="按楼层批量添加房间").click()
+        floors = (("floor_from", "3"), ("floor_to", "5"), ("last", "12"), ("skip", "304，314"))
+        for field, value in (*floors, ("capacity", "2")):
+            page.fill(f"#id_{field}", value)
+        page.get_by_role("button", name="预览").click()
+        expect(page.locator("#rooms-preview h2")).to_have_text("将添加 35 间房")
+        expect(page.locator("#rooms-preview tbody tr").first).to_contain_text("301 – 312")
+        self.screenshot(page, "admin-rooms-preview-tablet")
+        page.get_by_role("button", name="添加这 35 间房").click()
+        expect(page.locator(".messagelist")).to_contain_text("已在 3 至 5 层添加 35 间房")
+        expect(wall.locator("#room-grid [data-status]")).to_have_count(45)
+        expect(wall.locator("#room-grid")).to_contain_text("512")
+        self.assert_not_reloaded(wall)
+        self.screenshot(wall, "control-after-rooms-added-wall")
+        # The same floors again add nothing, and say why.
+        page.get_by_role("link", name="按楼层批量添加房间").click()
+        for field, value in floors:
+            page.fill(f"#id_{field}", value)
+        page.get_by_role("button", name="预览").click()
+        expect(page.locator(".errornote")).to_contain_text("未添加任何房间")
+        expect(page.locator(".errorlist")).to_contain_text("其中 35 间房已经存在")
+        self.screenshot(page, "admin-rooms-refused-tablet")
