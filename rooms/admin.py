@@ -1,5 +1,6 @@
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from rooms.handover import GROUPS, HANDOVER, handover_topic
@@ -130,8 +131,29 @@ class ReadOnlyAdmin(SiteScopedAdmin):
         return False
 
 
+class RoomAdminForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["site", "number", "floor", "capacity", "note"]
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data["capacity"]
+        # Not in the form, so not checked with it: the people in the room now.
+        if capacity is not None and capacity < self.instance.occupant_count:
+            raise forms.ValidationError(
+                ngettext(
+                    "%(count)d person is in this room now: it keeps at least %(count)d bed.",
+                    "%(count)d people are in this room now: it keeps at least %(count)d beds.",
+                    self.instance.occupant_count,
+                )
+                % {"count": self.instance.occupant_count}
+            )
+        return capacity
+
+
 @admin.register(Room)
 class RoomAdmin(AuditedAdmin):
+    form = RoomAdminForm
     list_display = ["number", "site", "floor", "capacity", "status", "occupant_count"]
     list_filter = ["site", "floor", "status", "capacity"]
     search_fields = ["number"]
@@ -334,6 +356,9 @@ class StaffUserAdmin(SiteScoped, UserAdmin):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name == "groups":
             field.label_from_instance = role_name
+            if not request.user.is_superuser:
+                # The district office's officers work for the district, set up by the installation's administrator.
+                field.queryset = field.queryset.exclude(name=Role.DISTRICT)
         elif db_field.name == "user_permissions":
             field.label_from_instance = permission_name
         return field

@@ -1,6 +1,8 @@
 import uuid
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -130,3 +132,22 @@ class HandoverForm(OnceForm):
         help_text=_("What the next shift must know that the list does not say."),
     )
     change = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**32)
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form; a stopped account that gives its own password is told so, not "wrong password"."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "inactive": _("This account has been stopped. Ask the site head."),
+    }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+            user = get_user_model()._default_manager.filter(username=username, is_active=False).first()
+            if user is not None and password and user.check_password(password):
+                raise forms.ValidationError(self.error_messages["inactive"], code="inactive") from None
+            raise

@@ -2,6 +2,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -127,7 +128,9 @@ class Room(Versioned):
     floor = models.SmallIntegerField(
         _("floor"), validators=[MinValueValidator(FLOORS[0]), MaxValueValidator(FLOORS[1])]
     )
-    capacity = models.PositiveSmallIntegerField(_("capacity"), default=1)
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity"), default=1, validators=[MinValueValidator(1), MaxValueValidator(8)]
+    )
     # Kept by the services and checked by the database: a room never holds
     # more people than its capacity, even when two check-ins race.
     occupant_count = models.PositiveSmallIntegerField(_("occupants"), default=0)
@@ -145,10 +148,15 @@ class Room(Versioned):
         indexes = [models.Index(fields=["site", "status"], name="room_site_status")]
         constraints = [
             models.UniqueConstraint(fields=["site", "number"], name="room_number_unique_per_site"),
-            models.CheckConstraint(condition=Q(capacity__gte=1) & Q(capacity__lte=8), name="room_capacity_1_to_8"),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1) & Q(capacity__lte=8),
+                name="room_capacity_1_to_8",
+                violation_error_message=_("A room has 1 to 8 beds."),
+            ),
             models.CheckConstraint(
                 condition=Q(occupant_count__lte=models.F("capacity")),
                 name="room_occupants_within_capacity",
+                violation_error_message=_("A room has no fewer beds than the people in it."),
             ),
         ]
 
@@ -506,6 +514,10 @@ GROUP_CHOICES = [
 ]
 
 
+def _minutes_overlap(first: list[tuple[int, int]], second: list[tuple[int, int]]) -> bool:
+    return any(a < d and c < b for a, b in first for c, d in second)
+
+
 class Shift(models.Model):
     """One of a group's shifts (班次), e.g. 08:00-20:00; one ending after midnight ends the next day.
 
@@ -531,6 +543,26 @@ class Shift(models.Model):
     def __str__(self):
         hours = f"{self.starts:%H:%M}-{self.ends:%H:%M}"
         return f"{self.name} {hours}" if self.name else hours
+
+    def clean(self):
+        if self.starts is None or self.ends is None:
+            return
+        if self.starts == self.ends:
+            raise ValidationError({"ends": _("A shift ends at another time than it starts.")})
+        if self.site_id is None or not self.group:
+            return
+        others = Shift.objects.filter(site_id=self.site_id, group=self.group).exclude(pk=self.pk)
+        for other in others:
+            if _minutes_overlap(self._minutes(), other._minutes()):
+                raise ValidationError(
+                    _("It overlaps the group's shift %(other)s: one shift starts when the one before it ends.")
+                    % {"other": other}
+                )
+
+    def _minutes(self) -> list[tuple[int, int]]:
+        """The shift's minutes of the day, as ranges: one ending after midnight is two."""
+        start, end = self.starts.hour * 60 + self.starts.minute, self.ends.hour * 60 + self.ends.minute
+        return [(start, end)] if start < end else [(start, 24 * 60), (0, end)]
 
     @property
     def label(self) -> str:

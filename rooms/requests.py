@@ -115,11 +115,16 @@ def request_log(
             raise ServiceError(_("%(name)s is not in room %(room)s now.") % {"name": person.name, "room": room.number})
         # A resident's need comes from someone in the room (away on a hospital visit keeps the bed); a repair
         # or anything else may be for an empty room.
-        if person is None and kind not in FOR_AN_EMPTY_ROOM and not room.stays.open().exists():
-            raise ServiceError(
-                _("Nobody is in room %(room)s now: log a resident's request on the room they are in.")
-                % {"room": room.number}
-            )
+        if person is None and kind not in FOR_AN_EMPTY_ROOM:
+            residents = list(room.stays.open().select_related("person")[:2])
+            if not residents:
+                raise ServiceError(
+                    _("Nobody is in room %(room)s now: log a resident's request on the room they are in.")
+                    % {"room": room.number}
+                )
+            if len(residents) == 1:
+                # The room's one resident asked: the ledger names them (a shared room's request stays the room's).
+                person = residents[0].person
         now = at or timezone.now()
         request = Request.objects.create(
             site=site,

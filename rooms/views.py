@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rooms import handover as handovers
 from rooms import services
 from rooms.actions import get_for_site, on_this_site, panel_action, site_for_user, tap_action
-from rooms.forms import HandoverForm, VersionedForm
+from rooms.forms import HandoverForm, LoginForm, VersionedForm
 from rooms.models import Handover
 from rooms.roles import Role, has_role, require_role, roles_of
 from site_ops import live
@@ -118,6 +118,7 @@ class LoginView(auth_views.LoginView):
     """Django's login, refused (429, as a locked-out login) to an address that is spraying passwords."""
 
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
     def post(self, request, *args, **kwargs):
         if spraying(request):

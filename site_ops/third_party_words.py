@@ -16,6 +16,13 @@ WORDS = [
     gettext_noop("Change or view list link"),
     # django.contrib.auth's admin, user/add_form.html
     gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
+    # django.contrib.auth's forms: a password or none (Django's Chinese names Single Sign-On and LDAP, which
+    # this product has not got)
+    gettext_noop(
+        "Whether the user will be able to authenticate using a password or not. "
+        "If disabled, they may still be able to authenticate using other backends, "
+        "such as Single Sign-On or LDAP."
+    ),
     # django-axes, models and admin
     gettext_noop("access attempt"),
     gettext_noop("access attempts"),

@@ -28,11 +28,13 @@ from rooms.models import Site, Stay
 from rooms.reads import day_start
 from rooms.roles import Role, display_name, has_role, require_role
 from rooms.services import ServiceError, audit, require_reveal
-from rooms.sheets import sheet_name
+from rooms.sheets import ColumnWidths, sheet_name
 
 # A range longer than this is refused: a year of a site's records at the most.
 MAX_DAYS = 366
 CHUNK = 2000
+# The columns are sized by the first rows: a year's export is not measured cell by cell.
+WIDTH_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def _waste(site, start, end, full) -> Iterator[list]:
             _local(c.collected_at),
             c.floor,
             c.room.number if c.room_id else "",
-            str(_("yes")) if c.positive else "",
+            str(_("yes")) if c.positive else str(_("no")),
             c.bags,
             c.weight_kg,
             display_name(c.collected_by),
@@ -353,11 +355,18 @@ def export_file(*, site: Site, key: str, first: date, last: date, by, full_id: b
         "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
     }
-    sheet.write_row(0, 0, [str(column) for column in export.columns], formats["bold"])
+    header = [str(column) for column in export.columns]
+    sheet.write_row(0, 0, header, formats["bold"])
+    widths = ColumnWidths()
+    widths.see(header)
     count = 0
     for count, row in enumerate(export.rows(site, start, end, full_id), start=1):  # noqa: B007 (the count is used)
+        if count <= WIDTH_ROWS:
+            widths.see(row)
         for column, value in enumerate(row):
             _write(sheet, count, column, value, formats)
+    for column, width in widths.sized().items():
+        sheet.set_column(column, column, width)
     sheet.freeze_panes(1, 0)
     book.close()
     out.seek(0)

@@ -36,7 +36,7 @@ from rooms.models import AuditEvent, Person, Request, Room, Site, Stay
 from rooms.reads import day_start
 from rooms.roles import Role, display_name, require_role
 from rooms.services import ServiceError, audit, claim_form, who_and_when
-from rooms.sheets import append_row
+from rooms.sheets import append_row, fit_columns
 from rooms.templatetags.audit import role_labels
 from rooms.words import site_language
 
@@ -458,7 +458,8 @@ def workbook(site: Site, day: date, sections: list[Section], report: DailyReport
             append_row(
                 sheet, [Decimal(v) if isinstance(v, str) and _is_decimal(v) and i else v for i, v in enumerate(row)]
             )
-        sheet.column_dimensions["A"].width = 28
+    for sheet in book.worksheets:
+        fit_columns(sheet)
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -15,6 +15,8 @@ positive rooms, 30 minutes). A positive case's room waits for a negative
 environmental sample before it is made available again (a site setting).
 """
 
+import re
+import unicodedata
 from datetime import time, timedelta
 
 from django.conf import settings
@@ -22,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rooms.models import ACTION_LABELS, Room, Site, Versioned
@@ -35,9 +37,13 @@ SPOT_DUE = timedelta(hours=1)
 
 
 def parse_times(value: str) -> list[time]:
-    """ "09:00 15:00" (spaces or commas) as sorted times; ValidationError if unreadable."""
+    """ "09:00 15:00" (spaces or commas) as sorted times; ValidationError if unreadable.
+
+    Typed on a Chinese keyboard too: "09：00、15：00" (full-width colon and
+    comma, the enumeration comma).
+    """
     times = set()
-    for part in value.replace(",", " ").split():
+    for part in re.sub(r"[,;、]", " ", unicodedata.normalize("NFKC", value)).split():
         hours, _sep, minutes = part.partition(":")
         try:
             times.add(time(int(hours), int(minutes or 0)))
@@ -97,7 +103,7 @@ class Disinfectant(models.Model):
     """An agent on the site's list; a record names one of them."""
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="disinfectants", verbose_name=_("site"))
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("disinfectant", "name"), max_length=60)
     # Which national default this row started as ("chlorine"), blank for one
     # the site added: a name given in another language still finds it.
     code = models.CharField(_("code"), max_length=20, blank=True, editable=False)
@@ -243,7 +249,8 @@ class DisinfectionSettings(models.Model):
 
 class DisinfectionTask(Versioned):
     class Kind(models.TextChoices):
-        ROUTINE = "routine", _("routine")
+        # Not a transfer's "routine" (not urgent): the daily round of the public areas.
+        ROUTINE = "routine", pgettext_lazy("disinfection task", "routine")
         TERMINAL = "terminal", _("terminal")
         SPOT = "spot", _("spot")
 
@@ -458,8 +465,14 @@ class WasteCollection(models.Model):
         verbose_name = _("medical waste collection")
         verbose_name_plural = _("medical waste collections")
         constraints = [
-            models.CheckConstraint(condition=Q(bags__gte=1), name="waste_at_least_one_bag"),
-            models.CheckConstraint(condition=Q(weight_kg__gt=0), name="waste_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(bags__gte=1), name="waste_at_least_one_bag", violation_error_message=_("At least one bag.")
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_kg__gt=0),
+                name="waste_weight_positive",
+                violation_error_message=_("The weight is more than 0 kg."),
+            ),
         ]
 
     def __str__(self):

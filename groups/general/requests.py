@@ -30,7 +30,7 @@ from rooms.forms import DayField, OnceForm, TickField, VersionedForm
 from rooms.models import Person, Request, Room
 from rooms.roles import Role
 from rooms.services import audit
-from rooms.sheets import append_row, sheet_download, sheet_name
+from rooms.sheets import append_row, fit_columns, sheet_download, sheet_name
 from site_ops.inputs import MAX_ID, whole_number
 
 LEDGER_ROLES = (Role.GENERAL, Role.SITE_HEAD)
@@ -421,6 +421,7 @@ def write_workbook(sheets) -> bytes:
                 elif isinstance(cell.value, date):
                     cell.number_format = "yyyy-mm-dd"
         sheet.freeze_panes = "A2"
+        fit_columns(sheet)
     content = io.BytesIO()
     book.save(content)
     return content.getvalue()

@@ -168,7 +168,9 @@ class CarePlan(Versioned):
         verbose_name_plural = _("care plans")
         constraints = [
             models.CheckConstraint(
-                condition=Q(every_days__gte=1, every_days__lte=7), name="care_plan_every_one_to_seven_days"
+                condition=Q(every_days__gte=1, every_days__lte=7),
+                name="care_plan_every_one_to_seven_days",
+                violation_error_message=_("Follow up every 1 to 7 days."),
             ),
         ]
 

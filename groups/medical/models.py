@@ -87,6 +87,7 @@ class Sample(Versioned):
                 condition=Q(status="resulted", result__in=["negative", "positive", "invalid"])
                 | (~Q(status="resulted") & Q(result="")),
                 name="sample_result_iff_resulted",
+                violation_error_message=_("A result goes with a resulted sample, and only with one."),
             ),
         ]
 
@@ -129,11 +130,13 @@ class TestProtocol(models.Model):
     length_days = models.PositiveSmallIntegerField(
         _("quarantine length (days)"),
         default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text=_("Quarantine end date = arrival date + this many days."),
     )
     required_negatives = models.PositiveSmallIntegerField(
         _("consecutive negative results for release"),
         default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
         help_text=_("Release needs the latest results to be this many negatives in a row."),
     )
     # The national norms (第九版) are the defaults; a site may set its own.
@@ -189,20 +192,40 @@ class TestProtocol(models.Model):
         verbose_name = _("test protocol")
         verbose_name_plural = _("test protocols")
         constraints = [
-            models.CheckConstraint(condition=Q(length_days__gte=1), name="protocol_length_at_least_one_day"),
-            models.CheckConstraint(condition=Q(required_negatives__gte=1), name="protocol_needs_a_negative"),
+            models.CheckConstraint(
+                condition=Q(length_days__gte=1),
+                name="protocol_length_at_least_one_day",
+                violation_error_message=_("Quarantine lasts at least one day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(required_negatives__gte=1),
+                name="protocol_needs_a_negative",
+                violation_error_message=_("A release needs at least one negative result."),
+            ),
             models.CheckConstraint(
                 condition=Q(fever_from__gte=Decimal("37.0"), fever_from__lte=Decimal("39.0")),
                 name="protocol_fever_in_range",
+                violation_error_message=_("A fever starts between 37.0 and 39.0 °C."),
             ),
-            models.CheckConstraint(condition=Q(no_fever_hours__gte=1), name="protocol_fever_window_an_hour"),
+            models.CheckConstraint(
+                condition=Q(no_fever_hours__gte=1),
+                name="protocol_fever_window_an_hour",
+                violation_error_message=_("At least one hour without fever."),
+            ),
             models.CheckConstraint(
                 condition=Q(ct_negative_from__gte=Decimal("20.0"), ct_negative_from__lte=Decimal("45.0")),
                 name="protocol_ct_in_range",
+                violation_error_message=_("The Ct is between 20 and 45."),
             ),
-            models.CheckConstraint(condition=Q(welfare_after_missed__gte=1), name="protocol_welfare_after_one"),
             models.CheckConstraint(
-                condition=Q(home_monitoring_days__lte=14), name="protocol_home_monitoring_two_weeks_at_most"
+                condition=Q(welfare_after_missed__gte=1),
+                name="protocol_welfare_after_one",
+                violation_error_message=_("At least one health check."),
+            ),
+            models.CheckConstraint(
+                condition=Q(home_monitoring_days__lte=14),
+                name="protocol_home_monitoring_two_weeks_at_most",
+                violation_error_message=_("Home health monitoring lasts at most 14 days."),
             ),
         ]
 
@@ -247,7 +270,11 @@ class TestProtocol(models.Model):
 
 class ProtocolDay(models.Model):
     protocol = models.ForeignKey(TestProtocol, on_delete=models.CASCADE, related_name="days")
-    day = models.PositiveSmallIntegerField(_("day of stay"), help_text=_("The arrival day is day 1."))
+    day = models.PositiveSmallIntegerField(
+        _("day of stay"),
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("The arrival day is day 1."),
+    )
     kind = models.CharField(_("test"), max_length=8, choices=Sample.Kind.choices, default=Sample.Kind.PCR)
 
     class Meta:
@@ -258,7 +285,11 @@ class ProtocolDay(models.Model):
         ordering = ["day"]
         constraints = [
             models.UniqueConstraint(fields=["protocol", "day"], name="protocol_day_once"),
-            models.CheckConstraint(condition=Q(day__gte=1), name="protocol_day_from_one"),
+            models.CheckConstraint(
+                condition=Q(day__gte=1),
+                name="protocol_day_from_one",
+                violation_error_message=_("The arrival day is day 1: a sampling day is 1 or later."),
+            ),
         ]
 
     def __str__(self):
@@ -441,6 +472,7 @@ class HealthCheck(Versioned):
             models.CheckConstraint(
                 condition=Q(outcome="checked", temperature__isnull=False) | ~Q(outcome="checked"),
                 name="health_check_has_temperature",
+                violation_error_message=_("A check that was done has a temperature."),
             ),
         ]
 

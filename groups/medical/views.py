@@ -85,6 +85,11 @@ def medical_board(request):
     context = board.medical_board(
         site, floor=parse_floor(request.GET.get("floor")), care=request.GET.get("care") == "1"
     )
+    # A site whose head has not set its protocol samples by the national one: the board says so.
+    default_protocol = TestProtocol.numbers_for(site.pk)
+    if default_protocol.pk is None:
+        context["default_protocol"] = default_protocol
+        context["sampling_days"] = "、".join(str(day) for day, _kind in default_protocol.schedule())
     return render(request, "medical/board.html", context)
 
 

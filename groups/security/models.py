@@ -125,7 +125,9 @@ class Incident(Versioned):
         verbose_name_plural = _("incidents")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="open") | ~Q(resolution=""), name="incident_resolved_with_a_note"
+                condition=Q(status="open") | ~Q(resolution=""),
+                name="incident_resolved_with_a_note",
+                violation_error_message=_("A resolved incident says how it was resolved."),
             ),
         ]
         indexes = [models.Index(fields=["site", "status"])]
