@@ -117,6 +117,26 @@ class DailyReportTests(MedicalTestCase):
         with self.assertRaises(services.ServiceError):
             report.report_submit(site=self.site, day=TODAY() + timedelta(days=1), by=self.head)
 
+    def test_sent_again_it_is_a_new_submission_and_a_stale_page_sends_nothing(self):
+        url = reverse("daily-report")
+        day = {"day": self.day.isoformat()}
+        self.client.force_login(self.head)
+        self.client.post(reverse("daily-report-submit"), {**day, "token": "s1"})
+        page = self.client.get(url, day)
+        self.assertContains(page, 'name="replaces" value="1"')
+        self.assertContains(page, "Submit again with these figures")
+        response = self.client.post(reverse("daily-report-submit"), {**day, "token": "s2", "replaces": "1"})
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(list(DailyReport.objects.order_by("version").values_list("version", flat=True)), [1, 2])
+        self.assertTrue(AuditEvent.objects.filter(action="report.resubmit", after__version=2).exists())
+        self.assertContains(self.client.get(url, day), "submission 2")
+        # A page still showing the first submission sends nothing over the second.
+        page = self.client.post(reverse("daily-report-submit"), {**day, "token": "s3", "replaces": "1"}, follow=True)
+        self.assertContains(page, "was already submitted by 周宁")
+        # Nor does a second tap of the same form.
+        self.client.post(reverse("daily-report-submit"), {**day, "token": "s2", "replaces": "2"})
+        self.assertEqual(DailyReport.objects.count(), 2)
+
     def test_only_the_site_head_sees_or_submits_it(self):
         for user in (self.clerk, self.nurse, self.guard):
             self.client.force_login(user)

@@ -164,6 +164,29 @@ class DailyReportTests(DistrictTestCase):
         book = load_workbook(BytesIO(b"".join(sheet.streaming_content) if sheet.streaming else sheet.content))
         self.assertEqual(len(book.worksheets), 1 + len(sent.figures))
 
+    def test_a_report_sent_again_is_the_one_the_office_reads_and_the_first_is_kept(self):
+        from groups.control import report
+
+        self.check_in()
+        first = self.submit(self.site, self.head)
+        self.check_in(person=make_person(self.site, name="赵磊"), room=self.rooms[1])
+        again = report.report_submit(site=self.site, day=first.day, by=self.head, replaces=first.version)
+        self.assertEqual((first.version, again.version), (1, 2))
+        self.client.force_login(self.officer)
+        listing = self.client.get(reverse("district-reports")).content.decode()
+        self.assertIn("submission 2", listing)
+        link = f"{reverse('district-report', args=[self.site.pk])}?day={first.day.isoformat()}"
+        latest = self.client.get(link)
+        self.assertContains(latest, '<tr><th scope="row">total</th><td>0</td><td>2</td></tr>')
+        self.assertNotContains(latest, 'id="not-latest"')
+        self.assertContains(latest, f'href="?day={first.day.isoformat()}&amp;version=1"')
+        earlier = self.client.get(link + "&version=1")
+        self.assertContains(earlier, '<tr><th scope="row">total</th><td>0</td><td>1</td></tr>')
+        self.assertContains(earlier, 'id="not-latest"')
+        self.assertEqual(self.client.get(link + "&version=3").status_code, 404)
+        sheet = self.client.get(reverse("district-report-xlsx", args=[self.site.pk]), {"day": first.day, "version": 1})
+        self.assertEqual(sheet.status_code, 200)
+
     def test_a_report_is_kept_in_the_sites_language_whatever_the_site_heads(self):
         from django.utils import translation
 

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from io import BytesIO
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -411,8 +411,18 @@ def as_json(sections: list[Section]) -> list[dict]:
     return data
 
 
-def report_submit(*, site: Site, day: date, by, token: str | None = None) -> DailyReport:
-    """The site head sends the day's report to the district office: kept as sent, audited."""
+def latest_report(site, day: date) -> DailyReport | None:
+    """The day's report as last submitted, or None."""
+    return DailyReport.objects.filter(site=site, day=day).order_by("-version").select_related("submitted_by").first()
+
+
+def report_submit(*, site: Site, day: date, by, token: str | None = None, replaces: int | None = None) -> DailyReport:
+    """The site head sends the day's report to the district office: kept as sent, audited.
+
+    Sent again (``replaces``: the submission the site head had on screen),
+    it is a new submission with the figures as they are now; the ones before
+    it are kept. One sent meanwhile by someone else is not replaced unseen.
+    """
     require_role(by, Role.SITE_HEAD)
     if day > timezone.localdate():
         raise ServiceError(_("A report is for a day that has begun."))
@@ -422,17 +432,29 @@ def report_submit(*, site: Site, day: date, by, token: str | None = None) -> Dai
         )
     with transaction.atomic():
         claim_form(token, by)
-        sent = DailyReport.objects.filter(site=site, day=day).select_related("submitted_by").first()
-        if sent is not None:
+        sent = latest_report(site, day)
+        if sent is not None and replaces != sent.version:
             raise ServiceError(
                 _("The report of %(day)s was already submitted by %(who)s at %(time)s.")
                 % {"day": day.isoformat(), **who_and_when(sent.submitted_by, sent.submitted_at)}
             )
+        version = sent.version + 1 if sent is not None else 1
         # Kept in the site's language, as its other records are: the office reads it as the site wrote it.
         with site_language():
             figures = as_json(daily_report(site, day))
-        report = DailyReport.objects.create(site=site, day=day, figures=figures, submitted_by=by)
-        audit(site=site, by=by, action="report.submit", obj=report, after={"day": day})
+        try:
+            with transaction.atomic():
+                report = DailyReport.objects.create(
+                    site=site, day=day, version=version, figures=figures, submitted_by=by
+                )
+        except IntegrityError:
+            # Sent at the same moment from another screen: that one is the day's.
+            raise ServiceError(
+                _("The report of %(day)s was submitted from another screen at the same moment; reload the page.")
+                % {"day": day.isoformat()}
+            ) from None
+        action = "report.submit" if version == 1 else "report.resubmit"
+        audit(site=site, by=by, action=action, obj=report, after={"day": day, "version": version})
     return report
 
 

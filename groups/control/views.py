@@ -22,7 +22,7 @@ from rooms.roles import Role, district_sites, require_role
 from rooms.services import AlreadySubmitted, ServiceError
 from rooms.sheets import XLSX, file_download, sheet_download, sheet_name
 from site_ops import boards
-from site_ops.inputs import FIRST_DAY, LAST_DAY, site_day
+from site_ops.inputs import FIRST_DAY, LAST_DAY, site_day, whole_number
 from site_ops.upkeep import reads
 
 # Everyone who has an export to take.
@@ -61,7 +61,7 @@ def daily_report(request):
     day = _report_day(request, site)
     if day is None:
         return _no_such_report_day(request, site)
-    submitted = DailyReport.objects.filter(site=site, day=day).select_related("submitted_by").first()
+    submitted = report.latest_report(site, day)
     context = {
         "site": site,
         "day": day,
@@ -81,7 +81,7 @@ def daily_report_xlsx(request):
     day = _report_day(request, site)
     if day is None:
         return _no_such_report_day(request, site)
-    submitted = DailyReport.objects.filter(site=site, day=day).select_related("submitted_by").first()
+    submitted = report.latest_report(site, day)
     content = report.workbook(site, day, report.daily_report(site, day), submitted)
     return sheet_download(content, sheet_name(pgettext("file name", "daily report"), day))
 
@@ -95,13 +95,17 @@ def daily_report_submit(request):
     if day is None or not form.is_valid():
         return _no_such_report_day(request, site)
     try:
-        report.report_submit(site=site, day=day, by=request.user, token=form.cleaned_data["token"])
+        token, replaces = form.cleaned_data["token"], whole_number(request.POST.get("replaces"))
+        sent = report.report_submit(site=site, day=day, by=request.user, token=token, replaces=replaces)
     except AlreadySubmitted as error:
         return done(request, error.message, "daily-report")
     except ServiceError as error:
         return refused_response(request, error.message, refused_status(error), fallback="daily-report")
-    message = _("The report of %(day)s was submitted to the district office.") % {"day": day.isoformat()}
-    return done(request, message, "daily-report")
+    if sent.version > 1:
+        message = _("The report of %(day)s was submitted again to the district office (submission %(n)s).")
+    else:
+        message = _("The report of %(day)s was submitted to the district office.")
+    return done(request, message % {"day": day.isoformat(), "n": sent.version}, "daily-report")
 
 
 @login_required
@@ -206,38 +210,50 @@ def district_reports(request):
     sites = list(district.sites.order_by("name", "pk"))
     today = timezone.localdate()
     days = [today - timedelta(days=n) for n in range(REPORT_DAYS)]
+    # The day's latest submission of each site (ordered so, the last one read stays).
     sent = {
         (sent.site_id, sent.day): sent
-        for sent in DailyReport.objects.filter(site__in=sites, day__gte=days[-1]).select_related("submitted_by")
+        for sent in DailyReport.objects.filter(site__in=sites, day__gte=days[-1])
+        .order_by("version")
+        .select_related("submitted_by")
     }
     rows = [{"day": day, "reports": [(site, sent.get((site.pk, day))) for site in sites]} for day in days]
     context = {"district": district, "districts": districts, "sites": sites, "rows": rows, "today": today}
     return render(request, "control/district_reports.html", context)
 
 
-def _submitted_report(request, pk) -> DailyReport:
-    """A site's daily report as submitted (``?day=``), for an officer of its district; or 404."""
+def _submitted_report(request, pk) -> tuple[DailyReport, list[DailyReport]]:
+    """A site's daily report as submitted (``?day=``; the latest, or ``&version=``), for an officer
+    of its district, with every submission of that day; or 404."""
     site = _district_site(request, pk)
     day = site_day(request.GET.get("day"))
-    sent = DailyReport.objects.filter(site=site, day=day).select_related("submitted_by").first() if day else None
+    reports = DailyReport.objects.filter(site=site, day=day).order_by("version").select_related("submitted_by")
+    every = list(reports) if day else []
+    version = whole_number(request.GET.get("version"))
+    if version is not None:
+        sent = next((each for each in every if each.version == version), None)
+    else:
+        sent = every[-1] if every else None
     if sent is None:
         raise Http404(_("This site has not submitted a report for that day."))
-    sent.site = site
-    return sent
+    for each in every:
+        each.site = site
+    return sent, every
 
 
 @login_required
 @require_GET
 def district_report(request, pk):
     """One submitted daily report, as the site head sent it: to read, print or take as Excel."""
-    sent = _submitted_report(request, pk)
-    return render(request, "control/district_report.html", {"report": sent, "sections": sent.figures})
+    sent, every = _submitted_report(request, pk)
+    context = {"report": sent, "sections": sent.figures, "submissions": every}
+    return render(request, "control/district_report.html", context)
 
 
 @login_required
 @require_GET
 def district_report_xlsx(request, pk):
-    sent = _submitted_report(request, pk)
+    sent, _every = _submitted_report(request, pk)
     sections = [report.Section(**section) for section in sent.figures]
     content = report.workbook(sent.site, sent.day, sections, sent)
     return sheet_download(content, sheet_name(f"{sent.site.name} {pgettext('file name', 'daily report')}", sent.day))

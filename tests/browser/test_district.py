@@ -138,12 +138,16 @@ class DistrictBrowserTests(BrowserTestCase):
         from groups.control import report
 
         with self.settings(LANGUAGE_CODE="zh-hans"):  # a site in Chinese: its report is kept in Chinese
-            report.report_submit(site=self.site, day=timezone.localdate(), by=self.head)
+            first = report.report_submit(site=self.site, day=timezone.localdate(), by=self.head)
+            # Sent again later in the day: the office reads the second, and may open the first.
+            report.report_submit(site=self.site, day=first.day, by=self.head, replaces=first.version)
         reports = self.open_as(self.officer, "/district/", TABLET, live=False)
         reports.locator(".district-nav").get_by_role("link", name="各隔离点日报").click()
         reports.locator(f"td[data-site='{self.site.pk}'] a").first.click()
         expect(reports.locator("h1")).to_contain_text(f"{self.site.name} · 日报")
         expect(reports.locator("[data-submitted]")).to_contain_text("周宁")
+        expect(reports.locator("[data-submitted]")).to_contain_text("第 2 次上报")
+        expect(reports.locator("nav.submissions")).to_contain_text("第 1 次")
         self.screenshot(reports, "district-report-tablet")
         reports.set_viewport_size(WALL)
         self.screenshot(reports, "district-report-wall")

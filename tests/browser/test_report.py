@@ -8,6 +8,11 @@ from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
 
 
 class DailyReportBrowserTests(BrowserTestCase):
+    def other_person(self):
+        from tests.factories import make_person
+
+        return make_person(self.site, name="王桂兰")
+
     def test_the_site_head_reads_and_submits_todays_report(self):
         self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
         page = self.open_as(self.head, "/control/", WALL)
@@ -20,3 +25,10 @@ class DailyReportBrowserTests(BrowserTestCase):
         page.get_by_role("button", name="上报隔离办").click()
         expect(page.locator("[data-submitted]")).to_contain_text("已由")
         self.assertEqual(DailyReport.objects.get().submitted_by, self.head)
+        # Later in the day (the office asked for the figures at 16:00): sent again, the first kept.
+        self.elsewhere(services.stay_check_in, person=self.other_person(), room=self.rooms[1], by=self.clerk)
+        page.reload()
+        page.get_by_role("button", name="按当前数据重新上报").click()
+        expect(page.locator("[data-submitted]")).to_contain_text("第 2 次上报")
+        self.screenshot(page, "daily-report-submitted-again-tablet")
+        self.assertEqual(list(DailyReport.objects.order_by("version").values_list("version", flat=True)), [1, 2])
