@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from site_ops.inputs import FIRST_DAY, LAST_DAY, MAX_ID
 
@@ -151,3 +152,22 @@ class LoginForm(AuthenticationForm):
             if user is not None and password and user.check_password(password):
                 raise forms.ValidationError(self.error_messages["inactive"], code="inactive") from None
             raise
+
+
+# What an empty select says: Django's is a row of dashes.
+DASHES = "---------"
+CHOOSE = pgettext_lazy("select", "Choose…")
+NOBODY_IN_PARTICULAR = pgettext_lazy("select", "nobody in particular")
+
+
+def words_for_empty_choices(form) -> None:
+    """Every select of ``form`` whose empty choice is Django's dashes reads "choose…" (or, where a
+    choice may stay empty, "nobody in particular")."""
+    for field in form.fields.values():
+        label = CHOOSE if field.required else NOBODY_IN_PARTICULAR
+        if getattr(field, "empty_label", None) == DASHES:
+            field.empty_label = label
+        elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            choices = list(field.choices)
+            if choices and choices[0] == ("", DASHES):
+                field.choices = [("", label), *choices[1:]]

@@ -288,6 +288,29 @@ class LedgerFigureTests(RequestTestCase):
             [(day, row["requests"]) for day, row in both["days"]], [(today - timedelta(days=1), 1), (today, 7)]
         )
 
+    def test_the_ledgers_list_narrows_to_what_is_not_done_a_kind_or_a_room(self):
+        self.constructed_day()
+        today = local(12).date().isoformat()
+        self.client.force_login(self.clerk)
+
+        def shown(**narrow):
+            with frozen(16):
+                page = self.client.get(reverse("request-ledger"), {"first": today, "last": today, **narrow})
+            self.assertEqual(page.status_code, 200)
+            # The figures stay the whole period's whatever the list shows.
+            self.assertEqual(page.context["totals"]["requests"], 7)
+            return sorted(found.what for found in page.context["requests"])
+
+        self.assertEqual(len(shown()), 7)
+        self.assertEqual(shown(status="not_done"), ["不吃辣", "空调不制热"])
+        self.assertEqual(shown(status="declined"), ["想要几本书"])
+        self.assertEqual(shown(kind="medicine"), ["布洛芬", MEDICINE])
+        self.assertEqual(shown(status="resolved", kind="supplies"), ["卫生纸", "晾衣架"])
+        self.assertEqual(len(shown(room=self.room.number)), 7)
+        self.assertEqual(shown(room="9999"), [])
+        # An unreadable choice shows the day's list whole rather than an error page.
+        self.assertEqual(len(shown(status="nonsense")), 7)
+
     def test_the_daily_report_counts_the_day(self):
         self.constructed_day()
         with frozen(23):

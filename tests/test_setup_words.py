@@ -166,6 +166,27 @@ class SetUpRefusalsTests(SiteTestCase):
             self.assertEqual(str(DisinfectionTask.Kind.ROUTINE.label), "日常")
 
 
+class EmptyChoicesTests(SiteTestCase):
+    def test_no_select_shows_djangos_dashes(self):
+        """An empty choice says "choose…" (or "nobody in particular"), on every form a board opens."""
+        services.stay_check_in(person=make_person(self.site, name="王桂兰"), room=self.rooms[3], by=self.clerk)
+        pages = [
+            (self.clerk, reverse("person-new")),
+            (self.clerk, reverse("household-new")),
+            (self.clerk, reverse("person-check-in", args=[self.person.pk])),
+            (self.clerk, reverse("transfer-new")),
+            (self.head, reverse("care-plan", args=[self.person.pk])),
+        ]
+        for user, url in pages:
+            with self.subTest(url=url):
+                self.client.force_login(user)
+                page = self.client.get(url, headers={"accept-language": "zh-hans"})
+                self.assertEqual(page.status_code, 200)
+                html = page.content.decode()
+                self.assertNotIn("---------", html)
+                self.assertTrue("请选择" in html or "不指定" in html, url)
+
+
 class SiteHeadsRolesTests(SiteTestCase):
     @classmethod
     def setUpTestData(cls):

@@ -11,7 +11,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # reason is typed; a sample's reason is a choice).
 FREE_TEXT = {"task.reason", "t.reason", "transfer.reason", "entry.reason", "person.source", "visit.reason"}
 # A form's field renders its widget, not a value.
-FORM_FIELDS = {"round_form.round"}
+FORM_FIELDS = {"round_form.round", "period.status", "period.kind"}
 
 
 def choice_field_names() -> set[str]:

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from groups.control.district import ROOM_TYPES
 from groups.transfers.models import Transfer
-from rooms.forms import TickField, VersionedForm
+from rooms.forms import TickField, VersionedForm, words_for_empty_choices
 from rooms.models import Room
 
 
@@ -26,6 +26,7 @@ class OfficeConfirmForm(VersionedForm):
 
     def __init__(self, *args, transfer: Transfer, sites, **kwargs):
         super().__init__(*args, **kwargs)
+        words_for_empty_choices(self)
         self.initial.setdefault("version", transfer.version)
         if transfer.destination_type == Transfer.Destination.OTHER_SITE:
             del self.fields["destination_name"], self.fields["receiving_bed"]

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rooms.forms import DayField, OnceForm, TickField, VersionedForm, VersionField
+from rooms.forms import CHOOSE, DayField, OnceForm, TickField, VersionedForm, VersionField, words_for_empty_choices
 from rooms.masking import birth_date_from_national_id, validate_national_id, validate_person_name, validate_phone
 from rooms.models import Person, Room, Stay
 from rooms.services import PERSON_FIELDS
@@ -39,6 +39,10 @@ class PersonForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"inputmode": "tel"}),
             "emergency_phone": forms.TextInput(attrs={"inputmode": "tel"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        words_for_empty_choices(self)
 
     def clean_name(self):
         return validate_person_name(self.cleaned_data["name"])
@@ -194,7 +198,7 @@ class RoomChoiceForm(VersionedForm):
         # this person now.
         field = self.fields["room"]
         field.queryset = Room.objects.filter(site=site)
-        choices = [("", "---------")] + [(room.pk, self.room_label(room)) for room in options.fit]
+        choices = [("", CHOOSE)] + [(room.pk, self.room_label(room)) for room in options.fit]
         if site_head and options.others:
             others = [(room.pk, self.room_label(room)) for room in options.others]
             choices.append((_("Other households (site head, with a reason)"), others))

@@ -157,9 +157,53 @@ class DeclineForm(VersionedForm):
     reason = forms.CharField(label=gettext_lazy("why not"), max_length=300)
 
 
+# The ledger's list narrowed to what is still to do, or to what was done.
+NOT_DONE = "not_done"
+SHOWN_STATUSES = [
+    ("", gettext_lazy("every status")),
+    (NOT_DONE, gettext_lazy("not done yet")),
+    (Request.Status.RESOLVED, Request.Status.RESOLVED.label),
+    (Request.Status.DECLINED, Request.Status.DECLINED.label),
+]
+
+
 class PeriodForm(forms.Form):
     first = DayField(label=gettext_lazy("from"), required=False)
     last = DayField(label=gettext_lazy("to"), required=False)
+    # The list of requests only: the figures are always the whole period's. A choice the
+    # page never offers shows the list whole rather than dropping the period asked for.
+    status = forms.CharField(label=gettext_lazy("status"), required=False, widget=forms.Select(choices=SHOWN_STATUSES))
+    kind = forms.CharField(
+        label=gettext_lazy("kind"),
+        required=False,
+        widget=forms.Select(choices=[("", gettext_lazy("every kind")), *Request.Kind.choices]),
+    )
+    room = forms.CharField(label=gettext_lazy("room"), max_length=10, required=False)
+
+    def clean_status(self):
+        value = self.cleaned_data["status"]
+        return value if value in dict(SHOWN_STATUSES) else ""
+
+    def clean_kind(self):
+        value = self.cleaned_data["kind"]
+        return value if value in Request.Kind.values else ""
+
+    def narrowed(self, requests: list) -> list:
+        """The period's requests with the status, kind and room asked for (an unreadable choice: all)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        status, kind, room = data.get("status"), data.get("kind"), (data.get("room") or "").strip()
+        if status == NOT_DONE:
+            requests = [found for found in requests if found.status in Request.OPEN_STATUSES]
+        elif status:
+            requests = [found for found in requests if found.status == status]
+        if kind:
+            requests = [found for found in requests if found.kind == kind]
+        if room:
+            requests = [found for found in requests if found.room.number == room]
+        return requests
+
+    def narrowing(self) -> bool:
+        return self.is_bound and self.is_valid() and any(self.cleaned_data.get(k) for k in ("status", "kind", "room"))
 
     def period(self):
         today = timezone.localdate()
@@ -318,7 +362,7 @@ def request_ledger(request):
         "last": last,
         "totals": ledger.ledger_totals(site, first, last),
         "headline": ledger.headline(site),
-        "requests": _period_requests(site, first, last, request.user),
+        "requests": period.narrowed(_period_requests(site, first, last, request.user)),
         "printing": request.GET.get("print") == "1",
     }
     return render(request, "general/request_ledger.html", context)

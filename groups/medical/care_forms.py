@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from groups.medical.care_models import CarePlan, HospitalVisitPlan
-from rooms.forms import DayField, OnceForm, TickField, VersionField
+from rooms.forms import DayField, OnceForm, TickField, VersionField, words_for_empty_choices
 from rooms.roles import display_name
 
 
@@ -65,6 +65,7 @@ class CarePlanForm(OnceForm):
 
     def __init__(self, *args, site, plan: CarePlan | None = None, pregnant: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        words_for_empty_choices(self)
         # Any active login of the site; the service checks it again.
         self.fields["responsible"].queryset = (
             get_user_model().objects.filter(staff__site=site, is_active=True).order_by("last_name", "first_name")

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from groups.transfers import services
 from groups.transfers.models import Transfer
-from rooms.forms import MomentField, OnceForm, TickField, VersionedForm
+from rooms.forms import MomentField, OnceForm, TickField, VersionedForm, words_for_empty_choices
 from rooms.masking import validate_phone
 from rooms.models import Person, Stay
 
@@ -41,6 +41,7 @@ class TransferRequestForm(OnceForm):
 
     def __init__(self, *args, site, **kwargs):
         super().__init__(*args, **kwargs)
+        words_for_empty_choices(self)
         # Everybody in isolation, labelled with the room they are in.
         room_number = Stay.objects.open().filter(person=OuterRef("pk")).values("room__number")[:1]
         field = self.fields["person"]
