@@ -216,6 +216,33 @@ class WallDisplayTests(BrowserTestCase):
         self.assertGreater(page.locator(f"#room-{self.room.pk} .badge").count(), 0)
         self.assertEqual(page.evaluate(clipped, f"#room-{self.room.pk}"), 0)
 
+    def test_a_hotel_of_thirty_rooms_a_floor_keeps_a_floor_to_a_line_and_every_number_readable(self):
+        """22 floors of 30 rooms (660): a floor is one line of the grid, no number cut, a cell as tall
+        as a number and a line of badges; the grid scrolls under the figures when the floors need it."""
+        Room.objects.bulk_create(
+            Room(site=self.site, floor=floor, number=f"{floor}{n:02d}", capacity=1)
+            for floor in range(1, 23)
+            for n in range(1, 31)
+            if floor > FLOORS or n > PER_FLOOR
+        )
+        page = self.open_as(self.head, "/control/", WALL)
+        self.screenshot(page, "wall-display-hotel-660-rooms")
+        tops = page.evaluate(
+            "[...document.querySelectorAll('#room-grid .floor-row')].map((row) =>"
+            " new Set([...row.querySelectorAll('.cell')].map((c) => Math.round(c.getBoundingClientRect().top))).size)"
+        )
+        self.assertEqual(set(tops), {1})  # each floor on one line
+        self.assertEqual(page.evaluate(CLIPPED, ".cell .num"), [])
+        heights = page.evaluate("[...document.querySelectorAll('.cell')].map((c) => c.getBoundingClientRect().height)")
+        self.assertGreaterEqual(min(heights), 32)
+        self.assertEqual(page.evaluate(BADGES_CUT), [])
+        # The page itself does not scroll; the figures and the side column stay put.
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollHeight"), WALL["height"])
+        for name in FIGURE_GROUPS:
+            with self.subTest(name):
+                self.assertEqual(self.outside(page, f"#fig-{name}"), 0)
+        self.assertEqual(self.outside(page, "#alerts"), 0)
+
     def test_an_approval_result_hides_no_figure_and_closes_by_itself(self):
         page = self.open_as(self.head, "/control/", WALL)
         transfer = Transfer.objects.filter(state=Transfer.State.REQUESTED).order_by("pk").first()

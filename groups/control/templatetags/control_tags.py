@@ -55,3 +55,17 @@ def cell(room, link=True) -> str:
 
 
 written_out(register, cell, "room_cell", "room_cells")
+
+
+# A floor's rooms are one line of the grid, from a hotel's twenty to forty a floor; past that they wrap.
+FEWEST_COLUMNS, MOST_COLUMNS = 20, 40
+
+
+@register.filter
+def grid_columns(floors) -> int:
+    """How many cells a line of the room grid holds: the widest floor's rooms, kept between 20 and 40.
+
+    Twenty a line made a floor of thirty two lines, each half as tall on the wall display.
+    """
+    widest = max((len(rooms) for _floor, rooms in floors), default=0)
+    return min(max(widest, FEWEST_COLUMNS), MOST_COLUMNS)
