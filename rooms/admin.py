@@ -186,22 +186,24 @@ class RoomAdmin(AuditedAdmin):
             raise PermissionDenied
         sites = Site.objects.all() if request.user.is_superuser else own_site_choices(Site, request.user)
         form = AddRoomsForm(request.POST or None, sites=sites)
-        preview = None
+        preview, changed = None, False
         if request.method == "POST" and form.is_valid():
-            numbers = form.cleaned_data["numbers"]
+            data = form.cleaned_data
             # Added only as previewed: a field changed after the preview shows the new preview first.
-            if "confirm" in request.POST and request.POST.get("previewed") == fingerprint(numbers):
-                data = form.cleaned_data
-                rooms = add_rooms(by=request.user, site=data["site"], numbers=numbers, capacity=data["capacity"])
+            if "confirm" in request.POST and request.POST.get("previewed") == fingerprint(data):
+                site, numbers, capacity = data["site"], data["numbers"], data["capacity"]
+                rooms = add_rooms(by=request.user, site=site, numbers=numbers, capacity=capacity)
                 self.message_user(request, added_message(rooms), messages.SUCCESS)
                 return redirect("admin:rooms_room_changelist")
-            preview = preview_of(numbers)
+            changed = "confirm" in request.POST
+            preview = preview_of(data)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": gettext("Add rooms floor by floor"),
             "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
             "preview": preview,
+            "changed_since_preview": changed,
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/rooms/room/add_many.html", context)

@@ -654,6 +654,8 @@ ACTION_LABELS = {
     "export": _("exported"),
     "room.move": _("room status changed"),
     "room.set_up": _("room added"),
+    "room.added_by_floor": _("room added floor by floor"),
+    "rooms.added": _("rooms added floor by floor"),
     "room.admin_change": _("room set-up changed"),
     "site.set_up": _("site added"),
     "site.admin_change": _("site settings changed"),

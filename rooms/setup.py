@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from rooms.models import Room, Site
 from rooms.services import audit_all, audit_event
+from rooms.words import site_language
 from site_ops import live
 from site_ops.inputs import FLOORS
 
@@ -25,6 +26,8 @@ from site_ops.inputs import FLOORS
 MOST_ROOMS = 2000
 # How many numbers a refusal names before "and N more".
 NAMED = 10
+# A room's own line in its history; the step has one line of its own ("rooms.added").
+ADDED_BY_FLOOR = "room.added_by_floor"
 
 
 def room_number(floor: int, n: int, width: int) -> str:
@@ -61,7 +64,10 @@ class AddRoomsForm(forms.Form):
         label=_("room numbers to leave out"),
         required=False,
         max_length=500,
-        help_text=_("Numbers the building does not have, separated by commas or spaces, such as 304, 314."),
+        help_text=_(
+            "Numbers the building does not have, separated by commas or spaces, such as 304, 314; "
+            "a run of them as 2101-2103."
+        ),
     )
 
     def __init__(self, *args, sites, **kwargs):
@@ -72,14 +78,29 @@ class AddRoomsForm(forms.Form):
             self.fields["site"].widget = forms.HiddenInput()
 
     def clean_skip(self):
-        words = [word for word in re.split(r"[\s,，、;；]+", self.cleaned_data["skip"]) if word]
-        bad = [word for word in words if not re.fullmatch(r"[A-Za-z0-9-]{1,10}", word)]
+        # "2101-2103", "2101～2103", "2101 至 2103": a run of numbers.
+        text = re.sub(r"(\d)\s*(?:[-~～—–]|至|到)\s*(\d)", r"\1-\2", self.cleaned_data["skip"])
+        words = [word.upper() for word in re.split(r"[\s,，、;；]+", text) if word]
+        bad = [word for word in words if not re.fullmatch(r"[A-Z0-9-]{1,10}", word)]
         if bad:
             raise forms.ValidationError(
                 _("%(words)s is not a room number. Separate the numbers with commas or spaces."),
                 params={"words": "、".join(bad[:NAMED])},
             )
-        return {word.upper() for word in words}
+        skipped = set()
+        for word in words:
+            run = re.fullmatch(r"(\d+)-(\d+)", word)
+            if run is None:
+                skipped.add(word)  # a number, or one like B1-07
+                continue
+            first, last = run.groups()
+            if len(first) != len(last) or int(first) > int(last) or int(last) - int(first) >= MOST_ROOMS:
+                raise forms.ValidationError(
+                    _("%(words)s is not a run of room numbers: write the lower number first, as 2101-2103."),
+                    params={"words": word},
+                )
+            skipped.update(f"{n:0{len(first)}d}" for n in range(int(first), int(last) + 1))
+        return skipped
 
     def clean(self):
         data = super().clean()
@@ -91,12 +112,25 @@ class AddRoomsForm(forms.Form):
             self.add_error("last", _("The last room comes after the first."))
         if self.errors:
             return data
+        if data["floor_from"] == data["floor_to"] == 0:
+            self.add_error("floor_from", _("There is no floor 0: the floor below the first is B1, floor -1."))
+            return data
         floors = [f for f in range(data["floor_from"], data["floor_to"] + 1) if f != 0]
         width = 3 if data["last"] >= 100 else 2
-        numbers = [
+        every = [
             (floor, room_number(floor, n, width)) for floor in floors for n in range(data["first"], data["last"] + 1)
         ]
-        numbers = [(floor, number) for floor, number in numbers if number not in data["skip"]]
+        # A number to leave out that is not in the ranges is a typing mistake, not a room spared.
+        strays = sorted(data["skip"] - {number for _floor, number in every})
+        if strays:
+            self.add_error(
+                "skip",
+                _("%(numbers)s is not among the rooms of these ranges: check it.")
+                % {"numbers": "、".join(strays[:NAMED]) + ("…" if len(strays) > NAMED else "")},
+            )
+            return data
+        numbers = [(floor, number) for floor, number in every if number not in data["skip"]]
+        data["skipped"] = [(floor, number) for floor, number in every if number in data["skip"]]
         if not numbers:
             raise forms.ValidationError(_("These ranges leave no room to add."))
         if len(numbers) > MOST_ROOMS:
@@ -104,19 +138,20 @@ class AddRoomsForm(forms.Form):
                 _("That is %(count)d rooms; at most %(most)d are added at once. Add the floors in parts."),
                 params={"count": len(numbers), "most": MOST_ROOMS},
             )
-        taken = sorted(
+        existing = set(
             Room.objects.filter(site=data["site"], number__in=[number for _floor, number in numbers]).values_list(
                 "number", flat=True
             )
         )
-        if taken:
+        if existing:
+            taken = [(floor, number) for floor, number in numbers if number in existing]
             raise forms.ValidationError(
                 ngettext(
                     "Room %(numbers)s is already set up: change the range, or leave it out.",
                     "%(count)d of these rooms are already set up (%(numbers)s): change the range, or leave them out.",
                     len(taken),
                 )
-                % {"count": len(taken), "numbers": "、".join(taken[:NAMED]) + ("…" if len(taken) > NAMED else "")},
+                % {"count": len(taken), "numbers": runs(taken)},
             )
         data["numbers"] = numbers
         return data
@@ -128,17 +163,29 @@ def add_rooms(*, by, site: Site, numbers: list[tuple[int, str]], capacity: int) 
         rooms = Room.objects.bulk_create(
             [Room(site=site, floor=floor, number=number, capacity=capacity, updated_by=by) for floor, number in numbers]
         )
+        floors = sorted({room.floor for room in rooms})
+        with site_language():
+            batch = ngettext(
+                "%(count)d room on floors %(first)s to %(last)s",
+                "%(count)d rooms on floors %(first)s to %(last)s",
+                len(rooms),
+            ) % {"count": len(rooms), "first": floors[0], "last": floors[-1]}
+        # Each room's own history says it was added; the feed says it once for the step
+        # (groups/control/board.py leaves the rooms' own lines out of it).
         audit_all(
             [
-                audit_event(
-                    site=site,
-                    by=by,
-                    action="room.set_up",
-                    obj=room,
-                    room=room,
-                    after={"number": room.number, "floor": str(room.floor), "capacity": str(room.capacity)},
-                )
-                for room in rooms
+                audit_event(site=site, by=by, action="rooms.added", obj=site, label=batch, after={"rooms": len(rooms)}),
+                *(
+                    audit_event(
+                        site=site,
+                        by=by,
+                        action=ADDED_BY_FLOOR,
+                        obj=room,
+                        room=room,
+                        after={"number": room.number, "floor": str(room.floor), "capacity": str(room.capacity)},
+                    )
+                    for room in rooms
+                ),
             ]
         )
         # The counters and the district's overview as for any change; the
@@ -148,18 +195,48 @@ def add_rooms(*, by, site: Site, numbers: list[tuple[int, str]], capacity: int) 
     return rooms
 
 
-def fingerprint(numbers: list[tuple[int, str]]) -> str:
-    """What a preview showed, to add exactly that."""
-    return hashlib.sha256(" ".join(number for _floor, number in numbers).encode()).hexdigest()[:16]
+def runs(numbers: list[tuple[int, str]]) -> str:
+    """Room numbers as their runs, floor by floor: "301-324、401-424、B1-07" (what "leave out" reads)."""
+    parts, start, previous = [], None, None
+    for floor, number in [*numbers, (None, None)]:
+        follows = (
+            previous is not None
+            and number is not None
+            and floor == previous[0]
+            and number.isdigit()
+            and previous[1].isdigit()
+            and len(number) == len(previous[1])
+            and int(number) == int(previous[1]) + 1
+        )
+        if not follows:
+            if start is not None:
+                parts.append(start[1] if start == previous else f"{start[1]}-{previous[1]}")
+            start = (floor, number)
+        previous = (floor, number)
+    return "、".join(parts)
 
 
-def preview_of(numbers: list[tuple[int, str]]) -> dict:
-    """The rooms to add, a line per floor: its first and last number and how many."""
+def fingerprint(data: dict) -> str:
+    """What a preview showed (the site, the rooms, their beds), to add exactly that."""
+    shown = [str(data["site"].pk), str(data["capacity"]), *(number for _floor, number in data["numbers"])]
+    return hashlib.sha256(" ".join(shown).encode()).hexdigest()[:16]
+
+
+def preview_of(data: dict) -> dict:
+    """The rooms to add (a form's cleaned data), a line per floor: its numbers as runs and how many."""
+    numbers = data["numbers"]
     floors = []
     for floor, rooms in groupby(numbers, key=lambda pair: pair[0]):
-        on_floor = [number for _floor, number in rooms]
-        floors.append({"floor": floor, "first": on_floor[0], "last": on_floor[-1], "count": len(on_floor)})
-    return {"floors": floors, "total": len(numbers), "fingerprint": fingerprint(numbers)}
+        on_floor = list(rooms)
+        floors.append({"floor": floor, "numbers": runs(on_floor), "count": len(on_floor)})
+    return {
+        "floors": floors,
+        "total": len(numbers),
+        "site": data["site"],
+        "capacity": data["capacity"],
+        "skipped": runs(data["skipped"]),
+        "fingerprint": fingerprint(data),
+    }
 
 
 def added_message(rooms: list[Room]) -> str:

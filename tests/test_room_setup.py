@@ -5,9 +5,9 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 
-from rooms.models import AuditEvent, Room
+from rooms.models import AuditEvent, Room, Site
 from rooms.roles import Role
-from rooms.setup import add_rooms, fingerprint, room_number
+from rooms.setup import ADDED_BY_FLOOR, AddRoomsForm, add_rooms, room_number, runs
 from tests.base import LiveTestCase, SiteTestCase, SocketMixin
 from tests.factories import make_rooms, make_site, make_user
 
@@ -49,8 +49,8 @@ class AddRoomsTests(SiteTestCase):
         preview = page.context["preview"]
         self.assertEqual(preview["total"], 72)
         self.assertEqual(
-            [(line["floor"], line["first"], line["last"], line["count"]) for line in preview["floors"]],
-            [(3, "301", "325", 23), (4, "401", "424", 24), (5, "501", "525", 25)],
+            [(line["floor"], line["numbers"], line["count"]) for line in preview["floors"]],
+            [(3, "301-303、305-313、315-325", 23), (4, "401-424", 24), (5, "501-525", 25)],
         )
         self.assertContains(page, "Add these 72 rooms")
         self.assertEqual(Room.objects.count(), before)
@@ -62,8 +62,14 @@ class AddRoomsTests(SiteTestCase):
         self.assertEqual(added.count(), 75)
         self.assertEqual(set(added.values_list("capacity", flat=True)), {3})
         self.assertEqual(added.get(number="418").floor, 4)
-        events = AuditEvent.objects.filter(site=self.site, action="room.set_up")
+        events = AuditEvent.objects.filter(site=self.site, action=ADDED_BY_FLOOR)
         self.assertEqual(events.count(), 75)
+        # The feed has the step once, not a line a room.
+        from groups.control.board import feed
+
+        lines = [(event.action, event.label) for event in feed(self.site)]
+        self.assertIn(("rooms.added", "75 rooms on floors 3 to 5"), lines)
+        self.assertNotIn(ADDED_BY_FLOOR, [action for action, _label in lines])
         event = events.get(room__number="501")
         self.assertEqual((event.actor, event.after["capacity"]), (self.head, "3"))
         self.assertEqual(Room.objects.filter(site=self.other).count(), 8)
@@ -73,7 +79,7 @@ class AddRoomsTests(SiteTestCase):
         # The site's own rooms are 101-105 and 201-205.
         page = self.post(floor_from="1", floor_to="2", last="6")
         self.assertContains(page, "10 of these rooms are already set up")
-        self.assertContains(page, "101、102")
+        self.assertContains(page, "101-105、201-205")
         self.assertIsNone(page.context["preview"])
         self.assertEqual(Room.objects.count(), before)
         # Leaving them out works (the other site's own 101 is no hindrance).
@@ -161,7 +167,46 @@ class AddRoomsTests(SiteTestCase):
             [room_number(3, 7, 2), room_number(12, 1, 2), room_number(2, 105, 3), room_number(-1, 7, 2)],
             ["307", "1201", "2105", "B1-07"],
         )
-        self.assertNotEqual(fingerprint([(3, "301")]), fingerprint([(3, "302")]))
+        self.assertEqual(
+            runs([(3, "301"), (3, "302"), (3, "303"), (3, "305"), (4, "401"), (4, "402"), (-1, "B1-07")]),
+            "301-303、305、401-402、B1-07",
+        )
+
+    def form(self, **fields):
+        return AddRoomsForm({"site": str(self.site.pk), **ranges(**fields)}, sites=Site.objects.filter(pk=self.site.pk))
+
+    def test_runs_of_numbers_are_left_out_and_a_number_outside_the_ranges_is_refused(self):
+        form = self.form(floor_from="21", floor_to="21", last="10", skip="2101-2103，2105～2106 2108 至 2108")
+        self.assertTrue(form.is_valid(), form.errors)
+        self.assertEqual([number for _f, number in form.cleaned_data["numbers"]], ["2104", "2107", "2109", "2110"])
+        for skip, words in (
+            ("2099", "2099 is not among the rooms of these ranges"),
+            ("2103-2101", "write the lower number first"),
+            ("2101-21030", "write the lower number first"),
+        ):
+            with self.subTest(skip=skip):
+                form = self.form(floor_from="21", floor_to="21", last="10", skip=skip)
+                self.assertFalse(form.is_valid())
+                self.assertIn(words, str(form.errors["skip"]))
+
+    def test_floor_zero_is_explained_and_the_preview_names_what_is_added(self):
+        form = self.form(floor_from="0", floor_to="0")
+        self.assertIn("There is no floor 0", str(form.errors["floor_from"]))
+        page = self.post(floor_from="3", floor_to="3", last="6", capacity="2", skip="304")
+        self.assertContains(page, "5 rooms to add · 2 beds each · 测试隔离点")
+        self.assertContains(page, "<td>301-303、305-306</td>")
+        self.assertContains(page, "Left out: 304")
+        # Confirmed with another number of beds than previewed: previewed again, saying so.
+        previewed = page.context["preview"]["fingerprint"]
+        page = self.post(
+            floor_from="3", floor_to="3", last="6", capacity="3", skip="304", confirm="1", previewed=previewed
+        )
+        self.assertContains(page, 'id="changed-since-preview"')
+        self.assertFalse(Room.objects.filter(site=self.site, floor=3).exists())
+
+    def test_rooms_already_set_up_are_named_as_runs(self):
+        page = self.post(floor_from="1", floor_to="2", last="6")
+        self.assertContains(page, "(101-105、201-205)")
 
 
 class RoomsAddedReachOpenBoards(SocketMixin, LiveTestCase):

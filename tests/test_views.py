@@ -331,6 +331,19 @@ class PagesTests(SiteTestCase):
                 board = reverse("general-board")
                 self.assertContains(response, f'<a class="button" href="{board}">Clear the search</a>')
 
+    def test_a_room_number_finds_the_room_even_when_nobody_is_in_it(self):
+        self.client.force_login(self.clerk)
+        empty = self.rooms[4]
+        response = self.client.get(
+            reverse("general-board"), {"q": empty.number}, headers={"HX-Request": "true", "HX-Target": "search-results"}
+        )
+        self.assertContains(response, f'href="{reverse("room-detail", args=[empty.pk])}"')
+        self.assertContains(response, "available · 0/1")
+        self.assertNotContains(response, "Nobody found.")
+        response = self.client.get(reverse("general-board"), {"q": "9999"})
+        self.assertContains(response, "Nobody found.")
+        self.assertNotContains(response, 'id="room-found"')
+
     def test_the_page_speaks_chinese_by_default_and_english_on_request(self):
         from site_ops import settings as shipped
 

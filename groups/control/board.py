@@ -19,6 +19,7 @@ from rooms.handover import HANDOVER, control_handovers
 from rooms.models import AuditEvent, Room, Site
 from rooms.reads import by_floor, changed_rooms, load_site, site_counters
 from rooms.services import DISINFECTION, OCCUPANTS
+from rooms.setup import ADDED_BY_FLOOR
 from site_ops.boards import Board
 from site_ops.live import shared_by_renders
 from site_ops.speedups.fixed_reads import fixed_read
@@ -31,11 +32,14 @@ def feed(site: Site) -> list[AuditEvent]:
     return _feed(site.pk)
 
 
-@fixed_read(values=lambda site_id: [site_id])
+@fixed_read(values=lambda site_id: [site_id, ADDED_BY_FLOOR])
 def _feed(site_id: int):
     """The activity feed: the last events, with what a row shows (control/screen.html#feed-row)."""
-    events = AuditEvent.objects.filter(site_id=site_id).only(
-        "at", "actor_id", "actor_name", "action", "label", "room_id"
+    # A site's rooms added floor by floor are one line ("rooms.added"), not one a room.
+    events = (
+        AuditEvent.objects.filter(site_id=site_id)
+        .exclude(action=ADDED_BY_FLOOR)
+        .only("at", "actor_id", "actor_name", "action", "label", "room_id")
     )
     return events.order_by("-at", "-pk")[:FEED_LENGTH]
 

@@ -167,6 +167,10 @@ class FamilyMemberForm(PersonForm):
 FamilyFormSet = forms.formset_factory(FamilyMemberForm, extra=2, max_num=8, min_num=2, validate_min=True)
 
 
+# More rooms than a tablet's list shows at once get a box to type the number into.
+FILTER_FROM = 20
+
+
 class RoomChoiceForm(VersionedForm):
     """A room for a person: the rooms they may share first; for the site head
     also the others, which take a reason (the service decides and audits)."""
@@ -205,6 +209,9 @@ class RoomChoiceForm(VersionedForm):
         if not site_head:
             del self.fields["override"]
         field.widget.choices = choices
+        if len(options.fit) + (len(options.others) if site_head else 0) > FILTER_FROM:
+            # Hundreds of rooms on a tablet: a box above the list narrows it as a number is typed (live.js).
+            field.widget.attrs["data-filter"] = _("Type a room number to narrow the list")
 
     @staticmethod
     def room_label(room: Room) -> str:

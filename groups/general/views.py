@@ -446,6 +446,8 @@ def general_board(request):
     query = request.GET.get("q", "").strip()[:SEARCH_LENGTH]
     context["q"] = query
     context["results"] = search_people(site, query) if query else None
+    # A room number finds the room itself too, empty or not: a site of twenty floors is not browsed floor by floor.
+    context["room_found"] = Room.objects.filter(site=site, number=query.upper()).first() if query else None
     if request.htmx and request.htmx.target == "search-results":
         return render(request, "general/board.html#search-results", context)
     return render(request, "general/board.html", context)

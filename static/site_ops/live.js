@@ -331,7 +331,7 @@
   setInterval(function () { refreshClock(document); warnSessionEnding(); }, 30000);
   document.addEventListener("DOMContentLoaded", warnSessionEnding);
 
-  document.addEventListener("DOMContentLoaded", function () { hideForeignActions(document); refreshClock(document); });
+  document.addEventListener("DOMContentLoaded", function () { hideForeignActions(document); refreshClock(document); filterableSelects(document); });
   // A fragment that came over the socket was rendered without a request, so
   // its plain forms carry no CSRF token: give them the page's.
   function csrfForms(root) {
@@ -347,11 +347,43 @@
     });
   }
 
+  // A long select (the rooms of a twenty-floor site at check-in) gets a box
+  // above it: typing "15" keeps the options that begin with it, and a single
+  // one left is chosen. A tablet's select has no typing of its own.
+  function filterableSelects(root) {
+    root.querySelectorAll("select[data-filter]").forEach(function (select) {
+      if (select.previousElementSibling && select.previousElementSibling.classList.contains("select-filter")) return;
+      var all = Array.prototype.slice.call(select.children);
+      var box = document.createElement("input");
+      box.type = "search";
+      box.inputMode = "numeric";
+      box.className = "select-filter";
+      box.placeholder = select.dataset.filter;
+      box.setAttribute("aria-label", select.dataset.filter);
+      select.before(box);
+      box.addEventListener("input", function () {
+        var typed = box.value.trim().toUpperCase();
+        var chosen = select.value;
+        var keep = function (option) { return !option.value || option.textContent.trim().toUpperCase().indexOf(typed) === 0; };
+        select.replaceChildren.apply(select, all.map(function (child) {
+          if (child.tagName !== "OPTGROUP") return keep(child) ? child : null;
+          var group = child.cloneNode(false);
+          Array.prototype.forEach.call(child.querySelectorAll("option"), function (option) { if (keep(option)) group.appendChild(option.cloneNode(true)); });
+          return group.children.length ? group : null;
+        }).filter(Boolean));
+        var left = Array.prototype.filter.call(select.options, function (option) { return option.value; });
+        if (left.length === 1) select.value = left[0].value;
+        else if (left.some(function (option) { return option.value === chosen; })) select.value = chosen;
+      });
+    });
+  }
+
   document.addEventListener("htmx:load", function (event) {
     var root = event.detail.elt.parentNode || document;
     hideForeignActions(root);
     refreshClock(root);
     csrfForms(root);
+    filterableSelects(root);
   });
 
   // A login that ends while something is typed and not sent (the shift's

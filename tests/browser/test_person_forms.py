@@ -89,3 +89,32 @@ class PersonFormsInChineseTests(BrowserTestCase):
         self.assertIn("已保存", tablet.locator("#panel .done").inner_text())
         person = Person.objects.get(pk=self.person.pk)
         self.assertEqual((person.diet, person.birth_date), (Person.Diet.SOFT, self.person.birth_date))
+
+
+class RoomListOfAHotelTests(BrowserTestCase):
+    def test_typing_a_room_number_narrows_a_long_list_of_rooms(self):
+        """A site of a few hundred rooms: the check-in's list of rooms gets a box; "5" keeps floor 5's rooms."""
+        Room.objects.bulk_create(
+            Room(site=self.site, floor=floor, number=f"{floor}{n:02d}", capacity=1)
+            for floor in range(3, 9)
+            for n in range(1, 31)
+        )
+        tablet = self.open_as(self.clerk, "/general/", TABLET)
+        tablet.locator(f"#arrival-{self.person.pk}").get_by_role("link", name="入住").click()
+        form = tablet.locator("#panel form")
+        form.wait_for()
+        box = form.locator("input.select-filter")
+        expect(box).to_have_attribute("placeholder", "输入房号筛选")
+        rooms = form.locator("select[name=room] option[value]:not([value=''])")
+        self.assertGreater(rooms.count(), 150)
+        box.fill("5")
+        expect(rooms).to_have_count(30)
+        self.assertTrue(all(text.startswith("5") for text in rooms.all_inner_texts()))
+        box.fill("517")
+        expect(rooms).to_have_count(1)
+        room = Room.objects.get(site=self.site, number="517")
+        self.assertEqual(form.locator("select[name=room]").input_value(), str(room.pk))
+        self.screenshot(tablet, "check-in-room-typed-tablet")
+        form.get_by_role("button", name="入住").click()
+        tablet.locator("#panel .done").wait_for()
+        self.assertEqual(Stay.objects.get(person=self.person).room, room)
