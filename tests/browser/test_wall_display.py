@@ -242,6 +242,14 @@ class WallDisplayTests(BrowserTestCase):
             with self.subTest(name):
                 self.assertEqual(self.outside(page, f"#fig-{name}"), 0)
         self.assertEqual(self.outside(page, "#alerts"), 0)
+        # On a tablet the page scrolls through the floors; the alerts stay beside them.
+        page.set_viewport_size(TABLET)
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        page.wait_for_timeout(100)
+        self.assertGreater(page.evaluate("window.scrollY"), 2000)
+        self.assertEqual(self.outside(page, "#alerts h2"), 0)
+        self.assertEqual(self.outside(page, "#alerts .alert"), 0)
+        self.screenshot(page, "control-hotel-scrolled-tablet")
 
     def test_an_approval_result_hides_no_figure_and_closes_by_itself(self):
         page = self.open_as(self.head, "/control/", WALL)
