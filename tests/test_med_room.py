@@ -247,7 +247,7 @@ class MedRoomTests(MedicalTestCase):
         self.assertIn('<span class="hc c-missed">refused check</span>', family)
         self.assertIn('<span class="hc c-missed">not checked</span>', family)
         self.assertIn('<span class="hc c-distressed">36.8° · distressed</span>', family)
-        self.assertIn(" · PCR-9&amp;&quot;x&quot;</span>", family)
+        self.assertIn(" · PCR-9&amp;&quot;X&quot;</span>", family)  # a tube is stored in capitals
         self.assertIn("Record a POSITIVE result for 采&amp;样? Room 106 will be sealed", family)
         self.assertIn('<span class="muted">No sample today.</span>', family)
 

@@ -6,6 +6,7 @@ from unittest import mock
 
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from groups.medical import services as medical
@@ -222,6 +223,40 @@ class SamplingTests(MedicalTestCase):
             medical.sample_cancel(sample=collected, reason="不要了", by=self.nurse)
         self.assertEqual(self.fresh(collected).status, Sample.Status.COLLECTED)
 
+    def test_a_collection_recorded_by_mistake_is_taken_back_before_a_result(self):
+        """The floor's button counted a refusal at the door as collected: taken back, it waits again, audited."""
+        stay = self.check_in()
+        sample = self.collected(stay, barcode="HX-9")
+        with self.assertRaisesMessage(services.ServiceError, "Say why"):
+            medical.sample_uncollect(sample=sample, reason=" ", by=self.nurse)
+        medical.sample_uncollect(sample=self.fresh(sample), reason="本人拒绝，楼层按钮误记", by=self.nurse)
+        sample = self.fresh(sample)
+        self.assertEqual((sample.status, sample.collected_at, sample.tube_barcode), (Sample.Status.SCHEDULED, None, ""))
+        event = AuditEvent.objects.get(action="sample.uncollect")
+        self.assertEqual((event.before["tube_barcode"], event.note), ("HX-9", "本人拒绝，楼层按钮误记"))
+        # Then recorded as not taken, today.
+        medical.sample_cancel(sample=sample, reason="本人拒绝", by=self.nurse)
+        self.assertEqual(self.fresh(sample).status, Sample.Status.CANCELLED)
+        # A result stands: corrected, never taken back.
+        resulted = self.collected(self.check_in(person=make_person(self.site, name="付莉"), room=self.rooms[2]))
+        medical.sample_record_result(sample=resulted, result="negative", by=self.nurse)
+        with self.assertRaisesMessage(services.ServiceError, "cannot become scheduled"):
+            medical.sample_uncollect(sample=self.fresh(resulted), reason="错了", by=self.nurse)
+
+    def test_todays_sample_can_be_recorded_as_not_taken_from_the_persons_page(self):
+        stay = self.check_in()
+        self.client.force_login(self.nurse)
+        page = self.client.get(reverse("person-medical", args=[stay.person_id]))
+        self.assertContains(page, reverse("sample-cancel", args=[self.sample(stay).pk]))
+        collected = self.collected(stay)
+        page = self.client.get(reverse("person-medical", args=[stay.person_id]))
+        self.assertContains(page, reverse("sample-uncollect", args=[collected.pk]))
+        response = self.client.post(
+            reverse("sample-uncollect", args=[collected.pk]), {"reason": "记错人了", "version": collected.version}
+        )
+        self.assertIn(response.status_code, (200, 302))
+        self.assertEqual(self.fresh(collected).status, Sample.Status.SCHEDULED)
+
     def test_leaving_cancels_the_samples_still_to_take_and_keeps_the_collected_one(self):
         stay = self.check_in()
         collected = self.collected(stay)
@@ -342,6 +377,20 @@ class PositiveTests(MedicalTestCase):
         extra = Sample.objects.get(stay=self.son_stay, reason=Sample.Reason.CONTACT, scheduled_on=TODAY())
         self.assertEqual((extra.scheduled_on, extra.status), (TODAY(), Sample.Status.SCHEDULED))
         self.assertFalse(Sample.objects.filter(stay=self.stay, reason=Sample.Reason.CONTACT).exists())
+
+    def test_the_case_s_own_round_samples_no_longer_wait(self):
+        """A confirmed case is tested by the hospital: the protocol's samples still to take are cancelled, audited."""
+        self.record_positive()
+        waiting = Sample.objects.filter(stay=self.stay, status__in=[Sample.Status.SCHEDULED, Sample.Status.MISSED])
+        self.assertFalse(waiting.exists())
+        cancelled = Sample.objects.filter(stay=self.stay, status=Sample.Status.CANCELLED)
+        self.assertTrue(cancelled.exists())
+        self.assertIn("tested by the hospital", cancelled.first().note)
+        self.assertEqual(
+            AuditEvent.objects.filter(action="sample.cancel", person=self.mother).count(), cancelled.count()
+        )
+        # The room-mates' samples stand.
+        self.assertTrue(Sample.objects.filter(stay=self.son_stay, status=Sample.Status.SCHEDULED).exists())
 
     def test_it_drafts_an_urgent_transfer_to_the_designated_hospital(self):
         from groups.transfers.models import Transfer
@@ -531,6 +580,22 @@ class HealthRoundTests(MedicalTestCase):
         self.assertEqual(Alert.objects.count(), 1)
         self.assertEqual(AuditEvent.objects.filter(action="health.record").count(), 3)
 
+    def test_a_fever_corrected_to_no_fever_closes_its_alert_saying_what_it_was(self):
+        """38.2 typed for 36.2: the fever alert no longer shows 36.2 as a fever, nor waits on the handover."""
+        self.record({"person": self.person, "temperature": "38.2"})
+        check = HealthCheck.objects.get()
+        alert = Alert.objects.get(kind=Alert.Kind.FEVER)
+        self.record({"person": self.person, "temperature": "36.2", "version": check.version})
+        alert.refresh_from_db()
+        self.assertFalse(alert.is_open)
+        self.assertEqual((alert.acknowledged_by, alert.note), (self.nurse, "corrected by nurse: was 38.2 °C"))
+        event = AuditEvent.objects.filter(action="health.record").order_by("-pk").first()
+        self.assertEqual((event.before["temperature"], event.after["temperature"]), ("38.2", "36.2"))
+        self.client.force_login(self.nurse)
+        page = self.client.get(reverse("medical-board"))
+        self.assertContains(page, "corrected by nurse: was 38.2 °C")
+        self.assertNotContains(page, "36.2 °C (morning)")
+
     def test_a_stale_row_is_a_conflict(self):
         self.record({"person": self.person, "temperature": "36.8"}, by=self.head)
         with self.assertRaisesMessage(services.Conflict, "周宁"):
@@ -654,6 +719,31 @@ class LabImportTests(MedicalTestCase):
         self.assertNotIn(self.other.national_id, str(imported.rows))
         self.assertFalse(SampleResult.objects.exists())
         self.assertEqual(self.fresh(self.tube).status, Sample.Status.COLLECTED)
+
+    def test_two_lines_that_disagree_on_one_tube_record_neither(self):
+        """A negative on line 2 and a positive on line 3 for the same tube: the positive was dropped before."""
+        imported = self.preview(self.sheet("HX-1,,阴性,,,", "HX-1,,阳性,25,27,"))
+        self.assertEqual(self.codes(imported), [(2, "conflicting"), (3, "conflicting")])
+        self.assertEqual(imported.count("apply"), 0)
+        self.assertIn("lines 2、3 give this sample different results", imported.lines()[0]["message"])
+        self.assertEqual(medical.lab_import_apply(lab_import=imported, by=self.nurse), 0)
+        self.assertEqual(self.fresh(self.tube).status, Sample.Status.COLLECTED)
+
+    def test_a_tube_is_one_code_whatever_its_case_or_spaces(self):
+        stay = self.check_in(person=make_person(self.site, name="万佳"), room=self.rooms[2])
+        sample = self.collected(stay, barcode=" hxs 12070005 ")
+        self.assertEqual(self.fresh(sample).tube_barcode, "HXS12070005")
+        imported = self.preview(self.sheet("HXS12070005,,阴性（-）,>40,≥40,", "hx-1,,Negative (NEG),,,"))
+        self.assertEqual(self.codes(imported), [(2, "apply"), (3, "apply")])
+
+    def test_ct_values_on_an_antigen_tube_are_the_wrong_tube(self):
+        stay = self.check_in(person=make_person(self.site, name="徐宏伟"), room=self.rooms[3])
+        antigen = Sample.objects.filter(stay=stay).first()
+        Sample.objects.filter(pk=antigen.pk).update(kind=Sample.Kind.ANTIGEN)
+        self.collected(stay, barcode="AG-1")
+        imported = self.preview(self.sheet("AG-1,,阴性,36,37,"))
+        self.assertEqual(self.codes(imported), [(2, "ct_for_antigen")])
+        self.assertIn("the tube is an antigen test", imported.lines()[0]["message"])
 
     def test_a_report_time_still_to_come_or_before_the_sample_was_taken_is_not_applied(self):
         now = timezone.localtime()

@@ -8,6 +8,8 @@ understood and why.
 
 import csv
 import io
+import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -192,8 +194,14 @@ def read_sheet(filename: str, content: bytes) -> list[SheetRow]:
     return rows
 
 
+def tube_code(text) -> str:
+    """A tube's barcode as stored and compared: scanned, typed in lower case or in full-width
+    characters, "hxs 1207-0005" and "HXS1207-0005" are one tube."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).upper()[:40]
+
+
 def _row(number: int, values: dict) -> SheetRow:
-    row = SheetRow(line=number, barcode=_text(values.get("barcode")))
+    row = SheetRow(line=number, barcode=tube_code(_text(values.get("barcode"))))
     row.result_text = _text(values.get("result"))
     raw_id = _text(values.get("national_id"))
 
@@ -210,13 +218,15 @@ def _row(number: int, values: dict) -> SheetRow:
                 return fail("bad_id")
     if not row.barcode and not row.national_id:
         return fail("no_key")
-    key = row.result_text.lower().replace(" ", "")
+    # "阴性（-）", "Negative (NEG)": the word with the lab's sign after it.
+    key = re.sub(r"[（(][^）)]*[）)]$", "", unicodedata.normalize("NFKC", row.result_text).lower().replace(" ", ""))
     row.result = next((result for result, words in RESULTS.items() if key in words), "")
     if not row.result:
         return fail("bad_result", row.result_text)
     for name in ("ct_orf1ab", "ct_n"):
         value = values.get(name)
-        if _norm(value) in NOT_DETECTED:
+        # ">40", "≥40": past the cycles the lab ran, not detected.
+        if _norm(value) in NOT_DETECTED or re.fullmatch(r"[>≥]\s*\d+(\.\d+)?", _text(value)):
             continue
         try:
             ct = Decimal(_text(value)).quantize(Decimal("0.1"))

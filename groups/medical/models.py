@@ -368,6 +368,10 @@ LINE_MESSAGES = {
     "cancelled": _("the sample was cancelled"),
     "not_collected": _("the sample was not marked collected"),
     "duplicate": _("the same sample as line %(line)s"),
+    "ct_for_antigen": _(
+        "the line has Ct values, a PCR's, and the tube is an %(kind)s test: check the tube with the lab"
+    ),
+    "conflicting": _("lines %(lines)s give this sample different results: none is recorded; check them with the lab"),
     "no_barcode": _("no sample has tube barcode %(barcode)s"),
     "no_person": _("nobody on this site has this national ID"),
     "no_sample": _("no sample of %(name)s awaits a result"),
@@ -738,6 +742,7 @@ ACTION_LABELS.update(
         "sample.correct": _("result corrected"),
         "sample.missed": _("sample missed"),
         "sample.cancel": _("sample cancelled"),
+        "sample.uncollect": _("sample collection taken back"),
         "sample.extra": _("extra sample scheduled"),
         "stay.extend": _("quarantine extended"),
         "stay.replan": _("sampling re-planned"),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("medical/samples/<id:pk>/result/", views.sample_result, name="sample-result"),
     path("medical/samples/<id:pk>/correct/", views.sample_correct, name="sample-correct"),
     path("medical/samples/<id:pk>/cancel/", views.sample_cancel, name="sample-cancel"),
+    path("medical/samples/<id:pk>/uncollect/", views.sample_uncollect, name="sample-uncollect"),
     path("medical/alerts/<id:pk>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
     path("medical/people/<id:pk>/", views.person_medical, name="person-medical"),
     path("medical/people/<id:pk>/extend/", views.stay_extend, name="stay-extend"),

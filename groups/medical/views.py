@@ -167,6 +167,16 @@ def sample_cancel(request, pk):
 
 @login_required
 @require_POST
+def sample_uncollect(request, pk):
+    sample = _get_sample_for_user(request, pk)
+    fallback = reverse("person-medical", args=[sample.person_id])
+    call = partial(medical.sample_uncollect, sample=sample, by=request.user)
+    _result, refusal = _act(request, CancelForm(request.POST), call, fallback)
+    return refusal or done(request, _("The collection is taken back: the sample waits to be taken."), fallback)
+
+
+@login_required
+@require_POST
 def floor_collected(request, floor):
     site = site_for_user(request, *MEDICAL_ROLES)
     fallback = reverse("medical-board") + f"?floor={floor}"

@@ -6,6 +6,10 @@
  * someone acknowledges it. The beep is WebAudio, so nothing is downloaded;
  * the mute toggle is kept in this browser's localStorage. The page's
  * fragments come over the websocket, so the check runs after each swap.
+ * A browser lets a page sound only after someone has touched it: a wall
+ * screen reloaded (or the server restarted) would stay silent, so until a
+ * touch the toggle says "tap to allow the sound", and the first touch
+ * anywhere on the page allows it.
  */
 (function () {
   "use strict";
@@ -19,17 +23,42 @@
     try { return window.localStorage.getItem(KEY) === "muted"; } catch (e) { return false; }
   }
 
+  function blocked() {
+    return !muted() && audio !== null && audio.state === "suspended";
+  }
+
   function syncToggles() {
     document.querySelectorAll("[data-alert-mute]").forEach(function (button) {
       var off = muted();
       button.setAttribute("aria-pressed", off ? "true" : "false");
-      button.textContent = off ? button.dataset.labelMuted : button.dataset.labelOn;
+      button.classList.toggle("blocked", blocked());
+      button.textContent = off ? button.dataset.labelMuted : blocked() ? button.dataset.labelBlocked : button.dataset.labelOn;
     });
   }
 
+  function openAudio() {
+    try {
+      if (!audio) {
+        audio = new (window.AudioContext || window.webkitAudioContext)();
+        audio.onstatechange = syncToggles;
+      }
+    } catch (e) { /* no WebAudio: the alarm is the red bar alone */ }
+  }
+
+  // The first touch or key on the page allows the sound; a touch that did
+  // so on the toggle itself does not also mute it.
+  var justAllowed = false;
+  function allowSound() {
+    if (!audio || audio.state !== "suspended") return;
+    justAllowed = true;
+    audio.resume().then(syncToggles, function () {});
+  }
+  document.addEventListener("pointerdown", allowSound, true);
+  document.addEventListener("keydown", allowSound, true);
+
   function beep() {
     try {
-      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      openAudio();
       if (audio.state === "suspended") audio.resume();
       [0, 0.3, 0.6].forEach(function (at) {
         var tone = audio.createOscillator();
@@ -71,11 +100,15 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-alert-mute]");
     if (!button) return;
+    if (justAllowed) return;
     try { window.localStorage.setItem(KEY, muted() ? "on" : "muted"); } catch (e) { /* private mode */ }
     syncToggles();
   });
 
+  document.addEventListener("click", function () { justAllowed = false; });
+
   document.addEventListener("DOMContentLoaded", function () {
+    if (document.querySelector("[data-alert-mute]") && !muted()) openAudio();
     syncToggles();
     check();
     setInterval(check, 5000);

@@ -70,6 +70,7 @@ from groups.medical.services.results import (  # noqa: F401
 from groups.medical.services.sampling import (  # noqa: F401
     sample_cancel,
     sample_collect,
+    sample_uncollect,
     samples_collect_floor,
     samples_mark_missed,
 )

@@ -40,6 +40,9 @@ SAMPLE_MOVES = frozenset(
         (S.SCHEDULED, S.CANCELLED),
         (S.MISSED, S.CANCELLED),
         (S.COLLECTED, S.RESULTED),
+        # A collection recorded by mistake (the floor's button over a refusal), taken back before a result.
+        (S.COLLECTED, S.SCHEDULED),
+        (S.COLLECTED, S.MISSED),
         (S.RESULTED, S.RESULTED),
     }
 )

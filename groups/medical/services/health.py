@@ -13,7 +13,7 @@ from groups.medical.models import (
 )
 from groups.medical.services.common import MEDICAL_ROLES, Touched, _publish
 from rooms.models import Person, Site, Stay
-from rooms.roles import require_role
+from rooms.roles import display_name, require_role
 from rooms.services import (
     ServiceError,
     audit_all,
@@ -22,6 +22,7 @@ from rooms.services import (
     claim_form,
     touch,
 )
+from rooms.words import site_language
 
 ALERT_FOR_CONCERN = {"fever": Alert.Kind.FEVER, "symptoms": Alert.Kind.SYMPTOMS, "distressed": Alert.Kind.DISTRESSED}
 
@@ -128,6 +129,17 @@ def health_round_record(*, site: Site, day: date, round: str, entries: list[dict
         for check, person, stay, values, before, old_concerns, was_done in recorded:
             concerns = concerns_of(check.temperature, check.symptoms, check.mood, protocol.fever_from)
             new = [concern for concern in concerns if concern not in old_concerns]
+            gone = [ALERT_FOR_CONCERN[concern] for concern in old_concerns if concern not in concerns]
+            if gone:
+                # A reading corrected (38.2 typed for 36.2): its alert is closed, saying what it was.
+                with site_language():
+                    note = _("corrected by %(who)s: was %(was)s") % {
+                        "who": display_name(by),
+                        "was": f"{before.get('temperature')} °C" if before.get("temperature") else "",
+                    }
+                Alert.objects.filter(health_check=check, kind__in=gone, acknowledged_at__isnull=True).update(
+                    acknowledged_at=timezone.now(), acknowledged_by=by, note=note[:300]
+                )
             if new:
                 Alert.objects.create(
                     site=site,

@@ -2,11 +2,12 @@ import hashlib
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from groups.medical.lab_sheets import CLOCK_SLACK, SheetRow, read_sheet
+from groups.medical.lab_sheets import CLOCK_SLACK, SheetRow, read_sheet, tube_code
 from groups.medical.models import (
     LabImport,
     Sample,
@@ -28,9 +29,12 @@ from rooms.services import (
 def _match_rows(site: Site, rows: list[SheetRow]) -> list[dict]:
     """What each line of a sheet would do: apply, skip (already recorded) or error, and why."""
     barcodes = {row.barcode for row in rows if row.barcode}
+    # Compared as one code whatever its case: a tube typed in lower case before it was made one.
     by_barcode = {
-        sample.tube_barcode: sample
-        for sample in Sample.objects.filter(site=site, tube_barcode__in=barcodes).select_related("person", "stay__room")
+        tube_code(sample.tube_barcode): sample
+        for sample in Sample.objects.annotate(code=Upper("tube_barcode"))
+        .filter(site=site, code__in=barcodes)
+        .select_related("person", "stay__room")
     }
     protocol = TestProtocol.numbers_for(site.pk)
     seen: dict[int, int] = {}
@@ -67,6 +71,9 @@ def _match_rows(site: Site, rows: list[SheetRow]) -> list[dict]:
                 code="before_collection",
                 params={"reported": _local(row.reported_at), "collected": _local(sample.collected_at)},
             )
+        elif sample.kind != Sample.Kind.PCR and (row.ct_orf1ab or row.ct_n):
+            # Ct values are a PCR's: a line that has them and matched an antigen tube is the wrong tube.
+            line.update(code="ct_for_antigen", params={"kind": sample.get_kind_display()})
         elif sample.kind == Sample.Kind.PCR and _ct_disagrees(protocol, row):
             reading = protocol.read_ct(row.ct_orf1ab, row.ct_n)
             line.update(code="ct_disagrees", params={"reading": reading, "threshold": str(protocol.ct_negative_from)})
@@ -81,7 +88,23 @@ def _match_rows(site: Site, rows: list[SheetRow]) -> list[dict]:
         else:
             line.update(code="not_collected")
         seen.setdefault(sample.pk, row.line)
+    _refuse_conflicts(lines, rows)
     return lines
+
+
+def _refuse_conflicts(lines: list[dict], rows: list[SheetRow]) -> None:
+    """Two lines of one sample that disagree (negative on one, positive on the other, or other Ct values):
+    neither is applied, and each says so. The same line twice stays "the same sample as line N"."""
+    by_sample: dict[int, list[tuple[dict, SheetRow]]] = {}
+    for line, row in zip(lines, rows, strict=True):
+        if line["sample"] is not None:
+            by_sample.setdefault(line["sample"], []).append((line, row))
+    for pairs in by_sample.values():
+        readings = {(row.result, row.ct_orf1ab, row.ct_n) for _line, row in pairs}
+        if len(pairs) > 1 and len(readings) > 1:
+            numbers = "、".join(str(row.line) for _line, row in pairs)
+            for line, _row in pairs:
+                line.update(action="error", code="conflicting", params={"lines": numbers})
 
 
 def _local(moment) -> str:

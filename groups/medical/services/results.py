@@ -234,7 +234,46 @@ def _escalate_positive(sample: Sample, stay: Stay, *, by) -> Touched:
         # The closed-loop transfer to a designated hospital is drafted in the
         # same transaction: the site head sees it waiting for approval at once.
         transfers.transfer_draft_for_positive(person=person, by=by)
+        # A confirmed case is tested by the hospital, not by the round: the protocol's samples still
+        # to take no longer wait on the board, the handover or the overdue count.
+        _cancel_rounds_of_a_case(stay, sample, by=by)
     return touched
+
+
+def _cancel_rounds_of_a_case(stay: Stay, positive: Sample, *, by) -> None:
+    if positive.kind != Sample.Kind.PCR:
+        return
+    waiting = list(
+        Sample.objects.filter(
+            stay=stay, status__in=[Sample.Status.SCHEDULED, Sample.Status.MISSED], reason=Sample.Reason.PROTOCOL
+        )
+    )
+    if not waiting:
+        return
+    note = written(gettext_noop("Positive on %(day)s: tested by the hospital."), day=str(timezone.localdate()))
+    Sample.objects.filter(pk__in=[sample.pk for sample in waiting]).update(
+        status=Sample.Status.CANCELLED,
+        note=note[:200],
+        version=F("version") + 1,
+        updated_by=by,
+        updated_at=timezone.now(),
+    )
+    audit_all(
+        [
+            audit_event(
+                site=stay.site,
+                by=by,
+                action="sample.cancel",
+                obj=sample,
+                room=stay.room,
+                person=stay.person,
+                before={"status": sample.status},
+                after={"status": Sample.Status.CANCELLED},
+                note=note,
+            )
+            for sample in waiting
+        ]
+    )
 
 
 def sample_record_result(

@@ -7,6 +7,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from groups.medical.lab_sheets import tube_code
 from groups.medical.models import (
     Sample,
 )
@@ -44,7 +45,7 @@ def _collect(sample: Sample, *, by, at: datetime, barcode: str = "") -> None:
     sample.collected_at = at
     sample.collected_by = by
     if barcode:
-        sample.tube_barcode = barcode.strip()[:40]
+        sample.tube_barcode = tube_code(barcode)
     touch(sample, by)
 
 
@@ -61,8 +62,16 @@ def sample_collect(*, sample: Sample, by, barcode: str = "", version: int | None
             with transaction.atomic():
                 sample.save(update_fields=SAMPLE_FIELDS)
         except IntegrityError:
+            holder = (
+                Sample.objects.filter(site=stay.site, tube_barcode=sample.tube_barcode).select_related("person").first()
+            )
             raise ServiceError(
-                _("Tube %(barcode)s is already used for another sample.") % {"barcode": barcode}
+                _("Tube %(barcode)s is already used for the sample of %(name)s (%(day)s).")
+                % {
+                    "barcode": sample.tube_barcode,
+                    "name": holder.person.name if holder else "?",
+                    "day": date_format(holder.scheduled_on, "m-d") if holder else "",
+                }
             ) from None
         audit(
             site=stay.site,
@@ -140,6 +149,35 @@ def sample_cancel(*, sample: Sample, reason: str, by, version: int | None = None
             room=stay.room,
             person=stay.person,
             before={"status": was},
+            after={"status": sample.status},
+            note=reason,
+        )
+        _publish(stay.site, Touched({stay.room_id}, {stay.person_id}))
+    return sample
+
+
+def sample_uncollect(*, sample: Sample, reason: str, by, version: int | None = None, token=None) -> Sample:
+    """Take back a collection recorded by mistake: the sample waits again (missed if its day is over)."""
+    require_role(by, *MEDICAL_ROLES)
+    reason = _reason(reason, _("Say why the collection is taken back."))
+    with transaction.atomic():
+        claim_form(token, by)
+        sample = _lock_sample(sample, version)
+        stay = _stay_of(sample)
+        to = Sample.Status.SCHEDULED if sample.scheduled_on >= timezone.localdate() else Sample.Status.MISSED
+        _move(sample, to)
+        before = {"status": sample.status, "tube_barcode": sample.tube_barcode}
+        sample.status, sample.collected_at, sample.collected_by, sample.tube_barcode = to, None, None, ""
+        touch(sample, by)
+        sample.save(update_fields=SAMPLE_FIELDS)
+        audit(
+            site=stay.site,
+            by=by,
+            action="sample.uncollect",
+            obj=sample,
+            room=stay.room,
+            person=stay.person,
+            before=before,
             after={"status": sample.status},
             note=reason,
         )
