@@ -97,7 +97,8 @@ class HealthEntryForm(forms.Form):
         required=False,
         max_digits=3,
         decimal_places=1,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 4, "placeholder": "36.5", "autocomplete": "off"}),
+        # "°C", not a reading: a grey 36.5 read as one entered, and an empty row is not recorded.
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 4, "placeholder": "°C", "autocomplete": "off"}),
     )
     symptoms = forms.MultipleChoiceField(
         label=_("symptoms"), choices=HealthCheck.Symptom.choices, required=False, widget=forms.CheckboxSelectMultiple
