@@ -169,7 +169,18 @@ def read_sheet(filename: str, content: bytes) -> list[SheetRow]:
         if key and key not in columns:
             columns[key] = index
     if "result" not in columns or not ({"barcode", "national_id"} & set(columns)):
-        raise ServiceError(_("The sheet needs a result column and a tube barcode or national ID column."))
+        # Which headings are read, in the sheet's own words: the lab's file is renamed, not guessed at.
+        raise ServiceError(
+            _(
+                "The sheet needs a result column and a tube barcode or national ID column. Headings read: "
+                "result: %(result)s; tube barcode: %(barcode)s; national ID: %(id)s."
+            )
+            % {
+                "result": "、".join(sorted(h for h in HEADERS["result"] if not h.isascii())),
+                "barcode": "、".join(sorted(h for h in HEADERS["barcode"] if not h.isascii())),
+                "id": "、".join(sorted(h for h in HEADERS["national_id"] if not h.isascii())),
+            }
+        )
     rows = []
     for position, cells in table:
         # Blank lines count too, up to a point: a sheet of a million empty rows
