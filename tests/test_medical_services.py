@@ -736,6 +736,23 @@ class LabImportTests(MedicalTestCase):
         imported = self.preview(self.sheet("HXS12070005,,阴性（-）,>40,≥40,", "hx-1,,Negative (NEG),,,"))
         self.assertEqual(self.codes(imported), [(2, "apply"), (3, "apply")])
 
+    def test_tubes_typed_before_in_lower_case_are_made_capitals_unless_another_holds_the_code(self):
+        import importlib
+
+        from django.apps import apps
+
+        migration = importlib.import_module("groups.medical.migrations.0012_tube_codes_in_capitals")
+        Sample.objects.filter(pk=self.tube.pk).update(tube_barcode="hx-1")
+        stay = self.check_in(person=make_person(self.site, name="万佳"), room=self.rooms[2])
+        clash = self.collected(stay, barcode="HX-2")
+        other = Sample.objects.filter(stay=stay).exclude(pk=clash.pk).first()
+        Sample.objects.filter(pk=other.pk).update(tube_barcode="hx-2 ")
+        migration.normalise(apps, None)
+        self.assertEqual(self.fresh(self.tube).tube_barcode, "HX-1")
+        self.assertEqual(self.fresh(other).tube_barcode, "hx-2 ")  # HX-2 is another tube's: left, not lost
+        imported = self.preview(self.sheet("HX-1,,阴性,,,"))
+        self.assertEqual(self.codes(imported), [(2, "apply")])
+
     def test_ct_values_on_an_antigen_tube_are_the_wrong_tube(self):
         stay = self.check_in(person=make_person(self.site, name="徐宏伟"), room=self.rooms[3])
         antigen = Sample.objects.filter(stay=stay).first()

@@ -2,12 +2,11 @@ import hashlib
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from groups.medical.lab_sheets import CLOCK_SLACK, SheetRow, read_sheet, tube_code
+from groups.medical.lab_sheets import CLOCK_SLACK, SheetRow, read_sheet
 from groups.medical.models import (
     LabImport,
     Sample,
@@ -29,12 +28,10 @@ from rooms.services import (
 def _match_rows(site: Site, rows: list[SheetRow]) -> list[dict]:
     """What each line of a sheet would do: apply, skip (already recorded) or error, and why."""
     barcodes = {row.barcode for row in rows if row.barcode}
-    # Compared as one code whatever its case: a tube typed in lower case before it was made one.
+    # Tubes are stored as one code (tube_code; migration medical 0012 made the older ones so).
     by_barcode = {
-        tube_code(sample.tube_barcode): sample
-        for sample in Sample.objects.annotate(code=Upper("tube_barcode"))
-        .filter(site=site, code__in=barcodes)
-        .select_related("person", "stay__room")
+        sample.tube_barcode: sample
+        for sample in Sample.objects.filter(site=site, tube_barcode__in=barcodes).select_related("person", "stay__room")
     }
     protocol = TestProtocol.numbers_for(site.pk)
     seen: dict[int, int] = {}
