@@ -237,6 +237,10 @@ class FollowUpTests(SiteTestCase):
         self.assertIn("medical", callbacks[0].change.topics)
         self.client.force_login(self.nurse)
         self.assertContains(self.client.get(reverse("medical-board")), "38.1")
+        # A fever today, wherever it was taken: the counters count the person once.
+        from groups.medical.reads import medical_counters
+
+        self.assertEqual(medical_counters(self.site)["fevers_today"], 1)
 
     def test_a_nurse_records_a_follow_up_in_one_tap_from_the_ledger(self):
         self.client.force_login(self.nurse)

@@ -16,7 +16,7 @@ from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from groups.medical.care_models import care_due_count
+from groups.medical.care_models import CareFollowUp, care_due_count
 from groups.medical.models import (
     HEALTH_ALERT_KINDS,
     Alert,
@@ -98,12 +98,13 @@ def _sample_counters_query(site_id: int, today: date, start: datetime, end: date
 
 
 def _feverish_today_query(site_id: int, today: date):
-    """Who had a fever today, by the site's protocol: a person a row."""
+    """Who had a fever today, by the site's protocol, at a health round or a care follow-up: a person a row."""
+    rounds = HealthCheck.objects.filter(site_id=site_id, day=today, temperature__gte=fever_from(site_id))
+    follow_ups = CareFollowUp.objects.filter(site_id=site_id, day=today, temperature__gte=fever_from(site_id))
     return (
-        HealthCheck.objects.filter(site_id=site_id, day=today, temperature__gte=fever_from(site_id))
-        .values_list("person_id", flat=True)
-        .distinct()
+        rounds.values_list("person_id", flat=True)
         .order_by()
+        .union(follow_ups.values_list("person_id", flat=True).order_by())
     )
 
 
@@ -121,6 +122,10 @@ _sample_counters = FixedRead(_sample_counters_query, _sample_counters_values)
 _feverish_today = FixedRead(
     _feverish_today_query,
     lambda site_id, today: [
+        connection.ops.adapt_datefield_value(today),
+        site_id,
+        site_id,
+        connection.ops.adapt_decimalfield_value(HealthCheck.FEVER_FROM),
         connection.ops.adapt_datefield_value(today),
         site_id,
         site_id,
