@@ -145,34 +145,33 @@ def sample_result(request, pk):
     return _room_done(request, sample.stay.room_id, message)
 
 
+def _sample_on_persons_page(request, pk, service, form_class, message: str):
+    """A sample's move made from the person's page (a correction, a cancellation, a collection taken back)."""
+    sample = _get_sample_for_user(request, pk)
+    fallback = reverse("person-medical", args=[sample.person_id])
+    call = partial(service, sample=sample, by=request.user)
+    _result, refusal = _act(request, form_class(request.POST), call, fallback)
+    return refusal or done(request, message, fallback)
+
+
 @login_required
 @require_POST
 def sample_correct(request, pk):
-    sample = _get_sample_for_user(request, pk)
-    fallback = reverse("person-medical", args=[sample.person_id])
-    call = partial(medical.sample_correct_result, sample=sample, by=request.user)
-    _result, refusal = _act(request, CorrectionForm(request.POST), call, fallback)
-    return refusal or done(request, _("The correction is recorded; the history keeps both results."), fallback)
+    message = _("The correction is recorded; the history keeps both results.")
+    return _sample_on_persons_page(request, pk, medical.sample_correct_result, CorrectionForm, message)
 
 
 @login_required
 @require_POST
 def sample_cancel(request, pk):
-    sample = _get_sample_for_user(request, pk)
-    fallback = reverse("person-medical", args=[sample.person_id])
-    call = partial(medical.sample_cancel, sample=sample, by=request.user)
-    _result, refusal = _act(request, CancelForm(request.POST), call, fallback)
-    return refusal or done(request, _("The sample is cancelled."), fallback)
+    return _sample_on_persons_page(request, pk, medical.sample_cancel, CancelForm, _("The sample is cancelled."))
 
 
 @login_required
 @require_POST
 def sample_uncollect(request, pk):
-    sample = _get_sample_for_user(request, pk)
-    fallback = reverse("person-medical", args=[sample.person_id])
-    call = partial(medical.sample_uncollect, sample=sample, by=request.user)
-    _result, refusal = _act(request, CancelForm(request.POST), call, fallback)
-    return refusal or done(request, _("The collection is taken back: the sample waits to be taken."), fallback)
+    message = _("The collection is taken back: the sample waits to be taken.")
+    return _sample_on_persons_page(request, pk, medical.sample_uncollect, CancelForm, message)
 
 
 @login_required
