@@ -97,4 +97,8 @@ def validate_phone(value: str) -> str:
     value = value.strip().replace(" ", "").replace("-", "")
     if value and not PHONE.fullmatch(value):
         raise ValidationError(_("A phone number has 7 to 15 digits."))
+    # A mainland mobile is 1 and ten more digits; a landline starts with its area code's 0, a number
+    # from abroad with its country code (00...).
+    if value.startswith("1") and len(value) != 11:
+        raise ValidationError(_("A mobile number has 11 digits (it has %(count)s).") % {"count": len(value)})
     return value

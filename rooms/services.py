@@ -258,16 +258,28 @@ def household_register(
         raise ServiceError(_("The same national ID appears twice in this list."))
     with transaction.atomic():
         claim_form(token, by)
-        active = set(
+        active = list(
             Person.objects.filter(
                 site=site,
                 national_id__in=ids,
                 status__in=[Person.Status.EXPECTED, Person.Status.IN_ISOLATION],
-            ).values_list("national_id", flat=True)
+            ).order_by("name")
         )
         if active:
+            # Who, and as what: the clerk finds the record by the name (the board's search), not the masked ID.
             raise ServiceError(
-                _("Already on this site: %(ids)s.") % {"ids": ", ".join(mask_national_id(i) for i in sorted(active))}
+                _("Already on this site: %(people)s. Search the board for the name to open the record.")
+                % {
+                    "people": "; ".join(
+                        _("%(name)s (%(status)s, %(id)s)")
+                        % {
+                            "name": person.name,
+                            "status": person.get_status_display(),
+                            "id": mask_national_id(person.national_id),
+                        }
+                        for person in active
+                    )
+                }
             )
         people = []
         for member in members:

@@ -96,7 +96,7 @@ class SuggestionTests(MedicalTestCase):
 
     def test_a_younger_person_gets_no_preference_and_the_hint_says_so(self):
         found = self.suggestion(make_person(self.site, birth_date=date(1991, 2, 3)))
-        self.assertIn("no floor preference applied", found.hint)
+        self.assertIn("upper floors first, the low ones kept for the elderly", found.hint)
 
     def test_a_family_member_moving_alone_is_offered_a_room_of_their_own_not_one_for_a_family_of_0(self):
         # She is in her room already and moves (a room change); nobody of her family is still to come.

@@ -263,7 +263,7 @@ class RegisterTests(SiteTestCase):
         self.assertEqual(AuditEvent.objects.filter(action="person.register").count(), 2)
 
     def test_an_id_already_on_the_site_is_refused_masked(self):
-        with self.assertRaisesMessage(services.ServiceError, "Already on this site: 500***"):
+        with self.assertRaisesMessage(services.ServiceError, "Already on this site: 李秀英 (expected, 500***"):
             services.person_register(site=self.site, by=self.clerk, data=self.data(national_id=self.person.national_id))
 
     def test_the_audit_masks_personal_data(self):

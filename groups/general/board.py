@@ -50,6 +50,8 @@ def releases_due(site: Site) -> list[Stay]:
         .select_related("person__cares_for", "room")
         # A carer and the person they look after are released together.
         .prefetch_related("person__carers")
+        # Away on a hospital visit: released once back, not from the list meanwhile.
+        .annotate(away=Transfer.away_now("person_id"))
         .order_by("ends_on", "room__floor", "room__number")
     )
     return attach_eligibility(stays)

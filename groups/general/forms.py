@@ -74,6 +74,13 @@ class PersonForm(forms.ModelForm):
         national_id = cleaned.get("national_id")
         if national_id and not cleaned.get("birth_date"):
             cleaned["birth_date"] = birth_date_from_national_id(national_id)
+        elif national_id and cleaned["birth_date"] != birth_date_from_national_id(national_id):
+            # The age decides a room on a low floor, a child's room and the certificate: one of the two is wrong.
+            self.add_error(
+                "birth_date",
+                _("The national ID gives the birth date %(day)s: correct one of the two.")
+                % {"day": birth_date_from_national_id(national_id).isoformat()},
+            )
         birth = cleaned.get("birth_date")
         if birth and birth > timezone.localdate():
             self.add_error("birth_date", _("The birth date is in the future."))
@@ -147,6 +154,10 @@ class HouseholdForm(OnceForm):
 
 
 class FamilyMemberForm(PersonForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["address"].help_text = _("Left empty: the address of the first member who has one.")
+
     class Meta(PersonForm.Meta):
         fields = [
             "name",

@@ -23,7 +23,7 @@ from groups.medical.reads import day_bounds
 from rooms.models import Site, Stay
 from rooms.roles import require_role
 from rooms.services import PEOPLE_ROLES, ServiceError, audit, require_reveal
-from rooms.sheets import append_row
+from rooms.sheets import append_row, fit_columns
 from site_ops import live
 
 DATE = "yyyy-mm-dd"
@@ -144,8 +144,7 @@ def release_list_xlsx(rows: list[ReleaseRow], *, day: date, full_id: bool) -> by
     for line in sheet.iter_rows(min_row=2):
         for index in (9, 11):
             line[index].number_format = DATE
-    for letter, width in zip("ABCDEFGHIJKL", (10, 6, 6, 22, 14, 40, 14, 14, 8, 12, 10, 12), strict=True):
-        sheet.column_dimensions[letter].width = width
+    fit_columns(sheet)
     sheet.freeze_panes = "A2"
     content = io.BytesIO()
     book.save(content)

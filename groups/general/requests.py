@@ -6,6 +6,7 @@ The writes and reads are rooms.requests: every group logs and works them.
 """
 
 import io
+import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -13,6 +14,7 @@ from functools import partial
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -191,7 +193,15 @@ class PeriodForm(forms.Form):
     def narrowed(self, requests: list) -> list:
         """The period's requests with the status, kind and room asked for (an unreadable choice: all)."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        status, kind, room = data.get("status"), data.get("kind"), (data.get("room") or "").strip()
+        status, kind = data.get("status"), data.get("kind")
+        # "614房", "６１４": the room's number.
+        room = (
+            unicodedata.normalize("NFKC", data.get("room") or "")
+            .strip()
+            .removesuffix("房间")
+            .removesuffix("房")
+            .upper()
+        )
         if status == NOT_DONE:
             requests = [found for found in requests if found.status in Request.OPEN_STATUSES]
         elif status:
@@ -201,6 +211,9 @@ class PeriodForm(forms.Form):
         if room:
             requests = [found for found in requests if found.room.number == room]
         return requests
+
+    def not_done(self) -> bool:
+        return self.is_bound and self.is_valid() and self.cleaned_data.get("status") == NOT_DONE
 
     def narrowing(self) -> bool:
         return self.is_bound and self.is_valid() and any(self.cleaned_data.get(k) for k in ("status", "kind", "room"))
@@ -335,10 +348,15 @@ def request_decline(request, pk):
     )
 
 
-def _period_requests(site, first, last, user):
+def _period_requests(site, first, last, user, *, open_before_too: bool = False):
+    """The requests logged in the period; ``open_before_too``: and the ones logged before it still open
+    (what is not done yet, whatever day it was logged)."""
     start, end = ledger.day_range(first, last)
+    logged = Q(requested_at__gte=start, requested_at__lt=end)
+    if open_before_too:
+        logged |= Q(requested_at__lt=start, status__in=Request.OPEN_STATUSES)
     requests = list(
-        Request.objects.filter(site=site, requested_at__gte=start, requested_at__lt=end)
+        Request.objects.filter(logged, site=site)
         .select_related("room", "person", "requested_by", "closed_by")
         .prefetch_related("items")
         .order_by("requested_at", "pk")
@@ -362,7 +380,9 @@ def request_ledger(request):
         "last": last,
         "totals": ledger.ledger_totals(site, first, last),
         "headline": ledger.headline(site),
-        "requests": period.narrowed(_period_requests(site, first, last, request.user)),
+        "requests": period.narrowed(
+            _period_requests(site, first, last, request.user, open_before_too=period.not_done())
+        ),
         "printing": request.GET.get("print") == "1",
     }
     return render(request, "general/request_ledger.html", context)

@@ -61,7 +61,10 @@ def suggest_room(person: Person, options: RoomOptions, *, single: bool = False, 
     """
     site = person.site
     low_reason = person.low_floor_reason()
-    floors = _("low floor: %(reason)s") % {"reason": low_reason} if low_reason else _("no floor preference applied")
+    if low_reason:
+        floors = _("low floor: %(reason)s") % {"reason": low_reason}
+    else:
+        floors = _("upper floors first, the low ones kept for the elderly")
 
     def floor_order(room: Room):
         if low_reason:

@@ -83,6 +83,11 @@ def household_new(request):
     formset = FamilyFormSet(request.POST or None, prefix="member")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         members = [member.values() for member in formset.forms if member.has_changed()]
+        # One home: a member whose address was left empty (a child) lives at the first one given,
+        # which their release certificate and the communities' list need.
+        home = next((member["address"] for member in members if member.get("address")), "")
+        for member in members:
+            member["address"] = member.get("address") or home
         try:
             people = services.household_register(
                 site=site,

@@ -616,6 +616,20 @@ def transfer_office_confirm(
 def require_no_open_transfer(*, stay: Stay) -> None:
     """Releasing under an open transfer would leave it with nobody to move."""
     transfer = Transfer.objects.filter(person_id=stay.person_id, state__in=Transfer.OPEN_STATES).first()
+    if transfer is not None and transfer.destination_type == Transfer.Destination.HOME:
+        # Taken home by the site's closed loop: the handover at home ends the stay, and the release notice follows.
+        raise ServiceError(
+            _(
+                "%(name)s is to be taken home by a transfer (%(state)s): its completion at home ends the "
+                "isolation, and the release notice is printed then. Cancel the transfer to release here instead."
+            )
+            % {"name": stay.person.name, "state": transfer.get_state_display()}
+        )
+    if transfer is not None and transfer.destination_type == Transfer.Destination.HOSPITAL_VISIT:
+        raise ServiceError(
+            _("%(name)s is away on a hospital visit (%(state)s): release them once they are back.")
+            % {"name": stay.person.name, "state": transfer.get_state_display()}
+        )
     if transfer is not None:
         raise ServiceError(
             _("%(name)s has an open transfer (%(state)s): complete or cancel it first.")
