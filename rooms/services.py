@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 
 from rooms import handover as handovers
 from rooms.masking import mask_national_id, masked_fields
-from rooms.models import AuditEvent, Handover, Person, Room, Site, Stay, SubmittedForm
+from rooms.models import AuditEvent, Handover, Person, Request, Room, Site, Stay, SubmittedForm
 from rooms.roles import Role, display_name, has_role, require_role, role_label
 from rooms.words import site_language
 from site_ops import live
@@ -874,6 +874,14 @@ def stay_move(
             )
         stay.moved_with = [who for who in moving if who.pk != person.pk]
         persons = [who.pk for who in moving]
+        if reason == Stay.MoveReason.REPAIR:
+            # The repair is a request of its own, on the general group's board and in the ledger until
+            # done: the room left goes to terminal disinfection and would be offered again otherwise.
+            from rooms.requests import request_log
+
+            with site_language():
+                what = note.strip() or _("Room %(room)s left for repair.") % {"room": left.number}
+            request_log(site=person.site, room=left, by=by, kind="repair", what=what, via=Request.Via.STAFF)
         live.publish(site=person.site, rooms=[left.pk, room.pk], persons=persons, topics=[OCCUPANTS, DISINFECTION])
     return stay
 

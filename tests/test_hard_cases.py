@@ -142,6 +142,17 @@ class RoomChangeTests(MedicalTestCase):
         boards = set(BoardSequence.objects.values_list("board", flat=True))
         self.assertTrue({f"room-{left.pk}", f"room-{self.to.pk}", f"person-{self.person.pk}"} <= boards)
 
+    def test_a_room_left_for_repair_is_a_repair_request_until_done(self):
+        from rooms.models import Request
+
+        self.move(reason=Stay.MoveReason.REPAIR, note="卫生间漏水")
+        repair = Request.objects.get(room=self.rooms[0])
+        self.assertEqual((repair.kind, repair.what, repair.requested_by), ("repair", "卫生间漏水", self.clerk))
+        self.assertIsNone(repair.person)
+        # Any other reason logs nothing.
+        self.move(room=self.rooms[2], reason=Stay.MoveReason.WRONG_ROOM)
+        self.assertEqual(Request.objects.count(), 1)
+
     def test_an_open_transfer_picks_the_person_up_in_the_new_room(self):
         from groups.transfers import services as transfers
 
