@@ -1,13 +1,14 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RoomsConfig(AppConfig):
     """What every group stands on: sites, rooms, people, stays, roles and the audit log."""
 
     name = "rooms"
-    verbose_name = _("rooms")
+    # Not "rooms": the admin's breadcrumb read 房间 › 房间 (the app and its model).
+    verbose_name = pgettext_lazy("admin section", "sites, rooms and people")
 
     def ready(self):
         from rooms.roles import board_site, board_site_inputs

@@ -1040,6 +1040,8 @@ ROOM_MOVES: dict[tuple[str, str], tuple[str, ...]] = {
     (S.AWAITING_DISINFECTION, S.VENTILATING): (Role.DISINFECTION, Role.SITE_HEAD),
     (S.SEALED, S.VENTILATING): (Role.DISINFECTION, Role.SITE_HEAD),
     (S.VENTILATING, S.AVAILABLE): (Role.DISINFECTION, Role.GENERAL, Role.SITE_HEAD),
+    # Inspected but not to be offered: a repair waits (the room was left for it, or one was asked for).
+    (S.VENTILATING, S.OUT_OF_SERVICE): (Role.DISINFECTION, Role.GENERAL, Role.SITE_HEAD),
     (S.AVAILABLE, S.OUT_OF_SERVICE): (Role.GENERAL, Role.SITE_HEAD),
     (S.OUT_OF_SERVICE, S.AVAILABLE): (Role.GENERAL, Role.SITE_HEAD),
 }
@@ -1083,6 +1085,20 @@ def room_seal(*, room: Room, by, person: Person, note: str) -> bool:
     return True
 
 
+def open_repair(room: Room) -> Request | None:
+    """The oldest repair asked for the room that is not done yet."""
+    return (
+        Request.objects.filter(room=room, kind=Request.Kind.REPAIR, status__in=Request.OPEN_STATUSES)
+        .order_by("requested_at")
+        .first()
+    )
+
+
+def repaired_out_of_service(room: Room) -> bool:
+    """A room out of service with no repair left to do: someone puts it back in service."""
+    return Room.objects.filter(pk=room.pk, status=Room.Status.OUT_OF_SERVICE).exists() and open_repair(room) is None
+
+
 def room_move(*, room: Room, to: str, by, version: int | None = None, note: str = "") -> Room:
     """Move a room by hand along its lifecycle (disinfected, inspected, out of service...)."""
     with transaction.atomic():
@@ -1123,10 +1139,23 @@ def room_move(*, room: Room, to: str, by, version: int | None = None, note: str 
         # positive case's room waits for a negative environmental sample).
         for check in STAY_HOOKS.room_move_checks:
             check(room=room, to=to)
+        # A room just disinfected is not offered to a new arrival while a repair asked for it is not done (put
+        # back in service from out of service, it is the general group's decision, the request in view).
+        repair = open_repair(room) if room.status == Room.Status.VENTILATING else None
+        if repair is not None and to == Room.Status.AVAILABLE:
+            raise ServiceError(
+                _(
+                    "Room %(room)s waits for a repair (%(what)s): take it out of service; it is made available "
+                    "once the repair request is resolved."
+                )
+                % {"room": room.number, "what": repair.what}
+            )
         before = {"status": room.status}
         _set_status(room, to, now)
         if note:
             room.note = note[:200]
+        elif repair is not None:
+            room.note = repair.what[:200]
         touch(room, by)
         room.save()
         audit(

@@ -12,8 +12,8 @@ user's account changes (``live.recheck_user_sockets``). On a heartbeat the
 rows the check depends on are read, with those of the other heartbeats of
 the moment (site_ops/heartbeats.py), in written-out statements, and the
 full check runs only when they changed since it last passed. A session that ended
-or expired closes the socket with 4401, a right that is gone (deactivated,
-out of the group, moved to another site) with 4403, and nothing of the board
+or expired closes the socket with 4401, a stopped account with 4402, a right
+that is gone (out of the group, moved to another site) with 4403, and nothing of the board
 is sent after that. A frame the page would never send (not a JSON object,
 an unknown type, a sequence number that is not a whole number) closes the
 socket with 1008 and one log line.
@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 # Close codes the page understands (see static/site_ops/live.js).
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_SESSION_ENDED = 4401
+CLOSE_ACCOUNT_STOPPED = 4402
 CLOSE_POLICY = 1008
 # A page behind the board gets the whole board again, at most this often:
 # a socket asking for snapshots in a loop cannot make the server render them.
@@ -204,7 +205,10 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
         """
         session = self.scope["session"]
         data = session.__class__(session.session_key).load() if session.session_key else {}
-        user = get_user_model().objects.filter(pk=self.scope["user"].pk, is_active=True).first()
+        user = get_user_model().objects.filter(pk=self.scope["user"].pk).first()
+        if user is not None and not user.is_active:
+            # Stopped by the site head: the page says so, not that the login ended.
+            return CLOSE_ACCOUNT_STOPPED
         if user is None or str(data.get(SESSION_KEY)) != str(user.pk):
             return CLOSE_SESSION_ENDED
         if not constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):

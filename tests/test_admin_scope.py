@@ -41,6 +41,13 @@ class SiteHeadAdminTests(SiteTestCase):
         self.assertContains(page, "<strong>周宁</strong>")
         self.assertContains(page, "Isolation site administration")
 
+    def test_the_rooms_list_s_breadcrumb_names_the_section_and_the_list_apart(self):
+        with self.settings(LANGUAGE_CODE="zh-hans"):
+            page = self.client.get(self.admin_url(Room), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        crumbs = page.split('class="breadcrumbs"', 1)[1].split("</div>", 1)[0]
+        self.assertIn("隔离点、房间与人员", crumbs)
+        self.assertNotIn("房间 › 房间", " ".join(crumbs.split()))
+
     def test_the_lists_hold_only_their_own_site(self):
         for model in (Site, Room, Person, User, AuditEvent):
             with self.subTest(model=model.__name__):

@@ -41,7 +41,8 @@ class SocketRightTests(SocketMixin, LiveTestCase):
         socket, _key = await self.open_general()
         await sync_to_async(User.objects.filter(pk=self.clerk.pk).update)(is_active=False)
         await self.heartbeat(socket)
-        await self.assert_closed(socket, 4401)
+        # Its own code: the page says the account is stopped, not that the login ended.
+        await self.assert_closed(socket, 4402)
 
     async def test_a_deleted_or_expired_session_is_closed_at_the_next_heartbeat(self):
         socket, key = await self.open_general()
@@ -117,7 +118,7 @@ class CheckedSocketRightTests(SocketMixin, LiveTestCase):
 
     async def test_a_deactivated_account(self):
         await self.assert_next_heartbeat_closes(
-            lambda key: User.objects.filter(pk=self.clerk.pk).update(is_active=False), 4401
+            lambda key: User.objects.filter(pk=self.clerk.pk).update(is_active=False), 4402
         )
 
     async def test_a_deleted_session(self):

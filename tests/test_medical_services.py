@@ -392,6 +392,41 @@ class PositiveTests(MedicalTestCase):
         # The room-mates' samples stand.
         self.assertTrue(Sample.objects.filter(stay=self.son_stay, status=Sample.Status.SCHEDULED).exists())
 
+    def test_a_positive_taken_back_puts_the_cancelled_samples_back(self):
+        before = dict(Sample.objects.filter(stay=self.stay).values_list("pk", "status"))
+        self.assertIn(Sample.Status.SCHEDULED, before.values())
+        positive = self.record_positive()
+        self.assertTrue(Sample.objects.filter(stay=self.stay, status=Sample.Status.CANCELLED).exists())
+        with self.captureOnCommitCallbacks(execute=True):
+            medical.sample_correct_result(
+                sample=positive,
+                result="negative",
+                reason="实验室更正：样本标签错误",
+                by=self.nurse,
+                version=positive.version,
+            )
+        after = dict(Sample.objects.filter(stay=self.stay).values_list("pk", "status"))
+        # Every sample is as it was before the positive, the corrected one now negative.
+        self.assertEqual(
+            {pk: status for pk, status in after.items() if pk != positive.pk},
+            {pk: status for pk, status in before.items() if pk != positive.pk},
+        )
+        restored = AuditEvent.objects.filter(action="sample.restore", person=self.mother)
+        self.assertEqual(
+            restored.count(), AuditEvent.objects.filter(action="sample.cancel", person=self.mother).count()
+        )
+        self.assertIn("taken back", Sample.objects.filter(pk__in=restored.values("object_id")).first().note)
+
+    def test_a_positive_taken_back_after_a_re_plan_adds_no_second_sample(self):
+        positive = self.record_positive()
+        # The nurse re-planned meanwhile (the old way): the days it planned are not planned twice.
+        medical.sampling_replan(stay=self.fresh(self.stay), by=self.nurse)
+        planned = Sample.objects.filter(stay=self.stay).exclude(status=Sample.Status.CANCELLED).count()
+        medical.sample_correct_result(
+            sample=self.fresh(positive), result="negative", reason="实验室更正", by=self.nurse
+        )
+        self.assertEqual(Sample.objects.filter(stay=self.stay).exclude(status=Sample.Status.CANCELLED).count(), planned)
+
     def test_it_drafts_an_urgent_transfer_to_the_designated_hospital(self):
         from groups.transfers.models import Transfer
 
@@ -719,6 +754,28 @@ class LabImportTests(MedicalTestCase):
         self.assertNotIn(self.other.national_id, str(imported.rows))
         self.assertFalse(SampleResult.objects.exists())
         self.assertEqual(self.fresh(self.tube).status, Sample.Status.COLLECTED)
+
+    def test_a_line_naming_someone_else_is_not_recorded(self):
+        """The lab's name column against the person the tube is: a wrong label never puts a result on them."""
+        name = self.person.name
+        masked = name[0] + "*" * (len(name) - 1)
+        imported = self.preview(
+            self.sheet(
+                "HX-1,陈杰,,阳性,25,27",
+                f", {self.other.name} ,{self.other.national_id},阴性,,",
+                header="条码,姓名,身份证号,结果,ORF1ab,N",
+            )
+        )
+        self.assertEqual(self.codes(imported), [(2, "name_differs"), (3, "apply")])
+        self.assertEqual(
+            imported.lines()[0]["message"],
+            "the sheet names 陈杰, not the person this tube is: check the tube with the lab",
+        )
+        self.assertEqual(medical.lab_import_apply(lab_import=imported, by=self.nurse), 1)
+        self.assertEqual(self.fresh(self.tube).status, Sample.Status.COLLECTED)
+        # A lab's masked name, or full-width and spaced, is the person's.
+        imported = self.preview(self.sheet(f"HX-1,{masked},阴性,,", header="条码,受检者姓名,结果,ORF1ab,N"))
+        self.assertEqual(self.codes(imported), [(2, "apply")])
 
     def test_two_lines_that_disagree_on_one_tube_record_neither(self):
         """A negative on line 2 and a positive on line 3 for the same tube: the positive was dropped before."""

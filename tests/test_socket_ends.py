@@ -4,7 +4,7 @@ heartbeats loses its board with its right all the same; Redis down refuses socke
 import asyncio
 from unittest import mock
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.sessions.models import Session
 from django.test import TestCase, override_settings
@@ -32,6 +32,8 @@ class SocketEndTests(SocketMixin, LiveTestCase):
         self.layer = get_channel_layer()
         if not isinstance(self.layer, InMemoryChannelLayer) or not speedups.ENABLED:
             self.skipTest("reads the in-memory layer's own channels and groups, under the socket's own loop")
+        # What sockets of earlier tests left in the process's one layer is not this test's to count.
+        async_to_sync(self.layer.flush)()
 
     async def test_a_page_gone_mid_send_leaves_its_groups_and_its_channel(self):
         socket, _client = await self.open_logged_in("/ws/boards/general/?lang=en", self.clerk)

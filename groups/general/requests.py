@@ -31,7 +31,7 @@ from rooms.actions import on_this_site, panel_action, site_for_user, tap_action
 from rooms.forms import DayField, OnceForm, TickField, VersionedForm
 from rooms.models import Person, Request, Room
 from rooms.roles import Role
-from rooms.services import audit
+from rooms.services import audit, repaired_out_of_service
 from rooms.sheets import append_row, fit_columns, sheet_download, sheet_name
 from site_ops.inputs import MAX_ID, whole_number
 
@@ -313,6 +313,10 @@ def request_resolve(request, pk):
         ledger.request_resolve(
             request=found, by=request.user, version=data["version"], token=data["token"], **form.arguments()
         )
+        if found.kind == Request.Kind.REPAIR and repaired_out_of_service(found.room):
+            return _("Request resolved. Room %(room)s is still out of service: put it back in service on its page.") % {
+                "room": found.room.number
+            }
         return _("Request resolved.")
 
     return panel_action(

@@ -47,6 +47,7 @@ HEADERS = {
         "样本编号",
     },
     "national_id": {"nationalid", "id", "idnumber", "idno", "身份证", "身份证号", "身份证号码", "证件号码"},
+    "name": {"name", "姓名", "受检者", "受检者姓名", "被检者姓名", "采样人姓名"},
     "result": {"result", "testresult", "结果", "检测结果", "核酸结果"},
     "ct_orf1ab": {"orf1ab", "ctorf1ab", "orf1abct", "orf1ab基因", "orf1abct值", "orf1ab基因ct值"},
     "ct_n": {"n", "ctn", "nct", "n基因", "nct值", "n基因ct值"},
@@ -70,6 +71,7 @@ class SheetRow:
     line: int
     barcode: str = ""
     national_id: str = ""
+    name: str = ""
     result: str = ""
     result_text: str = ""
     ct_orf1ab: str | None = None
@@ -211,9 +213,25 @@ def tube_code(text) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).upper()[:40]
 
 
+MASKS = "*＊×?？"
+
+
+def same_name(on_sheet: str, name: str) -> bool:
+    """The sheet's name is the person's: spaces, full-width letters and a lab's masked characters ("张*明") aside."""
+
+    def plain(text):
+        return re.sub(r"[\s·•.]", "", unicodedata.normalize("NFKC", text)).casefold()
+
+    on_sheet, name = plain(on_sheet), plain(name)
+    if not on_sheet or on_sheet == name:
+        return True
+    return len(on_sheet) == len(name) and all(a == b or a in MASKS for a, b in zip(on_sheet, name, strict=True))
+
+
 def _row(number: int, values: dict) -> SheetRow:
     row = SheetRow(line=number, barcode=tube_code(_text(values.get("barcode"))))
     row.result_text = _text(values.get("result"))
+    row.name = _text(values.get("name"))[:50]
     raw_id = _text(values.get("national_id"))
 
     def fail(code: str, text: str = "") -> SheetRow:

@@ -371,6 +371,7 @@ LINE_MESSAGES = {
     "ct_for_antigen": _(
         "the line has Ct values, a PCR's, and the tube is an %(kind)s test: check the tube with the lab"
     ),
+    "name_differs": _("the sheet names %(name)s, not the person this tube is: check the tube with the lab"),
     "conflicting": _("lines %(lines)s give this sample different results: none is recorded; check them with the lab"),
     "no_barcode": _("no sample has tube barcode %(barcode)s"),
     "no_person": _("nobody on this site has this national ID"),
@@ -742,6 +743,7 @@ ACTION_LABELS.update(
         "sample.correct": _("result corrected"),
         "sample.missed": _("sample missed"),
         "sample.cancel": _("sample cancelled"),
+        "sample.restore": _("sample back on the plan"),
         "sample.uncollect": _("sample collection taken back"),
         "sample.extra": _("extra sample scheduled"),
         "stay.extend": _("quarantine extended"),

@@ -10,6 +10,7 @@
 (function () {
   "use strict";
   var SESSION_ENDED = 4401;
+  var ACCOUNT_STOPPED = 4402;
   var NOT_ALLOWED = 4403;
   var STALE = 4000;
   var RETRIED_BY_HTMX = [1006, 1011, 1012, 1013];
@@ -275,6 +276,11 @@
       saveDrafts();
       var back = window.location.pathname + window.location.search;
       window.location.href = document.body.dataset.loginUrl + "?ended=1&next=" + encodeURIComponent(back);
+      return;
+    }
+    if (code === ACCOUNT_STOPPED) {
+      // The login page says the account is stopped and whom to ask.
+      window.location.href = document.body.dataset.loginUrl + "?stopped=1";
       return;
     }
     if (code === NOT_ALLOWED) {

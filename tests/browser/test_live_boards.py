@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from channels.testing import ChannelsLiveServerTestCase
-from django.db import connections
+from django.contrib.auth import get_user_model
+from django.db import connections, transaction
 from django.test import override_settings
 from playwright.sync_api import expect
 
@@ -285,6 +286,21 @@ class RecoveryTests(BrowserTestCase):
         self.elsewhere(services.room_move, room=self.rooms[1], to=Room.Status.OUT_OF_SERVICE, by=self.head)
         page.wait_for_selector(f"#room-{self.rooms[1].pk}[data-status=out_of_service]")
         self.assert_not_reloaded(page)
+
+    def test_a_stopped_account_s_board_says_the_account_is_stopped(self):
+        from site_ops import live
+
+        page = self.open_as(self.clerk, "/general/", TABLET)
+
+        def stop():
+            with transaction.atomic():
+                get_user_model().objects.filter(pk=self.clerk.pk).update(is_active=False)
+                live.recheck_user_sockets(self.clerk.pk)
+
+        self.elsewhere(stop)
+        page.wait_for_url(re.compile(r"/login/\?stopped=1$"))
+        self.assertIn("此账号已停用", page.locator("main").inner_text())
+        self.screenshot(page, "account-stopped-tablet")
 
     def test_logging_out_closes_the_board_and_shows_the_login(self):
         page = self.open_as(self.head, "/control/", WALL)

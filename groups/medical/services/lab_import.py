@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from groups.medical.lab_sheets import CLOCK_SLACK, SheetRow, read_sheet
+from groups.medical.lab_sheets import CLOCK_SLACK, SheetRow, read_sheet, same_name
 from groups.medical.models import (
     LabImport,
     Sample,
@@ -61,7 +61,10 @@ def _match_rows(site: Site, rows: list[SheetRow]) -> list[dict]:
             line.update(code=code, params=params)
             continue
         line.update(sample=sample.pk, person=sample.person.name, room=sample.stay.room.number)
-        if sample.pk in seen:
+        if not same_name(row.name, sample.person.name):
+            # The tube is someone else's by the lab's name: a result is never put on the wrong person.
+            line.update(code="name_differs", params={"name": row.name})
+        elif sample.pk in seen:
             line.update(code="duplicate", params={"line": seen[sample.pk]})
         elif row.reported_at and sample.collected_at and row.reported_at < sample.collected_at - CLOCK_SLACK:
             line.update(

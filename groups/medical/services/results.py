@@ -27,7 +27,7 @@ from groups.medical.services.common import (
 from groups.medical.services.exposure import exposure_in_site
 from groups.medical.services.readings import check_ct_reading, follow_up_antigen
 from groups.transfers import services as transfers
-from rooms.models import Room, Stay
+from rooms.models import AuditEvent, Room, Stay
 from rooms.roles import require_role
 from rooms.services import (
     DISINFECTION,
@@ -76,7 +76,7 @@ def _apply_result(
         raise ServiceError(_("Choose negative, positive or invalid."))
     check_ct_reading(sample, stay, result=result, ct_orf1ab=ct_orf1ab, ct_n=ct_n)
     _move(sample, Sample.Status.RESULTED)
-    previous = sample.result
+    previous, previous_at = sample.result, sample.resulted_at
     now = timezone.now()
     SampleResult.objects.create(
         sample=sample,
@@ -119,6 +119,9 @@ def _apply_result(
     elif result == Sample.Result.POSITIVE and previous != Sample.Result.POSITIVE:
         touched.add(_escalate_positive(sample, stay, by=by))
     elif previous == Sample.Result.POSITIVE:
+        # The protocol's samples the positive cancelled wait on the board again.
+        if stay.is_open and previous_at is not None:
+            _restore_rounds_of_a_case(stay, positive_on=timezone.localdate(previous_at), by=by)
         # Taking back a positive is for the site head to know: the room
         # stays sealed until they decide what happens to it.
         Alert.objects.create(
@@ -240,6 +243,10 @@ def _escalate_positive(sample: Sample, stay: Stay, *, by) -> Touched:
     return touched
 
 
+def _cancelled_by_a_case(day) -> str:
+    return written(gettext_noop("Positive on %(day)s: tested by the hospital."), day=str(day))
+
+
 def _cancel_rounds_of_a_case(stay: Stay, positive: Sample, *, by) -> None:
     if positive.kind != Sample.Kind.PCR:
         return
@@ -250,7 +257,7 @@ def _cancel_rounds_of_a_case(stay: Stay, positive: Sample, *, by) -> None:
     )
     if not waiting:
         return
-    note = written(gettext_noop("Positive on %(day)s: tested by the hospital."), day=str(timezone.localdate()))
+    note = _cancelled_by_a_case(timezone.localdate())
     Sample.objects.filter(pk__in=[sample.pk for sample in waiting]).update(
         status=Sample.Status.CANCELLED,
         note=note[:200],
@@ -274,6 +281,54 @@ def _cancel_rounds_of_a_case(stay: Stay, positive: Sample, *, by) -> None:
             for sample in waiting
         ]
     )
+
+
+def _restore_rounds_of_a_case(stay: Stay, *, positive_on, by) -> None:
+    """A positive taken back: the protocol's samples it cancelled are back as they were (scheduled, or recorded
+    as not taken), each audited; a day that has another sample since (a re-plan) is left as it is."""
+    cancelled = list(
+        Sample.objects.filter(
+            stay=stay,
+            status=Sample.Status.CANCELLED,
+            reason=Sample.Reason.PROTOCOL,
+            note=_cancelled_by_a_case(positive_on)[:200],
+        )
+    )
+    if not cancelled:
+        return
+    planned = set(
+        Sample.objects.filter(stay=stay).exclude(status=Sample.Status.CANCELLED).values_list("scheduled_on", "kind")
+    )
+    cancelled = [sample for sample in cancelled if (sample.scheduled_on, sample.kind) not in planned]
+    # Each one's status before the positive cancelled it.
+    was = dict(
+        AuditEvent.objects.filter(
+            action="sample.cancel", object_type="sample", object_id__in=[sample.pk for sample in cancelled]
+        )
+        .order_by("at")
+        .values_list("object_id", "before__status")
+    )
+    note = written(gettext_noop("The positive of %(day)s was taken back."), day=str(positive_on))
+    events = []
+    for sample in cancelled:
+        status = Sample.Status.MISSED if was.get(sample.pk) == Sample.Status.MISSED else Sample.Status.SCHEDULED
+        sample.status, sample.note = status, note[:200]
+        touch(sample, by)
+        events.append(
+            audit_event(
+                site=stay.site,
+                by=by,
+                action="sample.restore",
+                obj=sample,
+                room=stay.room,
+                person=stay.person,
+                before={"status": Sample.Status.CANCELLED},
+                after={"status": status},
+                note=note,
+            )
+        )
+    Sample.objects.bulk_update(cancelled, ["status", "note", "version", "updated_at", "updated_by"])
+    audit_all(events)
 
 
 def sample_record_result(
