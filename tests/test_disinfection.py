@@ -107,8 +107,11 @@ class TerminalTaskTests(DisinfectionTestCase):
         self.release(self.person)
         task = DisinfectionTask.objects.get()
         disinfection.disinfection_task_complete(task=task, by=self.cleaner, **RECORD)
-        with self.assertRaisesMessage(services.ServiceError, "was already done by 赵磊"):
+        with self.assertRaisesMessage(services.AlreadySubmitted, "was already done by 赵磊"):
             disinfection.disinfection_task_complete(task=task, by=self.head, **RECORD)
+        # A colleague's form opened before it was done: told it is done, not to check and try again.
+        with self.assertRaisesMessage(services.AlreadySubmitted, f"terminal disinfection of room {self.room.number}"):
+            disinfection.disinfection_task_complete(task=task, by=self.head, version=1, **RECORD)
 
     def test_a_room_with_people_in_it_cannot_be_terminally_disinfected(self):
         self.occupy(self.room, self.person)

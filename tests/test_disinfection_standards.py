@@ -288,6 +288,8 @@ class EnvironmentalSampleTests(StandardsTestCase):
 
 class WasteTests(StandardsTestCase):
     def collect(self, days=0, hour=10, **kwargs):
+        if kwargs.get("positive"):
+            kwargs.setdefault("room", self.room)
         with frozen(hour, 0, days):
             return disinfection.waste_collect(
                 site=self.site, floor=1, bags=2, weight_kg=Decimal("3.0"), by=self.cleaner, **kwargs
@@ -303,6 +305,9 @@ class WasteTests(StandardsTestCase):
         self.assertTrue(AuditEvent.objects.filter(action="waste.collect", room=self.room).exists())
         with self.assertRaisesMessage(services.ServiceError, "is not on floor 1"):
             self.collect(room=self.rooms[-1])
+        # Positive waste is traced to its room: ticked without one, it is refused.
+        with self.assertRaisesMessage(services.ServiceError, "Give the room of the positive case"):
+            self.collect(positive=True, room=None)
 
     def test_bags_waiting_more_than_two_days_are_flagged(self):
         old = self.collect(days=-3, positive=True)
@@ -343,6 +348,18 @@ class WasteTests(StandardsTestCase):
         )
         self.assertIn("manifest 50012026-0001, handed over by 赵磊", receive())
         self.assertFalse(WasteCollection.objects.filter(handover__isnull=True).exists())
+
+    def test_the_hand_over_takes_two_people(self):
+        self.collect()
+        with self.assertRaisesMessage(services.ServiceError, "赵磊 cannot both hand the waste over and receive it"):
+            disinfection.waste_hand_over(
+                site=self.site,
+                contractor="渝康医废",
+                receiver=" 赵 磊",
+                manifest_number="50012026-0002",
+                by=self.cleaner,
+            )
+        self.assertFalse(WasteHandover.objects.exists())
 
 
 class FloorSpotTaskTests(StandardsTestCase):

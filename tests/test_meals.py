@@ -46,8 +46,8 @@ class MealTestCase(SiteTestCase):
         with frozen(hour, minute):
             return meal_round(self.site)
 
-    def record(self, room, status=MealDelivery.Status.DELIVERED, by=None, hour=12, **kwargs):
-        with frozen(hour):
+    def record(self, room, status=MealDelivery.Status.DELIVERED, by=None, hour=12, minute=0, **kwargs):
+        with frozen(hour, minute):
             return meals.meal_record(
                 site=self.site, slot=self.lunch, day=self.today, room=room, status=status, by=by or self.cook, **kwargs
             )
@@ -179,6 +179,22 @@ class MealRoundTests(MealTestCase):
         lunch = self.lunch_round(13)
         self.assertEqual(lunch.for_room(self.room.pk).status, PENDING)
         self.assertEqual([person.pk for person in lunch.for_room(self.room.pk).people], [son.pk])
+
+    def test_who_had_an_early_delivered_meal_before_moving_is_not_owed_it_again(self):
+        """The trolley came before the delivery time, then the son moved: the new room is not due a second lunch."""
+        from groups.catering.rounds import round_progress
+
+        family_room = Room.objects.create(site=self.site, number="120", floor=1, capacity=3)
+        mother, son = make_person(self.site, household="何家"), make_person(self.site, household="何家")
+        self.check_in(mother, family_room, 9)
+        self.check_in(son, family_room, 9)
+        self.record(family_room, hour=10, minute=50)  # lunch is due at 11:30
+        self.move(son, self.room, 11, 0)
+
+        lunch = self.lunch_round(13)
+        self.assertIsNone(lunch.for_room(self.room.pk))
+        self.assertEqual(lunch.progress, round_progress(self.site, lunch))
+        self.assertEqual(lunch.progress["pending"], 0)
 
     def test_a_round_counts_a_family_rooms_meals_and_diets(self):
         family_room = Room.objects.create(site=self.site, number="120", floor=1, capacity=3)

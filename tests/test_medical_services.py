@@ -777,6 +777,28 @@ class LabImportTests(MedicalTestCase):
         imported = self.preview(self.sheet(f"HX-1,{masked},阴性,,", header="条码,受检者姓名,结果,ORF1ab,N"))
         self.assertEqual(self.codes(imported), [(2, "apply")])
 
+    def test_a_positive_line_that_cannot_be_recorded_alerts_at_once(self):
+        """A mistyped barcode on a positive: nothing else in the sheet to record, and still the alert."""
+        from groups.medical.models import Alert
+
+        sheet = self.sheet("HX-9,,阳性,21,22,", "HX-1,,阴性,,,", ",500990199001011234,阳性,,,")
+        with self.captureOnCommitCallbacks(execute=True):
+            imported = self.preview(sheet)
+        alert = Alert.objects.get(kind=Alert.Kind.UNRECORDED_POSITIVE)
+        self.assertEqual(
+            (alert.urgent, alert.for_site_head, alert.person, alert.raised_by), (True, True, None, self.nurse)
+        )
+        self.assertIn("line 2: a positive (HX-9) was not recorded: no sample has tube barcode HX-9", alert.note)
+        # A line that cannot be read as an ID names nobody's full number; a negative raises nothing.
+        self.assertEqual(Alert.objects.count(), 1)
+        # Previewed again: no second alert while the first is open.
+        self.preview(sheet)
+        self.assertEqual(Alert.objects.count(), 1)
+        self.client.force_login(self.nurse)
+        page = self.client.get(reverse("lab-import-preview", args=[imported.pk]))
+        self.assertContains(page, "1 positive line cannot be recorded")
+        self.assertContains(self.client.get(reverse("medical-board")), "a positive (HX-9) was not recorded")
+
     def test_two_lines_that_disagree_on_one_tube_record_neither(self):
         """A negative on line 2 and a positive on line 3 for the same tube: the positive was dropped before."""
         imported = self.preview(self.sheet("HX-1,,阴性,,,", "HX-1,,阳性,25,27,"))

@@ -364,6 +364,23 @@ class StaleAndAuditTests(TransferTestCase):
             self.move(transfer, S.CANCELLED, self.clerk, version=1)
         self.assertEqual(self.fresh(transfer).state, S.APPROVED)
 
+    def test_a_step_a_colleague_made_since_the_form_was_opened_is_done_not_a_conflict(self):
+        transfer = self.walk(self.request(), S.APPROVED, S.ARRANGED)
+        opened = self.fresh(transfer).version
+        self.move(transfer, S.DEPARTED, self.guard, version=opened)
+        with self.assertRaisesMessage(services.AlreadySubmitted, "is already departed: 吴刚 recorded it at"):
+            self.move(transfer, S.DEPARTED, self.guard, version=opened)
+        self.assertEqual(AuditEvent.objects.filter(action="transfer.departed").count(), 1)
+        # Through the form: the panel closes with the news (the form does not stay open to be tried again).
+        self.client.force_login(self.guard)
+        response = self.client.post(
+            reverse("transfer-move", args=[transfer.pk, "departed"]),
+            {"version": opened, "departed_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(response, "吴刚 recorded it at")
+        self.assertNotContains(response, "<form", status_code=200)
+
     def test_every_step_is_an_audit_event_and_the_timeline_is_them(self):
         transfer = self.walk(self.request(), S.APPROVED, S.ARRANGED)
         self.move(transfer, S.DEPARTED, self.guard, note="从东门出发")
@@ -590,7 +607,7 @@ class TransferViewTests(TransferTestCase):
 
     def test_a_stale_step_is_a_conflict_naming_who_moved_it(self):
         transfer = self.request()
-        transfer_services.transfer_cancel(transfer=transfer, by=self.head, reason="重复申请", version=1)
+        transfer_services.transfer_approve(transfer=transfer, by=self.head, version=1)
         self.client.force_login(self.clerk)
         response = self.client.post(
             reverse("transfer-move", args=[transfer.pk, "cancelled"]),
@@ -598,6 +615,18 @@ class TransferViewTests(TransferTestCase):
             headers={"HX-Request": "true"},
         )
         self.assertContains(response, "was changed by 周宁", status_code=409)
+        self.assertEqual(self.fresh(transfer).state, S.APPROVED)
+
+    def test_a_step_already_made_by_a_colleague_is_said_to_be_done(self):
+        transfer = self.request()
+        transfer_services.transfer_cancel(transfer=transfer, by=self.head, reason="重复申请", version=1)
+        self.client.force_login(self.clerk)
+        response = self.client.post(
+            reverse("transfer-move", args=[transfer.pk, "cancelled"]),
+            {"version": 1, "reason": "不需要了"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(response, "is already cancelled: 周宁 recorded it at")
         self.assertEqual(self.fresh(transfer).closing_reason, "重复申请")
 
     def test_an_arrangement_through_the_form(self):

@@ -217,8 +217,9 @@ def round_progress(site: Site, meals: MealRound) -> dict[str, int]:
     """
     recorded = MealDelivery.objects.filter(slot=meals.slot, day=meals.day, person__isnull=True)
     outcomes = dict(recorded.values_list("status").annotate(n=Count("pk")).order_by())
-    # Someone who changed room after the delivery time, out of a room whose meal was recorded before
-    # they left it, had this meal there: the room they are in now is not owed it for them.
+    # Someone who changed room today out of a room whose meal was recorded before they left it (after the
+    # delivery time, or before it when the trolley came early) had this meal there: the room they are in
+    # now is not owed it for them.
     fed_before_moving = Exists(
         recorded.filter(room_id=OuterRef("moved_from_id"), recorded_at__lte=OuterRef("moved_at"))
     )
@@ -226,7 +227,7 @@ def round_progress(site: Site, meals: MealRound) -> dict[str, int]:
         in_rooms(site)
         .filter(started_at__lte=meals.moment)
         .exclude(room_id__in=recorded.values("room_id"))
-        .exclude(fed_before_moving, moved_at__gt=meals.moment)
+        .exclude(fed_before_moving, moved_at__gte=_day_start(meals.day))
         .aggregate(rooms=Count("room_id", distinct=True))["rooms"]
     )
     delivered = outcomes.get(MealDelivery.Status.DELIVERED, 0)
@@ -251,11 +252,16 @@ def site_diets(site: Site) -> tuple[Counter, list[tuple[str, str]]]:
     return counts, list(notes.values_list("room__number", "person__allergy_note"))
 
 
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
 def _fed_before_moving(slot: MealSlot, day: date, moment: datetime, stays, by_room: dict) -> set[int]:
-    """The stays whose person changed room after the round's delivery time, when the room they left had
-    its meal recorded before they left it: they were fed there. No query unless someone moved since
-    the delivery time and the room they left is not among the rows already read."""
-    moved = [stay for stay in stays if stay.moved_at and stay.started_at <= moment < stay.moved_at]
+    """The stays whose person changed room today, when the room they left had the round's meal recorded
+    before they left it: they were fed there. No query unless someone due the meal moved today and the
+    room they left is not among the rows already read."""
+    start = _day_start(day)
+    moved = [stay for stay in stays if stay.moved_at and stay.moved_at >= start and stay.started_at <= moment]
     if not moved:
         return set()
     missing = {stay.moved_from_id for stay in moved} - set(by_room)

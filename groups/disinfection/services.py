@@ -34,6 +34,7 @@ from rooms.roles import Role, display_name, require_role
 from rooms.services import (
     DISINFECTION,
     STAY_HOOKS,
+    AlreadySubmitted,
     ServiceError,
     audit,
     check_version,
@@ -361,12 +362,17 @@ def disinfection_task_complete(
     with transaction.atomic():
         claim_form(token, by)
         task = lock_row(DisinfectionTask, task.pk)
-        check_version(task, version)
         if task.status != DisinfectionTask.Status.OPEN:
-            raise ServiceError(
-                _("%(task)s was already done by %(who)s at %(time)s.")
-                % {"task": task, **who_and_when(task.done_by, task.done_at)}
+            # Recorded by a colleague since the form was opened: done, and nothing to try again.
+            raise AlreadySubmitted(
+                _("The %(kind)s disinfection of %(place)s was already done by %(who)s at %(time)s.")
+                % {
+                    "kind": task.get_kind_display(),
+                    "place": _("room %(number)s") % {"number": task.room.number} if task.room_id else task.place,
+                    **who_and_when(task.done_by, task.done_at),
+                }
             )
+        check_version(task, version)
         room = lock_row(Room, task.room_id) if task.room_id else None
         terminal = task.kind == DisinfectionTask.Kind.TERMINAL
         if terminal and room.occupant_count:
@@ -615,6 +621,9 @@ def waste_collect(
         room = Room.objects.get(pk=room.pk)  # its status now, not when the form was read
     if room is not None and (room.site_id != site.pk or room.floor != floor):
         raise ServiceError(_("Room %(room)s is not on floor %(floor)s.") % {"room": room.number, "floor": floor})
+    if positive and room is None:
+        # Positive waste is traced to its room (the hand-over's chain and the room's own record).
+        raise ServiceError(_("Give the room of the positive case the waste comes from."))
     # A sealed room's waste is a positive case's, whatever the box said.
     positive = bool(positive) or (room is not None and room.status == Room.Status.SEALED)
     with transaction.atomic():
@@ -661,6 +670,12 @@ def waste_hand_over(
         raise ServiceError(_("Name the contractor and who received the waste."))
     if not manifest_number:
         raise ServiceError(_("Give the transfer manifest number of this hand-over."))
+    if "".join(receiver.split()) == "".join(handed_over_name.split()):
+        # Two signatures: the site's and the contractor's receiver.
+        raise ServiceError(
+            _("%(name)s cannot both hand the waste over and receive it: the receiver signs for the contractor.")
+            % {"name": handed_over_name}
+        )
     with transaction.atomic():
         claim_form(token, by)
         waiting = list(WasteCollection.objects.select_for_update().filter(site=site, handover__isnull=True))

@@ -546,6 +546,8 @@ class Alert(models.Model):
         # Reported by another group.
         MEAL_REFUSED = "meal_refused", _("meal refused")
         MEDICAL_EMERGENCY = "medical_emergency", _("medical emergency")
+        # A lab sheet's positive line that matched no sample awaiting it (a mistyped barcode, a wrong name).
+        UNRECORDED_POSITIVE = "unrecorded_positive", _("positive not recorded")
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -401,6 +401,9 @@ def lab_import_preview(request, pk):
         "apply_count": imported.count("apply"),
         "skip_count": imported.count("skip"),
         "error_count": imported.count("error"),
+        "unrecorded_positives": sum(
+            line["action"] == "error" and line["result"] == Sample.Result.POSITIVE for line in imported.rows
+        ),
     }
     return render(request, "medical/lab_import_preview.html", context)
 

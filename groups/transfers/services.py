@@ -29,6 +29,7 @@ from rooms.services import (
     DISINFECTION,
     OCCUPANTS,
     STAY_HOOKS,
+    AlreadySubmitted,
     ServiceError,
     audit,
     carried_plan_of,
@@ -41,6 +42,7 @@ from rooms.services import (
     require_reveal,
     require_takes_people,
     touch,
+    who_and_when,
 )
 from rooms.words import written
 from site_ops import live
@@ -262,6 +264,13 @@ def _move(*, transfer: Transfer, to: str, by, version, token, note="", changes=N
     with transaction.atomic():
         claim_form(token, by)
         transfer = lock_row(Transfer, transfer.pk)
+        if transfer.state == to and version is not None and int(version) != transfer.version:
+            # A colleague made this very step since the form was opened: it is done, not to be tried again.
+            done = who_and_when(transfer.updated_by, transfer.updated_at)
+            raise AlreadySubmitted(
+                _("%(transfer)s is already %(state)s: %(who)s recorded it at %(time)s.")
+                % {"transfer": transfer, "state": transfer.get_state_display(), **done}
+            )
         check_version(transfer, version)
         allowed = dict(transfer_moves_for(transfer)).get(to)
         if allowed is None:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from groups.medical.lab_sheets import CLOCK_SLACK, SheetRow, read_sheet, same_name
 from groups.medical.models import (
+    Alert,
     LabImport,
     Sample,
     SampleResult,
@@ -23,6 +24,7 @@ from rooms.services import (
     audit,
     claim_form,
 )
+from rooms.words import site_language
 
 
 def _match_rows(site: Site, rows: list[SheetRow]) -> list[dict]:
@@ -158,7 +160,48 @@ def lab_import_preview(*, site: Site, by, filename: str, content: bytes) -> LabI
             rows=_match_rows(site, rows),
             uploaded_by=by,
         )
+        if _alert_unrecorded_positives(lab_import, by=by):
+            _publish(site, Touched())
     return lab_import
+
+
+def _alert_unrecorded_positives(lab_import: LabImport, *, by) -> int:
+    """A positive line the sheet cannot record is an urgent alert to the medical group and the site head at
+    once, whether or not anything else in the sheet is recorded: a mistyped barcode must not leave a case
+    unknown. The same line of the same file previewed again raises no second alert while the first is open."""
+    raised = 0
+    with site_language():
+        lines = [line for line in lab_import.lines() if line["result"] == Sample.Result.POSITIVE]
+        for line in lines:
+            if line["action"] != "error":
+                continue
+            note = str(
+                _(
+                    "Lab sheet %(file)s, line %(line)s: a positive (%(key)s) was not recorded: %(why)s. "
+                    "Check it with the lab now."
+                )
+                % {
+                    "file": lab_import.filename,
+                    "line": line["line"],
+                    "key": line["barcode"] or line["national_id"],
+                    "why": line["message"],
+                }
+            )[:300]
+            open_alert = Alert.objects.filter(
+                site=lab_import.site, kind=Alert.Kind.UNRECORDED_POSITIVE, note=note, acknowledged_at=None
+            )
+            if open_alert.exists():
+                continue
+            Alert.objects.create(
+                site=lab_import.site,
+                kind=Alert.Kind.UNRECORDED_POSITIVE,
+                urgent=True,
+                for_site_head=True,
+                note=note,
+                raised_by=by,
+            )
+            raised += 1
+    return raised
 
 
 def lab_import_apply(*, lab_import: LabImport, by, token=None) -> int:
