@@ -33,6 +33,8 @@ PEOPLE_ROLES = (Role.GENERAL, Role.SITE_HEAD)
 OCCUPANTS = "occupants"
 # Disinfection tasks, or the rooms waiting for them, changed:
 DISINFECTION = "disinfection"
+# A room was sealed or unsealed (the security group guards sealed doors):
+SEALED = "sealed"
 
 
 class ServiceError(Exception):
@@ -1168,8 +1170,11 @@ def room_move(*, room: Room, to: str, by, version: int | None = None, note: str 
             after={"status": to, "ventilation_until": room.ventilation_until},
             note=note,
         )
-        disinfection = {before["status"], to} & DISINFECTION_STATUSES
-        live.publish(site=room.site, rooms=[room.pk], topics=[DISINFECTION] if disinfection else [])
+        moved = {before["status"], to}
+        topics = [DISINFECTION] if moved & DISINFECTION_STATUSES else []
+        if Room.Status.SEALED in moved:
+            topics.append(SEALED)
+        live.publish(site=room.site, rooms=[room.pk], topics=topics)
     return room
 
 

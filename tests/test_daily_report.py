@@ -117,6 +117,25 @@ class DailyReportTests(MedicalTestCase):
         with self.assertRaises(services.ServiceError):
             report.report_submit(site=self.site, day=TODAY() + timedelta(days=1), by=self.head)
 
+    def test_in_the_small_hours_it_opens_on_the_day_just_over_and_today_says_so_far(self):
+        from tests.clock import frozen
+
+        Site.objects.filter(pk=self.site.pk).update(opened_on=self.day)
+        self.client.force_login(self.head)
+        with frozen(2, 0):
+            page = self.client.get(reverse("daily-report"))
+        self.assertEqual(page.context["day"], self.day)
+        self.assertContains(page, "Submit to the district office")
+        with frozen(9, 30):
+            page = self.client.get(reverse("daily-report"))
+        self.assertEqual(page.context["day"], TODAY())
+        # Today's figures are the day so far: the button says up to when.
+        self.assertContains(page, "Submit the day so far (to 09:30) to the district office")
+        # A site opened today has no day before: today, even at 02:00.
+        Site.objects.filter(pk=self.site.pk).update(opened_on=TODAY())
+        with frozen(2, 0):
+            self.assertEqual(self.client.get(reverse("daily-report")).context["day"], TODAY())
+
     def test_sent_again_it_is_a_new_submission_and_a_stale_page_sends_nothing(self):
         url = reverse("daily-report")
         day = {"day": self.day.isoformat()}

@@ -97,7 +97,7 @@ class HandoverServiceTests(SiteTestCase):
         self.assertEqual(handover.notes, "302 夜里发热, 请复测体温")
         self.assertEqual(
             [section["key"] for section in handover.open_items],
-            ["requests", "overdue_samples", "open_alerts", "care_due"],
+            ["requests", "overdue_samples", "open_alerts", "results_awaited", "transfers", "care_due"],
         )
         self.assertFalse(handover.is_acknowledged)
         self.assertIn("08:00-20:00", handover.outgoing)
@@ -281,6 +281,36 @@ class OpenListTests(SiteTestCase):
         self.assertEqual([item["tag"] for item in found["open_alerts"]], ["fever"])
         self.assertEqual(texts(found["requests"]), ["102 王五 · 硝苯地平"])
         self.assertEqual(texts(self.lists(Role.GENERAL)["requests"]), ["102 王五 · 拖鞋"])
+        self.assertEqual(found["results_awaited"], [])
+        self.assertEqual(found["transfers"], [])
+
+    def test_medical_results_awaited_transfers_and_an_alert_of_nobody(self):
+        from groups.medical.services import sample_collect
+        from groups.transfers import services as transfers
+        from groups.transfers.models import Transfer
+
+        stay = self.check_in(name="王五")
+        sample = Sample.objects.filter(stay=stay).order_by("scheduled_on").first()
+        Sample.objects.filter(pk=sample.pk).update(scheduled_on=timezone.localdate())
+        sample_collect(sample=self.fresh(sample), by=self.nurse, barcode="HX-77")
+        transfers.transfer_request(
+            person=stay.person,
+            by=self.nurse,
+            reason="透析",
+            destination_type=Transfer.Destination.HOSPITAL_VISIT,
+            destination_name="区人民医院",
+        )
+        Alert.objects.create(
+            site=self.site,
+            kind=Alert.Kind.UNRECORDED_POSITIVE,
+            urgent=True,
+            note="结果表 lab.csv 第3行：阳性结果未能录入",
+        )
+        found = self.lists(Role.MEDICAL)
+        self.assertEqual([item["tag"] for item in found["results_awaited"]], [sample.kind])
+        self.assertTrue(found["results_awaited"][0]["text"].startswith("102 王五 · "))
+        self.assertEqual(texts(found["transfers"]), ["102 王五 → 区人民医院"])
+        self.assertTrue(found["open_alerts"][0]["text"].startswith("结果表 lab.csv 第3行"))
 
     def test_general(self):
         stay = self.check_in(name="赵六")

@@ -809,6 +809,29 @@ class CarerTests(MedicalTestCase):
         page = self.client.get(reverse("transfer-detail", args=[transfer.pk])).content.decode()
         self.assertIn(f"{reverse('transfer-new')}?person={self.mother.pk}", page)
 
+    def test_a_child_with_no_carer_link_is_offered_a_guardian_of_the_family(self):
+        from groups.transfers import services as transfers
+
+        self.baby.cares_for = None
+        Person.objects.filter(carers=self.baby).update(cares_for=None)
+        Person.objects.filter(pk=self.mother.pk).update(cares_for=None, birth_date=date(1992, 4, 2))
+        transfer = transfers.transfer_request(
+            person=self.baby,
+            by=self.clerk,
+            reason="核酸阳性",
+            destination_type=Transfer.Destination.DESIGNATED_HOSPITAL,
+        )
+        self.client.force_login(self.clerk)
+        page = self.client.get(reverse("transfer-detail", args=[transfer.pk])).content.decode()
+        self.assertIn("A child: 王芳 of the family may go with them as guardian", page)
+        self.assertIn(f"{reverse('transfer-new')}?person={self.mother.pk}", page)
+        # An adult's transfer proposes nobody without a carer link.
+        mother_transfer = transfers.transfer_request(
+            person=self.mother, by=self.clerk, reason="就医", destination_type=Transfer.Destination.HOSPITAL_VISIT
+        )
+        page = self.client.get(reverse("transfer-detail", args=[mother_transfer.pk])).content.decode()
+        self.assertNotIn("may go with them as guardian", page)
+
     def test_no_one_cares_for_themselves_and_no_loops(self):
         with self.assertRaises(services.ServiceError):
             services.person_set_carer(carer=self.baby, cares_for=self.baby, by=self.clerk)

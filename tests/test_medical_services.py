@@ -498,8 +498,8 @@ class PositiveTests(MedicalTestCase):
         self.assertEqual(len(callbacks), 2)
         seqs = dict(BoardSequence.objects.values_list("board", "seq"))
         # The disinfection board shows sealed rooms; the catering board shows
-        # a sealed room's meals as contactless.
-        keys = ["control", "general", "medical", "disinfection", "catering", f"room-{self.family_room.pk}"]
+        # a sealed room's meals as contactless; the security board guards its door.
+        keys = ["control", "general", "medical", "disinfection", "catering", "security", f"room-{self.family_room.pk}"]
         keys += [f"person-{self.mother.pk}", f"person-{self.son.pk}", "transfers"]
         keys += [f"medperson-{self.mother.pk}", f"medperson-{self.son.pk}"]
         keys += [f"health-round-{round_}-{self.family_room.floor}" for round_ in ("am", "pm")]

@@ -119,6 +119,8 @@ class BoardActionTests(MedicalViewTestCase):
         url = reverse("sample-result", args=[self.sample.pk])
         response = self.htmx(url, {"version": 2, "result": "negative", "ct_orf1ab": "abc"}, self.target)
         self.assertEqual(response.status_code, 422)
+        # The refusal names the box: two Ct boxes are labelled by their placeholders, gone once typed in.
+        self.assertContains(response, "Ct ORF1ab: ", status_code=422)
         self.assertFalse(SampleResult.objects.exists())
 
     def test_plain_requests_are_redirected_back(self):

@@ -102,12 +102,12 @@ class QueryCountTests(SiteTestCase):
         # catering: 1 slots, 2 floors, 3 open stays with people and rooms, 4 the round's deliveries
         # disinfection: 1 open tasks, 2 ventilating rooms (with their environmental samples), 3 schedule, 4 floors,
         # 5 routine rows, 6 done today, 7 the site's disinfection settings (how long waste may wait), 8-9 waste
-        # security: 1 inside, 2 log, 3 floors, 4 last patrols, 5 today's patrols, 6 open and 7 resolved incidents,
-        # 8 transfers to escort
+        # security: 1 inside, 2 log, 3 floors, 4 last patrols, 5 sealed rooms, 6 today's patrols, 7 open and
+        #   8 resolved incidents, 9 transfers to escort
         # each (added deliberately): the group's shifts and its handovers (rooms.handover.group_handover),
         # and last the group's open residents' requests (rooms.requests.group_list);
         # catering, added deliberately: the door notes of the care plans (how to talk, meals and knocking)
-        expected = {catering_board: 8, disinfection_board: 12, security_board: 11}
+        expected = {catering_board: 8, disinfection_board: 12, security_board: 12}
         counts = {}
         with frozen(12):
             for size in (20, 500):

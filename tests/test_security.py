@@ -105,6 +105,22 @@ class IncidentTests(SecurityTestCase):
         self.assertEqual((seqs.get("catering", 0), seqs.get("disinfection", 0)), (0, 0))
         self.assertFalse(Alert.objects.exists())
 
+    def test_an_incident_at_a_sealed_room_says_so(self):
+        from django.template.loader import render_to_string
+
+        from rooms.models import Room
+
+        self.report()
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        board = self.listen("security")
+        with self.captureOnCommitCallbacks(execute=True):
+            services.room_move(room=self.room, to=Room.Status.SEALED, by=self.head)
+        # The sealing reaches the guards' board (no other change of theirs did), the room's number only.
+        html = board()["html"]
+        self.assertIn("a sealed room", html)
+        self.assertIn(f"sealed rooms: {self.room.number}", html)
+        self.assertNotIn(self.person.name, render_to_string("security/board.html", security_board(self.site)))
+
     def test_a_medical_emergency_also_alerts_the_medical_group(self):
         with self.captureOnCommitCallbacks(execute=False) as callbacks:
             incident = self.report(kind=Incident.Kind.MEDICAL_EMERGENCY)

@@ -15,7 +15,7 @@ from groups.transfers.forms import STEPS
 from groups.transfers.models import Transfer
 from rooms import services
 from rooms.models import AuditEvent, Person, Room, Stay
-from rooms.roles import NotInGroup, roles_of
+from rooms.roles import NotInGroup, Role, roles_of
 from site_ops import live
 from site_ops.models import BoardSequence
 from tests.base import LiveTestCase, SiteTestCase, SocketMixin
@@ -604,6 +604,39 @@ class TransferViewTests(TransferTestCase):
         )
         self.assertEqual(response.status_code, 422)
         self.assertEqual(self.fresh(transfer).state, S.REQUESTED)
+
+    def test_a_transfer_the_clock_asked_for_names_no_blank(self):
+        transfer = self.request()
+        Transfer.objects.filter(pk=transfer.pk).update(requested_by=None, updated_by=None)
+        self.client.force_login(self.clerk)
+        page = " ".join(self.client.get(reverse("transfer-board")).content.decode().split())
+        self.assertNotIn("· ·", page)
+        self.assertIn("· automatic ·", page)
+
+    def test_the_page_says_whose_step_is_next(self):
+        transfer = self.request()
+        self.client.force_login(self.head)
+
+        def next_step():
+            page = self.client.get(reverse("transfer-detail", args=[transfer.pk])).content.decode()
+            return " ".join(page.split("data-next-step>", 1)[1].split("</p>", 1)[0].split())
+
+        office = '<span data-office="waiting">Waiting for the isolation office to confirm the bed</span> · '
+        self.assertEqual(next_step(), office + "Next: Approve (site head)")
+        transfer = self.walk(transfer, S.APPROVED)
+        # Approved, the head's own buttons are gone but for cancel: the page names who acts now, and after whom.
+        self.assertEqual(next_step(), office + "then: Arrange (general group、security group)")
+        from rooms.models import District
+
+        officer = make_user("officer", None, Role.DISTRICT, first_name="韬", last_name="周")
+        District.objects.create(name="九龙坡区隔离办").sites.add(self.site)
+        District.objects.get().officers.add(officer)
+        transfer_services.transfer_office_confirm(
+            transfer=self.fresh(transfer), by=officer, destination_name="区人民医院", receiving_bed="A-12"
+        )
+        self.assertEqual(next_step(), "Next: Arrange (general group、security group)")
+        transfer = self.walk(self.fresh(transfer), S.ARRANGED)
+        self.assertEqual(next_step(), "Next: Record departure (security group)")
 
     def test_a_stale_step_is_a_conflict_naming_who_moved_it(self):
         transfer = self.request()

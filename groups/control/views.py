@@ -36,11 +36,21 @@ def control_screen(request):
     return render(request, "control/screen.html", board.control_screen(site))
 
 
+# Before this hour the report opens on the day before: a night shift's site head means the day just over,
+# not two hours of a new one.
+REPORT_DAY_STARTS_AT_HOUR = 6
+
+
 def _report_day(request, site: Site) -> date | None:
-    """The day asked for (?day=YYYY-MM-DD), today by default; None unless the site was open that day."""
+    """The day asked for (?day=YYYY-MM-DD), today by default (yesterday in the small hours); None unless the
+    site was open that day."""
     value = request.GET.get("day") or request.POST.get("day") or ""
     if not value:
-        return timezone.localdate()
+        now = timezone.localtime()
+        yesterday = now.date() - timedelta(days=1)
+        if now.hour < REPORT_DAY_STARTS_AT_HOUR and site.opened_on <= yesterday:
+            return yesterday
+        return now.date()
     day = site_day(value)
     return day if day and site.opened_on <= day <= timezone.localdate() else None
 

@@ -104,7 +104,14 @@ def _act(request, form, call, fallback: str):
     no. A form submitted twice counts as done: the first one was recorded.
     """
     if not form.is_valid():
-        errors = " ".join(error for errors in form.errors.values() for error in errors)
+        # Each error names its field: "enter a number" alone does not say which of two Ct boxes.
+        errors = " ".join(
+            _("%(field)s: %(error)s") % {"field": form.fields[name].label, "error": error}
+            if name in form.fields and form.fields[name].label and name not in ("version", "token")
+            else error
+            for name, errors in form.errors.items()
+            for error in errors
+        )
         return None, refused_in_panel(
             request, errors or _("The form was incomplete; reload the page."), INVALID, fallback
         )

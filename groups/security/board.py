@@ -18,9 +18,10 @@ from groups.transfers.models import Transfer
 from groups.transfers.services import ESCORTS
 from rooms import requests
 from rooms.handover import group_handover, handover_topic
-from rooms.models import Site
+from rooms.models import Room, Site
 from rooms.reads import day_start, load_site
 from rooms.roles import Role
+from rooms.services import SEALED
 from site_ops.boards import WholeBoard
 
 TEMPLATE = "security/board.html"
@@ -28,18 +29,19 @@ LOG_LENGTH = 40
 
 
 def security_board(site: Site, now=None) -> dict:
-    """The security board: eleven queries.
+    """The security board: twelve queries.
 
     1. who and what is inside now
     2. today's checkpoint log, with who logged it
     3. the site's floors
     4. each floor's last patrol
-    5. today's patrols, with who walked them
-    6. open incidents, most severe first, with rooms
-    7. incidents resolved today
-    8. the transfers to escort (approved to departed), with rooms
-    9-10. the shift handover (rooms.handover.group_handover)
-    11. the group's open requests (rooms.requests.group_list)
+    5. the sealed rooms
+    6. today's patrols, with who walked them
+    7. open incidents, most severe first, with rooms
+    8. incidents resolved today
+    9. the transfers to escort (approved to departed), with rooms
+    10-11. the shift handover (rooms.handover.group_handover)
+    12. the group's open requests (rooms.requests.group_list)
     """
     now = now or timezone.now()
     start = day_start(now)
@@ -57,8 +59,17 @@ def security_board(site: Site, now=None) -> dict:
     floors = site.floors()
     last = dict(Patrol.objects.filter(site=site).values_list("floor").annotate(last=Max("at")))
     interval = timedelta(minutes=site.patrol_interval_minutes)
+    # The sealed rooms' doors are guarded: each floor's patrol card names them (numbers only, never why).
+    sealed: dict[int, list[str]] = {}
+    for floor, number in Room.objects.filter(site=site, status=Room.Status.SEALED).values_list("floor", "number"):
+        sealed.setdefault(floor, []).append(number)
     patrols = [
-        {"floor": floor, "last": last.get(floor), "due": last.get(floor) is None or now - last[floor] > interval}
+        {
+            "floor": floor,
+            "last": last.get(floor),
+            "due": last.get(floor) is None or now - last[floor] > interval,
+            "sealed": sorted(sealed.get(floor, [])),
+        }
         for floor in floors
     ]
     return {
@@ -70,6 +81,7 @@ def security_board(site: Site, now=None) -> dict:
         "log": log,
         "patrols": patrols,
         "unpatrolled": sum(patrol["due"] for patrol in patrols),
+        "sealed_rooms": sorted(number for numbers in sealed.values() for number in numbers),
         "recent_patrols": list(
             Patrol.objects.filter(site=site, at__gte=start).select_related("by").order_by("-at")[:LOG_LENGTH]
         ),
@@ -87,7 +99,7 @@ def security_board(site: Site, now=None) -> dict:
 @dataclass(frozen=True)
 class SecurityBoard(WholeBoard):
     topics: frozenset[str] | None = frozenset(
-        {TOPIC, ESCORTS, handover_topic(Role.SECURITY), requests.requests_topic(Role.SECURITY)}
+        {TOPIC, ESCORTS, SEALED, handover_topic(Role.SECURITY), requests.requests_topic(Role.SECURITY)}
     )
 
     def part(self, site_id, params):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from groups.transfers.forms import STEPS
 from groups.transfers.models import Transfer
 from groups.transfers.services import TRANSFERS, transfer_moves_for
-from rooms.models import AuditEvent, Site
+from rooms.models import AuditEvent, Site, Stay
 from rooms.reads import load_site
 from rooms.roles import Role, display_name
 from site_ops.boards import WholeBoard
@@ -63,8 +63,9 @@ def _annotate(transfers, *, now: datetime, stale_minutes: int) -> None:
         transfer.stale = transfer.is_stale(now=now, minutes=stale_minutes)
         transfer.stale_until = transfer.stale_at(stale_minutes)
         transfer.moves = transfer_moves(transfer)
-        transfer.requested_by_name = display_name(transfer.requested_by) if transfer.requested_by else ""
-        transfer.last_by_name = display_name(transfer.updated_by) if transfer.updated_by else ""
+        # Nobody's: a trip the clock asked for (a planned hospital visit) says so, not a blank between dots.
+        transfer.requested_by_name = display_name(transfer.requested_by) if transfer.requested_by else _("automatic")
+        transfer.last_by_name = display_name(transfer.updated_by) if transfer.updated_by else _("automatic")
 
 
 def open_transfers(site: Site, states=Transfer.OPEN_STATES) -> list[Transfer]:
@@ -127,6 +128,17 @@ def transfer_page(transfer: Transfer, *, escort: bool = False) -> dict:
         )
     )
     page = {"transfer": transfer, "timeline": timeline, "stale_minutes": minutes, "escort": escort}
+    # Whose step is next, in words: a site head who approved saw only "cancel" left and no one named.
+    page["next_steps"] = [
+        {"label": move["label"], "by": "、".join(str(Role(role).label) for role in move["roles"].split())}
+        for move in transfer.moves
+        if not move["cancel"]
+    ]
+    page["office_waiting"] = (
+        transfer.needs_office
+        and not transfer.office_confirmed_at
+        and transfer.state in (Transfer.State.REQUESTED, Transfer.State.APPROVED)
+    )
     page["talk"] = [note for hook in ESCORT_NOTES if (note := hook(transfer))]
     if not escort:
         page["companions"] = companions(transfer)
@@ -147,10 +159,28 @@ HANDOVER_SHEET: list[Callable] = []
 ESCORT_NOTES: list[Callable] = []
 
 
+# A child under this age goes to hospital with a guardian (监护人陪同).
+GUARDIAN_UNDER_AGE = 14
+
+
 def companions(transfer: Transfer) -> list:
     """The carer link of the person moved (陪护): the other one goes too, so
     the page proposes their transfer, or shows it if it exists."""
     linked = [other for other in transfer.person.linked() if other.status == other.Status.IN_ISOLATION]
+    guardians = []
+    if not linked and transfer.is_open and transfer.person.birth_date and transfer.person.age < GUARDIAN_UNDER_AGE:
+        # A child with no carer link set up: the adults of their family in the room may go with them.
+        guardians = [
+            stay.person
+            for stay in Stay.objects.open()
+            .filter(room_id=transfer.room_id, person__household=transfer.person.household)
+            .exclude(person=transfer.person)
+            .select_related("person")
+            if transfer.person.household and stay.person.birth_date and stay.person.age >= 18
+        ]
+        for other in guardians:
+            other.as_guardian = True
+        linked = guardians
     if not linked:
         return []
     open_transfers = {

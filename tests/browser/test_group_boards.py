@@ -50,3 +50,30 @@ class MealRoundLiveTests(BrowserTestCase):
         self.assertEqual(tablet.locator(f"#meal-room-{self.floor3[3].pk}").count(), 0)
         self.screenshot(tablet, "catering-floor-3-delivered-tablet")
         self.screenshot(control, "control-screen-meal-round-wall")
+
+
+@override_settings(LANGUAGE_CODE="zh-hans")
+class SecurityBoardLiveTests(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        # Eight floors: the patrol cards take two lines on a tablet.
+        Room.objects.bulk_create([Room(site=self.site, floor=floor, number=f"{floor}01") for floor in range(3, 9)])
+        self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
+
+    def test_a_sealed_room_reaches_the_guards_patrol_cards_and_the_cards_keep_apart(self):
+        tablet = self.open_as(self.guard, "/security/", TABLET)
+        cards = tablet.locator(".patrol")
+        self.assertGreater(cards.count(), 6)
+        boxes = [cards.nth(i).bounding_box() for i in range(cards.count())]
+        first_line = [box for box in boxes if box["y"] == boxes[0]["y"]]
+        later = [box for box in boxes if box["y"] > boxes[0]["y"]]
+        self.assertTrue(later, "the cards take two lines")
+        # The next line starts below the first line's cards (a link rule once pulled them over each other).
+        self.assertGreaterEqual(min(box["y"] for box in later), max(box["y"] + box["height"] for box in first_line))
+        self.assertEqual(tablet.locator("[data-counter=sealed-rooms]").inner_text(), "0")
+
+        self.elsewhere(services.room_move, room=self.room, to=Room.Status.SEALED, by=self.head)
+        expect(tablet.locator("[data-counter=sealed-rooms]")).to_have_text("1")
+        expect(tablet.locator(f"#patrol-floor-{self.room.floor} .sealed")).to_have_text(f"已封控 {self.room.number}")
+        self.assert_not_reloaded(tablet)
+        self.screenshot(tablet, "security-sealed-room-tablet")

@@ -31,6 +31,7 @@ from rooms.models import AuditEvent, Room, Stay
 from rooms.roles import require_role
 from rooms.services import (
     DISINFECTION,
+    SEALED,
     ServiceError,
     audit,
     audit_all,
@@ -215,7 +216,7 @@ def _escalate_positive(sample: Sample, stay: Stay, *, by) -> Touched:
         note = written(gettext_noop("Positive result of %(name)s."), name=person.name)
         # Sealing also opens the spot disinfection of the floor's corridor and lift.
         if room_seal(room=room, by=by, person=person, note=note):
-            touched.topics.add(DISINFECTION)
+            touched.topics |= {DISINFECTION, SEALED}
         room_mates = Stay.objects.open().filter(room=room).exclude(person=person)
         # Close contacts again: a PCR today, the quarantine restarted from today.
         touched.persons |= exposure_in_site(
