@@ -10,6 +10,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from groups.disinfection import services as disinfection
 from groups.disinfection.board import disinfection_board
@@ -464,8 +465,14 @@ class StandardViewTests(ViewAccessMixin, StandardsTestCase):
                 reverse("room-move", args=[room.pk]), {"to": "available", "version": room.version}, headers=HTMX
             )
         self.assertContains(response, "waits for a negative environmental sample", status_code=422)
-        response = self.client.post(result, {"result": "negative", "version": 2, "token": "r"}, headers=HTMX)
-        self.assertContains(response, "sample negative")
+        # Recorded while the room still airs out: it says when it can be inspected, not that it can be now.
+        aired_at = timezone.localtime(self.fresh(self.room).ventilation_until)
+        before = aired_at - timedelta(minutes=30)
+        with frozen(before.hour, before.minute):
+            response = self.client.post(result, {"result": "negative", "version": 2, "token": "r"}, headers=HTMX)
+        self.assertContains(
+            response, f"sample negative; it can be inspected once it has aired out, at {aired_at:%H:%M}"
+        )
         with frozen(13):
             self.assertContains(self.client.get(reverse("disinfection-board")), "Inspected: available")
 

@@ -554,6 +554,15 @@ class EligibilityTests(MedicalTestCase):
         Sample.objects.filter(pk=self.sample(self.stay, 7).pk).update(status="collected", collected_at=timezone.now())
         self.assertTrue(any("Result pending" in reason for reason in self.reasons()))
 
+    def test_two_samples_due_today_are_one_reason(self):
+        self.result(1, "negative", 150)
+        self.result(5, "negative", 50)
+        Sample.objects.filter(pk=self.sample(self.stay, 7).pk).update(scheduled_on=TODAY())
+        extra = Sample.objects.get(pk=self.sample(self.stay, 7).pk)
+        extra.pk, extra.reason = None, Sample.Reason.CONTACT
+        extra.save()
+        self.assertEqual([str(reason) for reason in self.reasons()].count("Today's sample not collected yet."), 1)
+
     def test_a_sealed_room_blocks_release(self):
         for day, hours in ((1, 150), (5, 50), (7, 5)):
             self.result(day, "negative", hours)

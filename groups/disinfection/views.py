@@ -3,6 +3,8 @@ for, a positive case's room sampled, medical waste collected and handed over.
 Inspecting a ventilated room is the room's own move (rooms.views.room_move)."""
 
 from django.contrib.auth.decorators import login_required
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,6 +21,7 @@ from groups.disinfection.forms import (
 )
 from groups.disinfection.models import DisinfectionTask, EnvironmentalSample, RoutineSchedule, StandardKind
 from rooms.actions import board_page, floor_param, get_for_site, panel_action, site_for_user
+from rooms.models import Room
 from rooms.roles import display_name
 from site_ops import boards
 
@@ -178,6 +181,13 @@ def sample_result(request, pk):
             token=data["token"],
         )
         if done.status == EnvironmentalSample.Status.NEGATIVE:
+            room = Room.objects.get(pk=done.room_id)
+            if room.ventilation_until and room.ventilation_until > timezone.now():
+                # Not yet: the room still airs out, and its inspection button comes then.
+                return _("Room %(room)s: sample negative; it can be inspected once it has aired out, at %(time)s.") % {
+                    "room": room.number,
+                    "time": date_format(timezone.localtime(room.ventilation_until), "H:i"),
+                }
             return _("Room %(room)s: sample negative; it can be inspected and made available.") % {
                 "room": done.room.number
             }

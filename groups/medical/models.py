@@ -617,6 +617,9 @@ class Eligibility:
         return not self.reasons
 
 
+TODAY_NOT_COLLECTED = gettext_noop("Today's sample not collected yet.")
+
+
 def assess_release(
     *,
     stay: Stay,
@@ -659,7 +662,9 @@ def assess_release(
         elif sample.status == S.COLLECTED:
             found.reasons.append(Reason(gettext_noop("Result pending for the sample of %(day)s."), day=day))
         elif sample.status == S.SCHEDULED and sample.scheduled_on == today:
-            found.reasons.append(Reason(gettext_noop("Today's sample not collected yet.")))
+            # Two samples due today (the protocol's and a room-mate's extra one) are one reason, said once.
+            if not any(reason.message == TODAY_NOT_COLLECTED for reason in found.reasons):
+                found.reasons.append(Reason(TODAY_NOT_COLLECTED))
         elif sample.status == S.MISSED or (sample.status == S.SCHEDULED and sample.scheduled_on < today):
             found.reasons.append(Reason(gettext_noop("Sample due %(day)s not collected."), day=day))
     for sample in reversed(ordered):
