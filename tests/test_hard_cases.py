@@ -824,7 +824,14 @@ class CarerTests(MedicalTestCase):
         self.client.force_login(self.clerk)
         page = self.client.get(reverse("transfer-detail", args=[transfer.pk])).content.decode()
         self.assertIn("A child: 王芳 of the family may go with them as guardian", page)
-        self.assertIn(f"{reverse('transfer-new')}?person={self.mother.pk}", page)
+        link = f"{reverse('transfer-new')}?person={self.mother.pk}&amp;with={transfer.pk}"
+        self.assertIn(link, page)
+        # The form it opens has the child's destination, urgency and why already filled in.
+        form = self.client.get(link.replace("&amp;", "&")).context["form"]
+        self.assertEqual(
+            (form.initial["destination_type"], form.initial["urgency"], form.initial["reason"]),
+            (Transfer.Destination.DESIGNATED_HOSPITAL, transfer.urgency, "Goes with 王小宝 (designated hospital)."),
+        )
         # An adult's transfer proposes nobody without a carer link.
         mother_transfer = transfers.transfer_request(
             person=self.mother, by=self.clerk, reason="就医", destination_type=Transfer.Destination.HOSPITAL_VISIT

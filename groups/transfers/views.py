@@ -50,9 +50,18 @@ def _done(request, transfer: Transfer, message: str, *, error: bool = False, sta
 def transfer_new(request):
     site = site_for_user(request, *services.TRANSFER_REQUEST_ROLES)
     person = request.GET.get("person", "")
-    form = TransferRequestForm(
-        request.POST or None, site=site, initial={"person": person} if whole_number(person) else {}
-    )
+    initial = {"person": person} if whole_number(person) else {}
+    # Going with someone (a carer, a child's guardian): where, how urgent and why come from their transfer.
+    going_with = Transfer.objects.filter(pk=whole_number(request.GET.get("with")) or 0, site=site).first()
+    if going_with is not None and initial:
+        initial.update(
+            destination_type=going_with.destination_type,
+            destination_name=going_with.destination_name,
+            urgency=going_with.urgency,
+            reason=_("Goes with %(name)s (%(transfer)s).")
+            % {"name": going_with.person.name, "transfer": going_with.get_destination_type_display()},
+        )
+    form = TransferRequestForm(request.POST or None, site=site, initial=initial)
     status = 200
     if request.method == "POST":
         status = INVALID
