@@ -117,6 +117,14 @@ class DailyReportTests(MedicalTestCase):
         with self.assertRaises(services.ServiceError):
             report.report_submit(site=self.site, day=TODAY() + timedelta(days=1), by=self.head)
 
+    def test_todays_figures_are_as_of_now_not_the_end_of_the_day(self):
+        today = figures(self.site, TODAY())
+        labels = {label for rows in today.values() for label in rows}
+        self.assertIn("not taken yet", labels)
+        self.assertIn("awaiting a result now", labels)
+        self.assertFalse([label for label in labels if "end of the day" in label])
+        self.assertIn("not taken", figures(self.site, self.day)["samples"])
+
     def test_in_the_small_hours_it_opens_on_the_day_just_over_and_today_says_so_far(self):
         from tests.clock import frozen
 

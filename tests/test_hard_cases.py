@@ -495,6 +495,23 @@ class RoomMatesOfAPositiveTests(MedicalTestCase):
         )
         self.assertEqual([(stay.pk, stay.positive) for stay in listed], [(stay.pk, stay.positive) for stay in expected])
 
+    def test_a_room_mate_going_with_the_positive_is_not_asked_to_move_rooms(self):
+        from groups.general.board import sealed_rooms
+        from groups.transfers import services as transfers
+
+        self.record_positive()
+        transfers.transfer_request(
+            person=self.son, by=self.clerk, reason="陪同王芳", destination_type=Transfer.Destination.DESIGNATED_HOSPITAL
+        )
+        self.assertEqual(
+            [(stay.person.name, stay.transfer_state) for stay in sealed_rooms(self.site)],
+            [("王芳", "requested"), ("王小明", "requested")],
+        )
+        self.client.force_login(self.clerk)
+        page = self.client.get(reverse("general-board")).content.decode()
+        self.assertIn("leaving with a transfer of their own", page)
+        self.assertNotIn("waiting to move to a room of their own", page)
+
     def test_the_room_mates_quarantine_restarts_from_the_day_of_exposure(self):
         before = self.son_stay.ends_on
         self.record_positive()

@@ -119,6 +119,10 @@ class IncidentTests(SecurityTestCase):
         html = board()["html"]
         self.assertIn("a sealed room", html)
         self.assertIn(f"sealed rooms: {self.room.number}", html)
+        # Only what a sealing changes: the counters, the patrols and the open incidents, not the whole board.
+        self.assertIn('id="patrols"', html)
+        self.assertNotIn('id="board-body"', html)
+        self.assertNotIn('id="checkpoint-log"', html)
         self.assertNotIn(self.person.name, render_to_string("security/board.html", security_board(self.site)))
 
     def test_a_medical_emergency_also_alerts_the_medical_group(self):

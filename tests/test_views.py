@@ -485,6 +485,19 @@ class HistoryTests(SiteTestCase):
             )
             self.assertEqual([(row["before"], row["after"]) for row in audit_changes(symptoms)], [("—", "咽痛")])
 
+    def test_a_disinfection_record_and_a_resolution_read_in_words(self):
+        """The standard a record was checked against and a resolution's items: no key left in English."""
+        done = AuditEvent(object_type="disinfectiontask", after={"standard": "terminal", "contact_minutes": 30})
+        resolved = AuditEvent(object_type="request", after={"items": 0, "handed_to": ""})
+        with translation.override("zh-hans"):
+            rows = [
+                (str(row["label"]), str(row["after"])) for event in (done, resolved) for row in audit_changes(event)
+            ]
+        self.assertEqual(rows[0], ("任务", "终末消毒（普通房间）"))
+        labels = " ".join(label for label, _after in rows)
+        self.assertNotIn("standard", labels)
+        self.assertNotIn("items", labels)
+
     def test_what_the_clock_did_is_by_system_in_the_readers_language(self):
         """The clock's events keep "system" in the site's language, whatever language was active; each reader
         reads their own."""

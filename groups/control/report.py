@@ -60,7 +60,7 @@ def daily_report(site: Site, day: date) -> list[Section]:
     start = day_start(day)
     # Today's report is the day so far.
     end = min(day_start(day + timedelta(days=1)), timezone.now())
-    return [
+    sections = [
         _people(site, start, end),
         _movement(site, start, end),
         _transfers(site, start, end),
@@ -74,6 +74,26 @@ def daily_report(site: Site, day: date) -> list[Section]:
         _rooms(site, end),
         _staff(site, start, end),
     ]
+    if end < day_start(day + timedelta(days=1)):
+        # The day is not over: what "the end of the day" said is as of now, and a sample not taken yet is not missed.
+        so_far = {str(label): str(words) for label, words in SO_FAR}
+        for section in sections:
+            section.title = so_far.get(str(section.title), section.title)
+            for row in section.rows:
+                row[0] = so_far.get(row[0], row[0])
+    return sections
+
+
+SO_FAR = (
+    (pgettext_lazy("daily report", "open at the end of the day"), pgettext_lazy("daily report", "open now")),
+    (pgettext_lazy("daily report", "not taken"), pgettext_lazy("daily report", "not taken yet")),
+    (
+        pgettext_lazy("daily report", "awaiting a result at the end of the day"),
+        pgettext_lazy("daily report", "awaiting a result now"),
+    ),
+    (pgettext_lazy("daily report", "overdue at the end of the day"), pgettext_lazy("daily report", "overdue now")),
+    (pgettext_lazy("daily report", "Rooms at the end of the day"), pgettext_lazy("daily report", "Rooms now")),
+)
 
 
 def _people(site, start, end) -> Section:

@@ -11,7 +11,7 @@ a broadcast has neither.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -86,12 +86,26 @@ def _positive():
 
 def _sealed_stays_query(site_id: int):
     sealed = Room.objects.filter(site_id=site_id, status=Room.Status.SEALED).values("pk")
-    return Stay.objects.open().filter(room__in=sealed).annotate(positive=_positive())
+    # A room-mate going with the positive (a child's guardian, a carer) has a transfer of their own: the board
+    # says so rather than asking for a move to a room of their own.
+    transfer = Transfer.objects.filter(person=OuterRef("person_id"), state__in=Transfer.OPEN_STATES)
+    return (
+        Stay.objects.open()
+        .filter(room__in=sealed)
+        .annotate(positive=_positive(), transfer_state=Subquery(transfer.values("state")[:1]))
+    )
 
 
 _sealed_stays = FixedRead(
     _sealed_stays_query,
-    lambda site_id: [1, Sample.Kind.PCR, Sample.Result.POSITIVE, site_id, Room.Status.SEALED],
+    lambda site_id: [
+        1,
+        Sample.Kind.PCR,
+        Sample.Result.POSITIVE,
+        *Transfer.OPEN_STATES,
+        site_id,
+        Room.Status.SEALED,
+    ],
 )
 
 

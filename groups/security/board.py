@@ -31,30 +31,43 @@ LOG_LENGTH = 40
 def security_board(site: Site, now=None) -> dict:
     """The security board: twelve queries.
 
-    1. who and what is inside now
-    2. today's checkpoint log, with who logged it
-    3. the site's floors
-    4. each floor's last patrol
-    5. the sealed rooms
-    6. today's patrols, with who walked them
-    7. open incidents, most severe first, with rooms
-    8. incidents resolved today
-    9. the transfers to escort (approved to departed), with rooms
+    1-6. who and what is inside now, the site's floors, each floor's last patrol, the sealed rooms, today's
+         patrols, the open incidents (``_doors_and_floors``: all a sealing changes)
+    7. the transfers to escort (approved to departed), with rooms
+    8. today's checkpoint log, with who logged it
+    9. incidents resolved today
     10-11. the shift handover (rooms.handover.group_handover)
     12. the group's open requests (rooms.requests.group_list)
     """
     now = now or timezone.now()
     start = day_start(now)
+    return {
+        **_doors_and_floors(site, now),
+        # Rooms, destinations and vehicles only: the names are on the escorts board.
+        "escorts": open_transfers(site, Transfer.ESCORT_STATES),
+        "log": list(
+            CheckpointEntry.objects.filter(site=site)
+            .filter(Q(entered_at__gte=start) | Q(left_at__gte=start))
+            .select_related("entered_by", "left_by")
+            .order_by("-entered_at")[:LOG_LENGTH]
+        ),
+        "resolved": list(
+            Incident.objects.filter(site=site, status=Incident.Status.RESOLVED, resolved_at__gte=start)
+            .select_related("room", "resolved_by")
+            .order_by("-resolved_at")
+        ),
+        "handover": group_handover(site, Role.SECURITY),
+        **requests.group_list(site, Role.SECURITY),
+    }
+
+
+def _doors_and_floors(site: Site, now) -> dict:
+    """What the counters, the patrols and the open incidents show: six queries (who is inside, the floors,
+    each floor's last patrol, the sealed rooms, today's patrols, the open incidents)."""
     inside = list(
         CheckpointEntry.objects.filter(site=site, left_at__isnull=True)
         .select_related("entered_by")
         .order_by("kind", "entered_at")
-    )
-    log = list(
-        CheckpointEntry.objects.filter(site=site)
-        .filter(Q(entered_at__gte=start) | Q(left_at__gte=start))
-        .select_related("entered_by", "left_by")
-        .order_by("-entered_at")[:LOG_LENGTH]
     )
     floors = site.floors()
     last = dict(Patrol.objects.filter(site=site).values_list("floor").annotate(last=Max("at")))
@@ -74,26 +87,20 @@ def security_board(site: Site, now=None) -> dict:
     ]
     return {
         "site": site,
-        # Rooms, destinations and vehicles only: the names are on the escorts board.
-        "escorts": open_transfers(site, Transfer.ESCORT_STATES),
         "inside": inside,
         "inside_counts": {kind: sum(entry.kind == kind for entry in inside) for kind in CheckpointEntry.Kind.values},
-        "log": log,
         "patrols": patrols,
         "unpatrolled": sum(patrol["due"] for patrol in patrols),
         "sealed_rooms": sorted(number for numbers in sealed.values() for number in numbers),
         "recent_patrols": list(
-            Patrol.objects.filter(site=site, at__gte=start).select_related("by").order_by("-at")[:LOG_LENGTH]
+            Patrol.objects.filter(site=site, at__gte=day_start(now)).select_related("by").order_by("-at")[:LOG_LENGTH]
         ),
         "incidents": open_incidents(site),
-        "resolved": list(
-            Incident.objects.filter(site=site, status=Incident.Status.RESOLVED, resolved_at__gte=start)
-            .select_related("room", "resolved_by")
-            .order_by("-resolved_at")
-        ),
-        "handover": group_handover(site, Role.SECURITY),
-        **requests.group_list(site, Role.SECURITY),
     }
+
+
+# The parts a sealing or an unsealing changes (a positive's lab sheet, a terminal disinfection): not the whole board.
+SEALED_PARTS = ("counters", "patrols", "incidents")
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,12 @@ class SecurityBoard(WholeBoard):
 
     def part(self, site_id, params):
         return (f"{TEMPLATE}#board-body", security_board(load_site(site_id)))
+
+    def change_parts(self, change):
+        if change.topics & self.topics == {SEALED}:
+            context = _doors_and_floors(load_site(change.site_id), timezone.now())
+            return [(f"{TEMPLATE}#{name}", context) for name in SEALED_PARTS]
+        return super().change_parts(change)
 
     def clock_parts(self, site_id):
         """Patrols and incidents age with the clock: the whole board, as a change sends it."""

@@ -26,6 +26,8 @@ _EXTRA_LABELS = {
     "person_status": ("rooms", "person", "status"),
     "left_room_status": ("rooms", "room", "status"),
     "category": ("rooms", "person", "category"),
+    # A disinfection record: the standard it was checked against.
+    "standard": ("disinfection", "disinfectionstandard", "kind"),
 }
 # Keys that name no model field, in words.
 _KEY_LABELS = {
@@ -49,6 +51,13 @@ _KEY_LABELS = {
     "rooms": _("rooms"),
     "bags": _("bags"),
     "cancelled": _("cancelled"),
+    "items": _("items handed over"),
+    "collections": _("collections"),
+    "positive_bags": _("bags from positive cases' rooms"),
+    "handed_over_by": _("handed over by"),
+    "received_by": _("received by"),
+    "lines": _("lines"),
+    "applied": _("recorded"),
 }
 # Values of those keys that are stored as keys, in words.
 _VALUE_WORDS = {
