@@ -1087,13 +1087,14 @@ def room_seal(*, room: Room, by, person: Person, note: str) -> bool:
     return True
 
 
+def open_repairs():
+    """The repairs asked for and not done yet, oldest first: a room among them is not offered to an arrival."""
+    return Request.objects.filter(kind=Request.Kind.REPAIR, status__in=Request.OPEN_STATUSES).order_by("requested_at")
+
+
 def open_repair(room: Room) -> Request | None:
     """The oldest repair asked for the room that is not done yet."""
-    return (
-        Request.objects.filter(room=room, kind=Request.Kind.REPAIR, status__in=Request.OPEN_STATUSES)
-        .order_by("requested_at")
-        .first()
-    )
+    return open_repairs().filter(room=room).first()
 
 
 def repaired_out_of_service(room: Room) -> bool:

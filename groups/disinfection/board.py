@@ -23,9 +23,10 @@ from groups.disinfection.routines import routine_today
 from groups.disinfection.services import TOPIC
 from rooms import requests
 from rooms.handover import group_handover, handover_topic
-from rooms.models import Request, Room, Site
+from rooms.models import Room, Site
 from rooms.reads import day_start, load_site
 from rooms.roles import Role
+from rooms.services import open_repairs
 from site_ops.boards import WholeBoard
 
 TEMPLATE = "disinfection/board.html"
@@ -84,9 +85,7 @@ def disinfection_board(site: Site, now=None) -> dict:
     )
     open_sample = EnvironmentalSample.objects.filter(room=OuterRef("pk"), status__in=EnvironmentalSample.OPEN)
     # A repair asked for the room and not done: it is inspected out of service, not made available.
-    open_repair = Request.objects.filter(
-        room=OuterRef("pk"), kind=Request.Kind.REPAIR, status__in=Request.OPEN_STATUSES
-    ).order_by("requested_at")
+    open_repair = open_repairs().filter(room=OuterRef("pk"))
     ventilating = list(
         Room.objects.filter(site=site, status=Room.Status.VENTILATING)
         .annotate(
