@@ -1,9 +1,11 @@
 """A site with rooms and one person per role, for every test that needs people."""
 
 import importlib
+import time
 
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client, TestCase, TransactionTestCase
 from django.urls import reverse
@@ -98,6 +100,8 @@ class AuditFlushMixin:
     """
 
     def _fixture_teardown(self):
+        if connection.vendor == "postgresql":
+            return self._flush_past_deadlocks()
         if connection.vendor != "sqlite":
             return super()._fixture_teardown()
         guard = importlib.import_module("rooms.migrations.0002_audit_append_only")
@@ -110,6 +114,31 @@ class AuditFlushMixin:
             with connection.cursor() as cursor:
                 for sql in guard.SQLITE:
                     cursor.execute(sql)
+
+    def _flush_past_deadlocks(self, attempts=5):
+        """On PostgreSQL the clean-up is a TRUNCATE of every table. A browser
+        test's server runs in its own process, and a request or a socket it
+        was still finishing (a closed page's last fetch, its disconnect) may
+        hold one table while waiting for another: PostgreSQL then breaks the
+        deadlock by aborting the TRUNCATE. The server's work ends a moment
+        later, so the flush is tried again; any other failure is raised.
+        """
+        for attempt in range(attempts):
+            try:
+                return super()._fixture_teardown()
+            except CommandError as exc:
+                if attempt == attempts - 1 or not _is_deadlock(exc):
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+
+def _is_deadlock(exc: BaseException | None) -> bool:
+    """Whether a failure was caused, at any depth, by PostgreSQL's deadlock detector (SQLSTATE 40P01)."""
+    while exc is not None:
+        if getattr(exc, "sqlstate", None) == "40P01":
+            return True
+        exc = exc.__cause__
+    return False
 
 
 class SiteMixin:
