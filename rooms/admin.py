@@ -289,7 +289,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Shift)
 class ShiftAdmin(AuditedAdmin):
-    """Each group's shifts: the boards and the control screen show the shift change nearest to now."""
+    """Each group's shifts: the boards and the control screen show the shift change
+    a handover given now is for (rooms.handover.shift_change)."""
 
     list_display = ["group", "name", "starts", "ends", "site"]
     list_filter = ["site", "group"]

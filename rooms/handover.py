@@ -5,9 +5,12 @@ is the group's to say. rooms imports no group: each group adds its lists to
 ``OPEN_LISTS`` from its ``AppConfig.ready`` (``register``), the way the
 groups add their part of a stay to ``rooms.services.STAY_HOOKS``.
 
-A shift change is the moment a shift starts. The one a board and the control
-screen show, and the one a handover is for, is the change nearest to now: at
-19:40 and at 20:30 alike, the 20:00 change of a day shift ending at 20:00.
+A shift change is the moment a shift starts. The one a handover is for, and
+the one a board and the control screen show, is the coming change, except
+for a while after a change (``LATE_HANDOVER``), when the shift that just
+ended may still hand over: at 19:40 and at 20:30 alike the 20:00 change of a
+day shift ending at 20:00; at 01:55, a night nurse hands over the night shift,
+the 08:00 change.
 """
 
 from collections.abc import Callable
@@ -90,12 +93,18 @@ def sections(group: str, open_items: list[dict]) -> list[Section]:
 # --- shift changes ---------------------------------------------------------------
 
 
+# How long after a shift change the shift that ended may still hand it over.
+LATE_HANDOVER = timedelta(hours=2)
+
+
 @dataclass
 class ShiftChange:
     group: str
     at: datetime
     outgoing: Shift | None
     incoming: Shift
+    # When the shift on duty now came in: ``at`` itself in the late hours after a change.
+    since: datetime
 
 
 def group_shifts(site: Site, shifts: list[Shift], group: str) -> list[Shift]:
@@ -104,18 +113,21 @@ def group_shifts(site: Site, shifts: list[Shift], group: str) -> list[Shift]:
 
 
 def shift_change(shifts: list[Shift], now: datetime, group: str) -> ShiftChange:
-    """The shift change nearest to ``now`` among the group's shifts (which may cross midnight)."""
+    """The shift change a handover given now is for, among the group's shifts (which may cross midnight):
+    the last one while it is less than ``LATE_HANDOVER`` old, else the coming one."""
     today = timezone.localdate(now)
     candidates = [(shift.start_on(today + timedelta(days=offset)), shift) for shift in shifts for offset in (-1, 0, 1)]
-    # Halfway between two changes the coming one wins: a member handing over
-    # mid-shift hands over the shift they are on.
-    at, incoming = min(candidates, key=lambda found: (abs(found[0] - now), -found[0].timestamp()))
+    since, last = max((found for found in candidates if found[0] <= now), key=lambda found: found[0])
+    if now - since < LATE_HANDOVER:
+        at, incoming = since, last
+    else:
+        at, incoming = min((found for found in candidates if found[0] > now), key=lambda found: found[0])
     outgoing = next((shift for shift in shifts if shift.ends == incoming.starts), None)
-    return ShiftChange(group=group, at=at, outgoing=outgoing, incoming=incoming)
+    return ShiftChange(group=group, at=at, outgoing=outgoing, incoming=incoming, since=since)
 
 
 def current_change(site: Site, group: str, now: datetime | None = None) -> ShiftChange:
-    """The group's shift change nearest to now: one query."""
+    """The group's shift change a handover given now is for: one query."""
     shifts = list(Shift.objects.filter(site=site, group=group))
     return shift_change(group_shifts(site, shifts, group), now or timezone.now(), group)
 
@@ -128,13 +140,17 @@ def group_handover(site: Site, group: str, now: datetime | None = None) -> dict:
     """A group board's handover section: two queries.
 
     1. the group's shifts
-    2. the handover of the current shift change and any earlier one still
+    2. the handover of the current shift change, the one the shift on duty
+       took over (to read again during the shift) and any earlier one still
        not acknowledged, with who handed over and who acknowledged
     """
     change = current_change(site, group, now)
     handovers = list(
         Handover.objects.filter(site=site, group=group)
-        .filter(Q(change_at=change.at) | Q(acknowledged_at__isnull=True, change_at__lt=change.at))
+        .filter(
+            Q(change_at__gte=change.since, change_at__lte=change.at)
+            | Q(acknowledged_at__isnull=True, change_at__lt=change.at)
+        )
         .select_related("handed_over_by", "acknowledged_by")
         .order_by("-change_at")
     )
@@ -149,23 +165,28 @@ def group_handover(site: Site, group: str, now: datetime | None = None) -> dict:
 
 
 def control_handovers(site: Site, now: datetime | None = None) -> list[dict]:
-    """The control screen's section: each group's current shift change and its handover: two queries."""
+    """The control screen's section: each group's current shift change and its handover, and the
+    handover the shift on duty took over while it is not acknowledged: two queries."""
     now = now or timezone.now()
     shifts = list(Shift.objects.filter(site=site))
     changes = [shift_change(group_shifts(site, shifts, group), now, group) for group in GROUPS]
     found = {
         (handover.group, handover.change_at): handover
         for handover in Handover.objects.filter(
-            site=site, change_at__in={change.at for change in changes}
+            site=site, change_at__in={change.at for change in changes} | {change.since for change in changes}
         ).select_related("handed_over_by", "acknowledged_by")
     }
     labels = dict(GROUP_CHOICES)
-    return [
-        {
-            "group": change.group,
-            "label": labels[change.group],
-            "change": change,
-            "handover": found.get((change.group, change.at)),
-        }
-        for change in changes
-    ]
+    rows = []
+    for change in changes:
+        taken_over = found.get((change.group, change.since)) if change.since != change.at else None
+        rows.append(
+            {
+                "group": change.group,
+                "label": labels[change.group],
+                "change": change,
+                "handover": found.get((change.group, change.at)),
+                "unacknowledged": taken_over if taken_over and not taken_over.is_acknowledged else None,
+            }
+        )
+    return rows

@@ -1187,7 +1187,7 @@ def handover_give(*, site: Site, group: str, by, notes: str = "", change_at=None
     the group leaves open is kept as it is now, with their notes.
 
     ``change_at`` is the shift change the member's form was opened for: if
-    the nearest change moved on since, the form is refused as out of date.
+    the current change (rooms.handover.shift_change) moved on since, the form is refused as out of date.
     """
     require_role(by, group)
     now = timezone.now()

@@ -42,25 +42,33 @@ class ShiftChangeTests(SiteTestCase):
             {(time(8), time(20)), (time(20), time(8))},
         )
 
-    def test_the_change_is_the_one_nearest_to_now(self):
+    def test_the_change_is_the_coming_one_or_the_last_for_a_while_after_it(self):
         self.assertEqual(self.change_at(19, 40).at, local(20))
         self.assertEqual(self.change_at(20, 30).at, local(20))
+        self.assertEqual(self.change_at(21, 59).at, local(20))
+        self.assertEqual(self.change_at(22, 0).at, local(8, days=1))
         self.assertEqual(self.change_at(7, 0).at, local(8))
         change = self.change_at(19, 40)
         self.assertEqual((change.outgoing.starts, change.incoming.starts), (time(8), time(20)))
+        self.assertEqual(change.since, local(8))
+        self.assertEqual(self.change_at(20, 30).since, local(20))
 
     def test_a_night_shift_crosses_midnight(self):
-        # At 01:00 the nearest change is the 20:00 of the evening before; the night shift came in then.
-        change = self.change_at(1, 0)
-        self.assertEqual(change.at, local(20, days=-1))
+        # At 21:00 the day shift may still hand over the 20:00 change.
+        change = self.change_at(21, 0)
+        self.assertEqual(change.at, local(20))
         self.assertEqual((change.incoming.starts, change.incoming.ends), (time(20), time(8)))
-        # At 05:00 it is 08:00 this morning, when the night shift goes.
-        change = self.change_at(5, 0)
-        self.assertEqual(change.at, local(8))
-        self.assertEqual(change.outgoing.starts, time(20))
+        # At 01:55 a handover is the night shift's, for 08:00 this morning when it goes
+        # (it used to be filed against the 20:00 change behind it, the nearest).
+        for hour, minute in ((1, 55), (1, 0), (5, 0)):
+            change = self.change_at(hour, minute)
+            self.assertEqual(change.at, local(8))
+            self.assertEqual(change.outgoing.starts, time(20))
+            self.assertEqual(change.since, local(20, days=-1))
 
-    def test_halfway_the_coming_change_wins(self):
+    def test_mid_shift_the_coming_change_is_handed_over(self):
         self.assertEqual(self.change_at(14, 0).at, local(20))
+        self.assertEqual(self.change_at(10, 30).at, local(20))
 
     def test_shifts_are_per_group_site_data(self):
         Shift.objects.filter(site=self.site, group=Role.CATERING).delete()
@@ -72,7 +80,9 @@ class ShiftChangeTests(SiteTestCase):
             ]
         )
         self.assertEqual(self.change_at(13, 0, group=Role.CATERING).at, local(14))
-        self.assertEqual(self.change_at(13, 0, group=Role.MEDICAL).at, local(8))
+        self.assertEqual(self.change_at(15, 0, group=Role.CATERING).at, local(14))
+        self.assertEqual(self.change_at(9, 0, group=Role.MEDICAL).at, local(8))
+        self.assertEqual(self.change_at(13, 0, group=Role.MEDICAL).at, local(20))
 
     def test_a_group_without_shifts_falls_back_to_the_defaults(self):
         Shift.objects.filter(site=self.site, group=Role.GENERAL).delete()
@@ -170,9 +180,9 @@ class HandoverServiceTests(SiteTestCase):
         self.assertEqual(Handover.objects.count(), 1)
 
     def test_a_form_opened_for_another_shift_change_is_refused_as_stale(self):
-        with frozen(13, 50):
+        with frozen(21, 50):
             opened_for = handovers.current_change(self.site, Role.MEDICAL).at
-        with frozen(14, 10), self.assertRaises(services.Conflict):
+        with frozen(22, 10), self.assertRaises(services.Conflict):
             self.give(change_at=opened_for)
         self.assertFalse(Handover.objects.exists())
 
@@ -188,6 +198,47 @@ class HandoverServiceTests(SiteTestCase):
         with frozen(7, 50, days=1):
             handover = self.give(by=self.nurse2)
         self.assertEqual(handover.change_at, local(8, days=1))
+
+    def test_the_night_shift_hands_over_the_night_after_the_day_shift_did(self):
+        with frozen(19, 50):
+            evening = self.give()
+        with frozen(20, 10):
+            services.handover_acknowledge(handover=evening, by=self.nurse2, version=evening.version)
+        # 01:55: a night nurse leaving early hands over the night shift, not refused as the 20:00 one.
+        with frozen(1, 55, days=1):
+            night = self.give(by=self.nurse2, notes="305 凌晨胸闷, 已吸氧")
+        self.assertEqual(night.change_at, local(8, days=1))
+        self.assertEqual((night.outgoing, night.incoming), (str(evening.incoming), str(evening.outgoing)))
+
+    def test_the_board_keeps_the_handover_the_shift_on_duty_took_over(self):
+        with frozen(7, 50):
+            morning = self.give()
+        with frozen(8, 5):
+            services.handover_acknowledge(handover=morning, by=self.nurse2, version=morning.version)
+        # At 13:00 the coming change is 20:00, not handed over yet; the morning's stays to read again.
+        section = handovers.group_handover(self.site, Role.MEDICAL, local(13))
+        self.assertEqual(section["change"].at, local(20))
+        self.assertFalse(section["handed_over"])
+        self.assertEqual(section["handovers"], [morning])
+        # The next morning it is gone: the night shift took over another one (or none).
+        self.assertEqual(handovers.group_handover(self.site, Role.MEDICAL, local(3, days=1))["handovers"], [])
+
+    def test_the_control_screen_names_a_handover_on_duty_not_acknowledged(self):
+        with frozen(7, 50):
+            morning = self.give()
+        rows = {row["group"]: row for row in handovers.control_handovers(self.site, local(13))}
+        self.assertEqual(rows["medical"]["change"].at, local(20))
+        self.assertIsNone(rows["medical"]["handover"])
+        self.assertEqual(rows["medical"]["unacknowledged"], morning)
+        self.assertIsNone(rows["catering"]["unacknowledged"])
+        # Within the late hours the change on duty is the current one: it is not named twice.
+        rows = {row["group"]: row for row in handovers.control_handovers(self.site, local(9))}
+        self.assertEqual(rows["medical"]["handover"], morning)
+        self.assertIsNone(rows["medical"]["unacknowledged"])
+        self.client.force_login(self.head)
+        with frozen(13), self.settings(LANGUAGE_CODE="zh-hans"):
+            page = self.client.get(reverse("control-screen")).content.decode()
+        self.assertIn("交接班 08:00：", page)
 
 
 class LiveTests(SiteTestCase):
