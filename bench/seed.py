@@ -197,8 +197,19 @@ def build_day(day_sockets: int = 150) -> dict:
 
     rng = random.Random(2023)
     site = Site.objects.create(name=f"压测隔离点{DAY_ROOMS}日")
-    MealSlot.objects.bulk_create(MealSlot.defaults_for(site))
-    RoutineSchedule.objects.bulk_create(RoutineSchedule.defaults_for(site))
+    # The day's three rounds all open whenever the benchmark runs (a round opens
+    # an hour before its delivery time): two and one hours ago and now, kept in today.
+    now = timezone.localtime()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    slots = MealSlot.defaults_for(site)
+    for slot, hours in zip(slots, (2, 1, 0), strict=True):
+        slot.delivery_time = max(now - timedelta(hours=hours), midnight + timedelta(minutes=2 - hours)).time()
+    MealSlot.objects.bulk_create(slots)
+    # Likewise the routine round: each area due now (an occurrence opens two hours before its time).
+    routines = RoutineSchedule.defaults_for(site)
+    for routine in routines:
+        routine.times = f"{now:%H:%M}"
+    RoutineSchedule.objects.bulk_create(routines)
     agents = Disinfectant.objects.bulk_create(Disinfectant.defaults_for(site))
     DisinfectionStandard.objects.bulk_create(DisinfectionStandard.defaults_for(site, agents))
     Shift.objects.bulk_create(Shift.defaults_for(site))

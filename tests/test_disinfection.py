@@ -3,6 +3,8 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.urls import reverse
+
 from groups.disinfection import services as disinfection
 from groups.disinfection.models import DisinfectionTask, RoutineSchedule, WasteCollection
 from groups.disinfection.routines import routine_today
@@ -205,11 +207,14 @@ class RoutineTests(DisinfectionTestCase):
         task = self.do(self.corridor, 1, 9, 30)
         self.assertEqual((task.kind, task.status, task.due_at, task.floor), ("routine", "done", local(9), 1))
         area = self.areas(9, 31)[f"{self.corridor.pk}-1"]
+        # The 15:00 round opens two hours before it: nothing to do until then.
+        self.assertEqual((area.state, area.target, area.next_due.opens_at), ("done", None, local(13)))
+        area = self.areas(13)[f"{self.corridor.pk}-1"]
         self.assertEqual((area.state, area.target.due_at), ("due", local(15)))
-        self.do(self.corridor, 1, 10)
-        area = self.areas(10, 1)[f"{self.corridor.pk}-1"]
+        self.do(self.corridor, 1, 13, 30)
+        area = self.areas(13, 31)[f"{self.corridor.pk}-1"]
         self.assertEqual((area.state, area.next_due), ("done", None))
-        with frozen(10, 5), self.assertRaisesMessage(services.ServiceError, "is done for today"):
+        with frozen(13, 35), self.assertRaisesMessage(services.ServiceError, "is done for today"):
             disinfection.routine_disinfection_complete(schedule=self.corridor, floor=1, by=self.cleaner, **RECORD)
 
     def test_doing_a_later_occurrence_closes_the_missed_ones(self):
@@ -221,8 +226,24 @@ class RoutineTests(DisinfectionTestCase):
 
     def test_an_area_cannot_be_done_before_its_window_opens(self):
         self.do(self.lobby, None, 7)  # the 08:00 occurrence, a little early
-        with frozen(7, 30), self.assertRaisesMessage(services.ServiceError, "next due at 13:00"):
+        with frozen(7, 30), self.assertRaisesMessage(services.ServiceError, "next due at 13:00, recorded from 11:00"):
             disinfection.routine_disinfection_complete(schedule=self.lobby, floor=None, by=self.cleaner, **RECORD)
+        # Nor hours before the day's first one: at 03:00 the corridor's 09:00 round is not open (07:00).
+        with frozen(3), self.assertRaisesMessage(services.ServiceError, "next due at 09:00, recorded from 07:00"):
+            disinfection.routine_disinfection_complete(schedule=self.corridor, floor=1, by=self.cleaner, **RECORD)
+        self.assertEqual(DisinfectionTask.objects.filter(kind="routine").count(), 1)
+        self.assertEqual(self.do(self.corridor, 1, 7).due_at, local(9))
+
+    def test_the_board_says_when_the_next_round_opens(self):
+        self.do(self.lobby, None, 8)
+        self.client.force_login(self.cleaner)
+        with frozen(8, 30), self.settings(LANGUAGE_CODE="zh-hans"):
+            page = self.client.get(reverse("disinfection-board")).content.decode()
+        row = page[page.index(f'id="routine-{self.lobby.pk}-all"') :]
+        row = row[: row.index("</li>")]
+        self.assertIn('data-state="done"', row)
+        self.assertIn("11:00", row)
+        self.assertNotIn(reverse("routine-complete", args=[self.lobby.pk]), row)
 
     def test_a_per_floor_area_needs_a_floor_of_the_site(self):
         for floor in (None, 9):

@@ -260,9 +260,11 @@ class BusySiteReadsTests(SiteTestCase):
         slot = MealSlot.objects.filter(site=cls.site).first() or MealSlot.objects.create(
             site=cls.site, kind="lunch", delivery_time="11:30"
         )
-        meals.meal_record(
-            site=cls.site, slot=slot, day=timezone.localdate(), room=cls.rooms[2], status="delivered", by=cls.cook
-        )
+        # Recorded when the round is open (from an hour before its delivery time), whatever the hour the test runs.
+        with frozen(7, 30):
+            meals.meal_record(
+                site=cls.site, slot=slot, day=timezone.localdate(), room=cls.rooms[2], status="delivered", by=cls.cook
+            )
         cls.slot = slot
 
     def same(self, read, *args, shape=lambda rows: rows):

@@ -3,6 +3,7 @@
 from datetime import time, timedelta
 
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from groups.catering import services as meals
@@ -284,6 +285,35 @@ class MealRecordTests(MealTestCase):
                 by=self.cook,
             )
         self.assertFalse(MealDelivery.objects.exists())
+
+    def test_a_round_is_not_recorded_before_it_opens(self):
+        # 09:00: lunch (11:30) opens at 10:30. A tap meant for breakfast, or hours early, changes nothing.
+        with self.assertRaisesMessage(services.ServiceError, "The lunch round opens at 10:30"):
+            self.record(self.room, hour=9)
+        with frozen(9), self.assertRaisesMessage(services.ServiceError, "opens at 10:30"):
+            meals.meal_floor_deliver(site=self.site, slot=self.lunch, day=self.today, floor=1, by=self.cook)
+        self.assertFalse(MealDelivery.objects.exists())
+        self.assertFalse(AuditEvent.objects.filter(action__startswith="meal.").exists())
+        # From 10:30 on it is recorded (the trolley a little early).
+        self.assertEqual(self.record(self.room, hour=10, minute=30).status, "delivered")
+
+    def test_the_board_shows_a_round_not_open_yet_without_its_buttons(self):
+        dinner = MealSlot.objects.get(site=self.site, kind=MealSlot.Kind.DINNER)
+        MealSlot.objects.filter(site=self.site).exclude(pk=dinner.pk).delete()
+        self.client.force_login(self.cook)
+        # 05:00: the only round is dinner (17:30), which opens at 16:30.
+        with frozen(5), self.settings(LANGUAGE_CODE="zh-hans"):
+            page = self.client.get(reverse("catering-board")).content.decode()
+        self.assertIn('data-round="not-open"', page)
+        self.assertIn("16:30", page)
+        self.assertIn(f'id="meal-room-{self.room.pk}"', page)
+        self.assertNotIn(reverse("meal-record"), page)
+        self.assertNotIn(reverse("meal-floor-deliver"), page)
+        with frozen(16, 30):
+            page = self.client.get(reverse("catering-board")).content.decode()
+        self.assertNotIn('data-round="not-open"', page)
+        self.assertIn(reverse("meal-record"), page)
+        self.assertIn(reverse("meal-floor-deliver"), page)
 
     def test_only_catering_and_the_site_head_record_meals(self):
         for user in (self.clerk, self.nurse, self.outsider):

@@ -118,6 +118,12 @@ class MealRound:
     moment: datetime
     rooms: list[RoomMeal]
     late: list[LateMeal]
+    # Whether the round has opened (an hour before its delivery time): before, nothing is recorded for it.
+    open: bool = True
+
+    @property
+    def opens(self) -> datetime:
+        return self.moment - ROUND_OPENS_BEFORE
 
     def floors(self) -> dict[int, list[RoomMeal]]:
         floors: dict[int, list[RoomMeal]] = {}
@@ -327,4 +333,5 @@ def meal_round(
     for room_id, row in by_room.items():
         rooms.setdefault(room_id, RoomMeal(row.room, delivery=row))
     ordered = sorted(rooms.values(), key=lambda meal: (meal.room.floor, meal.room.number))
-    return MealRound(slot=slot, day=day, moment=moment, rooms=ordered, late=late)
+    opened = now >= moment - ROUND_OPENS_BEFORE
+    return MealRound(slot=slot, day=day, moment=moment, rooms=ordered, late=late, open=opened)

@@ -44,7 +44,14 @@ def _round(site: Site, slot: MealSlot, day: date, **which) -> MealRound:
             _("The %(meal)s round of %(day)s is over; reload the board.")
             % {"meal": slot, "day": date_format(day, "SHORT_DATE_FORMAT")}
         )
-    return meal_round(site, slot=slot, **which)
+    meals = meal_round(site, slot=slot, **which)
+    if not meals.open:
+        # A tap hours early (breakfast at 03:00, dinner just after lunch) is a wrong round, not an early trolley.
+        raise ServiceError(
+            _("The %(meal)s round opens at %(time)s, an hour before its delivery time: nothing is recorded before.")
+            % {"meal": slot, "time": date_format(timezone.localtime(meals.opens), "H:i")}
+        )
+    return meals
 
 
 def _recorded(delivery: MealDelivery) -> str:

@@ -1,11 +1,13 @@
 """Routine disinfection due today, derived from the site's schedule.
 
 Each time in a schedule entry is a due time for the area (on every floor, for
-a per-floor entry). An occurrence can be done from the area's previous due
-time (or the start of the day) on, and is overdue once its due time has
-passed undone. Doing a later occurrence closes the earlier ones that were
-missed: they stay in the history as missed, not as overdue, because the area
-is clean now.
+a per-floor entry). An occurrence can be done from two hours before its due
+time (``DONE_EARLY``), but not before the area's previous due time (or the
+start of the day), and is overdue once its due time has passed undone: a
+cleaner recording the corridor again an hour after the morning's round is
+told when the afternoon's opens, not given it five hours early. Doing a
+later occurrence closes the earlier ones that were missed: they stay in the
+history as missed, not as overdue, because the area is clean now.
 
 Doing the area's routine task records the latest occurrence whose due time
 has passed, if it is undone; otherwise the earliest undone occurrence whose
@@ -22,6 +24,9 @@ from django.utils.translation import gettext as _
 from groups.disinfection.models import DisinfectionTask, RoutineSchedule
 from rooms.models import Site
 from rooms.reads import day_start
+
+# How long before its due time an occurrence of a routine may be done.
+DONE_EARLY = timedelta(hours=2)
 
 
 @dataclass
@@ -107,9 +112,10 @@ def routine_today(site: Site, *, now: datetime | None = None, schedules=None, fl
         moments = [timezone.make_aware(datetime.combine(start.date(), at)) for at in schedule.due_times]
         for area_floor in floors if schedule.per_floor else [None]:
             area = RoutineArea(schedule=schedule, floor=area_floor, now=now)
-            opens = start
+            previous = start
             for moment in moments:
+                opens = max(previous, moment - DONE_EARLY)
                 area.occurrences.append(Occurrence(moment, opens, done.get((schedule.pk, area_floor, moment))))
-                opens = moment
+                previous = moment
             areas.append(area)
     return areas

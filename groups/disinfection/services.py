@@ -429,8 +429,12 @@ def routine_disinfection_complete(
         if target is None:
             following = area.next_due
             raise ServiceError(
-                _("Nothing is due for %(area)s now; next due at %(time)s.")
-                % {"area": area.label, "time": date_format(timezone.localtime(following.due_at), "H:i")}
+                _("Nothing is due for %(area)s now; next due at %(time)s, recorded from %(opens)s.")
+                % {
+                    "area": area.label,
+                    "time": date_format(timezone.localtime(following.due_at), "H:i"),
+                    "opens": date_format(timezone.localtime(following.opens_at), "H:i"),
+                }
                 if following
                 else _("%(area)s is done for today.") % {"area": area.label}
             )

@@ -20,7 +20,11 @@ class MealRoundLiveTests(BrowserTestCase):
         super().setUp()
         # Lunch is the site's only slot, so it is the round on the boards at
         # whatever time the test runs; everyone arrived yesterday, in time for it.
+        # Its delivery time is now, so that its round is open (an hour before).
         MealSlot.objects.filter(site=self.site).exclude(kind=MealSlot.Kind.LUNCH).delete()
+        MealSlot.objects.filter(site=self.site).update(
+            delivery_time=timezone.localtime().time().replace(second=0, microsecond=0)
+        )
         self.floor3 = Room.objects.bulk_create([Room(site=self.site, floor=3, number=f"30{n}") for n in range(1, 5)])
         for room in [*self.floor3[:3], self.room]:
             self.elsewhere(services.stay_check_in, person=make_person(self.site), room=room, by=self.clerk)

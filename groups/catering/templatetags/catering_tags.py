@@ -109,11 +109,13 @@ class _Floor:
     """What the cards of a floor's section share, read once for the section:
     its words, the round's hidden fields and the forms' addresses."""
 
-    __slots__ = ("w", "count", "fields", "token", "record", "feedback")
+    __slots__ = ("w", "count", "fields", "token", "record", "feedback", "open")
 
     def __init__(self, round_):
         self.w = words()
         self.count = counter()
+        # Before the round opens its rooms are listed without buttons (the round's head says when).
+        self.open = bool(round_) and round_.open
         if round_:
             slot, day = self.count(round_.slot.pk), round_.day
             day_field, token_day = _day(day, "-"), _day(day, "")
@@ -186,7 +188,9 @@ def _card(meal, floor: _Floor) -> str:
         if diet != "regular"
     )
     allergies = "".join(f'<span class="tag allergy">{esc(note)}</span>' for note in meal.allergies)
-    if status == PENDING:
+    if not floor.open:
+        actions = ""
+    elif status == PENDING:
         actions = (
             f"\n            {_form(floor, room, room_pk, DELIVERED, w['confirm'])}"
             f"\n            {_form(floor, room, room_pk, REFUSED, w['refuse'])}\n          "
@@ -239,7 +243,7 @@ def floor_section(section: dict, round_=None) -> str:
         tally = f'\n      <span class="done-mark">✓ {w["recorded"] % {"n": count(len(meals))}}</span>\n    '
     else:
         tally = ""
-    if round_ and pending:
+    if floor.open and pending:
         href = esc(hrefs("meal-floor-deliver")[0])
         button = w["mark floor"] % {"n": number, "meal": esc(round_.slot)}
         deliver = (

@@ -77,6 +77,8 @@ def _earlier(demo, minutes: int):
 
 def _meals(demo, events) -> int:
     meals = meal_round(demo.site, now=demo.now)
+    if meals is None or not meals.open:
+        return 0  # in the small hours breakfast has not opened: nothing delivered yet
     cooks = [demo.users["hemei"], demo.users["luoping"]]
     floors = meals.floors()
     # The top two floors are still to deliver; the others went out a few
