@@ -1159,6 +1159,10 @@ def room_move(*, room: Room, to: str, by, version: int | None = None, note: str 
             room.note = note[:200]
         elif repair is not None:
             room.note = repair.what[:200]
+        elif before["status"] == Room.Status.OUT_OF_SERVICE and room.note:
+            # Why it was out of service (a repair, a broken lock) is over; the history keeps it.
+            before["note"] = room.note
+            room.note = ""
         touch(room, by)
         room.save()
         audit(
@@ -1168,7 +1172,8 @@ def room_move(*, room: Room, to: str, by, version: int | None = None, note: str 
             obj=room,
             room=room,
             before=before,
-            after={"status": to, "ventilation_until": room.ventilation_until},
+            after={"status": to, "ventilation_until": room.ventilation_until}
+            | ({"note": room.note} if "note" in before else {}),
             note=note,
         )
         moved = {before["status"], to}

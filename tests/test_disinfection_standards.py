@@ -544,7 +544,16 @@ class RoomWaitingForRepairTests(StandardsTestCase):
         self.assertFalse(services.repaired_out_of_service(self.room))
         request_resolve(request=self.repair, by=self.clerk, outcome="已更换水管")
         self.assertTrue(services.repaired_out_of_service(self.room))
-        self.assertEqual(self.move(Room.Status.AVAILABLE, by=self.clerk).status, Room.Status.AVAILABLE)
+        room = self.move(Room.Status.AVAILABLE, by=self.clerk)
+        # Back in service, the repair is no longer the room's note (its page showed it still); the history keeps it.
+        self.assertEqual((room.status, room.note), (Room.Status.AVAILABLE, ""))
+        event = AuditEvent.objects.filter(action="room.move", room=self.room).latest("pk")
+        self.assertEqual((event.before["note"], event.after["note"]), ("卫生间漏水", ""))
+        self.client.force_login(self.clerk)
+        page = self.client.get(reverse("room-detail", args=[self.room.pk])).content.decode()
+        head = page[page.index('<header class="detail-head') : page.index("</header>", page.index("detail-head"))]
+        self.assertNotIn("卫生间漏水", head)
+        self.assertIn("卫生间漏水", page)  # the resolved request and the history
 
     def test_resolving_the_repair_says_the_room_is_still_out_of_service(self):
         self.move(Room.Status.OUT_OF_SERVICE)
