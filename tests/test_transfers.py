@@ -662,6 +662,29 @@ class TransferViewTests(TransferTestCase):
         self.assertContains(response, "is already cancelled: 周宁 recorded it at")
         self.assertEqual(self.fresh(transfer).closing_reason, "重复申请")
 
+    def test_a_steps_result_links_to_the_transfer_except_on_its_own_page(self):
+        transfer = self.request()
+        self.client.force_login(self.head)
+        url = reverse("transfer-move", args=[transfer.pk, "approved"])
+        page = "http://testserver" + transfer.get_absolute_url()
+        response = self.client.post(url, {"version": 1}, headers={"HX-Request": "true", "HX-Current-URL": page})
+        self.assertContains(response, 'class="panel-inner done"')
+        self.assertNotContains(response, f'href="{transfer.get_absolute_url()}"')
+        # From the transfer board, the result offers the transfer's page.
+        transfer_services.transfer_cancel(transfer=self.fresh(transfer), by=self.head, reason="重复申请", version=2)
+        other = self.request()
+        board = "http://testserver" + reverse("transfer-board")
+        response = self.client.post(
+            reverse("transfer-move", args=[other.pk, "approved"]),
+            {"version": 1},
+            headers={"HX-Request": "true", "HX-Current-URL": board},
+        )
+        self.assertContains(response, f'href="{other.get_absolute_url()}"')
+        # The page's result closes by itself, uncovering the page's header.
+        self.assertContains(
+            self.client.get(transfer.get_absolute_url()), 'id="panel" class="panel" aria-live="polite" data-auto-close='
+        )
+
     def test_an_arrangement_through_the_form(self):
         transfer = self.walk(self.request(), S.APPROVED)
         self.client.force_login(self.clerk)

@@ -37,7 +37,9 @@ def _get_transfer_for_user(request, pk: int) -> Transfer:
 def _done(request, transfer: Transfer, message: str, *, error: bool = False, status: int = 200):
     """A panel message for htmx; otherwise back to the transfer's page (or home, for a group that cannot open it)."""
     if request.htmx:
-        context = {"message": message, "error": error, "transfer": transfer}
+        # On the transfer's own page the result needs no link to it (the page changes with the step).
+        on_page = request.htmx.current_url_abs_path == transfer.get_absolute_url()
+        context = {"message": message, "error": error, "transfer": transfer, "on_page": on_page}
         return render(request, "transfers/form.html#done", context, status=status)
     (messages.error if error else messages.success)(request, message)
     if has_role(request.user, *TRANSFER_PAGE_ROLES, *ESCORT_PAGE_ROLES):
