@@ -2,7 +2,7 @@
 the transfers it confirms (and the arrival they announce at another site), free beds."""
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 from io import BytesIO
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -285,6 +285,26 @@ class ConfirmTests(DistrictTestCase):
         # The site's transfer board shows it.
         self.client.force_login(self.clerk)
         self.assertContains(self.client.get(reverse("transfer-board")), 'data-office="confirmed"')
+
+    def test_a_childs_card_says_a_guardian_goes_too_and_whether_their_transfer_is_there(self):
+        family = Room.objects.create(site=self.site, floor=1, number="199", capacity=3)
+        child = make_person(self.site, name="王小雨", birth_date=date(2020, 3, 1), household="王家")
+        mother = make_person(self.site, name="刘芳", birth_date=date(1990, 5, 1), household="王家")
+        for person in (child, mother):
+            self.check_in(person, family)
+        hospital = {"reason": "核酸阳性", "destination_type": D.DESIGNATED_HOSPITAL}
+        transfer_services.transfer_request(person=self.fresh(child), by=self.clerk, **hospital)
+        self.client.force_login(self.officer)
+        with self.settings(LANGUAGE_CODE="zh-hans"):
+            page = self.client.get(reverse("district-transfers")).content.decode()
+            self.assertIn("儿童：须监护人陪同，尚无监护人的转运", page)
+            transfer_services.transfer_request(person=self.fresh(mother), by=self.clerk, **hospital)
+            page = self.client.get(reverse("district-transfers")).content.decode()
+        card = page[page.index("王小雨") :]
+        card = card[: card.index("</article>")]
+        self.assertIn("儿童：与监护人刘芳同行（也需一张床位）", card)
+        # The mother's own card says nothing of a child.
+        self.assertEqual(page.count("data-child"), 1)
 
     def test_another_sites_bed_makes_that_site_the_receiver_and_the_card_says_who_confirmed(self):
         make_user("head2", self.other, Role.SITE_HEAD, first_name="强", last_name="李")

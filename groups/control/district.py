@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from groups.disinfection.models import DisinfectionTask
 from groups.medical.models import Sample
 from groups.medical.reads import ANTIGEN_POSITIVE, PCR_POSITIVE
+from groups.transfers.board import GUARDIAN_UNDER_AGE
 from groups.transfers.models import Transfer
 from groups.transfers.services import TRANSFERS
 from rooms.models import District, Person, Request, Room, Site, Stay
@@ -228,10 +229,30 @@ def office_transfers(sites: list[Site]) -> dict:
         transfer.requested_by_name = display_name(transfer.requested_by) if transfer.requested_by else ""
         transfer.stale = transfer.is_stale(now=now, minutes=transfer.site.transfer_stale_minutes)
         transfer.may_confirm = not transfer.is_office_confirmed and transfer.state in Transfer.OFFICE_CONFIRM_STATES
+    _children_and_guardians(transfers)
     return {
         "waiting": [t for t in transfers if t.may_confirm],
         "confirmed": [t for t in transfers if t.is_office_confirmed],
     }
+
+
+def _children_and_guardians(transfers: list[Transfer]) -> None:
+    """Mark a child's transfer (under 14: a guardian goes with them, and needs a bed) with the transfers in
+    the list of the adults of their family on the same site (``guardians``): read from the list, no query."""
+    for transfer in transfers:
+        person = transfer.person
+        transfer.child = bool(person.birth_date) and person.age < GUARDIAN_UNDER_AGE
+        transfer.guardians = [
+            other.person
+            for other in transfers
+            if transfer.child
+            and other is not transfer
+            and other.site_id == transfer.site_id
+            and person.household
+            and other.person.household == person.household
+            and other.person.birth_date
+            and other.person.age >= 18
+        ]
 
 
 # --- free beds ------------------------------------------------------------------
