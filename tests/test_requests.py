@@ -297,8 +297,10 @@ class LedgerFigureTests(RequestTestCase):
             with frozen(16):
                 page = self.client.get(reverse("request-ledger"), {"first": today, "last": today, **narrow})
             self.assertEqual(page.status_code, 200)
-            # The figures stay the whole period's whatever the list shows.
+            # The figures stay the whole period's whatever the list shows, and say so when it is narrowed.
             self.assertEqual(page.context["totals"]["requests"], 7)
+            narrowed = bool(narrow) and narrow.get("status") != "nonsense"  # an unreadable choice narrows nothing
+            self.assertEqual('data-figures="period"' in page.content.decode(), narrowed)
             return sorted(found.what for found in page.context["requests"])
 
         self.assertEqual(len(shown()), 7)
