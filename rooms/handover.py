@@ -114,14 +114,17 @@ def group_shifts(site: Site, shifts: list[Shift], group: str) -> list[Shift]:
 
 def shift_change(shifts: list[Shift], now: datetime, group: str) -> ShiftChange:
     """The shift change a handover given now is for, among the group's shifts (which may cross midnight):
-    the last one while it is less than ``LATE_HANDOVER`` old, else the coming one."""
+    the last one while it is less than ``LATE_HANDOVER`` old (and in the first half of its shift), else
+    the coming one."""
     today = timezone.localdate(now)
     candidates = [(shift.start_on(today + timedelta(days=offset)), shift) for shift in shifts for offset in (-1, 0, 1)]
     since, last = max((found for found in candidates if found[0] <= now), key=lambda found: found[0])
-    if now - since < LATE_HANDOVER:
+    coming = min((found for found in candidates if found[0] > now), key=lambda found: found[0])
+    # Short shifts (a site's own, of a few hours) keep the late hours to half of theirs.
+    if now - since < min(LATE_HANDOVER, (coming[0] - since) / 2):
         at, incoming = since, last
     else:
-        at, incoming = min((found for found in candidates if found[0] > now), key=lambda found: found[0])
+        at, incoming = coming
     outgoing = next((shift for shift in shifts if shift.ends == incoming.starts), None)
     return ShiftChange(group=group, at=at, outgoing=outgoing, incoming=incoming, since=since)
 

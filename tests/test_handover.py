@@ -81,6 +81,13 @@ class ShiftChangeTests(SiteTestCase):
         )
         self.assertEqual(self.change_at(13, 0, group=Role.CATERING).at, local(14))
         self.assertEqual(self.change_at(15, 0, group=Role.CATERING).at, local(14))
+        # Shifts of two hours: a change is handed over late for an hour at most, half the shift.
+        Shift.objects.filter(site=self.site, group=Role.SECURITY).delete()
+        Shift.objects.bulk_create(
+            Shift(site=self.site, group=Role.SECURITY, starts=time(h), ends=time((h + 2) % 24)) for h in range(0, 24, 2)
+        )
+        self.assertEqual(self.change_at(10, 59, group=Role.SECURITY).at, local(10))
+        self.assertEqual(self.change_at(11, 0, group=Role.SECURITY).at, local(12))
         self.assertEqual(self.change_at(9, 0, group=Role.MEDICAL).at, local(8))
         self.assertEqual(self.change_at(13, 0, group=Role.MEDICAL).at, local(20))
 
