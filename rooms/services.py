@@ -1172,7 +1172,9 @@ def room_move(*, room: Room, to: str, by, version: int | None = None, note: str 
             obj=room,
             room=room,
             before=before,
-            after={"status": to, "ventilation_until": room.ventilation_until}
+            # Until when it airs out, when it does (an empty "ventilation until" on every move said nothing).
+            after={"status": to}
+            | ({"ventilation_until": room.ventilation_until} if room.ventilation_until else {})
             | ({"note": room.note} if "note" in before else {}),
             note=note,
         )

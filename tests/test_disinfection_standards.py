@@ -555,6 +555,27 @@ class RoomWaitingForRepairTests(StandardsTestCase):
         self.assertNotIn("卫生间漏水", head)
         self.assertIn("卫生间漏水", page)  # the resolved request and the history
 
+    def test_the_room_page_takes_a_room_out_of_service_with_why_and_back_without(self):
+        room = self.rooms[4]
+        self.client.force_login(self.clerk)
+        with self.settings(LANGUAGE_CODE="zh-hans"):
+            page = self.client.get(reverse("room-detail", args=[room.pk])).content.decode()
+        self.assertIn("原因（恢复使用前显示在房间上）", page)
+        self.client.post(
+            reverse("room-move", args=[room.pk]), {"to": "out_of_service", "version": room.version, "note": "门锁损坏"}
+        )
+        room = self.fresh(room)
+        self.assertEqual((room.status, room.note), (Room.Status.OUT_OF_SERVICE, "门锁损坏"))
+        # Still optional: the reason box is no hurdle.
+        self.client.post(reverse("room-move", args=[room.pk]), {"to": "available", "version": room.version})
+        room = self.fresh(room)
+        self.assertEqual((room.status, room.note), (Room.Status.AVAILABLE, ""))
+        events = AuditEvent.objects.filter(action="room.move", room=room).order_by("pk")
+        # No empty "ventilation until" on moves that do not air the room out.
+        self.assertEqual(
+            [event.after for event in events], [{"status": "out_of_service"}, {"status": "available", "note": ""}]
+        )
+
     def test_resolving_the_repair_says_the_room_is_still_out_of_service(self):
         self.move(Room.Status.OUT_OF_SERVICE)
         self.client.force_login(self.clerk)

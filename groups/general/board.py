@@ -194,7 +194,16 @@ def room_moves(room: Room) -> list[dict]:
                 label = _("Unseal: the positive was taken back")
             else:
                 label = _("Back in service") if frm == Room.Status.OUT_OF_SERVICE else MOVE_LABELS[to]
-            moves.append({"to": to, "label": label, "roles": " ".join(roles), "reason": frm == Room.Status.SEALED})
+            moves.append(
+                {
+                    "to": to,
+                    "label": label,
+                    "roles": " ".join(roles),
+                    "reason": frm == Room.Status.SEALED,
+                    # Why a room is out of service (a repair, a broken lock) is its note until it is back.
+                    "note": to == Room.Status.OUT_OF_SERVICE,
+                }
+            )
     return moves
 
 

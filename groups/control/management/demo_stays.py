@@ -182,11 +182,11 @@ def _history(demo: Demo, plan: SitePlan, stays: list[Stay], moves: list[tuple]) 
     for number, at, actor, frm, to in moves:
         room = rooms[number]
         until = at + timedelta(minutes=demo.site.ventilation_minutes) if to == Room.Status.VENTILATING else None
-        after = {"status": to, "ventilation_until": until.isoformat() if until else None}
+        after = {"status": to, **({"ventilation_until": until.isoformat()} if until else {})}
         event(at, actor, "room.move", number, "room", room.pk, room, before={"status": frm}, after=after)
     for number in OUT_OF_SERVICE:
         room = rooms[number]
-        after = {"status": room.status, "ventilation_until": None}
+        after = {"status": room.status}
         event(
             room.status_changed_at,
             room.updated_by,
