@@ -160,6 +160,32 @@
     }, parseFloat(panel.dataset.autoClose) * 1000);
   });
 
+  // Nobody scrolls a wall display: a room grid of more floors than the wall
+  // holds (data-page-seconds) pages through them by itself, by its height
+  // less a floor, back to the first floor after the last. A tap, the wheel
+  // or a key on it holds it where it is for a minute. Where the grid does
+  // not scroll inside itself (a tablet scrolls the page) nothing moves.
+  var pagedAt = Date.now();
+  var heldUntil = 0;
+  ["pointerdown", "wheel", "keydown", "touchstart"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (event.target.closest && event.target.closest("#room-grid")) heldUntil = Date.now() + 60000;
+    }, { passive: true });
+  });
+  setInterval(function () {
+    var grid = document.getElementById("room-grid");
+    var seconds = grid && parseFloat(grid.dataset.pageSeconds);
+    var now = Date.now();
+    if (!seconds || now < heldUntil || now - pagedAt < seconds * 1000) return;
+    pagedAt = now;
+    if (grid.scrollHeight <= grid.clientHeight + 1) return;
+    var row = grid.querySelector(".floor-row");
+    var step = Math.max(grid.clientHeight - (row ? row.offsetHeight : 0), grid.clientHeight / 2);
+    var last = grid.scrollTop + grid.clientHeight >= grid.scrollHeight - 1;
+    var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    grid.scrollTo({ top: last ? 0 : grid.scrollTop + step, behavior: still ? "auto" : "smooth" });
+  }, 500);
+
   // A request that failed (no network, no answer in time, refused, the
   // server failing) swaps nothing in, so the page would look as if the tap
   // did nothing: say what happened, above everything, until the next request

@@ -216,15 +216,19 @@ class WallDisplayTests(BrowserTestCase):
         self.assertGreater(page.locator(f"#room-{self.room.pk} .badge").count(), 0)
         self.assertEqual(page.evaluate(clipped, f"#room-{self.room.pk}"), 0)
 
-    def test_a_hotel_of_thirty_rooms_a_floor_keeps_a_floor_to_a_line_and_every_number_readable(self):
-        """22 floors of 30 rooms (660): a floor is one line of the grid, no number cut, a cell as tall
-        as a number and a line of badges; the grid scrolls under the figures when the floors need it."""
+    def make_hotel(self):
+        """22 floors of 30 rooms (660)."""
         Room.objects.bulk_create(
             Room(site=self.site, floor=floor, number=f"{floor}{n:02d}", capacity=1)
             for floor in range(1, 23)
             for n in range(1, 31)
             if floor > FLOORS or n > PER_FLOOR
         )
+
+    def test_a_hotel_of_thirty_rooms_a_floor_keeps_a_floor_to_a_line_and_every_number_readable(self):
+        """22 floors of 30 rooms (660): a floor is one line of the grid, no number cut, a cell as tall
+        as a number and a line of badges; the grid scrolls under the figures when the floors need it."""
+        self.make_hotel()
         page = self.open_as(self.head, "/control/", WALL)
         self.screenshot(page, "wall-display-hotel-660-rooms")
         tops = page.evaluate(
@@ -250,6 +254,36 @@ class WallDisplayTests(BrowserTestCase):
         self.assertEqual(self.outside(page, "#alerts h2"), 0)
         self.assertEqual(self.outside(page, "#alerts .alert"), 0)
         self.screenshot(page, "control-hotel-scrolled-tablet")
+
+    def test_a_wall_of_more_floors_than_it_holds_pages_through_them_by_itself(self):
+        self.make_hotel()
+        page = self.open_as(self.head, "/control/", WALL)
+        grid = "document.getElementById('room-grid')"
+        self.assertEqual(page.evaluate(f"{grid}.dataset.pageSeconds"), "20")
+        self.assertGreater(page.evaluate(f"{grid}.scrollHeight - {grid}.clientHeight"), 40)
+        # Every second here instead of every twenty: on to the last floor, then back to the first.
+        page.evaluate(f"{grid}.dataset.pageSeconds = '1'")
+        self.wait_until(page, f"{grid}.scrollTop > 0")
+        self.wait_until(page, f"{grid}.scrollTop + {grid}.clientHeight >= {grid}.scrollHeight - 1")
+        self.screenshot(page, "wall-display-hotel-paged")
+        self.wait_until(page, f"{grid}.scrollTop === 0")
+        # On a tablet the page scrolls, not the grid: nothing pages.
+        page.evaluate(f"{grid}.dataset.pageSeconds = '1000'")
+        page.wait_for_timeout(1000)  # a page under way ends
+        page.set_viewport_size(TABLET)
+        page.evaluate(f"{grid}.scrollTop = 0")
+        page.evaluate(f"{grid}.dataset.pageSeconds = '1'")
+        page.wait_for_timeout(2500)
+        self.assertEqual(page.evaluate(f"{grid}.scrollTop"), 0)
+        self.assertEqual(page.evaluate("window.scrollY"), 0)
+        # Back on the wall, a tap on the grid holds it where it is.
+        page.evaluate(f"{grid}.dataset.pageSeconds = '1000'")
+        page.set_viewport_size(WALL)
+        page.evaluate(f"{grid}.scrollTop = 0")
+        page.locator("#room-grid .floor-label").first.dispatch_event("pointerdown")
+        page.evaluate(f"{grid}.dataset.pageSeconds = '1'")
+        page.wait_for_timeout(2500)
+        self.assertEqual(page.evaluate(f"{grid}.scrollTop"), 0)
 
     def test_an_approval_result_hides_no_figure_and_closes_by_itself(self):
         page = self.open_as(self.head, "/control/", WALL)
