@@ -505,6 +505,12 @@ class HandoverViewTests(ViewAccessMixin, SiteTestCase):
         self.assertContains(response, "Shift handed over")
         self.assertEqual(Handover.objects.get(group="catering").notes, "三楼少一份清真")
 
+    def test_the_form_names_the_shifts_it_hands_over_between(self):
+        self.client.force_login(self.nurse)
+        with frozen(1, 55):
+            response = self.client.get(reverse("handover-give", args=["medical"]), headers={"HX-Request": "true"})
+        self.assertContains(response, "night shift → day shift · 08:00")
+
     def test_acknowledging_answers_with_the_boards_section(self):
         self.client.force_login(self.nurse)
         response = self.client.post(
