@@ -29,31 +29,34 @@ class FlushDeadlockTests(AuditFlushMixin, TransactionTestCase):
         self.addCleanup(other.close)
         return other
 
-    def _flush_blocked_by(self, flush_pid):
-        """Hold the last table the TRUNCATE needs until it waits for it, then ask for one it holds."""
+    def _flush_blocked_by(self, flush_pid, tables):
+        """Hold the last table the TRUNCATE locks until it waits for it, then ask for its first.
+
+        Django's flush lists the tables in the order of a set (it varies from
+        process to process): the test reads that same list, so that the flush
+        holds the first table when it waits for the last.
+        """
+        quote = self.other.ops.quote_name
         cursor = self.other.cursor()
         cursor.execute("BEGIN")
-        cursor.execute("SELECT count(*) FROM rooms_site")
-        deadline = time.monotonic() + 10
-        held = None
-        while held is None and time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-                " WHERE l.pid = %s AND l.granted AND l.mode = 'AccessExclusiveLock' AND c.relkind = 'r'"
-                " AND EXISTS (SELECT 1 FROM pg_locks w WHERE w.pid = %s AND NOT w.granted)"
-                " LIMIT 1",
-                [flush_pid, flush_pid],
-            )
-            row = cursor.fetchone()
-            held = row[0] if row else None
-            time.sleep(0.02)
-        self.assertIsNotNone(held, "the flush never waited on the other connection")
         try:
-            # Waits for the flush, which waits for us: PostgreSQL's detector aborts one of the two.
-            cursor.execute("SELECT count(*) FROM " + self.other.ops.quote_name(held))  # noqa: S608 (a table's name)
-            self.other_outcome = "read"
-        except Exception as exc:  # the other side may be the one chosen
-            self.other_outcome = "deadlock" if _is_deadlock(exc) else repr(exc)
+            cursor.execute("SELECT count(*) FROM " + quote(tables[-1]))  # noqa: S608 (a table's name)
+            self.holding.set()
+            deadline = time.monotonic() + 10
+            waiting = False
+            while not waiting and time.monotonic() < deadline:
+                cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted)", [flush_pid])
+                waiting = cursor.fetchone()[0]
+                time.sleep(0.02)
+            if not waiting:
+                self.other_outcome = "the flush never waited on the other connection"
+                return
+            try:
+                # Waits for the flush, which waits for us: PostgreSQL's detector aborts one of the two.
+                cursor.execute("SELECT count(*) FROM " + quote(tables[0]))  # noqa: S608 (a table's name)
+                self.other_outcome = "read"
+            except Exception as exc:  # the other side may be the one chosen
+                self.other_outcome = "deadlock" if _is_deadlock(exc) else repr(exc)
         finally:
             cursor.execute("ROLLBACK")
 
@@ -71,15 +74,23 @@ class FlushDeadlockTests(AuditFlushMixin, TransactionTestCase):
             attempts.append(time.monotonic())
             return flush()
 
-        blocker = threading.Thread(target=self._flush_blocked_by, args=(flush_pid,))
+        tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+        self.assertGreater(len(tables), 2)
+        self.holding = threading.Event()
+        blocker = threading.Thread(target=self._flush_blocked_by, args=(flush_pid, tables))
         blocker.start()
-        # Let the other connection take its table before the flush starts.
-        time.sleep(0.3)
+        # The other connection takes its table before the flush starts.
+        self.assertTrue(self.holding.wait(10))
+        with connection.cursor() as cursor:
+            # However it goes, the flush never waits for ever (the test fails instead).
+            cursor.execute("SET lock_timeout = '20s'")
         try:
             with mock.patch.object(TransactionTestCase, "_fixture_teardown", lambda self_: counted()):
                 self._fixture_teardown()
         finally:
             blocker.join(15)
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
 
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM rooms_site")
