@@ -5,6 +5,7 @@ from datetime import time, timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -227,6 +228,10 @@ class HandoverServiceTests(SiteTestCase):
         self.assertEqual(section["change"].at, local(20))
         self.assertFalse(section["handed_over"])
         self.assertEqual(section["handovers"], [morning])
+        # Taken over, it is no warning: a plain tag says which change it was.
+        html = render_to_string("rooms/handover.html#handover", {"handover": section})
+        self.assertIn('<span class="tag">shift change 08:00</span>', html)
+        self.assertNotIn("tag warn", html)
         # The next morning it is gone: the night shift took over another one (or none).
         self.assertEqual(handovers.group_handover(self.site, Role.MEDICAL, local(3, days=1))["handovers"], [])
 
