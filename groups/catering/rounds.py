@@ -39,9 +39,14 @@ def slot_moment(slot: MealSlot, day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, slot.delivery_time))
 
 
+def round_opens(moment: datetime) -> datetime:
+    """When the round of a slot due at ``moment`` opens: from then on its deliveries are recorded."""
+    return moment - ROUND_OPENS_BEFORE
+
+
 def current_slot(slots: list[MealSlot], now: datetime) -> MealSlot | None:
     today = timezone.localdate(now)
-    opened = [slot for slot in slots if slot_moment(slot, today) - ROUND_OPENS_BEFORE <= now]
+    opened = [slot for slot in slots if round_opens(slot_moment(slot, today)) <= now]
     if opened:
         return max(opened, key=lambda slot: slot.delivery_time)
     return min(slots, key=lambda slot: slot.delivery_time, default=None)
@@ -118,12 +123,17 @@ class MealRound:
     moment: datetime
     rooms: list[RoomMeal]
     late: list[LateMeal]
-    # Whether the round has opened (an hour before its delivery time): before, nothing is recorded for it.
-    open: bool = True
+    # The moment the round was read at.
+    now: datetime
 
     @property
     def opens(self) -> datetime:
-        return self.moment - ROUND_OPENS_BEFORE
+        return round_opens(self.moment)
+
+    @property
+    def open(self) -> bool:
+        """Whether the round has opened (an hour before its delivery time): before, nothing is recorded for it."""
+        return self.now >= self.opens
 
     def floors(self) -> dict[int, list[RoomMeal]]:
         floors: dict[int, list[RoomMeal]] = {}
@@ -333,5 +343,4 @@ def meal_round(
     for room_id, row in by_room.items():
         rooms.setdefault(room_id, RoomMeal(row.room, delivery=row))
     ordered = sorted(rooms.values(), key=lambda meal: (meal.room.floor, meal.room.number))
-    opened = now >= moment - ROUND_OPENS_BEFORE
-    return MealRound(slot=slot, day=day, moment=moment, rooms=ordered, late=late, open=opened)
+    return MealRound(slot=slot, day=day, moment=moment, rooms=ordered, late=late, now=now)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from groups.disinfection.models import DisinfectionTask
 from groups.medical.models import Sample
 from groups.medical.reads import ANTIGEN_POSITIVE, PCR_POSITIVE
-from groups.transfers.board import GUARDIAN_UNDER_AGE
+from groups.transfers.board import may_be_guardian, needs_guardian
 from groups.transfers.models import Transfer
 from groups.transfers.services import TRANSFERS
 from rooms.models import District, Person, Request, Room, Site, Stay
@@ -241,17 +241,14 @@ def _children_and_guardians(transfers: list[Transfer]) -> None:
     the list of the adults of their family on the same site (``guardians``): read from the list, no query."""
     for transfer in transfers:
         person = transfer.person
-        transfer.child = bool(person.birth_date) and person.age < GUARDIAN_UNDER_AGE
+        transfer.child = needs_guardian(person)
         transfer.guardians = [
             other.person
             for other in transfers
             if transfer.child
             and other is not transfer
             and other.site_id == transfer.site_id
-            and person.household
-            and other.person.household == person.household
-            and other.person.birth_date
-            and other.person.age >= 18
+            and may_be_guardian(other.person, person)
         ]
 
 

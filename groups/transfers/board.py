@@ -159,8 +159,25 @@ HANDOVER_SHEET: list[Callable] = []
 ESCORT_NOTES: list[Callable] = []
 
 
-# A child under this age goes to hospital with a guardian (监护人陪同).
+# A child under this age goes to hospital with a guardian (监护人陪同), an
+# adult (this age or older) of the same household.
 GUARDIAN_UNDER_AGE = 14
+GUARDIAN_FROM_AGE = 18
+
+
+def needs_guardian(person) -> bool:
+    """A child who goes to hospital with a guardian."""
+    return bool(person.birth_date) and person.age < GUARDIAN_UNDER_AGE
+
+
+def may_be_guardian(adult, child) -> bool:
+    """Whether ``adult`` may go with ``child`` as its guardian: an adult of the same household."""
+    return (
+        bool(child.household)
+        and adult.household == child.household
+        and bool(adult.birth_date)
+        and (adult.age >= GUARDIAN_FROM_AGE)
+    )
 
 
 def companions(transfer: Transfer) -> list:
@@ -168,7 +185,7 @@ def companions(transfer: Transfer) -> list:
     the page proposes their transfer, or shows it if it exists."""
     linked = [other for other in transfer.person.linked() if other.status == other.Status.IN_ISOLATION]
     guardians = []
-    if not linked and transfer.is_open and transfer.person.birth_date and transfer.person.age < GUARDIAN_UNDER_AGE:
+    if not linked and transfer.is_open and needs_guardian(transfer.person):
         # A child with no carer link set up: the adults of their family in the room may go with them.
         guardians = [
             stay.person
@@ -176,7 +193,7 @@ def companions(transfer: Transfer) -> list:
             .filter(room_id=transfer.room_id, person__household=transfer.person.household)
             .exclude(person=transfer.person)
             .select_related("person")
-            if transfer.person.household and stay.person.birth_date and stay.person.age >= 18
+            if may_be_guardian(stay.person, transfer.person)
         ]
         for other in guardians:
             other.as_guardian = True
