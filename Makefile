@@ -38,10 +38,14 @@ run: $(VENV)/.installed
 PLAIN_TESTS := tests/test_live.py tests/test_consumers.py tests/test_group_sockets.py tests/test_queries.py \
 	tests/test_views.py tests/test_transfers.py
 
+# Tests run in this many processes (pytest-xdist), each with a database and
+# channel names of its own; TEST_WORKERS=0 runs them in this one.
+TEST_WORKERS ?= 2
+
 ## Run the whole test suite (browser tests skip, saying why, where Chromium is missing)
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest $(PYTEST_ARGS)
-	SPEEDUPS=0 $(PY) -m pytest -q $(PLAIN_TESTS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	SPEEDUPS=0 $(PY) -m pytest -q -n $(TEST_WORKERS) $(PLAIN_TESTS)
 
 ## Two server processes sharing PostgreSQL and Redis (needs both; CI runs it in `make test` on PostgreSQL)
 test-scaleout: $(VENV)/.installed-dev

@@ -23,6 +23,13 @@ def pytest_configure(config):
     # Nor the board clock's minute ticks (tests start it where they need it).
     settings.BOARD_CLOCK = False
     os.environ["BOARD_CLOCK"] = "0"
+    # Tests run in parallel (pytest-xdist) each worker with a database of its
+    # own; on a shared Redis each also needs channel names of its own, or a
+    # board of one worker's test hears another's.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    layer = settings.CHANNEL_LAYERS["default"].get("CONFIG", {})
+    if worker and "prefix" in layer:
+        layer["prefix"] = f"{layer['prefix']}-{worker}"
 
 
 def pytest_sessionstart(session):
