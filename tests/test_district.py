@@ -372,6 +372,22 @@ class ConfirmTests(DistrictTestCase):
                 transfer=transfer, by=stranger, receiving_room=self.other_rooms[0], version=transfer.version
             )
 
+    def test_a_makeshift_hospital_says_on_its_page_that_the_office_does_not_see_it(self):
+        makeshift = self.request_to_other_site(destination_type=D.MAKESHIFT_HOSPITAL, destination_name="区方舱医院")
+        transfer_services.transfer_cancel(transfer=makeshift, by=self.clerk, reason="改送定点医院")
+        hospital = self.request_to_other_site(destination_type=D.DESIGNATED_HOSPITAL, destination_name="区人民医院")
+        self.client.force_login(self.clerk)
+        with self.settings(LANGUAGE_CODE="zh-hans"):
+            page = self.client.get(makeshift.get_absolute_url())
+            self.assertContains(page, 'data-office="site-arranges"')
+            self.assertContains(page, "不在隔离办的清单上")
+            self.assertNotContains(self.client.get(hospital.get_absolute_url()), 'data-office="site-arranges"')
+        # And the office's list, where it is not.
+        self.client.force_login(self.officer)
+        listed = self.client.get(reverse("district-transfers"))
+        self.assertContains(listed, "区人民医院")
+        self.assertNotContains(listed, "区方舱医院")
+
     def test_the_site_cannot_arrange_what_waits_for_the_office(self):
         requested = self.request_to_other_site()
         transfer = transfer_services.transfer_approve(transfer=requested, by=self.head, version=requested.version)

@@ -27,8 +27,10 @@ class TransferRequestForm(OnceForm):
         label=_("destination"),
         max_length=100,
         help_text=_(
-            "The hospital, site or address; the isolation office can confirm it when the transfer is arranged. "
-            "The escort sees it: the department or the illness goes in the reason, which the escort's page leaves out."
+            "The hospital, site or address. A designated hospital, a relative's hospital or another site goes on "
+            "the isolation office's list for it to confirm the bed; a makeshift hospital, home or a hospital visit "
+            "the site arranges itself. The escort sees it: the department or the illness goes in the reason, which "
+            "the escort's page leaves out."
         ),
     )
     destination_contact = forms.CharField(
