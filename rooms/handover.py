@@ -95,6 +95,14 @@ def sections(group: str, open_items: list[dict]) -> list[Section]:
 
 # How long after a shift change the shift that ended may still hand it over.
 LATE_HANDOVER = timedelta(hours=2)
+# How long before its shift change a handover may be acknowledged: the incoming
+# shift arriving early takes over, not a colleague of the outgoing shift hours before.
+ACKNOWLEDGE_EARLY = timedelta(hours=1)
+
+
+def acknowledge_from(handover: Handover) -> datetime:
+    """When a handover may be acknowledged from: an hour before its shift change."""
+    return handover.change_at - ACKNOWLEDGE_EARLY
 
 
 @dataclass
@@ -147,6 +155,7 @@ def group_handover(site: Site, group: str, now: datetime | None = None) -> dict:
        took over (to read again during the shift) and any earlier one still
        not acknowledged, with who handed over and who acknowledged
     """
+    now = now or timezone.now()
     change = current_change(site, group, now)
     handovers = list(
         Handover.objects.filter(site=site, group=group)
@@ -159,12 +168,20 @@ def group_handover(site: Site, group: str, now: datetime | None = None) -> dict:
     )
     for handover in handovers:
         handover.sections = sections(group, handover.open_items)
+        handover.acknowledge_from = acknowledge_from(handover)
+        handover.may_acknowledge = now >= handover.acknowledge_from
     return {
         "group": group,
         "change": change,
         "handovers": handovers,
         "handed_over": any(handover.change_at == change.at for handover in handovers),
     }
+
+
+def handover_clock_part(site: Site, group: str) -> tuple[str, str, dict]:
+    """A group board's handover section for the board clock (``(id, template, context)``): time alone moves
+    it on to the next shift change, and opens a handover to be acknowledged."""
+    return (f"handover-{group}", "rooms/handover.html#handover", {"handover": group_handover(site, group)})
 
 
 def control_handovers(site: Site, now: datetime | None = None) -> list[dict]:

@@ -1254,6 +1254,12 @@ def handover_acknowledge(
         if handover.handed_over_by_id == by.pk:
             raise ServiceError(_("You handed this shift over: another member of the group acknowledges it."))
         now = timezone.now()
+        opens = handovers.acknowledge_from(handover)
+        if now < opens:
+            raise ServiceError(
+                _("The incoming shift acknowledges this handover from %(time)s, an hour before the shift change.")
+                % {"time": date_format(timezone.localtime(opens), "H:i")}
+            )
         handover.acknowledged_at = now
         handover.acknowledged_by = by
         handover.acknowledge_note = note.strip()[:300]

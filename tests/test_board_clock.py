@@ -132,3 +132,30 @@ class BoardClockTests(SiteTestCase):
         html = self.receive(*control)["html"]
         self.assertIn('id="request-headline"', html)
         self.assertIn("灯不亮", html.split('id="pressing-requests"')[1])
+
+    def test_the_shift_handover_moves_on_with_the_clock_on_the_medical_and_general_boards(self):
+        from rooms import services
+        from rooms.roles import Role
+
+        with frozen(17, 5):
+            services.handover_give(site=self.site, group=Role.MEDICAL, by=self.nurse, notes="302 复测体温")
+        medical = self.listen("medical")
+        general = self.listen("general")
+        with frozen(17, 10):
+            self.tick()
+            self.assertIn("acknowledges it from 19:00", self.receive(*medical)["html"])
+            self.assertIn("20:00", self.receive(*general)["html"].split('id="handover-general"')[1])
+        # 19:00: the handover opens to the incoming shift; the medical board is sent its button.
+        with frozen(19, 0):
+            sent = self.tick()
+        self.assertIn((self.site.pk, "medical"), sent)
+        html = self.receive(*medical)["html"]
+        self.assertIn('id="handover-medical"', html)
+        self.assertIn("/acknowledge/", html)
+        self.assertTrue(self.nothing(*general))
+        # 22:00: the late hours after the 20:00 change are over; the general board moves on to the 08:00 change.
+        with frozen(22, 0):
+            sent = self.tick()
+        self.assertIn((self.site.pk, "general"), sent)
+        html = self.receive(*general)["html"].split('id="handover-general"')[1]
+        self.assertIn("08:00", html)

@@ -97,7 +97,18 @@ class ShiftChangeTests(SiteTestCase):
         self.assertEqual(self.change_at(19, 0, group=Role.GENERAL).at, local(20))
 
 
-class HandoverServiceTests(SiteTestCase):
+class EveningMixin:
+    """The clock at 19:40, twenty minutes before the 20:00 shift change: a handover given now may be
+    acknowledged (from 19:00). A test sets another time inside it with ``frozen``."""
+
+    def setUp(self):
+        super().setUp()
+        evening = frozen(19, 40)
+        evening.__enter__()
+        self.addCleanup(evening.__exit__, None, None, None)
+
+
+class HandoverServiceTests(EveningMixin, SiteTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
@@ -154,6 +165,27 @@ class HandoverServiceTests(SiteTestCase):
         with self.assertRaisesMessage(services.ServiceError, "another member of the group acknowledges it"):
             services.handover_acknowledge(handover=handover, by=self.nurse, version=handover.version)
         self.assertFalse(self.fresh(handover).is_acknowledged)
+
+    def test_the_incoming_shift_acknowledges_from_an_hour_before_the_change(self):
+        # 17:05: the day nurse hands over the 20:00 change early; a colleague of her shift cannot take it over.
+        with frozen(17, 5):
+            handover = self.give()
+        with frozen(17, 10), self.assertRaisesMessage(services.ServiceError, "acknowledges this handover from 19:00"):
+            services.handover_acknowledge(handover=handover, by=self.nurse2, version=handover.version)
+        self.assertFalse(self.fresh(handover).is_acknowledged)
+        self.assertFalse(AuditEvent.objects.filter(action="handover.acknowledge").exists())
+        # The board says from when, and offers no button until then.
+        section = handovers.group_handover(self.site, Role.MEDICAL, local(17, 10))
+        html = render_to_string("rooms/handover.html#handover", {"handover": section})
+        self.assertIn("The incoming shift acknowledges it from 19:00", html)
+        self.assertNotIn("handover-acknowledge", html.replace("handover-item", ""))
+        self.assertNotIn("/acknowledge/", html)
+        section = handovers.group_handover(self.site, Role.MEDICAL, local(19, 0))
+        self.assertIn("/acknowledge/", render_to_string("rooms/handover.html#handover", {"handover": section}))
+        # From 19:00 the incoming nurse, arriving early, takes over.
+        with frozen(19, 0):
+            services.handover_acknowledge(handover=handover, by=self.nurse2, version=handover.version)
+        self.assertTrue(self.fresh(handover).is_acknowledged)
 
     def test_acknowledging_twice_is_refused_and_says_who_did(self):
         handover = self.give()
@@ -253,7 +285,7 @@ class HandoverServiceTests(SiteTestCase):
         self.assertIn("交接班 08:00：", page)
 
 
-class LiveTests(SiteTestCase):
+class LiveTests(EveningMixin, SiteTestCase):
     def listen(self, key, language="en"):
         layer = get_channel_layer()
         channel = async_to_sync(layer.new_channel)()
@@ -474,12 +506,13 @@ class OpenListTests(SiteTestCase):
         self.assertNotIn(first.person.name, str(found))
 
 
-class HandoverViewTests(ViewAccessMixin, SiteTestCase):
+class HandoverViewTests(EveningMixin, ViewAccessMixin, SiteTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
         cls.nurse2 = make_user("nurse2", cls.site, Role.MEDICAL)
-        cls.handover = services.handover_give(site=cls.site, group=Role.MEDICAL, by=cls.nurse2)
+        with frozen(19, 40):
+            cls.handover = services.handover_give(site=cls.site, group=Role.MEDICAL, by=cls.nurse2)
 
     def urls(self):
         return {

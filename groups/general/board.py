@@ -21,7 +21,7 @@ from groups.medical.models import Sample
 from groups.medical.reads import attach_eligibility
 from groups.transfers.models import Transfer
 from rooms import requests
-from rooms.handover import group_handover, handover_topic
+from rooms.handover import group_handover, handover_clock_part, handover_topic
 from rooms.models import AuditEvent, Person, Room, Site, Stay
 from rooms.reads import (
     by_floor,
@@ -287,8 +287,13 @@ class GeneralBoard(Board):
         return parts
 
     def clock_parts(self, site_id):
-        """Requests become overdue with time: the ledger's headline and the group's list."""
-        return requests.clock_parts(load_site(site_id), group=Role.GENERAL, headline_too=True)
+        """Requests become overdue with time (the ledger's headline and the group's list), and the shift
+        handover moves on to the next change."""
+        site = load_site(site_id)
+        return [
+            *requests.clock_parts(site, group=Role.GENERAL, headline_too=True),
+            handover_clock_part(site, Role.GENERAL),
+        ]
 
 
 @dataclass(frozen=True)

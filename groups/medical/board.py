@@ -26,7 +26,7 @@ from groups.medical.services import CARE_TOPIC
 from groups.medical.services import MEDICAL_TOPIC as MEDICAL
 from groups.transfers.models import Transfer
 from rooms import requests
-from rooms.handover import group_handover, handover_topic
+from rooms.handover import group_handover, handover_clock_part, handover_topic
 from rooms.models import Person, Request, Room, Site
 from rooms.reads import changed_rooms, load_site, open_stays_prefetch
 from rooms.roles import Role
@@ -429,8 +429,10 @@ class MedicalBoard(Board):
         return render_to_string("medical/board.html#board-body", context)
 
     def clock_parts(self, site_id):
-        """Requests become overdue with time: the medical group's list."""
-        return requests.clock_parts(load_site(site_id), group=Role.MEDICAL)
+        """Requests become overdue with time (the medical group's list), and the shift handover moves on to
+        the next change."""
+        site = load_site(site_id)
+        return [*requests.clock_parts(site, group=Role.MEDICAL), handover_clock_part(site, Role.MEDICAL)]
 
     def change_parts(self, change):
         """The rooms' sections; the counters, lists and floor rounds when the

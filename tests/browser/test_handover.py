@@ -6,11 +6,14 @@ incoming nurse, on her own tablet, sees the handover with the note and the
 open list and acknowledges it, and the control screen follows.
 """
 
+from datetime import datetime, timedelta
+
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from groups.medical.models import Alert
 from rooms import services
-from rooms.models import Handover, Stay
+from rooms.models import Handover, Shift, Stay
 from rooms.roles import Role
 from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
 from tests.factories import log_request, make_user
@@ -28,6 +31,14 @@ class ShiftHandoverTests(BrowserTestCase):
         stay = Stay.objects.get(person=self.person)
         Alert.objects.create(site=self.site, kind=Alert.Kind.FEVER, person=self.person, room=self.room)
         log_request(stay.person, self.nurse, "硝苯地平")
+        # The server runs on the real clock: the medical shifts change in half an hour, so that the
+        # handover given now may be acknowledged (from an hour before the change).
+        soon = timezone.localtime() + timedelta(minutes=30)
+        starts = soon.time().replace(second=0, microsecond=0)
+        later = (datetime.combine(soon.date(), starts) + timedelta(hours=12)).time()
+        Shift.objects.filter(site=self.site, group=Role.MEDICAL).delete()
+        Shift.objects.create(site=self.site, group=Role.MEDICAL, name="夜班", starts=starts, ends=later)
+        Shift.objects.create(site=self.site, group=Role.MEDICAL, name="白班", starts=later, ends=starts)
 
     def test_a_nurse_hands_over_and_the_next_one_acknowledges(self):
         control = self.open_as(self.head, "/control/", WALL)
