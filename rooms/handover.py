@@ -114,6 +114,11 @@ class ShiftChange:
     # When the shift on duty now came in: ``at`` itself in the late hours after a change.
     since: datetime
 
+    @property
+    def acknowledge_from(self) -> datetime:
+        """When a handover of this change may be acknowledged from."""
+        return self.at - ACKNOWLEDGE_EARLY
+
 
 def group_shifts(site: Site, shifts: list[Shift], group: str) -> list[Shift]:
     """The group's shifts, or the default two when the site set none."""

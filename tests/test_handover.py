@@ -548,6 +548,7 @@ class HandoverViewTests(EveningMixin, ViewAccessMixin, SiteTestCase):
         with frozen(1, 55):
             response = self.client.get(reverse("handover-give", args=["medical"]), headers={"HX-Request": "true"})
         self.assertContains(response, "night shift → day shift · 08:00")
+        self.assertContains(response, "on the incoming shift, acknowledges it from 07:00")
 
     def test_acknowledging_answers_with_the_boards_section(self):
         self.client.force_login(self.nurse)
