@@ -549,6 +549,11 @@ class HandoverViewTests(EveningMixin, ViewAccessMixin, SiteTestCase):
             response = self.client.get(reverse("handover-give", args=["medical"]), headers={"HX-Request": "true"})
         self.assertContains(response, "night shift → day shift · 08:00")
         self.assertContains(response, "on the incoming shift, acknowledges it from 07:00")
+        # In the late hours after a change, when it may be acknowledged at once, no time to wait for.
+        with frozen(8, 40):
+            response = self.client.get(reverse("handover-give", args=["medical"]), headers={"HX-Request": "true"})
+        self.assertContains(response, "another member of your group acknowledges it.")
+        self.assertNotContains(response, "acknowledges it from")
 
     def test_acknowledging_answers_with_the_boards_section(self):
         self.client.force_login(self.nurse)

@@ -59,6 +59,10 @@ class ShiftHandoverTests(BrowserTestCase):
         expect(medical_row).to_have_attribute("data-state", "handed-over")
         expect(control.locator("#handovers li[data-group=general]")).to_have_attribute("data-state", "open")
         self.assert_not_reloaded(control)
+        # With the medical group's longer line, the groups still read one a line, in their order.
+        tops = [row.bounding_box()["y"] for row in control.locator("#handovers li[data-group]").all()]
+        self.assertEqual(len(tops), 5)
+        self.assertEqual(tops, sorted(set(tops)), "a group's handover sits beside another's, out of order")
         self.screenshot(control, "handover-control-wall")
         # The outgoing nurse's own board shows it waiting.
         expect(outgoing.locator("#handover-medical .handover-item")).to_have_attribute("data-state", "waiting")
@@ -71,8 +75,17 @@ class ShiftHandoverTests(BrowserTestCase):
         expect(section.locator(".handover-notes")).to_contain_text("22:00 再量一次")
         expect(section.locator(".handover-lists")).to_contain_text("硝苯地平")
         self.screenshot(incoming, "handover-incoming-tablet")
-        section.locator("form button[type=submit]").click()
+        # She reads to the end and takes over with the button at the bottom of her screen; the section,
+        # shrunk to its result, is in view (htmx shows its top: on a long board it would be above the screen).
+        button = section.locator("form button[type=submit]")
+        button.evaluate("button => button.scrollIntoView({block: 'end'})")
+        button.click()
         expect(incoming.locator("#handover-medical .handover-item")).to_have_attribute("data-state", "acknowledged")
+        self.wait_until(
+            incoming,
+            "(() => { const top = document.querySelector('#handover-medical').getBoundingClientRect().top;"
+            " return top >= 0 && top < innerHeight; })()",
+        )
 
         expect(medical_row).to_have_attribute("data-state", "acknowledged")
         expect(outgoing.locator("#handover-medical .handover-item")).to_have_attribute("data-state", "acknowledged")
