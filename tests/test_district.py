@@ -137,13 +137,38 @@ class DailyReportTests(DistrictTestCase):
 
         return report.report_submit(site=site, day=day or timezone.localdate(), by=head)
 
+    def test_the_office_pages_are_in_the_top_bar_once_and_another_district_is_kept_once_chosen(self):
+        other = District.objects.create(name="渝中区隔离办")
+        other.sites.add(make_site(name="解放碑隔离点"))
+        other.officers.add(self.officer)
+        self.client.force_login(self.officer)
+        with self.settings(LANGUAGE_CODE="zh-hans"):
+            page = self.client.get(reverse("district-overview")).content.decode()
+            # Each page once, in the top bar, the one shown marked; the page's own bar names the district.
+            self.assertEqual(page.count(f'href="{reverse("district-transfers")}'), 1)
+            self.assertIn(f'<a href="{reverse("district-overview")}" aria-current="page">', page)
+            nav = page.split('class="toolbar compact district-nav"')[1].split("</nav>")[0]
+            self.assertIn(self.district.name, nav)
+            self.assertIn(f'href="?district={other.pk}"', nav)
+            self.assertIn("切换到渝中区隔离办", nav)
+            # Switched to the other district, the office's other pages stay in it.
+            self.client.get(reverse("district-overview"), {"district": other.pk})
+            beds = self.client.get(reverse("district-beds")).content.decode()
+        self.assertIn("渝中区隔离办", beds.split("</nav>")[1])
+        self.assertIn(f'<a href="{reverse("district-beds")}" aria-current="page">', beds)
+        # A district the officer is not in is never chosen: their first.
+        self.client.get(reverse("district-overview"), {"district": 10**6})
+        self.assertIn(
+            self.district.name, self.client.get(reverse("district-transfers")).content.decode().split("<h1>")[1][:40]
+        )
+
     def test_the_office_finds_each_submitted_report_and_reads_it_as_sent(self):
         self.check_in()
         sent = self.submit(self.site, self.head)
         self.check_in(person=make_person(self.site, name="赵磊"), room=self.rooms[1])  # after it was sent
         self.client.force_login(self.officer)
         overview = self.client.get(reverse("district-overview")).content.decode()
-        self.assertIn(f'href="{reverse("district-reports")}?district={self.district.pk}"', overview)
+        self.assertIn(f'<a href="{reverse("district-reports")}">', overview)
         listing = self.client.get(reverse("district-reports")).content.decode()
         today = timezone.localdate().isoformat()
         link = f"{reverse('district-report', args=[self.site.pk])}?day={today}"

@@ -167,16 +167,17 @@ def upkeep(request):
 
 
 def _district(request):
-    """The district the officer is looking at (``?district=``, else their first), or 404."""
+    """The district the officer is looking at (``?district=``, else the one they chose last in this login,
+    else their first), or 404. The choice is kept, so the top bar's links stay in it."""
     require_role(request.user, Role.DISTRICT)
     districts = list(District.objects.filter(officers=request.user).order_by("name", "pk"))
-    wanted = request.GET.get("district", "")
-    for district in districts:
-        if str(district.pk) == wanted:
-            return district, districts
     if not districts:
         raise Http404(_("Your login is not attached to a district office."))
-    return districts[0], districts
+    wanted = request.GET.get("district", "") or str(request.session.get("district", ""))
+    district = next((district for district in districts if str(district.pk) == wanted), districts[0])
+    if len(districts) > 1 and request.session.get("district") != district.pk:
+        request.session["district"] = district.pk
+    return district, districts
 
 
 def _district_site(request, pk):

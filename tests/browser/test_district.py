@@ -142,7 +142,7 @@ class DistrictBrowserTests(BrowserTestCase):
             # Sent again later in the day: the office reads the second, and may open the first.
             report.report_submit(site=self.site, day=first.day, by=self.head, replaces=first.version)
         reports = self.open_as(self.officer, "/district/", TABLET, live=False)
-        reports.locator(".district-nav").get_by_role("link", name="各隔离点日报").click()
+        reports.locator(".topbar").get_by_role("link", name="各隔离点日报").click()
         reports.locator(f"td[data-site='{self.site.pk}'] a").first.click()
         expect(reports.locator("h1")).to_contain_text(f"{self.site.name} · 日报")
         expect(reports.locator("[data-submitted]")).to_contain_text("周宁")
