@@ -172,12 +172,8 @@ def needs_guardian(person) -> bool:
 
 def may_be_guardian(adult, child) -> bool:
     """Whether ``adult`` may go with ``child`` as its guardian: an adult of the same household."""
-    return (
-        bool(child.household)
-        and adult.household == child.household
-        and bool(adult.birth_date)
-        and (adult.age >= GUARDIAN_FROM_AGE)
-    )
+    same_household = bool(child.household) and adult.household == child.household
+    return same_household and bool(adult.birth_date) and adult.age >= GUARDIAN_FROM_AGE
 
 
 def companions(transfer: Transfer) -> list:
