@@ -224,7 +224,9 @@ def bump(site_id: int, keys: list[str]) -> dict[str, int]:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             seqs.update(cursor.fetchall())
-    return seqs
+    # In the keys' order: the boards are rendered and sent in it (``actor_first``), and the rows come back in
+    # the table's, which on PostgreSQL moves a row to the end each time it is updated.
+    return {key: seqs[key] for key in keys if key in seqs}
 
 
 def current_seq(site_id: int, key: str) -> int:

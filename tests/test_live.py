@@ -58,6 +58,14 @@ class PublishTests(SiteTestCase):
         self.assertEqual(live.current_seq(self.site.pk, "general"), 1)
         self.assertEqual(live.current_seq(self.site.pk + 1, "control"), 0)
 
+    def test_the_numbers_come_back_in_the_boards_order_whatever_the_tables(self):
+        # The rows made one by one in another order than the boards' (a table's order, as PostgreSQL reads it).
+        for key in ("room-1", "medical", "general", "control"):
+            live.bump(self.site.pk, [key])
+        seqs = live.bump(self.site.pk, ["control", "general", "medical", "room-1", "room-2"])
+        self.assertEqual(list(seqs), ["control", "general", "medical", "room-1", "room-2"])
+        self.assertEqual(list(seqs.values()), [2, 2, 2, 2, 1])
+
     def test_boards_never_changed_are_numbered_from_one_beside_those_that_were(self):
         # The rows of boards never changed are made by the same bump, in one
         # statement, beside the rows that are counted on.
