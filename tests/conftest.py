@@ -38,8 +38,11 @@ def pytest_sessionstart(session):
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
+    # A worker of a parallel run (pytest-xdist) has a database of its own, named after it: each clears its own.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    name = f"test_db.sqlite3_{worker}" if worker else "test_db.sqlite3"
     for suffix in ("", "-wal", "-shm", "-journal"):
-        (root / f"test_db.sqlite3{suffix}").unlink(missing_ok=True)
+        (root / f"{name}{suffix}").unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)
