@@ -225,7 +225,7 @@ def bump(site_id: int, keys: list[str]) -> dict[str, int]:
             cursor.execute(sql, params)
             seqs.update(cursor.fetchall())
     # In the keys' order: the boards are rendered and sent in it (``actor_first``), and the rows come back in
-    # the table's, which on PostgreSQL moves a row to the end each time it is updated.
+    # the table's, which on PostgreSQL follows where each row happens to lie, not the keys.
     return {key: seqs[key] for key in keys if key in seqs}
 
 
