@@ -6,6 +6,7 @@ import re
 from contextlib import contextmanager
 from unittest import mock
 
+from django.urls import reverse
 from django.utils import timezone
 
 from groups.catering import services as meals
@@ -150,6 +151,31 @@ class CateringChangeTests(SiteTestCase):
             pushed = self.assert_as_in_a_snapshot(batch, [1])
         self.assertEqual(MealDelivery.objects.filter(room__floor=1, person=None).count(), 3)
         self.assertIn('data-pending="0"', pushed["floor-1"])
+
+    def test_the_tablets_answer_is_the_section_a_snapshot_shows_read_for_its_floor_only(self):
+        """A floor marked delivered, a room's meal and a late meal: the tapping
+        tablet's answer is the part a fresh board shows, and reads the people
+        of that floor and the late arrivals, not the site's."""
+        self.client.force_login(self.cook)
+        day = timezone.localdate().isoformat()
+        posts = (
+            ("meal-floor-deliver", {"floor": 2, "token": "f2"}, "floor-2", self.people[2]),
+            ("meal-record", {"room": self.floor[1][0].pk, "status": "delivered", "token": "r1"}, "floor-1",
+             self.people[1]),
+            ("meal-late-deliver", {"person": self.late.pk, "token": "l1"}, "late-meals", []),
+        )  # fmt: skip
+        for name, data, part, floor_people in posts:
+            with self.subTest(name), frozen(12):
+                with people_read() as seen:
+                    response = self.client.post(
+                        reverse(name), {"slot": self.lunch.pk, "day": day, **data}, headers={"HX-Request": "true"}
+                    )
+                self.assertEqual(response.status_code, 200)
+                answer = sections(response.content.decode())
+                self.assertEqual(set(answer), {part})
+                self.assertEqual(answer[part], sections(BOARDS["catering"].render_snapshot(self.site.pk, {}))[part])
+                # The write and its answer read that floor's people and the late arrival, no one else.
+                self.assertLessEqual(set(seen), {person.pk for person in floor_people} | {self.late.pk})
 
     def test_a_sealed_room_is_served_contactless(self):
         room = self.fresh(self.floor[3][1])

@@ -17,7 +17,8 @@ BOARD = "catering/board.html"
 
 
 def _floor_section(request, site, floor: int):
-    context = board.catering_board(site, floor=floor)
+    """The floor's section as the board's change sends it: that floor's rooms read, not the site's."""
+    context = board.catering_change(site, [floor])
     return render(request, f"{BOARD}#floor-section", {**context, "section": context["floors"][0]})
 
 
@@ -94,7 +95,7 @@ def meal_late_deliver(request):
         request,
         form,
         run=run,
-        respond=lambda: render(request, f"{BOARD}#late-meals", board.catering_board(site)),
+        respond=lambda: render(request, f"{BOARD}#late-meals", board.catering_change(site, [])),
         fallback="catering-board",
     )
 
