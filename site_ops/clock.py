@@ -10,8 +10,12 @@ in the site's language and compares each with what it rendered the minute
 before. The parts that changed are sent to the board's audience like any
 change (``live.publish_parts``: the board's number is bumped, each language
 rendered once); a board where nothing changed costs one render a minute and
-sends nothing. Its first tick in a process sends every board's clock parts
-once (it has nothing to compare with).
+sends nothing. What the first tick compares with is read before the board's
+first snapshot in the process (``baseline``): every socket's snapshot is at
+least that new, so a part that has not changed since needs no sending. Before
+this, the first tick after a restart sent every clock part of every open
+board (every room's cell of a 1,000-room control screen, every floor of the
+catering board) to every socket, the minute after a reconnect storm.
 
 ``BOARD_CLOCK=0`` switches it off (the tests, which start it where they need
 it). With several processes on Redis each process's clock runs, cannot tell
@@ -38,6 +42,9 @@ logger = logging.getLogger(__name__)
 
 # The sent parts' renders, by site, board and part id: what the next tick compares with.
 _last: dict[tuple[int, str, str], str] = {}
+# The site's boards whose clock parts were read before their first snapshot (``baseline``).
+_baselined: set[tuple[int, str]] = set()
+_baseline_lock = threading.Lock()
 
 
 def audience_sites(key: str) -> set[int]:
@@ -89,6 +96,33 @@ def changed_parts(site_id: int, key: str, board: Board) -> list:
                 _last[(site_id, key, part_id)] = digest
                 changed.append((template, context))
     return changed
+
+
+def baseline(site_id: int, key: str) -> None:
+    """Read a board's clock parts, as the tick does, before its first snapshot in this process.
+
+    Called before every snapshot (a set lookup once done): the first tick
+    then sends only what changed since, and a part that changed after it (a
+    task overdue at 10:04:37, a minute turning) differs from it, so it is
+    sent, whichever side of the change a socket's snapshot was rendered on.
+    Sockets opening at once wait for the one read. Without the clock, or for
+    a board time changes nothing on, it does nothing; a read that fails
+    leaves the first tick to send every part, as it did before.
+    """
+    if (site_id, key) in _baselined or not settings.BOARD_CLOCK:
+        return
+    board = BOARDS.get(key)
+    if board is None or type(board).clock_parts is Board.clock_parts:
+        return
+    with _baseline_lock:
+        if (site_id, key) in _baselined:
+            return
+        try:
+            changed_parts(site_id, key, board)
+        except Exception:
+            logger.exception("board clock: baseline of %s of site %s", key, site_id)
+            return
+        _baselined.add((site_id, key))
 
 
 class BoardClock(threading.Thread):

@@ -192,6 +192,9 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
 
     @database_sync_to_async
     def snapshot(self) -> str:
+        # What the board clock's first tick compares with, read before the
+        # board's first snapshot in this process (site_ops/clock.py).
+        clock.baseline(self.site_id, self.board_key)
         # One render serves every socket of the same audience at the same
         # number (live.SnapshotCache): what a reconnect storm asks for.
         return live.snapshot(self.site_id, self.board_key, self.language, self.params)

@@ -1,15 +1,16 @@
 """The board clock: what time alone changes is sent from the server once per board (site_ops/clock.py)."""
 
 import asyncio
+from unittest import mock
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.test import override_settings
 
 from rooms.models import Room
 from site_ops import clock, live
 from site_ops.models import BoardSequence
-from tests.base import SiteTestCase
+from tests.base import LiveTestCase, SiteTestCase, SocketMixin
 from tests.clock import frozen
 
 
@@ -89,6 +90,43 @@ class BoardClockTests(SiteTestCase):
         self.assertIn((self.site.pk, "catering"), sent)
         self.assertIn('id="round-head"', self.receive(layer, channel)["html"])
 
+    def test_the_first_tick_after_a_boards_first_snapshot_sends_only_what_changed_since(self):
+        self.addCleanup(clock._baselined.clear)
+        layer, channel = self.listen("control")
+        with override_settings(BOARD_CLOCK=True), frozen(10, 0):
+            clock.baseline(self.site.pk, "control")
+            live.snapshot(self.site.pk, "control", "en", {})
+        with frozen(10, 1):
+            self.assertEqual(self.tick(), {})
+        self.assertTrue(self.nothing(layer, channel))
+        # What changed after the baseline (as time changes a part) goes at the next tick, that part alone.
+        Room.objects.filter(pk=self.room.pk).update(status=Room.Status.OUT_OF_SERVICE)
+        with frozen(10, 2):
+            self.assertEqual(self.tick(), {(self.site.pk, "control"): 2})  # the counters and the room's cell
+        self.assertIn(f'id="room-{self.room.pk}"', self.receive(layer, channel)["html"])
+
+    def test_a_baseline_is_read_once_and_not_without_the_clock_or_for_a_board_time_leaves_alone(self):
+        self.addCleanup(clock._baselined.clear)
+        with override_settings(BOARD_CLOCK=True):
+            with self.assertNumQueries(0):
+                clock.baseline(self.site.pk, f"room-{self.room.pk}")  # a page: time changes nothing on it
+            clock.baseline(self.site.pk, "control")
+            with self.assertNumQueries(0):
+                clock.baseline(self.site.pk, "control")
+        with self.assertNumQueries(0):
+            clock.baseline(self.site.pk, "general")  # the clock is off (BOARD_CLOCK=0)
+        self.assertEqual(clock._baselined, {(self.site.pk, "control")})
+
+    def test_a_baseline_that_fails_leaves_the_first_tick_to_send_every_part(self):
+        self.addCleanup(clock._baselined.clear)
+        layer, channel = self.listen("control")
+        failing = mock.patch.object(clock, "changed_parts", side_effect=ValueError)
+        with override_settings(BOARD_CLOCK=True), failing, self.assertLogs("site_ops.clock", "ERROR"):
+            clock.baseline(self.site.pk, "control")
+        self.assertEqual(clock._baselined, set())
+        self.tick()
+        self.assertIn('id="counters"', self.receive(layer, channel)["html"])
+
     def test_a_boards_snapshot_after_a_clock_change_is_rendered_again(self):
         self.listen("control")
         before = live.snapshot(self.site.pk, "control", "en", {})
@@ -159,3 +197,25 @@ class BoardClockTests(SiteTestCase):
         self.assertIn((self.site.pk, "general"), sent)
         html = self.receive(*general)["html"].split('id="handover-general"')[1]
         self.assertIn("08:00", html)
+
+
+@override_settings(CHANNEL_LAYERS={"default": {"BACKEND": "site_ops.speedups.layers.InMemoryChannelLayer"}})
+class FirstSnapshotTests(SocketMixin, LiveTestCase):
+    """A board socket's snapshot is preceded by its board's baseline (once), not followed by a full first tick."""
+
+    def test_a_socket_opened_then_a_quiet_minute_sends_nothing(self):
+        clock._last.clear()
+        self.addCleanup(clock._last.clear)
+        self.addCleanup(clock._baselined.clear)
+
+        async def scenario():
+            socket, _client = await self.open_logged_in("/ws/boards/control/", self.head)
+            sent = await sync_to_async(clock.tick)()
+            self.assertEqual(sent, {})
+            self.assertTrue(await socket.receive_nothing(0.3))
+            await socket.disconnect()
+
+        # The clock's own thread is not started: the test ticks it.
+        with override_settings(BOARD_CLOCK=True), mock.patch.object(clock, "start"), frozen(10, 0):
+            async_to_sync(scenario)()
+        self.assertIn((self.site.pk, "control"), clock._baselined)
