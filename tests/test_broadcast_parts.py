@@ -146,6 +146,35 @@ class BroadcastPartsTests(SiteTestCase):
         self.assertIn('id="medical-counters"', medical)
         self.assertIn('id="alerts"', medical)
 
+    def test_a_transfers_steps_send_the_security_board_its_escorts_alone(self):
+        """Approved, arranged, departed, back: each step's change sends the guards the escorts section as a
+        fresh snapshot shows it, not their whole board."""
+        from groups.transfers import services as transfers
+        from tests.factories import hospital_visit_arranged
+
+        services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        board = BOARDS["security"]
+        steps = (
+            lambda: hospital_visit_arranged(self.person, clerk=self.clerk, head=self.head),
+            lambda: transfers.transfer_depart(transfer=self.person.transfers.get(), by=self.guard),
+            lambda: transfers.transfer_return(transfer=self.person.transfers.get(), by=self.guard),
+        )
+        for step in steps:
+            with self.captureOnCommitCallbacks() as callbacks:
+                step()
+            changes = [c.change for c in callbacks if hasattr(c, "change") and board.affected_by(c.change)]
+            self.assertTrue(changes)
+            snapshot = board.render_snapshot(self.site.pk, {})
+            for change in changes:
+                with self.subTest(topics=sorted(change.topics)):
+                    html = board.render_change(change).strip()
+                    self.assertTrue(html.startswith('<section id="escorts"'), html[:80])
+                    self.assertEqual(html.count("<section"), 1)
+                    self.assertIn(html, snapshot)
+        # A step that also seals or unseals, or a change of the guards' own, still sends the whole board.
+        both = Change(site_id=self.site.pk, topics=frozenset({"escorts", "sealed"}))
+        self.assertIn('id="board-body"', board.render_change(both))
+
     def test_an_activity_row_is_rendered_once_per_language(self):
         self.move(self.room, Room.Status.OUT_OF_SERVICE)
         event = AuditEvent.objects.latest("pk")

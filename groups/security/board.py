@@ -43,8 +43,7 @@ def security_board(site: Site, now=None) -> dict:
     start = day_start(now)
     return {
         **_doors_and_floors(site, now),
-        # Rooms, destinations and vehicles only: the names are on the escorts board.
-        "escorts": open_transfers(site, Transfer.ESCORT_STATES),
+        **escorts(site),
         "log": list(
             CheckpointEntry.objects.filter(site=site)
             .filter(Q(entered_at__gte=start) | Q(left_at__gte=start))
@@ -103,6 +102,12 @@ def _doors_and_floors(site: Site, now) -> dict:
 SEALED_PARTS = ("counters", "patrols", "incidents")
 
 
+def escorts(site: Site) -> dict:
+    """The transfers to escort (approved to departed), with rooms: one query."""
+    # Rooms, destinations and vehicles only: the names are on the escorts board.
+    return {"escorts": open_transfers(site, Transfer.ESCORT_STATES)}
+
+
 @dataclass(frozen=True)
 class SecurityBoard(WholeBoard):
     topics: frozenset[str] | None = frozenset(
@@ -113,9 +118,14 @@ class SecurityBoard(WholeBoard):
         return (f"{TEMPLATE}#board-body", security_board(load_site(site_id)))
 
     def change_parts(self, change):
-        if change.topics & self.topics == {SEALED}:
+        """A sealing alone sends its three parts, a transfer's step alone (approved, arranged, departed,
+        handed over) the escorts; anything else the whole board."""
+        ours = change.topics & self.topics
+        if ours == {SEALED}:
             context = _doors_and_floors(load_site(change.site_id), timezone.now())
             return [(f"{TEMPLATE}#{name}", context) for name in SEALED_PARTS]
+        if ours == {ESCORTS}:
+            return [(f"{TEMPLATE}#escorts", escorts(load_site(change.site_id)))]
         return super().change_parts(change)
 
     def clock_parts(self, site_id):
