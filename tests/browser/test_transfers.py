@@ -26,6 +26,8 @@ class TransferStoryTests(live.BrowserTestCase):
         control = self.open_as(self.head, "/control/", live.WALL)
         tablet = self.open_as(self.clerk, "/transfers/", live.TABLET)
         escort = self.open_as(self.guard, "/transfers/escorts/", live.TABLET)
+        # The guards' own board: each step reaches its escorts section (the part alone).
+        guards = self.open_as(self.guard, "/security/", live.TABLET)
 
         # 1. The request, on the general group's tablet.
         tablet.get_by_role("link", name="申请转运").click()
@@ -88,7 +90,10 @@ class TransferStoryTests(live.BrowserTestCase):
             self.assertIn(who, log)
         self.assertEqual(Room.objects.get(pk=self.room.pk).status, Room.Status.AWAITING_DISINFECTION)
         tablet.locator(f"#column-departed #transfer-{transfer.pk}").wait_for()
-        for page in (control, tablet, escort):
+        guards.locator("#escorts .status-pill.tr-departed").wait_for()
+        expect(guards.locator("#escorts h2 small")).to_have_text("1")
+        self.assertIn("渝AD1234", guards.locator("#escorts").inner_text())
+        for page in (control, tablet, escort, guards):
             self.assert_not_reloaded(page)
         self.screenshot(control, "transfer-log-wall")
         self.screenshot(tablet, "transfer-board-tablet")
