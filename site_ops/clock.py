@@ -44,7 +44,8 @@ logger = logging.getLogger(__name__)
 _last: dict[tuple[int, str, str], str] = {}
 # The site's boards whose clock parts were read before their first snapshot (``baseline``).
 _baselined: set[tuple[int, str]] = set()
-_baseline_lock = threading.Lock()
+# One lock per board: the sockets of one board wait for its read, not for another board's.
+_baseline_locks: dict[tuple[int, str], threading.Lock] = {}
 
 
 def audience_sites(key: str) -> set[int]:
@@ -105,7 +106,7 @@ def baseline(site_id: int, key: str) -> None:
     then sends only what changed since, and a part that changed after it (a
     task overdue at 10:04:37, a minute turning) differs from it, so it is
     sent, whichever side of the change a socket's snapshot was rendered on.
-    Sockets opening at once wait for the one read. Without the clock, or for
+    Sockets opening at once wait for the one read of their board. Without the clock, or for
     a board time changes nothing on, it does nothing; a read that fails
     leaves the first tick to send every part, as it did before.
     """
@@ -114,7 +115,7 @@ def baseline(site_id: int, key: str) -> None:
     board = BOARDS.get(key)
     if board is None or type(board).clock_parts is Board.clock_parts:
         return
-    with _baseline_lock:
+    with _baseline_locks.setdefault((site_id, key), threading.Lock()):
         if (site_id, key) in _baselined:
             return
         try:
