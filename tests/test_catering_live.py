@@ -186,6 +186,23 @@ class CateringChangeTests(SiteTestCase):
             pushed = self.assert_as_in_a_snapshot(change, [3])
         self.assertIn("meal-sealed", pushed["floor-3"])
 
+    def test_disinfection_that_seals_nothing_leaves_the_board_alone_and_an_unsealing_reaches_it(self):
+        room = self.fresh(self.floor[3][1])
+        with frozen(12):
+            services.room_move(room=room, to=Room.Status.SEALED, by=self.head, version=room.version)
+            # A task done on the floor, a vacated room aired: nothing of catering's.
+            aired = Change(site_id=self.site.pk, rooms=frozenset({room.pk}), topics=frozenset({"disinfection"}))
+            self.assertFalse(BOARDS["catering"].affected_by(aired))
+            # Its terminal disinfection once its person has left unseals it (as the task's completion moves it).
+            Stay.objects.filter(room=room, ended_at=None).update(ended_at=timezone.now())
+            Room.objects.filter(pk=room.pk).update(occupant_count=0)
+            unsealed = self.published(
+                lambda: services.room_move(room=self.fresh(room), to=Room.Status.VENTILATING, by=self.head)
+            )
+            self.assertIn("sealed", unsealed.topics)
+            pushed = self.assert_as_in_a_snapshot(unsealed, [3])
+        self.assertNotIn("meal-sealed", pushed["floor-3"])
+
     def test_a_door_note_changed_shows_on_its_floor(self):
         with frozen(12):
             change = self.published(

@@ -33,7 +33,7 @@ from rooms.handover import group_handover, handover_topic
 from rooms.models import Room, Site
 from rooms.reads import load_site
 from rooms.roles import Role
-from rooms.services import DISINFECTION, OCCUPANTS
+from rooms.services import OCCUPANTS, SEALED
 from site_ops.boards import Board
 
 TEMPLATE = "catering/board.html"
@@ -151,9 +151,10 @@ class CateringBoard(Board):
 
     @staticmethod
     def seals(change) -> bool:
-        # A room sealed or unsealed (the disinfection topic, with its room)
-        # changes how its meals are delivered: contactless.
-        return bool(DISINFECTION in change.topics and change.rooms)
+        # A room sealed or unsealed (its own topic, with its room) changes how
+        # its meals are delivered: contactless. The rest of disinfection (a
+        # task done, a room aired) shows nowhere on this board.
+        return bool(SEALED in change.topics and change.rooms)
 
     def render_snapshot(self, site_id, params):
         context = catering_board(load_site(site_id), floor=params.get("floor"))
