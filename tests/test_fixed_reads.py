@@ -56,18 +56,33 @@ class FixedReadTests(SiteTestCase):
         with self.assertRaisesMessage(ImproperlyConfigured, "are not the statement's"):
             read(1, 1)
 
-    def test_a_list_of_another_length_gets_its_own_statement(self):
+    def test_lists_share_a_statement_per_power_of_two_and_read_each_row_once(self):
         read = FixedRead(
             lambda ids: Room.objects.filter(pk__in=ids).order_by("pk"),
             lambda ids: list(ids),
         )
-        pks = [room.pk for room in self.rooms]
-        for ids in (pks[:1], pks[1:4], pks[5:6]):
+        more = make_rooms(make_site(name="另一隔离点"), floors=3, per_floor=6)
+        pks = sorted(room.pk for room in [*self.rooms, *more])
+        self.assertGreater(len(pks), 16)
+        for ids in (pks[:1], pks[1:4], pks[5:9], pks[2:5], pks[:9], pks[:16], pks[:17], {pks[3], pks[0], pks[7]}):
             with self.subTest(ids=ids):
-                self.assertEqual([room.pk for room in read(ids)], ids)
-        self.assertEqual(sorted(read.statements), [1, 3])
+                # Each row once, however its list was padded; sets as lists.
+                self.assertEqual([room.pk for room in read(ids)], sorted(ids))
+        # Lengths 1; 3 and 3 (as 4); 4; 9 (as 16); 16; 17 (as 32).
+        self.assertEqual(sorted(read.statements), [1, 4, 16, 32])
         with self.assertNumQueries(0):
             self.assertEqual(read([]), [])  # as the queryset: no rows, no statement
+
+
+class PaddedTests(SiteTestCase):
+    def test_padding_to_the_next_power_of_two_with_the_last_value(self):
+        from site_ops.speedups.fixed_reads import PADDED_UP_TO, padded
+
+        self.assertEqual(padded([7]), [7])
+        self.assertEqual(padded([1, 2, 3]), [1, 2, 3, 3])
+        self.assertEqual(padded((1, 2, 3, 4)), [1, 2, 3, 4])
+        self.assertEqual(padded(range(5)), [0, 1, 2, 3, 4, 4, 4, 4])
+        self.assertEqual(len(padded(range(PADDED_UP_TO + 1))), PADDED_UP_TO + 1)
 
 
 class BoardReadsTests(SiteTestCase):
