@@ -22,7 +22,9 @@ it). With several processes on Redis each process's clock runs, cannot tell
 who has a board open, and reads every board that has a number; so a part
 time changed reaches its board once from each process (the same HTML,
 swapped in again). Taking the minute in the database, as the scheduled jobs
-do, would make it once; not done yet.
+do, would make it once; not done yet. The baseline is a process's own: a
+process that never served a board's snapshot has none, and its first tick
+sends every part of that board, as before.
 """
 
 import hashlib
