@@ -104,6 +104,10 @@ def changed_parts(site_id: int, key: str, board: Board) -> list:
 def baseline(site_id: int, key: str) -> None:
     """Read a board's clock parts, as the tick does, before its first snapshot in this process.
 
+    The snapshot runs it with its own reads (``live.snapshot``'s ``first``):
+    what the board's snapshot reads through ``shared_by_renders`` (the
+    whole control screen) is read once for both.
+
     Called before every snapshot (a set lookup once done): the first tick
     then sends only what changed since, and a part that changed after it (a
     task overdue at 10:04:37, a minute turning) differs from it, so it is

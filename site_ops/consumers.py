@@ -25,6 +25,7 @@ import contextvars
 import json
 import logging
 import time
+from functools import partial
 
 from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
@@ -192,12 +193,13 @@ class BoardConsumer(*((OwnLoopMixin,) if speedups.ENABLED else ()), AsyncWebsock
 
     @database_sync_to_async
     def snapshot(self) -> str:
-        # What the board clock's first tick compares with, read before the
-        # board's first snapshot in this process (site_ops/clock.py).
-        clock.baseline(self.site_id, self.board_key)
         # One render serves every socket of the same audience at the same
-        # number (live.SnapshotCache): what a reconnect storm asks for.
-        return live.snapshot(self.site_id, self.board_key, self.language, self.params)
+        # number (live.SnapshotCache): what a reconnect storm asks for. What
+        # the board clock's first tick compares with is read before the
+        # board's first snapshot in this process, from the snapshot's own
+        # reads (site_ops/clock.py).
+        baseline = partial(clock.baseline, self.site_id, self.board_key)
+        return live.snapshot(self.site_id, self.board_key, self.language, self.params, first=baseline)
 
     def lost_right(self) -> int | None:
         """Why this socket may no longer show its board (a close code), or None.

@@ -356,27 +356,34 @@ class SnapshotCache:
 snapshots = SnapshotCache()
 
 
-def snapshot(site_id: int, key: str, language: str, params: dict) -> str:
+def snapshot(site_id: int, key: str, language: str, params: dict, first=None) -> str:
     """The whole board for a socket that opened or fell behind, with its number.
 
     The number is read first: if a change commits while the board renders,
     the page holds an older number than what it shows, and its next
-    heartbeat catches up (never the reverse).
+    heartbeat catches up (never the reverse). ``first``: run before the
+    render, sharing its reads (the board clock's baseline).
     """
     seq = current_seq(site_id, key)
     audience = (site_id, key, language, tuple(sorted(params.items())))
+    # The board's other audiences at this number (each floor, each
+    # language) read the same counters and lists: read once for them all.
+    reads = snapshot_reads.get((site_id, key, seq))
 
-    def render():
-        # The board's other audiences at this number (each floor, each
-        # language) read the same counters and lists: read once for them all.
-        outer, _shared.cache = getattr(_shared, "cache", None), snapshot_reads.get((site_id, key, seq))
+    def shared(read):
+        outer, _shared.cache = getattr(_shared, "cache", None), reads
         try:
-            with translation.override(language):
-                return board_for_key(key).render_snapshot(site_id, params)
+            return read()
         finally:
             _shared.cache = outer
 
-    return snapshots.get(audience, seq, render) + seq_tag(seq)
+    def render():
+        with translation.override(language):
+            return board_for_key(key).render_snapshot(site_id, params)
+
+    if first is not None:
+        shared(first)
+    return snapshots.get(audience, seq, lambda: shared(render)) + seq_tag(seq)
 
 
 class SnapshotReads:

@@ -1,13 +1,15 @@
 """One render per board audience and number: what a reconnect storm asks for (live.SnapshotCache)."""
 
+from functools import partial
 from unittest import mock
 
 from asgiref.sync import sync_to_async
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from rooms import services
-from site_ops import boards, live
+from site_ops import boards, clock, live
 from tests.base import LiveTestCase, SiteTestCase, SocketMixin
 
 
@@ -108,6 +110,42 @@ class SnapshotCacheTests(SiteTestCase):
         live.snapshot_reads.clear()
         live.snapshots.clear()
         self.assertEqual(live.snapshot(self.site.pk, "general", "en", {"floor": 2}), shared)
+
+    def test_a_floors_two_languages_read_its_rooms_once(self):
+        with CaptureQueriesContext(connection) as first:
+            live.snapshot(self.site.pk, "general", "zh-hans", {"floor": 1})
+        with CaptureQueriesContext(connection) as other:
+            english = live.snapshot(self.site.pk, "general", "en", {"floor": 1})
+        rooms = [q["sql"] for q in first.captured_queries if '"floor" = ' in q["sql"] and "ORDER BY" in q["sql"]]
+        self.assertTrue(rooms)
+        self.assertFalse([q for q in other.captured_queries if q["sql"] in rooms])
+        # The floors of the filter too.
+        self.assertFalse([q for q in other.captured_queries if "DISTINCT" in q["sql"] or '"floor" FROM' in q["sql"]])
+        live.snapshot_reads.clear()
+        live.snapshots.clear()
+        self.assertEqual(live.snapshot(self.site.pk, "general", "en", {"floor": 1}), english)
+
+    def test_the_control_screens_languages_and_its_clock_baseline_read_it_once(self):
+        """A restart's first control screens: the board read once for both
+        languages and for what the clock's first tick compares with."""
+        self.addCleanup(clock._baselined.clear)
+        baseline = partial(clock.baseline, self.site.pk, "control")
+        with override_settings(BOARD_CLOCK=True):
+            with CaptureQueriesContext(connection) as first:
+                chinese = live.snapshot(self.site.pk, "control", "zh-hans", {}, first=baseline)
+            with CaptureQueriesContext(connection) as other:
+                english = live.snapshot(self.site.pk, "control", "en", {}, first=baseline)
+        self.assertIn((self.site.pk, "control"), clock._baselined)
+        self.assertEqual(len(other), 1)  # the board's number
+        live.snapshot_reads.clear()
+        live.snapshots.clear()
+        with CaptureQueriesContext(connection) as alone:
+            self.assertEqual(live.snapshot(self.site.pk, "control", "zh-hans", {}), chinese)
+        # The baseline read nothing the render did not.
+        self.assertEqual(len(first), len(alone))
+        live.snapshot_reads.clear()
+        live.snapshots.clear()
+        self.assertEqual(live.snapshot(self.site.pk, "control", "en", {}), english)
 
     def test_the_general_boards_column_beside_the_rooms_is_rendered_once_per_language(self):
         from groups.general import board as general

@@ -44,8 +44,11 @@ def _feed(site_id: int):
     return events.order_by("-at", "-pk")[:FEED_LENGTH]
 
 
+@shared_by_renders
 def control_screen(site: Site) -> dict:
-    """Everything on the site head's control screen: twenty-seven queries.
+    """Everything on the site head's control screen: twenty-seven queries
+    (read once for the snapshots of both languages at one number, and for
+    the board clock's baseline taken with them).
 
     1-2. counters (rooms by status; people and stays)
     3.   every room of the site, in floor order

@@ -136,6 +136,23 @@ def arrivals_parts(site: Site, persons) -> list:
     ]
 
 
+@shared_by_renders
+def site_floors(site: Site) -> list[int]:
+    """The site's floors, for the board's filter (the same on every floor's page)."""
+    return sorted(set(Room.objects.filter(site=site).values_list("floor", flat=True)))
+
+
+@shared_by_renders
+def board_rooms(site: Site, floor: int | None) -> list[Room]:
+    """The rooms of one floor (or all) with their open stays and people, each
+    marked when someone in it is on the care ledger (the filter shows only
+    those). Read once for both languages of a floor's snapshot."""
+    rooms = Room.objects.filter(site=site).prefetch_related(open_stays_prefetch()).order_by("floor", "number")
+    if floor is not None:
+        rooms = rooms.filter(floor=floor)
+    return mark_care_rooms(list(rooms), site.elderly_age)
+
+
 def general_board(site: Site, floor: int | None = None, care: bool = False) -> dict:
     """The general group's board: thirteen queries.
 
@@ -150,21 +167,15 @@ def general_board(site: Site, floor: int | None = None, care: bool = False) -> d
     11-12. the requests ledger's headline (rooms.requests.headline)
     13.  the general group's open requests
     """
-    floors = sorted(set(Room.objects.filter(site=site).values_list("floor", flat=True)))
-    rooms = Room.objects.filter(site=site).prefetch_related(open_stays_prefetch()).order_by("floor", "number")
-    if floor is not None:
-        rooms = rooms.filter(floor=floor)
-    # Each room marked when someone in it is on the care ledger (the filter shows only those).
-    rooms = mark_care_rooms(list(rooms), site.elderly_age)
     return {
         "site": site,
         "counters": site_counters(site),
         "arrivals": arrivals(site),
         "releases": releases_due(site),
         "sealed": sealed_rooms(site),
-        "floor_choices": floors,
+        "floor_choices": site_floors(site),
         "floor": floor,
-        "floors": by_floor(rooms),
+        "floors": by_floor(board_rooms(site, floor)),
         "handover": group_handover(site, Role.GENERAL),
         "request_headline": requests.headline(site),
         **requests.group_list(site, Role.GENERAL),
