@@ -1180,9 +1180,10 @@ def room_move(*, room: Room, to: str, by, version: int | None = None, note: str 
         )
         moved = {before["status"], to}
         topics = [DISINFECTION] if moved & DISINFECTION_STATUSES else []
-        if Room.Status.SEALED in moved:
+        sealed = [room.pk] if Room.Status.SEALED in moved else []
+        if sealed:
             topics.append(SEALED)
-        live.publish(site=room.site, rooms=[room.pk], topics=topics)
+        live.publish(site=room.site, rooms=[room.pk], topics=topics, sealed=sealed)
     return room
 
 

@@ -37,6 +37,9 @@ class Change:
     # What else changed, by name ("transfers", "samples", ...), so that a
     # board that shows none of it is left alone.
     topics: frozenset[str] = field(default_factory=frozenset)
+    # The rooms among ``rooms`` that were sealed or unsealed (a positive's lab
+    # sheet names every room with a result, and seals one).
+    sealed: frozenset[int] = field(default_factory=frozenset)
 
 
 # A fragment to render: a template (``name.html#partial``) and its context.

@@ -72,14 +72,17 @@ def languages() -> list[str]:
 actor_request: contextvars.ContextVar = contextvars.ContextVar("site_ops_actor_request", default=None)
 
 
-def publish(*, site, rooms=(), persons=(), transfers=(), topics=()) -> None:
-    """Bump the affected boards and broadcast them once the transaction commits."""
+def publish(*, site, rooms=(), persons=(), transfers=(), topics=(), sealed=()) -> None:
+    """Bump the affected boards and broadcast them once the transaction commits.
+
+    ``sealed``: the rooms sealed or unsealed, which are also in ``rooms``."""
     change = Change(
         site_id=site.pk,
-        rooms=frozenset(rooms),
+        rooms=frozenset(rooms) | frozenset(sealed),
         persons=frozenset(persons),
         transfers=frozenset(transfers),
         topics=frozenset(topics),
+        sealed=frozenset(sealed),
     )
     keys = affected_boards(change)
     seqs = bump(site.pk, keys)
@@ -175,6 +178,7 @@ def merge_changes(items) -> list[tuple]:
             persons=was.persons | change.persons,
             transfers=was.transfers | change.transfers,
             topics=was.topics | change.topics,
+            sealed=was.sealed | change.sealed,
         )
         for board, seq in seqs.items():
             entry[2][board] = max(seq, entry[2].get(board, 0))

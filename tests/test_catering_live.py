@@ -12,6 +12,7 @@ from django.utils import timezone
 from groups.catering import services as meals
 from groups.catering.models import MealDelivery, MealSlot
 from groups.medical import services as medical
+from groups.medical.models import Sample
 from rooms import services
 from rooms.models import Person, Room, Stay
 from site_ops.boards import BOARDS, Change
@@ -185,6 +186,23 @@ class CateringChangeTests(SiteTestCase):
             )
             pushed = self.assert_as_in_a_snapshot(change, [3])
         self.assertIn("meal-sealed", pushed["floor-3"])
+
+    def test_a_lab_sheet_with_a_positive_sends_the_sealed_rooms_floor_only(self):
+        """A morning's sheet names every room with a result and seals one: the
+        tablets get that room's floor, not every floor with a result."""
+        with frozen(10):
+            for floor in (1, 2, 3):
+                sample = Sample.objects.get(person=self.people[floor][1], day=1, reason=Sample.Reason.PROTOCOL)
+                medical.sample_collect(sample=sample, by=self.nurse)
+                Sample.objects.filter(pk=sample.pk).update(tube_barcode=f"HX-{floor}")
+            sheet = "条码,结果,ORF1ab,N\nHX-1,阴性,,\nHX-2,阳性,24.1,26.3\nHX-3,阴性,,\n".encode("utf-8-sig")
+            imported = medical.lab_import_preview(site=self.site, by=self.nurse, filename="lab.csv", content=sheet)
+        with frozen(12):
+            change = self.published(lambda: medical.lab_import_apply(lab_import=imported, by=self.nurse))
+            self.assertEqual(change.sealed, {self.floor[2][1].pk})
+            self.assertLessEqual({self.floor[floor][1].pk for floor in (1, 2, 3)}, change.rooms)
+            pushed = self.assert_as_in_a_snapshot(change, [2])
+        self.assertIn("meal-sealed", pushed["floor-2"])
 
     def test_disinfection_that_seals_nothing_leaves_the_board_alone_and_an_unsealing_reaches_it(self):
         room = self.fresh(self.floor[3][1])

@@ -151,6 +151,17 @@ class MergedBroadcastTests(SiteTestCase):
         self.assertIsNone(actor)  # two people's changes: nobody's boards first
         self.assertEqual(broadcasts.merged, 1)
 
+    def test_merged_changes_keep_which_of_their_rooms_were_sealed(self):
+        sealing = live.Change(
+            site_id=self.site.pk, rooms=frozenset({2, 5}), topics=frozenset({"sealed"}), sealed=frozenset({5})
+        )
+        items = [
+            (self.site.pk, self.change(1), {"control": 1}, self.site, None),
+            (self.site.pk, sealing, {"control": 2}, self.site, None),
+        ]
+        ((_namespace, change, _seqs, _site, _actor),) = live.merge_changes(items)
+        self.assertEqual((change.rooms, change.sealed), (frozenset({1, 2, 5}), frozenset({5})))
+
     def test_one_change_fails_alone_and_the_others_merged_with_it_still_go(self):
         broadcasts = live.Broadcasts()
         sent = []

@@ -33,7 +33,7 @@ from rooms.handover import group_handover, handover_topic
 from rooms.models import Room, Site
 from rooms.reads import load_site
 from rooms.roles import Role
-from rooms.services import OCCUPANTS, SEALED
+from rooms.services import OCCUPANTS
 from site_ops.boards import Board
 
 TEMPLATE = "catering/board.html"
@@ -151,10 +151,10 @@ class CateringBoard(Board):
 
     @staticmethod
     def seals(change) -> bool:
-        # A room sealed or unsealed (its own topic, with its room) changes how
-        # its meals are delivered: contactless. The rest of disinfection (a
-        # task done, a room aired) shows nowhere on this board.
-        return bool(SEALED in change.topics and change.rooms)
+        # A room sealed or unsealed changes how its meals are delivered:
+        # contactless. The rest of disinfection (a task done, a room aired)
+        # shows nowhere on this board.
+        return bool(change.sealed)
 
     def render_snapshot(self, site_id, params):
         context = catering_board(load_site(site_id), floor=params.get("floor"))
@@ -174,9 +174,11 @@ class CateringBoard(Board):
         """The round's head, the kitchen, the late-arrival meals and the
         sections of the floors the change touched (a page showing one floor
         ignores the others), read for those floors only. A change naming no
-        room re-sends every floor."""
-        if change.rooms:
-            floors = Room.objects.filter(site=site, pk__in=change.rooms).values_list("floor", flat=True)
+        room re-sends every floor. A sealing alone (a positive in a lab sheet
+        that names every room with a result) re-sends the sealed rooms' floors."""
+        rooms = change.rooms if change.topics & ROUND_TOPICS else change.sealed
+        if rooms:
+            floors = Room.objects.filter(site=site, pk__in=rooms).values_list("floor", flat=True)
             context = catering_change(site, sorted(set(floors)))
         else:
             context = catering_board(site)

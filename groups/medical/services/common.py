@@ -68,11 +68,14 @@ class Touched:
     persons: set[int] = field(default_factory=set)
     # Topics beyond the medical group's own (a sealed room is the disinfection group's).
     topics: set[str] = field(default_factory=set)
+    # The rooms sealed (each also in ``rooms``).
+    sealed: set[int] = field(default_factory=set)
 
     def add(self, other: "Touched") -> None:
         self.rooms |= other.rooms
         self.persons |= other.persons
         self.topics |= other.topics
+        self.sealed |= other.sealed
 
 
 def _reason(reason: str, missing: str) -> str:
@@ -85,7 +88,11 @@ def _reason(reason: str, missing: str) -> str:
 
 def _publish(site: Site, touched: Touched) -> None:
     live.publish(
-        site=site, rooms=sorted(touched.rooms), persons=sorted(touched.persons), topics=[*TOPICS, *touched.topics]
+        site=site,
+        rooms=sorted(touched.rooms),
+        persons=sorted(touched.persons),
+        topics=[*TOPICS, *touched.topics],
+        sealed=sorted(touched.sealed),
     )
 
 

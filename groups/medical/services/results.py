@@ -217,6 +217,7 @@ def _escalate_positive(sample: Sample, stay: Stay, *, by) -> Touched:
         # Sealing also opens the spot disinfection of the floor's corridor and lift.
         if room_seal(room=room, by=by, person=person, note=note):
             touched.topics |= {DISINFECTION, SEALED}
+            touched.sealed.add(room.pk)
         room_mates = Stay.objects.open().filter(room=room).exclude(person=person)
         # Close contacts again: a PCR today, the quarantine restarted from today.
         touched.persons |= exposure_in_site(
