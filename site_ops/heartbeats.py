@@ -23,8 +23,11 @@ from channels.db import database_sync_to_async
 # wait for the answer (it calls a socket dead after three silent heartbeats,
 # 30 s); a board that fell behind gets its snapshot this much later. Measured
 # on 500 idle sockets: 13.1 % of a core checked one by one, 8.3 % with 0.05 s,
-# 5.5 % with 0.25 s (bench/README.md, round four, continued).
-WINDOW_SECONDS = 0.25
+# 5.5 % with 0.25 s (bench/README.md, round four, continued); since, with the
+# rest of round four, 2.4-3.3 % with 0.25 s, 2.1-2.3 with 0.5 and 2.0-2.6 with
+# 1 s (twenty-first part): half a second halves the checks, and a second
+# saves little more while it delays a fallen-behind board's snapshot.
+WINDOW_SECONDS = 0.5
 
 _batches: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Batch]" = weakref.WeakKeyDictionary()
 
