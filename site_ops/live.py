@@ -406,9 +406,16 @@ class SnapshotReads:
             return None
         now = time.monotonic()
         with self.lock:
+            # Reads past their time go now, not when newer boards push them
+            # out: a board's whole read (the control screen's thousand rooms
+            # with their badges) is megabytes. The oldest come first.
+            while self.entries:
+                oldest = next(iter(self.entries))
+                if now - self.entries[oldest][0] <= SNAPSHOT_CACHE_SECONDS:
+                    break
+                del self.entries[oldest]
             entry = self.entries.get(board)
-            if entry is None or now - entry[0] > SNAPSHOT_CACHE_SECONDS:
-                self.entries.pop(board, None)
+            if entry is None:
                 entry = self.entries[board] = (now, {})
                 while len(self.entries) > SNAPSHOT_CACHE_SIZE:
                     del self.entries[next(iter(self.entries))]

@@ -142,17 +142,6 @@ def site_floors(site: Site) -> list[int]:
     return sorted(set(Room.objects.filter(site=site).values_list("floor", flat=True)))
 
 
-@shared_by_renders
-def board_rooms(site: Site, floor: int | None) -> list[Room]:
-    """The rooms of one floor (or all) with their open stays and people, each
-    marked when someone in it is on the care ledger (the filter shows only
-    those). Read once for both languages of a floor's snapshot."""
-    rooms = Room.objects.filter(site=site).prefetch_related(open_stays_prefetch()).order_by("floor", "number")
-    if floor is not None:
-        rooms = rooms.filter(floor=floor)
-    return mark_care_rooms(list(rooms), site.elderly_age)
-
-
 def general_board(site: Site, floor: int | None = None, care: bool = False) -> dict:
     """The general group's board: thirteen queries.
 
@@ -167,6 +156,14 @@ def general_board(site: Site, floor: int | None = None, care: bool = False) -> d
     11-12. the requests ledger's headline (rooms.requests.headline)
     13.  the general group's open requests
     """
+    rooms = Room.objects.filter(site=site).prefetch_related(open_stays_prefetch()).order_by("floor", "number")
+    if floor is not None:
+        rooms = rooms.filter(floor=floor)
+    # Each room marked when someone in it is on the care ledger (the filter shows only those).
+    # Read per render: kept for the floor's other language, the whole site's
+    # rooms and people stayed in memory for the snapshots' five seconds, and
+    # a reconnect storm took no less CPU for it (bench/README.md, twenty-first part).
+    rooms = mark_care_rooms(list(rooms), site.elderly_age)
     return {
         "site": site,
         "counters": site_counters(site),
@@ -175,7 +172,7 @@ def general_board(site: Site, floor: int | None = None, care: bool = False) -> d
         "sealed": sealed_rooms(site),
         "floor_choices": site_floors(site),
         "floor": floor,
-        "floors": by_floor(board_rooms(site, floor)),
+        "floors": by_floor(rooms),
         "handover": group_handover(site, Role.GENERAL),
         "request_headline": requests.headline(site),
         **requests.group_list(site, Role.GENERAL),
