@@ -650,22 +650,7 @@ async def run_config(bench: Bench, results: list, *, full, profile: Path | None)
     await bench.poster.login(bench.data["head"]["username"], bench.data["head"]["password"])
     # Step 4 first, on a fresh process: RSS with 50, then 500 board sockets.
     if full is True:
-        base = server.rss_kb()
-        await bench.open_sockets(50, 0)
-        await asyncio.sleep(0.5)
-        rss50 = server.rss_kb()
-        await bench.open_sockets(500, 0)
-        await asyncio.sleep(0.5)
-        rss500 = server.rss_kb()
-        row = {
-            "step": "memory",
-            **bench.label,
-            "rss_idle_mb": round(base / 1024, 1),
-            "rss_50_mb": round(rss50 / 1024, 1),
-            "rss_500_mb": round(rss500 / 1024, 1),
-            "per_connection_kb": round((rss500 - rss50) / 450, 1),
-        }
-        emit(results, row)
+        await run_memory(bench, results, server)
     sizes = {True: FANOUT_SIZES, False: (THROUGHPUT_N,), "quick": QUICK_SIZES, "smoke": (50,)}[full]
     for n in sizes:
         await bench.close_sockets(n, n)
@@ -687,6 +672,26 @@ async def run_config(bench: Bench, results: list, *, full, profile: Path | None)
         # it does not fit in make bench's 4 minutes (bench/README.md).
         emit(results, await bench.storm(server, SIZES["storm_n"], env=dict(server.env, BOARD_CLOCK="1")))
         await run_site_day(bench, results, server)
+
+
+async def run_memory(bench: Bench, results: list, server: Server):
+    """The server's RSS idle, then with 50 and 500 board sockets (on a fresh process)."""
+    base = server.rss_kb()
+    await bench.open_sockets(50, 0)
+    await asyncio.sleep(0.5)
+    rss50 = server.rss_kb()
+    await bench.open_sockets(500, 0)
+    await asyncio.sleep(0.5)
+    rss500 = server.rss_kb()
+    row = {
+        "step": "memory",
+        **bench.label,
+        "rss_idle_mb": round(base / 1024, 1),
+        "rss_50_mb": round(rss50 / 1024, 1),
+        "rss_500_mb": round(rss500 / 1024, 1),
+        "per_connection_kb": round((rss500 - rss50) / 450, 1),
+    }
+    emit(results, row)
 
 
 async def run_throughput(bench: Bench, results: list, n: int):
@@ -1132,7 +1137,7 @@ async def _config(bench: Bench, results: list, profile, full: bool, polling: boo
 
 
 # --only: the steps that run alone (render and update_cost are measured together).
-ONLY_STEPS = ("render", "update_cost", "fanout", "throughput", "storm", "idle", "day", "polling")
+ONLY_STEPS = ("render", "update_cost", "memory", "fanout", "throughput", "storm", "idle", "day", "polling")
 
 
 async def _only(bench: Bench, results: list, server: Server, steps: set[str], smoke: bool):
@@ -1140,6 +1145,9 @@ async def _only(bench: Bench, results: list, server: Server, steps: set[str], sm
     with --smoke). The idle steps and the day run with the board clock on, as after the storm's restart."""
     try:
         await bench.poster.login(bench.data["head"]["username"], bench.data["head"]["password"])
+        if "memory" in steps:
+            await run_memory(bench, results, server)
+            await bench.close_sockets(0, 0)
         for n in ((50,) if smoke else FANOUT_SIZES) if "fanout" in steps else ():
             await bench.close_sockets(n, n)
             await bench.open_sockets(n, n)
