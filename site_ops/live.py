@@ -406,20 +406,29 @@ class SnapshotReads:
             return None
         now = time.monotonic()
         with self.lock:
-            # Reads past their time go now, not when newer boards push them
-            # out: a board's whole read (the control screen's thousand rooms
-            # with their badges) is megabytes. The oldest come first.
-            while self.entries:
-                oldest = next(iter(self.entries))
-                if now - self.entries[oldest][0] <= SNAPSHOT_CACHE_SECONDS:
-                    break
-                del self.entries[oldest]
+            self._drop_stale(now)
             entry = self.entries.get(board)
             if entry is None:
                 entry = self.entries[board] = (now, {})
                 while len(self.entries) > SNAPSHOT_CACHE_SIZE:
                     del self.entries[next(iter(self.entries))]
             return entry[1]
+
+    def drop_stale(self) -> None:
+        """Let go of the reads past their time (every broadcast calls this)."""
+        with self.lock:
+            self._drop_stale(time.monotonic())
+
+    def _drop_stale(self, now: float) -> None:
+        # Reads past their time go at the next snapshot or broadcast, not
+        # when newer boards push them out: a board's whole read (the control
+        # screen's thousand rooms with their badges) is megabytes, and every
+        # full collection walks it. The oldest come first.
+        while self.entries:
+            oldest = next(iter(self.entries))
+            if now - self.entries[oldest][0] <= SNAPSHOT_CACHE_SECONDS:
+                break
+            del self.entries[oldest]
 
     def clear(self) -> None:
         with self.lock:
@@ -522,6 +531,7 @@ def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None, actor=N
     # an event loop, and this runs in a view's thread.
     send_soon = layer.group_send_soon if isinstance(layer, HandOffLayer) else None
     unsent = []
+    snapshot_reads.drop_stale()
     _shared.cache = {}
     _shared.site = site
     try:

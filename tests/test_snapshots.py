@@ -94,6 +94,16 @@ class SnapshotCacheTests(SiteTestCase):
             live.snapshot(self.site.pk, "general", "en", {})
         self.assertEqual([board[1] for board in live.snapshot_reads.entries], ["general"])
 
+    def test_reads_past_their_time_are_dropped_by_the_next_broadcast(self):
+        """With no snapshot asked for, a board's whole read does not stay for every full collection to walk."""
+        live.snapshot(self.site.pk, "control", "en", {})
+        self.assertTrue(live.snapshot_reads.entries)
+        later = live.time.monotonic() + live.SNAPSHOT_CACHE_SECONDS + 1
+        passed = mock.patch.object(live.time, "monotonic", return_value=later)
+        with passed, self.captureOnCommitCallbacks(execute=True):
+            services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        self.assertEqual(live.snapshot_reads.entries, {})
+
     def test_the_cache_is_bounded(self):
         with mock.patch.object(live, "SNAPSHOT_CACHE_SIZE", 2):
             for floor in (1, 2, 3):
