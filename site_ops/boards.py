@@ -59,6 +59,9 @@ class Board:
     # The topics of the changes this board shows; None: every change (the
     # control screen and the general board show every room and person).
     topics: frozenset[str] | None = None
+    # Whether its snapshot gives the board clock its baseline from its own
+    # read (``clock.baseline``'s ``parts``), rather than a read of its own.
+    baseline_in_snapshot = False
 
     def exists(self, site_id: int) -> bool:
         return True

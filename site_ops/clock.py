@@ -87,9 +87,10 @@ def tick() -> dict[tuple[int, str], int]:
     return sent
 
 
-def changed_parts(site_id: int, key: str, board: Board) -> list:
-    """The board's clock parts whose render differs from the last one sent (all of them the first time)."""
-    parts = board.clock_parts(site_id) or []
+def changed_parts(site_id: int, key: str, board: Board, parts: list | None = None) -> list:
+    """The board's clock parts (``parts``, else read now) whose render differs from the last one sent (all of them
+    the first time)."""
+    parts = (board.clock_parts(site_id) if parts is None else parts) or []
     changed = []
     with translation.override(settings.LANGUAGE_CODE):
         for part_id, template, context in parts:
@@ -101,12 +102,16 @@ def changed_parts(site_id: int, key: str, board: Board) -> list:
     return changed
 
 
-def baseline(site_id: int, key: str) -> None:
+def baseline(site_id: int, key: str, parts=None) -> None:
     """Read a board's clock parts, as the tick does, before its first snapshot in this process.
 
     The snapshot runs it with its own reads (``live.snapshot``'s ``first``):
-    what the board's snapshot reads through ``shared_by_renders`` (the
-    whole control screen) is read once for both.
+    what the board's snapshot reads through ``shared_by_renders`` is read
+    once for both. A board whose whole read is dear (the control screen's
+    thousand rooms, ``baseline_in_snapshot``) calls it from its snapshot's
+    render instead, with ``parts`` made from that read: kept for the
+    snapshot's other language, that read stayed alive seconds after a storm
+    and slowed the first broadcast after it (bench/README.md, twenty-first part).
 
     Called before every snapshot (a set lookup once done): the first tick
     then sends only what changed since, and a part that changed after it (a
@@ -121,11 +126,13 @@ def baseline(site_id: int, key: str) -> None:
     board = BOARDS.get(key)
     if board is None or type(board).clock_parts is Board.clock_parts:
         return
+    if parts is None and board.baseline_in_snapshot:
+        return  # its snapshot's render takes it
     with _baseline_locks.setdefault((site_id, key), threading.Lock()):
         if (site_id, key) in _baselined:
             return
         try:
-            changed_parts(site_id, key, board)
+            changed_parts(site_id, key, board, parts() if parts else None)
         except Exception:
             logger.exception("board clock: baseline of %s of site %s", key, site_id)
             return

@@ -94,7 +94,7 @@ class BoardClockTests(SiteTestCase):
         self.addCleanup(clock._baselined.clear)
         layer, channel = self.listen("control")
         with override_settings(BOARD_CLOCK=True), frozen(10, 0):
-            clock.baseline(self.site.pk, "control")
+            # The control screen's snapshot takes the baseline from its own read.
             live.snapshot(self.site.pk, "control", "en", {})
         with frozen(10, 1):
             self.assertEqual(self.tick(), {})
@@ -110,19 +110,22 @@ class BoardClockTests(SiteTestCase):
         with override_settings(BOARD_CLOCK=True):
             with self.assertNumQueries(0):
                 clock.baseline(self.site.pk, f"room-{self.room.pk}")  # a page: time changes nothing on it
-            clock.baseline(self.site.pk, "control")
+            clock.baseline(self.site.pk, "general")
             with self.assertNumQueries(0):
-                clock.baseline(self.site.pk, "control")
+                clock.baseline(self.site.pk, "general")
+            with self.assertNumQueries(0):
+                clock.baseline(self.site.pk, "control")  # its snapshot takes it, from its own read
         with self.assertNumQueries(0):
-            clock.baseline(self.site.pk, "general")  # the clock is off (BOARD_CLOCK=0)
-        self.assertEqual(clock._baselined, {(self.site.pk, "control")})
+            clock.baseline(self.site.pk, "medical")  # the clock is off (BOARD_CLOCK=0)
+        self.assertEqual(clock._baselined, {(self.site.pk, "general")})
 
     def test_a_baseline_that_fails_leaves_the_first_tick_to_send_every_part(self):
         self.addCleanup(clock._baselined.clear)
         layer, channel = self.listen("control")
         failing = mock.patch.object(clock, "changed_parts", side_effect=ValueError)
         with override_settings(BOARD_CLOCK=True), failing, self.assertLogs("site_ops.clock", "ERROR"):
-            clock.baseline(self.site.pk, "control")
+            html = live.snapshot(self.site.pk, "control", "en", {})
+        self.assertIn('id="counters"', html)  # the snapshot is served all the same
         self.assertEqual(clock._baselined, set())
         self.tick()
         self.assertIn('id="counters"', self.receive(layer, channel)["html"])
