@@ -160,9 +160,10 @@ def general_board(site: Site, floor: int | None = None, care: bool = False) -> d
     if floor is not None:
         rooms = rooms.filter(floor=floor)
     # Each room marked when someone in it is on the care ledger (the filter shows only those).
-    # Read per render: kept for the floor's other language, the whole site's
-    # rooms and people stayed in memory for the snapshots' five seconds, and
-    # a reconnect storm took no less CPU for it (bench/README.md, twenty-first part).
+    # Read for each render, not shared with the floor's other language: shared,
+    # the whole site's rooms and people stayed in memory for the snapshots'
+    # five seconds, and a reconnect storm took no less CPU (bench/README.md,
+    # twenty-first part).
     rooms = mark_care_rooms(list(rooms), site.elderly_age)
     return {
         "site": site,
