@@ -17,11 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from rooms.models import GROUP_CHOICES, Handover, Shift, Site
 from site_ops.live import shared_by_renders
+from site_ops.speedups.fixed_reads import FixedRead
 
 GROUPS = [value for value, _label in GROUP_CHOICES]
 
@@ -144,8 +146,27 @@ def shift_change(shifts: list[Shift], now: datetime, group: str) -> ShiftChange:
 
 def current_change(site: Site, group: str, now: datetime | None = None) -> ShiftChange:
     """The group's shift change a handover given now is for: one query."""
-    shifts = list(Shift.objects.filter(site=site, group=group))
+    shifts = _group_shifts(site.pk, group)
     return shift_change(group_shifts(site, shifts, group), now or timezone.now(), group)
+
+
+# Read by every group board's snapshot and broadcast: statements built once.
+_group_shifts = FixedRead(
+    lambda site_id, group: Shift.objects.filter(site_id=site_id, group=group), lambda site_id, group: [group, site_id]
+)
+_handovers = FixedRead(
+    lambda site_id, group, since, at: (
+        Handover.objects.filter(site_id=site_id, group=group)
+        .filter(Q(change_at__gte=since, change_at__lte=at) | Q(acknowledged_at__isnull=True, change_at__lt=at))
+        .select_related("handed_over_by", "acknowledged_by")
+        .order_by("-change_at")
+    ),
+    lambda site_id, group, since, at: [
+        group,
+        site_id,
+        *map(connection.ops.adapt_datetimefield_value, (since, at, at)),
+    ],
+)
 
 
 # --- what the screens read -------------------------------------------------------
@@ -162,15 +183,7 @@ def group_handover(site: Site, group: str, now: datetime | None = None) -> dict:
     """
     now = now or timezone.now()
     change = current_change(site, group, now)
-    handovers = list(
-        Handover.objects.filter(site=site, group=group)
-        .filter(
-            Q(change_at__gte=change.since, change_at__lte=change.at)
-            | Q(acknowledged_at__isnull=True, change_at__lt=change.at)
-        )
-        .select_related("handed_over_by", "acknowledged_by")
-        .order_by("-change_at")
-    )
+    handovers = _handovers(site.pk, group, change.since, change.at)
     for handover in handovers:
         handover.sections = sections(group, handover.open_items)
         handover.acknowledge_from = acknowledge_from(handover)

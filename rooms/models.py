@@ -16,6 +16,7 @@ from rooms.masking import mask_national_id, mask_phone
 from rooms.roles import role_words
 from rooms.words import site_language
 from site_ops.inputs import FIRST_DAY, FLOORS, LAST_DAY
+from site_ops.speedups.fixed_reads import FixedRead
 
 
 class Site(models.Model):
@@ -89,7 +90,7 @@ class Site(models.Model):
 
     def floors(self) -> list[int]:
         """The floors that have rooms, lowest first: one query."""
-        return list(self.rooms.order_by("floor").values_list("floor", flat=True).distinct())
+        return _site_floors(self.pk)
 
 
 class Versioned(models.Model):
@@ -946,3 +947,11 @@ class RoleGroup(Group):
 
     def __str__(self):
         return role_words(self.name)
+
+
+# Read by most boards' renders (the floor filters, the patrols, the routine
+# areas): the statement built once.
+_site_floors = FixedRead(
+    lambda site_id: Room.objects.filter(site_id=site_id).order_by("floor").values_list("floor", flat=True).distinct(),
+    lambda site_id: [site_id],
+)

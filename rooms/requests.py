@@ -26,6 +26,7 @@ from rooms.reads import day_start
 from rooms.roles import SITE_ROLES, NotInGroup, Role, has_role, roles_of
 from rooms.services import ServiceError, audit, check_version, claim_form, touch
 from site_ops import live
+from site_ops.speedups.fixed_reads import FixedRead
 
 # Every change to a request names this topic (the ledger's headline on the
 # control screen and the general board) and its group's (that group's list).
@@ -320,12 +321,24 @@ def _listed(requests) -> list[Request]:
 @live.shared_by_renders
 def group_requests(site: Site, group: str) -> list[Request]:
     """A group's open requests, urgent first, then the oldest: one query."""
-    requests = (
-        Request.objects.filter(site=site, group=group, status__in=Request.OPEN_STATUSES)
+    return _listed(_group_requests(site.pk, group))
+
+
+# Read by every broadcast of a request and every snapshot of a group's board: built once.
+_group_requests = FixedRead(
+    lambda site_id, group: (
+        Request.objects.filter(site_id=site_id, group=group, status__in=Request.OPEN_STATUSES)
         .select_related("room", "person", "taken_by", "requested_by")
         .order_by(Request.urgency_rank(), "requested_at", "pk")
-    )
-    return _listed(requests)
+    ),
+    lambda site_id, group: [
+        group,
+        site_id,
+        *Request.OPEN_STATUSES,
+        *(value for rank, urgency in enumerate(Request.Urgency.values) for value in (urgency, rank)),
+        len(Request.Urgency.values),
+    ],
+)
 
 
 def pressing_requests(site: Site, limit: int = 8) -> list[Request]:

@@ -343,3 +343,74 @@ class BusySiteReadsTests(SiteTestCase):
             rounds._recorded_in, self.slot.pk, timezone.localdate(), room_ids, shape=lambda rows: rows
         )
         self.assertEqual([(row.room.number, row.status) for row in delivered], [(self.rooms[2].number, "delivered")])
+
+    def test_the_catering_reads(self):
+        from groups.catering import rounds
+
+        site_id, today = self.site.pk, timezone.localdate()
+        moment, start = rounds.slot_moment(self.slot, today), rounds._day_start(today)
+        floors = sorted({room.floor for room in self.rooms[1:5]})
+
+        def stays(rows):
+            return [(s.pk, s.person.name, s.room.number) for s in rows]
+
+        self.assertEqual(len(self.same(rounds._site_stays, site_id, shape=stays)), 4)
+        self.assertEqual(len(self.same(rounds._stays_on_floors, site_id, floors, shape=stays)), 4)
+        self.same(rounds._stays_on_floors_or_after, site_id, floors[:1], moment, shape=stays)
+        self.same(rounds._stays_arrived_after, site_id, moment, shape=stays)
+        self.assertEqual(self.same(rounds._room_outcomes, self.slot.pk, today), [("delivered", 1)])
+        self.same(rounds._rooms_pending, site_id, self.slot.pk, today, moment, start)
+        self.assertEqual(sum(n for _diet, n in self.same(rounds._diet_counts, site_id, shape=sorted)), 4)
+        self.same(rounds._allergy_notes, site_id)
+        delivered = self.same(rounds._recorded, self.slot.pk, today)
+        self.assertEqual([row.room_id for row in delivered], [self.rooms[2].pk])
+        self.same(rounds._recorded_on_floors, self.slot.pk, today, floors)
+        self.same(rounds._recorded_late, self.slot.pk, today)
+
+    def test_the_group_boards_reads(self):
+        """What the general, disinfection, security, transfer and handover
+        sections read on every render of their boards, as their querysets."""
+        from groups.control import overview
+        from groups.disinfection import board as disinfection
+        from groups.disinfection.models import _settings_of
+        from groups.disinfection.routines import _routine_rows, site_schedules
+        from groups.general.board import _ending_by
+        from groups.medical.board import _patient_transfers
+        from groups.medical.care_board import _door_notes
+        from groups.security import board as security
+        from groups.transfers.board import _open_transfers
+        from groups.transfers.models import Transfer
+        from rooms import handover
+        from rooms.models import _site_floors
+        from rooms.requests import _group_requests
+
+        site_id, now = self.site.pk, timezone.now()
+        start = day_start(now)
+        self.assertEqual(self.same(_site_floors, site_id), self.site.floors())
+        self.assertEqual(len(self.same(_ending_by, site_id, timezone.localdate() + timedelta(days=30))), 4)
+        self.same(_group_requests, site_id, "general")
+        self.same(_open_transfers, site_id, list(Transfer.OPEN_STATES))
+        self.same(_patient_transfers, site_id)
+        self.same(_door_notes, [person.pk for person in self.people])
+        self.same(handover._group_shifts, site_id, "medical")
+        self.same(handover._handovers, site_id, "medical", start, now)
+        self.same(_settings_of, site_id)
+        self.same(site_schedules, site_id)
+        self.same(_routine_rows, site_id, start, start + timedelta(days=1))
+        self.same(overview._waste_kg, site_id, start)
+        for read, *args in (
+            (disinfection._waste_collections, site_id, start),
+            (disinfection._waste_handovers, site_id, start),
+            (disinfection._open_tasks, site_id),
+            (disinfection._ventilating, site_id),
+            (disinfection._done_today, site_id, start),
+            (security._open_incidents, site_id),
+            (security._gate_log, site_id, start),
+            (security._resolved_since, site_id, start),
+            (security._inside, site_id),
+            (security._last_patrols, site_id),
+            (security._sealed_doors, site_id),
+            (security._patrols_since, site_id, start),
+        ):
+            with self.subTest(read=read.build.__qualname__):
+                self.same(read, *args)

@@ -28,6 +28,7 @@ from django.utils import timezone
 from groups.catering.models import MealDelivery, MealSlot
 from groups.transfers.models import Transfer
 from rooms.models import Person, Room, Site, Stay
+from site_ops.live import shared_by_renders
 from site_ops.speedups.fixed_reads import FixedRead, fixed_read
 
 ROUND_OPENS_BEFORE = timedelta(hours=1)
@@ -192,7 +193,7 @@ def open_stays(site: Site, room_ids=None):
     room: one query."""
     if room_ids is not None:
         return _open_stays_in(site.pk, list(room_ids))
-    return list(in_rooms(site).select_related("person", "room").order_by(*STAY_ORDER))
+    return _site_stays(site.pk)
 
 
 # A broadcast's rooms (the control screen's food badges, the catering
@@ -202,6 +203,25 @@ _open_stays_in = FixedRead(
         in_rooms(site_id).filter(room_id__in=room_ids).select_related("person", "room").order_by(*STAY_ORDER)
     ),
     lambda site_id, room_ids: [site_id, 1, Transfer.Destination.HOSPITAL_VISIT, Transfer.State.DEPARTED, *room_ids],
+)
+_recorded = FixedRead(
+    lambda slot_id, day: MealDelivery.objects.filter(slot_id=slot_id, day=day).select_related("room"),
+    lambda slot_id, day: [connection.ops.adapt_datefield_value(day), slot_id],
+)
+# A round of some floors has their rooms' deliveries and every late-arrival meal (a person's).
+_recorded_on_floors = FixedRead(
+    lambda slot_id, day, floors: (
+        MealDelivery.objects.filter(slot_id=slot_id, day=day)
+        .filter(Q(room__floor__in=floors) | Q(person__isnull=False))
+        .select_related("room")
+    ),
+    lambda slot_id, day, floors: [connection.ops.adapt_datefield_value(day), slot_id, *floors],
+)
+_recorded_late = FixedRead(
+    lambda slot_id, day: MealDelivery.objects.filter(slot_id=slot_id, day=day, person__isnull=False).select_related(
+        "room"
+    ),
+    lambda slot_id, day: [connection.ops.adapt_datefield_value(day), slot_id],
 )
 _recorded_in = FixedRead(
     lambda slot_id, day, room_ids: MealDelivery.objects.filter(
@@ -216,10 +236,43 @@ def floor_stays(site: Site, floors, arrived_after: datetime | None):
     after ``arrived_after`` (the round's delivery time) wherever they are,
     with their rooms: one query. A change to a few rooms re-sends their
     floors and the late-arrival meals, which are listed for the whole site."""
-    wanted = Q(room__floor__in=floors)
-    if arrived_after is not None:
-        wanted |= Q(started_at__gt=arrived_after)
-    return list(in_rooms(site).filter(wanted).select_related("person", "room").order_by(*STAY_ORDER))
+    floors = list(floors)
+    if arrived_after is None:
+        return _stays_on_floors(site.pk, floors)
+    if not floors:  # the late arrivals alone (the control screen's figures)
+        return _stays_arrived_after(site.pk, arrived_after)
+    return _stays_on_floors_or_after(site.pk, floors, arrived_after)
+
+
+def _in_rooms_values(site_id: int) -> list:
+    return [site_id, 1, Transfer.Destination.HOSPITAL_VISIT, Transfer.State.DEPARTED]
+
+
+def _with_rooms(stays):
+    return stays.select_related("person", "room").order_by(*STAY_ORDER)
+
+
+# Read by every broadcast that touches a room (the catering board's floors,
+# the control screen's meal figures): statements built once.
+_site_stays = FixedRead(lambda site_id: _with_rooms(in_rooms(site_id)), _in_rooms_values)
+_stays_on_floors = FixedRead(
+    lambda site_id, floors: _with_rooms(in_rooms(site_id).filter(room__floor__in=floors)),
+    lambda site_id, floors: [*_in_rooms_values(site_id), *floors],
+)
+_stays_arrived_after = FixedRead(
+    lambda site_id, after: _with_rooms(in_rooms(site_id).filter(started_at__gt=after)),
+    lambda site_id, after: [*_in_rooms_values(site_id), connection.ops.adapt_datetimefield_value(after)],
+)
+_stays_on_floors_or_after = FixedRead(
+    lambda site_id, floors, after: _with_rooms(
+        in_rooms(site_id).filter(Q(room__floor__in=floors) | Q(started_at__gt=after))
+    ),
+    lambda site_id, floors, after: [
+        *_in_rooms_values(site_id),
+        *floors,
+        connection.ops.adapt_datetimefield_value(after),
+    ],
+)
 
 
 def round_progress(site: Site, meals: MealRound) -> dict[str, int]:
@@ -231,21 +284,7 @@ def round_progress(site: Site, meals: MealRound) -> dict[str, int]:
     recorded or someone in it checked in by the delivery time; a recorded
     outcome is its status, and the other rooms are pending.
     """
-    recorded = MealDelivery.objects.filter(slot=meals.slot, day=meals.day, person__isnull=True)
-    outcomes = dict(recorded.values_list("status").annotate(n=Count("pk")).order_by())
-    # Someone who changed room today out of a room whose meal was recorded before they left it (after the
-    # delivery time, or before it when the trolley came early) had this meal there: the room they are in
-    # now is not owed it for them.
-    fed_before_moving = Exists(
-        recorded.filter(room_id=OuterRef("moved_from_id"), recorded_at__lte=OuterRef("moved_at"))
-    )
-    pending = (
-        in_rooms(site)
-        .filter(started_at__lte=meals.moment)
-        .exclude(room_id__in=recorded.values("room_id"))
-        .exclude(fed_before_moving, moved_at__gte=_day_start(meals.day))
-        .aggregate(rooms=Count("room_id", distinct=True))["rooms"]
-    )
+    outcomes, pending = _round_counts(site.pk, meals.slot.pk, meals.day, meals.moment)
     delivered = outcomes.get(MealDelivery.Status.DELIVERED, 0)
     refused = outcomes.get(MealDelivery.Status.REFUSED, 0)
     return {
@@ -258,14 +297,78 @@ def round_progress(site: Site, meals: MealRound) -> dict[str, int]:
     }
 
 
+@shared_by_renders
+def _round_counts(site_id: int, slot_id: int, day: date, moment: datetime) -> tuple[dict, int]:
+    """The round's recorded outcomes of rooms, and its rooms still pending (``round_progress``): read
+    once per broadcast (the control screen's figures and the catering board's both count them)."""
+    start = _day_start(day)
+    outcomes = dict(_room_outcomes(slot_id, day))
+    pending = _rooms_pending(site_id, slot_id, day, moment, start)
+    return outcomes, pending[0][1] if pending else 0
+
+
+def _recorded_rooms(slot_id, day):
+    return MealDelivery.objects.filter(slot_id=slot_id, day=day, person__isnull=True)
+
+
+_room_outcomes = FixedRead(
+    lambda slot_id, day: _recorded_rooms(slot_id, day).values_list("status").annotate(n=Count("pk")).order_by(),
+    lambda slot_id, day: [connection.ops.adapt_datefield_value(day), slot_id],
+)
+
+
+def _rooms_pending_query(site_id, slot_id, day, moment, start):
+    # A room is pending when someone was in it by the delivery time and its
+    # meal is not recorded. Someone who changed room today out of a room whose
+    # meal was recorded before they left it (after the delivery time, or before
+    # it when the trolley came early) had this meal there: the room they are in
+    # now is not owed it for them. Grouped by the site (one row) rather than
+    # aggregated, so that the statement is built once.
+    recorded = _recorded_rooms(slot_id, day)
+    fed_before_moving = Exists(
+        recorded.filter(room_id=OuterRef("moved_from_id"), recorded_at__lte=OuterRef("moved_at"))
+    )
+    return (
+        in_rooms(site_id)
+        .filter(started_at__lte=moment)
+        .exclude(room_id__in=recorded.values("room_id"))
+        .exclude(fed_before_moving, moved_at__gte=start)
+        .order_by()
+        .values_list("site_id")
+        .annotate(rooms=Count("room_id", distinct=True))
+    )
+
+
+def _rooms_pending_values(site_id, slot_id, day, moment, start) -> list:
+    moment, start = connection.ops.adapt_datetimefield_value(moment), connection.ops.adapt_datetimefield_value(start)
+    day = connection.ops.adapt_datefield_value(day)
+    return [*_in_rooms_values(site_id), moment, day, slot_id, 1, day, slot_id, start]
+
+
+_rooms_pending = FixedRead(_rooms_pending_query, _rooms_pending_values)
+
+
 def site_diets(site: Site) -> tuple[Counter, list[tuple[str, str]]]:
     """How many people of each diet are in the rooms now, and the allergy
     notes as (room number, note) in the round's order: two queries, whose
     rows are the diets present and the people with a note."""
-    everyone = in_rooms(site)
-    counts = Counter(dict(everyone.values_list("person__diet").annotate(n=Count("pk")).order_by()))
-    notes = everyone.exclude(person__allergy_note="").order_by(*STAY_ORDER)
-    return counts, list(notes.values_list("room__number", "person__allergy_note"))
+    counts = Counter(dict(_diet_counts(site.pk)))
+    return counts, _allergy_notes(site.pk)
+
+
+_diet_counts = FixedRead(
+    lambda site_id: in_rooms(site_id).values_list("person__diet").annotate(n=Count("pk")).order_by(),
+    _in_rooms_values,
+)
+_allergy_notes = FixedRead(
+    lambda site_id: (
+        in_rooms(site_id)
+        .exclude(person__allergy_note="")
+        .order_by(*STAY_ORDER)
+        .values_list("room__number", "person__allergy_note")
+    ),
+    lambda site_id: [*_in_rooms_values(site_id), ""],
+)
 
 
 def _day_start(day: date) -> datetime:
@@ -319,13 +422,16 @@ def meal_round(
         stays = open_stays(site, room_ids) if floors is None else floor_stays(site, floors, moment)
     if room_ids is not None and floors is None:
         recorded = _recorded_in(slot.pk, day, list(room_ids))
+    elif room_ids is not None:
+        recorded = list(
+            MealDelivery.objects.filter(slot=slot, day=day, room_id__in=room_ids)
+            .filter(Q(room__floor__in=floors) | Q(person__isnull=False))
+            .select_related("room")
+        )
+    elif floors is not None:
+        recorded = _recorded_on_floors(slot.pk, day, list(floors)) if floors else _recorded_late(slot.pk, day)
     else:
-        recorded = MealDelivery.objects.filter(slot=slot, day=day)
-        if room_ids is not None:
-            recorded = recorded.filter(room_id__in=room_ids)
-        if floors is not None:
-            recorded = recorded.filter(Q(room__floor__in=floors) | Q(person__isnull=False))
-        recorded = list(recorded.select_related("room"))
+        recorded = _recorded(slot.pk, day)
     by_room = {row.room_id: row for row in recorded if row.person_id is None}
     by_person = {row.person_id: row for row in recorded if row.person_id is not None}
     fed = _fed_before_moving(slot, day, moment, stays, by_room)

@@ -8,6 +8,7 @@ Its audience sees rooms and places, never who is or was in them.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -15,19 +16,19 @@ from groups.disinfection.models import (
     DisinfectionSettings,
     DisinfectionTask,
     EnvironmentalSample,
-    RoutineSchedule,
     WasteCollection,
     WasteHandover,
 )
-from groups.disinfection.routines import routine_today
+from groups.disinfection.routines import routine_today, site_schedules
 from groups.disinfection.services import TOPIC
 from rooms import requests
 from rooms.handover import group_handover, handover_topic
-from rooms.models import Room, Site
+from rooms.models import Request, Room, Site
 from rooms.reads import day_start, load_site
 from rooms.roles import Role
 from rooms.services import open_repairs
 from site_ops.boards import WholeBoard
+from site_ops.speedups.fixed_reads import FixedRead
 
 TEMPLATE = "disinfection/board.html"
 DONE_LIST_LENGTH = 30
@@ -37,13 +38,8 @@ def waste_today(site: Site, now, max_days: int = 2) -> dict:
     """Today's collections and hand-overs, and what waits on site (oldest
     first, flagged past ``max_days``): two queries."""
     start = day_start(now)
-    collections = list(
-        WasteCollection.objects.filter(site=site)
-        .filter(Q(collected_at__gte=start) | Q(handover__isnull=True))
-        .select_related("collected_by", "room")
-        .order_by("-collected_at")
-    )
-    handovers = list(WasteHandover.objects.filter(site=site, handed_at__gte=start).order_by("-handed_at"))
+    collections = _waste_collections(site.pk, start)
+    handovers = _waste_handovers(site.pk, start)
     today = [c for c in collections if c.collected_at >= start]
     waiting = [c for c in reversed(collections) if c.handover_id is None]
     for collection in waiting:
@@ -62,6 +58,67 @@ def waste_today(site: Site, now, max_days: int = 2) -> dict:
     }
 
 
+# The board's reads, on every render of it (a WholeBoard: every change re-renders it): built once.
+_waste_collections = FixedRead(
+    lambda site_id, start: (
+        WasteCollection.objects.filter(site_id=site_id)
+        .filter(Q(collected_at__gte=start) | Q(handover__isnull=True))
+        .select_related("collected_by", "room")
+        .order_by("-collected_at")
+    ),
+    lambda site_id, start: [site_id, connection.ops.adapt_datetimefield_value(start)],
+)
+_waste_handovers = FixedRead(
+    lambda site_id, start: WasteHandover.objects.filter(site_id=site_id, handed_at__gte=start).order_by("-handed_at"),
+    lambda site_id, start: [connection.ops.adapt_datetimefield_value(start), site_id],
+)
+_open_tasks = FixedRead(
+    lambda site_id: (
+        DisinfectionTask.objects.filter(site_id=site_id, status=DisinfectionTask.Status.OPEN)
+        .exclude(kind=DisinfectionTask.Kind.ROUTINE)
+        .select_related("room")
+        .order_by("due_at")
+    ),
+    lambda site_id: [site_id, DisinfectionTask.Status.OPEN, DisinfectionTask.Kind.ROUTINE],
+)
+
+
+def _ventilating_query(site_id):
+    open_sample = EnvironmentalSample.objects.filter(room=OuterRef("pk"), status__in=EnvironmentalSample.OPEN)
+    # A repair asked for the room and not done: it is inspected out of service, not made available.
+    open_repair = open_repairs().filter(room=OuterRef("pk"))
+    return (
+        Room.objects.filter(site_id=site_id, status=Room.Status.VENTILATING)
+        .annotate(
+            sample_id=Subquery(open_sample.values("pk")[:1]),
+            sample_status=Subquery(open_sample.values("status")[:1]),
+            repair=Subquery(open_repair.values("what")[:1]),
+        )
+        .order_by("ventilation_until", "number")
+    )
+
+
+_ventilating = FixedRead(
+    _ventilating_query,
+    lambda site_id: [
+        *EnvironmentalSample.OPEN,
+        *EnvironmentalSample.OPEN,
+        Request.Kind.REPAIR,
+        *Request.OPEN_STATUSES,
+        site_id,
+        Room.Status.VENTILATING,
+    ],
+)
+_done_today = FixedRead(
+    lambda site_id, start: (
+        DisinfectionTask.objects.filter(site_id=site_id, done_at__gte=start)
+        .select_related("room", "schedule", "done_by")
+        .order_by("-done_at")[:DONE_LIST_LENGTH]
+    ),
+    lambda site_id, start: [connection.ops.adapt_datetimefield_value(start), site_id],
+)
+
+
 def disinfection_board(site: Site, now=None) -> dict:
     """The disinfection board: twelve queries.
 
@@ -77,32 +134,12 @@ def disinfection_board(site: Site, now=None) -> dict:
     12. the group's open requests (rooms.requests.group_list)
     """
     now = now or timezone.now()
-    tasks = list(
-        DisinfectionTask.objects.filter(site=site, status=DisinfectionTask.Status.OPEN)
-        .exclude(kind=DisinfectionTask.Kind.ROUTINE)
-        .select_related("room")
-        .order_by("due_at")
-    )
-    open_sample = EnvironmentalSample.objects.filter(room=OuterRef("pk"), status__in=EnvironmentalSample.OPEN)
-    # A repair asked for the room and not done: it is inspected out of service, not made available.
-    open_repair = open_repairs().filter(room=OuterRef("pk"))
-    ventilating = list(
-        Room.objects.filter(site=site, status=Room.Status.VENTILATING)
-        .annotate(
-            sample_id=Subquery(open_sample.values("pk")[:1]),
-            sample_status=Subquery(open_sample.values("status")[:1]),
-            repair=Subquery(open_repair.values("what")[:1]),
-        )
-        .order_by("ventilation_until", "number")
-    )
-    schedules = list(RoutineSchedule.objects.filter(site=site))
+    tasks = _open_tasks(site.pk)
+    ventilating = _ventilating(site.pk)
+    schedules = site_schedules(site.pk)
     floors = site.floors()
     routine = routine_today(site, now=now, schedules=schedules, floors=floors)
-    done = list(
-        DisinfectionTask.objects.filter(site=site, done_at__gte=day_start(now))
-        .select_related("room", "schedule", "done_by")
-        .order_by("-done_at")[:DONE_LIST_LENGTH]
-    )
+    done = _done_today(site.pk, day_start(now))
     for task in tasks:
         task.overdue = task.is_overdue(now)
     redo = {task.room_id for task in tasks if task.kind == DisinfectionTask.Kind.TERMINAL}

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rooms.models import ACTION_LABELS, Room, Site, Versioned
 from rooms.words import site_language
+from site_ops.speedups.fixed_reads import FixedRead
 
 # How long a vacated room may wait for terminal disinfection, and a spot task
 # for its doing, before the board shows it as overdue.
@@ -244,7 +245,8 @@ class DisinfectionSettings(models.Model):
     @classmethod
     def for_site(cls, site: Site) -> "DisinfectionSettings":
         """The site's settings, or the defaults (unsaved) for a site set up without them: one query."""
-        return cls.objects.filter(site=site).first() or cls(site=site)
+        found = _settings_of(site.pk)
+        return found[0] if found else cls(site=site)
 
 
 class DisinfectionTask(Versioned):
@@ -505,4 +507,10 @@ ACTION_LABELS.update(
         "routineschedule.set_up": _("routine disinfection added"),
         "routineschedule.admin_change": _("routine disinfection changed"),
     }
+)
+
+
+# Read by every render of the disinfection board: the statement built once.
+_settings_of = FixedRead(
+    lambda site_id: DisinfectionSettings.objects.filter(site_id=site_id).order_by("pk"), lambda site_id: [site_id]
 )

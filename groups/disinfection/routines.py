@@ -18,12 +18,14 @@ do now.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groups.disinfection.models import DisinfectionTask, RoutineSchedule
 from rooms.models import Site
 from rooms.reads import day_start
+from site_ops.speedups.fixed_reads import FixedRead
 
 # How long before its due time an occurrence of a routine may be done.
 DONE_EARLY = timedelta(hours=2)
@@ -90,22 +92,31 @@ class RoutineArea:
         return "done"
 
 
+# Read by every render of the disinfection board and the control screen's figures: built once.
+site_schedules = FixedRead(lambda site_id: RoutineSchedule.objects.filter(site_id=site_id), lambda site_id: [site_id])
+_routine_rows = FixedRead(
+    lambda site_id, start, end: DisinfectionTask.objects.filter(
+        site_id=site_id, kind=DisinfectionTask.Kind.ROUTINE, due_at__gte=start, due_at__lt=end
+    ).select_related("done_by"),
+    lambda site_id, start, end: [
+        *map(connection.ops.adapt_datetimefield_value, (start, end)),
+        DisinfectionTask.Kind.ROUTINE,
+        site_id,
+    ],
+)
+
+
 def routine_today(site: Site, *, now: datetime | None = None, schedules=None, floors=None) -> list[RoutineArea]:
     """Every area's routine today: three queries (the schedule, the site's
     floors, today's done rows), fewer when the caller passes what it has."""
     now = now or timezone.now()
-    schedules = list(RoutineSchedule.objects.filter(site=site)) if schedules is None else schedules
+    schedules = site_schedules(site.pk) if schedules is None else schedules
     if floors is None:
         floors = site.floors()
     start = day_start(now)
     done = {
         (task.schedule_id, task.floor, task.due_at): task
-        for task in DisinfectionTask.objects.filter(
-            site=site,
-            kind=DisinfectionTask.Kind.ROUTINE,
-            due_at__gte=start,
-            due_at__lt=start + timedelta(days=1),
-        ).select_related("done_by")
+        for task in _routine_rows(site.pk, start, start + timedelta(days=1))
     }
     areas = []
     for schedule in schedules:

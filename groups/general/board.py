@@ -11,7 +11,8 @@ a broadcast has neither.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, Subquery, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,17 +45,29 @@ def releases_due(site: Site) -> list[Stay]:
     """Stays ending by tomorrow, each with whether the test protocol allows release
     and who they are released with (five queries)."""
     tomorrow = timezone.localdate() + timedelta(days=1)
-    stays = list(
+    stays = _ending_by(site.pk, tomorrow)
+    # A carer and the person they look after are released together.
+    prefetch_related_objects(stays, "person__carers")
+    return attach_eligibility(stays)
+
+
+_ending_by = FixedRead(
+    lambda site_id, day: (
         Stay.objects.open()
-        .filter(site=site, ends_on__lte=tomorrow)
+        .filter(site_id=site_id, ends_on__lte=day)
         .select_related("person__cares_for", "room")
-        # A carer and the person they look after are released together.
-        .prefetch_related("person__carers")
         # Away on a hospital visit: released once back, not from the list meanwhile.
         .annotate(away=Transfer.away_now("person_id"))
         .order_by("ends_on", "room__floor", "room__number")
-    )
-    return attach_eligibility(stays)
+    ),
+    lambda site_id, day: [
+        1,
+        Transfer.Destination.HOSPITAL_VISIT,
+        Transfer.State.DEPARTED,
+        connection.ops.adapt_datefield_value(day),
+        site_id,
+    ],
+)
 
 
 @shared_by_renders

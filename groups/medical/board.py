@@ -157,12 +157,18 @@ def room_round(room_id: int) -> Room:
 
 def patient_transfers(site: Site) -> list[Transfer]:
     """The open transfers of the site's people, urgent first: the medical group follows its patients (one query)."""
-    return list(
-        Transfer.objects.filter(site=site, state__in=Transfer.OPEN_STATES)
+    return _patient_transfers(site.pk)
+
+
+_patient_transfers = FixedRead(
+    lambda site_id: (
+        Transfer.objects.filter(site_id=site_id, state__in=Transfer.OPEN_STATES)
         .select_related("person", "room")
         # "urgent" sorts after "routine": urgent first.
         .order_by("-urgency", "created_at")
-    )
+    ),
+    lambda site_id: [site_id, *Transfer.OPEN_STATES],
+)
 
 
 def medical_board(site: Site, floor: int | None = None, care: bool = False) -> dict:

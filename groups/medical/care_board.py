@@ -33,6 +33,7 @@ from rooms.reads import load_site
 from rooms.roles import Role
 from rooms.services import OCCUPANTS
 from site_ops.boards import Board
+from site_ops.speedups.fixed_reads import FixedRead
 
 
 def mark_care(stays, elderly_age: int, today: date | None = None) -> None:
@@ -131,14 +132,20 @@ def person_care(person: Person) -> dict:
     }
 
 
+_door_notes = FixedRead(
+    lambda person_ids: (
+        CarePlan.objects.filter(person_id__in=person_ids)
+        .exclude(how_to_talk="", door_note="")
+        .values("person_id", "how_to_talk", "door_note")
+    ),
+    lambda person_ids: [*person_ids, "", ""],
+)
+
+
 def door_notes(person_ids) -> dict[int, dict]:
     """What the groups at the door (catering) may read of people's plans: how
     to talk to them and the meals-and-knocking note, nothing else. One query."""
-    rows = (
-        CarePlan.objects.filter(person_id__in=list(person_ids))
-        .exclude(how_to_talk="", door_note="")
-        .values("person_id", "how_to_talk", "door_note")
-    )
+    rows = _door_notes(list(person_ids))
     return {row["person_id"]: {"how_to_talk": row["how_to_talk"], "door_note": row["door_note"]} for row in rows}
 
 

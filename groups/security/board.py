@@ -8,6 +8,7 @@ isolation in a room, nor anything about health.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Max, Q, Value, When
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from rooms.reads import day_start, load_site
 from rooms.roles import Role
 from rooms.services import SEALED
 from site_ops.boards import WholeBoard
+from site_ops.speedups.fixed_reads import FixedRead
 
 TEMPLATE = "security/board.html"
 LOG_LENGTH = 40
@@ -44,36 +46,65 @@ def security_board(site: Site, now=None) -> dict:
     return {
         **_doors_and_floors(site, now),
         **escorts(site),
-        "log": list(
-            CheckpointEntry.objects.filter(site=site)
-            .filter(Q(entered_at__gte=start) | Q(left_at__gte=start))
-            .select_related("entered_by", "left_by")
-            .order_by("-entered_at")[:LOG_LENGTH]
-        ),
-        "resolved": list(
-            Incident.objects.filter(site=site, status=Incident.Status.RESOLVED, resolved_at__gte=start)
-            .select_related("room", "resolved_by")
-            .order_by("-resolved_at")
-        ),
+        "log": _gate_log(site.pk, start),
+        "resolved": _resolved_since(site.pk, start),
         "handover": group_handover(site, Role.SECURITY),
         **requests.group_list(site, Role.SECURITY),
     }
 
 
+# The guards' board's reads, on every render of it (a WholeBoard): statements built once.
+_gate_log = FixedRead(
+    lambda site_id, start: (
+        CheckpointEntry.objects.filter(site_id=site_id)
+        .filter(Q(entered_at__gte=start) | Q(left_at__gte=start))
+        .select_related("entered_by", "left_by")
+        .order_by("-entered_at")[:LOG_LENGTH]
+    ),
+    lambda site_id, start: [site_id, *[connection.ops.adapt_datetimefield_value(start)] * 2],
+)
+_resolved_since = FixedRead(
+    lambda site_id, start: (
+        Incident.objects.filter(site_id=site_id, status=Incident.Status.RESOLVED, resolved_at__gte=start)
+        .select_related("room", "resolved_by")
+        .order_by("-resolved_at")
+    ),
+    lambda site_id, start: [connection.ops.adapt_datetimefield_value(start), site_id, Incident.Status.RESOLVED],
+)
+_inside = FixedRead(
+    lambda site_id: (
+        CheckpointEntry.objects.filter(site_id=site_id, left_at__isnull=True)
+        .select_related("entered_by")
+        .order_by("kind", "entered_at")
+    ),
+    lambda site_id: [site_id],
+)
+_last_patrols = FixedRead(
+    lambda site_id: Patrol.objects.filter(site_id=site_id).values_list("floor").annotate(last=Max("at")),
+    lambda site_id: [site_id],
+)
+_sealed_doors = FixedRead(
+    lambda site_id: Room.objects.filter(site_id=site_id, status=Room.Status.SEALED).values_list("floor", "number"),
+    lambda site_id: [site_id, Room.Status.SEALED],
+)
+_patrols_since = FixedRead(
+    lambda site_id, start: (
+        Patrol.objects.filter(site_id=site_id, at__gte=start).select_related("by").order_by("-at")[:LOG_LENGTH]
+    ),
+    lambda site_id, start: [connection.ops.adapt_datetimefield_value(start), site_id],
+)
+
+
 def _doors_and_floors(site: Site, now) -> dict:
     """What the counters, the patrols and the open incidents show: six queries (who is inside, the floors,
     each floor's last patrol, the sealed rooms, today's patrols, the open incidents)."""
-    inside = list(
-        CheckpointEntry.objects.filter(site=site, left_at__isnull=True)
-        .select_related("entered_by")
-        .order_by("kind", "entered_at")
-    )
+    inside = _inside(site.pk)
     floors = site.floors()
-    last = dict(Patrol.objects.filter(site=site).values_list("floor").annotate(last=Max("at")))
+    last = dict(_last_patrols(site.pk))
     interval = timedelta(minutes=site.patrol_interval_minutes)
     # The sealed rooms' doors are guarded: each floor's patrol card names them (numbers only, never why).
     sealed: dict[int, list[str]] = {}
-    for floor, number in Room.objects.filter(site=site, status=Room.Status.SEALED).values_list("floor", "number"):
+    for floor, number in _sealed_doors(site.pk):
         sealed.setdefault(floor, []).append(number)
     patrols = [
         {
@@ -91,9 +122,7 @@ def _doors_and_floors(site: Site, now) -> dict:
         "patrols": patrols,
         "unpatrolled": sum(patrol["due"] for patrol in patrols),
         "sealed_rooms": sorted(number for numbers in sealed.values() for number in numbers),
-        "recent_patrols": list(
-            Patrol.objects.filter(site=site, at__gte=day_start(now)).select_related("by").order_by("-at")[:LOG_LENGTH]
-        ),
+        "recent_patrols": _patrols_since(site.pk, day_start(now)),
         "incidents": open_incidents(site),
     }
 
@@ -143,8 +172,15 @@ SEVERITY_ORDER = Case(
 
 
 def open_incidents(site: Site) -> list[Incident]:
-    return list(
-        Incident.objects.filter(site=site, status=Incident.Status.OPEN)
+    return _open_incidents(site.pk)
+
+
+# Read by every broadcast of the guards' board and the control screen's figures: built once.
+_open_incidents = FixedRead(
+    lambda site_id: (
+        Incident.objects.filter(site_id=site_id, status=Incident.Status.OPEN)
         .select_related("room", "visited_room", "reported_by")
         .order_by(SEVERITY_ORDER, "reported_at")
-    )
+    ),
+    lambda site_id: [site_id, Incident.Status.OPEN, Incident.Severity.HIGH, 0, Incident.Severity.MEDIUM, 1, 2],
+)

@@ -22,6 +22,7 @@ from rooms.models import AuditEvent, Site, Stay
 from rooms.reads import load_site
 from rooms.roles import Role, display_name
 from site_ops.boards import WholeBoard
+from site_ops.speedups.fixed_reads import FixedRead
 
 # Who sees a transfer's page in full (those who request and decide, and the
 # medical group, whose patient it is), and who sees the escort's page of it.
@@ -68,13 +69,20 @@ def _annotate(transfers, *, now: datetime, stale_minutes: int) -> None:
         transfer.last_by_name = display_name(transfer.updated_by) if transfer.updated_by else _("automatic")
 
 
-def open_transfers(site: Site, states=Transfer.OPEN_STATES) -> list[Transfer]:
-    """Open transfers in these states, urgent ones first, then the oldest: one query."""
-    transfers = list(
-        Transfer.objects.filter(site=site, state__in=states)
+# Read by most broadcasts (the control screen's, the guards', the general desk's): built once.
+_open_transfers = FixedRead(
+    lambda site_id, states: (
+        Transfer.objects.filter(site_id=site_id, state__in=states)
         .select_related("person", "room", "requested_by", "updated_by")
         .order_by("created_at", "pk")
-    )
+    ),
+    lambda site_id, states: [site_id, *states],
+)
+
+
+def open_transfers(site: Site, states=Transfer.OPEN_STATES) -> list[Transfer]:
+    """Open transfers in these states, urgent ones first, then the oldest: one query."""
+    transfers = _open_transfers(site.pk, list(states))
     transfers.sort(key=lambda transfer: not transfer.is_urgent)
     _annotate(transfers, now=timezone.now(), stale_minutes=site.transfer_stale_minutes)
     return transfers
