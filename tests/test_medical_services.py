@@ -1,6 +1,6 @@
 """The medical services: protocol schedules, sampling, results, positives, health rounds, release."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -27,7 +27,7 @@ from rooms.requests import request_resolve
 from rooms.roles import NotInGroup
 from site_ops.models import BoardSequence
 from tests.base import SiteTestCase
-from tests.factories import log_request, make_person, satisfy_protocol
+from tests.factories import log_request, make_person, national_id, satisfy_protocol
 
 TODAY = timezone.localdate
 
@@ -945,6 +945,27 @@ class LabImportTests(MedicalTestCase):
         medical.lab_import_apply(lab_import=imported, by=self.nurse)
         imported = self.preview(self.sheet(f",{self.person.national_id},阳性,,,"))
         self.assertEqual(self.codes(imported), [(2, "no_sample")])
+
+    def test_lines_by_id_number_are_matched_in_the_same_queries_however_many(self):
+        """A morning's sheet names a hundred people: their people, samples and results are read once for
+        the sheet, not two or three queries a line."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def queries(content):
+            with CaptureQueriesContext(connection) as captured:
+                imported = self.preview(content)
+            return len(captured), imported
+
+        one, _imported = queries(self.sheet(f",{self.other.national_id},阴性,,,"))
+        more = [make_person(self.site) for _ in range(4)]
+        for person, room in zip(more, self.rooms[2:6], strict=True):
+            self.collected(self.check_in(person=person, room=room))
+        lines = [f",{person.national_id},阴性,,," for person in [self.other, *more]]
+        nobody = national_id(date(1990, 1, 1))  # well formed, and nobody's here
+        many, imported = queries(self.sheet(*lines, f",{nobody},阴性,,,"))
+        self.assertEqual(many, one)
+        self.assertEqual(self.codes(imported), [*((line, "apply") for line in range(2, 7)), (7, "no_person")])
 
     def test_a_sheet_without_the_needed_columns_is_refused(self):
         with self.assertRaisesMessage(services.ServiceError, "needs a result column"):
