@@ -18,7 +18,7 @@ from rooms import services
 from rooms.models import AuditEvent, Person, Room
 from rooms.reads import changed_rooms, day_start, open_stays_prefetch
 from rooms.templatetags.board_tags import feed_rows
-from site_ops.speedups.fixed_reads import FixedRead, get_row
+from site_ops.speedups.fixed_reads import FixedRead, get_row, padded
 from tests.base import SiteTestCase
 from tests.clock import frozen
 from tests.factories import make_person, make_rooms, make_site
@@ -69,9 +69,61 @@ class FixedReadTests(SiteTestCase):
                 # Each row once, however its list was padded; sets as lists.
                 self.assertEqual([room.pk for room in read(ids)], sorted(ids))
         # Lengths 1; 3 and 3 (as 4); 4; 9 (as 16); 16; 17 (as 32).
-        self.assertEqual(sorted(read.statements), [1, 4, 16, 32])
+        self.assertEqual(sorted(read.statements), [(1, 1), (4, 4), (16, 16), (32, 32)])
         with self.assertNumQueries(0):
             self.assertEqual(read([]), [])  # as the queryset: no rows, no statement
+
+    def test_a_new_length_is_the_built_statement_written_out_not_built_again(self):
+        from django.db.models.sql.compiler import SQLCompiler
+
+        from groups.medical import reads
+        from rooms.reads import _open_stays_in, rooms_by_id
+
+        today = timezone.localdate()
+        for read, make in (
+            (rooms_by_id, lambda ids: (self.site.pk, ids)),
+            (_open_stays_in, lambda ids: (ids,)),
+            (reads._room_tests, lambda ids: (self.site.pk, today, ids)),
+            (reads._room_checks, lambda ids: (self.site.pk, today, ids)),
+        ):
+            with self.subTest(read=read.build.__qualname__):
+                read.statements.clear()
+                pks = [room.pk for room in self.rooms]
+                read(*make(pks[:2]))
+                with mock.patch.object(SQLCompiler, "as_sql", side_effect=AssertionError("built again")):
+                    got = read(*make(pks[:7]))
+                self.assertEqual(len(read.statements), 2)
+                # As Django builds it for that length, and reading what the queryset reads.
+                written = read.statements[max(read.statements)]
+                built = read.compile(tuple(padded(arg) if isinstance(arg, list) else arg for arg in make(pks[:7])), 0)
+                self.assertEqual(written.sql, built.sql)
+                self.assertEqual(len(got), len(list(read.build(*make(pks[:7])))))
+
+    def test_two_lists_of_other_lengths_have_their_own_statements(self):
+        read = FixedRead(
+            lambda rooms, floors: Room.objects.filter(pk__in=rooms, floor__in=floors).order_by("pk"),
+            lambda rooms, floors: [*floors, *rooms],
+        )
+        pks = sorted(room.pk for room in self.rooms)
+        floors = sorted({room.floor for room in self.rooms})
+        self.assertEqual(len(floors), 2)
+        both = read(pks[:2], floors)
+        self.assertEqual([room.pk for room in both], pks[:2])
+        # 4 rooms and 2 floors (padded), then 2 rooms and 4 floors: six values each, two statements.
+        self.assertEqual([room.pk for room in read(pks[:3], floors)], pks[:3])
+        self.assertEqual(read(pks[:2], [*floors, 98, 99]), both)
+        self.assertEqual(sorted(read.statements), [(4, 2, 2), (6, 2, 4), (6, 4, 2)])
+
+    def test_a_list_whose_value_is_used_elsewhere_is_built_by_django_for_each_length(self):
+        read = FixedRead(
+            lambda ids: Room.objects.filter(pk__in=ids).exclude(pk=ids[0]).order_by("pk"),
+            lambda ids: [*ids, ids[0]],
+        )
+        pks = sorted(room.pk for room in self.rooms)
+        self.assertEqual([room.pk for room in read(pks[:2])], pks[1:2])
+        self.assertIsNone(next(iter(read.statements.values())).lists)
+        self.assertEqual([room.pk for room in read(pks[:3])], pks[1:3])
+        self.assertEqual(len(read.statements), 2)
 
 
 class PaddedTests(SiteTestCase):

@@ -26,8 +26,15 @@ values) with their last value again, which matches nothing more: a floor of
 its statement (Django's whole query compilation) in the broadcast that met
 it: the first health round of a floor with a new number of rooms, the lab
 sheet's results (bench/README.md, round four, twentieth part).
+
+A new length is not built by Django either, once one length of the read is:
+the statement of that length is the built one with each list's
+``IN (%s, ...)`` written out to the new number of placeholders. Where the
+built statement's lists are not plain ``IN`` lists of their own values (a
+list of dates, a list's value used elsewhere), Django builds each length.
 """
 
+import copy
 import functools
 import itertools
 import threading
@@ -66,7 +73,7 @@ def padded(values) -> list:
 class FixedRead:
     def __init__(self, build: Callable[..., QuerySet], values: Callable[..., Iterable]):
         self.build, self.values = build, values
-        self.statements: dict[int, tuple] = {}
+        self.statements: dict[tuple, Statement] = {}
         self.lock = threading.Lock()
 
     def __call__(self, *args) -> list:
@@ -76,12 +83,26 @@ class FixedRead:
             return []  # as the queryset: ``IN ()`` matches nothing, and Django builds no statement for it
         args = tuple(padded(arg) if isinstance(arg, LISTS) else arg for arg in args)
         values = list(self.values(*args))
-        statement = self.statements.get(len(values))
+        # Keyed by every list's length: two lists of 2 and 4 values are not two of 4 and 2.
+        key = (len(values), *(len(arg) for arg in args if isinstance(arg, LISTS)))
+        statement = self.statements.get(key)
         if statement is None:
-            statement = self.compile(args)
+            statement = self.written_out(args, key, len(values)) or self.compile(args, key)
         return statement.run(values)
 
-    def compile(self, args) -> "Statement":
+    def written_out(self, args, key: tuple, count: int) -> "Statement | None":
+        """The statement for these lists' lengths from one already built for other lengths (see the module)."""
+        built = next((statement for statement in self.statements.values() if statement.lists is not None), None)
+        if built is None:
+            return None
+        lengths = [len(arg) for arg in args if isinstance(arg, LISTS)]
+        statement = built.with_lengths(lengths)
+        if statement.count != count:
+            return None  # the values do not follow the lists' lengths: Django builds it
+        with self.lock:
+            return self.statements.setdefault(key, statement)
+
+    def compile(self, args, key: tuple) -> "Statement":
         counter = itertools.count(1)
         stand_ins = [stand_in(arg, counter) for arg in args]
         queryset = self.build(*stand_ins)
@@ -94,8 +115,10 @@ class FixedRead:
             raise ImproperlyConfigured(
                 f"{self.build.__qualname__}: the values {given!r} are not the statement's {list(expected)!r}"
             )
+        statement = Statement(queryset, compiler, sql)
+        statement.find_lists(stand_ins, given)
         with self.lock:
-            return self.statements.setdefault(len(given), Statement(queryset, compiler, sql))
+            return self.statements.setdefault(key, statement)
 
 
 class Statement:
@@ -159,6 +182,59 @@ class Statement:
         return found
 
     populators = None
+    # Where each list's values are in the statement (``find_lists``): None when it cannot be written out.
+    lists: list[tuple[int, list[int]]] | None = None
+    count = 0  # the statement's values
+
+    def find_lists(self, stand_ins: list, given: list) -> None:
+        """Note where each list argument's values are: runs of ``%s, ...`` inside ``IN (...)``, each the
+        whole list in its order. Anything else (a list's value elsewhere, a list of dates, whose values
+        are given adapted) leaves the statement to be built by Django for each length."""
+        self.count = len(given)
+        spots = placeholders(self.sql)
+        if len(spots) != len(given):
+            return
+        found, claimed = [], set()
+        for stand_in_list in (arg for arg in stand_ins if isinstance(arg, list)):
+            n = len(stand_in_list)
+            starts = [k for k, value in enumerate(given) if value == stand_in_list[0]]
+            runs = []
+            for start in starts:
+                run = range(start, start + n)
+                if given[start : start + n] != stand_in_list or claimed & set(run):
+                    return
+                before, after = self.sql[: spots[start]], self.sql[spots[start + n - 1] + 2 :]
+                if not before.endswith("IN (") or not after.startswith(")"):
+                    return
+                if self.sql[spots[start] : spots[start + n - 1] + 2] != ", ".join(["%s"] * n):
+                    return
+                claimed.update(run)
+                runs.append(start)
+            if not runs or sum(value in stand_in_list for value in given) != n * len(runs):
+                return
+            found.append((n, runs))
+        self.lists = found
+
+    def with_lengths(self, lengths: list[int]) -> "Statement":
+        """This statement with its lists of the given lengths, in the order of the read's list arguments."""
+        spots = placeholders(self.sql)
+        edits = sorted(
+            (start, n, new, which)
+            for which, ((n, starts), new) in enumerate(zip(self.lists, lengths, strict=True))
+            for start in starts
+        )
+        pieces, at, moved = [], 0, 0
+        runs: list[list[int]] = [[] for _list in self.lists]
+        for start, n, new, which in edits:
+            pieces += [self.sql[at : spots[start]], ", ".join(["%s"] * new)]
+            at = spots[start + n - 1] + 2
+            runs[which].append(start + moved)
+            moved += new - n
+        pieces.append(self.sql[at:])
+        statement = copy.copy(self)
+        statement.sql, statement.count = "".join(pieces), self.count + moved
+        statement.lists = [(new, starts) for new, starts in zip(lengths, runs, strict=True)]
+        return statement
 
     def converters(self, connection) -> tuple:
         """The columns' converters, worked out once per thread's connection
@@ -170,6 +246,16 @@ class Statement:
             fields = [column[0] for column in self.select[: self.col_count]]
             held = self.per_thread.converters = (connection, compiler, compiler.get_converters(fields))
         return held[1], held[2]
+
+
+def placeholders(sql: str) -> list[int]:
+    """Where each ``%s`` of a statement is (a literal percent sign is ``%%``)."""
+    spots, i = [], 0
+    while (i := sql.find("%", i)) >= 0:
+        if sql.startswith("%s", i):
+            spots.append(i)
+        i += 2
+    return spots
 
 
 def comparable(value):
