@@ -92,7 +92,8 @@ class FixedRead:
 
     def written_out(self, args, key: tuple, count: int) -> "Statement | None":
         """The statement for these lists' lengths from one already built for other lengths (see the module)."""
-        built = next((statement for statement in self.statements.values() if statement.lists is not None), None)
+        # Copied first (in one step, under the interpreter's lock): another thread may be adding a length.
+        built = next((statement for statement in list(self.statements.values()) if statement.lists is not None), None)
         if built is None:
             return None
         lengths = [len(arg) for arg in args if isinstance(arg, LISTS)]
