@@ -208,6 +208,31 @@ class BoardReadsTests(SiteTestCase):
         with self.assertNumQueries(0):
             self.assertEqual(changed_rooms(self.site.pk, frozenset()), [])
 
+    def test_a_floors_rooms_with_their_occupants(self):
+        from rooms.reads import floor_rooms
+
+        family = Room.objects.create(site=self.site, floor=3, number="302", capacity=3)
+        Room.objects.create(site=self.site, floor=3, number="301")
+        people = [make_person(self.site, name=name, household="李家") for name in ("李娜", "李小明")]
+        for person in people:
+            services.stay_check_in(person=person, room=family, by=self.clerk)
+        expected = (
+            Room.objects.filter(site=self.site, floor=3).prefetch_related(open_stays_prefetch()).order_by("number")
+        )
+        with self.assertNumQueries(2):
+            got = floor_rooms(self.site.pk, 3)
+
+        def shape(rooms):
+            return [(r.number, [(s.pk, s.person.name) for s in r.open_stays]) for r in rooms]
+
+        self.assertEqual(shape(got), shape(expected))
+        self.assertEqual(
+            shape(got),
+            [("301", []), ("302", [(people[0].stays.get().pk, "李娜"), (people[1].stays.get().pk, "李小明")])],
+        )
+        with self.assertNumQueries(2):
+            self.assertEqual(floor_rooms(self.site.pk, 9), [])
+
 
 class FixedReadShapesTests(SiteTestCase):
     """Instances with their related rows, and the rows of values() and values_list()."""
@@ -372,6 +397,10 @@ class BusySiteReadsTests(SiteTestCase):
         self.assertTrue(self.same(board._round_samples, stays, today, start, shape=samples))
         checks = self.same(board._checks_on, stays, today, shape=lambda rows: sorted(c.pk for c in rows))
         self.assertEqual(len(checks), 2)
+        rows = self.same(
+            board._round_checks, stays, today - timedelta(days=1), today, shape=lambda r: sorted(c.pk for c in r)
+        )
+        self.assertEqual(len(rows), 2)
         self.same(board._floor_rounds, site_id, today)
 
     def test_the_counters_as_counted_by_hand(self):

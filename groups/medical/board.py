@@ -25,7 +25,7 @@ from groups.medical.reads import alert_feed, attach_eligibility, cleared_by_pcr,
 from groups.medical.services import CARE_TOPIC
 from groups.medical.services import MEDICAL_TOPIC as MEDICAL
 from groups.transfers.models import Transfer
-from rooms import requests
+from rooms import reads, requests
 from rooms.handover import group_handover, handover_clock_part, handover_topic
 from rooms.models import Person, Request, Room, Site
 from rooms.reads import changed_rooms, load_site, open_stays_prefetch
@@ -145,8 +145,7 @@ _checks_on = FixedRead(
 
 
 def floor_rooms(site: Site, floor: int) -> list[Room]:
-    rooms = list(Room.objects.filter(site=site, floor=floor).prefetch_related(open_stays_prefetch()).order_by("number"))
-    return attach_round(rooms, site.elderly_age)
+    return attach_round(reads.floor_rooms(site.pk, floor), site.elderly_age)
 
 
 def room_round(room_id: int) -> Room:
@@ -213,8 +212,18 @@ def health_round(site: Site, floor: int, day, round: str) -> dict:
     1.   the site's floors
     2-4. the floor's rows (``round_rows``)
     """
-    floors = sorted(set(Room.objects.filter(site=site).values_list("floor", flat=True)))
-    return {"site": site, "floors": floors, **round_rows(site, floor, day, round)}
+    return {"site": site, "floors": site.floors(), **round_rows(site, floor, day, round)}
+
+
+_round_checks = FixedRead(
+    lambda stay_ids, since, day: HealthCheck.objects.filter(
+        stay_id__in=stay_ids, day__gte=since, day__lte=day
+    ).select_related("recorded_by"),
+    lambda stay_ids, since, day: [
+        *map(connection.ops.adapt_datefield_value, (since, day)),
+        *stay_ids,
+    ],
+)
 
 
 def round_rows(site: Site, floor: int, day, round: str) -> dict:
@@ -223,11 +232,10 @@ def round_rows(site: Site, floor: int, day, round: str) -> dict:
     1-2. the floor's rooms with their open stays and people
     3.   the checks of that day and the day before, with who recorded them
     """
-    rooms = list(Room.objects.filter(site=site, floor=floor).prefetch_related(open_stays_prefetch()).order_by("number"))
-    stays = [stay for room in rooms for stay in room.open_stays]
+    rooms = reads.floor_rooms(site.pk, floor)
+    stays = [stay.pk for room in rooms for stay in room.open_stays]
     checks = {}
-    found = HealthCheck.objects.filter(stay__in=stays, day__gte=day - timedelta(days=1), day__lte=day)
-    for check in found.select_related("recorded_by"):
+    for check in _round_checks(stays, day - timedelta(days=1), day):
         checks[(check.person_id, check.day, check.round)] = check
     previous = (
         (day, HealthCheck.Round.MORNING) if round == HealthCheck.Round.AFTERNOON else (day - timedelta(days=1), "pm")
