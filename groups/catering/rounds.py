@@ -196,17 +196,27 @@ def open_stays(site: Site, room_ids=None):
     return _site_stays(site.pk)
 
 
+def _in_rooms_values(site_id: int) -> list:
+    """``in_rooms``'s values, first in each statement that starts from it."""
+    return [site_id, 1, Transfer.Destination.HOSPITAL_VISIT, Transfer.State.DEPARTED]
+
+
+def _day_slot_values(slot_id: int, day: date) -> list:
+    """A slot's deliveries of a day: the values of their filter, as Django orders them."""
+    return [connection.ops.adapt_datefield_value(day), slot_id]
+
+
 # A broadcast's rooms (the control screen's food badges, the catering
 # board's changed rooms): statements built once.
 _open_stays_in = FixedRead(
     lambda site_id, room_ids: (
         in_rooms(site_id).filter(room_id__in=room_ids).select_related("person", "room").order_by(*STAY_ORDER)
     ),
-    lambda site_id, room_ids: [site_id, 1, Transfer.Destination.HOSPITAL_VISIT, Transfer.State.DEPARTED, *room_ids],
+    lambda site_id, room_ids: [*_in_rooms_values(site_id), *room_ids],
 )
 _recorded = FixedRead(
     lambda slot_id, day: MealDelivery.objects.filter(slot_id=slot_id, day=day).select_related("room"),
-    lambda slot_id, day: [connection.ops.adapt_datefield_value(day), slot_id],
+    _day_slot_values,
 )
 # A round of some floors has their rooms' deliveries and every late-arrival meal (a person's).
 _recorded_on_floors = FixedRead(
@@ -215,13 +225,13 @@ _recorded_on_floors = FixedRead(
         .filter(Q(room__floor__in=floors) | Q(person__isnull=False))
         .select_related("room")
     ),
-    lambda slot_id, day, floors: [connection.ops.adapt_datefield_value(day), slot_id, *floors],
+    lambda slot_id, day, floors: [*_day_slot_values(slot_id, day), *floors],
 )
 _recorded_late = FixedRead(
     lambda slot_id, day: MealDelivery.objects.filter(slot_id=slot_id, day=day, person__isnull=False).select_related(
         "room"
     ),
-    lambda slot_id, day: [connection.ops.adapt_datefield_value(day), slot_id],
+    _day_slot_values,
 )
 _recorded_in = FixedRead(
     lambda slot_id, day, room_ids: MealDelivery.objects.filter(
@@ -242,10 +252,6 @@ def floor_stays(site: Site, floors, arrived_after: datetime | None):
     if not floors:  # the late arrivals alone (the control screen's figures)
         return _stays_arrived_after(site.pk, arrived_after)
     return _stays_on_floors_or_after(site.pk, floors, arrived_after)
-
-
-def _in_rooms_values(site_id: int) -> list:
-    return [site_id, 1, Transfer.Destination.HOSPITAL_VISIT, Transfer.State.DEPARTED]
 
 
 def _with_rooms(stays):
@@ -313,7 +319,7 @@ def _recorded_rooms(slot_id, day):
 
 _room_outcomes = FixedRead(
     lambda slot_id, day: _recorded_rooms(slot_id, day).values_list("status").annotate(n=Count("pk")).order_by(),
-    lambda slot_id, day: [connection.ops.adapt_datefield_value(day), slot_id],
+    _day_slot_values,
 )
 
 
@@ -341,8 +347,8 @@ def _rooms_pending_query(site_id, slot_id, day, moment, start):
 
 def _rooms_pending_values(site_id, slot_id, day, moment, start) -> list:
     moment, start = connection.ops.adapt_datetimefield_value(moment), connection.ops.adapt_datetimefield_value(start)
-    day = connection.ops.adapt_datefield_value(day)
-    return [*_in_rooms_values(site_id), moment, day, slot_id, 1, day, slot_id, start]
+    recorded = _day_slot_values(slot_id, day)
+    return [*_in_rooms_values(site_id), moment, *recorded, 1, *recorded, start]
 
 
 _rooms_pending = FixedRead(_rooms_pending_query, _rooms_pending_values)
