@@ -9,6 +9,7 @@ slow reader's buffer full).
 """
 
 import asyncio
+import json
 import socket
 import threading
 import time
@@ -286,6 +287,26 @@ class UvicornTests(SocketMixin, LiveTestCase):
         second = self.fragment_about_the_room(control)
         self.assertGreater(seq(second), seq(first))
         self.assertEqual(frames.written - before, 4)
+
+    def test_the_handshakes_headers_are_let_go_and_the_socket_goes_on(self):
+        control = self.open(self.head)
+        self.wait_until_waiting(1)
+        layer = live.get_channel_layer()
+        (consumer, writer, _loop), *others = layer.direct.values()
+        self.assertEqual(others, [])
+        # What only the handshake needed: uvicorn's request and response, the scope's headers.
+        self.assertEqual((writer.protocol.request, writer.protocol.response), (None, None))
+        self.assertEqual(consumer.scope["headers"], [])
+        self.assertEqual(writer.protocol.scope["headers"], [])
+        # What the socket needs for its life stays: its user, its session, its path.
+        self.assertEqual(consumer.scope["user"].pk, self.head.pk)
+        self.assertTrue(consumer.scope["session"].session_key)
+        self.assertEqual(writer.protocol.scope["path"], "/ws/boards/control/")
+        self.move(Room.Status.OUT_OF_SERVICE)
+        changed = self.fragment_about_the_room(control)
+        # A heartbeat behind the board is answered with the whole board, its right checked again.
+        control.send(json.dumps({"type": "heartbeat", "seq": seq(changed) - 1}))
+        self.assertIn('id="board-body"', control.recv(timeout=10))
 
     def test_a_socket_that_negotiated_compression_gets_it_the_usual_way(self):
         control = self.open(self.head, deflate=True)

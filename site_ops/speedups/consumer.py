@@ -181,6 +181,11 @@ class OwnLoopMixin:
             consumer.cancel()
             raise
 
+    async def accept(self, subprotocol=None, headers=None):
+        """Accept as stock, then let go of what only the handshake needed (``frames.release_handshake``)."""
+        await super().accept(subprotocol, headers)
+        frames.release_handshake(self.base_send, self.scope)
+
     async def handle(self, message):
         """Handle a message from the socket or the layer once the one before it is handled."""
         async with self.in_order:

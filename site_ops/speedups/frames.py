@@ -97,3 +97,31 @@ def writer_for(send) -> SansIOWriter | None:
     if getattr(send, "__func__", None) is not WebSocketsSansIOProtocol.send:
         return None
     return SansIOWriter(protocol)
+
+
+def release_handshake(send, scope: dict) -> bool:
+    """Let go of what only the handshake needed, once it is answered: True if there was something to let go.
+
+    uvicorn's ``websockets-sansio`` protocol keeps the handshake's request and
+    response (each with its headers) for the connection's life, the
+    ``websockets`` parser keeps the request again, and the scope keeps its
+    headers once more as a list of byte pairs. After the handshake none of
+    them is read again (uvicorn's log lines name the client and the path,
+    which stay), and a board socket lives for a shift. Only for the protocol
+    ``writer_for`` writes to, and only once the handshake has been answered
+    (bench/README.md, round four, twenty-third part, has what it saves).
+    """
+    protocol = getattr(send, "__self__", None)
+    if WebSocketsSansIOProtocol is None or type(protocol) is not WebSocketsSansIOProtocol:
+        return False
+    if not protocol.handshake_complete or getattr(protocol, "request", None) is None:
+        return False
+    # The request also stays in the websockets parser's suspended frame, for the connection's life: its
+    # headers are emptied in place (the parser reads none of them again once the connection is open).
+    protocol.request.headers.clear()
+    protocol.request = protocol.response = None
+    # The list every layer of the application's scope shares (channels' routers copy the dict, not the list).
+    headers = scope.get("headers")
+    if isinstance(headers, list):
+        headers.clear()
+    return True
