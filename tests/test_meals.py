@@ -166,6 +166,9 @@ class MealRoundTests(MealTestCase):
         # A round of only his new room (a tap, a broadcast) reads the same.
         with frozen(13):
             self.assertIsNone(meal_round(self.site, room_ids=[self.room.pk]).for_room(self.room.pk))
+            # Some rooms or some floors: asked for both, it says so rather than answer one of them.
+            with self.assertRaisesMessage(ValueError, "not both"):
+                meal_round(self.site, room_ids=[self.room.pk], floors=[1])
         with self.assertRaisesMessage(services.ServiceError, "not due lunch"):
             self.record(self.room, hour=13)
 

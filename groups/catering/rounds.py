@@ -415,7 +415,10 @@ def meal_round(
     recorded deliveries, plus the slots and the open stays unless the caller
     already has them. ``room_ids``: the round of those rooms only (a
     broadcast touching a few). ``floors``: the rooms of those floors only,
-    with every late-arrival meal (the stays, if given, are ``floor_stays``)."""
+    with every late-arrival meal (the stays, if given, are ``floor_stays``).
+    One or the other, not both."""
+    if room_ids is not None and floors is not None:
+        raise ValueError("meal_round: room_ids or floors, not both")
     now = now or timezone.now()
     if slot is None:
         slots = site_slots(site.pk) if slots is None else slots
@@ -426,14 +429,8 @@ def meal_round(
     moment = slot_moment(slot, day)
     if stays is None:
         stays = open_stays(site, room_ids) if floors is None else floor_stays(site, floors, moment)
-    if room_ids is not None and floors is None:
+    if room_ids is not None:
         recorded = _recorded_in(slot.pk, day, list(room_ids))
-    elif room_ids is not None:
-        recorded = list(
-            MealDelivery.objects.filter(slot=slot, day=day, room_id__in=room_ids)
-            .filter(Q(room__floor__in=floors) | Q(person__isnull=False))
-            .select_related("room")
-        )
     elif floors is not None:
         recorded = _recorded_on_floors(slot.pk, day, list(floors)) if floors else _recorded_late(slot.pk, day)
     else:
