@@ -346,6 +346,19 @@ class SnapshotCache:
                         self.locks.pop(oldest, None)
             return found
 
+    def drop_stale(self) -> None:
+        """Let go of the snapshots past their time (every broadcast calls this): a storm leaves up to
+        ``SNAPSHOT_CACHE_SIZE`` whole boards behind (the control screen's is about 50 KB a language),
+        which no one would be served once their time is over."""
+        now = time.monotonic()
+        with self.lock:
+            stale = [
+                audience for audience, (_seq, at, _html) in self.entries.items() if now - at > SNAPSHOT_CACHE_SECONDS
+            ]
+            for audience in stale:
+                del self.entries[audience]
+                self.locks.pop(audience, None)
+
     def fresh(self, audience: tuple, seq: int) -> str | None:
         with self.lock:
             entry = self.entries.get(audience)
@@ -532,6 +545,7 @@ def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None, actor=N
     send_soon = layer.group_send_soon if isinstance(layer, HandOffLayer) else None
     unsent = []
     snapshot_reads.drop_stale()
+    snapshots.drop_stale()
     _shared.cache = {}
     _shared.site = site
     try:

@@ -9,6 +9,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from rooms import services
+from rooms.models import Room
 from site_ops import boards, clock, live
 from tests.base import LiveTestCase, SiteTestCase, SocketMixin
 
@@ -103,6 +104,19 @@ class SnapshotCacheTests(SiteTestCase):
         with passed, self.captureOnCommitCallbacks(execute=True):
             services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
         self.assertEqual(live.snapshot_reads.entries, {})
+
+    def test_snapshots_past_their_time_are_dropped_by_the_next_broadcast(self):
+        """After a storm, the whole boards it rendered do not stay in memory once no one may be served them."""
+        live.snapshot(self.site.pk, "control", "en", {})
+        later = live.time.monotonic() + live.SNAPSHOT_CACHE_SECONDS + 1
+        live.snapshot(self.site.pk, "general", "en", {})
+        with mock.patch.object(live.time, "monotonic", return_value=later):
+            # Rendered just now (at the mocked time): kept.
+            live.snapshot(self.site.pk, "general", "zh-hans", {})
+            with self.captureOnCommitCallbacks(execute=True):
+                services.room_move(room=self.rooms[-1], to=Room.Status.OUT_OF_SERVICE, by=self.head, version=1)
+        self.assertEqual([audience[1:3] for audience in live.snapshots.entries], [("general", "zh-hans")])
+        self.assertEqual(set(live.snapshots.locks), set(live.snapshots.entries))
 
     def test_the_cache_is_bounded(self):
         with mock.patch.object(live, "SNAPSHOT_CACHE_SIZE", 2):
