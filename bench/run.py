@@ -50,6 +50,9 @@ SIZES = {
     "storm_uncached_n": 50,
     "idle_n": 500,
     "idle_s": 10.0,
+    # The memory step: RSS with this many board sockets, then with that many.
+    "memory_low_n": 50,
+    "memory_high_n": 500,
     "idle_settle_s": 2.5,
     "throughput_s": 2.0,
     # The site's day: a real day's gaps divided by this.
@@ -63,6 +66,8 @@ SMOKE_SIZES = {
     "storm_uncached_n": 10,
     "idle_n": 30,
     "idle_s": 3.0,
+    "memory_low_n": 10,
+    "memory_high_n": 40,
     "idle_settle_s": 0.0,
     "throughput_s": 0.5,
     "day_speed": 200.0,
@@ -675,21 +680,23 @@ async def run_config(bench: Bench, results: list, *, full, profile: Path | None)
 
 
 async def run_memory(bench: Bench, results: list, server: Server):
-    """The server's RSS idle, then with 50 and 500 board sockets (on a fresh process)."""
+    """The server's RSS idle, then with 50 and 500 board sockets (on a fresh process; --smoke: 10 and 40)."""
+    low, high = SIZES["memory_low_n"], SIZES["memory_high_n"]
     base = server.rss_kb()
-    await bench.open_sockets(50, 0)
+    await bench.open_sockets(low, 0)
     await asyncio.sleep(0.5)
-    rss50 = server.rss_kb()
-    await bench.open_sockets(500, 0)
+    rss_low = server.rss_kb()
+    await bench.open_sockets(high, 0)
     await asyncio.sleep(0.5)
-    rss500 = server.rss_kb()
+    rss_high = server.rss_kb()
     row = {
         "step": "memory",
         **bench.label,
         "rss_idle_mb": round(base / 1024, 1),
-        "rss_50_mb": round(rss50 / 1024, 1),
-        "rss_500_mb": round(rss500 / 1024, 1),
-        "per_connection_kb": round((rss500 - rss50) / 450, 1),
+        # Named by the full run's sizes (comparable with earlier rounds); --smoke's are smaller.
+        "rss_50_mb": round(rss_low / 1024, 1),
+        "rss_500_mb": round(rss_high / 1024, 1),
+        "per_connection_kb": round((rss_high - rss_low) / (high - low), 1),
     }
     emit(results, row)
 
