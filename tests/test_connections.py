@@ -3,8 +3,11 @@ connection, the login with its site, the socket's session."""
 
 import asyncio
 import importlib
+import shutil
+import sqlite3
 import tempfile
 import threading
+import time
 from pathlib import Path
 from unittest import mock, skipUnless
 from urllib.parse import urlencode
@@ -196,6 +199,79 @@ def begin(wrapper) -> None:
     """What ``transaction.atomic`` does on entering its outermost block."""
     wrapper.ensure_connection()
     wrapper._start_transaction_under_autocommit()
+
+
+@skipUnless(connection.vendor == "sqlite", "the checkpoints are SQLite's")
+class CheckpointTests(TransactionTestCase):
+    """The write-ahead log is checkpointed by the process's thread, not by a request's commit."""
+
+    def setUp(self):
+        self.folder = tempfile.TemporaryDirectory()
+        self.addCleanup(self.folder.cleanup)
+        self.addCleanup(pool.close_pooled)
+        self.path = str(Path(self.folder.name) / "wal.sqlite3")
+        fast = mock.patch.object(pool, "CHECKPOINT_SECONDS", 0.02)
+        fast.start()
+        self.addCleanup(fast.stop)
+
+    def wrapper(self):
+        return pool.DatabaseWrapper({**connection.settings_dict, "NAME": self.path}, alias="checkpoint-test")
+
+    def wait_for_rounds(self, checkpointer, rounds):
+        start = checkpointer.rounds
+        deadline = time.monotonic() + 5
+        while checkpointer.rounds < start + rounds:
+            self.assertLess(time.monotonic(), deadline, "the checkpoint thread never ran")
+            time.sleep(0.01)
+
+    def in_the_database_file_alone(self, query):
+        """``query`` on a copy of the database file without its log: what a checkpoint has copied into it."""
+        copy = Path(self.folder.name) / "copy.sqlite3"
+        shutil.copy(self.path, copy)
+        reader = sqlite3.connect(copy)
+        try:
+            return reader.execute(query).fetchall()
+        except sqlite3.OperationalError:  # the table itself is still only in the log
+            return None
+        finally:
+            reader.close()
+
+    def test_a_new_connection_leaves_the_checkpoints_to_the_thread(self):
+        wrapper = self.wrapper()
+        with wrapper.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            self.assertEqual(cursor.fetchone()[0], pool.WAL_AUTOCHECKPOINT_PAGES)
+            cursor.execute("CREATE TABLE kept (n INTEGER)")
+        checkpointer = pool._checkpointers[self.path]
+        self.assertTrue(checkpointer.is_alive())
+        self.wait_for_rounds(checkpointer, 2)
+        # What is committed reaches the database file itself within a round or two.
+        with wrapper.cursor() as cursor:
+            cursor.executemany("INSERT INTO kept VALUES (%s)", [(n,) for n in range(500)])
+        self.wait_for_rounds(checkpointer, 2)
+        self.assertEqual(self.in_the_database_file_alone("SELECT count(*) FROM kept"), [(500,)])
+        wrapper.close()
+        # One thread per file, however many connections.
+        again = self.wrapper()
+        again.ensure_connection()
+        self.assertIs(pool._checkpointers[self.path], checkpointer)
+        again.close()
+
+    def test_closing_the_pool_stops_the_thread_and_a_removed_file_is_not_made_again(self):
+        wrapper = self.wrapper()
+        wrapper.ensure_connection()
+        wrapper.close()
+        checkpointer = pool._checkpointers[self.path]
+        pool.close_pooled()
+        self.assertFalse(checkpointer.is_alive())
+        for suffix in ("", "-wal", "-shm"):
+            Path(self.path + suffix).unlink(missing_ok=True)
+        # A thread still running when its file goes skips its rounds and makes nothing.
+        orphan = pool.Checkpointer(self.path)
+        orphan.start()
+        self.addCleanup(orphan.stop)
+        time.sleep(0.1)
+        self.assertFalse(Path(self.path).exists())
 
 
 class WatchedLock:
