@@ -3,8 +3,11 @@ connection, the login with its site, the socket's session."""
 
 import asyncio
 import importlib
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -14,6 +17,7 @@ from urllib.parse import urlencode
 
 from asgiref.sync import SyncToAsync, async_to_sync, sync_to_async
 from channels.testing import HttpCommunicator
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.signals import request_started
 from django.db import IntegrityError, OperationalError, connection
@@ -256,6 +260,30 @@ class CheckpointTests(TransactionTestCase):
         again.ensure_connection()
         self.assertIs(pool._checkpointers[self.path], checkpointer)
         again.close()
+
+    def test_what_a_process_wrote_is_in_the_database_file_when_it_ends(self):
+        """The last connection to close empties the log into the file: the thread's is never the one left open
+        (the benchmark copies a database file that a process seeded and left; a copy of the file alone must
+        hold what was written)."""
+        script = (
+            "import django, sys, time; django.setup()\n"
+            "from django.db import connection\n"
+            "from site_ops.speedups.sqlite import base as pool\n"
+            "pool.CHECKPOINT_SECONDS = 0.05\n"
+            "wrapper = pool.DatabaseWrapper({**connection.settings_dict, 'NAME': sys.argv[1]}, alias='exit-test')\n"
+            "with wrapper.cursor() as cursor:\n"
+            "    cursor.execute('CREATE TABLE kept (n INTEGER)')\n"
+            "    cursor.executemany('INSERT INTO kept VALUES (%s)', [(n,) for n in range(100)])\n"
+            # The thread has run a round or two (and checkpointed the first rows) when the last are written.
+            "time.sleep(5 * pool.CHECKPOINT_SECONDS)\n"
+            "with wrapper.cursor() as cursor:\n"
+            "    cursor.executemany('INSERT INTO kept VALUES (%s)', [(n,) for n in range(100, 300)])\n"
+            "wrapper.close()\n"
+        )
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "site_ops.settings", "SPEEDUPS": "1"}
+        env.pop("DATABASE_URL", None)  # the script's own SQLite file, whatever the suite runs on
+        subprocess.run([sys.executable, "-c", script, self.path], check=True, env=env, cwd=settings.BASE_DIR)
+        self.assertEqual(self.in_the_database_file_alone("SELECT count(*) FROM kept"), [(300,)])
 
     def test_closing_the_pool_stops_the_thread_and_a_removed_file_is_not_made_again(self):
         wrapper = self.wrapper()

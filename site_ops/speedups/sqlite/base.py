@@ -24,6 +24,7 @@ four, twenty-third part). A commit still checkpoints the log itself past
 ``WAL_AUTOCHECKPOINT_PAGES``, should the thread ever fall that far behind.
 """
 
+import atexit
 import logging
 import sqlite3
 import threading
@@ -67,22 +68,23 @@ class Checkpointer(threading.Thread):
         self.rounds = 0  # for the tests
 
     def run(self) -> None:
-        conn = None
-        try:
-            while not self.stopping.wait(CHECKPOINT_SECONDS):
-                try:
-                    if conn is None:
-                        uri = f"file:{quote(self.path)}?mode=rw"
-                        conn = sqlite3.connect(uri, uri=True, timeout=0, isolation_level=None, check_same_thread=False)
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    self.rounds += 1
-                except sqlite3.Error as error:  # the file gone or locked: try again next round
-                    logger.debug("checkpoint of %s skipped: %s", self.path, error)
-                    if conn is not None:
-                        conn.close()
-                        conn = None
-        finally:
-            if conn is not None:
+        uri = f"file:{quote(self.path)}?mode=rw"
+        while not self.stopping.wait(CHECKPOINT_SECONDS):
+            # A connection of its own for each round, closed after it: one held
+            # between rounds would outlive the process's other connections, and the
+            # last connection to close is the one that empties the log into the
+            # database file (a copy of the file alone would miss what the log held).
+            try:
+                conn = sqlite3.connect(uri, uri=True, timeout=0, isolation_level=None, check_same_thread=False)
+            except sqlite3.Error as error:  # the file gone: nothing to do this round
+                logger.debug("checkpoint of %s skipped: %s", self.path, error)
+                continue
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                self.rounds += 1
+            except sqlite3.Error as error:  # locked: the next round
+                logger.debug("checkpoint of %s skipped: %s", self.path, error)
+            finally:
                 conn.close()
 
     def stop(self) -> None:
@@ -99,6 +101,7 @@ def start_checkpointer(path: str) -> None:
     checkpointer.start()
 
 
+@atexit.register
 def stop_checkpointers() -> None:
     with _lock:
         stopping = list(_checkpointers.values())
