@@ -35,18 +35,22 @@ from tests.base import LiveTestCase, SiteTestCase, SocketMixin
 moves = importlib.import_module("rooms.migrations._moves")
 
 
-@skipUnless(connection.vendor == "sqlite", "the pool is SQLite's")
-class PooledSQLiteTests(TransactionTestCase):
-    # Each test opens its own database file; the test database is not used.
+class OwnDatabaseFile(TransactionTestCase):
+    """Each test opens its own database file through the pool; the test database is not used."""
+
     def setUp(self):
         self.folder = tempfile.TemporaryDirectory()
         self.addCleanup(self.folder.cleanup)
         self.addCleanup(pool.close_pooled)
-        self.settings_dict = {**connection.settings_dict, "NAME": str(Path(self.folder.name) / "pool.sqlite3")}
+        self.path = str(Path(self.folder.name) / "pool.sqlite3")
+        self.settings_dict = {**connection.settings_dict, "NAME": self.path}
 
     def wrapper(self):
         return pool.DatabaseWrapper(dict(self.settings_dict), alias="pool-test")
 
+
+@skipUnless(connection.vendor == "sqlite", "the pool is SQLite's")
+class PooledSQLiteTests(OwnDatabaseFile):
     def test_a_closed_connection_serves_the_next_request(self):
         first = self.wrapper()
         first.ensure_connection()
@@ -206,20 +210,14 @@ def begin(wrapper) -> None:
 
 
 @skipUnless(connection.vendor == "sqlite", "the checkpoints are SQLite's")
-class CheckpointTests(TransactionTestCase):
+class CheckpointTests(OwnDatabaseFile):
     """The write-ahead log is checkpointed by the process's thread, not by a request's commit."""
 
     def setUp(self):
-        self.folder = tempfile.TemporaryDirectory()
-        self.addCleanup(self.folder.cleanup)
-        self.addCleanup(pool.close_pooled)
-        self.path = str(Path(self.folder.name) / "wal.sqlite3")
+        super().setUp()
         fast = mock.patch.object(pool, "CHECKPOINT_SECONDS", 0.02)
         fast.start()
         self.addCleanup(fast.stop)
-
-    def wrapper(self):
-        return pool.DatabaseWrapper({**connection.settings_dict, "NAME": self.path}, alias="checkpoint-test")
 
     def wait_for_rounds(self, checkpointer, rounds):
         start = checkpointer.rounds
