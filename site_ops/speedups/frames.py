@@ -99,8 +99,8 @@ def writer_for(send) -> SansIOWriter | None:
     return SansIOWriter(protocol)
 
 
-def release_handshake(send, scope: dict) -> bool:
-    """Let go of what only the handshake needed, once it is answered: True if there was something to let go.
+def release_handshake(send, scope: dict) -> None:
+    """Let go of what only the handshake needed, once it is answered.
 
     uvicorn's ``websockets-sansio`` protocol keeps the handshake's request and
     response (each with its headers) for the connection's life, the
@@ -113,9 +113,9 @@ def release_handshake(send, scope: dict) -> bool:
     """
     protocol = getattr(send, "__self__", None)
     if WebSocketsSansIOProtocol is None or type(protocol) is not WebSocketsSansIOProtocol:
-        return False
+        return
     if not protocol.handshake_complete or getattr(protocol, "request", None) is None:
-        return False
+        return
     # The request also stays in the websockets parser's suspended frame, for the connection's life: its
     # headers are emptied in place (the parser reads none of them again once the connection is open).
     protocol.request.headers.clear()
@@ -124,4 +124,3 @@ def release_handshake(send, scope: dict) -> bool:
     headers = scope.get("headers")
     if isinstance(headers, list):
         headers.clear()
-    return True
