@@ -60,7 +60,11 @@ class ShiftHandoverTests(BrowserTestCase):
         expect(control.locator("#handovers li[data-group=general]")).to_have_attribute("data-state", "open")
         self.assert_not_reloaded(control)
         # With the medical group's longer line, the groups still read one a line, in their order.
-        tops = [row.bounding_box()["y"] for row in control.locator("#handovers li[data-group]").all()]
+        # Measured in the page in one step: a live swap of the list between listing the rows and
+        # measuring each would leave a row detached, with no box.
+        tops = control.locator("#handovers li[data-group]").evaluate_all(
+            "rows => rows.map(row => row.getBoundingClientRect().top)"
+        )
         self.assertEqual(len(tops), 5)
         self.assertEqual(tops, sorted(set(tops)), "a group's handover sits beside another's, out of order")
         self.screenshot(control, "handover-control-wall")
