@@ -111,7 +111,16 @@ class AuditedAdmin(SiteScopedAdmin):
                 before={key: str(value) for key, value in before.items()},
                 after={key: str(value) for key, value in after.items()},
             )
-            live.publish(site=site, rooms=[obj.pk] if isinstance(obj, Room) else [], topics=self.topics)
+            live.publish(
+                site=site,
+                rooms=[obj.pk] if isinstance(obj, Room) else [],
+                topics=self.topics,
+                whole_boards=self.whole_boards(form, change),
+            )
+
+    def whole_boards(self, form, change) -> bool:
+        """Whether the change is one the site's open boards have no place for (``live.publish``)."""
+        return False
 
     def has_delete_permission(self, request, obj=None):
         # Rooms and sites carry history; take a room out of service instead.
@@ -169,12 +178,9 @@ class RoomAdmin(AuditedAdmin):
         "updated_by",
     ]
 
-    def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            if not change or {"number", "floor"} & set(form.changed_data):
-                # A new room, or one that moved in the grid: no open board has its place yet.
-                live.resync_site(obj.site_id)
+    def whole_boards(self, form, change) -> bool:
+        # A new room, or one that moved in the grid: no open board has its place yet.
+        return not change or bool({"number", "floor"} & set(form.changed_data))
 
     def get_urls(self):
         add_many = path("add-many/", self.admin_site.admin_view(self.add_many_view), name="rooms_room_add_many")

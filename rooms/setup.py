@@ -188,10 +188,10 @@ def add_rooms(*, by, site: Site, numbers: list[tuple[int, str]], capacity: int) 
                 ),
             ]
         )
-        # The counters and the district's overview as for any change; the
-        # boards' grids have no place yet for a new room's cell: the whole board.
-        live.publish(site=site)
-        live.resync_site(site.pk)
+        # The site's boards have no place yet for a new room's cell: each
+        # gets its whole board, counters and all. The district's overview gets
+        # its fragment as for any change.
+        live.publish(site=site, whole_boards=True)
     return rooms
 
 

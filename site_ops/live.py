@@ -72,10 +72,15 @@ def languages() -> list[str]:
 actor_request: contextvars.ContextVar = contextvars.ContextVar("site_ops_actor_request", default=None)
 
 
-def publish(*, site, rooms=(), persons=(), transfers=(), topics=(), sealed=()) -> None:
+def publish(*, site, rooms=(), persons=(), transfers=(), topics=(), sealed=(), whole_boards=False) -> None:
     """Bump the affected boards and broadcast them once the transaction commits.
 
-    ``sealed``: the rooms sealed or unsealed, which are also in ``rooms``."""
+    ``sealed``: the rooms sealed or unsealed, which are also in ``rooms``.
+    ``whole_boards``: a change of the site's set-up that the site's boards
+    have no place for (``resync_site``): they get their whole board again,
+    and no fragment that the whole board would replace; the pages of what it
+    touched and the boards across sites get their fragments as for any change.
+    """
     change = Change(
         site_id=site.pk,
         rooms=frozenset(rooms) | frozenset(sealed),
@@ -85,7 +90,9 @@ def publish(*, site, rooms=(), persons=(), transfers=(), topics=(), sealed=()) -
         sealed=frozenset(sealed),
     )
     keys = affected_boards(change)
-    seqs = bump(site.pk, keys)
+    if whole_boards:
+        keys = [key for key in keys if key not in BOARDS]
+    seqs = bump(site.pk, keys) if keys else {}
     # The district office's boards see several sites: numbered apart.
     across = affected_across_sites(change)
     across_seqs = bump(NO_SITE, across) if across else {}
@@ -100,6 +107,8 @@ def publish(*, site, rooms=(), persons=(), transfers=(), topics=(), sealed=()) -
 
     broadcast.change = change  # for tests that inspect what was published
     transaction.on_commit(broadcast, robust=True)
+    if whole_boards:
+        resync_site(site.pk)
 
 
 class Broadcasts:

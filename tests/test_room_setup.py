@@ -1,6 +1,10 @@
 """A site's rooms added floor by floor from the admin: a preview, then one step, audited, on every open board."""
 
-from asgiref.sync import sync_to_async
+import asyncio
+from contextlib import suppress
+
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
@@ -8,6 +12,8 @@ from django.urls import reverse
 from rooms.models import AuditEvent, Room, Site
 from rooms.roles import Role
 from rooms.setup import ADDED_BY_FLOOR, AddRoomsForm, add_rooms, room_number, runs
+from site_ops import live
+from site_ops.models import BoardSequence
 from tests.base import LiveTestCase, SiteTestCase, SocketMixin
 from tests.factories import make_rooms, make_site, make_user
 
@@ -140,19 +146,44 @@ class AddRoomsTests(SiteTestCase):
     def test_the_queries_do_not_grow_with_the_rooms(self):
         add_rooms(by=self.head, site=self.site, numbers=[(11, "1101")], capacity=1)  # the boards' numbers exist
         numbers = [(12, room_number(12, n, 2)) for n in range(1, 6)]
-        with self.assertNumQueries(7):
+        # The rooms, the audit rows, the site's districts, the boards' numbers (bumped once).
+        with self.assertNumQueries(6):
             add_rooms(by=self.head, site=self.site, numbers=numbers, capacity=1)
         # The same statements for sixty rooms (the database takes so many rows in one).
         numbers = [(floor, room_number(floor, n, 2)) for floor in (13, 14, 15) for n in range(1, 21)]
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(6):
             add_rooms(by=self.head, site=self.site, numbers=numbers, capacity=1)
+
+    def test_the_open_boards_get_their_whole_board_and_no_fragment_it_replaces(self):
+        layer = get_channel_layer()
+        async_to_sync(layer.flush)()
+        channel = async_to_sync(layer.new_channel)()
+        for key in ("control", "general"):
+            async_to_sync(layer.group_add)(live.broadcast_group(self.site.pk, key, "zh-hans"), channel)
+        before = dict(BoardSequence.objects.filter(site=self.site).values_list("board", "seq"))
+        with self.captureOnCommitCallbacks(execute=True):
+            add_rooms(by=self.head, site=self.site, numbers=[(12, "1201"), (12, "1202")], capacity=1)
+        received = []
+        with suppress(asyncio.TimeoutError):
+            while True:
+                received.append(async_to_sync(asyncio.wait_for)(layer.receive(channel), 0.2))
+        # Each board once, to fetch its whole board: no counters sent before it.
+        self.assertEqual([message["type"] for message in received], ["board.resync", "board.resync"])
+        after = dict(BoardSequence.objects.filter(site=self.site).values_list("board", "seq"))
+        self.assertEqual(
+            {key: after[key] - before.get(key, 0) for key in ("control", "general")}, {"control": 1, "general": 1}
+        )
 
     def test_a_room_added_or_moved_one_at_a_time_also_reaches_the_open_boards(self):
         form = {"site": str(self.site.pk), "number": "808", "floor": "8", "capacity": "2", "note": ""}
+        seq = lambda: BoardSequence.objects.filter(site=self.site, board="control").values_list("seq", flat=True)  # noqa: E731
+        before = seq().first() or 0
         with self.captureOnCommitCallbacks(execute=False) as callbacks:
             response = self.client.post(reverse("admin:rooms_room_add"), form)
         self.assertEqual(response.status_code, 302)
         self.assertIn("resync", [callback.__name__ for callback in callbacks])
+        # The whole board once: no fragment numbered before it.
+        self.assertEqual(seq().first(), before + 1)
         room = Room.objects.get(site=self.site, number="808")
         with self.captureOnCommitCallbacks(execute=False) as callbacks:
             self.client.post(reverse("admin:rooms_room_change", args=[room.pk]), {**form, "note": "朝南"})
