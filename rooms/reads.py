@@ -32,10 +32,12 @@ def _counter_statements() -> tuple[str, str]:
     names from the models go into the text; every value is a parameter.
     """
     q = connection.ops.quote_name
+    # Grouped by status: the index on (site, status) is walked once in its
+    # order, where a filtered count per status tested every row six times
+    # (0.16 against 0.35 ms at 1,000 rooms, bench/README.md).
     rooms = (
-        "SELECT COUNT(*), "  # noqa: S608 (names only; values are parameters)
-        + ", ".join(f"COUNT(*) FILTER (WHERE {q('status')} = %s)" for _status in Room.Status.values)
-        + f" FROM {q(Room._meta.db_table)} WHERE {q('site_id')} = %s"
+        f"SELECT {q('status')}, COUNT(*) FROM {q(Room._meta.db_table)}"  # noqa: S608 (names only)
+        f" WHERE {q('site_id')} = %s GROUP BY {q('status')}"
     )
     person, stay = q(Person._meta.db_table), q(Stay._meta.db_table)
     site, status, ended_at, ends_on = q("site_id"), q("status"), q("ended_at"), q("ends_on")
@@ -64,8 +66,8 @@ def site_counters(site: Site) -> dict:
     day = [ops.adapt_datetimefield_value(day_start(today)), ops.adapt_datetimefield_value(day_start(tomorrow))]
     rooms_sql, people_sql = _counter_statements()
     with connection.cursor() as cursor:
-        cursor.execute(rooms_sql, [*Room.Status.values, site.pk])
-        total, *by_status = cursor.fetchone()
+        cursor.execute(rooms_sql, [site.pk])
+        by_status = dict(cursor.fetchall())
         P = Person.Status
         cursor.execute(
             people_sql,
@@ -94,7 +96,7 @@ def site_counters(site: Site) -> dict:
                 strict=True,
             )
         )
-    rooms = {"total": total, **dict(zip(Room.Status.values, by_status, strict=True))}
+    rooms = {"total": sum(by_status.values()), **{status: by_status.get(status, 0) for status in Room.Status.values}}
     rooms["beds"] = rooms[Room.Status.AVAILABLE] + rooms[Room.Status.OCCUPIED]
     return {"rooms": rooms, "people": people, "today": today}
 

@@ -224,6 +224,23 @@ class CounterTests(SiteTestCase):
         self.assertEqual(counters["people"]["due_today"], 0)
         self.assertEqual(counters["people"]["due_tomorrow"], 0)
 
+    def test_the_rooms_by_status_are_the_querysets_counts_with_none_for_a_status_no_room_has(self):
+        from django.db.models import Count
+
+        from rooms.models import Room
+
+        services.room_move(room=self.rooms[2], to=Room.Status.OUT_OF_SERVICE, by=self.head, version=1)
+        make_rooms(make_site(name="别处隔离点"), floors=1, per_floor=3)  # another site's rooms are not counted
+        rooms = site_counters(self.site)["rooms"]
+        counted = dict(Room.objects.filter(site=self.site).values_list("status").annotate(n=Count("pk")))
+        self.assertEqual(rooms["total"], Room.objects.filter(site=self.site).count())
+        for status in Room.Status.values:
+            with self.subTest(status=status):
+                self.assertEqual(rooms[status], counted.get(status, 0))
+        self.assertEqual(rooms[Room.Status.VENTILATING], 0)
+        self.assertEqual(rooms[Room.Status.OUT_OF_SERVICE], 1)
+        self.assertEqual(rooms["beds"], rooms[Room.Status.AVAILABLE] + rooms[Room.Status.OCCUPIED])
+
 
 class TransferQueryCountTests(SiteTestCase):
     """The transfer screens run the same queries however many transfers are open."""
@@ -452,7 +469,7 @@ class HeadlineFigureIndexTests(SiteTestCase):
 
     def test_each_count_has_its_index(self):
         rooms_sql, people_sql = reads._counter_statements()
-        rooms_plan = self.plan(rooms_sql, [*Room.Status.values, self.site.pk])
+        rooms_plan = self.plan(rooms_sql, [self.site.pk])
         self.assertIn("room_site_status", rooms_plan)
         today = connection.ops.adapt_datefield_value(timezone.localdate())
         moment = connection.ops.adapt_datetimefield_value(timezone.now())
