@@ -233,6 +233,35 @@ class BoardReadsTests(SiteTestCase):
         with self.assertNumQueries(2):
             self.assertEqual(floor_rooms(self.site.pk, 9), [])
 
+    def test_a_sites_rooms_with_their_occupants(self):
+        from rooms.reads import site_rooms
+
+        family = Room.objects.create(site=self.site, floor=3, number="302", capacity=3)
+        Room.objects.create(site=self.site, floor=3, number="301")
+        for name in ("李娜", "李小明"):
+            services.stay_check_in(
+                person=make_person(self.site, name=name, household="李家"), room=family, by=self.clerk
+            )
+        services.stay_check_in(person=make_person(self.site, name="赵强"), room=self.rooms[0], by=self.clerk)
+        elsewhere = make_site(name="别处隔离点")
+        services.stay_check_in(
+            person=make_person(elsewhere, name="钱多"),
+            room=make_rooms(elsewhere, floors=1, per_floor=1)[0],
+            by=self.clerk,
+        )
+        expected = (
+            Room.objects.filter(site=self.site).prefetch_related(open_stays_prefetch()).order_by("floor", "number")
+        )
+        with self.assertNumQueries(2):
+            got = site_rooms(self.site.pk)
+
+        def shape(rooms):
+            return [(r.number, [(s.pk, s.person.name) for s in r.open_stays]) for r in rooms]
+
+        self.assertEqual(shape(got), shape(expected))
+        people = [name for _number, stays in shape(got) for _pk, name in stays]
+        self.assertEqual(sorted(people), sorted(["李娜", "李小明", "赵强"]))
+
 
 class FixedReadShapesTests(SiteTestCase):
     """Instances with their related rows, and the rows of values() and values_list()."""
@@ -369,6 +398,7 @@ class BusySiteReadsTests(SiteTestCase):
     def test_the_medical_reads(self):
         from groups.medical import board, reads
         from groups.medical.care_models import _care_due_rows, years_before
+        from groups.medical.services import sampling
 
         today = timezone.localdate()
         start, end = reads.day_bounds(today)
@@ -402,6 +432,19 @@ class BusySiteReadsTests(SiteTestCase):
         )
         self.assertEqual(len(rows), 2)
         self.same(board._floor_rounds, site_id, today)
+
+        def locked(rows):
+            with self.assertNumQueries(0):  # the room and the person came with each sample
+                return [(sample.pk, sample.stay.room.number, sample.person.name) for sample in rows]
+
+        occupied = self.rooms[1].pk
+        stays = self.same(
+            board._room_stays, occupied, shape=lambda rows: [(stay.pk, stay.person.name) for stay in rows]
+        )
+        self.assertEqual(len(stays), 1)
+        floors = sorted({room.floor for room in self.rooms[1:5]})
+        due = [self.same(sampling._due_on_floor, site_id, today, floor, shape=locked) for floor in floors]
+        self.assertTrue(any(due))
 
     def test_the_counters_as_counted_by_hand(self):
         from groups.medical.reads import medical_counters

@@ -27,11 +27,12 @@ from rooms.models import AuditEvent, Person, Room, Site, Stay
 from rooms.reads import (
     by_floor,
     changed_rooms,
+    floor_rooms,
     load_site,
-    open_stays_prefetch,
     people_by_id,
     rooms_by_id,
     site_counters,
+    site_rooms,
 )
 from rooms.roles import Role
 from rooms.services import ROOM_MOVES
@@ -169,9 +170,7 @@ def general_board(site: Site, floor: int | None = None, care: bool = False) -> d
     11-12. the requests ledger's headline (rooms.requests.headline)
     13.  the general group's open requests
     """
-    rooms = Room.objects.filter(site=site).prefetch_related(open_stays_prefetch()).order_by("floor", "number")
-    if floor is not None:
-        rooms = rooms.filter(floor=floor)
+    rooms = site_rooms(site.pk) if floor is None else floor_rooms(site.pk, floor)
     # Each room marked when someone in it is on the care ledger (the filter shows only those).
     # Read for each render, not shared with the floor's other language: shared,
     # the whole site's rooms and people stayed in memory for the snapshots'

@@ -27,12 +27,12 @@ from groups.medical.services import MEDICAL_TOPIC as MEDICAL
 from groups.transfers.models import Transfer
 from rooms import reads, requests
 from rooms.handover import group_handover, handover_clock_part, handover_topic
-from rooms.models import Person, Request, Room, Site
-from rooms.reads import changed_rooms, load_site, open_stays_prefetch
+from rooms.models import Person, Request, Room, Site, Stay
+from rooms.reads import changed_rooms, load_site
 from rooms.roles import Role
 from rooms.services import OCCUPANTS
 from site_ops.boards import Board, Change, WholeBoard
-from site_ops.speedups.fixed_reads import FixedRead
+from site_ops.speedups.fixed_reads import FixedRead, get_row
 
 S = Sample.Status
 
@@ -149,9 +149,17 @@ def floor_rooms(site: Site, floor: int) -> list[Room]:
 
 
 def room_round(room_id: int) -> Room:
-    """One room of the board, as a one-tap action answers with it: three queries."""
-    rooms = Room.objects.filter(pk=room_id).select_related("site").prefetch_related(open_stays_prefetch())
-    return attach_round(list(rooms))[0]
+    """One room of the board, as a one-tap action answers with it: four queries, each statement built once
+    (the room with its site, its occupants as ``open_stays_prefetch`` gives them, then ``attach_round``'s)."""
+    room = get_row(Room, room_id, related=("site",))
+    room.open_stays = _room_stays(room_id)
+    return attach_round([room])[0]
+
+
+_room_stays = FixedRead(
+    lambda room_id: Stay.objects.open().filter(room_id=room_id).select_related("person").order_by("started_at"),
+    lambda room_id: [room_id],
+)
 
 
 def patient_transfers(site: Site) -> list[Transfer]:
