@@ -17,11 +17,12 @@ from groups.disinfection.models import DisinfectionTask
 from rooms import services
 from rooms.models import AuditEvent, Person, Room
 from rooms.reads import changed_rooms, day_start, open_stays_prefetch
+from rooms.roles import Role
 from rooms.templatetags.board_tags import feed_rows
 from site_ops.speedups.fixed_reads import FixedRead, get_row, padded
 from tests.base import SiteTestCase
 from tests.clock import frozen
-from tests.factories import make_person, make_rooms, make_site
+from tests.factories import make_person, make_rooms, make_site, make_user
 
 
 def rooms_on_floor(site_id, floor):
@@ -247,7 +248,7 @@ class BoardReadsTests(SiteTestCase):
         services.stay_check_in(
             person=make_person(elsewhere, name="钱多"),
             room=make_rooms(elsewhere, floors=1, per_floor=1)[0],
-            by=self.clerk,
+            by=make_user("elsewhere-clerk", elsewhere, Role.GENERAL),
         )
         expected = (
             Room.objects.filter(site=self.site).prefetch_related(open_stays_prefetch()).order_by("floor", "number")
