@@ -9,6 +9,7 @@ from groups.catering import services as meals
 from groups.catering.models import MealSlot
 from rooms import services
 from rooms.models import Stay
+from site_ops import live
 from site_ops.asgi import application
 from tests.base import LiveTestCase
 from tests.clock import frozen, local
@@ -53,6 +54,11 @@ class GroupBoardSocketTests(LiveTestCase):
             return MealSlot.objects.get(site=self.site, kind="lunch")
 
         lunch = await sync_to_async(arrive_and_lunch)()
+        # With Redis, the check-in's broadcast is sent off the request's path
+        # (live.Sender): sent after the sockets below have joined their
+        # boards, it would reach them after their snapshot, rendered before
+        # the test moved the check-in's time (a change no broadcast carries).
+        await sync_to_async(live.sender.wait)()
         catering = await self.connect("/ws/boards/catering/?lang=en", self.cook)
         control = await self.connect("/ws/boards/control/?lang=en", self.head)
         security = await self.connect("/ws/boards/security/?lang=en", self.guard)
