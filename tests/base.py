@@ -155,6 +155,25 @@ class LiveTestCase(AuditFlushMixin, SiteMixin, TransactionTestCase):
     """For tests whose code runs on other threads (the socket tests)."""
 
 
+async def open_socket(path: str, headers: list) -> tuple[WebsocketCommunicator, bool, int | None]:
+    """A socket against the real ASGI application, opened once every broadcast made so far is sent.
+
+    With Redis, a broadcast goes out through ``live.Sender``, off the writer's
+    path. A socket that joined its board before such a broadcast was sent
+    received it after its snapshot, and a test that changed the database
+    directly meanwhile (a change no broadcast carries) read that fragment in
+    place of the one it waited for. The in-memory layer sends at once, so
+    there the wait ends at once.
+    """
+    from site_ops import live
+    from site_ops.asgi import application
+
+    await sync_to_async(live.sender.wait)()
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
 class SocketMixin:
     """Open a board socket against the real ASGI application, logged in as a user."""
 
@@ -165,26 +184,18 @@ class SocketMixin:
 
     async def open_logged_in(self, path, user):
         """A socket opened by a logged-in browser, its snapshot read; returns it and the browser's client."""
-        from site_ops.asgi import application
-
         client = Client()
         await sync_to_async(client.force_login)(user)
         key = client.cookies["sessionid"].value
-        socket = WebsocketCommunicator(
-            application, path, headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())]
-        )
-        connected, _ = await socket.connect()
+        headers = [(b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())]
+        socket, connected, _code = await open_socket(path, headers)
         self.assertTrue(connected)
         self.assertIn('id="board-body"', await socket.receive_from())
         return socket, client
 
     async def connect(self, path, user=None, origin=b"http://127.0.0.1:8000"):
-        from site_ops.asgi import application
-
         headers = [(b"origin", origin)] if origin else []
         if user is not None:
             key = await sync_to_async(self.session_cookie)(user)
             headers.append((b"cookie", f"sessionid={key}".encode()))
-        communicator = WebsocketCommunicator(application, path, headers=headers)
-        connected, code = await communicator.connect()
-        return communicator, connected, code
+        return await open_socket(path, headers)

@@ -654,10 +654,9 @@ class CareSocketTests(LiveTestCase):
 
     async def connect(self, path, user):
         from asgiref.sync import sync_to_async
-        from channels.testing import WebsocketCommunicator
         from django.test import Client
 
-        from site_ops.asgi import application
+        from tests.base import open_socket
 
         client = Client()
         await sync_to_async(client.force_login)(user)
@@ -665,8 +664,7 @@ class CareSocketTests(LiveTestCase):
             (b"origin", b"http://127.0.0.1:8000"),
             (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
         ]
-        communicator = WebsocketCommunicator(application, path, headers=headers)
-        connected, _code = await communicator.connect()
+        communicator, connected, _code = await open_socket(path, headers)
         self.assertTrue(connected)
         return communicator
 

@@ -1,7 +1,6 @@
 """The group boards' sockets against the real ASGI application."""
 
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
 
@@ -9,9 +8,7 @@ from groups.catering import services as meals
 from groups.catering.models import MealSlot
 from rooms import services
 from rooms.models import Stay
-from site_ops import live
-from site_ops.asgi import application
-from tests.base import LiveTestCase
+from tests.base import LiveTestCase, open_socket
 from tests.clock import frozen, local
 
 
@@ -26,8 +23,7 @@ class GroupBoardSocketTests(LiveTestCase):
             (b"origin", b"http://127.0.0.1:8000"),
             (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
         ]
-        communicator = WebsocketCommunicator(application, path, headers=headers)
-        connected, _code = await communicator.connect()
+        communicator, connected, _code = await open_socket(path, headers)
         self.assertTrue(connected)
         return communicator
 
@@ -54,11 +50,6 @@ class GroupBoardSocketTests(LiveTestCase):
             return MealSlot.objects.get(site=self.site, kind="lunch")
 
         lunch = await sync_to_async(arrive_and_lunch)()
-        # With Redis, the check-in's broadcast is sent off the request's path
-        # (live.Sender): sent after the sockets below have joined their
-        # boards, it would reach them after their snapshot, rendered before
-        # the test moved the check-in's time (a change no broadcast carries).
-        await sync_to_async(live.sender.wait)()
         catering = await self.connect("/ws/boards/catering/?lang=en", self.cook)
         control = await self.connect("/ws/boards/control/?lang=en", self.head)
         security = await self.connect("/ws/boards/security/?lang=en", self.guard)

@@ -5,7 +5,6 @@ import asyncio
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.urls import reverse
 
@@ -15,9 +14,8 @@ from rooms import services
 from rooms.models import Room
 from rooms.roles import Role
 from site_ops import boards, live
-from site_ops.asgi import application
 from site_ops.boards import Change
-from tests.base import LiveTestCase, SiteTestCase, SocketMixin
+from tests.base import LiveTestCase, SiteTestCase, SocketMixin, open_socket
 from tests.factories import make_person
 
 # The audiences that may see test results or health data: the site head, the
@@ -128,8 +126,7 @@ class MedicalSocketTests(LiveTestCase):
     async def connect(self, path, user):
         key = await sync_to_async(self.session_cookie)(user)
         headers = [(b"origin", b"http://127.0.0.1:8000"), (b"cookie", f"sessionid={key}".encode())]
-        communicator = WebsocketCommunicator(application, path, headers=headers)
-        await communicator.connect()
+        communicator, _connected, _code = await open_socket(path, headers)
         return communicator
 
     async def test_only_the_medical_group_and_the_site_head_open_the_medical_board(self):
