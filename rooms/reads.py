@@ -14,12 +14,14 @@ from site_ops.live import shared_by_renders
 from site_ops.speedups.fixed_reads import FixedRead
 
 
+def occupants():
+    """The open stays with their people, oldest first: a room's ``open_stays`` (the prefetch below and
+    the fixed reads that give rooms the same list)."""
+    return Stay.objects.open().select_related("person").order_by("started_at")
+
+
 def open_stays_prefetch():
-    return Prefetch(
-        "stays",
-        queryset=Stay.objects.open().select_related("person").order_by("started_at"),
-        to_attr="open_stays",
-    )
+    return Prefetch("stays", queryset=occupants(), to_attr="open_stays")
 
 
 @functools.cache
@@ -167,12 +169,7 @@ _floor_rooms = FixedRead(
 
 
 _floor_stays = FixedRead(
-    lambda site_id, floor: (
-        Stay.objects.open()
-        .filter(room__site_id=site_id, room__floor=floor)
-        .select_related("person")
-        .order_by("started_at")
-    ),
+    lambda site_id, floor: occupants().filter(room__site_id=site_id, room__floor=floor),
     lambda site_id, floor: [floor, site_id],
 )
 
@@ -183,10 +180,11 @@ _site_rooms = FixedRead(
 )
 
 
-_site_stays = FixedRead(
-    lambda site_id: Stay.objects.open().filter(room__site_id=site_id).select_related("person").order_by("started_at"),
-    lambda site_id: [site_id],
-)
+_site_stays = FixedRead(lambda site_id: occupants().filter(room__site_id=site_id), lambda site_id: [site_id])
+
+
+# One room's occupants (the room a medical one-tap action answers with).
+room_stays = FixedRead(lambda room_id: occupants().filter(room_id=room_id), lambda room_id: [room_id])
 
 
 _open_stays_in = FixedRead(

@@ -400,6 +400,7 @@ class BusySiteReadsTests(SiteTestCase):
         from groups.medical import board, reads
         from groups.medical.care_models import _care_due_rows, years_before
         from groups.medical.services import sampling
+        from rooms.reads import room_stays
 
         today = timezone.localdate()
         start, end = reads.day_bounds(today)
@@ -439,9 +440,7 @@ class BusySiteReadsTests(SiteTestCase):
                 return [(sample.pk, sample.stay.room.number, sample.person.name) for sample in rows]
 
         occupied = self.rooms[1].pk
-        stays = self.same(
-            board._room_stays, occupied, shape=lambda rows: [(stay.pk, stay.person.name) for stay in rows]
-        )
+        stays = self.same(room_stays, occupied, shape=lambda rows: [(stay.pk, stay.person.name) for stay in rows])
         self.assertEqual(len(stays), 1)
         floors = sorted({room.floor for room in self.rooms[1:5]})
         due = [self.same(sampling._due_on_floor, site_id, today, floor, shape=locked) for floor in floors]

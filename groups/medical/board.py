@@ -27,7 +27,7 @@ from groups.medical.services import MEDICAL_TOPIC as MEDICAL
 from groups.transfers.models import Transfer
 from rooms import reads, requests
 from rooms.handover import group_handover, handover_clock_part, handover_topic
-from rooms.models import Person, Request, Room, Site, Stay
+from rooms.models import Person, Request, Room, Site
 from rooms.reads import changed_rooms, load_site
 from rooms.roles import Role
 from rooms.services import OCCUPANTS
@@ -152,14 +152,8 @@ def room_round(room_id: int) -> Room:
     """One room of the board, as a one-tap action answers with it: four queries, each statement built once
     (the room with its site, its occupants as ``open_stays_prefetch`` gives them, then ``attach_round``'s)."""
     room = get_row(Room, room_id, related=("site",))
-    room.open_stays = _room_stays(room_id)
+    room.open_stays = reads.room_stays(room_id)
     return attach_round([room])[0]
-
-
-_room_stays = FixedRead(
-    lambda room_id: Stay.objects.open().filter(room_id=room_id).select_related("person").order_by("started_at"),
-    lambda room_id: [room_id],
-)
 
 
 def patient_transfers(site: Site) -> list[Transfer]:
