@@ -44,10 +44,13 @@
 
   // Someone is typing into a field inside this element: swapping it would
   // throw their words away.
+  function holdsWords(el) {
+    return el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && !/^(hidden|button|submit|checkbox|radio|file)$/.test(el.type));
+  }
   function typingIn(target) {
     var el = document.activeElement;
     if (!el || !target || !target.contains(el) || !el.value) return false;
-    return el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && !/^(hidden|button|submit|checkbox|radio)$/.test(el.type));
+    return holdsWords(el);
   }
 
   // A live fragment (a change, or what the server's board clock sends when
@@ -64,19 +67,33 @@
 
   // A fragment swapped in (over the socket, or the whole board after a lost
   // message) must not undo what the reader did: lists scrolled down go back
-  // where they were, and words typed into a field (with an id) but left
-  // unsent stay. Kept by id, from just before a swap to just after it.
+  // where they were, and words typed into a field but left unsent stay. Kept
+  // from just before a swap to just after it, by the field's id, or by its
+  // form's address and its name (a tube's barcode box has no id; a push that
+  // lands while the nurse's finger is on "record sample", the box no longer
+  // focused, must not send the sample without it).
   var scrolled = {};
   var typed = {};
+  function fieldKey(el) {
+    if (el.id) return "#" + CSS.escape(el.id);
+    var action = el.form && el.form.getAttribute("action");
+    if (!action || !el.name) return null;
+    var key = 'form[action="' + CSS.escape(action) + '"] [name="' + CSS.escape(el.name) + '"]';
+    // Two forms to one address (a list of the same form): neither is told apart, neither is kept.
+    return document.querySelectorAll(key).length === 1 ? key : null;
+  }
   function keepReaderState(target) {
     if (!target || !target.querySelectorAll) return;
-    [target].concat(Array.prototype.slice.call(target.querySelectorAll("[id]"))).forEach(function (el) {
-      if (el.scrollTop > 0) scrolled[el.id] = el.scrollTop;
+    [target].concat(Array.prototype.slice.call(target.querySelectorAll("[id], input, textarea"))).forEach(function (el) {
+      if (el.id && el.scrollTop > 0) scrolled[el.id] = el.scrollTop;
       if (el.closest("[data-keep-edits]")) return;  // kept whole, by row (below)
       // A form being sent (htmx marks it) took its words with it: a push that
       // arrives before its answer does not put them back.
       var sending = el.closest(".htmx-request");
-      if ((el.tagName === "INPUT" || el.tagName === "TEXTAREA") && el.type !== "hidden" && el.value && !sending) typed[el.id] = el.value;
+      if (holdsWords(el) && el.value && !sending) {
+        var key = fieldKey(el);
+        if (key) typed[key] = el.value;
+      }
     });
   }
   function restoreReaderState() {
@@ -84,9 +101,9 @@
       var el = document.getElementById(id);
       if (el && el.scrollTop === 0) el.scrollTop = scrolled[id];
     });
-    Object.keys(typed).forEach(function (id) {
-      var el = document.getElementById(id);
-      if (el && !el.value) el.value = typed[id];
+    Object.keys(typed).forEach(function (key) {
+      var el = document.querySelector(key);
+      if (el && !el.value) el.value = typed[key];
     });
     scrolled = {};
     typed = {};

@@ -109,6 +109,23 @@ class SampleRowTests(BrowserTestCase):
         page.get_by_role("button", name="登记采样").click()
         expect(page.locator(".samples-table")).to_contain_text("HXS2212040312")
 
+    def test_a_barcode_typed_and_left_survives_a_push_of_the_whole_page(self):
+        # The barcode box has no id. A push that lands while the box is no longer focused (the
+        # nurse's finger already on 登记采样) used to bring a new, empty box, and the sample was
+        # recorded without its tube.
+        self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
+        page = self.open_as(self.nurse, f"/medical/people/{self.person.pk}/", TABLET)
+        field = page.locator("input.barcode")
+        field.fill("HXS2212040313")
+        page.evaluate("document.activeElement.blur()")
+        self.elsewhere(medical.medicine_need_add, person=self.person, by=self.nurse, name="硝苯地平缓释片")
+        expect(page.locator("#person-medical-body")).to_contain_text("硝苯地平缓释片")
+        self.assertEqual(field.input_value(), "HXS2212040313")
+        page.get_by_role("button", name="登记采样").click()
+        expect(page.locator(".samples-table")).to_contain_text("HXS2212040313")
+        self.assertEqual(Sample.objects.get(person=self.person, day=1).tube_barcode, "HXS2212040313")
+        self.assert_not_reloaded(page)
+
     def test_a_refused_result_on_the_person_page_keeps_what_the_nurse_chose_and_typed(self):
         stay = self.elsewhere(services.stay_check_in, person=self.person, room=self.room, by=self.clerk)
         sample = self.elsewhere(medical.sample_collect, sample=Sample.objects.get(stay=stay, day=1), by=self.nurse)
