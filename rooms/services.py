@@ -453,7 +453,7 @@ def stay_check_in(
     """
     require_role(by, *PEOPLE_ROLES)
     _same_site(person, room)
-    with transaction.atomic():
+    with transaction.atomic(), live.one_broadcast():
         claim_form(token, by)
         family = family_expected(person) if together else []
         # Everyone arriving locked in the order of their ids.
@@ -812,7 +812,7 @@ def stay_move(
         raise ServiceError(_("Choose why the person changes room."))
     if reason == Stay.MoveReason.OTHER and len(note.strip()) < 2:
         raise ServiceError(_("Say why the person changes room."))
-    with transaction.atomic():
+    with transaction.atomic(), live.one_broadcast():
         claim_form(token, by)
         family = []
         if together:

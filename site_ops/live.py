@@ -20,7 +20,7 @@ import logging
 import os
 import threading
 import time
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 
 from asgiref.sync import async_to_sync
 from channels import DEFAULT_CHANNEL_LAYER
@@ -81,6 +81,11 @@ def publish(*, site, rooms=(), persons=(), transfers=(), topics=(), sealed=(), w
     and no fragment that the whole board would replace; the pages of what it
     touched and the boards across sites get their fragments as for any change.
     """
+    gathered = _gathered.get()
+    if gathered is not None:
+        _gather(gathered, site, rooms=rooms, persons=persons, transfers=transfers, topics=topics, sealed=sealed)
+        gathered[site.pk]["whole_boards"] |= whole_boards
+        return
     change = Change(
         site_id=site.pk,
         rooms=frozenset(rooms) | frozenset(sealed),
@@ -109,6 +114,39 @@ def publish(*, site, rooms=(), persons=(), transfers=(), topics=(), sealed=(), w
     transaction.on_commit(broadcast, robust=True)
     if whole_boards:
         resync_site(site.pk)
+
+
+# The changes published inside ``one_broadcast``, by site, while it lasts.
+_gathered: contextvars.ContextVar = contextvars.ContextVar("site_ops_gathered_changes", default=None)
+
+
+@contextmanager
+def one_broadcast():
+    """Every change published inside it published as one when it ends, inside the caller's transaction.
+
+    For a service made of others that each publish: a positive's result, the
+    room it seals and the transfer it drafts reach each board in one message,
+    where they were two broadcasts, each board read and rendered twice and the
+    second waiting for the first to be sent. Nested, the outermost publishes;
+    left by an error, nothing is published (the transaction rolls back).
+    """
+    if _gathered.get() is not None:
+        yield
+        return
+    gathered: dict[int, dict] = {}
+    token = _gathered.set(gathered)
+    try:
+        yield
+    finally:
+        _gathered.reset(token)
+    for parts in gathered.values():
+        publish(**parts)
+
+
+def _gather(gathered: dict, site, **parts) -> None:
+    entry = gathered.setdefault(site.pk, {"site": site, "whole_boards": False, **{name: set() for name in parts}})
+    for name, values in parts.items():
+        entry[name].update(values)
 
 
 class Broadcasts:

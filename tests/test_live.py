@@ -8,12 +8,14 @@ from unittest import mock
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.db import transaction
 
 from rooms import services
 from rooms.models import Stay
 from site_ops import live
 from site_ops.models import BoardSequence
 from tests.base import LiveTestCase, SiteTestCase
+from tests.factories import make_site
 
 
 class PublishTests(SiteTestCase):
@@ -106,6 +108,38 @@ class PublishTests(SiteTestCase):
         self.assertIn(self.person.national_id_masked, html)
         self.assertNotIn(self.person.national_id, html)
         self.assertNotIn(self.person.phone, html)
+
+
+class OneBroadcastTests(SiteTestCase):
+    """Changes published inside ``live.one_broadcast`` go out as one, when it ends."""
+
+    def test_what_is_published_inside_goes_out_once_with_every_part(self):
+        other_site = make_site(name="第二隔离点")
+        gathered = live.one_broadcast()
+        with self.captureOnCommitCallbacks(execute=False) as callbacks, transaction.atomic(), gathered:
+            live.publish(site=self.site, rooms=[self.rooms[0].pk], topics=["medical"])
+            with live.one_broadcast():  # nested: the outermost publishes
+                live.publish(site=self.site, persons=[self.person.pk], sealed=[self.rooms[1].pk])
+            live.publish(site=other_site, topics=["catering"])
+            self.assertFalse(BoardSequence.objects.exists())  # nothing numbered before the end
+        changes = {callback.change.site_id: callback.change for callback in callbacks}
+        self.assertEqual(sorted(changes), sorted([self.site.pk, other_site.pk]))
+        mine = changes[self.site.pk]
+        self.assertEqual(mine.rooms, {self.rooms[0].pk, self.rooms[1].pk})
+        self.assertEqual((mine.persons, mine.sealed, mine.topics), ({self.person.pk}, {self.rooms[1].pk}, {"medical"}))
+        self.assertEqual(BoardSequence.objects.get(site=self.site, board="control").seq, 1)
+
+    def test_left_by_an_error_it_publishes_nothing(self):
+        refused, gathered = self.assertRaises(RuntimeError), live.one_broadcast()
+        with self.captureOnCommitCallbacks(execute=True) as callbacks, refused, transaction.atomic(), gathered:
+            live.publish(site=self.site, rooms=[self.room.pk])
+            raise RuntimeError("refused")
+        self.assertEqual(callbacks, [])
+        self.assertFalse(BoardSequence.objects.exists())
+        # And the next publish is not gathered into it.
+        with self.captureOnCommitCallbacks(execute=False) as callbacks:
+            live.publish(site=self.site, rooms=[self.room.pk])
+        self.assertEqual(len(callbacks), 1)
 
 
 class MergedBroadcastTests(SiteTestCase):

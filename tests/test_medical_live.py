@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from groups.medical import services as medical
 from groups.medical.models import Sample
+from groups.transfers.models import Transfer
 from rooms import services
 from rooms.models import Room
 from rooms.roles import Role
@@ -53,15 +54,17 @@ class BroadcastTests(SiteTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             medical.sample_record_result(sample=self.sample, result="positive", by=self.nurse)
 
-        # Two broadcasts: the urgent transfer the positive drafted, and the result.
-        html = self.received(*control, count=2)
+        # One broadcast: the result, and the urgent transfer the positive drafted with it.
+        html = self.received(*control)
+        transfer = Transfer.objects.get(person=self.person)
+        self.assertIn(f'id="approval-{transfer.pk}"', html)
         self.assertIn(f'id="room-{self.room.pk}"', html)
         self.assertIn('data-status="sealed"', html)
         self.assertIn('data-test="positive"', html)
         self.assertIn("data-alert-urgent", html)
         self.assertIn("李秀英", html.split('id="alerts"')[1])
-        # The medical board follows its patients' transfers too: two broadcasts.
-        html = self.received(*medical_board, count=2)
+        # The medical board follows its patients' transfers too, in the same message.
+        html = self.received(*medical_board)
         self.assertIn('id="patient-transfers"', html)
         self.assertIn(f'id="med-room-{self.room.pk}"', html)
         self.assertIn("data-alert-urgent", html)
@@ -153,13 +156,16 @@ class MedicalSocketTests(LiveTestCase):
 
         await sync_to_async(medical.sample_record_result)(sample=sample, result="positive", by=self.nurse)
 
-        # Two broadcasts: the urgent transfer the positive drafted, and the result.
-        control_html = await control.receive_from() + await control.receive_from()
+        # One message each: the result, its sealed room and the urgent transfer it drafted.
+        control_html = await control.receive_from()
         self.assertIn('data-status="sealed"', control_html)
         self.assertIn("data-alert-urgent", control_html)
-        board_html = await board.receive_from() + await board.receive_from()
+        self.assertIn('id="approval-', control_html)
+        board_html = await board.receive_from()
         self.assertIn("data-alert-urgent", board_html)
         self.assertIn("POSITIVE", board_html)
+        self.assertIn('id="patient-transfers"', board_html)
+        self.assertTrue(await control.receive_nothing(timeout=0.3))
         await control.disconnect()
         await board.disconnect()
 

@@ -494,9 +494,12 @@ class PositiveTests(MedicalTestCase):
         BoardSequence.objects.all().delete()
         with self.captureOnCommitCallbacks(execute=False) as callbacks:
             self.record_positive()
-        # The result's change, and the urgent transfer it drafted.
-        self.assertEqual(len(callbacks), 2)
+        # The result's change and the urgent transfer it drafted go out as one broadcast, each
+        # board numbered once (they were two, every board read, rendered and sent twice).
+        self.assertEqual(len(callbacks), 1)
+        self.assertEqual(callbacks[0].change.transfers, {Transfer.objects.get(person=self.mother).pk})
         seqs = dict(BoardSequence.objects.values_list("board", "seq"))
+        self.assertEqual(set(seqs.values()), {1})
         # The disinfection board shows sealed rooms; the catering board shows
         # a sealed room's meals as contactless; the security board guards its door.
         keys = ["control", "general", "medical", "disinfection", "catering", "security", f"room-{self.family_room.pk}"]
@@ -870,8 +873,9 @@ class LabImportTests(MedicalTestCase):
         imported = self.preview(self.sheet("HX-1,,阴性,,,", f",{self.other.national_id},阳性,23.5,24.1,"))
         with self.captureOnCommitCallbacks(execute=False) as callbacks:
             count = medical.lab_import_apply(lab_import=imported, by=self.nurse)
-        # The results' change, and the urgent transfer the positive drafted.
-        self.assertEqual((count, len(callbacks)), (2, 2))
+        # The results' change and the urgent transfer the positive drafted: one broadcast.
+        self.assertEqual((count, len(callbacks)), (2, 1))
+        self.assertEqual(len(callbacks[0].change.transfers), 1)
         self.assertEqual(self.fresh(self.tube).result, "negative")
         positive = SampleResult.objects.get(sample=self.by_id)
         self.assertEqual((positive.result, positive.source, positive.lab_import), ("positive", "import", imported))

@@ -38,7 +38,7 @@ def checkpoint_log_in(
         raise ServiceError(_("Choose person, vehicle or delivery."))
     if not name or not purpose:
         raise ServiceError(_("Say who or which vehicle, and why they come in."))
-    with transaction.atomic():
+    with transaction.atomic(), live.one_broadcast():
         claim_form(token, by)
         waiting = None
         if request is not None:

@@ -261,7 +261,7 @@ def transfer_draft_for_positive(*, person: Person, by) -> Transfer:
 
 def _move(*, transfer: Transfer, to: str, by, version, token, note="", changes=None, effect=None) -> Transfer:
     """Move a transfer one step: check, write, apply the effect, audit and publish."""
-    with transaction.atomic():
+    with transaction.atomic(), live.one_broadcast():
         claim_form(token, by)
         transfer = lock_row(Transfer, transfer.pk)
         if transfer.state == to and version is not None and int(version) != transfer.version:
@@ -551,7 +551,7 @@ def transfer_office_confirm(
     requested or approved, and the site arranges the vehicle next.
     """
     require_role(by, Role.DISTRICT)
-    with transaction.atomic():
+    with transaction.atomic(), live.one_broadcast():
         claim_form(token, by)
         transfer = lock_row(Transfer, transfer.pk)
         sites = {site.pk: site for site in district_sites(by)}

@@ -202,7 +202,7 @@ def hospital_visit_plan_add(
     hospital, reason = hospital.strip(), reason.strip()
     if not hospital or not reason:
         raise ServiceError(_("Name the hospital and the reason for the visits."))
-    with transaction.atomic():
+    with transaction.atomic(), live.one_broadcast():
         claim_form(token, by)
         person = lock_row(Person, person.pk)
         if person.status not in (Person.Status.EXPECTED, Person.Status.IN_ISOLATION):

@@ -25,6 +25,7 @@ from rooms.services import (
     claim_form,
 )
 from rooms.words import site_language
+from site_ops import live
 
 
 def _match_rows(site: Site, rows: list[SheetRow]) -> list[dict]:
@@ -227,7 +228,7 @@ def lab_import_apply(*, lab_import: LabImport, by, token=None) -> int:
     entered twice, and a sheet applied once cannot be applied again.
     """
     require_role(by, *MEDICAL_ROLES)
-    with transaction.atomic():
+    with transaction.atomic(), live.one_broadcast():
         claim_form(token, by)
         lab_import = LabImport.objects.select_for_update(of=("self",)).select_related("site").get(pk=lab_import.pk)
         if lab_import.status == LabImport.Status.APPLIED:

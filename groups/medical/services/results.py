@@ -42,6 +42,7 @@ from rooms.services import (
     touch,
 )
 from rooms.words import written
+from site_ops import live
 
 
 def _ct(value) -> Decimal | None:
@@ -346,7 +347,7 @@ def sample_record_result(
 ) -> Sample:
     """Enter a collected sample's result; a positive escalates in the same transaction."""
     require_role(by, *MEDICAL_ROLES)
-    with transaction.atomic():
+    with transaction.atomic(), live.one_broadcast():
         claim_form(token, by)
         sample = _lock_sample(sample, version)
         if sample.status == Sample.Status.RESULTED:
@@ -376,7 +377,7 @@ def sample_correct_result(
     """Correct a result: a new entry that names the one it replaces, who and why."""
     require_role(by, *MEDICAL_ROLES)
     reason = _reason(reason, _("Say why the result is corrected."))
-    with transaction.atomic():
+    with transaction.atomic(), live.one_broadcast():
         claim_form(token, by)
         sample = _lock_sample(sample, version)
         if sample.status != Sample.Status.RESULTED:
