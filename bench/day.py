@@ -14,8 +14,10 @@ or page's form posts to, by a user of the acting group (a session of
 theirs, the page's CSRF token; the htmx header for what the boards send
 through htmx, none for the pages' plain forms, which answer with a
 redirect). Per kind of action: the POST's time; from the POST to the
-control screen's sockets and to the acting group's tablets (the first
-message each receives after it); the server CPU, the queries and the bytes
+control screen's sockets and to the acting group's tablets, to the first
+message each receives after it (``control_p99_ms``, comparable with earlier
+runs) and to the last (``control_all_p99_ms``: the whole action shown, where
+it goes out in more than one message; the target's figure); the server CPU, the queries and the bytes
 pushed to all 150 sockets per action; and "lost": a control screen or a
 tablet of the acting group that received nothing within 2 s.
 
@@ -430,6 +432,9 @@ async def run_day(host: str, port: int, day: dict, speed: float, stats, cpu_s) -
             def first(s, since=sent[0]):
                 return next((at - since for at, _b in s.log if at >= since), None)
 
+            def last(s, since=sent[0]):
+                return max((at - since for at, _b in s.log if at >= since), default=None)
+
             measured.setdefault(kind, []).append(
                 {
                     "done": done,
@@ -437,6 +442,8 @@ async def run_day(host: str, port: int, day: dict, speed: float, stats, cpu_s) -
                     "post_s": post_s,
                     "control": [first(s) for s in sockets["site_head"]],
                     "group": [first(s) for s in sockets[role]] if role != "site_head" else [],
+                    "control_all": [last(s) for s in sockets["site_head"]],
+                    "group_all": [last(s) for s in sockets[role]] if role != "site_head" else [],
                     "cpu_s": cpu,
                     "queries": probes.get("queries", 0),
                     # The collector's longest pause meanwhile (an action's outlier).
@@ -451,8 +458,8 @@ async def run_day(host: str, port: int, day: dict, speed: float, stats, cpu_s) -
         await asyncio.gather(*(s.close() for s in everyone))
     rows = []
     for kind, runs in measured.items():
-        control = [t for r in runs for t in r["control"] if t is not None]
-        group = [t for r in runs for t in r["group"] if t is not None]
+        names = ("control", "group", "control_all", "group_all")
+        control, group, control_all, group_all = ([t for r in runs for t in r[name] if t is not None] for name in names)
         lost = sum(t is None for r in runs for t in r["control"] + r["group"])
         rows.append(
             {
@@ -468,6 +475,8 @@ async def run_day(host: str, port: int, day: dict, speed: float, stats, cpu_s) -
                 "control_p99_ms": ms(percentile(control, 99)) if control else None,
                 "group_p50_ms": ms(percentile(group, 50)) if group else None,
                 "group_p99_ms": ms(percentile(group, 99)) if group else None,
+                "control_all_p99_ms": ms(percentile(control_all, 99)) if control_all else None,
+                "group_all_p99_ms": ms(percentile(group_all, 99)) if group_all else None,
                 "lost": lost,
                 "cpu_ms_per_action": round(sum(r["cpu_s"] for r in runs) * 1000 / len(runs), 1),
                 "queries_per_action": round(sum(r["queries"] for r in runs) / len(runs), 1),

@@ -828,7 +828,8 @@ COLUMNS = {
     ],
     "day": [
         "action", "actions", "post_p50_ms", "post_p99_ms", "control_p50_ms", "control_p99_ms", "group_p50_ms",
-        "group_p99_ms", "lost", "post_errors", "cpu_ms_per_action", "queries_per_action", "pushed_kb_per_action",
+        "group_p99_ms", "control_all_p99_ms", "group_all_p99_ms", "lost", "post_errors", "cpu_ms_per_action",
+        "queries_per_action", "pushed_kb_per_action",
     ],
     "throughput": [
         "n", "offered_per_s", "p50_ms", "p99_ms", "lost", "post_p99_ms", "post_errors", "not_offered", "merged_updates",
@@ -954,17 +955,15 @@ def targets(results: list) -> list[dict]:
             }
         )
     for r in find("day"):
-        worst = (
-            max(x for x in (r["control_p99_ms"], r["group_p99_ms"]) if x is not None)
-            if (r["control_p99_ms"] is not None or r["group_p99_ms"] is not None)
-            else None
-        )
+        # To the action's last message: an action sent in two messages is shown when the second arrives.
+        shown = [x for x in (r["control_all_p99_ms"], r["group_all_p99_ms"]) if x is not None]
+        worst = max(shown) if shown else None
         out.append(
             {
                 "target": f"site's day ({r['server']}): {r['action']} p99 <= 100 ms to control and group, none lost",
                 "ok": worst is not None and worst <= 100 and r["lost"] == 0 and r["post_errors"] == 0,
-                "control_p99_ms": r["control_p99_ms"],
-                "group_p99_ms": r["group_p99_ms"],
+                "control_all_p99_ms": r["control_all_p99_ms"],
+                "group_all_p99_ms": r["group_all_p99_ms"],
                 "lost": r["lost"],
                 "post_errors": r["post_errors"],
             }
