@@ -6,7 +6,9 @@ after commit). A refused move raises ``ServiceError`` with a message for the
 user and changes nothing.
 """
 
+import contextvars
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -21,7 +23,7 @@ from django.utils.translation import ngettext
 from rooms import handover as handovers
 from rooms.masking import mask_national_id, masked_fields
 from rooms.models import AuditEvent, Handover, Person, Request, Room, Site, Stay, SubmittedForm
-from rooms.roles import Role, display_name, has_role, require_role, role_label
+from rooms.roles import Role, display_name, district_sites, has_role, require_role, role_label
 from rooms.words import site_language
 from site_ops import live
 from site_ops.speedups.fixed_reads import get_row
@@ -79,7 +81,11 @@ def audit_event(*, site, by, action, obj, room=None, person=None, before=None, a
     clock does (a sample missed at midnight). ``audit`` saves one; a batch
     that moves many records (a floor's samples, a health round) saves its
     events in one statement (``audit_all``).
+
+    Every change is audited, so every change passes here: an actor who
+    does not work at the record's site is refused (``check_actor_site``).
     """
+    check_actor_site(by, site)
     with site_language():
         # A label or note given lazily is worded here; so is the record's own name.
         label, note = str(label or obj), str(note)
@@ -100,6 +106,49 @@ def audit_event(*, site, by, action, obj, room=None, person=None, before=None, a
         after={key: _json(value) for key, value in masked_fields(after or {}).items()},
         note=note[:300],
     )
+
+
+# Set while a change at one site records its consequence at another (``across_sites``).
+_across_sites: contextvars.ContextVar = contextvars.ContextVar("site_ops_across_sites", default=False)
+
+
+@contextmanager
+def across_sites():
+    """A change at one site that records its consequence at another, by design:
+    a transfer cancelled at the sending site takes the person off the receiving
+    site's arrivals; the receiving site's check-in is noted on the sending
+    site's transfer. Inside it, ``check_actor_site`` lets the other site's
+    audit event through."""
+    token = _across_sites.set(True)
+    try:
+        yield
+    finally:
+        _across_sites.reset(token)
+
+
+def check_actor_site(by, site) -> None:
+    """Refuse a change by someone who does not work at its site.
+
+    The views scope every record to the user's own site, so no screen can
+    reach another site's; this is the services' own refusal, for any caller
+    (a script, a job, a view that forgot). A district officer works at no
+    site and acts on their districts' sites; the administrator (a superuser,
+    in the admin) and a login with neither a site nor the district role are
+    not refused here. Raised inside the change's transaction, it leaves
+    nothing changed.
+    """
+    if by is None or by.is_superuser or _across_sites.get():
+        return
+    site_id = getattr(site, "pk", site)
+    staff = getattr(by, "staff", None)
+    if staff is not None:
+        allowed = staff.site_id == site_id
+    elif has_role(by, Role.DISTRICT):
+        allowed = district_sites(by).filter(pk=site_id).exists()
+    else:
+        allowed = True
+    if not allowed:
+        raise ServiceError(_("%(name)s does not work at this site; nothing was changed.") % {"name": display_name(by)})
 
 
 def audit_all(events: list) -> None:

@@ -31,6 +31,7 @@ from rooms.services import (
     STAY_HOOKS,
     AlreadySubmitted,
     ServiceError,
+    across_sites,
     audit,
     carried_plan_of,
     check_version,
@@ -369,7 +370,8 @@ def transfer_approve(*, transfer: Transfer, by, version: int | None = None, note
 def _withdraw_arrival(transfer: Transfer, by) -> list[int]:
     """A transfer to another site that will not happen: the receiving site stops expecting the person."""
     if transfer.arrival_id:
-        person_transfer_withdrawn(arrival=transfer.arrival, by=by, reason=transfer.closing_reason)
+        with across_sites():
+            person_transfer_withdrawn(arrival=transfer.arrival, by=by, reason=transfer.closing_reason)
     return []
 
 
@@ -697,15 +699,16 @@ def record_receipt(*, stay: Stay, by) -> None:
     # Names only, no words: it reads the same in either language (the room is the destination's).
     transfer.received_by = f"{stay.site.name} {display_name(by)}"[:100]
     transfer.save(update_fields=["received_at", "received_by"])
-    audit(
-        site=transfer.site,
-        by=by,
-        action="transfer.received",
-        obj=transfer,
-        room=transfer.room,
-        person=transfer.person,
-        after={"received_by": transfer.received_by},
-    )
+    with across_sites():  # the receiving site's check-in, noted on the sending site's transfer
+        audit(
+            site=transfer.site,
+            by=by,
+            action="transfer.received",
+            obj=transfer,
+            room=transfer.room,
+            person=transfer.person,
+            after={"received_by": transfer.received_by},
+        )
     live.publish(
         site=transfer.site,
         persons=[transfer.person_id],
