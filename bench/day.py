@@ -15,9 +15,10 @@ theirs, the page's CSRF token; the htmx header for what the boards send
 through htmx, none for the pages' plain forms, which answer with a
 redirect). Per kind of action: the POST's time; from the POST to the
 control screen's sockets and to the acting group's tablets, to the first
-message each receives after it (``control_p99_ms``, comparable with earlier
-runs) and to the last (``control_all_p99_ms``: the whole action shown, where
-it goes out in more than one message; the target's figure); the server CPU, the queries and the bytes
+message each receives after it (``control_p99_ms``) and to the last in the
+action's window (``control_all_p99_ms``: an action that went out in two
+messages was shown only at the second; a message of the board clock that
+falls in the window counts too); the server CPU, the queries and the bytes
 pushed to all 150 sockets per action; and "lost": a control screen or a
 tablet of the acting group that received nothing within 2 s.
 
