@@ -15,10 +15,10 @@ theirs, the page's CSRF token; the htmx header for what the boards send
 through htmx, none for the pages' plain forms, which answer with a
 redirect). Per kind of action: the POST's time; from the POST to the
 control screen's sockets and to the acting group's tablets, to the first
-message each receives after it (``control_p99_ms``) and to the last in the
-action's window (``control_all_p99_ms``: an action that went out in two
-messages was shown only at the second; a message of the board clock that
-falls in the window counts too); the server CPU, the queries and the bytes
+message each receives after it (``control_p99_ms``) and to the last message
+of the action (``control_all_p99_ms``, the target's figure: the whole action
+shown, where it goes out in more than one message; up to the POST's answer,
+by which the server has sent it all, and 50 ms for the client); the server CPU, the queries and the bytes
 pushed to all 150 sockets per action; and "lost": a control screen or a
 tablet of the acting group that received nothing within 2 s.
 
@@ -433,8 +433,11 @@ async def run_day(host: str, port: int, day: dict, speed: float, stats, cpu_s) -
             def first(s, since=sent[0]):
                 return next((at - since for at, _b in s.log if at >= since), None)
 
-            def last(s, since=sent[0]):
-                return max((at - since for at, _b in s.log if at >= since), default=None)
+            # A broadcast's sends are made before its request answers (the in-memory layer: each waits
+            # for the sockets' loop), so the action's last message comes by its answer; a message after
+            # that is another's (the board clock's, say), and 50 ms is left for the client to read.
+            def last(s, since=sent[0], until=sent[0] + post_s + 0.05):
+                return max((at - since for at, _b in s.log if since <= at <= until), default=None)
 
             measured.setdefault(kind, []).append(
                 {

@@ -955,18 +955,17 @@ def targets(results: list) -> list[dict]:
             }
         )
     for r in find("day"):
-        # To the action's message. Every action goes out in one (live.one_broadcast); *_all_* (to the last
-        # message in the action's window) would show one sent in two, and also counts a message of the
-        # board clock that falls in the window, so it is reported, not judged (bench/README.md).
-        shown = [x for x in (r["control_p99_ms"], r["group_p99_ms"]) if x is not None]
+        # To the action's last message: an action sent in two messages (the lab sheet: its positive first,
+        # its negatives after) is shown whole when the second arrives.
+        shown = [x for x in (r["control_all_p99_ms"], r["group_all_p99_ms"]) if x is not None]
         worst = max(shown) if shown else None
         out.append(
             {
                 "target": f"site's day ({r['server']}): {r['action']} p99 <= 100 ms to control and group, none lost",
                 "ok": worst is not None and worst <= 100 and r["lost"] == 0 and r["post_errors"] == 0,
-                "control_p99_ms": r["control_p99_ms"],
-                "group_p99_ms": r["group_p99_ms"],
                 "control_all_p99_ms": r["control_all_p99_ms"],
+                "group_all_p99_ms": r["group_all_p99_ms"],
+                "control_first_p99_ms": r["control_p99_ms"],
                 "lost": r["lost"],
                 "post_errors": r["post_errors"],
             }

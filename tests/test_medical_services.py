@@ -873,9 +873,14 @@ class LabImportTests(MedicalTestCase):
         imported = self.preview(self.sheet("HX-1,,阴性,,,", f",{self.other.national_id},阳性,23.5,24.1,"))
         with self.captureOnCommitCallbacks(execute=False) as callbacks:
             count = medical.lab_import_apply(lab_import=imported, by=self.nurse)
-        # The results' change and the urgent transfer the positive drafted: one broadcast.
-        self.assertEqual((count, len(callbacks)), (2, 1))
-        self.assertEqual(len(callbacks[0].change.transfers), 1)
+        # The positive first, in one broadcast with its seal and the urgent transfer it drafted; the
+        # sheet's negatives after it.
+        self.assertEqual((count, len(callbacks)), (2, 2))
+        positive_change, negatives_change = (callback.change for callback in callbacks)
+        self.assertEqual(len(positive_change.transfers), 1)
+        self.assertEqual(positive_change.sealed, {self.rooms[1].pk})
+        self.assertEqual(negatives_change.rooms, {self.fresh(self.tube).stay.room_id})
+        self.assertEqual(negatives_change.transfers, set())
         self.assertEqual(self.fresh(self.tube).result, "negative")
         positive = SampleResult.objects.get(sample=self.by_id)
         self.assertEqual((positive.result, positive.source, positive.lab_import), ("positive", "import", imported))

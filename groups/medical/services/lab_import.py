@@ -221,6 +221,41 @@ def _alert_unrecorded_positives(lab_import: LabImport, *, by) -> int:
     return raised
 
 
+def _apply_lines(lab_import: LabImport, samples: dict, stays: dict, *, by) -> tuple[int, Touched, list[tuple]]:
+    """Record the sheet's lines on their locked samples but its plain negatives, which are returned to be
+    written together (``_record_negatives``): how many lines apply, what the others changed, the negatives."""
+    applied, escalated, negatives = 0, Touched(), []
+    for line in lab_import.rows:
+        if line["action"] != "apply":
+            continue
+        sample = samples.get(line["sample"])
+        if sample is None or sample.status != Sample.Status.COLLECTED:
+            line.update(action="skip", code="changed")
+            continue
+        stay = stays[sample.stay_id]
+        sample.person = stay.person  # the same row: its name labels the audit event
+        reported = datetime.fromisoformat(line["reported_at"]) if line["reported_at"] else None
+        if plain_negative(sample, line["result"]):
+            negatives.append((sample, stay, line["ct_orf1ab"], line["ct_n"], reported))
+        else:
+            escalated.add(
+                _apply_result(
+                    sample,
+                    stay,
+                    result=line["result"],
+                    by=by,
+                    ct_orf1ab=line["ct_orf1ab"],
+                    ct_n=line["ct_n"],
+                    reported_at=reported,
+                    source=SampleResult.Source.IMPORT,
+                    lab_import=lab_import,
+                )
+            )
+        line["applied"] = True
+        applied += 1
+    return applied, escalated, negatives
+
+
 def lab_import_apply(*, lab_import: LabImport, by, token=None) -> int:
     """Apply the lines of a previewed sheet that match a sample awaiting its result.
 
@@ -228,7 +263,7 @@ def lab_import_apply(*, lab_import: LabImport, by, token=None) -> int:
     entered twice, and a sheet applied once cannot be applied again.
     """
     require_role(by, *MEDICAL_ROLES)
-    with transaction.atomic(), live.one_broadcast():
+    with transaction.atomic():
         claim_form(token, by)
         lab_import = LabImport.objects.select_for_update(of=("self",)).select_related("site").get(pk=lab_import.pk)
         if lab_import.status == LabImport.Status.APPLIED:
@@ -239,44 +274,20 @@ def lab_import_apply(*, lab_import: LabImport, by, token=None) -> int:
                     "when": date_format(timezone.localtime(lab_import.applied_at), "m-d H:i"),
                 }
             )
-        touched = Touched()
-        applied = 0
         # The sheet's samples locked, and their stays read, in two statements
         # rather than two a line (a morning's sheet has a hundred lines).
         wanted = [line["sample"] for line in lab_import.rows if line["action"] == "apply"]
         samples = Sample.objects.select_for_update(of=("self",)).select_related("site").in_bulk(wanted)
         stay_ids = {sample.stay_id for sample in samples.values()}
         stays = Stay.objects.select_related("room", "person", "site").in_bulk(stay_ids)
-        negatives = []  # the sheet's plain negatives, written together below
-        for line in lab_import.rows:
-            if line["action"] != "apply":
-                continue
-            sample = samples.get(line["sample"])
-            if sample is None or sample.status != Sample.Status.COLLECTED:
-                line.update(action="skip", code="changed")
-                continue
-            stay = stays[sample.stay_id]
-            sample.person = stay.person  # the same row: its name labels the audit event
-            reported = datetime.fromisoformat(line["reported_at"]) if line["reported_at"] else None
-            if plain_negative(sample, line["result"]):
-                negatives.append((sample, stay, line["ct_orf1ab"], line["ct_n"], reported))
-            else:
-                touched.add(
-                    _apply_result(
-                        sample,
-                        stay,
-                        result=line["result"],
-                        by=by,
-                        ct_orf1ab=line["ct_orf1ab"],
-                        ct_n=line["ct_n"],
-                        reported_at=reported,
-                        source=SampleResult.Source.IMPORT,
-                        lab_import=lab_import,
-                    )
-                )
-            line["applied"] = True
-            applied += 1
-        touched.add(_record_negatives(negatives, by=by, lab_import=lab_import))
+        # A positive goes out first, in one message with its seal and its drafted transfer: the site
+        # head sees it before the sheet's hundred negatives are read and drawn, which follow.
+        with live.one_broadcast():
+            applied, escalated, negatives = _apply_lines(lab_import, samples, stays, by=by)
+            first = bool(escalated.rooms or escalated.persons)
+            if first:
+                _publish(lab_import.site, escalated)
+        touched = _record_negatives(negatives, by=by, lab_import=lab_import)
         lab_import.status = LabImport.Status.APPLIED
         lab_import.applied_at = timezone.now()
         lab_import.applied_by = by
@@ -289,5 +300,6 @@ def lab_import_apply(*, lab_import: LabImport, by, token=None) -> int:
             obj=lab_import,
             after={"lines": len(lab_import.rows), "applied": applied},
         )
-        _publish(lab_import.site, touched)
+        if touched.rooms or not first:
+            _publish(lab_import.site, touched)
     return applied
