@@ -5,6 +5,8 @@ own check (rooms.services.check_actor_site), through the audit event every
 change writes: a script, a job or a view that forgot still changes nothing.
 """
 
+from django.utils import translation
+
 from groups.medical import services as medical
 from groups.medical.models import Sample
 from rooms import services
@@ -36,6 +38,10 @@ class ActorSiteTests(SiteTestCase):
         # The room's own site's clerk moves it.
         services.room_move(room=self.room, to=Room.Status.OUT_OF_SERVICE, by=self.clerk)
         self.assertEqual(self.fresh(self.room).status, Room.Status.OUT_OF_SERVICE)
+
+    def test_the_refusal_reads_in_chinese(self):
+        with translation.override("zh-hans"), self.assertRaisesMessage(services.ServiceError, "不在本隔离点工作"):
+            services.room_move(room=self.room, to=Room.Status.OUT_OF_SERVICE, by=self.outside_clerk)
 
     def test_a_person_of_another_site_is_not_checked_in(self):
         self.assert_refused(lambda: services.stay_check_in(person=self.person, room=self.room, by=self.outside_clerk))
