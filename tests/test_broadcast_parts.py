@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from groups.medical import services as medical
 from groups.medical.models import Sample
 from groups.security import services as security
 from rooms import services
@@ -114,6 +115,28 @@ class BroadcastPartsTests(SiteTestCase):
                 self.assertIn("需连续", zh)
                 self.assertNotIn("negative results in a row", zh)
                 self.assertNotIn("需连续", en)
+
+    def test_a_result_leaves_the_general_boards_room_cards_alone_and_a_sealing_sends_them(self):
+        """A room's card shows its status, occupancy, names and care mark: a lab sheet's hundred negatives
+        re-rendered a hundred cards that had not changed."""
+        stay = services.stay_check_in(person=self.person, room=self.room, by=self.clerk)
+        sample = Sample.objects.get(stay=stay, day=1)
+        medical.sample_collect(sample=sample, by=self.nurse)
+        general = BOARDS["general"]
+        with self.captureOnCommitCallbacks() as callbacks:
+            medical.sample_record_result(sample=self.fresh(sample), result="negative", by=self.nurse)
+        negative = callbacks[0].change
+        self.assertIn(self.room.pk, negative.rooms)
+        html = general.render_change(negative)
+        self.assertNotIn(f'id="room-{self.room.pk}"', html)
+        self.assertIn('id="releases"', html)  # what a result can change there: who may be released
+        sealed = Change(site_id=self.site.pk, rooms=negative.rooms, topics=negative.topics, sealed=negative.rooms)
+        moved = Change(site_id=self.site.pk, rooms=negative.rooms)  # a room's move names no topic
+        for change in (sealed, moved):
+            self.assertIn(f'id="room-{self.room.pk}"', general.render_change(change))
+        # The card as a snapshot shows it is the one the board already had.
+        snapshot = general.render_snapshot(self.site.pk, {})
+        self.assertIn(f'id="room-{self.room.pk}" class="room-card st-occupied"', snapshot)
 
     def test_nobody_watching_means_nothing_is_read(self):
         if not isinstance(get_channel_layer(), InMemoryChannelLayer):

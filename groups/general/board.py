@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from groups.medical.care_board import mark_care_rooms, person_care
 from groups.medical.models import Sample
 from groups.medical.reads import attach_eligibility
+from groups.medical.services import MEDICAL_TOPIC
 from groups.transfers.models import Transfer
 from rooms import requests
 from rooms.handover import group_handover, handover_clock_part, handover_topic
@@ -281,6 +282,10 @@ def person_page(person: Person) -> dict:
     }
 
 
+# The topics of the changes that touch no room's card (GeneralBoard.change_parts).
+TESTS_AND_HEALTH = frozenset({MEDICAL_TOPIC})
+
+
 class GeneralBoard(Board):
     def render_snapshot(self, site_id, params):
         context = general_board(load_site(site_id), floor=params.get("floor"), care=bool(params.get("care")))
@@ -300,8 +305,13 @@ class GeneralBoard(Board):
             parts.append(("general/board.html#releases", {"releases": releases_due(site)}))
         if change.persons or change.rooms:
             parts.append(("general/board.html#sealed", {"sealed": sealed_rooms(site)}))
-        rooms = mark_care_rooms(changed_rooms(site.pk, change.rooms), site.elderly_age)
-        parts += [("general/board.html#room-card", {"room": room}) for room in rooms]
+        # A change of tests and health alone (a result, a round, a medicine; a lab sheet names a hundred
+        # rooms) leaves the rooms' cards as they were: a card shows the room's status, occupancy, names
+        # and care mark, and a sealing names its topic.
+        tests_and_health_alone = change.topics and change.topics <= TESTS_AND_HEALTH and not change.sealed
+        if not tests_and_health_alone:
+            rooms = mark_care_rooms(changed_rooms(site.pk, change.rooms), site.elderly_age)
+            parts += [("general/board.html#room-card", {"room": room}) for room in rooms]
         if handover_topic(Role.GENERAL) in change.topics:
             parts.append(("rooms/handover.html#handover", {"handover": group_handover(site, Role.GENERAL)}))
         parts += requests.headline_parts(site, change) + requests.board_parts(site, change, Role.GENERAL)
