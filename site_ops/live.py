@@ -83,8 +83,16 @@ def publish(*, site, rooms=(), persons=(), transfers=(), topics=(), sealed=(), w
     """
     gathered = _gathered.get()
     if gathered is not None:
-        _gather(gathered, site, rooms=rooms, persons=persons, transfers=transfers, topics=topics, sealed=sealed)
-        gathered[site.pk]["whole_boards"] |= whole_boards
+        _gather(
+            gathered,
+            site,
+            whole_boards,
+            rooms=rooms,
+            persons=persons,
+            transfers=transfers,
+            topics=topics,
+            sealed=sealed,
+        )
         return
     change = Change(
         site_id=site.pk,
@@ -143,8 +151,10 @@ def one_broadcast():
         publish(**parts)
 
 
-def _gather(gathered: dict, site, **parts) -> None:
+def _gather(gathered: dict, site, whole_boards: bool, **parts) -> None:
+    """Add one publish's parts to what ``one_broadcast`` publishes for the site."""
     entry = gathered.setdefault(site.pk, {"site": site, "whole_boards": False, **{name: set() for name in parts}})
+    entry["whole_boards"] |= whole_boards
     for name, values in parts.items():
         entry[name].update(values)
 
