@@ -7,7 +7,7 @@ from unittest import mock
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.sessions.models import Session
-from django.test import TestCase, override_settings
+from django.test import SimpleTestCase, TestCase, override_settings
 from django.utils import timezone
 
 from rooms import services
@@ -169,3 +169,73 @@ class RedisOutageLogTests(TestCase):
         self.assertIn("Redis unavailable", outage.getMessage())
         self.assertIn("Connection refused", outage.getMessage())
         self.assertIsNotNone(other.exc_info)
+
+
+class LostCancellationTests(SimpleTestCase):
+    """A socket's read of the layer ends when the socket does, even when a cancellation is lost.
+
+    On Python 3.11 ``asyncio.wait_for`` swallows a cancellation that arrives as
+    what it waits on finishes; redis-py waits so for a new connection's
+    handshake, and the read then went on to Redis's blocking pop for good.
+    """
+
+    async def stop(self, task):
+        """Wait for ``ended(task)``; a hang fails the test rather than stopping it (``wait`` leaves the task)."""
+        from site_ops.speedups.consumer import ended
+
+        stopping = asyncio.ensure_future(ended(task))
+        await asyncio.wait({stopping}, timeout=5)
+        self.assertTrue(stopping.done(), "the read went on")
+        return stopping
+
+    @staticmethod
+    async def deaf_read(cancels_lost=1):
+        """A read that loses its first cancellations, as the layer's did, and then waits again
+        (for Redis's blocking pop; it gives up after a while, so that a failing test ends)."""
+        lost = 0
+        while True:
+            try:
+                await asyncio.sleep(6)
+                return "went on"
+            except asyncio.CancelledError:
+                if lost == cancels_lost:
+                    raise
+                lost += 1
+                asyncio.current_task().uncancel()
+
+    def test_a_read_that_lost_its_cancellation_is_cancelled_until_it_ends(self):
+        async def run():
+            read = asyncio.ensure_future(self.deaf_read(cancels_lost=2))
+            await asyncio.sleep(0)
+            stopping = await self.stop(read)
+            self.assertTrue(stopping.cancelled())
+            return read.cancelled()
+
+        self.assertTrue(asyncio.run(run()))
+
+    def test_the_read_ends_also_when_the_socket_stopping_it_is_cancelled(self):
+        from site_ops.speedups.consumer import ended
+
+        async def run():
+            read = asyncio.ensure_future(self.deaf_read())
+            await asyncio.sleep(0)
+            stopping = asyncio.ensure_future(ended(read))
+            await asyncio.sleep(0)
+            stopping.cancel()  # the server stopping the socket's task meanwhile
+            await asyncio.wait({stopping}, timeout=5)
+            self.assertTrue(stopping.cancelled(), "the read went on")
+            return read.cancelled()
+
+        self.assertTrue(asyncio.run(run()))
+
+    def test_a_read_that_ended_gives_its_outcome(self):
+        async def run():
+            async def failed():
+                raise ConnectionError("gone")
+
+            read = asyncio.ensure_future(failed())
+            await asyncio.sleep(0)
+            stopping = await self.stop(read)
+            self.assertIsInstance(stopping.exception(), ConnectionError)
+
+        asyncio.run(run())

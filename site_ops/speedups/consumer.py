@@ -18,6 +18,31 @@ LAYER_RETRY_SECONDS = 0.2
 LAYER_RETRY_MAX_SECONDS = 5.0
 # The most messages read and dropped from a channel a socket leaves behind.
 DRAIN_MAX = 1000
+# How long a cancelled read of the layer may go on before it is cancelled again (``ended``).
+RECANCEL_SECONDS = 0.1
+
+
+async def ended(task: asyncio.Task):
+    """Cancel ``task``, wait until it has ended, and give its outcome.
+
+    A cancellation can be lost on Python 3.11: ``asyncio.wait_for`` swallows
+    one that arrives as the awaitable it waits on finishes, and redis-py
+    waits so for a new connection's handshake. The layer's read then went on
+    to Redis's blocking pop and ended only on an error from Redis, never if
+    Redis answered in time: the socket's task, and the test or the server
+    stopping it, waited for good. The task is cancelled again until it ends,
+    also when the caller is cancelled meanwhile (then cancelled after it).
+    """
+    cancelled = False
+    while not task.done():
+        task.cancel()
+        try:
+            await asyncio.wait({task}, timeout=RECANCEL_SECONDS)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    return task.result()
 
 
 class OwnLoopMixin:
@@ -84,10 +109,9 @@ class OwnLoopMixin:
             # Cancelled while waiting in the layer's receive, the reader takes
             # the channel with it (the in-memory queue; Redis pub/sub
             # unsubscribes).
-            reader.cancel()
             try:
                 with suppress(asyncio.CancelledError, StopConsumer):
-                    await reader
+                    await ended(reader)
             finally:
                 # Also when the reader's failure is the consumer's outcome (a page gone mid-send).
                 await self.leave_layer()
@@ -138,9 +162,8 @@ class OwnLoopMixin:
             receive = asyncio.ensure_future(self.channel_receive())
             await asyncio.sleep(0)
             if not receive.done():
-                receive.cancel()
                 with suppress(BaseException):
-                    await receive
+                    await ended(receive)
                 return
             if receive.exception() is not None:
                 return
