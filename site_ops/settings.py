@@ -193,7 +193,14 @@ if REDIS_URL:
                 # redis-py refuses a command once its pool holds 100
                 # connections, and the core layer takes one per command in
                 # flight: a few hundred boards closing at once exceed that.
-                "hosts": [{"address": REDIS_URL, "max_connections": 2000}],
+                #
+                # A socket's read of its messages is a blocking pop that Redis
+                # answers after 5 seconds when nothing came, and redis-py gives
+                # up on a reply after 5 seconds as well: whenever the server
+                # was busy as the answer came, the read failed, dropped its
+                # connection, and a message popped at that moment was lost
+                # (tests/test_redis_layer.py). The reply is awaited longer.
+                "hosts": [{"address": REDIS_URL, "max_connections": 2000, "socket_timeout": 15}],
                 "prefix": os.environ.get("CHANNEL_PREFIX", "site-ops"),
             },
         }
