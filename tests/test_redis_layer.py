@@ -19,6 +19,7 @@ from django.conf import settings
 from django.test import SimpleTestCase
 
 from site_ops.pubsub import RedisPubSubChannelLayer
+from site_ops.speedups.consumer import ended
 
 REDIS = bool(settings.REDIS_URL)
 
@@ -49,14 +50,17 @@ class BlockingReadTests(SimpleTestCase):
                     time.sleep(0.07)  # a render holding the loop
 
             render = asyncio.ensure_future(busy())
+            read = asyncio.ensure_future(layer.receive(channel))
             try:
                 # Longer than one blocking read: Redis's empty answer comes back within it.
-                deadline = layer.brpop_timeout + 1.5
-                # Nothing came, and the read was still waiting at the deadline: as it should.
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(layer.receive(channel), deadline)
+                await asyncio.wait({read}, timeout=layer.brpop_timeout + 1.5)
+                if read.done():
+                    read.result()  # nothing was sent: only an error ends the read ("Timeout reading")
+                # Nothing came, and the read is still waiting: as it should.
             finally:
                 render.cancel()
+                with suppress(asyncio.CancelledError):
+                    await ended(read)
                 await layer.close_pools()
 
         asyncio.run(read_while_busy())
