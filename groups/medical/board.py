@@ -472,7 +472,8 @@ class MedicalBoard(Board):
         if HANDOVER in change.topics:
             parts.append(("rooms/handover.html#handover", {"handover": group_handover(site, Role.MEDICAL)}))
         parts += requests.board_parts(site, change, Role.MEDICAL)
-        parts += [("medical/board.html#med-room", {"room": room, "token": token}) for room in rooms]
+        if rooms:  # one part for them all, as the control screen's cells
+            parts.append(("medical/board.html#med-rooms", {"rooms": rooms, "token": token}))
         return parts
 
 

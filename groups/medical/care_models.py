@@ -11,6 +11,7 @@ scheduled job asks for each day's round trip (``HospitalVisitTrip`` keeps
 that it was asked, so running the job twice asks once).
 """
 
+import functools
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -108,8 +109,14 @@ _care_due_rows = FixedRead(
 
 
 def need_labels(needs: list[str]) -> list[str]:
-    labels = dict(Person.Need.choices)
+    labels = _need_labels()
     return [labels.get(need, need) for need in needs]
+
+
+@functools.cache
+def _need_labels() -> dict:
+    # Lazy labels, translated where they are shown; built once (every room of a board asks).
+    return dict(Person.Need.choices)
 
 
 class CarePlan(Versioned):
