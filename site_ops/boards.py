@@ -40,6 +40,10 @@ class Change:
     # The rooms among ``rooms`` that were sealed or unsealed (a positive's lab
     # sheet names every room with a result, and seals one).
     sealed: frozenset[int] = field(default_factory=frozenset)
+    # Changes of the same write that each board shows first, in order, each
+    # with its own numbers: ``((change, ((board, number), ...)), ...)``
+    # (``live.in_turn``: a lab sheet's positive before its negatives).
+    leads: tuple = ()
 
 
 # A fragment to render: a template (``name.html#partial``) and its context.

@@ -14,6 +14,7 @@ Nothing else in the project calls ``group_send``.
 
 import asyncio
 import contextvars
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -94,6 +95,7 @@ def publish(*, site, rooms=(), persons=(), transfers=(), topics=(), sealed=(), w
             sealed=sealed,
         )
         return
+    turns = _turns.get()
     change = Change(
         site_id=site.pk,
         rooms=frozenset(rooms) | frozenset(sealed),
@@ -109,6 +111,9 @@ def publish(*, site, rooms=(), persons=(), transfers=(), topics=(), sealed=(), w
     # The district office's boards see several sites: numbered apart.
     across = affected_across_sites(change)
     across_seqs = bump(NO_SITE, across) if across else {}
+    if turns is not None and not whole_boards:
+        turns.append((site, change, seqs, across_seqs))
+        return
     # Whose change it is, read now: the commit may come after the request.
     actor = getattr(actor_request.get(), "user", None)
 
@@ -149,6 +154,64 @@ def one_broadcast():
         _gathered.reset(token)
     for parts in gathered.values():
         publish(**parts)
+
+
+# The changes published inside ``in_turn``, in order, while it lasts.
+_turns: contextvars.ContextVar = contextvars.ContextVar("site_ops_changes_in_turn", default=None)
+
+
+@contextmanager
+def in_turn():
+    """The changes published inside it shown in turn, board by board, in one broadcast when it ends.
+
+    Each affected board gets the first change's message, then the next
+    change's, before the next board gets any: a lab sheet's positive (its
+    seal, alert and drafted transfer) and then its hundred negatives reach
+    the medical tablets whole before the control screen is read, and the
+    control screen before the other groups, where two broadcasts one after
+    the other made the control screen wait for every board's positive
+    before its own negatives. Each change keeps its own numbers; the boards
+    across sites get them together. Inside ``one_broadcast`` (or nested),
+    the outer one decides.
+    """
+    if _gathered.get() is not None or _turns.get() is not None:
+        yield
+        return
+    turns: list[tuple] = []
+    token = _turns.set(turns)
+    try:
+        yield
+    finally:
+        _turns.reset(token)
+    by_site: dict[int, list[tuple]] = {}
+    for turn in turns:
+        by_site.setdefault(turn[0].pk, []).append(turn)
+    actor = getattr(actor_request.get(), "user", None)
+    for site_turns in by_site.values():
+        _in_turn_on_commit(site_turns, actor)
+
+
+def _in_turn_on_commit(turns: list[tuple], actor) -> None:
+    """Register the broadcast of one site's changes in turn (``in_turn``)."""
+    site = turns[-1][0]
+    items = []
+    shown = [turn for turn in turns if turn[2]]  # the changes some board of the site shows
+    if shown:
+        *leads, (_site, last, seqs, _across) = shown
+        change = dataclasses.replace(
+            last, leads=tuple((lead, tuple(numbers.items())) for _s, lead, numbers, _a in leads)
+        )
+        items.append((change.site_id, change, seqs, site, actor))
+    # The boards across sites: every change at once, at the highest numbers.
+    items += merge_changes([(NO_SITE, turn[1], turn[3], site, None) for turn in turns])
+    if not items:
+        return
+
+    def broadcast():
+        broadcasts.send(items)
+
+    broadcast.change = items[0][1]
+    transaction.on_commit(broadcast, robust=True)
 
 
 def _gather(gathered: dict, site, whole_boards: bool, **parts) -> None:
@@ -228,20 +291,25 @@ def merge_changes(items) -> list[tuple]:
             merged[key] = [namespace, change, dict(seqs), site, actor]
             continue
         entry = merged[key]
-        was = entry[1]
-        entry[1] = Change(
-            site_id=was.site_id,
-            rooms=was.rooms | change.rooms,
-            persons=was.persons | change.persons,
-            transfers=was.transfers | change.transfers,
-            topics=was.topics | change.topics,
-            sealed=was.sealed | change.sealed,
-        )
+        entry[1] = joined(entry[1], change)
         for board, seq in seqs.items():
             entry[2][board] = max(seq, entry[2].get(board, 0))
         if entry[4] != actor:
             entry[4] = None
     return [tuple(entry) for entry in merged.values()]
+
+
+def joined(was: Change, change: Change) -> Change:
+    """Two changes of a site as one (what either touched), the changes each shows first kept in order."""
+    return Change(
+        site_id=was.site_id,
+        rooms=was.rooms | change.rooms,
+        persons=was.persons | change.persons,
+        transfers=was.transfers | change.transfers,
+        topics=was.topics | change.topics,
+        sealed=was.sealed | change.sealed,
+        leads=was.leads + change.leads,
+    )
 
 
 broadcasts = Broadcasts()
@@ -571,7 +639,28 @@ def send_change(change: Change, seqs: dict[str, int], site=None, namespace: int 
     ``actor``: the user who made the change, whose boards go first.
     """
     namespace = change.site_id if namespace is None else namespace
-    send_parts(namespace, seqs, lambda key: board_for_key(key).change_parts(change), site=site, actor=actor)
+    # The changes to show first (``in_turn``): only on the change's own site's boards.
+    leads = change.leads if namespace == change.site_id else ()
+    steps = [(lead, dict(numbers)) for lead, numbers in leads] + [(change, seqs)]
+    keys = list(dict.fromkeys(key for _change, numbers in steps for key in numbers))
+    send_turns(
+        namespace,
+        keys,
+        lambda key: [(numbers[key], _parts_of(step)) for step, numbers in steps if key in numbers],
+        site=site,
+        actor=actor,
+    )
+
+
+def _parts_of(change: Change):
+    return lambda key: board_for_key(key).change_parts(change)
+
+
+def own_boards(keys, user) -> list[str]:
+    """The boards among ``keys`` that ``user`` (who made the change) may open: none with no user."""
+    if user is None or not user.is_authenticated:
+        return []
+    return [key for key in keys if key in BOARDS and site_for(user, BOARDS[key]) is not None]
 
 
 def actor_first(keys, user) -> list[str]:
@@ -585,10 +674,8 @@ def actor_first(keys, user) -> list[str]:
     their order.
     """
     keys = list(keys)
-    if user is None or not user.is_authenticated:
-        return keys
-    own = [key for key in keys if key in BOARDS and site_for(user, BOARDS[key]) is not None]
-    if len(own) == sum(key in BOARDS for key in keys):
+    own = own_boards(keys, user)
+    if not own or len(own) == sum(key in BOARDS for key in keys):
         return keys
     return own + [key for key in keys if key not in own]
 
@@ -596,6 +683,12 @@ def actor_first(keys, user) -> list[str]:
 def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None, actor=None) -> None:
     """Send each board in ``seqs`` the parts ``parts_for(key)`` reads, rendered per language, with its number
     (the acting user's boards first: ``actor_first``)."""
+    send_turns(site_id, list(seqs), lambda key: [(seqs[key], parts_for)], site=site, actor=actor)
+
+
+def send_turns(site_id: int, keys: list[str], turns, site=None, actor=None) -> None:
+    """``send_parts`` for several messages a board: ``turns(key)`` is the board's ``[(seq, parts_for), ...]``,
+    sent in their order before the next board gets any."""
     layer = get_channel_layer()
     # Asked by type: Redis pub/sub's layer answers any attribute only inside
     # an event loop, and this runs in a view's thread.
@@ -606,28 +699,28 @@ def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None, actor=N
     _shared.cache = {}
     _shared.site = site
     try:
-        for key in actor_first(seqs, actor):
-            seq = seqs[key]
+        for key in actor_first(keys, actor):
             groups = {language: broadcast_group(site_id, key, language) for language in languages()}
             audience = [language for language, group in groups.items() if has_audience(layer, group)]
             if not audience:
                 continue
-            parts = parts_for(key)
-            for language in audience:
-                with translation.override(language):
-                    html = render_parts(parts) + seq_tag(seq)
-                message = (groups[language], {"type": "board.html", "html": html})
-                # A board's sockets need not wait for the next render: where
-                # the layer can take messages without a round trip, they go
-                # now, and the next render waits until they have gone.
-                # Rendered meanwhile, it held the interpreter against the
-                # sockets' loop, whose every send gives it up: the sends came
-                # in between the render's slices (bench/README.md, round four,
-                # thirteenth part).
-                if not (send_soon and send_soon([message])):
-                    unsent.append(message)
-                else:
-                    wait_handed_over()
+            for seq, parts_for in turns(key):
+                parts = parts_for(key)
+                for language in audience:
+                    with translation.override(language):
+                        html = render_parts(parts) + seq_tag(seq)
+                    message = (groups[language], {"type": "board.html", "html": html})
+                    # A board's sockets need not wait for the next render: where
+                    # the layer can take messages without a round trip, they go
+                    # now, and the next render waits until they have gone.
+                    # Rendered meanwhile, it held the interpreter against the
+                    # sockets' loop, whose every send gives it up: the sends came
+                    # in between the render's slices (bench/README.md, round four,
+                    # thirteenth part).
+                    if not (send_soon and send_soon([message])):
+                        unsent.append(message)
+                    else:
+                        wait_handed_over()
     finally:
         _shared.cache = None
         _shared.site = None

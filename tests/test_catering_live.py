@@ -200,7 +200,8 @@ class CateringChangeTests(SiteTestCase):
         with frozen(12), self.captureOnCommitCallbacks() as callbacks:
             medical.lab_import_apply(lab_import=imported, by=self.nurse)
         # The positive goes out first with its seal; the sheet's negatives after it, nothing of catering's.
-        changes = [callback.change for callback in callbacks]
+        ((callback,),) = [callbacks]
+        changes = [lead for lead, _numbers in callback.change.leads] + [callback.change]
         self.assertEqual([BOARDS["catering"].affected_by(change) for change in changes], [True, False])
         change = changes[0]
         self.assertEqual(change.sealed, {self.floor[2][1].pk})

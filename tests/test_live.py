@@ -142,6 +142,98 @@ class OneBroadcastTests(SiteTestCase):
         self.assertEqual(len(callbacks), 1)
 
 
+class InTurnTests(SiteTestCase):
+    """Changes published inside ``live.in_turn`` reach each board in turn, board by board, in one broadcast."""
+
+    def listen(self, *keys, language="en"):
+        """One channel in the boards' groups: what it gets comes in the order it was sent."""
+        layer = get_channel_layer()
+        channel = async_to_sync(layer.new_channel)()
+        for key in keys:
+            async_to_sync(layer.group_add)(live.broadcast_group(self.site.pk, key, language), channel)
+        return layer, channel
+
+    def received(self, layer, channel, count):
+        return [async_to_sync(asyncio.wait_for)(layer.receive(channel), 5)["html"] for _ in range(count)]
+
+    def test_each_board_gets_every_change_in_order_before_the_next_board_gets_any(self):
+        first, second = self.rooms[0], self.rooms[1]
+        layer, channel = self.listen("control", "medical")
+        with self.captureOnCommitCallbacks(execute=True) as callbacks, transaction.atomic(), live.in_turn():
+            live.publish(site=self.site, rooms=[first.pk], topics=["medical"])
+            live.publish(site=self.site, rooms=[second.pk], topics=["medical"])
+        self.assertEqual(len(callbacks), 1)
+        htmls = self.received(layer, channel, 4)
+        # (board, number, room) of each message: the control screen's two, then the medical board's two.
+        seen = [
+            (
+                "medical" if 'id="med-room-' in html else "control",
+                int(html.rsplit('data-seq="', 1)[1].split('"', 1)[0]),
+                first.pk if f'room-{first.pk}"' in html else second.pk,
+            )
+            for html in htmls
+        ]
+        self.assertEqual(
+            seen,
+            [("control", 1, first.pk), ("control", 2, second.pk), ("medical", 1, first.pk), ("medical", 2, second.pk)],
+        )
+        for html in htmls:
+            self.assertEqual(html.count('id="live-seq"'), 1)
+        self.assertEqual(BoardSequence.objects.get(site=self.site, board="control").seq, 2)
+
+    def test_the_acting_users_boards_go_first_each_with_every_change(self):
+        layer, channel = self.listen("control", "medical")
+        acting = mock.Mock(user=self.nurse)
+        token = live.actor_request.set(acting)
+        try:
+            with self.captureOnCommitCallbacks(execute=True), transaction.atomic(), live.in_turn():
+                live.publish(site=self.site, rooms=[self.rooms[0].pk], topics=["medical"])
+                live.publish(site=self.site, rooms=[self.rooms[1].pk], topics=["medical"])
+        finally:
+            live.actor_request.reset(token)
+        boards = ["medical" if 'id="med-room-' in html else "control" for html in self.received(layer, channel, 4)]
+        self.assertEqual(boards, ["medical", "medical", "control", "control"])
+
+    def test_a_board_that_shows_one_change_only_gets_that_one(self):
+        layer, channel = self.listen("catering")
+        with self.captureOnCommitCallbacks(execute=True), transaction.atomic(), live.in_turn():
+            live.publish(site=self.site, rooms=[self.rooms[0].pk], sealed=[self.rooms[0].pk])
+            live.publish(site=self.site, rooms=[self.rooms[1].pk], topics=["medical"])
+        (html,) = self.received(layer, channel, 1)
+        self.assertIn('data-seq="1"', html)
+        with self.assertRaises(asyncio.TimeoutError):
+            async_to_sync(asyncio.wait_for)(layer.receive(channel), 0.2)
+
+    def test_left_by_an_error_it_publishes_nothing_and_inside_one_broadcast_that_one_decides(self):
+        refused = self.assertRaises(RuntimeError)
+        with self.captureOnCommitCallbacks(execute=True) as callbacks, refused, transaction.atomic(), live.in_turn():
+            live.publish(site=self.site, rooms=[self.room.pk])
+            raise RuntimeError("refused")
+        self.assertEqual(callbacks, [])
+        self.assertFalse(BoardSequence.objects.exists())
+        gathered = live.one_broadcast()
+        with self.captureOnCommitCallbacks(execute=False) as callbacks, transaction.atomic(), gathered, live.in_turn():
+            live.publish(site=self.site, rooms=[self.rooms[0].pk])
+            live.publish(site=self.site, rooms=[self.rooms[1].pk])
+        ((callback,),) = [callbacks]
+        self.assertEqual((callback.change.rooms, callback.change.leads), ({self.rooms[0].pk, self.rooms[1].pk}, ()))
+
+    def test_merged_with_a_change_waiting_behind_it_the_first_still_goes_first(self):
+        first = live.Change(site_id=self.site.pk, rooms=frozenset({self.rooms[0].pk}))
+        last = live.Change(
+            site_id=self.site.pk, rooms=frozenset({self.rooms[1].pk}), leads=((first, (("control", 1),)),)
+        )
+        waiting = live.Change(site_id=self.site.pk, rooms=frozenset({self.rooms[2].pk}))
+        ((_namespace, change, seqs, _site, _actor),) = live.merge_changes(
+            [
+                (self.site.pk, last, {"control": 2}, self.site, None),
+                (self.site.pk, waiting, {"control": 3}, self.site, None),
+            ]
+        )
+        self.assertEqual(change.leads, ((first, (("control", 1),)),))
+        self.assertEqual((change.rooms, seqs), ({self.rooms[1].pk, self.rooms[2].pk}, {"control": 3}))
+
+
 class MergedBroadcastTests(SiteTestCase):
     """Changes committed while another is being broadcast go out together."""
 

@@ -873,10 +873,12 @@ class LabImportTests(MedicalTestCase):
         imported = self.preview(self.sheet("HX-1,,阴性,,,", f",{self.other.national_id},阳性,23.5,24.1,"))
         with self.captureOnCommitCallbacks(execute=False) as callbacks:
             count = medical.lab_import_apply(lab_import=imported, by=self.nurse)
-        # The positive first, in one broadcast with its seal and the urgent transfer it drafted; the
-        # sheet's negatives after it.
-        self.assertEqual((count, len(callbacks)), (2, 2))
-        positive_change, negatives_change = (callback.change for callback in callbacks)
+        # One broadcast: the positive first, with its seal and the urgent transfer it drafted, and the
+        # sheet's negatives after it, each with its own numbers.
+        self.assertEqual((count, len(callbacks)), (2, 1))
+        negatives_change = callbacks[0].change
+        ((positive_change, numbers),) = negatives_change.leads
+        self.assertIn("medical", dict(numbers))
         self.assertEqual(len(positive_change.transfers), 1)
         self.assertEqual(positive_change.sealed, {self.rooms[1].pk})
         self.assertEqual(negatives_change.rooms, {self.fresh(self.tube).stay.room_id})

@@ -280,26 +280,28 @@ def lab_import_apply(*, lab_import: LabImport, by, token=None) -> int:
         samples = Sample.objects.select_for_update(of=("self",)).select_related("site").in_bulk(wanted)
         stay_ids = {sample.stay_id for sample in samples.values()}
         stays = Stay.objects.select_related("room", "person", "site").in_bulk(stay_ids)
-        # A positive goes out first, in one message with its seal and its drafted transfer: the site
-        # head sees it before the sheet's hundred negatives are read and drawn, which follow.
-        with live.one_broadcast():
-            applied, escalated, negatives = _apply_lines(lab_import, samples, stays, by=by)
-            first = bool(escalated.rooms or escalated.persons)
-            if first:
-                _publish(lab_import.site, escalated)
-        touched = _record_negatives(negatives, by=by, lab_import=lab_import)
-        lab_import.status = LabImport.Status.APPLIED
-        lab_import.applied_at = timezone.now()
-        lab_import.applied_by = by
-        lab_import.applied_count = applied
-        lab_import.save(update_fields=["rows", "status", "applied_at", "applied_by", "applied_count"])
-        audit(
-            site=lab_import.site,
-            by=by,
-            action="lab_import.apply",
-            obj=lab_import,
-            after={"lines": len(lab_import.rows), "applied": applied},
-        )
-        if touched.rooms or not first:
-            _publish(lab_import.site, touched)
+        # A positive goes out first, in one message with its seal and its drafted transfer, and the sheet's
+        # hundred negatives after it: each board gets both in turn (the medical tablets first, then the
+        # control screen) before the next board gets either.
+        with live.in_turn():
+            with live.one_broadcast():
+                applied, escalated, negatives = _apply_lines(lab_import, samples, stays, by=by)
+                first = bool(escalated.rooms or escalated.persons)
+                if first:
+                    _publish(lab_import.site, escalated)
+            touched = _record_negatives(negatives, by=by, lab_import=lab_import)
+            lab_import.status = LabImport.Status.APPLIED
+            lab_import.applied_at = timezone.now()
+            lab_import.applied_by = by
+            lab_import.applied_count = applied
+            lab_import.save(update_fields=["rows", "status", "applied_at", "applied_by", "applied_count"])
+            audit(
+                site=lab_import.site,
+                by=by,
+                action="lab_import.apply",
+                obj=lab_import,
+                after={"lines": len(lab_import.rows), "applied": applied},
+            )
+            if touched.rooms or not first:
+                _publish(lab_import.site, touched)
     return applied
