@@ -854,13 +854,25 @@ class Sender:
                 self.backlog -= len(messages)
 
     async def attempt(self, layer, messages) -> list:
-        """Send each message within the timeout; returns the ones that failed, with their errors."""
+        """Send each message within the timeout; returns the ones that failed, with their errors.
 
-        async def one(group, message):
-            async with asyncio.timeout(BROADCAST_TIMEOUT_SECONDS):
-                await layer.group_send(group, message)
+        The groups are sent to side by side, each group's messages one after the other: a board that gets
+        two messages in one broadcast (``in_turn``) gets them in their order (Redis's core layer orders a
+        channel's messages by when they were added)."""
+        outcomes: list = [None] * len(messages)
+        by_group: dict[str, list[int]] = {}
+        for index, (group, _message) in enumerate(messages):
+            by_group.setdefault(group, []).append(index)
 
-        outcomes = await asyncio.gather(*(one(*message) for message in messages), return_exceptions=True)
+        async def in_order(indexes):
+            for index in indexes:
+                try:
+                    async with asyncio.timeout(BROADCAST_TIMEOUT_SECONDS):
+                        await layer.group_send(*messages[index])
+                except Exception as error:  # noqa: BLE001 -- sorted below: the layer's own errors are retried
+                    outcomes[index] = error
+
+        await asyncio.gather(*(in_order(indexes) for indexes in by_group.values()))
         failed = [(message, error) for message, error in zip(messages, outcomes, strict=True) if error]
         for _message, error in failed:
             if not isinstance(error, LAYER_ERRORS):
