@@ -1,5 +1,7 @@
-"""The real browser: a nurse marks a result positive on a tablet, and the site
+"""The real browser: a nurse marks a result positive on a tablet, or records a lab's sheet, and the site
 head's control screen shows the alert and the sealed room without a reload."""
+
+import re
 
 from playwright.sync_api import expect
 
@@ -7,7 +9,9 @@ from groups.medical import services as medical
 from groups.medical.models import Alert, Sample
 from rooms import services
 from rooms.models import Room
+from site_ops.models import BoardSequence
 from tests.browser.test_live_boards import TABLET, WALL, BrowserTestCase
+from tests.factories import make_person
 
 
 class PositiveResultLiveTests(BrowserTestCase):
@@ -150,3 +154,54 @@ class SampleRowTests(BrowserTestCase):
         expect(form).to_have_count(0)
         self.assertEqual(Sample.objects.get(pk=sample.pk).result, Sample.Result.POSITIVE)
         self.assert_not_reloaded(page)
+
+
+class LabSheetLiveTests(BrowserTestCase):
+    """A lab's sheet with a positive and a negative, uploaded and recorded from the nurse's tablet: the
+    other medical tablets and the control screen show both, positive first, without a reload."""
+
+    def setUp(self):
+        super().setUp()
+        self.neighbour = make_person(self.site, name="王建国")
+        self.samples = {}
+        for person, room, barcode in ((self.person, self.room, "HX0001"), (self.neighbour, self.rooms[1], "HX0002")):
+            stay = self.elsewhere(services.stay_check_in, person=person, room=room, by=self.clerk)
+            sample = Sample.objects.get(stay=stay, day=1)
+            self.samples[barcode] = self.elsewhere(
+                medical.sample_collect, sample=sample, by=self.nurse, barcode=barcode
+            )
+
+    def test_a_sheet_recorded_on_the_tablet_reaches_the_other_tablets_and_the_control_screen_whole(self):
+        control = self.open_as(self.head, "/control/", WALL)
+        board = self.open_as(self.nurse, "/medical/", TABLET)
+        tablet = self.open_as(self.nurse, "/medical/", TABLET)
+        tablet.get_by_role("link", name="导入检测结果").click()
+        sheet = "条码,结果,ORF1ab,N\nHX0001,阳性,24.1,26.3\nHX0002,阴性,,\n".encode("utf-8-sig")
+        tablet.set_input_files("input[name=sheet]", {"name": "核酸结果.csv", "mimeType": "text/csv", "buffer": sheet})
+        tablet.get_by_role("button", name="预览").click()
+        record = tablet.get_by_role("button", name=re.compile("录入结果"))
+        expect(record).to_contain_text("2")
+        self.screenshot(tablet, "lab-sheet-preview-tablet")
+        record.click()
+        expect(tablet.locator(".messages")).to_contain_text("2")
+
+        positive, negative = self.samples["HX0001"], self.samples["HX0002"]
+        # The other tablet: the positive's room sealed with its alert, the negative recorded.
+        board.wait_for_selector(f"#med-room-{self.room.pk}[data-status=sealed]")
+        board.wait_for_selector("#alerts [data-alert-urgent]")
+        board.wait_for_selector(f"#sample-{negative.pk}[data-sample-status=resulted]", state="attached")
+        self.assert_not_reloaded(board)
+        # The control screen: the sealed room with its positive, the alert, the counters.
+        control.wait_for_selector(f"#room-{self.room.pk}[data-status=sealed]")
+        control.wait_for_selector(f"#room-{self.room.pk} [data-test=positive]")
+        expect(control.locator("[data-counter=positives-today]")).to_have_text("1")
+        self.assertIn("李秀英", control.locator("#alerts [data-alert-urgent]").inner_text())
+        self.assert_not_reloaded(control)
+        self.screenshot(control, "control-screen-lab-sheet-wall")
+        self.screenshot(board, "medical-board-lab-sheet-tablet")
+        results = dict(Sample.objects.filter(pk__in=[positive.pk, negative.pk]).values_list("pk", "result"))
+        self.assertEqual(results, {positive.pk: Sample.Result.POSITIVE, negative.pk: Sample.Result.NEGATIVE})
+        # Both boards hold the broadcast's last number: nothing left for a heartbeat to resend.
+        for page, key in ((board, "medical"), (control, "control")):
+            number = BoardSequence.objects.get(site=self.site, board=key).seq
+            self.wait_until(page, f"document.getElementById('live-seq').dataset.seq === '{number}'")
