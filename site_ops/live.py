@@ -656,13 +656,6 @@ def _parts_of(change: Change):
     return lambda key: board_for_key(key).change_parts(change)
 
 
-def own_boards(keys, user) -> list[str]:
-    """The boards among ``keys`` that ``user`` (who made the change) may open: none with no user."""
-    if user is None or not user.is_authenticated:
-        return []
-    return [key for key in keys if key in BOARDS and site_for(user, BOARDS[key]) is not None]
-
-
 def actor_first(keys, user) -> list[str]:
     """The board keys with the boards ``user`` (who made the change) may open first.
 
@@ -674,8 +667,10 @@ def actor_first(keys, user) -> list[str]:
     their order.
     """
     keys = list(keys)
-    own = own_boards(keys, user)
-    if not own or len(own) == sum(key in BOARDS for key in keys):
+    if user is None or not user.is_authenticated:
+        return keys
+    own = [key for key in keys if key in BOARDS and site_for(user, BOARDS[key]) is not None]
+    if len(own) == sum(key in BOARDS for key in keys):
         return keys
     return own + [key for key in keys if key not in own]
 
