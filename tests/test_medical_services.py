@@ -392,6 +392,17 @@ class PositiveTests(MedicalTestCase):
         # The room-mates' samples stand.
         self.assertTrue(Sample.objects.filter(stay=self.son_stay, status=Sample.Status.SCHEDULED).exists())
 
+    def test_the_case_s_round_samples_are_cancelled_in_statements_that_do_not_grow_with_them(self):
+        from groups.medical.services.results import _cancel_rounds_of_a_case
+
+        waiting = Sample.objects.filter(stay=self.stay, status=Sample.Status.SCHEDULED, reason=Sample.Reason.PROTOCOL)
+        self.assertGreater(waiting.count(), 2)
+        stay = Stay.objects.select_related("person", "room", "site").get(pk=self.stay.pk)
+        # The samples waiting, their update, their audit events: no read of the person for each event's label.
+        with self.assertNumQueries(3):
+            _cancel_rounds_of_a_case(stay, self.positive, by=self.nurse)
+        self.assertFalse(waiting.exists())
+
     def test_a_positive_taken_back_puts_the_cancelled_samples_back(self):
         before = dict(Sample.objects.filter(stay=self.stay).values_list("pk", "status"))
         self.assertIn(Sample.Status.SCHEDULED, before.values())

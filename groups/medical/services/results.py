@@ -260,6 +260,8 @@ def _cancel_rounds_of_a_case(stay: Stay, positive: Sample, *, by) -> None:
     )
     if not waiting:
         return
+    for sample in waiting:
+        sample.person = stay.person  # the stay's person: each audit event's label names them, without a read each
     note = _cancelled_by_a_case(timezone.localdate())
     Sample.objects.filter(pk__in=[sample.pk for sample in waiting]).update(
         status=Sample.Status.CANCELLED,
