@@ -67,15 +67,35 @@ def audience_sites(key: str) -> set[int]:
     return set(BoardSequence.objects.filter(board=key).values_list("site_id", flat=True))
 
 
+# How long a minute's tick may wait in all for the writes under way (``live.writes``), between its
+# boards' parts: an action answered meanwhile has the interpreter to itself, and a site that is never
+# quiet still gets its minute.
+QUIET_BUDGET_SECONDS = 2.0
+
+
+class Quiet:
+    """A tick's waits for the writes under way, within its budget."""
+
+    def __init__(self, budget: float):
+        self.deadline = time.monotonic() + budget
+
+    def __call__(self) -> None:
+        left = self.deadline - time.monotonic()
+        if left > 0:
+            live.writes.quiet(left)
+
+
 def tick() -> dict[tuple[int, str], int]:
     """Send what time changed on every board someone has open; returns how many parts went to each."""
     sent = {}
+    quiet = Quiet(QUIET_BUDGET_SECONDS)
     for key, board in BOARDS.items():
         if type(board).clock_parts is Board.clock_parts:
             continue  # time changes nothing on this board
         for site_id in sorted(audience_sites(key)):
             try:
-                changed = changed_parts(site_id, key, board)
+                quiet()
+                changed = changed_parts(site_id, key, board, quiet=quiet)
             except Exception:
                 # One site's board failing (a site deleted, a read gone wrong)
                 # leaves the other boards their minute.
@@ -87,13 +107,15 @@ def tick() -> dict[tuple[int, str], int]:
     return sent
 
 
-def changed_parts(site_id: int, key: str, board: Board, parts: list | None = None) -> list:
+def changed_parts(site_id: int, key: str, board: Board, parts: list | None = None, quiet=None) -> list:
     """The board's clock parts (``parts``, else read now) whose render differs from the last one sent (all of them
-    the first time)."""
+    the first time). ``quiet``: called before each part's render (a tick's wait for the writes under way)."""
     parts = (board.clock_parts(site_id) if parts is None else parts) or []
     changed = []
     with translation.override(settings.LANGUAGE_CODE):
         for part_id, template, context in parts:
+            if quiet is not None:
+                quiet()
             html = render_parts([(template, context)])
             digest = hashlib.blake2b(html.encode(), digest_size=16).hexdigest()
             if _last.get((site_id, key, part_id)) != digest:

@@ -68,6 +68,44 @@ def languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
+class Writes:
+    """The requests that may change something, under way in this process.
+
+    The board clock's minute reads and renders every open board, in a thread
+    of its own; an action answered meanwhile shared the interpreter with it,
+    and its broadcast came as late again (bench/README.md, round four,
+    twenty-seventh part). The clock waits for the writes under way between
+    its boards' parts (``quiet``), within a budget a minute, so that a busy
+    site still gets its minute.
+    """
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+        self.none = threading.Event()
+        self.none.set()
+
+    @contextmanager
+    def under_way(self):
+        with self.lock:
+            self.count += 1
+            self.none.clear()
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.count -= 1
+                if not self.count:
+                    self.none.set()
+
+    def quiet(self, timeout: float) -> bool:
+        """Wait until no write is under way, at most ``timeout`` seconds; whether none is."""
+        return self.none.is_set() or self.none.wait(timeout)
+
+
+writes = Writes()
+
+
 # The request being answered, if any (site_ops.middleware.acting_user): whose
 # change a broadcast carries.
 actor_request: contextvars.ContextVar = contextvars.ContextVar("site_ops_actor_request", default=None)

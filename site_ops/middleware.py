@@ -12,6 +12,9 @@ from django.utils.translation import gettext as _
 
 from site_ops.inputs import NOT_ALLOWED
 
+# What a browser may ask without changing anything (RFC 9110's safe methods).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
 
 def refuse_control_characters(get_response):
     """Refuse a request with a character no field takes (``NOT_ALLOWED``) in any parameter."""
@@ -65,14 +68,18 @@ def no_store_for_staff(get_response):
 def acting_user(get_response):
     """Remember which request is being answered while it is, so that the
     broadcast of its change sends the acting user's own boards first
-    (``live.actor_first``)."""
+    (``live.actor_first``); a request that may change something is counted
+    as a write under way (``live.writes``: the board clock waits for it)."""
     # Not at the top: the logging settings load this module (OneLine) before the models.
     from site_ops import live
 
     def middleware(request):
         token = live.actor_request.set(request)
         try:
-            return get_response(request)
+            if request.method in SAFE_METHODS:
+                return get_response(request)
+            with live.writes.under_way():
+                return get_response(request)
         finally:
             live.actor_request.reset(token)
 

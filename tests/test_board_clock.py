@@ -1,6 +1,8 @@
 """The board clock: what time alone changes is sent from the server once per board (site_ops/clock.py)."""
 
 import asyncio
+import threading
+import time
 from unittest import mock
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -138,6 +140,53 @@ class BoardClockTests(SiteTestCase):
         after = live.snapshot(self.site.pk, "control", "en", {})
         self.assertNotEqual(before, after)
         self.assertIn('data-status="out_of_service"', after)
+
+    def test_a_minute_waits_for_a_write_under_way_and_goes_on_when_it_ends(self):
+        layer, channel = self.listen("control")
+        waiting, answers = threading.Event(), []
+        quiet = live.writes.quiet
+
+        def watched(timeout):
+            waiting.set()
+            answers.append(quiet(timeout))
+            return answers[-1]
+
+        def write():
+            with live.writes.under_way():
+                waiting.wait(10)  # until the tick waits for it: no clock read races it
+
+        writer = threading.Thread(target=write)
+        with mock.patch.object(live.writes, "quiet", watched), mock.patch.object(clock, "QUIET_BUDGET_SECONDS", 30):
+            writer.start()
+            while not live.writes.count:
+                time.sleep(0.001)
+            self.tick()
+        writer.join()
+        self.assertTrue(answers[0])  # the first wait ended with the write, not with the budget
+        self.assertIn('id="counters"', self.receive(layer, channel)["html"])
+
+    def test_a_site_never_quiet_still_gets_its_minute_within_the_budget(self):
+        layer, channel = self.listen("control")
+        with live.writes.under_way(), mock.patch.object(clock, "QUIET_BUDGET_SECONDS", 0.05):
+            self.assertEqual(live.writes.count, 1)
+            sent = self.tick()
+        self.assertIn((self.site.pk, "control"), sent)
+        self.assertIn('id="counters"', self.receive(layer, channel)["html"])
+        self.assertEqual(live.writes.count, 0)
+
+    def test_a_request_that_may_change_something_is_a_write_under_way_while_it_is_answered(self):
+        from django.http import HttpResponse
+        from django.test import RequestFactory
+
+        from site_ops.middleware import acting_user
+
+        seen = []
+        handler = acting_user(lambda request: seen.append(live.writes.count) or HttpResponse())
+        for method in ("get", "head", "options", "post", "put", "patch", "delete"):
+            handler(getattr(RequestFactory(), method)("/"))
+        self.assertEqual(seen, [0, 0, 0, 1, 1, 1, 1])
+        self.assertEqual(live.writes.count, 0)
+        self.assertTrue(live.writes.quiet(0))
 
     def test_a_board_that_fails_leaves_the_others_their_minute(self):
         layer = get_channel_layer()
