@@ -17,6 +17,10 @@ this, the first tick after a restart sent every clock part of every open
 board (every room's cell of a 1,000-room control screen, every floor of the
 catering board) to every socket, the minute after a reconnect storm.
 
+A tick waits for the requests that change something (``live.writes``)
+before each board and part it renders, within ``QUIET_BUDGET_SECONDS`` a
+minute: an action answered meanwhile does not share the interpreter with it.
+
 ``BOARD_CLOCK=0`` switches it off (the tests, which start it where they need
 it). With several processes on Redis each process's clock runs, cannot tell
 who has a board open, and reads every board that has a number; so a part
