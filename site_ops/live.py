@@ -74,7 +74,7 @@ class Writes:
     The board clock's minute reads and renders every open board, in a thread
     of its own; an action answered meanwhile shared the interpreter with it,
     and its broadcast came as late again (bench/README.md, round four,
-    twenty-seventh part). The clock waits for the writes under way between
+    twenty-eighth part). The clock waits for the writes under way between
     its boards' parts (``quiet``), within a budget a minute, so that a busy
     site still gets its minute.
     """
