@@ -330,6 +330,41 @@ class NoStoreTests(SiteTestCase):
         self.assertEqual(reveal["Cache-Control"], "no-store")
 
 
+class ActingUserTests(SiteTestCase):
+    """A service is handed the user itself, not the lazy stand-in it would read through on every row."""
+
+    def test_a_service_is_handed_the_user_itself(self):
+        from groups.general import views
+
+        self.client.force_login(self.head)
+        room = self.rooms[0]
+        with mock.patch.object(views.services, "room_move", wraps=views.services.room_move) as moved:
+            response = self.client.post(
+                reverse("room-move", args=[room.pk]),
+                {"to": "out_of_service", "version": room.version},
+                headers={"HX-Request": "true"},
+            )
+        self.assertEqual(response.status_code, 200)
+        by = moved.call_args.kwargs["by"]
+        self.assertIs(type(by), User)
+        self.assertEqual(by.pk, self.head.pk)
+        room.refresh_from_db()
+        self.assertEqual(room.status, "out_of_service")
+
+    def test_a_request_without_a_login_or_the_authentication_middleware_is_left_as_it_came(self):
+        from django.contrib.auth.models import AnonymousUser
+        from django.http import HttpResponse
+        from django.test import RequestFactory
+
+        from site_ops.middleware import acting_user
+
+        seen = []
+        handler = acting_user(lambda request: seen.append(getattr(request, "user", None)) or HttpResponse())
+        handler(RequestFactory().get("/"))
+        self.assertEqual(seen, [None])
+        self.assertIsInstance(self.client.get(reverse("login")).wsgi_request.user, AnonymousUser)
+
+
 class TransferAudienceTests(SocketMixin, LiveTestCase):
     """The escort sees what escorting needs, never the request's reason, on the page or its socket."""
 
