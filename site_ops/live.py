@@ -737,8 +737,15 @@ def send_turns(site_id: int, keys: list[str], turns, site=None, actor=None) -> N
             audience = [language for language, group in groups.items() if has_audience(layer, group)]
             if not audience:
                 continue
+            sent: list = []
             for seq, parts_for in turns(key):
                 parts = parts_for(key)
+                if sent:
+                    # A later change of the same write (``in_turn``) is read after the same commit: a part an
+                    # earlier message of this board carried with the same context (the counters, the alerts, a
+                    # floor's count) would draw the same HTML again.
+                    parts = [part for part in parts if part not in sent]
+                sent += parts
                 for language in audience:
                     with translation.override(language):
                         html = render_parts(parts) + seq_tag(seq)

@@ -178,6 +178,24 @@ class InTurnTests(SiteTestCase):
                 self.assertIn(f'room-{second.pk}"', htmls[1])
         self.assertEqual(BoardSequence.objects.get(site=self.site, board="control").seq, 2)
 
+    def test_a_later_change_leaves_out_what_the_boards_earlier_message_carried(self):
+        # Both changes are read after the same commit: the medical counters of the first message are the
+        # second's too, and are drawn once; each message still has its own room.
+        first, second = self.rooms[0], self.rooms[1]
+        layer, channel = self.listen("medical")
+        self.publish_two()
+        htmls = self.received(layer, channel, 2)
+        self.assertIn('id="medical-counters"', htmls[0])
+        self.assertNotIn('id="medical-counters"', htmls[1])
+        self.assertIn(f'id="med-room-{first.pk}"', htmls[0])
+        self.assertIn(f'id="med-room-{second.pk}"', htmls[1])
+        # Apart, each change's message carries the counters.
+        with self.captureOnCommitCallbacks(execute=True), transaction.atomic():
+            live.publish(site=self.site, rooms=[second.pk], topics=["medical"])
+        live.sender.wait()
+        (html,) = self.received(layer, channel, 1)
+        self.assertIn('id="medical-counters"', html)
+
     def rendered_boards(self, actor=None):
         """The boards in the order their messages were rendered (each language's render counted once)."""
         self.listen("control", "medical")
