@@ -277,9 +277,14 @@ def lab_import_apply(*, lab_import: LabImport, by, token=None) -> int:
         # The sheet's samples locked, and their stays read, in two statements
         # rather than two a line (a morning's sheet has a hundred lines).
         wanted = [line["sample"] for line in lab_import.rows if line["action"] == "apply"]
-        samples = Sample.objects.select_for_update(of=("self",)).select_related("site").in_bulk(wanted)
+        samples = Sample.objects.select_for_update(of=("self",)).in_bulk(wanted)
         stay_ids = {sample.stay_id for sample in samples.values()}
-        stays = Stay.objects.select_related("room", "person", "site").in_bulk(stay_ids)
+        stays = Stay.objects.select_related("room", "person").in_bulk(stay_ids)
+        # Every one is the sheet's site's (its lines were matched there): the site read with the sheet is
+        # theirs, not a copy of it made for each of two hundred rows.
+        for record in (*samples.values(), *stays.values()):
+            if record.site_id == lab_import.site_id:
+                record.site = lab_import.site
         # A positive goes out first, in one message with its seal and its drafted transfer, and the sheet's
         # hundred negatives after it: each board gets both in turn (the medical tablets first, then the
         # control screen) before the next board gets either.
