@@ -721,7 +721,8 @@ def send_parts(site_id: int, seqs: dict[str, int], parts_for, site=None, actor=N
 
 def send_turns(site_id: int, keys: list[str], turns, site=None, actor=None) -> None:
     """``send_parts`` for several messages a board: ``turns(key)`` is the board's ``[(seq, parts_for), ...]``,
-    sent in their order before the next board gets any."""
+    sent in their order before the next board gets any. A later message leaves out a part an earlier one
+    carried with an equal context: the changes are read after the same commit, so it would draw the same."""
     layer = get_channel_layer()
     # Asked by type: Redis pub/sub's layer answers any attribute only inside
     # an event loop, and this runs in a view's thread.
