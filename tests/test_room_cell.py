@@ -17,7 +17,8 @@ from django.utils import translation
 from groups.control.overview import Badge
 from groups.control.templatetags.control_tags import cell
 from groups.general.templatetags.general_tags import card
-from rooms.models import Person, Room, Stay
+from rooms.models import AuditEvent, Person, Room, Stay
+from rooms.templatetags.board_tags import feed_row
 
 PARTIAL = """{% load board_tags l10n %}{% localize off %}
 <a id="room-{{ room.pk }}" class="cell st-{{ room.status }}{% if room.is_family_room %} family{% endif %}" href="{{ room.pk|room_href }}"
@@ -36,6 +37,12 @@ CARD = """{% load board_tags l10n %}{% localize off %}
   <span class="names">{% for stay in room.open_stays %}{{ stay.person.name }}{% if not forloop.last %}、{% endif %}{% endfor %}</span>
 </a>
 {% endlocalize %}"""
+
+FEED_ROW = """{% load board_tags %}<li><time datetime="{{ event.at.isoformat }}">{{ event.at|time:"H:i" }}</time>
+      <span class="actor">{{ event.actor_words }}</span>
+      <span class="action">{{ event.action_label }}</span>
+      {% if event.room_id %}<a href="{{ event.room_id|room_href }}">{{ event.label }}</a>{% else %}<span>{{ event.label }}</span>{% endif %}</li>
+"""
 
 TESTS = ("", "positive", "suspected", "overdue", "due", "negative")
 HEALTH = ([], ["normal"], ["fever", "symptoms"], ["distressed", "anxious"])
@@ -95,3 +102,58 @@ class RoomCardTests(SimpleTestCase):
                         room.care = bool(people % 2)
                         with self.subTest(language=language, status=status, people=people):
                             self.assertEqual(card(room), partial.render(Context({"room": room})))
+
+
+class FeedRowTests(SimpleTestCase):
+    """The control screen's activity row, as the partial control/screen.html#feed-row drew it."""
+
+    def test_the_same_html_as_the_partial(self):
+        from datetime import UTC, datetime
+
+        partial = Template(FEED_ROW)
+        events = [
+            # A person's change in a room; a system's (the clock's, no actor); a site's (no room); an action
+            # the labels do not know; words to escape; the small hours, local time across midnight UTC.
+            AuditEvent(
+                pk=1,
+                at=datetime(2026, 12, 7, 1, 5, 9, 123456, tzinfo=UTC),
+                actor_id=3,
+                actor_name="王芳",
+                action="sample.result",
+                label="李明 · 核酸 · 12-07",
+                room_id=12,
+            ),
+            AuditEvent(
+                pk=2,
+                at=datetime(2026, 12, 7, 16, 0, tzinfo=UTC),
+                actor_id=None,
+                actor_name="系统",
+                action="sample.missed",
+                label="张伟 · 核酸 · 12-07",
+                room_id=40,
+            ),
+            AuditEvent(
+                pk=3,
+                at=datetime(2026, 12, 7, 23, 59, 59, tzinfo=UTC),
+                actor_id=3,
+                actor_name="Jane <Doe>",
+                action="site.settings",
+                label='Site "A" & B',
+                room_id=None,
+            ),
+            AuditEvent(
+                pk=4,
+                at=datetime(2026, 12, 7, 8, 30, tzinfo=UTC),
+                actor_id=5,
+                actor_name="刘洋",
+                action="no.such.action",
+                label="<script>",
+                room_id=None,
+            ),
+        ]
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                for event in events:
+                    with self.subTest(language=language, event=event.pk):
+                        self.assertEqual(feed_row(event), partial.render(Context({"event": event})))
+        self.assertNotIn("<script>", feed_row(events[3]))

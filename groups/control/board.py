@@ -35,7 +35,7 @@ def feed(site: Site) -> list[AuditEvent]:
 
 @fixed_read(values=lambda site_id: [site_id, ADDED_BY_FLOOR])
 def _feed(site_id: int):
-    """The activity feed: the last events, with what a row shows (control/screen.html#feed-row)."""
+    """The activity feed: the last events, with what a row shows (``board_tags.feed_row``)."""
     # A site's rooms added floor by floor are one line ("rooms.added"), not one a room.
     events = (
         AuditEvent.objects.filter(site_id=site_id)
