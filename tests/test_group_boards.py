@@ -202,6 +202,38 @@ class AudienceTests(GroupBoardTestCase):
             {"control", "general", "medical", "catering", "care"},
         )
 
+    def test_a_changed_rooms_cells_are_the_snapshots_with_someone_away_on_a_hospital_visit(self):
+        # The change's meal round takes the occupants read with the rooms; the snapshot's reads them itself.
+        from groups.transfers import services as transfers
+        from tests.factories import hospital_visit_arranged
+
+        away_alone, shared = self.rooms[3], self.rooms[4]
+        Room.objects.filter(pk=shared.pk).update(capacity=2)
+        shared.refresh_from_db()
+        dialysis = make_person(self.site)
+        stays_home, goes = (make_person(self.site, household="王家") for _ in range(2))
+        with frozen(8):
+            services.stay_check_in(person=dialysis, room=away_alone, by=self.clerk)
+            services.stay_check_in(person=stays_home, room=shared, by=self.clerk)
+            services.stay_check_in(person=goes, room=shared, by=self.clerk)
+        for person in (dialysis, goes):
+            visit = hospital_visit_arranged(person, clerk=self.clerk, head=self.head, driver_phone="17000000009")
+            transfers.transfer_depart(transfer=visit, by=self.guard)
+        rooms = self.rooms[:5]
+        board = BOARDS["control"]
+        change = board.render_change(Change(site_id=self.site.pk, rooms=frozenset(room.pk for room in rooms)))
+        snapshot = board.render_snapshot(self.site.pk, {})
+        cells = {}
+        for room in rooms:
+            cell = snapshot.split(f'<a id="room-{room.pk}"')[1].split("</a>")[0]
+            with self.subTest(room=room.number):
+                self.assertEqual(change.split(f'<a id="room-{room.pk}"')[1].split("</a>")[0], cell)
+            cells[room] = cell
+        # Away, not owed lunch in the room: no food badge; the room-mate at home still is.
+        self.assertNotIn('data-badge="food"', cells[away_alone])
+        self.assertIn('data-badge="food" data-state="pending"', cells[shared])
+        self.assertIn('data-badge="food" data-state="delivered"', cells[self.rooms[1]])
+
     def test_the_control_screen_shows_each_rooms_food_and_disinfection_badges(self):
         self.client.force_login(self.head)
         html = self.client.get(reverse("control-screen")).content.decode()
