@@ -300,6 +300,36 @@ class CheckpointTests(OwnDatabaseFile):
         self.assertFalse(Path(self.path).exists())
 
 
+@skipUnless(connection.vendor == "sqlite", "the SQLite backend's converter")
+class DatetimeConverterTests(SimpleTestCase):
+    """A datetime column's value, read back: the same as Django's own converter gives, whatever came."""
+
+    def test_the_same_values_as_djangos_converter(self):
+        import datetime
+
+        from django.db.backends.sqlite3.operations import DatabaseOperations
+        from django.test import override_settings
+
+        self.assertIsInstance(connection.ops, pool.DatabaseOperations)
+        naive = datetime.datetime(2026, 12, 7, 23, 11, 49, 123456)
+        values = [
+            None,
+            naive,
+            naive.replace(tzinfo=datetime.UTC),
+            naive.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=8))),
+            "2026-12-07 23:11:49.123456",  # a value the sqlite3 module left as text
+        ]
+        plain = DatabaseOperations(connection)
+        for use_tz in (True, False):
+            with override_settings(USE_TZ=use_tz):
+                for value in values:
+                    with self.subTest(use_tz=use_tz, value=value):
+                        ours = connection.ops.convert_datetimefield_value(value, None, connection)
+                        theirs = plain.convert_datetimefield_value(value, None, connection)
+                        self.assertEqual(ours, theirs)
+                        self.assertEqual(getattr(ours, "tzinfo", None), getattr(theirs, "tzinfo", None))
+
+
 class WatchedLock:
     """A lock that says when someone has to wait for it."""
 
