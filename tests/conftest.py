@@ -50,10 +50,16 @@ def _one_language_per_test():
     # A request in Chinese leaves zh-Hans active in this thread (Django's
     # LocaleMiddleware activates it and nothing deactivates it), and the
     # tests after it would read Chinese messages where they expect English.
-    yield
+    # Active before the test too: with none active, Django words a message
+    # in the language it first read (the settings' Chinese, before
+    # pytest_configure made it English) while get_language() says English,
+    # and what is kept per language (board_tags.Words) would keep Chinese
+    # words as the English ones.
     from django.conf import settings
     from django.utils import translation
 
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
     translation.activate(settings.LANGUAGE_CODE)
 
 
