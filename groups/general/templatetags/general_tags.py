@@ -9,24 +9,26 @@ replaced as the oracle).
 """
 
 from django import template
-from django.utils.html import escape
 
-from rooms.templatetags.board_tags import room_href, written_out
+from rooms.models import Room
+from rooms.templatetags.board_tags import Words, esc, label, room_href, written_out
 
 register = template.Library()
+# The statuses' labels, once per language (as the control screen's cells).
+words = Words({}, {"status": Room.Status})
 
 
 def card(room) -> str:
     """One room's card: its number, status, occupancy and who is in it (their stays read with the room)."""
-    status = escape(room.status)
+    status = esc(room.status)
     care = " data-care" if getattr(room, "care", False) else ""
-    names = "、".join(escape(stay.person.name) for stay in room.open_stays)
+    names = "、".join(esc(stay.person.name) for stay in room.open_stays)
     return (
         f'\n<a id="room-{int(room.pk)}" class="room-card st-{status}" href="{room_href(room.pk)}"'
         f' data-status="{status}"{care}>\n'
-        f'  <span class="num">{escape(room.number)}</span>\n'
-        f'  <span class="status">{escape(room.get_status_display())}</span>\n'
-        f'  <span class="occ">{escape(room.occupant_count)}/{escape(room.capacity)}</span>\n'
+        f'  <span class="num">{esc(room.number)}</span>\n'
+        f'  <span class="status">{label(words()["status"], room.status)}</span>\n'
+        f'  <span class="occ">{esc(room.occupant_count)}/{esc(room.capacity)}</span>\n'
         f'  <span class="names">{names}</span>\n'
         "</a>\n"
     )
