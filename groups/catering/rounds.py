@@ -198,8 +198,9 @@ def open_stays(site: Site, room_ids=None):
 
 def stays_of_rooms(rooms: list[Room]) -> list[Stay]:
     """``open_stays(site, room_ids)`` from rooms read with their occupants (``changed_rooms``: each room's
-    ``open_stays``, each with its person): the same stays, with their rooms and people, in the same order,
-    but without a second read of them. One statement: who of them is away on a hospital visit."""
+    ``open_stays``, each with its person): the same stays, with their rooms and people, ordered as
+    ``STAY_ORDER`` orders them, without a second read of them. One statement: who of them is away on a
+    hospital visit."""
     stays = [stay for room in rooms for stay in room.open_stays]
     away = set(_away_of(sorted({stay.person_id for stay in stays}))) if stays else set()
     kept = []
