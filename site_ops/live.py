@@ -100,7 +100,7 @@ class Writes:
 
     def quiet(self, timeout: float) -> bool:
         """Wait until no write is under way, at most ``timeout`` seconds; whether none is."""
-        return self.none.is_set() or self.none.wait(timeout)
+        return self.none.wait(timeout)
 
 
 writes = Writes()

@@ -201,8 +201,8 @@ def stays_of_rooms(rooms: list[Room]) -> list[Stay]:
     ``open_stays``, each with its person): the same stays, with their rooms and people, ordered as
     ``STAY_ORDER`` orders them, without a second read of them. One statement: who of them is away on a
     hospital visit."""
-    stays = [stay for room in rooms for stay in room.open_stays]
-    away = set(_away_of(sorted({stay.person_id for stay in stays}))) if stays else set()
+    people = sorted({stay.person_id for room in rooms for stay in room.open_stays})
+    away = set(_away_of(people))  # none asked for no one (an empty list reads nothing)
     kept = []
     for room in rooms:
         for stay in room.open_stays:

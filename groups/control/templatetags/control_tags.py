@@ -45,14 +45,10 @@ def cell(room, link=True) -> str:
         sign, concern = HEALTH_SIGNS.get(concern, "✓"), esc(concern)
         badges.append(f'<i class="badge h-{concern}" data-health="{concern}">{sign}</i>')
     for badge in getattr(room, "badges", ()):
-        kind, state = badge.kind, badge.state
-        title, letter = w.get((kind, state)), w.get(("letter", kind))
-        title = badge.label if title is None else title
-        letter = badge.letter if letter is None else letter
-        kind, state = esc(kind), esc(state)
+        title, letter = esc(w[(badge.kind, badge.state)]), esc(w[("letter", badge.kind)])
+        kind, state = esc(badge.kind), esc(badge.state)
         badges.append(
-            f'<i class="badge {kind}-{state}" data-badge="{kind}" data-state="{state}"'
-            f' title="{esc(title)}">{esc(letter)}</i>'
+            f'<i class="badge {kind}-{state}" data-badge="{kind}" data-state="{state}" title="{title}">{letter}</i>'
         )
     tag, href = ("a", f' href="{room_href(room.pk)}"') if link else ("div", "")
     return (
